@@ -1,0 +1,1 @@
+"""Differentiable primitives: one Function per primitive, backward right below forward."""

@@ -1,0 +1,71 @@
+"""The global random generator: ``manual_seed`` and the draws used by factories and init.
+
+torch's CPU generator is MT19937 seeded like NumPy's legacy ``RandomState(seed)``; drawing the
+raw 32-bit words and turning them into floats the way torch does makes ``manual_seed(s)`` followed
+by ``uniform_`` give torch's exact numbers.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+_DEFAULT_SEED = 67280421310721  # torch's default_rng_seed_val
+
+_state = {"rs": np.random.RandomState(_DEFAULT_SEED & 0xFFFFFFFF)}
+
+
+def manual_seed(seed: int):
+    """Seed the global generator (MT19937, seeded as torch seeds it)."""
+    seed = int(seed)
+    # torch seeds mt19937 with the low 32 bits of the 64-bit seed.
+    _state["rs"] = np.random.RandomState(seed & 0xFFFFFFFF)
+    return _state["rs"]
+
+
+def seed_generator() -> np.random.RandomState:
+    return _state["rs"]
+
+
+def get_rng_state() -> dict:
+    return {"mt19937": _state["rs"].get_state(legacy=False)}
+
+
+def set_rng_state(state: dict) -> None:
+    rs = np.random.RandomState()
+    rs.set_state(state["mt19937"])
+    _state["rs"] = rs
+
+
+def _raw32(n: int) -> np.ndarray:
+    return _state["rs"]._bit_generator.random_raw(n).astype(np.uint64)
+
+
+def uniform(shape, low: float, high: float, dtype) -> np.ndarray:
+    """U[low, high) as torch's ``uniform_`` computes it on CPU."""
+    dtype = np.dtype(dtype)
+    n = int(np.prod(shape))
+    if dtype == np.float64:
+        # 53 random bits from one 64-bit draw (two 32-bit words, high word second).
+        lo, hi = _raw32(2 * n).reshape(n, 2).T
+        bits = ((hi << np.uint64(32)) | lo) & np.uint64((1 << 53) - 1)
+        u = bits.astype(np.float64) * 2.0 ** -53
+    else:
+        u = (_raw32(n) & np.uint64(0xFFFFFF)).astype(np.float64) * 2.0 ** -24
+    return (u * (high - low) + low).astype(dtype).reshape(shape)
+
+
+def normal(shape, mean: float, std: float, dtype) -> np.ndarray:
+    """Normal draws (not bit-identical to torch's Box-Muller, but from the same seeded stream)."""
+    return (_state["rs"].standard_normal(size=shape) * std + mean).astype(dtype)
+
+
+def integers(low: int, high: int, shape) -> np.ndarray:
+    return _state["rs"].randint(low, high, size=shape, dtype=np.int64)
+
+
+def permutation(n: int) -> np.ndarray:
+    return _state["rs"].permutation(n)
+
+
+def bernoulli(shape, p: float) -> np.ndarray:
+    """Boolean mask, True with probability p."""
+    return _state["rs"].random_sample(size=shape) < p

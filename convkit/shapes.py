@@ -1,0 +1,313 @@
+"""Shape arithmetic and argument normalisation: the one source of truth for every size.
+
+Pure integers and tuples, no arrays. The ops, the modules, the error messages and the shape
+explainer all call these functions, so a formula is written exactly once.
+
+Conventions used throughout convkit:
+- ``n`` is the number of spatial dimensions (1, 2 or 3).
+- Padding is canonicalised to a tuple of ``(before, after)`` pairs, one per spatial dimension,
+  because ``padding='same'`` can be asymmetric (the extra cell goes after).
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from typing import Sequence
+
+Pair = tuple[int, int]
+
+
+# ----------------------------------------------------------------------------------------------
+# Argument normalisation
+# ----------------------------------------------------------------------------------------------
+
+def _is_int(v) -> bool:
+    # bool is an int subclass, but torch rejects kernel_size=True as readily as it accepts it;
+    # we accept what torch accepts: Python ints and NumPy integers.
+    return isinstance(v, numbers.Integral)
+
+
+def ntuple(value, n: int, name: str) -> tuple[int, ...]:
+    """Expand an int to an n-tuple, or check an n-sequence of ints (torch's ``_ntuple``)."""
+    if _is_int(value):
+        return (int(value),) * n
+    if isinstance(value, (tuple, list)):
+        if len(value) == 1 and n > 1:
+            value = tuple(value) * n
+        if len(value) != n or not all(_is_int(v) for v in value):
+            raise ValueError(
+                f"{name} must be an int or a tuple of {n} ints, got {value!r}")
+        return tuple(int(v) for v in value)
+    raise TypeError(f"{name} must be an int or a tuple of {n} ints, got {type(value).__name__} "
+                    f"{value!r}")
+
+
+def check_positive(values: Sequence[int], name: str) -> None:
+    if any(v <= 0 for v in values):
+        raise RuntimeError(f"{name} should be greater than zero, but got {name}: {tuple(values)}")
+
+
+def check_non_negative(values: Sequence[int], name: str) -> None:
+    if any(v < 0 for v in values):
+        raise RuntimeError(f"negative {name} is not supported, got {name}={tuple(values)}")
+
+
+def same_padding(kernel: int, dilation: int) -> Pair:
+    """``padding='same'``: total ``d(k-1)``, before ``total // 2``, after ``total - before``.
+
+    The extra cell of an odd total goes after (right/bottom), as torch does: k=4 -> (1, 2);
+    k=4, d=3 -> (4, 5).
+    """
+    total = dilation * (kernel - 1)
+    before = total // 2
+    return before, total - before
+
+
+def conv_padding(padding, kernel: tuple[int, ...], stride: tuple[int, ...],
+                 dilation: tuple[int, ...]) -> tuple[Pair, ...]:
+    """Normalise a convolution's ``padding`` (int, tuple, 'valid', 'same') to (before, after) pairs."""
+    n = len(kernel)
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * n
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+            pairs = tuple(same_padding(k, d) for k, d in zip(kernel, dilation))
+            if any(a != b for a, b in pairs):
+                warnings.warn(
+                    "Using padding='same' with even kernel lengths and odd dilation may require a "
+                    f"zero-padded copy of the input be created: padding (before, after) = {pairs}",
+                    UserWarning, stacklevel=3)
+            return pairs
+        raise ValueError(f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}")
+    p = ntuple(padding, n, "padding")
+    check_non_negative(p, "padding")
+    return tuple((v, v) for v in p)
+
+
+def symmetric(pairs: tuple[Pair, ...]) -> tuple[int, ...] | None:
+    """The per-dimension padding if every pair is symmetric, else None."""
+    if all(a == b for a, b in pairs):
+        return tuple(a for a, _ in pairs)
+    return None
+
+
+# ----------------------------------------------------------------------------------------------
+# Output sizes: one function per formula, the docstring is the formula.
+# ----------------------------------------------------------------------------------------------
+
+def conv_output_size(size: int, kernel: int, stride: int = 1, padding: Pair | int = 0,
+                     dilation: int = 1) -> int:
+    """``out = floor((L + p_before + p_after - d*(k-1) - 1) / s) + 1``.
+
+    With symmetric padding this is the familiar ``floor((L + 2p - d(k-1) - 1)/s) + 1``. Input
+    that no window reaches at the end is silently dropped (floor). May return <= 0: callers check.
+    """
+    lo, hi = (padding, padding) if _is_int(padding) else padding
+    return (size + lo + hi - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def conv_transpose_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0,
+                               dilation: int = 1, output_padding: int = 0) -> int:
+    """``out = (L - 1)*s - 2p + d*(k-1) + output_padding + 1``."""
+    return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+
+
+def pool_output_size(size: int, kernel: int, stride: int, padding: int = 0, dilation: int = 1,
+                     ceil_mode: bool = False) -> int:
+    """Pooling output length.
+
+    ``num = L + 2p - d(k-1) - 1``; floor mode: ``out = floor(num/s) + 1``. ceil mode:
+    ``out = ceil(num/s) + 1``, then ``out -= 1`` if ``(out-1)*s >= L + p``: the last window may not
+    start inside the right padding.
+    """
+    num = size + 2 * padding - dilation * (kernel - 1) - 1
+    if ceil_mode:
+        out = -(-num // stride) + 1
+        if (out - 1) * stride >= size + padding:
+            out -= 1
+        return out
+    return num // stride + 1
+
+
+def ceil_mode_dropped_window(size: int, kernel: int, stride: int, padding: int = 0,
+                             dilation: int = 1) -> bool:
+    """True when ceil mode's last window would start in the right padding and is dropped."""
+    num = size + 2 * padding - dilation * (kernel - 1) - 1
+    out = -(-num // stride) + 1
+    return (out - 1) * stride >= size + padding
+
+
+def adaptive_pool_bins(size: int, out: int) -> list[tuple[int, int]]:
+    """Window i of adaptive pooling: ``[floor(i*L/out), ceil((i+1)*L/out))``. Windows may overlap."""
+    return [((i * size) // out, -(-((i + 1) * size) // out)) for i in range(out)]
+
+
+def max_unpool_output_size(size: int, kernel: int, stride: int, padding: int) -> int:
+    """Default MaxUnpool output length: ``(L - 1)*s - 2p + k``."""
+    return (size - 1) * stride - 2 * padding + kernel
+
+
+def unreached_input(size: int, kernel: int, stride: int, padding: Pair | int = 0,
+                    dilation: int = 1) -> int:
+    """How many trailing cells of the padded input no window reaches (the floor's remainder)."""
+    lo, hi = (padding, padding) if _is_int(padding) else padding
+    return (size + lo + hi - dilation * (kernel - 1) - 1) % stride
+
+
+# ----------------------------------------------------------------------------------------------
+# The worked formula, for errors and the explainer
+# ----------------------------------------------------------------------------------------------
+
+def conv_output_formula(size: int, kernel: int, stride: int = 1, padding: Pair | int = 0,
+                        dilation: int = 1) -> str:
+    """``conv_output_size`` written out with the numbers, e.g.
+    ``floor((3 + 2*0 - 1*(5-1) - 1)/1) + 1 = -1``."""
+    lo, hi = (padding, padding) if _is_int(padding) else padding
+    pad = f"2*{lo}" if lo == hi else f"{lo} + {hi}"
+    value = conv_output_size(size, kernel, stride, (lo, hi), dilation)
+    return f"floor(({size} + {pad} - {dilation}*({kernel}-1) - 1)/{stride}) + 1 = {value}"
+
+
+def pool_output_formula(size: int, kernel: int, stride: int, padding: int = 0, dilation: int = 1,
+                        ceil_mode: bool = False) -> str:
+    """``pool_output_size`` written out with the numbers."""
+    value = pool_output_size(size, kernel, stride, padding, dilation, ceil_mode)
+    rounding = "ceil" if ceil_mode else "floor"
+    text = (f"{rounding}(({size} + 2*{padding} - {dilation}*({kernel}-1) - 1)/{stride}) + 1")
+    if ceil_mode and ceil_mode_dropped_window(size, kernel, stride, padding, dilation):
+        text += " - 1 (the last window would start in the padding)"
+    return f"{text} = {value}"
+
+
+def conv_transpose_output_formula(size: int, kernel: int, stride: int = 1, padding: int = 0,
+                                  dilation: int = 1, output_padding: int = 0) -> str:
+    value = conv_transpose_output_size(size, kernel, stride, padding, dilation, output_padding)
+    return (f"({size} - 1)*{stride} - 2*{padding} + {dilation}*({kernel}-1) + {output_padding} + 1"
+            f" = {value}")
+
+
+_DIM_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+
+def dim_names(n: int) -> tuple[str, ...]:
+    """Names of the spatial dimensions: L; H, W; D, H, W."""
+    return _DIM_NAMES.get(n, tuple(f"dim{i}" for i in range(n)))
+
+
+# ----------------------------------------------------------------------------------------------
+# Checked output shapes: compute every spatial output size, raise the explanatory error
+# ----------------------------------------------------------------------------------------------
+
+def _padding_fix(size: int, kernel: int, dilation: int, lo: int, hi: int) -> int:
+    """The smallest symmetric padding that gives at least one output."""
+    need = dilation * (kernel - 1) + 1 - size
+    return max(lo, hi, -(-need // 2))
+
+
+def conv_output_shape(op: str, spatial: Sequence[int], kernel: Sequence[int],
+                      stride: Sequence[int], padding: Sequence[Pair],
+                      dilation: Sequence[int]) -> tuple[int, ...]:
+    """Spatial output shape of a convolution; RuntimeError with the worked formula if empty."""
+    out = tuple(conv_output_size(L, k, s, p, d)
+                for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation))
+    if all(o > 0 for o in out):
+        return out
+    names = dim_names(len(spatial))
+    padded = tuple(L + lo + hi for L, (lo, hi) in zip(spatial, padding))
+    effective = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    lines = []
+    fixes = []
+    for name, L, k, s, p, d, o in zip(names, spatial, kernel, stride, padding, dilation, out):
+        lines.append(f"  {name}: {conv_output_formula(L, k, s, p, d)}")
+        if o <= 0:
+            fixes.append(f"{name}: padding >= {_padding_fix(L, k, d, *p)} or a kernel of at most "
+                         f"{(L + p[0] + p[1] - 1) // d + 1}" if d > 1 else
+                         f"{name}: padding >= {_padding_fix(L, k, d, *p)} or a kernel of at most "
+                         f"{L + p[0] + p[1]}")
+    raise RuntimeError(
+        f"{op}: the (dilated) kernel is larger than the padded input: padded input size per "
+        f"channel {_x(padded)}, kernel size {_x(effective)} (dilation included), so the output "
+        f"would be empty:\n" + "\n".join(lines) + "\nTo fix it, use " + "; ".join(fixes) + ".")
+
+
+def pool_output_shape(op: str, spatial: Sequence[int], kernel: Sequence[int],
+                      stride: Sequence[int], padding: Sequence[int], dilation: Sequence[int],
+                      ceil_mode: bool) -> tuple[int, ...]:
+    """Spatial output shape of a pooling window; checks padding <= kernel/2 and a non-empty output."""
+    for k, p, d in zip(kernel, padding, dilation):
+        if p > (d * (k - 1) + 1) // 2:
+            raise RuntimeError(
+                f"{op}: pad should be at most half of effective kernel size, but got "
+                f"pad={p}, kernel_size={k} and dilation={d} (effective kernel size "
+                f"d*(k-1)+1 = {d * (k - 1) + 1})")
+    out = tuple(pool_output_size(L, k, s, p, d, ceil_mode)
+                for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation))
+    if all(o > 0 for o in out):
+        return out
+    names = dim_names(len(spatial))
+    lines = [f"  {name}: {pool_output_formula(L, k, s, p, d, ceil_mode)}"
+             for name, L, k, s, p, d in zip(names, spatial, kernel, stride, padding, dilation)]
+    raise RuntimeError(
+        f"{op}: given input size {_x(spatial)}, calculated output size {_x(out)}: output size is "
+        f"too small:\n" + "\n".join(lines) +
+        "\nTo fix it, use a smaller kernel_size or dilation, or pad the input.")
+
+
+def conv_transpose_output_shape(op: str, spatial: Sequence[int], kernel: Sequence[int],
+                                stride: Sequence[int], padding: Sequence[int],
+                                dilation: Sequence[int], output_padding: Sequence[int],
+                                output_size: Sequence[int] | None = None
+                                ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Output shape and output_padding of a transposed convolution.
+
+    ``output_padding`` must be smaller than ``max(stride, dilation)``. ``output_size``, if given,
+    picks output_padding within that range.
+    """
+    n = len(spatial)
+    if output_size is not None:
+        output_size = tuple(int(v) for v in output_size)
+        if len(output_size) == n + 2 or len(output_size) == n + 1:
+            output_size = output_size[-n:]
+        if len(output_size) != n:
+            raise ValueError(
+                f"{op}: output_size must have {n} or {n + 2} elements (got {len(output_size)})")
+        base = tuple(conv_transpose_output_size(L, k, s, p, d, 0)
+                     for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation))
+        output_padding = []
+        for i, (want, lo, s, d) in enumerate(zip(output_size, base, stride, dilation)):
+            hi = lo + max(s, d) - 1
+            if not lo <= want <= hi:
+                raise ValueError(
+                    f"{op}: requested an output size of {list(output_size)}, but valid sizes range "
+                    f"from {list(base)} to {[b + max(s_, d_) - 1 for b, s_, d_ in zip(base, stride, dilation)]} "
+                    f"(for an input of {list(spatial)})")
+            output_padding.append(want - lo)
+        output_padding = tuple(output_padding)
+    for op_, s, d in zip(output_padding, stride, dilation):
+        if op_ < 0 or op_ >= max(s, d):
+            raise ValueError(
+                f"{op}: output padding must be smaller than either stride or dilation, but got "
+                f"output_padding={tuple(output_padding)}, stride={tuple(stride)}, "
+                f"dilation={tuple(dilation)}")
+    out = tuple(conv_transpose_output_size(L, k, s, p, d, o) for L, k, s, p, d, o
+                in zip(spatial, kernel, stride, padding, dilation, output_padding))
+    if any(o <= 0 for o in out):
+        names = dim_names(n)
+        lines = [f"  {name}: {conv_transpose_output_formula(L, k, s, p, d, o)}"
+                 for name, L, k, s, p, d, o in zip(names, spatial, kernel, stride, padding,
+                                                    dilation, output_padding)]
+        raise RuntimeError(
+            f"{op}: given input size {_x(spatial)}, calculated output size {_x(out)}: output size "
+            f"is too small:\n" + "\n".join(lines) + "\nTo fix it, use a smaller padding.")
+    return out, output_padding
+
+
+def _x(values: Sequence[int]) -> str:
+    return "(" + " x ".join(str(v) for v in values) + ")"
+
+
+def prod(values: Sequence[int]) -> int:
+    return math.prod(values)

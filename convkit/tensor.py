@@ -1,0 +1,898 @@
+"""Tensor: an n-d NumPy array with reverse-mode autograd.
+
+Operators and methods delegate to the primitives in ``ops.basic``; this file holds type
+promotion, construction and the torch-shaped surface, and no derivative.
+"""
+from __future__ import annotations
+
+import numbers
+from collections import namedtuple
+
+import numpy as np
+
+from . import autograd
+from .ops import basic as B
+
+float16 = np.dtype("float16")
+float32 = np.dtype("float32")
+float64 = np.dtype("float64")
+int8 = np.dtype("int8")
+uint8 = np.dtype("uint8")
+int16 = np.dtype("int16")
+int32 = np.dtype("int32")
+int64 = np.dtype("int64")
+bool_ = np.dtype("bool")
+float = float32  # noqa: A001 - torch.float is float32
+double = float64
+long = int64
+half = float16
+
+_DEFAULT_FLOAT = float32
+
+MaxResult = namedtuple("max", ["values", "indices"])
+
+
+def get_default_dtype():
+    return _DEFAULT_FLOAT
+
+
+def as_dtype(dtype) -> np.dtype:
+    """Accept convkit dtypes, NumPy dtypes and type objects."""
+    if dtype is None:
+        return None
+    if dtype is bool:
+        return bool_
+    try:
+        return np.dtype(dtype)
+    except TypeError as e:
+        raise TypeError(f"dtype must be a convkit or NumPy dtype, got {dtype!r}") from e
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple whose repr is ``convkit.Size([1, 1, 55, 55])``."""
+
+    def __repr__(self):
+        return f"convkit.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def numel(self) -> int:
+        n = 1
+        for v in self:
+            n *= v
+        return n
+
+
+def _category(dtype: np.dtype) -> int:
+    if dtype.kind == "b":
+        return 0
+    if dtype.kind in "iu":
+        return 1
+    if dtype.kind == "f":
+        return 2
+    raise TypeError(f"unsupported dtype {dtype}")
+
+
+def _scalar_category(value) -> int:
+    if isinstance(value, (bool, np.bool_)):
+        return 0
+    if isinstance(value, numbers.Integral):
+        return 1
+    if isinstance(value, numbers.Real):
+        return 2
+    raise TypeError(f"unsupported operand type {type(value).__name__}")
+
+
+def result_dtype(*operands) -> np.dtype:
+    """torch's type promotion over Tensors and Python scalars.
+
+    The highest category (bool < int < float) wins. Within it, dimensioned tensors outrank
+    zero-dim tensors, which outrank Python scalars; a scalar of a higher category than every
+    tensor gives the default dtype of its category (float32 for floats, int64 for ints).
+    """
+    tensors = [t for t in operands if isinstance(t, Tensor)]
+    scalars = [s for s in operands if not isinstance(s, Tensor)]
+    cat = max([_category(t.dtype) for t in tensors] + [_scalar_category(s) for s in scalars])
+    for group in ([t for t in tensors if t.ndim > 0], [t for t in tensors if t.ndim == 0]):
+        dts = [t.dtype for t in group if _category(t.dtype) == cat]
+        if dts:
+            return np.result_type(*dts)
+    return {0: bool_, 1: int64, 2: _DEFAULT_FLOAT}[cat]
+
+
+def _to_array(data, dtype=None) -> np.ndarray:
+    """Convert user data to an array with torch's default dtypes."""
+    if isinstance(data, Tensor):
+        arr = data.data
+    elif isinstance(data, np.ndarray):
+        arr = data
+    elif isinstance(data, (bool, np.bool_)):
+        arr = np.asarray(data, dtype=bool_)
+    elif isinstance(data, numbers.Integral):
+        arr = np.asarray(data, dtype=int64)
+    elif isinstance(data, numbers.Real):
+        arr = np.asarray(data, dtype=_DEFAULT_FLOAT if dtype is None else dtype)
+    elif isinstance(data, (list, tuple)):
+        arr = np.asarray([x.item() if isinstance(x, Tensor) else x for x in data]
+                         if any(isinstance(x, Tensor) for x in data) else data)
+        if dtype is None:
+            # Python floats become float32 and ints int64 (torch's defaults).
+            if arr.dtype.kind == "f":
+                arr = arr.astype(_DEFAULT_FLOAT)
+            elif arr.dtype.kind in "iu":
+                arr = arr.astype(int64)
+            elif arr.dtype.kind not in "b":
+                raise TypeError(f"could not convert {type(data).__name__} to a tensor: the "
+                                f"values must be numbers, got dtype {arr.dtype}")
+    else:
+        try:
+            arr = np.asarray(data)
+        except Exception as e:  # pragma: no cover - defensive
+            raise TypeError(f"could not convert {type(data).__name__} to a tensor") from e
+        if arr.dtype == object:
+            raise TypeError(f"could not convert {type(data).__name__} to a tensor")
+    if dtype is not None:
+        arr = arr.astype(as_dtype(dtype), copy=False)
+    return arr
+
+
+class Tensor:
+    """An n-d array with reverse-mode autograd.
+
+    ``Tensor(*sizes)`` makes a zero-filled float32 tensor of that shape (torch leaves it
+    uninitialised; zeros keep convkit deterministic). ``Tensor(data)`` copies a list or array
+    into a float32 tensor.
+    """
+    __slots__ = ("data", "requires_grad", "grad", "_node", "_retains_grad", "__weakref__")
+    __array_priority__ = 1000  # make ndarray + Tensor defer to Tensor.__radd__
+
+    def __init__(self, *args, requires_grad: bool = False):
+        if len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray, Tensor)) and not (
+                isinstance(args[0], tuple) and all(isinstance(v, numbers.Integral)
+                                                   for v in args[0])):
+            data = _to_array(args[0]).astype(_DEFAULT_FLOAT)
+        else:
+            sizes = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
+            if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
+                       for v in sizes):
+                raise TypeError(f"Tensor(*sizes) takes ints, got {sizes!r}")
+            if any(v < 0 for v in sizes):
+                raise RuntimeError(f"Trying to create tensor with negative dimension: {sizes}")
+            data = np.zeros(tuple(int(v) for v in sizes), dtype=_DEFAULT_FLOAT)
+        self.data = data
+        self.requires_grad = bool(requires_grad)
+        self.grad = None
+        self._node = None
+        self._retains_grad = False
+
+    @classmethod
+    def _wrap(cls, array, requires_grad: bool = False) -> "Tensor":
+        t = object.__new__(cls)
+        t.data = array if isinstance(array, np.ndarray) else np.asarray(array)
+        t.requires_grad = requires_grad
+        t.grad = None
+        t._node = None
+        t._retains_grad = False
+        return t
+
+    # ----- attributes -------------------------------------------------------------------------
+    def __setattr__(self, name, value):
+        if name == "grad" and value is not None and not isinstance(value, Tensor):
+            if isinstance(value, np.ndarray):
+                value = Tensor._wrap(value)
+            else:
+                raise TypeError(f"assigned grad must be a Tensor or None, got "
+                                f"{type(value).__name__}")
+        object.__setattr__(self, name, value)
+
+    @property
+    def shape(self) -> Size:
+        return Size(self.data.shape)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._node is None
+
+    @property
+    def grad_fn(self):
+        return self._node
+
+    @property
+    def T(self) -> "Tensor":
+        return self.permute(*reversed(range(self.ndim)))
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return self.shape
+        return self.data.shape[self._dim(dim)]
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.kind == "f"
+
+    def _dim(self, dim: int) -> int:
+        n = max(self.ndim, 1)
+        if not -n <= dim < n:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}]"
+                             f", but got {dim})")
+        return dim % n
+
+    # ----- conversion -------------------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return self.data
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def item(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to "
+                               f"Scalar")
+        return self.data.reshape(()).item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __float__(self):
+        return float(self.item()) if not isinstance(self.item(), bool) else float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.data.reshape(()))
+
+    def __index__(self):
+        if self.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self.data.reshape(()))
+
+    def detach(self) -> "Tensor":
+        return Tensor._wrap(self.data)
+
+    def clone(self) -> "Tensor":
+        return B.Add.apply(self, np.zeros((), dtype=self.dtype)) if self.requires_grad else \
+            Tensor._wrap(self.data.copy())
+
+    def contiguous(self) -> "Tensor":
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if requires_grad and self.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if not self.is_leaf and not requires_grad:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables.")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        self._retains_grad = True
+
+    def to(self, dtype=None, *args, **kwargs) -> "Tensor":
+        if isinstance(dtype, str) and dtype == "cpu":
+            dtype = kwargs.get("dtype", args[0] if args else None)
+        if dtype is None:
+            return self
+        dtype = as_dtype(dtype)
+        if dtype == self.dtype:
+            return self
+        return B.Cast.apply(self, dtype)
+
+    def type(self, dtype=None):
+        return str(self.dtype) if dtype is None else self.to(dtype)
+
+    def float(self) -> "Tensor":
+        return self.to(float32)
+
+    def double(self) -> "Tensor":
+        return self.to(float64)
+
+    def long(self) -> "Tensor":
+        return self.to(int64)
+
+    def int(self) -> "Tensor":
+        return self.to(int32)
+
+    def bool(self) -> "Tensor":
+        return self.to(bool_)
+
+    def cpu(self) -> "Tensor":
+        return self
+
+    # ----- autograd ---------------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph: bool = False) -> None:
+        if not self.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a "
+                               "grad_fn")
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs "
+                                   f"(this tensor has shape {list(self.shape)}); pass "
+                                   "gradient= of the same shape")
+            grad = np.ones(self.shape, dtype=self.dtype)
+        else:
+            grad = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient)
+            if grad.shape != self.data.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output has a shape of "
+                                   f"{Size(grad.shape)} and output has a shape of {self.shape}")
+            grad = grad.astype(self.dtype, copy=False)
+        autograd.backward(self, grad, retain_graph=retain_graph)
+
+    # ----- in-place (for optimisers, init and user code under no_grad) -----------------------
+    def _check_inplace(self):
+        if self.requires_grad and self.is_leaf and autograd.is_grad_enabled():
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+
+    def _set(self, value) -> "Tensor":
+        self._check_inplace()
+        value = value.data if isinstance(value, Tensor) else value
+        np.copyto(self.data, np.broadcast_to(np.asarray(value), self.data.shape),
+                  casting="unsafe")
+        return self
+
+    def copy_(self, src) -> "Tensor":
+        src = src.data if isinstance(src, Tensor) else np.asarray(src)
+        if np.broadcast_shapes(src.shape, self.data.shape) != self.data.shape:
+            raise RuntimeError(f"copy_: the source of shape {list(src.shape)} cannot be broadcast "
+                               f"to the destination of shape {list(self.shape)}")
+        return self._set(src)
+
+    def zero_(self) -> "Tensor":
+        return self._set(0)
+
+    def fill_(self, value) -> "Tensor":
+        return self._set(value)
+
+    def add_(self, other, alpha=1) -> "Tensor":
+        other = other.data if isinstance(other, Tensor) else other
+        return self._set(self.data + other * alpha if alpha != 1 else self.data + other)
+
+    def sub_(self, other, alpha=1) -> "Tensor":
+        return self.add_(other, alpha=-alpha)
+
+    def mul_(self, other) -> "Tensor":
+        other = other.data if isinstance(other, Tensor) else other
+        return self._set(self.data * other)
+
+    def div_(self, other) -> "Tensor":
+        other = other.data if isinstance(other, Tensor) else other
+        return self._set(self.data / other)
+
+    def clamp_(self, min=None, max=None) -> "Tensor":  # noqa: A002 - torch's names
+        return self._set(np.clip(self.data, min, max))
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> "Tensor":
+        from .random import uniform
+        return self._set(uniform(self.shape, a, b, self.dtype))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> "Tensor":
+        from .random import normal
+        return self._set(normal(self.shape, mean, std, self.dtype))
+
+    # ----- arithmetic ---------------------------------------------------------------------------
+    def _binary(self, fn, other, reverse=False):
+        if isinstance(other, np.ndarray):
+            other = Tensor._wrap(other)
+        if not isinstance(other, (Tensor, numbers.Number, np.generic)):
+            return NotImplemented
+        if isinstance(other, np.generic):
+            other = other.item()
+        dtype = result_dtype(self, other)
+        a = self.to(dtype)
+        b = other.to(dtype) if isinstance(other, Tensor) else np.asarray(other, dtype=dtype)
+        return fn.apply(b, a) if reverse else fn.apply(a, b)
+
+    def __add__(self, other):
+        return self._binary(B.Add, other)
+
+    def __radd__(self, other):
+        return self._binary(B.Add, other, reverse=True)
+
+    def __sub__(self, other):
+        return self._binary(B.Sub, other)
+
+    def __rsub__(self, other):
+        return self._binary(B.Sub, other, reverse=True)
+
+    def __mul__(self, other):
+        return self._binary(B.Mul, other)
+
+    def __rmul__(self, other):
+        return self._binary(B.Mul, other, reverse=True)
+
+    def __truediv__(self, other):
+        t = self if self.is_floating_point() or (isinstance(other, Tensor) and
+                                                 other.is_floating_point()) else self.float()
+        return t._binary(B.Div, other)
+
+    def __rtruediv__(self, other):
+        t = self if self.is_floating_point() else self.float()
+        return t._binary(B.Div, other, reverse=True)
+
+    def __pow__(self, other):
+        return self._binary(B.Pow, other)
+
+    def __rpow__(self, other):
+        return self._binary(B.Pow, other, reverse=True)
+
+    def __neg__(self):
+        return B.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __matmul__(self, other):
+        if not isinstance(other, Tensor):
+            other = tensor(other)
+        if self.ndim == 0 or other.ndim == 0:
+            raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
+                               f"{self.ndim}D and {other.ndim}D")
+        if self.shape[-1] != other.shape[-2 if other.ndim > 1 else 0]:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
+                               f"({'x'.join(map(str, self.shape))} and "
+                               f"{'x'.join(map(str, other.shape))})")
+        if self.dtype != other.dtype:
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                               f"{self.dtype} != {other.dtype}")
+        return B.MatMul.apply(self, other)
+
+    def __rmatmul__(self, other):
+        return tensor(other).__matmul__(self)
+
+    def _compare(self, op, other):
+        other = other.data if isinstance(other, Tensor) else other
+        return Tensor._wrap(np.asarray(op(self.data, other)))
+
+    def __eq__(self, other):
+        return self._compare(np.equal, other)
+
+    def __ne__(self, other):
+        return self._compare(np.not_equal, other)
+
+    def __lt__(self, other):
+        return self._compare(np.less, other)
+
+    def __le__(self, other):
+        return self._compare(np.less_equal, other)
+
+    def __gt__(self, other):
+        return self._compare(np.greater, other)
+
+    def __ge__(self, other):
+        return self._compare(np.greater_equal, other)
+
+    def __invert__(self):
+        return Tensor._wrap(~self.data)
+
+    def __and__(self, other):
+        return self._compare(np.logical_and, other)
+
+    def __or__(self, other):
+        return self._compare(np.logical_or, other)
+
+    __hash__ = object.__hash__
+
+    def eq(self, other):
+        return self == other
+
+    def add(self, other, alpha=1):
+        return self + other * alpha if alpha != 1 else self + other
+
+    def sub(self, other, alpha=1):
+        return self - other * alpha if alpha != 1 else self - other
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other):
+        return self / other
+
+    def pow(self, exponent):
+        return self ** exponent
+
+    def matmul(self, other):
+        return self @ other
+
+    def exp(self):
+        return B.Exp.apply(self._floating())
+
+    def log(self):
+        return B.Log.apply(self._floating())
+
+    def sqrt(self):
+        return self._floating() ** 0.5
+
+    def abs(self):
+        return B.Abs.apply(self)
+
+    def sigmoid(self):
+        return B.Sigmoid.apply(self._floating())
+
+    def tanh(self):
+        return B.Tanh.apply(self._floating())
+
+    def relu(self):
+        return B.Relu.apply(self)
+
+    def clamp(self, min=None, max=None):  # noqa: A002 - torch's names
+        if min is None and max is None:
+            raise RuntimeError("At least one of 'min' or 'max' must not be None")
+        return B.Clamp.apply(self, min, max)
+
+    clip = clamp
+
+    def _floating(self) -> "Tensor":
+        return self if self.is_floating_point() else self.float()
+
+    # ----- reductions -------------------------------------------------------------------------
+    def _axes(self, dim):
+        if dim is None:
+            return None
+        if isinstance(dim, (tuple, list)):
+            return tuple(self._dim(d) for d in dim)
+        return self._dim(dim)
+
+    def sum(self, dim=None, keepdim: bool = False, dtype=None):
+        t = self if dtype is None else self.to(dtype)
+        if t.dtype.kind in "bi" and dtype is None:
+            t = t.to(int64)
+        return B.Sum.apply(t, self._axes(dim), keepdim)
+
+    def mean(self, dim=None, keepdim: bool = False, dtype=None):
+        t = self if dtype is None else self.to(dtype)
+        if not t.is_floating_point():
+            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be "
+                               f"either a floating point or complex dtype. Got: {t.dtype}")
+        axes = self._axes(dim)
+        if axes is None:
+            count = t.data.size
+        else:
+            count = 1
+            for a in (axes if isinstance(axes, tuple) else (axes,)):
+                count *= t.data.shape[a]
+        return t.sum(dim, keepdim) / count
+
+    def var(self, dim=None, unbiased: bool = True, keepdim: bool = False, correction=None):
+        if correction is None:
+            correction = 1 if unbiased else 0
+        mu = self.mean(dim, keepdim=True)
+        sq = ((self - mu) ** 2).sum(dim, keepdim=keepdim)
+        n = self.numel() if dim is None else self.numel() // sq.numel()
+        return sq / max(n - correction, 0)
+
+    def std(self, dim=None, unbiased: bool = True, keepdim: bool = False):
+        return self.var(dim, unbiased, keepdim) ** 0.5
+
+    def max(self, dim=None, keepdim: bool = False):
+        if isinstance(dim, Tensor):
+            return maximum(self, dim)
+        if dim is None:
+            if self.data.size == 0:
+                raise RuntimeError("max(): Expected reduction dim to be specified for "
+                                   "input.numel() == 0. Specify the reduction dim with the "
+                                   "'dim' argument.")
+            return B.Max.apply(self, None)[0]
+        values, indices = B.Max.apply(self, self._dim(dim), keepdim)
+        return MaxResult(values, indices)
+
+    def min(self, dim=None, keepdim: bool = False):
+        result = (-self).max(dim, keepdim)
+        if isinstance(result, MaxResult):
+            return MaxResult(-result.values, result.indices)
+        return -result
+
+    def argmax(self, dim=None, keepdim: bool = False):
+        if dim is None:
+            return Tensor._wrap(np.asarray(np.argmax(self.data), dtype=int64))
+        idx = np.argmax(self.data, axis=self._dim(dim), keepdims=keepdim)
+        return Tensor._wrap(idx.astype(int64))
+
+    def argmin(self, dim=None, keepdim: bool = False):
+        return (-self.detach()).argmax(dim, keepdim)
+
+    def all(self):
+        return Tensor._wrap(np.asarray(self.data.all()))
+
+    def any(self):
+        return Tensor._wrap(np.asarray(self.data.any()))
+
+    # ----- shape --------------------------------------------------------------------------------
+    def reshape(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return B.Reshape.apply(self, reshape_target(self.shape, tuple(int(s) for s in shape)))
+
+    view = reshape
+
+    def view_as(self, other):
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        if self.ndim == 0:
+            return self.reshape(1)
+        s, e = self._dim(start_dim), self._dim(end_dim)
+        if s > e:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        shape = self.shape[:s] + (int(np.prod(self.shape[s:e + 1])),) + self.shape[e + 1:]
+        return self.reshape(shape)
+
+    def permute(self, *dims):
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        dims = tuple(self._dim(d) for d in dims)
+        if sorted(dims) != list(range(self.ndim)):
+            raise RuntimeError(f"permute(): dims {dims} are not a permutation of the "
+                               f"{self.ndim} dimensions")
+        return B.Permute.apply(self, dims)
+
+    def transpose(self, dim0: int, dim1: int):
+        dims = list(range(self.ndim))
+        a, b = self._dim(dim0), self._dim(dim1)
+        dims[a], dims[b] = dims[b], dims[a]
+        return B.Permute.apply(self, tuple(dims))
+
+    def t(self):
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                               f"{self.ndim}D")
+        return self.T if self.ndim == 2 else self
+
+    def unsqueeze(self, dim: int):
+        d = dim if dim >= 0 else dim + self.ndim + 1
+        if not 0 <= d <= self.ndim:
+            raise IndexError(f"Dimension out of range (expected to be in range of "
+                             f"[{-self.ndim - 1}, {self.ndim}], but got {dim})")
+        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+
+    def squeeze(self, dim=None):
+        if dim is None:
+            return self.reshape(tuple(s for s in self.shape if s != 1))
+        d = self._dim(dim)
+        if self.shape[d] != 1:
+            return self
+        return self.reshape(self.shape[:d] + self.shape[d + 1:])
+
+    def expand(self, *sizes):
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = tuple(sizes[0])
+        lead = len(sizes) - self.ndim
+        shape = tuple(self.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+        try:
+            np.broadcast_shapes(self.shape, shape)
+        except ValueError:
+            raise RuntimeError(f"The expanded size of the tensor ({list(shape)}) must match the "
+                               f"existing size ({list(self.shape)}) at non-singleton "
+                               f"dimensions") from None
+        return B.Expand.apply(self, shape)
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def __getitem__(self, index):
+        index = _convert_index(index)
+        try:
+            self.data[index]
+        except IndexError as e:
+            raise IndexError(str(e)) from None
+        return B.GetItem.apply(self, index)
+
+    def __setitem__(self, index, value):
+        self._check_inplace()
+        self.data[_convert_index(index)] = value.data if isinstance(value, Tensor) else value
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    # ----- printing -----------------------------------------------------------------------------
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="tensor(",
+                               precision=4, floatmode="maxprec_equal")
+        extra = ""
+        if self.dtype not in (float32, int64, bool_):
+            extra += f", dtype=convkit.{self.dtype}"
+        if self._node is not None:
+            extra += f", grad_fn={self._node.name()}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+
+def reshape_target(shape: tuple[int, ...], target: tuple[int, ...]) -> tuple[int, ...]:
+    """Resolve a -1 in ``target`` and check that the element counts agree."""
+    numel = int(np.prod(shape))
+    known = int(np.prod([v for v in target if v != -1]))
+    bad = target.count(-1) > 1 or any(v < -1 for v in target)
+    if not bad and -1 in target:
+        bad = known == 0 or numel % known != 0
+        if not bad:
+            target = tuple(numel // known if v == -1 else v for v in target)
+    elif not bad:
+        bad = known != numel
+    if bad:
+        raise RuntimeError(f"shape '{list(target)}' is invalid for input of size {numel}")
+    return target
+
+
+def _convert_index(index):
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+# ----- factories --------------------------------------------------------------------------------
+
+def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Make a tensor from nested lists, a NumPy array or a scalar (a copy).
+
+    float64 stays float64 and float32 stays float32; Python floats become float32, ints int64.
+    """
+    arr = np.array(_to_array(data, dtype), copy=True)
+    t = Tensor._wrap(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``array``."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    return Tensor._wrap(array)
+
+
+def as_tensor(data, dtype=None) -> Tensor:
+    if isinstance(data, Tensor) and (dtype is None or as_dtype(dtype) == data.dtype):
+        return data
+    if isinstance(data, np.ndarray) and (dtype is None or as_dtype(dtype) == data.dtype):
+        return Tensor._wrap(data)
+    return tensor(data, dtype)
+
+
+def _size_args(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
+        size = tuple(size[0])
+    if not all(isinstance(s, numbers.Integral) for s in size):
+        raise TypeError(f"sizes must be ints, got {size!r}")
+    if any(s < 0 for s in size):
+        raise RuntimeError(f"Trying to create tensor with negative dimension: {list(size)}")
+    return tuple(int(s) for s in size)
+
+
+def _factory(array, requires_grad):
+    t = Tensor._wrap(array)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _factory(np.zeros(_size_args(size), dtype=as_dtype(dtype) or _DEFAULT_FLOAT),
+                    requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _factory(np.ones(_size_args(size), dtype=as_dtype(dtype) or _DEFAULT_FLOAT),
+                    requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    dtype = as_dtype(dtype) or _to_array(fill_value).dtype
+    return _factory(np.full(_size_args((size,)), fill_value, dtype=dtype), requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Like torch.empty, but zero-filled so results never depend on stale memory."""
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+
+def zeros_like(t: Tensor, dtype=None) -> Tensor:
+    return zeros(t.shape, dtype=dtype or t.dtype)
+
+
+def ones_like(t: Tensor, dtype=None) -> Tensor:
+    return ones(t.shape, dtype=dtype or t.dtype)
+
+
+def arange(start, end=None, step=1, dtype=None) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    values = (start, end, step)
+    if dtype is None:
+        dtype = int64 if all(isinstance(v, numbers.Integral) for v in values) else _DEFAULT_FLOAT
+    return Tensor._wrap(np.arange(start, end, step).astype(as_dtype(dtype)))
+
+
+def randn(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    from .random import normal
+    return _factory(normal(_size_args(size), 0.0, 1.0, as_dtype(dtype) or _DEFAULT_FLOAT),
+                    requires_grad)
+
+
+def rand(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    from .random import uniform
+    return _factory(uniform(_size_args(size), 0.0, 1.0, as_dtype(dtype) or _DEFAULT_FLOAT),
+                    requires_grad)
+
+
+def randint(low, high=None, size=(), dtype=None) -> Tensor:
+    from .random import integers
+    if high is None:
+        low, high = 0, low
+    return Tensor._wrap(integers(low, high, _size_args((size,))).astype(as_dtype(dtype) or int64))
+
+
+def randperm(n: int) -> Tensor:
+    from .random import permutation
+    return Tensor._wrap(permutation(n).astype(int64))
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    tensors = [t if isinstance(t, Tensor) else tensor(t) for t in tensors]
+    if not tensors:
+        raise RuntimeError("cat(): expected a non-empty list of Tensors")
+    dtype = result_dtype(*tensors)
+    d = tensors[0]._dim(dim)
+    return B.Cat.apply(*(t.to(dtype) for t in tensors), axis=d)
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    tensors = [t if isinstance(t, Tensor) else tensor(t) for t in tensors]
+    return cat([t.unsqueeze(dim) for t in tensors], dim=dim)
+
+
+def where(condition, input, other) -> Tensor:  # noqa: A002 - torch's names
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    a = input if isinstance(input, Tensor) else tensor(input)
+    b = other if isinstance(other, Tensor) else tensor(other)
+    dtype = result_dtype(a, b)
+    return B.Where.apply(cond.astype(bool), a.to(dtype), b.to(dtype))
+
+
+def maximum(a: Tensor, b: Tensor) -> Tensor:
+    return where(a.data >= b.data, a, b)
+
+
+def minimum(a: Tensor, b: Tensor) -> Tensor:
+    return where(a.data <= b.data, a, b)
+
+
+def allclose(a, b, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:
+    return bool(np.allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol,
+                            equal_nan=equal_nan))
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
