@@ -65,8 +65,12 @@ def same_padding(kernel: int, dilation: int) -> Pair:
 
 
 def conv_padding(padding, kernel: tuple[int, ...], stride: tuple[int, ...],
-                 dilation: tuple[int, ...]) -> tuple[Pair, ...]:
-    """Normalise a convolution's ``padding`` (int, tuple, 'valid', 'same') to (before, after) pairs."""
+                 dilation: tuple[int, ...], warn: bool = True) -> tuple[Pair, ...]:
+    """Normalise a convolution's ``padding`` (int, tuple, 'valid', 'same') to (before, after) pairs.
+
+    ``warn``: torch warns when 'same' needs an asymmetric split, at forward time (not when a
+    module is built), so modules pass False.
+    """
     n = len(kernel)
     if isinstance(padding, str):
         if padding == "valid":
@@ -75,7 +79,7 @@ def conv_padding(padding, kernel: tuple[int, ...], stride: tuple[int, ...],
             if any(s != 1 for s in stride):
                 raise ValueError("padding='same' is not supported for strided convolutions")
             pairs = tuple(same_padding(k, d) for k, d in zip(kernel, dilation))
-            if any(a != b for a, b in pairs):
+            if warn and any(a != b for a, b in pairs):
                 warnings.warn(
                     "Using padding='same' with even kernel lengths and odd dilation may require a "
                     f"zero-padded copy of the input be created: padding (before, after) = {pairs}",
@@ -236,13 +240,17 @@ def conv_output_shape(op: str, spatial: Sequence[int], kernel: Sequence[int],
 def pool_output_shape(op: str, spatial: Sequence[int], kernel: Sequence[int],
                       stride: Sequence[int], padding: Sequence[int], dilation: Sequence[int],
                       ceil_mode: bool) -> tuple[int, ...]:
-    """Spatial output shape of a pooling window; checks padding <= kernel/2 and a non-empty output."""
-    for k, p, d in zip(kernel, padding, dilation):
-        if p > (d * (k - 1) + 1) // 2:
+    """Spatial output shape of a pooling window; checks padding <= kernel/2 and a non-empty output.
+
+    torch's rule is ``padding <= kernel_size // 2`` on the kernel size itself: dilation does not
+    enlarge the allowance (max_pool1d(k=3, p=2, dilation=2) is refused).
+    """
+    for k, p in zip(kernel, padding):
+        if p > k // 2:
             raise RuntimeError(
-                f"{op}: pad should be at most half of effective kernel size, but got "
-                f"pad={p}, kernel_size={k} and dilation={d} (effective kernel size "
-                f"d*(k-1)+1 = {d * (k - 1) + 1})")
+                f"{op}: pad should be at most half of kernel size, but got padding="
+                f"{tuple(padding)} and kernel_size={tuple(kernel)} (each padding must be <= "
+                f"kernel_size // 2)")
     out = tuple(pool_output_size(L, k, s, p, d, ceil_mode)
                 for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation))
     if all(o > 0 for o in out):
@@ -311,3 +319,20 @@ def _x(values: Sequence[int]) -> str:
 
 def prod(values: Sequence[int]) -> int:
     return math.prod(values)
+
+
+def avg_pool_divisors(size: int, kernel: int, stride: int, padding: int, out: int,
+                      count_include_pad: bool) -> list[int]:
+    """AvgPool divisor of each window along one dimension.
+
+    Window i: ``start = i*s - p``, ``end = min(start + k, L + p)``; ``pool = end - start``
+    (explicit pads count, the ceil-mode overhang beyond ``L + p`` does not). The window reads
+    ``[max(start, 0), min(end, L))``; count_include_pad divides by ``pool``, otherwise by the
+    length of that clipped range. The divisor of an n-d window is the product over dimensions.
+    """
+    divisors = []
+    for i in range(out):
+        start = i * stride - padding
+        end = min(start + kernel, size + padding)
+        divisors.append(end - start if count_include_pad else min(end, size) - max(start, 0))
+    return divisors

@@ -716,8 +716,11 @@ class Tensor:
 
     # ----- printing -----------------------------------------------------------------------------
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(",
-                               precision=4, floatmode="maxprec_equal")
+        data = self.data
+        # torch prints whole floats as "1." and others with 4 fixed decimals.
+        whole = data.dtype.kind == "f" and bool(np.all(np.mod(data[np.isfinite(data)], 1) == 0))
+        body = np.array2string(data, separator=", ", prefix="tensor(", precision=4,
+                               floatmode="maxprec" if whole else "fixed")
         extra = ""
         if self.dtype not in (float32, int64, bool_):
             extra += f", dtype=convkit.{self.dtype}"
