@@ -1,0 +1,199 @@
+"""Pooling modules: thin wrappers over nn.functional, with torch's arguments and ``repr``.
+
+torch keeps the arguments as given (``MaxPool2d(2)`` shows ``kernel_size=2, stride=2``), except the
+1-d average and unpooling modules, which store 1-tuples; the reprs follow that.
+"""
+from __future__ import annotations
+
+from .. import shapes
+from ..tensor import Tensor
+from . import functional as F
+from .module import Module
+
+
+class _MaxPoolNd(Module):
+    _n = 0
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+                 ceil_mode=False):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if (stride is not None and stride != []) else kernel_size
+        self.padding, self.dilation = padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+    def forward(self, input: Tensor):
+        pool = getattr(F, f"max_pool{self._n}d")
+        return pool(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                    ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+
+class MaxPool1d(_MaxPoolNd):
+    _n = 1
+
+
+class MaxPool2d(_MaxPoolNd):
+    """Max over each kernel window; padding counts as -inf. Output size per dimension:
+    ``floor((L + 2p - d(k-1) - 1)/s) + 1`` (ceil with ``ceil_mode=True``)."""
+    _n = 2
+
+
+class MaxPool3d(_MaxPoolNd):
+    _n = 3
+
+
+class _AvgPoolNd(Module):
+    _n = 0
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if (stride is not None and stride != []) else kernel_size
+        self.padding, self.ceil_mode = padding, ceil_mode
+        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def forward(self, input: Tensor) -> Tensor:
+        pool = getattr(F, f"avg_pool{self._n}d")
+        if self._n == 1:
+            return pool(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                        self.count_include_pad)
+        return pool(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                    self.count_include_pad, self.divisor_override)
+
+
+class AvgPool1d(_AvgPoolNd):
+    _n = 1
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True):
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+        self.kernel_size = shapes.ntuple(kernel_size, 1, "kernel_size")
+        self.stride = shapes.ntuple(self.stride, 1, "stride")
+        self.padding = shapes.ntuple(padding, 1, "padding")
+
+
+class AvgPool2d(_AvgPoolNd):
+    _n = 2
+
+
+class AvgPool3d(_AvgPoolNd):
+    _n = 3
+
+
+class _AdaptivePoolNd(Module):
+    _n = 0
+    _kind = ""
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__()
+        self.output_size = output_size
+        self.return_indices = return_indices
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+    def forward(self, input: Tensor):
+        pool = getattr(F, f"adaptive_{self._kind}_pool{self._n}d")
+        if self._kind == "max":
+            return pool(input, self.output_size, self.return_indices)
+        return pool(input, self.output_size)
+
+
+class AdaptiveAvgPool1d(_AdaptivePoolNd):
+    _n, _kind = 1, "avg"
+
+    def __init__(self, output_size):
+        super().__init__(output_size)
+
+
+class AdaptiveAvgPool2d(_AdaptivePoolNd):
+    """Average over ``output_size`` windows: window i spans
+    ``[floor(i*L/out), ceil((i+1)*L/out))`` (``convkit.shapes.adaptive_pool_bins``)."""
+    _n, _kind = 2, "avg"
+
+    def __init__(self, output_size):
+        super().__init__(output_size)
+
+
+class AdaptiveAvgPool3d(_AdaptivePoolNd):
+    _n, _kind = 3, "avg"
+
+    def __init__(self, output_size):
+        super().__init__(output_size)
+
+
+class AdaptiveMaxPool1d(_AdaptivePoolNd):
+    _n, _kind = 1, "max"
+
+
+class AdaptiveMaxPool2d(_AdaptivePoolNd):
+    _n, _kind = 2, "max"
+
+
+class AdaptiveMaxPool3d(_AdaptivePoolNd):
+    _n, _kind = 3, "max"
+
+
+class _MaxUnpoolNd(Module):
+    _n = 0
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        n = self._n
+        self.kernel_size = shapes.ntuple(kernel_size, n, "kernel_size")
+        self.stride = shapes.ntuple(stride if stride is not None else kernel_size, n, "stride")
+        self.padding = shapes.ntuple(padding, n, "padding")
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        unpool = getattr(F, f"max_unpool{self._n}d")
+        return unpool(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    _n = 1
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """Put each pooled value back at the index MaxPool2d(return_indices=True) recorded."""
+    _n = 2
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    _n = 3
+
+
+class _LPPoolNd(Module):
+    _n = 0
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        self.norm_type, self.kernel_size = norm_type, kernel_size
+        self.stride, self.ceil_mode = stride, ceil_mode
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+    def forward(self, input: Tensor) -> Tensor:
+        pool = getattr(F, f"lp_pool{self._n}d")
+        return pool(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+class LPPool1d(_LPPoolNd):
+    _n = 1
+
+
+class LPPool2d(_LPPoolNd):
+    """``(sum over the window of x^p)^(1/p)``."""
+    _n = 2
