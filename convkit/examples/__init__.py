@@ -1,0 +1,1 @@
+"""Runnable examples (``python -m convkit.examples.seed_note``)."""
