@@ -44,13 +44,17 @@ def uniform(shape, low: float, high: float, dtype) -> np.ndarray:
     dtype = np.dtype(dtype)
     n = int(np.prod(shape))
     if dtype == np.float64:
-        # 53 random bits from one 64-bit draw (two 32-bit words, high word second).
-        lo, hi = _raw32(2 * n).reshape(n, 2).T
+        # 53 random bits from one 64-bit draw made of two 32-bit words, the first one high.
+        hi, lo = _raw32(2 * n).reshape(n, 2).T
         bits = ((hi << np.uint64(32)) | lo) & np.uint64((1 << 53) - 1)
         u = bits.astype(np.float64) * 2.0 ** -53
     else:
         u = (_raw32(n) & np.uint64(0xFFFFFF)).astype(np.float64) * 2.0 ** -24
-    return (u * (high - low) + low).astype(dtype).reshape(shape)
+    # torch keeps the bounds in the tensor's dtype and subtracts them there, then does the
+    # multiply-add in double: (to - from) must be rounded to the dtype first to match bit for bit.
+    low_t, high_t = dtype.type(low), dtype.type(high)
+    span = np.float64(high_t - low_t)
+    return (u * span + np.float64(low_t)).astype(dtype).reshape(shape)
 
 
 def normal(shape, mean: float, std: float, dtype) -> np.ndarray:

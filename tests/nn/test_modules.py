@@ -1,0 +1,172 @@
+"""Modules against torch: constructor arguments, reprs, seeded initial weights, state_dict."""
+import numpy as np
+import pytest
+import torch
+
+import convkit as ck
+import convkit.nn as nn
+
+# (module name, args, kwargs): built identically in both libraries.
+MODULES = [
+    ("Conv1d", (2, 4, 3), dict(dilation=2, padding=1)),
+    ("Conv2d", (1, 1, 11), dict(stride=4)),
+    ("Conv2d", (2, 4, 3), dict(padding="same", padding_mode="reflect", groups=2, bias=False)),
+    ("Conv2d", (3, 6, (3, 5)), dict(stride=(2, 1), padding=(1, 2), padding_mode="circular")),
+    ("Conv3d", (2, 2, 2), dict(padding="valid")),
+    ("ConvTranspose1d", (2, 3, 3), dict(stride=2, output_padding=1)),
+    ("ConvTranspose2d", (4, 6, 3), dict(groups=2, dilation=2)),
+    ("ConvTranspose3d", (2, 2, (1, 2, 3)), dict(bias=False)),
+    ("MaxPool1d", (3, 2, 1), {}),
+    ("MaxPool2d", (2,), {}),
+    ("MaxPool2d", (3,), dict(stride=2, padding=1, ceil_mode=True, return_indices=True)),
+    ("MaxPool3d", (2,), {}),
+    ("AvgPool1d", (2,), {}),
+    ("AvgPool2d", (3,), dict(stride=1, padding=1)),
+    ("AvgPool3d", (2,), dict(divisor_override=3)),
+    ("AdaptiveAvgPool1d", (3,), {}),
+    ("AdaptiveAvgPool2d", ((None, 3),), {}),
+    ("AdaptiveMaxPool2d", (2,), dict(return_indices=True)),
+    ("MaxUnpool2d", (2,), {}),
+    ("MaxUnpool1d", (2, 1), {}),
+    ("LPPool2d", (2, 3), {}),
+    ("Unfold", (2,), {}),
+    ("Fold", ((4, 4), 2), {}),
+    ("Linear", (3, 4), {}),
+    ("Linear", (3, 4), dict(bias=False)),
+    ("ReLU", (), {}), ("LeakyReLU", (), {}), ("LeakyReLU", (0.2,), {}), ("Sigmoid", (), {}),
+    ("Tanh", (), {}), ("GELU", (), {}), ("GELU", ("tanh",), {}), ("Softmax", (1,), {}),
+    ("Softmax", (), {}), ("Flatten", (), {}), ("Dropout", (), {}), ("Dropout2d", (0.3,), {}),
+    ("BatchNorm1d", (3,), dict(affine=False)), ("BatchNorm2d", (3,), {}),
+    ("CrossEntropyLoss", (), {}), ("NLLLoss", (), {}), ("MSELoss", (), {}),
+    ("MSELoss", (), dict(reduction="sum")),
+]
+IDS = [f"{name}-{i}" for i, (name, _, _) in enumerate(MODULES)]
+
+
+@pytest.mark.parametrize("name,args,kwargs", MODULES, ids=IDS)
+def test_repr_params_and_init_match_torch(name, args, kwargs):
+    torch.manual_seed(7)
+    theirs = getattr(torch.nn, name)(*args, **kwargs)
+    ck.manual_seed(7)
+    ours = getattr(nn, name)(*args, **kwargs)
+    assert repr(ours) == repr(theirs)
+    t_state = theirs.state_dict()
+    c_state = ours.state_dict()
+    assert list(c_state) == list(t_state)
+    for key, value in t_state.items():
+        assert tuple(c_state[key].shape) == tuple(value.shape), key
+        assert str(c_state[key].dtype) == str(value.dtype).replace("torch.", ""), key
+        # The same seed gives torch's exact initial weights (bit for bit).
+        np.testing.assert_array_equal(c_state[key].data, value.numpy(), err_msg=key)
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+
+
+def test_sequential_repr_and_parameter_names():
+    torch.manual_seed(0)
+    theirs = torch.nn.Sequential(torch.nn.Conv2d(1, 5, 5), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                                 torch.nn.Flatten(), torch.nn.Linear(720, 10))
+    ck.manual_seed(0)
+    ours = nn.Sequential(nn.Conv2d(1, 5, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Linear(720, 10))
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    for (k, v), (k2, v2) in zip(ours.state_dict().items(), theirs.state_dict().items()):
+        np.testing.assert_array_equal(v.data, v2.numpy(), err_msg=k)
+    assert len(list(ours.parameters())) == 4
+    assert isinstance(ours[0], nn.Conv2d) and len(ours) == 5
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(in_channels=3, out_channels=4, kernel_size=3, groups=2), "in_channels must be divisible"),
+    (dict(in_channels=4, out_channels=3, kernel_size=3, groups=2), "out_channels must be divisible"),
+    (dict(in_channels=1, out_channels=1, kernel_size=3, padding_mode="x"), "padding_mode"),
+    (dict(in_channels=1, out_channels=1, kernel_size=3, stride=2, padding="same"), "strided"),
+    (dict(in_channels=1, out_channels=1, kernel_size=3, groups=0), "groups must be a positive"),
+    (dict(in_channels=1, out_channels=1, kernel_size=3, padding="full"), "Invalid padding string"),
+])
+def test_conv_constructor_errors_match_torch(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        torch.nn.Conv2d(**kwargs)
+    with pytest.raises(ValueError, match=match):
+        nn.Conv2d(**kwargs)
+
+
+def test_conv_constructor_refuses_what_would_fail_later():
+    with pytest.raises(RuntimeError, match="stride should be greater than zero"):
+        nn.Conv2d(1, 1, 3, stride=0)
+    with pytest.raises(RuntimeError, match="negative padding"):
+        nn.Conv2d(1, 1, 3, padding=-1)
+    with pytest.raises(ValueError, match="kernel_size must be an int or a tuple of 2"):
+        nn.Conv2d(1, 1, (3, 3, 3))
+    with pytest.raises(ValueError, match='Only "zeros" padding mode'):
+        nn.ConvTranspose2d(1, 1, 3, padding_mode="reflect")
+    with pytest.raises(ValueError, match="string padding"):
+        nn.ConvTranspose2d(1, 1, 3, padding="same")
+
+
+def test_load_state_dict_strict_errors_and_arrays():
+    m = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2))
+    state = {k: v.data.copy() for k, v in m.state_dict().items()}  # NumPy arrays are accepted
+    state["0.weight"] = np.full((2, 1, 3, 3), 0.5, dtype=np.float32)
+    m.load_state_dict(state)
+    assert (m[0].weight.data == 0.5).all()
+    bad = dict(state)
+    del bad["0.bias"]
+    bad["extra"] = np.zeros(1)
+    bad["1.running_mean"] = np.zeros(3, dtype=np.float32)
+    with pytest.raises(RuntimeError) as e:
+        m.load_state_dict(bad)
+    msg = str(e.value)
+    assert 'Missing key(s) in state_dict: "0.bias"' in msg
+    assert 'Unexpected key(s) in state_dict: "extra"' in msg
+    assert "size mismatch for 1.running_mean" in msg
+    del bad["1.running_mean"]
+    result = m.load_state_dict(bad, strict=False)
+    assert result.missing_keys == ["0.bias", "1.running_mean"]
+    assert result.unexpected_keys == ["extra"]
+
+
+def test_train_eval_double_and_zero_grad():
+    m = nn.Sequential(nn.Linear(2, 2), nn.Dropout(), nn.BatchNorm1d(2))
+    assert all(x.training for x in m.modules())
+    m.eval()
+    assert not any(x.training for x in m.modules())
+    m.double()
+    assert m[0].weight.dtype == np.float64 and m[2].running_var.dtype == np.float64
+    assert m[2].num_batches_tracked.dtype == np.int64
+    m[0].weight.grad = ck.ones(2, 2, dtype=ck.float64)
+    m.zero_grad()
+    assert m[0].weight.grad is None
+    seen = []
+    m.apply(lambda mod: seen.append(type(mod).__name__))
+    assert seen == ["Linear", "Dropout", "BatchNorm1d", "Sequential"]
+
+
+def test_parameter_registration_rules():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Parameter(ck.zeros(2))
+            self.sub = nn.Linear(1, 1)
+            self.register_buffer("buf", ck.ones(1))
+            self.plain = ck.zeros(1)  # a plain tensor attribute is neither parameter nor buffer
+
+    net = Net()
+    assert [n for n, _ in net.named_parameters()] == ["a", "sub.weight", "sub.bias"]
+    assert list(net.state_dict()) == ["a", "buf", "sub.weight", "sub.bias"]
+    with pytest.raises(TypeError, match="cannot assign"):
+        net.a = ck.zeros(2)
+    with pytest.raises(AttributeError):
+        net.missing  # noqa: B018
+
+
+@pytest.mark.parametrize("name,args", [("Conv2d", (2, 3, 3)), ("Linear", (5, 2)),
+                                       ("ConvTranspose1d", (2, 4, 3))])
+def test_float64_init_matches_torch(name, args):
+    torch.manual_seed(11)
+    theirs = getattr(torch.nn, name)(*args, dtype=torch.float64)
+    ck.manual_seed(11)
+    ours = getattr(nn, name)(*args, dtype=ck.float64)
+    for key, value in theirs.state_dict().items():
+        assert ours.state_dict()[key].dtype == np.float64
+        np.testing.assert_array_equal(ours.state_dict()[key].data, value.numpy(), err_msg=key)
