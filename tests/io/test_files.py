@@ -1,0 +1,91 @@
+"""convkit.save / convkit.io.load: every dtype kept, order kept, atomic, clear errors."""
+import os
+
+import numpy as np
+import pytest
+
+import convkit as ck
+import convkit.io as cio
+
+DTYPES = [np.float16, np.float32, np.float64, np.int8, np.uint8, np.int32, np.int64, np.bool_]
+
+
+def test_roundtrip_every_dtype_and_shape(tmp_path):
+    rng = np.random.default_rng(0)
+    state = {}
+    for i, dt in enumerate(DTYPES):
+        a = (rng.standard_normal((2, 3)) * 10).astype(dt)
+        state[f"t{i}.{np.dtype(dt).name}"] = ck.from_numpy(a)
+    state["scalar"] = ck.tensor(5)
+    state["empty"] = ck.zeros(0, 3)
+    state["array"] = np.arange(4.0)
+    path = tmp_path / "m.safetensors"
+    cio.save(state, path)
+    out = cio.load(path)
+    assert list(out) == list(state)  # the caller's order, not the format's
+    for key, value in state.items():
+        want = value.data if isinstance(value, ck.Tensor) else value
+        assert out[key].dtype == want.dtype and out[key].shape == want.shape, key
+        np.testing.assert_array_equal(out[key].data, want)
+
+
+def test_metadata_and_torch_reads_our_file(tmp_path):
+    import safetensors.torch
+    path = tmp_path / "m.safetensors"
+    cio.save({"w": ck.ones(2, 2)}, path, metadata={"epoch": 3})
+    tensors, meta = cio.files.load_with_metadata(path)
+    assert meta == {"epoch": "3"}
+    t = safetensors.torch.load_file(str(path))
+    np.testing.assert_array_equal(t["w"].numpy(), np.ones((2, 2), dtype=np.float32))
+
+
+def test_model_state_roundtrip(tmp_path):
+    net = ck.nn.Sequential(ck.nn.Conv2d(1, 2, 3), ck.nn.BatchNorm2d(2))
+    path = tmp_path / "net.safetensors"
+    cio.save(net.state_dict(), path)
+    other = ck.nn.Sequential(ck.nn.Conv2d(1, 2, 3), ck.nn.BatchNorm2d(2))
+    other.load_state_dict(cio.load(path))
+    for (k, a), (_, b) in zip(net.state_dict().items(), other.state_dict().items()):
+        np.testing.assert_array_equal(a.data, b.data, err_msg=k)
+
+
+def test_crash_while_writing_keeps_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "ckpt.safetensors"
+    cio.save({"w": ck.zeros(3)}, path)
+    before = path.read_bytes()
+
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt  # e.g. Ctrl-C in the middle of writing
+
+    monkeypatch.setattr(os, "fsync", boom)
+    with pytest.raises(KeyboardInterrupt):
+        cio.save({"w": ck.ones(3)}, path)
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["ckpt.safetensors"]  # no temporary left behind
+
+
+@pytest.mark.parametrize("content,match", [(b"", "not a readable safetensors"),
+                                           (b"garbage!", "not a readable safetensors"),
+                                           (b"\xff" * 8 + b"{}", "not a readable safetensors")])
+def test_corrupt_files_raise_clear_error(tmp_path, content, match):
+    path = tmp_path / "bad.safetensors"
+    path.write_bytes(content)
+    with pytest.raises(RuntimeError, match=match):
+        cio.load(path)
+
+
+def test_truncated_file_raises(tmp_path):
+    path = tmp_path / "t.safetensors"
+    cio.save({"w": ck.ones(100)}, path)
+    path.write_bytes(path.read_bytes()[:-10])
+    with pytest.raises(RuntimeError, match="t.safetensors"):
+        cio.load(path)
+
+
+def test_missing_file_and_bad_values(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.safetensors"):
+        cio.load(tmp_path / "nope.safetensors")
+    with pytest.raises(TypeError, match="key 'x'"):
+        cio.save({"x": "text"}, tmp_path / "a.safetensors")
+    with pytest.raises(TypeError, match="keys must be strings"):
+        cio.save({1: ck.ones(1)}, tmp_path / "a.safetensors")
