@@ -1,0 +1,166 @@
+"""cross_entropy, nll_loss, mse_loss against torch; gradient checks; errors."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import convkit as ck
+import convkit.nn.functional as F
+from tests.helpers import gradcheck, to_torch, tolerance
+
+# (input shape, target shape, classes)
+SHAPES = [((6, 4), (6,)), ((2, 4, 3), (2, 3)), ((2, 4, 3, 2), (2, 3, 2)), ((4,), ())]
+OPTIONS = [
+    dict(),
+    dict(reduction="sum"),
+    dict(reduction="none"),
+    dict(ignore_index=1),
+    dict(weight=True),
+    dict(weight=True, ignore_index=2, reduction="mean"),
+    dict(label_smoothing=0.2),
+    dict(label_smoothing=0.3, weight=True, ignore_index=0),
+    dict(label_smoothing=0.3, weight=True, ignore_index=0, reduction="none"),
+]
+
+
+def _run(lib, fn_name, x, t, opts, dtype):
+    mod = TF if lib is torch else F
+    conv = to_torch if lib is torch else ck.tensor
+    kwargs = dict(opts)
+    if kwargs.pop("weight", False):
+        kwargs["weight"] = conv(np.array([0.5, 2.0, 1.0, 1.5], dtype=dtype))
+    xl = to_torch(x, requires_grad=True) if lib is torch else ck.tensor(x, requires_grad=True)
+    loss = getattr(mod, fn_name)(xl, conv(t), **kwargs)
+    g = np.random.default_rng(9).standard_normal(tuple(loss.shape)).astype(dtype)
+    loss.backward(conv(g))
+    return loss, xl
+
+
+# nll_loss has no label_smoothing: those pairs are left out of the grid, not skipped.
+FN_OPTS = [(fn, opts) for fn in ("cross_entropy", "nll_loss") for opts in OPTIONS
+           if not (fn == "nll_loss" and "label_smoothing" in opts)]
+
+
+@pytest.mark.parametrize("fn_name,opts", FN_OPTS)
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_matches_torch(fn_name, shape, opts, dtype):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape[0]).astype(dtype)
+    t = rng.integers(0, 4, size=shape[1]).astype(np.int64)
+    if t.ndim:
+        t.reshape(-1)[0] = 1  # the ignored classes occur at least once
+        t.reshape(-1)[-1] = 0
+    loss, xl = _run(ck, fn_name, x, t, opts, dtype)
+    tloss, txl = _run(torch, fn_name, x, t, opts, dtype)
+    assert loss.dtype == dtype and xl.grad.dtype == dtype
+    np.testing.assert_allclose(loss.data, tloss.detach().numpy(), **tolerance(dtype))
+    np.testing.assert_allclose(xl.grad.data, txl.grad.numpy(), **tolerance(dtype))
+
+
+@pytest.mark.parametrize("opts", [dict(), dict(reduction="none"), dict(label_smoothing=0.1),
+                                  dict(weight=True, reduction="sum")])
+def test_cross_entropy_probability_targets(opts):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3, 4, 2))
+    t = rng.dirichlet(np.ones(4), size=(3, 2)).transpose(0, 2, 1).copy()
+    for dtype in (np.float32, np.float64):
+        loss, xl = _run(ck, "cross_entropy", x.astype(dtype), t.astype(dtype), opts, dtype)
+        tloss, txl = _run(torch, "cross_entropy", x.astype(dtype), t.astype(dtype), opts, dtype)
+        assert loss.dtype == dtype
+        np.testing.assert_allclose(loss.data, tloss.detach().numpy(), **tolerance(dtype))
+        np.testing.assert_allclose(xl.grad.data, txl.grad.numpy(), **tolerance(dtype))
+
+
+def test_gradchecks():
+    rng = np.random.default_rng(2)
+    t = ck.tensor(np.array([0, 2, 1, 2, 3]))
+    w = ck.tensor(np.array([0.5, 2.0, 1.0, 1.5]))
+    gradcheck(lambda x: F.nll_loss(x, t, weight=w, ignore_index=1), rng.standard_normal((5, 4)))
+    gradcheck(lambda x: F.nll_loss(x, t, reduction="none"), rng.standard_normal((5, 4)))
+    gradcheck(lambda x: F.cross_entropy(x, t, label_smoothing=0.2), rng.standard_normal((5, 4)))
+    gradcheck(lambda x, y: F.mse_loss(x, y), rng.standard_normal((3, 4)),
+              rng.standard_normal((3, 4)))
+    gradcheck(lambda x, p: F.cross_entropy(x, p), rng.standard_normal((3, 4)),
+              rng.uniform(size=(3, 4)))
+
+
+def test_all_ignored_and_empty_are_nan_like_torch():
+    x = ck.randn(4, 3)
+    t = ck.tensor(np.full(4, -100))
+    assert np.isnan(F.cross_entropy(x, t).item())
+    assert F.cross_entropy(x, t, reduction="sum").item() == 0.0
+    assert np.isnan(F.nll_loss(ck.zeros(0, 3), ck.zeros(0, dtype=ck.int64)).item())
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("dtypes", [(np.float32, np.float32), (np.float64, np.float64),
+                                    (np.float32, np.float64)])
+def test_mse_loss(reduction, dtypes):
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((3, 4)).astype(dtypes[0]), rng.standard_normal((3, 4)).astype(
+        dtypes[1])
+    ca, cb = ck.tensor(a, requires_grad=True), ck.tensor(b, requires_grad=True)
+    ta, tb = to_torch(a, requires_grad=True), to_torch(b, requires_grad=True)
+    out, tout = F.mse_loss(ca, cb, reduction=reduction), TF.mse_loss(ta, tb, reduction=reduction)
+    out.sum().backward()
+    tout.sum().backward()
+    assert out.dtype == np.dtype(tout.dtype.__str__().split(".")[1])
+    tol = tolerance(np.float32 if np.float32 in dtypes else np.float64)
+    np.testing.assert_allclose(out.data, tout.detach().numpy(), **tol)
+    assert ca.grad.dtype == dtypes[0] and cb.grad.dtype == dtypes[1]
+    np.testing.assert_allclose(ca.grad.data, ta.grad.numpy(), **tol)
+    np.testing.assert_allclose(cb.grad.data, tb.grad.numpy(), **tol)
+
+
+def test_mse_loss_broadcast_warns():
+    with pytest.warns(UserWarning, match="different to the input size"):
+        F.mse_loss(ck.zeros(4, 1), ck.zeros(4))
+    with pytest.raises(RuntimeError), pytest.warns(UserWarning):
+        F.mse_loss(ck.zeros(4, 2), ck.zeros(3))
+
+
+LOSS_ERRORS = [
+    ("cross_entropy", (4, 3), [0, 3, 1, 2], {}, IndexError, "out of bounds"),
+    ("nll_loss", (4, 3), [0, -1, 1, 2], {}, IndexError, "out of bounds"),
+    ("cross_entropy", (4, 3), [0, 1, 2], {}, ValueError, "batch_size"),
+    ("nll_loss", (4, 3), np.zeros((4, 1), np.int64), {}, RuntimeError, "multi-target"),
+    ("cross_entropy", (2, 3, 4, 5), np.zeros((2, 4, 6), np.int64), {}, RuntimeError,
+     "size mismatch"),
+    ("nll_loss", (2, 3, 4), np.zeros((2, 5), np.int64), {}, RuntimeError, "target size"),
+    ("cross_entropy", (4, 3), np.array([0, 1, 2, 0], np.int32), {}, RuntimeError,
+     "Long or Byte"),
+    ("nll_loss", (4, 3), np.array([0., 1, 2, 0]), {}, RuntimeError, "Long or Byte"),
+    ("cross_entropy", (4, 3), [0, 1, 2, 0], dict(reduction="avg"), ValueError,
+     "not a valid value"),
+    ("cross_entropy", (4, 3), [0, 1, 2, 0], dict(label_smoothing=1.5), RuntimeError,
+     "label_smoothing"),
+    ("nll_loss", (4, 3), [0, 1, 2, 0], dict(weight=np.ones(4, np.float32)), RuntimeError,
+     "all 3 classes"),
+    ("cross_entropy", (4, 3), np.ones((4, 3), np.float32), dict(ignore_index=1), RuntimeError,
+     "ignore_index"),
+]
+
+
+@pytest.mark.parametrize("fn_name,shape,target,kwargs,exc,msg", LOSS_ERRORS)
+def test_loss_errors_where_torch_raises(fn_name, shape, target, kwargs, exc, msg):
+    target = np.asarray(target)
+    if target.dtype == np.int64 or target.dtype.kind == "i" and target.dtype.itemsize == 8:
+        target = target.astype(np.int64)
+
+    def call(mod, conv):
+        kw = {k: conv(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+        return getattr(mod, fn_name)(conv(np.zeros(shape, np.float32)), conv(target), **kw)
+
+    with pytest.raises(exc):
+        call(TF, torch.from_numpy)
+    with pytest.raises(exc, match=msg):
+        call(F, ck.tensor)
+
+
+def test_ignore_index_may_be_out_of_range():
+    x = np.random.default_rng(4).standard_normal((4, 3)).astype(np.float32)
+    t = np.array([0, 5, 1, 2])
+    got = F.nll_loss(ck.tensor(x), ck.tensor(t), ignore_index=5)
+    want = TF.nll_loss(torch.from_numpy(x), torch.from_numpy(t), ignore_index=5)
+    np.testing.assert_allclose(got.item(), want.item(), rtol=1e-6)
