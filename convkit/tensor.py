@@ -11,6 +11,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import autograd
+from .errors import DimensionError
 from .ops import basic as B
 
 float16 = np.dtype("float16")
@@ -235,7 +236,7 @@ class Tensor:
     def _dim(self, dim: int) -> int:
         n = max(self.ndim, 1)
         if not -n <= dim < n:
-            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}]"
+            raise DimensionError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}]"
                              f", but got {dim})")
         return dim % n
 
@@ -669,7 +670,7 @@ class Tensor:
     def unsqueeze(self, dim: int):
         d = dim if dim >= 0 else dim + self.ndim + 1
         if not 0 <= d <= self.ndim:
-            raise IndexError(f"Dimension out of range (expected to be in range of "
+            raise DimensionError(f"Dimension out of range (expected to be in range of "
                              f"[{-self.ndim - 1}, {self.ndim}], but got {dim})")
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
@@ -702,7 +703,7 @@ class Tensor:
         try:
             self.data[index]
         except IndexError as e:
-            raise IndexError(str(e)) from None
+            raise DimensionError(str(e)) from None
         return B.GetItem.apply(self, index)
 
     def __setitem__(self, index, value):

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 
+from ...errors import DimensionError
 from ...ops.nn import NllLoss
 from ...tensor import Tensor, result_dtype, where
 from ._utils import check_tensor
@@ -75,7 +76,7 @@ def _check_class_target(op: str, input: Tensor, target: Tensor,  # noqa: A002
     t = target.data.astype(np.int64, copy=False)
     bad = (t != ignore_index) & ((t < 0) | (t >= classes))
     if bad.any():
-        raise IndexError(f"Target {int(t[bad].reshape(-1)[0])} is out of bounds: {op} targets "
+        raise DimensionError(f"Target {int(t[bad].reshape(-1)[0])} is out of bounds: {op} targets "
                          f"must be class indices in [0, {classes - 1}] (or ignore_index="
                          f"{ignore_index})")
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numbers
 
+from ...errors import DimensionError
 from ...ops.nn import BatchNorm
 from ...tensor import Tensor
 from ._utils import check_tensor
@@ -36,7 +37,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             raise RuntimeError(f"mixed dtype (CPU): expect parameter to have scalar type of "
                                f"{input.dtype}, but {name} is {t.dtype}")
     if input.ndim < 2:
-        raise IndexError(f"Dimension out of range (expected to be in range of [-1, 0], but got "
+        raise DimensionError(f"Dimension out of range (expected to be in range of [-1, 0], but got "
                          f"1): batch_norm needs an input of at least 2 dimensions (N, C, *), "
                          f"got input of size {list(input.shape)}")
     if training:
