@@ -163,7 +163,8 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * (out > 0)
+        # where, not g * mask: an infinite g must give 0 where the input was <= 0, as in torch.
+        return np.where(out > 0, g, np.zeros((), dtype=g.dtype))
 
 
 class Sigmoid(Function):

@@ -1,0 +1,511 @@
+"""Pooling kernels: NumPy arrays in, NumPy arrays out; one N-d implementation for 1d/2d/3d.
+
+Every array here is ``(B, *spatial)``: the callers fold batch and channels into one leading axis
+(``x.reshape(N*C, *spatial)`` is free on a contiguous input), which is also the axis the work is
+split on between threads.
+
+Sliding windows are computed as a loop over the kernel offsets: offset ``j`` (a tuple, one entry
+per spatial dimension) of every window is the strided view
+``xp[:, j0*d0 : j0*d0 + (o0-1)*s0 + 1 : s0, ...]`` of the padded input ``xp``, so one ufunc call
+per offset does all windows at once. NumPy ufuncs release the GIL, so two Python threads that
+work on halves of the leading axis run in parallel (PERF-NOTES: 1.5-4x faster than torch for max
+pooling, where ``sliding_window_view(...).max()`` is 20x slower).
+
+Reference loops that spell out each definition are in ``pool_ref.py``.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .. import shapes
+
+Ints = Sequence[int]
+
+# Below this many input elements the thread hand-off costs more than it saves.
+_PARALLEL_MIN_ELEMENTS = 1 << 17
+# Rows are processed in blocks of about this many padded input elements (512 KB of float32), so
+# that the padded copy of a block stays in cache across the k^d passes over it.
+_BLOCK_ELEMENTS = 1 << 17
+_THREADS = 2
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="convkit-pool")
+        return _pool
+
+
+def _split(work: Callable[[slice], None], rows: int, elements: int) -> None:
+    """Run ``work(rows_slice)`` over the leading axis, on two threads when the problem is large."""
+    if (elements < _PARALLEL_MIN_ELEMENTS or rows < 2
+            or threading.current_thread().name.startswith("convkit-pool")):
+        work(slice(0, rows))
+        return
+    half = rows // 2
+    future = _executor().submit(work, slice(half, rows))
+    try:
+        work(slice(0, half))
+    finally:
+        future.result()
+
+
+# ----------------------------------------------------------------------------------------------
+# Geometry shared by the windowed kernels
+# ----------------------------------------------------------------------------------------------
+
+def _right_pad(spatial: Ints, kernel: Ints, stride: Ints, padding: Ints, dilation: Ints,
+               out: Ints) -> tuple[int, ...]:
+    """Cells needed after the input so that the last window fits (explicit pad or ceil overhang).
+
+    The last window ends at ``(o-1)*s + d*(k-1) + 1`` in padded coordinates; floor mode may need
+    less than ``p`` (the remainder is never read), ceil mode may need more.
+    """
+    return tuple(max(0, (o - 1) * s + d * (k - 1) + 1 - p - L)
+                 for L, k, s, p, d, o in zip(spatial, kernel, stride, padding, dilation, out))
+
+
+def _window(offset: Ints, stride: Ints, dilation: Ints, out: Ints) -> tuple[slice, ...]:
+    """Index of kernel offset ``offset`` of every window: one strided slice per dimension."""
+    return (slice(None),) + tuple(slice(j * d, j * d + (o - 1) * s + 1, s)
+                                  for j, s, d, o in zip(offset, stride, dilation, out))
+
+
+def _offsets(kernel: Ints):
+    """Kernel offsets in row-major order (the order torch scans a window)."""
+    return itertools.product(*(range(k) for k in kernel))
+
+
+class _Windows:
+    """The sliding-window geometry of one call, computed once."""
+
+    def __init__(self, spatial: Ints, kernel: Ints, stride: Ints, padding: Ints,
+                 dilation: Ints, out: Ints):
+        self.spatial, self.kernel, self.stride = tuple(spatial), tuple(kernel), tuple(stride)
+        self.padding, self.dilation, self.out = tuple(padding), tuple(dilation), tuple(out)
+        after = _right_pad(spatial, kernel, stride, padding, dilation, out)
+        self.padded = tuple(L + p + a for L, p, a in zip(spatial, padding, after))
+        self.needs_pad = any(padding) or any(after)
+        self.interior = (slice(None),) + tuple(slice(p, p + L) for L, p in zip(spatial, padding))
+        self.slices = [_window(o, stride, dilation, out) for o in _offsets(kernel)]
+        # No two (window, offset) pairs read the same cell: gradients can be written, not added.
+        self.disjoint = all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+        # ...and every cell is read exactly once: the gradient needs no zero fill.
+        self.tiles = not self.needs_pad and all(
+            d == 1 and s == k and o * s == L
+            for L, k, s, d, o in zip(spatial, kernel, stride, dilation, out))
+        self.plane = math.prod(self.padded)
+        self.block = max(1, _BLOCK_ELEMENTS // max(self.plane, 1))
+
+    def blocks(self, rows: slice):
+        for start in range(rows.start, rows.stop, self.block):
+            yield slice(start, min(start + self.block, rows.stop))
+
+
+class _PadBuffer:
+    """A per-thread padded block, reused across blocks: the border is filled once."""
+
+    def __init__(self, w: _Windows, fill, dtype: np.dtype):
+        self.w, self.fill, self.dtype = w, fill, dtype
+        self.buf: np.ndarray | None = None
+
+    def _get(self, n: int) -> np.ndarray:
+        if self.buf is None:  # the first block of a thread is its largest
+            self.buf = np.full((n,) + self.w.padded, self.fill, dtype=self.dtype)
+        return self.buf[:n]
+
+    def load(self, block: np.ndarray) -> np.ndarray:
+        """``block`` with the border around it (``block`` itself when there is none)."""
+        if not self.w.needs_pad:
+            return block
+        view = self._get(block.shape[0])
+        view[self.w.interior] = block
+        return view
+
+    def zeroed(self, n: int) -> np.ndarray:
+        view = self._get(n)
+        view.fill(0)
+        return view
+
+
+def _lowest(dtype: np.dtype):
+    """The padding value of max pooling: -inf, or the smallest integer."""
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _positions(w: _Windows) -> list[np.ndarray]:
+    """Per kernel offset, the flat index into the unpadded plane of that offset of every window,
+    -1 where it lies in the padding. Shape ``(1, *out)``; separable:
+    ``flat = sum_i pos_i * prod(L_{i+1:})``."""
+    n = len(w.spatial)
+    result = []
+    for offset in _offsets(w.kernel):
+        flat = np.zeros((1,) * (n + 1), dtype=np.int64)
+        valid = np.ones((1,) * (n + 1), dtype=bool)
+        for i, (L, s, p, d, o, j) in enumerate(zip(w.spatial, w.stride, w.padding, w.dilation,
+                                                   w.out, offset)):
+            shape = [1] * (n + 1)
+            shape[i + 1] = o
+            pos = (np.arange(o, dtype=np.int64) * s - p + j * d).reshape(shape)
+            valid = valid & (pos >= 0) & (pos < L)
+            flat = flat * L + pos
+        result.append(np.where(valid, flat, -1))
+    return result
+
+
+# ----------------------------------------------------------------------------------------------
+# Max pooling
+# ----------------------------------------------------------------------------------------------
+
+def max_pool(x: np.ndarray, kernel: Ints, stride: Ints, padding: Ints, dilation: Ints,
+             out: Ints) -> np.ndarray:
+    """Max over each window of ``x`` (B, *spatial) padded with -inf; NaN wins (np.maximum)."""
+    w = _Windows(x.shape[1:], kernel, stride, padding, dilation, out)
+    y = np.empty(x.shape[:1] + w.out, dtype=x.dtype)
+
+    def work(rows: slice) -> None:
+        pad = _PadBuffer(w, _lowest(x.dtype), x.dtype)
+        for blk in w.blocks(rows):
+            src, dst = pad.load(x[blk]), y[blk]
+            np.copyto(dst, src[w.slices[0]])
+            for sl in w.slices[1:]:
+                np.maximum(dst, src[sl], out=dst)
+
+    _split(work, x.shape[0], x.size)
+    return y
+
+
+def max_pool_indices(x: np.ndarray, kernel: Ints, stride: Ints, padding: Ints, dilation: Ints,
+                     out: Ints) -> tuple[np.ndarray, np.ndarray]:
+    """Max pooling with torch's argmax: (values, int64 flat index into the unpadded plane).
+
+    torch scans a window in row-major order starting from its first in-bounds cell and moves on
+    ``val > best or isnan(val)``: the first of tied maxima wins, and among NaNs the last.
+    """
+    w = _Windows(x.shape[1:], kernel, stride, padding, dilation, out)
+    y = np.empty(x.shape[:1] + w.out, dtype=x.dtype)
+    idx = np.empty(y.shape, dtype=np.int64)
+    floating = x.dtype.kind == "f"
+    positions = _positions(w)
+
+    def work(rows: slice) -> None:
+        pad = _PadBuffer(w, _lowest(x.dtype), x.dtype)
+        for blk in w.blocks(rows):
+            src, best, arg = pad.load(x[blk]), y[blk], idx[blk]
+            arg.fill(-1)
+            best.fill(_lowest(x.dtype))
+            for sl, pos in zip(w.slices, positions):
+                view = src[sl]
+                take = view > best
+                if floating:
+                    take |= np.isnan(view)
+                take |= arg < 0  # the first in-bounds cell starts the scan
+                take &= pos >= 0
+                np.copyto(best, view, where=take)
+                np.copyto(arg, pos, where=take)
+
+    _split(work, x.shape[0], x.size)
+    return y, idx
+
+
+def max_pool_backward(x: np.ndarray, y: np.ndarray, g: np.ndarray, kernel: Ints, stride: Ints,
+                      padding: Ints, dilation: Ints, out: Ints,
+                      indices: np.ndarray | None = None) -> np.ndarray:
+    """Gradient of max pooling: each window's ``g`` goes to its (first) maximum, overlaps add.
+
+    Without ``indices`` the argmax is recomputed as the first offset, in row-major order, whose
+    value equals the window's max (cheaper than tracking it in forward, PERF-NOTES). That misses
+    NaN maxima and all--inf windows (which would match the -inf padding), so those take the exact
+    argmax instead.
+    """
+    w = _Windows(x.shape[1:], kernel, stride, padding, dilation, out)
+    floating = x.dtype.kind == "f"
+    if indices is None and floating and y.size:
+        low = np.min(y)  # NaN if any maximum is NaN
+        if np.isnan(low) or (w.needs_pad and low == -np.inf):
+            _, indices = max_pool_indices(x, kernel, stride, padding, dilation, out)
+    positions = None if indices is None else _positions(w)
+    # g * mask is the fast way to drop gradients of non-maxima, but inf * 0 is NaN. A finite sum
+    # proves every entry finite (an overflowing sum only sends us down the safe path).
+    finite = g.dtype.kind != "f" or bool(np.isfinite(np.sum(g, dtype=np.float64)))
+    overwrite = w.tiles and finite
+    gx = np.empty(x.shape, dtype=g.dtype)
+    count = len(w.slices)
+
+    def work(rows: slice) -> None:
+        xpad = _PadBuffer(w, _lowest(x.dtype), x.dtype)
+        gpad = _PadBuffer(w, 0, g.dtype)
+        shape = (min(w.block, rows.stop - rows.start),) + w.out
+        hit_buf, taken_buf = np.empty(shape, dtype=bool), np.empty(shape, dtype=bool)
+        prod_buf = None if w.disjoint else np.empty(shape, dtype=g.dtype)
+        for blk in w.blocks(rows):
+            n = blk.stop - blk.start
+            grad, hit, taken = g[blk], hit_buf[:n], taken_buf[:n]
+            if w.needs_pad:
+                dst = gpad.zeroed(n)
+            else:
+                dst = gx[blk]
+                if not overwrite:
+                    dst.fill(0)
+            if indices is None:
+                src, top = xpad.load(x[blk]), y[blk]
+            else:
+                arg = indices[blk]
+            for t, sl in enumerate(w.slices):
+                if indices is None:
+                    np.equal(src[sl], top, out=hit)
+                    if t == 0:
+                        np.copyto(taken, hit)
+                    else:
+                        np.greater(hit, taken, out=hit)  # a maximum not taken by an earlier cell
+                        if t < count - 1:
+                            np.logical_or(taken, hit, out=taken)
+                else:
+                    np.equal(arg, positions[t], out=hit)
+                gview = dst[sl]
+                if not finite:
+                    np.add(gview, grad, out=gview, where=hit)
+                elif w.disjoint:
+                    np.multiply(grad, hit, out=gview)
+                else:
+                    prod = prod_buf[:n]
+                    np.multiply(grad, hit, out=prod)
+                    np.add(gview, prod, out=gview)
+            if w.needs_pad:
+                gx[blk] = dst[w.interior]
+
+    _split(work, x.shape[0], x.size)
+    return gx
+
+
+# ----------------------------------------------------------------------------------------------
+# Average pooling
+# ----------------------------------------------------------------------------------------------
+
+def avg_pool_divisor(spatial: Ints, kernel: Ints, stride: Ints, padding: Ints, out: Ints,
+                     count_include_pad: bool, divisor_override: int | None,
+                     dtype: np.dtype) -> np.ndarray:
+    """Divisor of every window, shape ``(1, *out)``: the outer product of the per-dimension
+    divisors (``shapes.avg_pool_divisors``), or ``divisor_override`` everywhere."""
+    n = len(spatial)
+    if divisor_override is not None:
+        return np.full((1,) * (n + 1), divisor_override, dtype=dtype)
+    divisor = np.ones((1,) * (n + 1), dtype=np.int64)
+    for i, (L, k, s, p, o) in enumerate(zip(spatial, kernel, stride, padding, out)):
+        shape = [1] * (n + 1)
+        shape[i + 1] = o
+        per_dim = shapes.avg_pool_divisors(L, k, s, p, o, count_include_pad)
+        divisor = divisor * np.asarray(per_dim, dtype=np.int64).reshape(shape)
+    return divisor.astype(dtype)
+
+
+def _divide(total: np.ndarray, divisor: np.ndarray) -> np.ndarray:
+    if total.dtype.kind == "f":
+        return np.divide(total, divisor, out=total)
+    # Integer average pooling truncates toward zero (C++ integer division), unlike //.
+    quotient = np.abs(total) // np.abs(divisor)
+    return np.where((total < 0) != (divisor < 0), -quotient, quotient).astype(total.dtype)
+
+
+def avg_pool(x: np.ndarray, kernel: Ints, stride: Ints, padding: Ints, out: Ints,
+             divisor: np.ndarray) -> np.ndarray:
+    """Sum over each zero-padded window of ``x`` (B, *spatial), divided by ``divisor``."""
+    w = _Windows(x.shape[1:], kernel, stride, padding, (1,) * len(kernel), out)
+    total = np.empty(x.shape[:1] + w.out, dtype=x.dtype)
+
+    def work(rows: slice) -> None:
+        pad = _PadBuffer(w, 0, x.dtype)
+        for blk in w.blocks(rows):
+            src, dst = pad.load(x[blk]), total[blk]
+            np.copyto(dst, src[w.slices[0]])
+            for sl in w.slices[1:]:
+                np.add(dst, src[sl], out=dst)
+
+    _split(work, x.shape[0], x.size)
+    return _divide(total, divisor)
+
+
+def avg_pool_backward(g: np.ndarray, spatial: Ints, kernel: Ints, stride: Ints, padding: Ints,
+                      out: Ints, divisor: np.ndarray) -> np.ndarray:
+    """Gradient of average pooling: ``g / divisor`` added back over every kernel offset."""
+    w = _Windows(spatial, kernel, stride, padding, (1,) * len(kernel), out)
+    gd = g / divisor
+    gx = np.empty(g.shape[:1] + w.spatial, dtype=g.dtype)
+
+    def work(rows: slice) -> None:
+        gpad = _PadBuffer(w, 0, g.dtype)
+        for blk in w.blocks(rows):
+            if w.needs_pad:
+                dst = gpad.zeroed(blk.stop - blk.start)
+            else:
+                dst = gx[blk]
+                if not w.tiles:
+                    dst.fill(0)
+            src = gd[blk]
+            for sl in w.slices:
+                view = dst[sl]
+                if w.disjoint:
+                    np.copyto(view, src)
+                else:
+                    np.add(view, src, out=view)
+            if w.needs_pad:
+                gx[blk] = dst[w.interior]
+
+    _split(work, g.shape[0], gx.size)
+    return gx
+
+
+# ----------------------------------------------------------------------------------------------
+# Adaptive pooling: separable, one spatial axis at a time
+# ----------------------------------------------------------------------------------------------
+# An n-d adaptive window is the product of per-dimension bins, so its mean is the mean over one
+# axis after another, and its max likewise. Each axis is a loop over that axis's output bins
+# (shapes.adaptive_pool_bins; bins may overlap) or, when the bins partition the axis, a reshape.
+
+def _partition(size: int, out: int) -> bool:
+    return out > 0 and size % out == 0
+
+
+def adaptive_avg_pool(x: np.ndarray, out: Ints) -> np.ndarray:
+    """Mean over each adaptive window of ``x`` (B, *spatial)."""
+    y = x
+    for axis, o in enumerate(out, start=1):
+        L = y.shape[axis]
+        if _partition(L, o):
+            split = y.shape[:axis] + (o, L // o) + y.shape[axis + 1:]
+            y = y.reshape(split).mean(axis=axis + 1)  # (..., o, ...)
+            continue
+        parts = [y[(slice(None),) * axis + (slice(a, b),)].mean(axis=axis, keepdims=True)
+                 for a, b in shapes.adaptive_pool_bins(L, o)]
+        y = np.concatenate(parts, axis=axis) if parts else np.empty(
+            y.shape[:axis] + (0,) + y.shape[axis + 1:], dtype=x.dtype)
+    return np.ascontiguousarray(y, dtype=x.dtype)
+
+
+def adaptive_avg_pool_backward(g: np.ndarray, spatial: Ints) -> np.ndarray:
+    """Gradient of adaptive average pooling: each bin's ``g / width`` spread over the bin."""
+    gx = g
+    for axis in range(len(spatial), 0, -1):
+        L, o = spatial[axis - 1], gx.shape[axis]
+        if _partition(L, o):
+            gx = np.repeat(gx / (L // o), L // o, axis=axis)
+            continue
+        acc = np.zeros(gx.shape[:axis] + (L,) + gx.shape[axis + 1:], dtype=g.dtype)
+        for i, (a, b) in enumerate(shapes.adaptive_pool_bins(L, o)):
+            lead = (slice(None),) * axis
+            acc[lead + (slice(a, b),)] += gx[lead + (slice(i, i + 1),)] / (b - a)
+        gx = acc
+    return gx
+
+
+def _argmax_axis(v: np.ndarray, axis: int) -> np.ndarray:
+    """torch's window argmax along one axis: the first maximum, or the last NaN if any."""
+    arg = np.argmax(v, axis=axis, keepdims=True)
+    if v.dtype.kind == "f":
+        nan = np.isnan(v)
+        if nan.any():
+            w = v.shape[axis]
+            last = w - 1 - np.argmax(np.flip(nan, axis=axis), axis=axis, keepdims=True)
+            arg = np.where(nan.any(axis=axis, keepdims=True), last, arg)
+    return arg
+
+
+def adaptive_max_pool(x: np.ndarray, out: Ints) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Max over each adaptive window of ``x`` (B, *spatial), and the per-axis argmax.
+
+    Axes are reduced last to first, so that picking the first maximum on each axis picks the
+    row-major first maximum of the window (and the last NaN likewise). Returns the values and,
+    for each spatial axis, the absolute position of the chosen cell along that axis, with the
+    output's shape; ``adaptive_max_pool_indices`` turns them into torch's flat indices.
+    """
+    n = len(out)
+    y = x
+    # winners[a]: position along axis a of the cell chosen so far, shape of the current y
+    winners: dict[int, np.ndarray] = {}
+    for axis in range(n, 0, -1):
+        L, o = y.shape[axis], out[axis - 1]
+        lead = (slice(None),) * axis
+        if _partition(L, o):
+            w = L // o
+            v = y.reshape(y.shape[:axis] + (o, w) + y.shape[axis + 1:])  # (..., o, w, ...)
+            arg = _argmax_axis(v, axis + 1)
+            y = np.take_along_axis(v, arg, axis=axis + 1).squeeze(axis + 1)
+            arg = arg.squeeze(axis + 1)
+            # the window of output j starts at j*w
+            start = (np.arange(o) * w).reshape((1,) * axis + (o,) + (1,) * (n - axis))
+            pos = arg + start
+        else:
+            vals, poss = [], []
+            for a, b in shapes.adaptive_pool_bins(L, o):
+                v = y[lead + (slice(a, b),)]
+                arg = _argmax_axis(v, axis)
+                vals.append(np.take_along_axis(v, arg, axis=axis))
+                poss.append(arg + a)
+            empty = y.shape[:axis] + (0,) + y.shape[axis + 1:]
+            y = np.concatenate(vals, axis=axis) if vals else np.empty(empty, dtype=x.dtype)
+            pos = np.concatenate(poss, axis=axis) if poss else np.empty(empty, dtype=np.int64)
+        # cells chosen on later axes are re-indexed by the winner along this axis
+        winners = {a: np.take_along_axis(p, pos, axis=axis) for a, p in winners.items()}
+        winners[axis] = pos
+    return np.ascontiguousarray(y), [winners[a].astype(np.int64) for a in range(1, n + 1)]
+
+
+def adaptive_max_pool_indices(winners: Sequence[np.ndarray], spatial: Ints) -> np.ndarray:
+    """torch's flat index into the input plane from the per-axis winners."""
+    flat = np.zeros(winners[0].shape, dtype=np.int64)
+    for pos, L in zip(winners, spatial):
+        flat = flat * L + pos
+    return flat
+
+
+def adaptive_max_pool_backward(g: np.ndarray, winners: Sequence[np.ndarray],
+                               spatial: Ints) -> np.ndarray:
+    """Gradient of adaptive max pooling: ``g`` scattered to each window's chosen cell."""
+    flat = adaptive_max_pool_indices(winners, spatial)
+    return _scatter_add(g, flat, spatial)
+
+
+# ----------------------------------------------------------------------------------------------
+# Max unpooling
+# ----------------------------------------------------------------------------------------------
+
+def _scatter_add(x: np.ndarray, indices: np.ndarray, out: Ints) -> np.ndarray:
+    """Zeros of shape (B, *out) with ``x`` added at the flat ``indices`` of each plane.
+
+    Overlapping adaptive windows can choose the same cell, so repeats must add (np.add.at).
+    """
+    rows = x.shape[0]
+    y = np.zeros((rows, math.prod(out)), dtype=x.dtype)
+    per_row = math.prod(indices.shape[1:])
+    keys = np.arange(rows, dtype=np.int64)[:, None] * y.shape[1] + indices.reshape(rows, per_row)
+    np.add.at(y.reshape(-1), keys.reshape(-1), x.reshape(-1))
+    return y.reshape((rows,) + tuple(out))
+
+
+def max_unpool(x: np.ndarray, indices: np.ndarray, out: Ints) -> np.ndarray:
+    """torch's max_unpool: zeros of shape (B, *out), ``y[b, indices[b, i]] = x[b, i]``.
+
+    With repeated indices the last write wins (torch's CPU loop writes in order).
+    """
+    rows = x.shape[0]
+    y = np.zeros((rows, math.prod(out)), dtype=x.dtype)
+    per_row = math.prod(x.shape[1:])
+    np.put_along_axis(y, indices.reshape(rows, per_row), x.reshape(rows, per_row), axis=1)
+    return y.reshape((rows,) + tuple(out))
+
+
+def max_unpool_backward(g: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """Gradient of max unpooling: each input reads the output gradient at its index."""
+    rows = g.shape[0]
+    flat = np.take_along_axis(g.reshape(rows, math.prod(g.shape[1:])),
+                              indices.reshape(rows, math.prod(indices.shape[1:])), axis=1)
+    return flat.reshape(indices.shape)

@@ -1,0 +1,123 @@
+"""Pooling primitives: max, average, adaptive average/max, max unpooling.
+
+Inputs are ``(N, C, *spatial)`` arrays with the arguments already normalised to tuples by
+``nn.functional.pooling``; batch and channels are folded into one axis for the kernels. LPPool is
+a composite of these and has no backward of its own.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from ..kernels import pool as K
+
+
+def _planes(a: np.ndarray, n: int) -> np.ndarray:
+    """(N, C, *spatial) -> (N*C, *spatial), the kernels' layout."""
+    lead = a.shape[:a.ndim - n]
+    return a.reshape((lead[0] * lead[1],) + a.shape[a.ndim - n:])  # (N*C, *spatial)
+
+
+class MaxPool(Function):
+    """Max pooling; returns (values, int64 indices) when ``return_indices``."""
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, dilation, out, return_indices=False):
+        n = len(kernel)
+        lead = x.shape[:2]
+        xs = _planes(x, n)
+        ctx.geometry = (kernel, stride, padding, dilation, out)
+        if return_indices:
+            y, idx = K.max_pool_indices(xs, kernel, stride, padding, dilation, out)
+            ctx.save_for_backward(xs, y, idx)
+            return y.reshape(lead + y.shape[1:]), idx.reshape(lead + idx.shape[1:])
+        y = K.max_pool(xs, kernel, stride, padding, dilation, out)
+        ctx.save_for_backward(xs, y, None)
+        return y.reshape(lead + y.shape[1:])
+
+    @staticmethod
+    def backward(ctx, g):
+        xs, y, idx = ctx.saved_tensors
+        n = xs.ndim - 1
+        gx = K.max_pool_backward(xs, y, _planes(g.astype(xs.dtype, copy=False), n),
+                                 *ctx.geometry, indices=idx)
+        return gx.reshape(g.shape[:2] + xs.shape[1:])
+
+
+class AvgPool(Function):
+    """Average pooling with torch's divisor rule (``kernels.pool.avg_pool_divisor``)."""
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, out, count_include_pad=True,
+                divisor_override=None):
+        n = len(kernel)
+        spatial = x.shape[2:]
+        divisor = K.avg_pool_divisor(spatial, kernel, stride, padding, out, count_include_pad,
+                                     divisor_override,
+                                     x.dtype if x.dtype.kind == "f" else np.int64)
+        ctx.geometry = (spatial, kernel, stride, padding, out)
+        ctx.divisor = divisor
+        y = K.avg_pool(_planes(x, n), kernel, stride, padding, out, divisor)
+        return y.reshape(x.shape[:2] + y.shape[1:])
+
+    @staticmethod
+    def backward(ctx, g):
+        spatial = ctx.geometry[0]
+        gx = K.avg_pool_backward(_planes(g, len(spatial)), *ctx.geometry,
+                                 divisor=ctx.divisor.astype(g.dtype, copy=False))
+        return gx.reshape(g.shape[:2] + tuple(spatial))
+
+
+class AdaptiveAvgPool(Function):
+    @staticmethod
+    def forward(ctx, x, out):
+        n = len(out)
+        ctx.spatial = x.shape[2:]
+        y = K.adaptive_avg_pool(_planes(x, n), out)
+        return y.reshape(x.shape[:2] + y.shape[1:])
+
+    @staticmethod
+    def backward(ctx, g):
+        spatial = ctx.spatial
+        gx = K.adaptive_avg_pool_backward(_planes(g, len(spatial)), spatial)
+        return gx.reshape(g.shape[:2] + tuple(spatial))
+
+
+class AdaptiveMaxPool(Function):
+    """Adaptive max pooling; returns (values, int64 indices) when ``return_indices``."""
+
+    @staticmethod
+    def forward(ctx, x, out, return_indices=False):
+        n = len(out)
+        lead, spatial = x.shape[:2], x.shape[2:]
+        y, winners = K.adaptive_max_pool(_planes(x, n), out)
+        ctx.spatial, ctx.winners = spatial, winners
+        y = y.reshape(lead + y.shape[1:])
+        if return_indices:
+            idx = K.adaptive_max_pool_indices(winners, spatial)
+            return y, idx.reshape(lead + idx.shape[1:])
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        spatial = ctx.spatial
+        gx = K.adaptive_max_pool_backward(_planes(g, len(spatial)), ctx.winners, spatial)
+        return gx.reshape(g.shape[:2] + tuple(spatial))
+
+
+class MaxUnpool(Function):
+    """Scatter ``x`` to ``indices`` (checked in range by the caller) of a zero (N, C, *out)."""
+
+    @staticmethod
+    def forward(ctx, x, indices, out):
+        n = len(out)
+        idx = _planes(indices, n)
+        ctx.idx = idx
+        y = K.max_unpool(_planes(x, n), idx, out)
+        return y.reshape(x.shape[:2] + tuple(out))
+
+    @staticmethod
+    def backward(ctx, g):
+        idx = ctx.idx
+        gx = K.max_unpool_backward(_planes(g, idx.ndim - 1), idx)
+        return gx.reshape(g.shape[:2] + idx.shape[1:]), None

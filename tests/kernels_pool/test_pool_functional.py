@@ -1,0 +1,240 @@
+"""convkit.nn.functional pooling vs torch 2.13 (outputs, indices, gradients, dtypes, errors),
+and float64 numerical gradient checks of every pooling primitive."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import convkit as ck
+import convkit.nn.functional as F
+from tests.helpers import gradcheck, tolerance
+
+
+def _pair(name, x, args, kwargs, dtype, seed=0, indices=False):
+    """Run F.name and torch's on x; compare outputs, indices, input gradients and dtypes."""
+    x = x.astype(dtype)
+    a = ck.tensor(x, requires_grad=True)
+    b = torch.tensor(x, requires_grad=True)
+    ya, yb = getattr(F, name)(a, *args, **kwargs), getattr(TF, name)(b, *args, **kwargs)
+    if indices:
+        (ya, ia), (yb, ib) = ya, yb
+        assert ia.dtype == np.int64
+        np.testing.assert_array_equal(ia.data, ib.numpy())
+    assert ya.dtype == dtype and tuple(ya.shape) == tuple(yb.shape)
+    np.testing.assert_allclose(ya.data, yb.detach().numpy(), equal_nan=True, **tolerance(dtype))
+    w = np.random.default_rng(seed).standard_normal(tuple(yb.shape)).astype(dtype)
+    ya.backward(ck.tensor(w))
+    (yb * torch.from_numpy(w)).sum().backward()
+    assert a.grad.dtype == dtype
+    np.testing.assert_allclose(a.grad.data, b.grad.numpy(), equal_nan=True, **tolerance(dtype))
+
+
+def _x(shape, seed=0, ties=False):
+    rng = np.random.default_rng(seed)
+    if ties:
+        return rng.integers(-2, 3, size=shape).astype(np.float64)
+    return rng.standard_normal(shape)
+
+
+MAX_CASES = [
+    ("max_pool1d", (2, 3, 11), dict(kernel_size=3, stride=2, padding=1)),
+    ("max_pool1d", (3, 10), dict(kernel_size=2, dilation=3, ceil_mode=True)),
+    ("max_pool2d", (2, 3, 9, 10), dict(kernel_size=2)),
+    ("max_pool2d", (2, 3, 9, 10), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+    ("max_pool2d", (3, 8, 7), dict(kernel_size=(3, 2), stride=(1, 3), padding=(1, 1),
+                                   dilation=(2, 1))),
+    ("max_pool2d", (1, 2, 25, 25), dict(kernel_size=2)),
+    ("max_pool3d", (1, 2, 5, 6, 7), dict(kernel_size=(2, 3, 2), stride=(2, 1, 3), padding=1,
+                                         ceil_mode=True)),
+    ("max_pool3d", (2, 4, 5, 6), dict(kernel_size=2, dilation=(1, 2, 1))),
+]
+
+
+@pytest.mark.parametrize("name,shape,kwargs", MAX_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("ties", [False, True])
+def test_max_pool_matches_torch(name, shape, kwargs, dtype, ties):
+    x = _x(shape, ties=ties)
+    _pair(name, x, (), kwargs, dtype)
+    _pair(name, x, (), dict(kwargs, return_indices=True), dtype, indices=True)
+
+
+def test_max_pool_nan_wins_and_gets_the_gradient():
+    x = _x((2, 3, 6, 6))
+    x[0, 0, 1, 1] = x[1, 2, 4, 5] = x[1, 2, 4, 4] = np.nan
+    x[0, 1] = -np.inf
+    for kwargs in (dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1)):
+        _pair("max_pool2d", x, (), kwargs, np.float64)
+        _pair("max_pool2d", x, (), dict(kwargs, return_indices=True), np.float64, indices=True)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8])
+def test_max_pool2d_integers_like_torch(dtype):
+    x = np.random.default_rng(1).integers(0, 100, size=(2, 5, 7)).astype(dtype)
+    y, i = F.max_pool2d(ck.tensor(x), 3, 2, 1, return_indices=True)
+    ty, ti = TF.max_pool2d(torch.from_numpy(x), 3, 2, 1, return_indices=True)
+    assert y.dtype == dtype
+    np.testing.assert_array_equal(y.data, ty.numpy())
+    np.testing.assert_array_equal(i.data, ti.numpy())
+
+
+AVG_CASES = [
+    ("avg_pool1d", (2, 3, 11), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+    ("avg_pool1d", (3, 4), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
+                                count_include_pad=False)),
+    ("avg_pool2d", (2, 3, 9, 10), dict(kernel_size=2)),
+    ("avg_pool2d", (2, 3, 9, 10), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+    ("avg_pool2d", (2, 3, 9, 10), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
+                                       count_include_pad=False)),
+    ("avg_pool2d", (3, 8, 7), dict(kernel_size=(3, 2), stride=(1, 3), padding=(1, 1),
+                                   divisor_override=5)),
+    ("avg_pool3d", (1, 2, 5, 6, 7), dict(kernel_size=(2, 3, 2), stride=(2, 1, 3), padding=1,
+                                         ceil_mode=True, count_include_pad=False)),
+    ("avg_pool3d", (2, 4, 5, 6), dict(kernel_size=2, divisor_override=-3)),
+]
+
+
+@pytest.mark.parametrize("name,shape,kwargs", AVG_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_avg_pool_matches_torch(name, shape, kwargs, dtype):
+    _pair(name, _x(shape), (), kwargs, dtype)
+
+
+def test_avg_pool_int64_like_torch():
+    x = np.random.default_rng(2).integers(-50, 50, size=(1, 2, 5, 6))
+    for kwargs in (dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1,
+                                             count_include_pad=False, ceil_mode=True),
+                   dict(kernel_size=2, divisor_override=-3)):
+        y = F.avg_pool2d(ck.tensor(x), **kwargs)
+        assert y.dtype == np.int64
+        np.testing.assert_array_equal(y.data, TF.avg_pool2d(torch.from_numpy(x), **kwargs))
+
+
+ADAPTIVE_CASES = [
+    ("adaptive_avg_pool1d", (2, 3, 10), 3), ("adaptive_avg_pool1d", (3, 5), (8,)),
+    ("adaptive_avg_pool2d", (2, 3, 9, 10), (4, 3)), ("adaptive_avg_pool2d", (3, 7, 7), 1),
+    ("adaptive_avg_pool2d", (2, 3, 9, 10), (None, 4)),
+    ("adaptive_avg_pool2d", (2, 2, 2, 5, 6), 1),  # torch's any-rank global average
+    ("adaptive_avg_pool3d", (1, 2, 5, 6, 7), (2, 3, 4)),
+    ("adaptive_avg_pool3d", (2, 4, 4, 4), (3, None, 2)),
+    ("adaptive_max_pool1d", (2, 3, 10), 3), ("adaptive_max_pool1d", (3, 5), 8),
+    ("adaptive_max_pool2d", (2, 3, 9, 10), (4, 3)), ("adaptive_max_pool2d", (3, 7, 7), 1),
+    ("adaptive_max_pool2d", (2, 3, 9, 10), (None, 7)),
+    ("adaptive_max_pool3d", (1, 2, 5, 6, 7), (2, 3, 4)),
+    ("adaptive_max_pool3d", (2, 4, 4, 4), 2),
+]
+
+
+@pytest.mark.parametrize("name,shape,out", ADAPTIVE_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("ties", [False, True])
+def test_adaptive_pool_matches_torch(name, shape, out, dtype, ties):
+    x = _x(shape, ties=ties)
+    _pair(name, x, (out,), {}, dtype)
+    if "max" in name:
+        _pair(name, x, (out,), dict(return_indices=True), dtype, indices=True)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_unpool_matches_torch(n, dtype):
+    shape = (2, 3) + (6, 8, 4)[:n]
+    x = torch.from_numpy(_x(shape).astype(dtype))
+    y, idx = getattr(TF, f"max_pool{n}d")(x, 2, return_indices=True)
+    for kwargs in (dict(), dict(output_size=tuple(s + 1 for s in x.shape[2:]))):
+        if "output_size" in kwargs and n == 3:
+            kwargs = dict(output_size=(1, 1) + kwargs["output_size"])
+        a = ck.tensor(y.numpy(), requires_grad=True)
+        b = y.detach().clone().requires_grad_(True)
+        ua = getattr(F, f"max_unpool{n}d")(a, ck.tensor(idx.numpy()), 2, **kwargs)
+        ub = getattr(TF, f"max_unpool{n}d")(b, idx, 2, **kwargs)
+        assert ua.dtype == dtype
+        np.testing.assert_array_equal(ua.data, ub.detach().numpy())
+        w = np.random.default_rng(0).standard_normal(tuple(ub.shape)).astype(dtype)
+        ua.backward(ck.tensor(w))
+        (ub * torch.from_numpy(w)).sum().backward()
+        assert a.grad.dtype == dtype
+        np.testing.assert_array_equal(a.grad.data, b.grad.numpy())
+
+
+@pytest.mark.parametrize("n,p,kernel,stride,ceil", [
+    (1, 2, 2, None, False), (1, 1, 3, 1, False), (1, 3, 2, None, True),
+    (2, 2, (2, 3), None, False), (2, 1, 2, 1, True), (2, 3.0, 2, (1, 2), False),
+    (2, math.inf, 2, None, False), (3, 2, 2, None, False),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lp_pool_matches_torch(n, p, kernel, stride, ceil, dtype):
+    shape = (2, 3) + (7, 6, 5)[:n]
+    x = np.abs(_x(shape)) + 0.1 if p not in (1, 2) else _x(shape)
+    if p == 2:
+        x[0, 0, :2] = 0.0  # zero windows: torch's gradient there is 0, not NaN
+    _pair(f"lp_pool{n}d", x, (p, kernel, stride, ceil), {}, dtype)
+
+
+def test_lp_pool_integer_input_like_torch():
+    x = np.arange(16).reshape(1, 4, 4)
+    y = F.lp_pool2d(ck.tensor(x), 2, 2)
+    ty = TF.lp_pool2d(torch.from_numpy(x), 2, 2)
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y.data, ty.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name,n", [("max_pool1d", 1), ("max_pool2d", 2), ("max_pool3d", 3),
+                                    ("avg_pool1d", 1), ("avg_pool2d", 2), ("avg_pool3d", 3)])
+def test_unbatched_input_gives_unbatched_output(name, n):
+    x = _x((3,) + (6,) * n)
+    ya = getattr(F, name)(ck.tensor(x), 2)
+    np.testing.assert_allclose(ya.data, getattr(TF, name)(torch.from_numpy(x), 2).numpy())
+
+
+# ----------------------------------------------------------------------------------------------
+# float64 numerical gradient checks of each primitive (inputs without ties for max)
+# ----------------------------------------------------------------------------------------------
+
+def _distinct(shape, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.permutation(math.prod(shape)).reshape(shape) * 0.1 + rng.random(shape) * 0.01
+
+
+def _gradcheck_cases():
+    return [
+        (lambda t: F.max_pool2d(t, 3, 2, 1, ceil_mode=True), (2, 2, 5, 6)),
+        (lambda t: F.max_pool1d(t, 2, 1, dilation=2), (2, 7)),
+        (lambda t: F.max_pool3d(t, 2, (1, 2, 1), padding=(1, 0, 1)), (1, 2, 3, 4, 4)),
+        (lambda t: F.max_pool2d(t, 2, return_indices=True)[0], (1, 2, 4, 5)),
+        (lambda t: F.avg_pool2d(t, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+         (1, 2, 5, 6)),
+        (lambda t: F.avg_pool3d(t, 2, 1, 1, divisor_override=3), (1, 1, 3, 3, 3)),
+        (lambda t: F.avg_pool1d(t, 3, 2, 1, ceil_mode=True), (2, 3, 6)),
+        (lambda t: F.adaptive_avg_pool2d(t, (3, 2)), (1, 2, 5, 5)),
+        (lambda t: F.adaptive_max_pool2d(t, (3, 2)), (1, 2, 5, 5)),
+        (lambda t: F.adaptive_avg_pool3d(t, 2), (1, 1, 3, 3, 3)),
+        (lambda t: F.adaptive_max_pool1d(t, 3), (2, 2, 7)),
+        (lambda t: F.lp_pool2d(t, 2, 2), (1, 2, 4, 4)),
+        (lambda t: F.max_unpool2d(t, ck.tensor(np.array([[[[0, 3], [9, 14]]]])), 2), (1, 1, 2, 2)),
+    ]
+
+
+@pytest.mark.parametrize("case", range(len(_gradcheck_cases())))
+def test_gradcheck_primitive(case):
+    fn, shape = _gradcheck_cases()[case]
+    gradcheck(fn, _distinct(shape, seed=case))
+
+
+@pytest.mark.parametrize("name,args", [
+    ("max_pool2d", (2,)), ("avg_pool2d", (2,)), ("adaptive_avg_pool2d", (2,)),
+    ("adaptive_max_pool2d", (2,)), ("adaptive_max_pool2d", ((0, 2),)),
+    ("adaptive_avg_pool2d", (0,)),
+])
+def test_empty_batch_and_empty_output(name, args):
+    for shape in ((0, 2, 4, 4), (1, 2, 4, 4)):
+        x = np.ones(shape, dtype=np.float32)
+        a = ck.tensor(x, requires_grad=True)
+        y = getattr(F, name)(a, *args)
+        assert tuple(y.shape) == tuple(getattr(TF, name)(torch.from_numpy(x), *args).shape)
+        y.backward(ck.tensor(np.ones(tuple(y.shape), dtype=np.float32)))
+        assert a.grad.shape == a.shape and a.grad.dtype == np.float32
