@@ -272,7 +272,8 @@ def conv_transpose_output_shape(op: str, spatial: Sequence[int], kernel: Sequenc
     """Output shape and output_padding of a transposed convolution.
 
     ``output_padding`` must be smaller than ``max(stride, dilation)``. ``output_size``, if given,
-    picks output_padding within that range.
+    picks output_padding in ``[0, stride - 1]``: torch's ``_output_padding`` accepts sizes from the
+    minimum to ``minimum + stride - 1`` (dilation does not widen that range).
     """
     n = len(spatial)
     if output_size is not None:
@@ -284,16 +285,12 @@ def conv_transpose_output_shape(op: str, spatial: Sequence[int], kernel: Sequenc
                 f"{op}: output_size must have {n} or {n + 2} elements (got {len(output_size)})")
         base = tuple(conv_transpose_output_size(L, k, s, p, d, 0)
                      for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation))
-        output_padding = []
-        for i, (want, lo, s, d) in enumerate(zip(output_size, base, stride, dilation)):
-            hi = lo + max(s, d) - 1
-            if not lo <= want <= hi:
-                raise ValueError(
-                    f"{op}: requested an output size of {list(output_size)}, but valid sizes range "
-                    f"from {list(base)} to {[b + max(s_, d_) - 1 for b, s_, d_ in zip(base, stride, dilation)]} "
-                    f"(for an input of {list(spatial)})")
-            output_padding.append(want - lo)
-        output_padding = tuple(output_padding)
+        highest = [lo + s - 1 for lo, s in zip(base, stride)]
+        if any(not lo <= want <= hi for want, lo, hi in zip(output_size, base, highest)):
+            raise ValueError(
+                f"{op}: requested an output size of {list(output_size)}, but valid sizes range "
+                f"from {list(base)} to {highest} (for an input of {list(spatial)})")
+        output_padding = tuple(want - lo for want, lo in zip(output_size, base))
     for op_, s, d in zip(output_padding, stride, dilation):
         if op_ < 0 or op_ >= max(s, d):
             raise ValueError(

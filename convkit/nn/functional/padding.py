@@ -107,6 +107,10 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
     """
     check_tensor("pad", "input", input)
     pairs = _pairs(pad, input.ndim)
+    if not isinstance(mode, str):
+        raise TypeError(f"pad(): argument 'mode' must be str, not {type(mode).__name__}")
+    if value is not None and not isinstance(value, numbers.Real):
+        raise TypeError(f"pad(): argument 'value' must be float, not {type(value).__name__}")
     if mode not in _MODES:
         raise NotImplementedError(f"Unrecognised padding mode {mode}; expected one of {_MODES}")
     shape = tuple(input.shape)
