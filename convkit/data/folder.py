@@ -1,0 +1,130 @@
+"""ImageFolder: images in one subfolder per class, read with Pillow when a sample is requested.
+
+Pillow is imported inside the functions that need it, so ``import convkit`` does not load it.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from ..tensor import Tensor
+from ._io import DatasetError
+from .dataset import Dataset
+
+IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
+
+
+def _pillow():
+    try:
+        from PIL import Image, UnidentifiedImageError
+    except ImportError:
+        raise ImportError("ImageFolder reads images with Pillow, which is not installed: "
+                          "pip install pillow (or convkit[images])") from None
+    return Image, UnidentifiedImageError
+
+
+def _normalize_size(size) -> tuple[int, int] | None:
+    if size is None:
+        return None
+    pair = (size, size) if isinstance(size, int) and not isinstance(size, bool) else size
+    if (not isinstance(pair, (tuple, list)) or len(pair) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in pair)):
+        raise ValueError(f"size must be None, a positive int or a (height, width) pair of "
+                         f"positive ints, got {size!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def load_image(path: str | os.PathLike, grayscale: bool = False,
+               size: int | tuple[int, int] | None = None) -> np.ndarray:
+    """One image file as a uint8 ``(C, H, W)`` array: C = 1 if ``grayscale`` else 3.
+
+    ``size`` (an int for a square, or ``(height, width)``) resizes with bilinear filtering.
+    """
+    Image, UnidentifiedImageError = _pillow()
+    path = Path(path)
+    hw = _normalize_size(size)
+    try:
+        with Image.open(path) as img:
+            img = img.convert("L" if grayscale else "RGB")
+            if hw is not None and img.size != (hw[1], hw[0]):
+                img = img.resize((hw[1], hw[0]), Image.BILINEAR)  # PIL sizes are (W, H)
+            array = np.asarray(img, dtype=np.uint8)
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: file not found") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        # Pillow reports truncated data as OSError and some corrupt headers as SyntaxError.
+        raise DatasetError(f"{path.name}: cannot read the image in {path.parent} "
+                           f"({type(e).__name__}: {e})") from None
+    if array.ndim == 2:
+        return array[None]  # (1, H, W)
+    return array.transpose(2, 0, 1)  # (3, H, W)
+
+
+class ImageFolder(Dataset):
+    """Images arranged as ``root/<class name>/<image file>``.
+
+    Classes are the subfolder names in sorted order (``classes``, ``class_to_idx``); samples
+    are every file with an image extension (``IMG_EXTENSIONS``) in each class folder and its
+    subfolders, in sorted order (``samples``: ``(path, class index)`` pairs; ``targets``).
+
+    Args:
+        root: the folder holding one subfolder per class.
+        grayscale: read images as 1-channel luminance instead of 3-channel RGB.
+        size: resize every image to this (an int for a square, or ``(height, width)``), so that
+            images of different sizes can be batched.
+        transform: applied to the float32 ``(C, H, W)`` image Tensor with values in [0, 1].
+        target_transform: applied to the int label.
+
+    Images are read from disk when a sample is requested; an unreadable file raises
+    ``DatasetError`` naming it.
+    """
+
+    def __init__(self, root: str | os.PathLike, grayscale: bool = False,
+                 size: int | tuple[int, int] | None = None,
+                 transform: Callable[[Any], Any] | None = None,
+                 target_transform: Callable[[int], Any] | None = None,
+                 extensions: tuple[str, ...] = IMG_EXTENSIONS) -> None:
+        root = Path(root).expanduser()
+        if not root.is_dir():
+            raise DatasetError(f"{root}: image folder not found")
+        self.size = _normalize_size(size)
+        classes = sorted(entry.name for entry in os.scandir(root) if entry.is_dir())
+        if not classes:
+            raise DatasetError(f"{root}: no class folders found (expected "
+                               f"root/<class name>/<image files>)")
+        extensions = tuple(e.lower() for e in extensions)
+        samples = []
+        empty = []
+        for index, name in enumerate(classes):
+            files = sorted(p for p in (root / name).rglob("*")
+                           if p.is_file() and p.suffix.lower() in extensions)
+            if not files:
+                empty.append(name)
+            samples.extend((str(p), index) for p in files)
+        if empty:
+            raise DatasetError(f"{root}: no image files ({', '.join(extensions)}) in the class "
+                               f"folder(s) {', '.join(empty)}")
+        self.root = root
+        self.grayscale = grayscale
+        self.transform = transform
+        self.target_transform = target_transform
+        self.classes = classes
+        self.class_to_idx = {name: i for i, name in enumerate(classes)}
+        self.samples = samples
+        self.targets = [label for _, label in samples]
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        path, label = self.samples[index]
+        pixels = load_image(path, self.grayscale, self.size)
+        image: Any = Tensor._wrap(pixels.astype(np.float32) / np.float32(255))
+        if self.transform is not None:
+            image = self.transform(image)
+        if self.target_transform is not None:
+            label = self.target_transform(label)
+        return image, label
+
+    def __len__(self) -> int:
+        return len(self.samples)
