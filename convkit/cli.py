@@ -16,13 +16,14 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from .data import DatasetError
     from .training import TrainConfig, TrainingError, train
     try:
         config = TrainConfig(model=args.model, data=args.data, epochs=args.epochs,
                              batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
                              seed=args.seed, out=args.out, progress=not args.no_progress)
         metrics = train(config, resume=args.resume)
-    except (TrainingError, ValueError, FileNotFoundError) as e:
+    except (TrainingError, DatasetError, ValueError, FileNotFoundError) as e:
         print(f"convkit train: error: {e}", file=sys.stderr)
         return 1
     if metrics["status"] == "interrupted":
@@ -100,8 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as e:
-            if e.name != name:
-                raise
+            if not (e.name and (name == e.name or name.startswith(e.name + "."))):
+                raise  # a missing dependency inside the feature is a real error
             continue  # that feature is not installed in this build
         module.register(sub)
     return parser

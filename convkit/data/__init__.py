@@ -11,8 +11,9 @@ from .dataset import Dataset, ImageArrayDataset, Subset, TensorDataset
 from .digits import Digits, load_digits, stratified_split
 from .folder import IMG_EXTENSIONS, ImageFolder, load_image
 from .mnist import MNIST, FashionMNIST, read_idx
+from .registry import load_dataset
 
 __all__ = ["DatasetError", "Dataset", "TensorDataset", "Subset", "ImageArrayDataset",
            "DataLoader", "default_collate", "Digits", "load_digits", "stratified_split", "MNIST",
            "FashionMNIST", "read_idx", "CIFAR10", "read_cifar_batch", "SafeUnpickler",
-           "ImageFolder", "load_image", "IMG_EXTENSIONS"]
+           "ImageFolder", "load_image", "IMG_EXTENSIONS", "load_dataset"]

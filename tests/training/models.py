@@ -1,0 +1,40 @@
+"""Model factories used by the training tests through ``--model tests.training.models:NAME``."""
+import convkit.nn as nn
+from convkit.models import SeedNet
+
+
+class _Wrapped(nn.Module):
+    """SeedNet whose forward misbehaves from a given call on (NaN output or Ctrl-C)."""
+
+    def __init__(self, input_shape, num_classes, after_calls, action):
+        super().__init__()
+        self.net = SeedNet(input_shape, num_classes)
+        self.calls = 0
+        self.after_calls, self.action = after_calls, action
+
+    def forward(self, x):
+        if self.training:
+            self.calls += 1
+        out = self.net(x)
+        if self.training and self.calls > self.after_calls:
+            if self.action == "nan":
+                return out * float("nan")
+            raise KeyboardInterrupt
+        return out
+
+
+def nan_after_8(input_shape, num_classes):
+    return _Wrapped(input_shape, num_classes, 8, "nan")
+
+
+def interrupt_after_8(input_shape, num_classes):
+    return _Wrapped(input_shape, num_classes, 8, "interrupt")
+
+
+def not_a_module(input_shape, num_classes):
+    return "a string"
+
+
+def nan_after_10(input_shape, num_classes):
+    """10 steps per epoch in the tests: epoch 1 completes, epoch 2's first step is NaN."""
+    return _Wrapped(input_shape, num_classes, 10, "nan")
