@@ -267,33 +267,39 @@ def pool_output_shape(op: str, spatial: Sequence[int], kernel: Sequence[int],
 def conv_transpose_output_shape(op: str, spatial: Sequence[int], kernel: Sequence[int],
                                 stride: Sequence[int], padding: Sequence[int],
                                 dilation: Sequence[int], output_padding: Sequence[int],
-                                output_size: Sequence[int] | None = None
+                                output_size: Sequence[int] | None = None,
+                                input_ndim: int | None = None
                                 ) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Output shape and output_padding of a transposed convolution.
 
     ``output_padding`` must be smaller than ``max(stride, dilation)``. ``output_size``, if given,
     picks output_padding in ``[0, stride - 1]``: torch's ``_output_padding`` accepts sizes from the
-    minimum to ``minimum + stride - 1`` (dilation does not widen that range).
+    minimum to ``minimum + stride - 1`` (dilation does not widen that range). ``output_size`` has
+    the n spatial sizes, or as many entries as the input has dimensions (``input_ndim``).
     """
     n = len(spatial)
     if output_size is not None:
         output_size = tuple(int(v) for v in output_size)
-        if len(output_size) == n + 2 or len(output_size) == n + 1:
+        full = (input_ndim,) if input_ndim is not None else (n + 1, n + 2)
+        if len(output_size) in full:
             output_size = output_size[-n:]
         if len(output_size) != n:
+            rank = f"for {input_ndim}D input, " if input_ndim is not None else ""
             raise ValueError(
-                f"{op}: output_size must have {n} or {n + 2} elements (got {len(output_size)})")
+                f"ConvTranspose{n}D: {rank}output_size must have {n} or "
+                f"{' or '.join(str(f) for f in full)} elements (got {len(output_size)})")
         base = tuple(conv_transpose_output_size(L, k, s, p, d, 0)
                      for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation))
         highest = [lo + s - 1 for lo, s in zip(base, stride)]
         if any(not lo <= want <= hi for want, lo, hi in zip(output_size, base, highest)):
             raise ValueError(
                 f"{op}: requested an output size of {list(output_size)}, but valid sizes range "
-                f"from {list(base)} to {highest} (for an input of {list(spatial)})")
+                f"from {list(base)} to {highest} (for an input of {list(spatial)}; "
+                f"output_padding can add at most stride - 1)")
         output_padding = tuple(want - lo for want, lo in zip(output_size, base))
     for op_, s, d in zip(output_padding, stride, dilation):
         if op_ < 0 or op_ >= max(s, d):
-            raise ValueError(
+            raise RuntimeError(
                 f"{op}: output padding must be smaller than either stride or dilation, but got "
                 f"output_padding={tuple(output_padding)}, stride={tuple(stride)}, "
                 f"dilation={tuple(dilation)}")

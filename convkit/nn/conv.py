@@ -170,7 +170,7 @@ class _ConvTransposeNd(_ConvNd):
         spatial = tuple(input.shape[-n:])
         _, output_padding = shapes.conv_transpose_output_shape(
             type(self).__name__, spatial, self.kernel_size, self.stride, self.padding,
-            self.dilation, (0,) * n, output_size)
+            self.dilation, (0,) * n, output_size, input_ndim=input.ndim)
         return output_padding
 
     def forward(self, input: Tensor, output_size=None) -> Tensor:

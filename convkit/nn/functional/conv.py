@@ -227,45 +227,17 @@ def _conv_transpose(op: str, n: int, input, weight, bias, stride, padding, outpu
                            f"output_padding={output_padding})")
     _check_hyper(op, stride, dilation, groups)
     _check_weight(op, input, weight, bias, n, groups, transposed=True)
-    if output_size is None and any(o >= max(s, d) for o, s, d
-                                   in zip(output_padding, stride, dilation)):
-        raise RuntimeError(
-            f"output padding must be smaller than either stride or dilation, but got "
-            f"output_padding={output_padding}, stride={stride}, dilation={dilation} ({op})")
     _check_dtypes(op, x, weight, bias)
     kernel = tuple(weight.shape[2:])
     if output_size is not None:
-        output_padding = _output_padding(op, input, n, output_size, kernel, stride, padding,
-                                         dilation)
-        output_size = None
+        output_size = _int_tuple(op, list(output_size), len(output_size), "output_size",
+                                 expand_one=False)
     out_spatial, _ = shapes.conv_transpose_output_shape(
-        op, x.shape[2:], kernel, stride, padding, dilation, output_padding, output_size)
+        op, x.shape[2:], kernel, stride, padding, dilation, output_padding, output_size,
+        input_ndim=input.ndim)
     y = ConvTransposeNd.apply(x, weight, bias, padding, out_spatial, stride, dilation,
                               int(groups))
     return unbatched(y, was_unbatched)
-
-
-def _output_padding(op: str, input: Tensor, n: int, output_size, kernel, stride, padding,
-                    dilation) -> tuple[int, ...]:
-    """The output_padding that gives ``output_size`` (torch's ``_ConvTransposeNd._output_padding``:
-    sizes from the output_padding=0 size up to ``stride - 1`` more; dilation does not widen it)."""
-    output_size = list(_int_tuple(op, list(output_size), len(output_size), "output_size",
-                                  expand_one=False))
-    non_spatial = input.ndim - n  # 1 unbatched, 2 batched
-    if len(output_size) == non_spatial + n:
-        output_size = output_size[non_spatial:]
-    if len(output_size) != n:
-        raise ValueError(f"ConvTranspose{n}D: for {input.ndim}D input, output_size must have {n} "
-                         f"or {non_spatial + n} elements (got {len(output_size)})")
-    spatial = tuple(input.shape[non_spatial:])
-    low = [shapes.conv_transpose_output_size(L, k, s, p, d)
-           for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation)]
-    high = [lo + s - 1 for lo, s in zip(low, stride)]
-    if any(not lo <= want <= hi for want, lo, hi in zip(output_size, low, high)):
-        raise ValueError(f"requested an output size of {output_size}, but valid sizes range from "
-                         f"{low} to {high} (for an input of {list(spatial)}) ({op}: "
-                         f"output_padding can add at most stride - 1)")
-    return tuple(want - lo for want, lo in zip(output_size, low))
 
 
 def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
