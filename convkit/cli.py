@@ -7,7 +7,8 @@ import sys
 
 # Feature modules that add their own subcommands: each has ``register(subparsers)`` and keeps its
 # heavy imports inside the command functions, so ``convkit --help`` stays fast.
-COMMAND_MODULES = ("convkit.explain.commands", "convkit.io.commands")
+COMMAND_MODULES = ("convkit.explain.commands", "convkit.explain.picture_commands",
+                   "convkit.io.commands")
 
 
 def _demo(args: argparse.Namespace) -> int:
