@@ -58,6 +58,15 @@ class Subset(Dataset):
         return len(self.indices)
 
 
+def apply_transforms(dataset, image: Any, label: Any) -> tuple[Any, Any]:
+    """A sample after the dataset's optional ``transform`` and ``target_transform``."""
+    if dataset.transform is not None:
+        image = dataset.transform(image)
+    if dataset.target_transform is not None:
+        label = dataset.target_transform(label)
+    return image, label
+
+
 class ImageArrayDataset(Dataset):
     """Images held in memory as one integer array, served as float Tensors scaled to [0, 1].
 
@@ -79,13 +88,8 @@ class ImageArrayDataset(Dataset):
         self.target_transform = target_transform
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
-        image: Any = Tensor._wrap(self.data[index].astype(np.float32) / np.float32(self.scale))
-        label: Any = int(self.targets[index])
-        if self.transform is not None:
-            image = self.transform(image)
-        if self.target_transform is not None:
-            label = self.target_transform(label)
-        return image, label
+        image = Tensor._wrap(self.data[index].astype(np.float32) / np.float32(self.scale))
+        return apply_transforms(self, image, int(self.targets[index]))
 
     def __len__(self) -> int:
         return len(self.targets)

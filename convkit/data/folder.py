@@ -12,7 +12,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._io import DatasetError
-from .dataset import Dataset
+from .dataset import Dataset, apply_transforms
 
 IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
 
@@ -119,12 +119,8 @@ class ImageFolder(Dataset):
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         path, label = self.samples[index]
         pixels = load_image(path, self.grayscale, self.size)
-        image: Any = Tensor._wrap(pixels.astype(np.float32) / np.float32(255))
-        if self.transform is not None:
-            image = self.transform(image)
-        if self.target_transform is not None:
-            label = self.target_transform(label)
-        return image, label
+        image = Tensor._wrap(pixels.astype(np.float32) / np.float32(255))
+        return apply_transforms(self, image, label)
 
     def __len__(self) -> int:
         return len(self.samples)

@@ -33,11 +33,17 @@ def _check_channels(in_channels, out_channels, groups):
 
 
 class _ConvNd(Module):
+    """torch's constructor signature, once: the 1d/2d/3d classes only set ``_n``."""
     _n = 0  # number of spatial dimensions, set by the subclasses
     transposed = False
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", dtype=None, output_padding=0):
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+        self._setup(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                    bias, padding_mode, dtype, 0)
+
+    def _setup(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+               bias, padding_mode, dtype, output_padding):
         super().__init__()
         n = self._n
         _check_channels(in_channels, out_channels, groups)
@@ -113,11 +119,6 @@ class Conv1d(_ConvNd):
     """1-d convolution over (N, C_in, L) or (C_in, L) input. Weight (C_out, C_in/groups, k)."""
     _n = 1
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                         bias, padding_mode, dtype)
-
 
 class Conv2d(_ConvNd):
     """2-d convolution over (N, C_in, H, W) or (C_in, H, W) input.
@@ -133,20 +134,10 @@ class Conv2d(_ConvNd):
     """
     _n = 2
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                         bias, padding_mode, dtype)
-
 
 class Conv3d(_ConvNd):
     """3-d convolution over (N, C_in, D, H, W) or (C_in, D, H, W) input."""
     _n = 3
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                         bias, padding_mode, dtype)
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -154,14 +145,14 @@ class _ConvTransposeNd(_ConvNd):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
-                 dtype=None):
+                 device=None, dtype=None):
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
         if isinstance(padding, str):
             raise ValueError(f"{type(self).__name__} does not support string padding "
                              f"('{padding}'): give padding as an int or a tuple")
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, dtype, output_padding)
+        self._setup(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                    bias, padding_mode, dtype, output_padding)
 
     def _output_padding(self, input: Tensor, output_size) -> tuple[int, ...]:
         if output_size is None:
@@ -184,34 +175,16 @@ class ConvTranspose1d(_ConvTransposeNd):
     """1-d transposed convolution. Weight (C_in, C_out/groups, k)."""
     _n = 1
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
-                 device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding,
-                         groups, bias, dilation, padding_mode, dtype)
-
 
 class ConvTranspose2d(_ConvTransposeNd):
     """2-d transposed convolution. Weight (C_in, C_out/groups, kh, kw). Output size per dimension:
     ``(L-1)s - 2p + d(k-1) + output_padding + 1``."""
     _n = 2
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
-                 device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding,
-                         groups, bias, dilation, padding_mode, dtype)
-
 
 class ConvTranspose3d(_ConvTransposeNd):
     """3-d transposed convolution. Weight (C_in, C_out/groups, kd, kh, kw)."""
     _n = 3
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
-                 device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding,
-                         groups, bias, dilation, padding_mode, dtype)
 
 
 class Unfold(Module):

@@ -8,6 +8,7 @@ import numpy as np
 from .. import shapes
 from ..tensor import Tensor, empty, ones, zeros, tensor
 from . import functional as F
+from .functional.loss import _legacy_reduction
 from . import init
 from .module import Module, Parameter
 
@@ -89,11 +90,17 @@ class LeakyReLU(Module):
 
 
 class Sigmoid(Module):
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
     def forward(self, input: Tensor) -> Tensor:
         return F.sigmoid(input)
 
 
 class Tanh(Module):
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
     def forward(self, input: Tensor) -> Tensor:
         return F.tanh(input)
 
@@ -156,15 +163,20 @@ class _BatchNorm(Module):
     _expected_dims: tuple[int, ...] = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, device=None, dtype=None):
+                 affine: bool = True, track_running_stats: bool = True, device=None, dtype=None,
+                 *, bias: bool = True):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
+        # torch 2.13: ``bias=False`` keeps the learnable scale but drops the shift.
+        self.use_bias = affine and bias
         if affine:
             self.weight = Parameter(ones(num_features, dtype=dtype))
-            self.bias = Parameter(zeros(num_features, dtype=dtype))
         else:
             self.register_parameter("weight", None)
+        if self.use_bias:
+            self.bias = Parameter(zeros(num_features, dtype=dtype))
+        else:
             self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
@@ -201,7 +213,7 @@ class _BatchNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, bias={self.affine}, "
+                f"affine={self.affine}, bias={self.use_bias}, "
                 f"track_running_stats={self.track_running_stats}")
 
 
@@ -218,15 +230,18 @@ class BatchNorm3d(_BatchNorm):
 
 
 class _Loss(Module):
-    def __init__(self, reduction: str = "mean"):
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
+        # The deprecated size_average/reduce pair folds into ``reduction`` once, here.
+        if size_average is not None or reduce is not None:
+            reduction = _legacy_reduction(size_average, reduce, reduction)
         self.reduction = reduction
 
 
 class CrossEntropyLoss(_Loss):
-    def __init__(self, weight: Tensor | None = None, ignore_index: int = -100,
-                 reduction: str = "mean", label_smoothing: float = 0.0):
-        super().__init__(reduction)
+    def __init__(self, weight: Tensor | None = None, size_average=None, ignore_index: int = -100,
+                 reduce=None, reduction: str = "mean", label_smoothing: float = 0.0):
+        super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
@@ -236,9 +251,9 @@ class CrossEntropyLoss(_Loss):
 
 
 class NLLLoss(_Loss):
-    def __init__(self, weight: Tensor | None = None, ignore_index: int = -100,
-                 reduction: str = "mean"):
-        super().__init__(reduction)
+    def __init__(self, weight: Tensor | None = None, size_average=None, ignore_index: int = -100,
+                 reduce=None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
         self.ignore_index = ignore_index
 
@@ -248,5 +263,8 @@ class NLLLoss(_Loss):
 
 
 class MSELoss(_Loss):
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)

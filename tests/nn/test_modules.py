@@ -170,3 +170,27 @@ def test_float64_init_matches_torch(name, args):
     for key, value in theirs.state_dict().items():
         assert ours.state_dict()[key].dtype == np.float64
         np.testing.assert_array_equal(ours.state_dict()[key].data, value.numpy(), err_msg=key)
+
+
+@pytest.mark.parametrize("name", sorted(
+    n for n in dir(nn) if isinstance(getattr(nn, n), type) and issubclass(getattr(nn, n), nn.Module)
+    and n not in ("Module",)))
+def test_constructor_signature_matches_torch(name):
+    """Names, order, kinds and defaults of every constructor argument are torch's."""
+    import inspect
+
+    def params(cls):
+        return [(p.name, p.kind, p.default) for p in inspect.signature(cls).parameters.values()]
+
+    assert params(getattr(nn, name)) == params(getattr(torch.nn, name))
+
+
+def test_batchnorm_without_bias_matches_torch():
+    torch.manual_seed(0)
+    x = np.random.default_rng(0).standard_normal((4, 3, 5, 5)).astype(np.float32)
+    theirs = torch.nn.BatchNorm2d(3, bias=False)
+    ours = nn.BatchNorm2d(3, bias=False)
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    np.testing.assert_allclose(ours(ck.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-5, atol=1e-6)
