@@ -18,13 +18,15 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     from .data import DatasetError
+    from .io import TorchFileError
     from .training import TrainConfig, TrainingError, train
     try:
         config = TrainConfig(model=args.model, data=args.data, epochs=args.epochs,
                              batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
-                             seed=args.seed, out=args.out, progress=not args.no_progress)
+                             seed=args.seed, out=args.out, progress=not args.no_progress,
+                             init=args.init)
         metrics = train(config, resume=args.resume)
-    except (TrainingError, DatasetError, ValueError, FileNotFoundError) as e:
+    except (TrainingError, DatasetError, TorchFileError, ValueError, FileNotFoundError) as e:
         print(f"convkit train: error: {e}", file=sys.stderr)
         return 1
     if metrics["status"] == "interrupted":
@@ -84,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="folder for checkpoint.safetensors, metrics.json and curves.png")
     train.add_argument("--resume", action="store_true",
                        help="continue from the checkpoint in --out")
+    train.add_argument("--init", default=None, metavar="WEIGHTS",
+                       help="start from these weights: a PyTorch .pt/.pth state dict (read "
+                            "without torch), a .safetensors state dict or a convkit checkpoint")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.set_defaults(func=_train)
 

@@ -118,3 +118,72 @@ def build_model(name: str, input_shape: tuple[int, int, int], num_classes: int) 
     if not isinstance(model, nn.Module):
         raise TypeError(f"model '{name}' returned {type(model).__name__}, not a convkit.nn.Module")
     return model
+
+
+# ----------------------------------------------------------------------------------------------
+# Weights from files: training checkpoints, safetensors state dicts, PyTorch .pt state dicts
+# ----------------------------------------------------------------------------------------------
+
+def read_state_dict(path: str, key: str | None = None):
+    """The model weights in ``path``, as an ordered name -> array/Tensor mapping.
+
+    ``.pt``/``.pth``: a ``torch.save``'d state dict, read without torch (``convkit.io.load_torch``);
+    a nested checkpoint is entered at ``key``, or at ``"model"``/``"state_dict"``/
+    ``"model_state_dict"`` when one of those holds the weights. ``.safetensors``: a convkit training
+    checkpoint (its model part) or a plain state dict (``convkit.save``).
+    """
+    import os
+
+    from .io import load, load_torch
+    from .io.checkpoint import load_checkpoint
+
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix in (".pt", ".pth", ".bin"):
+        state = load_torch(path)
+        if key is not None:
+            if not isinstance(state, dict) or key not in state:
+                raise ValueError(f"'{path}' has no entry '{key}' (entries: "
+                                 f"{list(state) if isinstance(state, dict) else type(state)})")
+            state = state[key]
+        elif isinstance(state, dict) and not any(hasattr(v, "shape") for v in state.values()):
+            for name in ("model", "state_dict", "model_state_dict"):
+                if isinstance(state.get(name), dict):
+                    state = state[name]
+                    break
+        if not isinstance(state, dict) or not state:
+            raise ValueError(f"'{path}' does not hold a state dict of tensors; save it with "
+                             f"torch.save(model.state_dict(), path)")
+        return state
+    if suffix == ".safetensors":
+        try:
+            return load_checkpoint(path)["model"]
+        except RuntimeError as e:
+            if "not a convkit training checkpoint" not in str(e):
+                raise
+        return load(path)
+    raise ValueError(f"'{path}': unknown weights format '{suffix}' (use .safetensors, .pt or .pth)")
+
+
+def load_model(path: str, model: str | None = None, input_shape=None, num_classes=None,
+               key: str | None = None) -> nn.Module:
+    """A model with the weights of ``path``: a convkit training checkpoint rebuilds its own
+    architecture; any other weights file needs ``model`` (a name or factory) and ``input_shape``
+    (C, H, W). ``num_classes`` defaults to the rows of the last 2-d weight in the file."""
+    if path.lower().endswith(".safetensors") and model is None:
+        from .training import model_from_checkpoint, read_checkpoint
+        return model_from_checkpoint(read_checkpoint(path))
+    if model is None or input_shape is None:
+        raise ValueError(f"'{path}' holds weights only: say which architecture they belong to "
+                         f"(a model name such as lenet5, or package.module:factory) and the input "
+                         f"shape C x H x W")
+    state = read_state_dict(path, key)
+    if num_classes is None:
+        matrices = [v for v in state.values() if len(getattr(v, "shape", ())) == 2]
+        if not matrices:
+            raise ValueError(f"'{path}': cannot infer the number of classes (no 2-d weight); "
+                             f"give it explicitly")
+        num_classes = int(matrices[-1].shape[0])
+    net = build_model(model, tuple(input_shape), int(num_classes))
+    net.load_state_dict(state)
+    net.eval()
+    return net

@@ -12,7 +12,7 @@ import math
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from . import random as ck_random
 from .autograd import no_grad
 from .io.checkpoint import load_checkpoint, save_checkpoint
 from .io.files import atomic_write
-from .models import build_model
+from .models import build_model, read_state_dict
 from .nn import functional as F
 from .tensor import Tensor
 
@@ -52,7 +52,7 @@ class TrainConfig:
     seed: int = 0
     out: str = "runs/convkit"
     progress: bool = True
-    extra: dict = field(default_factory=dict)
+    init: str | None = None
 
     def __post_init__(self):
         if self.optimizer not in OPTIMIZERS:
@@ -243,6 +243,10 @@ def train(config: TrainConfig, resume: bool = False, log=print, data=None) -> di
     ck_random.manual_seed(config.seed)
     train_set, test_set, info = data if data is not None else load_dataset(config.data)
     model = build_model(config.model, tuple(info["input_shape"]), int(info["num_classes"]))
+    if config.init and ckpt is None:
+        # Start from given weights (a .pt from PyTorch, a state dict or a convkit checkpoint).
+        model.load_state_dict(read_state_dict(config.init))
+        log(f"initial weights from '{config.init}'")
     optimizer = OPTIMIZERS[config.optimizer](model.parameters(), config.lr)
     history: list = []
     start = 1

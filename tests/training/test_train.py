@@ -144,3 +144,21 @@ def test_cli_errors_are_clear(tmp_path):
     assert "Traceback" not in proc.stderr
     proc = cli("evaluate", str(tmp_path / "none.safetensors"))
     assert proc.returncode == 1 and "none.safetensors" in proc.stderr
+
+
+def test_init_from_a_pytorch_state_dict(tmp_path):
+    """Weights trained by convkit, saved by torch.save, start a new run: with a vanishing
+    learning rate the first epoch's test accuracy is that of the saved weights."""
+    import torch
+    first = run(tmp_path, "src", 2)
+    ckpt = read_checkpoint(str(tmp_path / "src" / "checkpoint.safetensors"))
+    pt = tmp_path / "weights.pt"
+    torch.save({k: torch.from_numpy(np.array(v.data)) for k, v in ckpt["model"].items()}, pt)
+    again = run(tmp_path, "init", 1, init=str(pt), lr=1e-12)
+    assert again["history"][0]["test_accuracy"] == first["test_accuracy"]
+    assert again["config"]["init"] == str(pt)
+    from convkit.models import load_model
+    net = load_model(str(pt), "seednet", (1, 8, 8))
+    assert net.classifier.weight.shape == (10, 128)
+    with pytest.raises(ValueError, match="holds weights only"):
+        load_model(str(pt))
