@@ -14,6 +14,7 @@ from . import nn  # noqa: E402  (nn needs the names above)
 from . import functional  # noqa: E402
 from . import io  # noqa: E402
 from . import data, optim  # noqa: E402
+from .explain import summary  # noqa: E402
 from .io import load, save  # noqa: E402
 
 bool = bool_  # noqa: A001 - torch.bool

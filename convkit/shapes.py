@@ -144,9 +144,14 @@ def ceil_mode_dropped_window(size: int, kernel: int, stride: int, padding: int =
     return (out - 1) * stride >= size + padding
 
 
+def adaptive_pool_window(size: int, out: int, i: int) -> tuple[int, int]:
+    """Window i of adaptive pooling: ``[floor(i*L/out), ceil((i+1)*L/out))``."""
+    return (i * size) // out, -(-((i + 1) * size) // out)
+
+
 def adaptive_pool_bins(size: int, out: int) -> list[tuple[int, int]]:
-    """Window i of adaptive pooling: ``[floor(i*L/out), ceil((i+1)*L/out))``. Windows may overlap."""
-    return [((i * size) // out, -(-((i + 1) * size) // out)) for i in range(out)]
+    """Every window of adaptive pooling (``adaptive_pool_window``). Windows may overlap."""
+    return [adaptive_pool_window(size, out, i) for i in range(out)]
 
 
 def max_unpool_output_size(size: int, kernel: int, stride: int, padding: int) -> int:
@@ -191,6 +196,34 @@ def conv_transpose_output_formula(size: int, kernel: int, stride: int = 1, paddi
     value = conv_transpose_output_size(size, kernel, stride, padding, dilation, output_padding)
     return (f"({size} - 1)*{stride} - 2*{padding} + {dilation}*({kernel}-1) + {output_padding} + 1"
             f" = {value}")
+
+
+def adaptive_pool_formula(size: int, out: int, show: int = 6) -> str:
+    """``adaptive_pool_bins`` written out, e.g. ``window i = [floor(i*10/3), ceil((i+1)*10/3))
+    for i = 0..2: [0, 4) [3, 7) [6, 10)``; past ``show`` windows the middle ones are elided."""
+    shown = range(out) if out <= show else [*range(show // 2), *range(out - show // 2, out)]
+    bins = [f"[{a}, {b})" for a, b in (adaptive_pool_window(size, out, i) for i in shown)]
+    if out > show:
+        bins.insert(show // 2, "...")
+    return (f"window i = [floor(i*{size}/{out}), ceil((i+1)*{size}/{out})) for i = 0..{out - 1}: "
+            + " ".join(bins))
+
+
+def same_padding_formula(kernel: int, dilation: int = 1) -> str:
+    """``same_padding`` written out: total ``d*(k-1)``, then (before, after), e.g.
+    ``1*(4-1) = 3 -> (1, 2)``."""
+    before, after = same_padding(kernel, dilation)
+    return f"{dilation}*({kernel}-1) = {before + after} -> ({before}, {after})"
+
+
+def receptive_field(field: int, jump: int, kernel: int, stride: int = 1,
+                    dilation: int = 1) -> tuple[int, int]:
+    """One sliding-window layer's effect on the receptive field and the jump (the input distance
+    between neighbouring outputs): ``r_out = r_in + (k-1)*d*j_in``, ``j_out = j_in*s``.
+
+    Start from ``r = 1, j = 1`` at the input. Padding moves the windows, not their size.
+    """
+    return field + (kernel - 1) * dilation * jump, jump * stride
 
 
 _DIM_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
