@@ -136,6 +136,14 @@ def pool_output_size(size: int, kernel: int, stride: int, padding: int = 0, dila
     return num // stride + 1
 
 
+def window_span(out: int, kernel: int, stride: int = 1, dilation: int = 1) -> int:
+    """Cells that ``out`` windows cover, first to last: ``(out - 1)*s + d*(k-1) + 1``.
+
+    In ceil mode the last pooling window may reach past the padded input; this is how far.
+    """
+    return (out - 1) * stride + dilation * (kernel - 1) + 1
+
+
 def ceil_mode_dropped_window(size: int, kernel: int, stride: int, padding: int = 0,
                              dilation: int = 1) -> bool:
     """True when ceil mode's last window would start in the right padding and is dropped."""

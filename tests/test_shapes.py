@@ -144,3 +144,14 @@ def test_padding_strings():
     assert shapes.conv_padding("valid", (3, 3), (1, 1), (1, 1)) == ((0, 0), (0, 0))
     with pytest.warns(UserWarning):
         shapes.conv_padding("same", (4,), (1,), (1,))
+
+
+@pytest.mark.parametrize("L,k,s,p,d", GRID[::7])
+def test_window_span_is_the_read_extent(L, k, s, p, d):
+    """The windows of a conv/pool output cover exactly window_span cells of the padded input."""
+    out = shapes.conv_output_size(L, k, s, p, d)
+    if out <= 0:
+        return
+    span = shapes.window_span(out, k, s, d)
+    assert span <= L + 2 * p
+    assert span + shapes.unreached_input(L, k, s, p, d) == L + 2 * p

@@ -1,0 +1,1 @@
+"""Tests of convkit animate, convkit filters and convkit featuremaps."""
