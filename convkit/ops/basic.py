@@ -12,6 +12,18 @@ import numpy as np
 from ..autograd import Function
 
 
+def masked_select_or_zero(g: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``g`` where ``mask``, else +0.0 (torch's threshold_backward), for a floating ``g``.
+
+    Not ``g * mask``: an infinite or NaN g must still give 0 where the mask is off. Not
+    ``np.where``: on a random mask it runs 4.5 ms against 1.0 ms for this on (256, 6, 28, 28).
+    AND-ing the bits with all-ones (kept) or all-zeros (dropped) is exact for every value.
+    """
+    ints = np.dtype(f"i{g.dtype.itemsize}")
+    keep = np.negative(mask.view(np.int8), dtype=ints)  # True -> -1 (every bit set), False -> 0
+    return np.bitwise_and(g.view(ints), keep).view(g.dtype)
+
+
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
@@ -163,8 +175,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        # where, not g * mask: an infinite g must give 0 where the input was <= 0, as in torch.
-        return np.where(out > 0, g, np.zeros((), dtype=g.dtype))
+        return masked_select_or_zero(g, out > 0)
 
 
 class Sigmoid(Function):

@@ -147,3 +147,65 @@ def test_empty_and_integer_inputs():
     assert out.dtype == np.int64
     np.testing.assert_array_equal(out, R.conv_ref(xi, wi, None, ((0, 0), (0, 0)), (1, 1),
                                                   (1, 1), 1))
+
+
+def _all_results(case, dtype=np.float64):
+    x, w = _arrays(case, dtype)
+    _, _, _, _, _, s, p, d, G = case
+    g = np.random.default_rng(5).standard_normal(K.conv_forward(x, w, p, s, d, G).shape)
+    g = g.astype(dtype)
+    return ((K.conv_forward(x, w, p, s, d, G),) + K.conv_backward(x, w, g, p, s, d, G)
+            + (K.conv_input_grad(g, w, x.shape[2:], p, s, d, G),
+               K.conv_weight_grad(x, g, w.shape[2:], p, s, d, G)))
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+@pytest.mark.parametrize("one_worker", [True, False], ids=["1-worker", "2-workers"])
+def test_many_chunks_per_worker_agree_with_one_chunk(case, one_worker, monkeypatch):
+    """One sample per chunk, all chunks on one worker (or split over two): reused padded buffers
+    must not carry the previous chunk's input gradient into the next chunk's weight gradient."""
+    plain = _all_results(case)
+    monkeypatch.setattr(K, "TARGET_COLUMN_BYTES", 1)
+    monkeypatch.setattr(K, "THREAD_MIN_BYTES", 0)
+    monkeypatch.setattr(K, "THREADS", 1 if one_worker else 2)
+    for a, b in zip(plain, _all_results(case)):
+        np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batch_first_and_batch_last_layouts_agree(case, dtype, monkeypatch):
+    """Both column layouts, forced, against the loop reference (forward) and each other."""
+    x, w = _arrays(case, dtype)
+    _, _, _, _, _, s, p, d, G = case
+    ref = R.conv_ref(x.astype(np.float64), w.astype(np.float64), None, p, s, d, G)
+    tol = 1e-10 if dtype == np.float64 else 1e-4
+    results = []
+    for rule in (lambda chunk, stride, out: False, lambda chunk, stride, out: chunk > 1):
+        monkeypatch.setattr(K, "_use_batch_last", rule)
+        res = _all_results(case, dtype)
+        np.testing.assert_allclose(res[0], ref, rtol=tol, atol=tol)
+        assert all(r.dtype == dtype for r in res)
+        results.append(res)
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+def test_gemm_column_pieces_do_not_change_results(monkeypatch):
+    """GEMMs split into 7-column pieces (ragged last piece) give the one-piece results."""
+    case = CASES[3]
+    plain = _all_results(case)
+    monkeypatch.setattr(K, "GEMM_COLUMNS", 7)
+    for a, b in zip(plain, _all_results(case)):
+        np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12)
+
+
+def test_scratch_buffers_are_reused_and_never_returned():
+    x, w = _arrays(CASES[3], np.float32)
+    _, _, _, _, _, s, p, d, G = CASES[3]
+    a = K.conv_forward(x, w, p, s, d, G)
+    buf = K._scratch("cols", 1, np.float32)
+    b = K.conv_forward(x, w, p, s, d, G)
+    assert np.shares_memory(buf, K._scratch("cols", 1, np.float32))
+    assert not np.shares_memory(a, b) and not np.shares_memory(b, buf)
+    np.testing.assert_array_equal(a, b)
