@@ -161,3 +161,20 @@ def test_leaf_inplace_refused():
 def test_integer_tensor_cannot_require_grad():
     with pytest.raises(RuntimeError, match="floating point"):
         ck.tensor([1, 2], requires_grad=True)
+
+
+def test_leaf_gradients_never_alias_each_other_or_the_callers_array():
+    """The engine hands fresh gradient arrays to leaves without copying; it must still never let
+    two leaves, or a leaf and the caller's gradient, share memory."""
+    a = ck.tensor([1.0, 2.0], requires_grad=True)
+    b = ck.tensor([3.0, 4.0], requires_grad=True)
+    g = np.array([1.0, 1.0], dtype=np.float32)
+    (a + b).backward(g)  # Add returns the same array for both inputs
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    assert not np.shares_memory(a.grad.data, g) and not np.shares_memory(b.grad.data, g)
+    a.grad.data *= 10  # an in-place edit (as clip_grad_norm_ does) touches one leaf only
+    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
+    np.testing.assert_array_equal(g, [1.0, 1.0])
+    c = ck.tensor([1.0, 2.0], requires_grad=True)
+    (c * 1).backward(g)
+    assert not np.shares_memory(c.grad.data, g)
