@@ -713,15 +713,20 @@ def render_frame(plan: Plan, index: int, layout: Layout, show_values: bool = Tru
         draw.text((_MARGIN, y), line, fill=INK, font=cap_font)
         y += _LINE
     if layout.header:
-        y = layout.caption_y + layout.lines * _LINE + 6
-        for line in plan.formulas:
-            draw.text((_MARGIN, y), line, fill=OUT_EDGE, font=cap_font)
-            y += _LINE
-        for line in plan.notes:
-            draw.text((_MARGIN, y), line, fill=CAPTION, font=cap_font)
-            y += _LINE
+        y = _formula_lines(draw, plan, layout.caption_y + layout.lines * _LINE + 6, cap_font)
         _legend(img, draw, plan, y + 4)
     return img
+
+
+def _formula_lines(draw, plan: Plan, y: int, font) -> int:
+    """The worked formulas, then the notes, one per line from ``y``; returns the next free y."""
+    for line in plan.formulas:
+        draw.text((_MARGIN, y), line, fill=OUT_EDGE, font=font)
+        y += _LINE
+    for line in plan.notes:
+        draw.text((_MARGIN, y), line, fill=CAPTION, font=font)
+        y += _LINE
+    return y
 
 
 def _footprint(draw, layout: Layout, step: Step, plan: Plan) -> None:
@@ -890,13 +895,7 @@ def save_sheet(plan: Plan, path, show_values: bool = True, cell: int = 44,
     sheet = Image.new("RGB", (sheet_w, head + rows * fh + (rows - 1) * 6), WHITE)
     draw = ImageDraw.Draw(sheet)
     draw.text((_MARGIN, _MARGIN), plan.title, fill=INK, font=head_font)
-    y = _MARGIN + _TITLE
-    for line in plan.formulas:
-        draw.text((_MARGIN, y), line, fill=OUT_EDGE, font=cap_font)
-        y += _LINE
-    for line in plan.notes:
-        draw.text((_MARGIN, y), line, fill=CAPTION, font=cap_font)
-        y += _LINE
+    y = _formula_lines(draw, plan, _MARGIN + _TITLE, cap_font)
     _legend(sheet, draw, plan, y + 4)
     for k in range(n):  # one frame in memory at a time
         frame = render_frame(plan, k, layout, show_values)
