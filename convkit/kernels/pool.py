@@ -32,6 +32,10 @@ _PARALLEL_MIN_ELEMENTS = 1 << 17
 # Rows are processed in blocks of about this many padded input elements (512 KB of float32), so
 # that the padded copy of a block stays in cache across the k^d passes over it.
 _BLOCK_ELEMENTS = 1 << 17
+# The phase-major max pooling backward makes many short, unit-stride ufunc calls; two threads
+# only overlap when each call is long enough to hide the GIL hand-off (tens of microseconds on
+# this VM), so its blocks are larger (measured: 1<<19 beats 1<<17 by 15-20% on 2 threads).
+_PHASE_BLOCK_ELEMENTS = 1 << 19
 _THREADS = 2
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -166,6 +170,82 @@ def _positions(w: _Windows) -> list[np.ndarray]:
 # Max pooling
 # ----------------------------------------------------------------------------------------------
 
+# The backward of overlapping or padded windows runs in a phase-major (space-to-depth) layout. With
+# stride s along an axis, padded position q = r + s*m lies in phase r = q % s at m = q // s, and
+# offset j of window o reads q = j*d + o*s, i.e. phase (j*d) % s at m = (j*d) // s + o: consecutive
+# windows read consecutive cells of one phase. Each block of planes is copied once into rows, one
+# per phase, of ``(planes, *M)`` cells (M = ceil(padded / s)). Windows are then indexed on the same
+# ``(planes, *M)`` grid as the cells (the "extended" output: the real windows are its ``[:, :o0,
+# :o1, ...]`` corner), so offset j of every window is ONE contiguous run of a phase row, starting
+# ``ravel(j*d // s)`` cells in: every pass over a kernel offset is a flat, unit-stride ufunc call.
+# The extended grid's spare windows read whatever lies beyond (other planes, the row's margin):
+# their values are never returned and their gradient is zero.
+
+class _Phases:
+    """The phase-major geometry of one max pooling call (see the comment above)."""
+
+    def __init__(self, w: _Windows):
+        self.w = w
+        self.grid = tuple(-(-P // s) for P, s in zip(w.padded, w.stride))  # M per axis
+        self.cells = math.prod(self.grid)
+        pitch = [math.prod(self.grid[i + 1:]) for i in range(len(self.grid))]
+        phases, self.shifts = [], []
+        for offset in _offsets(w.kernel):
+            reach = [j * d for j, d in zip(offset, w.dilation)]
+            phases.append(tuple(q % s for q, s in zip(reach, w.stride)))
+            self.shifts.append(sum(q // s * p for q, s, p in zip(reach, w.stride, pitch)))
+        used = sorted(set(phases))
+        self.row_of = {r: i for i, r in enumerate(used)}
+        self.rows = [self.row_of[r] for r in phases]  # phase row of each kernel offset
+        self.margin = max(self.shifts)
+        # Per phase: where its input cells sit in the phase row, and where they came from.
+        self.places = []
+        for r in itertools.product(*(range(s) for s in w.stride)):
+            dst, src = [slice(None)], [slice(None)]
+            for L, s, p, ri in zip(w.spatial, w.stride, w.padding, r):
+                first = (ri - p) % s  # first input index in this phase
+                count = len(range(first, L, s))
+                dst.append(slice((p + first) // s, (p + first) // s + count))
+                src.append(slice(first, L, s))
+            self.places.append((self.row_of.get(r), tuple(dst), tuple(src)))
+        self.corner = (slice(None),) + tuple(slice(0, o) for o in w.out)
+        self.block = max(1, _PHASE_BLOCK_ELEMENTS // max(len(used) * self.cells, 1))
+
+    def blocks(self, rows: slice):
+        for start in range(rows.start, rows.stop, self.block):
+            yield slice(start, min(start + self.block, rows.stop))
+
+    def buffer(self, rows: slice, fill, dtype: np.dtype) -> np.ndarray:
+        """Phase rows for the largest block of ``rows``, filled with ``fill``."""
+        n = min(self.block, rows.stop - rows.start)
+        return np.full((len(self.row_of), n * self.cells + self.margin), fill, dtype=dtype)
+
+    def load(self, buf: np.ndarray, block: np.ndarray) -> None:
+        """Copy ``block`` (n, *spatial) into the phase rows; padding cells keep their fill."""
+        n = block.shape[0]
+        for row, dst, src in self.places:
+            if row is not None:
+                buf[row, :n * self.cells].reshape((n,) + self.grid)[dst] = block[src]
+
+    def unload(self, buf: np.ndarray, block: np.ndarray) -> None:
+        """Copy the phase rows back to ``block`` (n, *spatial); unused phases get zeros."""
+        n = block.shape[0]
+        for row, dst, src in self.places:
+            if row is None:
+                block[src] = 0
+            else:
+                block[src] = buf[row, :n * self.cells].reshape((n,) + self.grid)[dst]
+
+    def offset(self, buf: np.ndarray, t: int, n: int) -> np.ndarray:
+        """Offset ``t`` of every extended window of an ``n``-plane block: a contiguous run."""
+        start = self.shifts[t]
+        return buf[self.rows[t], start:start + n * self.cells]
+
+    def extended(self, flat: np.ndarray, n: int) -> np.ndarray:
+        """The first ``n`` planes of an extended-window buffer, shaped ``(n, *M)``."""
+        return flat[:n * self.cells].reshape((n,) + self.grid)
+
+
 def max_pool(x: np.ndarray, kernel: Ints, stride: Ints, padding: Ints, dilation: Ints,
              out: Ints) -> np.ndarray:
     """Max over each window of ``x`` (B, *spatial) padded with -inf; NaN wins (np.maximum)."""
@@ -226,38 +306,35 @@ def max_pool_backward(x: np.ndarray, y: np.ndarray, g: np.ndarray, kernel: Ints,
     value equals the window's max (cheaper than tracking it in forward, PERF-NOTES). That misses
     NaN maxima and all--inf windows (which would match the -inf padding), so those take the exact
     argmax instead.
+
+    Windows that tile the input (k == s, no padding) run here on strided views, where the input
+    needs no copy and each offset writes its cells once; all others take the phase-major path
+    (``_max_pool_backward_phases``), whose unit-stride passes beat strided ones once the input
+    must be copied for its padding anyway, and overlaps add.
     """
     w = _Windows(x.shape[1:], kernel, stride, padding, dilation, out)
-    floating = x.dtype.kind == "f"
-    if indices is None and floating and y.size:
-        low = np.min(y)  # NaN if any maximum is NaN
-        if np.isnan(low) or (w.needs_pad and low == -np.inf):
-            _, indices = max_pool_indices(x, kernel, stride, padding, dilation, out)
+    if not w.tiles:
+        return _max_pool_backward_phases(x, y, g, w, indices)
+    # Tiled windows: no padding, and every input cell belongs to exactly one window.
+    if indices is None and x.dtype.kind == "f" and y.size and np.isnan(np.min(y)):
+        _, indices = max_pool_indices(x, kernel, stride, padding, dilation, out)
     positions = None if indices is None else _positions(w)
     # g * mask is the fast way to drop gradients of non-maxima, but inf * 0 is NaN. A finite sum
     # proves every entry finite (an overflowing sum only sends us down the safe path).
     finite = g.dtype.kind != "f" or bool(np.isfinite(np.sum(g, dtype=np.float64)))
-    overwrite = w.tiles and finite
     gx = np.empty(x.shape, dtype=g.dtype)
     count = len(w.slices)
 
     def work(rows: slice) -> None:
-        xpad = _PadBuffer(w, _lowest(x.dtype), x.dtype)
-        gpad = _PadBuffer(w, 0, g.dtype)
         shape = (min(w.block, rows.stop - rows.start),) + w.out
         hit_buf, taken_buf = np.empty(shape, dtype=bool), np.empty(shape, dtype=bool)
-        prod_buf = None if w.disjoint else np.empty(shape, dtype=g.dtype)
         for blk in w.blocks(rows):
             n = blk.stop - blk.start
-            grad, hit, taken = g[blk], hit_buf[:n], taken_buf[:n]
-            if w.needs_pad:
-                dst = gpad.zeroed(n)
-            else:
-                dst = gx[blk]
-                if not overwrite:
-                    dst.fill(0)
+            grad, hit, taken, dst = g[blk], hit_buf[:n], taken_buf[:n], gx[blk]
+            if not finite:
+                dst.fill(0)
             if indices is None:
-                src, top = xpad.load(x[blk]), y[blk]
+                src, top = x[blk], y[blk]
             else:
                 arg = indices[blk]
             for t, sl in enumerate(w.slices):
@@ -271,17 +348,111 @@ def max_pool_backward(x: np.ndarray, y: np.ndarray, g: np.ndarray, kernel: Ints,
                             np.logical_or(taken, hit, out=taken)
                 else:
                     np.equal(arg, positions[t], out=hit)
-                gview = dst[sl]
-                if not finite:
-                    np.add(gview, grad, out=gview, where=hit)
-                elif w.disjoint:
-                    np.multiply(grad, hit, out=gview)
+                if finite:
+                    np.multiply(grad, hit, out=dst[sl])  # each cell is written exactly once
                 else:
-                    prod = prod_buf[:n]
-                    np.multiply(grad, hit, out=prod)
-                    np.add(gview, prod, out=gview)
-            if w.needs_pad:
-                gx[blk] = dst[w.interior]
+                    np.add(dst[sl], grad, out=dst[sl], where=hit)
+
+    _split(work, x.shape[0], x.size)
+    return gx
+
+
+def _max_pool_backward_phases(x: np.ndarray, y: np.ndarray, g: np.ndarray, w: _Windows,
+                              indices: np.ndarray | None) -> np.ndarray:
+    """``max_pool_backward`` in the phase-major layout (see the comment above ``_Phases``).
+
+    Without ``indices`` the argmax is recomputed (cheaper than tracking it in forward,
+    PERF-NOTES): offsets are visited in row-major order, and each window's gradient, still
+    ``pending``, goes to the first offset whose value equals the window's max, then is cleared.
+    Equality misses NaN maxima and all--inf windows (which would match the -inf padding), so
+    those take the exact argmax instead.
+
+    A window's gradient is selected with a 0/1 mask: ``pending * hit`` when every gradient is
+    finite, else by AND-ing its bits with an all-ones/all-zeros mask (``inf * 0`` would be NaN).
+    ``where=`` masks are avoided: as scattered as an argmax, they run 20-30x slower than a
+    plain ufunc.
+    """
+    ph = _Phases(w)
+    if indices is None and x.dtype.kind == "f" and y.size:
+        low = np.min(y)  # NaN if any maximum is NaN
+        if np.isnan(low) or (w.needs_pad and low == -np.inf):
+            _, indices = max_pool_indices(x, w.kernel, w.stride, w.padding, w.dilation, w.out)
+    if indices is not None:
+        # Each offset's flat input index on the extended grid; -2 (never an index) off the
+        # real windows, -1 (also never) where the offset falls in the padding.
+        targets = []
+        for pos in _positions(w):
+            ext = np.full((1,) + ph.grid, -2, dtype=np.int64)
+            ext[ph.corner] = pos
+            targets.append(ext.reshape(1, ph.cells))
+    # A finite sum proves every gradient finite (an overflowing sum only picks the bit path).
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite = g.dtype.kind != "f" or bool(np.isfinite(np.sum(g)))
+    bits = np.dtype(f"i{g.dtype.itemsize}")
+    count = len(ph.shifts)
+    # The first offset (row-major) of a phase row has the smallest shift; at shift 0 it covers
+    # the whole row and can write it instead of adding to zeros.
+    first = {}
+    for t, row in enumerate(ph.rows):
+        first.setdefault(row, t)
+    writes = {t for t in first.values() if ph.shifts[t] == 0}
+    zero_rows = [row for row, t in first.items() if t not in writes]
+    exact = ph.grid == w.out  # no spare windows: the extended grid is the output itself
+    gx = np.empty(x.shape, dtype=g.dtype)
+
+    def work(rows: slice) -> None:
+        with np.errstate(invalid="ignore"):  # inf + -inf gradients meet: NaN, as in torch
+            _work(rows)
+
+    def _work(rows: slice) -> None:
+        grad = ph.buffer(rows, 0, g.dtype)
+        size = grad.shape[1] - ph.margin
+        # The extended grid's spare windows keep a zero gradient: only their corners are loaded.
+        pending = np.zeros(size, dtype=g.dtype)
+        hit, taken = np.empty(size, dtype=bool), np.empty(size, dtype=g.dtype)
+        mask = None if finite else np.empty(size, dtype=bits)
+        if indices is None:
+            src = ph.buffer(rows, _lowest(x.dtype), x.dtype)
+            top = None if exact else np.zeros(size, dtype=x.dtype)
+        else:
+            arg = np.full(size, -3, dtype=np.int64)
+        for blk in ph.blocks(rows):
+            n = blk.stop - blk.start
+            m = n * ph.cells
+            ph.extended(pending, n)[ph.corner] = g[blk]
+            for row in zero_rows:
+                grad[row].fill(0)
+            if indices is None:
+                ph.load(src, x[blk])
+                if exact:
+                    peak = y[blk].reshape(m)
+                else:
+                    ph.extended(top, n)[ph.corner] = y[blk]
+                    peak = top[:m]
+            else:
+                ph.extended(arg, n)[ph.corner] = indices[blk]
+            have, hits = pending[:m], hit[:m]
+            for t in range(count):
+                if indices is None:
+                    np.equal(ph.offset(src, t, n), peak, out=hits)
+                else:
+                    np.equal(arg[:m].reshape(n, ph.cells), targets[t],
+                             out=hits.reshape(n, ph.cells))
+                view = ph.offset(grad, t, n)
+                chosen = view if t in writes else taken[:m]
+                if finite:
+                    np.multiply(have, hits, out=chosen)
+                else:
+                    np.negative(hits.view(np.int8), out=mask[:m], casting="unsafe")  # 0 or -1
+                    np.bitwise_and(have.view(bits), mask[:m], out=chosen.view(bits))
+                if t not in writes:
+                    np.add(view, chosen, out=view)
+                if indices is None and t < count - 1:  # taken by its first maximum
+                    if finite:
+                        np.subtract(have, chosen, out=have)
+                    else:
+                        np.bitwise_xor(have.view(bits), chosen.view(bits), out=have.view(bits))
+            ph.unload(grad, gx[blk])
 
     _split(work, x.shape[0], x.size)
     return gx

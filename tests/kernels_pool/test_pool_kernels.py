@@ -1,6 +1,8 @@
 """Pooling kernels against their loop references (kernels/pool_ref.py), 1d/2d/3d."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -20,6 +22,9 @@ WINDOW_CASES = [
     ((1, 1), (2, 2), (2, 2), (0, 0), (1, 1), True),  # kernel larger than the input, ceil mode
     ((4, 5, 6), (2, 3, 2), (2, 1, 3), (1, 1, 0), (1, 1, 2), True),
     ((3, 4, 5), (3, 2, 2), (1, 2, 2), (1, 0, 1), (1, 1, 1), False),
+    ((8, 6), (2, 3), (2, 3), (0, 0), (1, 1), False),  # tiles: the strided backward
+    ((9, 8), (1, 2), (3, 4), (0, 0), (1, 1), False),  # k < s: phases no offset reads
+    ((11,), (2,), (2,), (0,), (3,), True),            # dilation reaches past the stride
 ]
 
 
@@ -177,3 +182,42 @@ def test_threaded_blocks_match_single_block(monkeypatch):
     monkeypatch.setattr(K, "_BLOCK_ELEMENTS", 1 << 40)
     np.testing.assert_array_equal(K.max_pool(x, *args), y)
     np.testing.assert_array_equal(K.max_pool_backward(x, y, g, *args), gx)
+
+
+@pytest.mark.parametrize("case", [WINDOW_CASES[0], WINDOW_CASES[5], WINDOW_CASES[8],
+                                  WINDOW_CASES[11]])
+def test_max_pool_backward_nonfinite_gradients_overlapping(case):
+    """The phase-major path selects gradients by bit masks when some are inf or NaN."""
+    spatial, kernel, stride, padding, dilation, ceil_mode = case
+    rng = np.random.default_rng(8)
+    x = _random(rng, (3,) + spatial, ties=True)
+    out = _out(*case)
+    y, idx = K.max_pool_indices(x, kernel, stride, padding, dilation, out)
+    g = rng.standard_normal(y.shape)
+    flat = g.reshape(-1)
+    flat[::3] = np.inf
+    flat[1::5] = -np.inf
+    flat[2::7] = np.nan
+    ref_idx = R.max_pool_ref(x, kernel, stride, padding, dilation, ceil_mode)[1]
+    with np.errstate(invalid="ignore"):  # inf + -inf in one cell: NaN, as in torch
+        expected = R.scatter_add_ref(g, ref_idx, spatial)
+    for indices in (None, idx):
+        gx = K.max_pool_backward(x, y, g, kernel, stride, padding, dilation, out, indices=indices)
+        np.testing.assert_array_equal(gx, expected)
+
+
+@pytest.mark.parametrize("case", [WINDOW_CASES[5], WINDOW_CASES[9], WINDOW_CASES[12]])
+def test_max_pool_backward_many_phase_blocks(monkeypatch, case):
+    """Blocks of a few planes, the last one shorter: stale cells past it must not leak in."""
+    spatial, kernel, stride, padding, dilation, ceil_mode = case
+    rng = np.random.default_rng(9)
+    x = _random(rng, (7,) + spatial, ties=True)
+    out = _out(*case)
+    ref_y, ref_idx = R.max_pool_ref(x, kernel, stride, padding, dilation, ceil_mode)
+    g = rng.standard_normal(ref_y.shape)
+    expected = R.scatter_add_ref(g, ref_idx, spatial)
+    monkeypatch.setattr(K, "_PHASE_BLOCK_ELEMENTS", 2 * math.prod(spatial) + 1)
+    for indices in (None, ref_idx):
+        gx = K.max_pool_backward(x, ref_y, g, kernel, stride, padding, dilation, out,
+                                 indices=indices)
+        np.testing.assert_allclose(gx, expected, rtol=1e-12, atol=1e-12)
