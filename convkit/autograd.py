@@ -98,7 +98,9 @@ class Function:
         record = any(needs) and is_grad_enabled()
         ctx = Context(needs if record else (False,) * len(args))
         raw = [a.data if isinstance(a, Tensor) else a for a in args]
-        out = cls.forward(ctx, *raw, **kwargs)
+        # IEEE results (inf, NaN) without NumPy's RuntimeWarnings, as torch computes them.
+        with np.errstate(all="ignore"):
+            out = cls.forward(ctx, *raw, **kwargs)
         aux = ()
         if isinstance(out, tuple):
             out, *aux = out
@@ -146,6 +148,11 @@ def _topological_order(root) -> list:
 
 def backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
     """Accumulate d(root)/d(leaf) . grad into ``.grad`` of every leaf that requires grad."""
+    with np.errstate(all="ignore"):  # as in forward: IEEE results, no NumPy warnings
+        _run_backward(root, grad, retain_graph)
+
+
+def _run_backward(root, grad: np.ndarray, retain_graph: bool) -> None:
     from .tensor import Tensor
 
     order = _topological_order(root)

@@ -98,8 +98,7 @@ class Pow(Function):
             # d(a^b)/da = b * a^(b-1); written with power() so that a = 0, b >= 1 is finite.
             ga = g * b * np.power(a, b - 1)
         if ctx.needs_input_grad[1]:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ga_log = np.where(a > 0, np.log(np.where(a > 0, a, 1)), np.nan)
+            ga_log = np.where(a > 0, np.log(np.where(a > 0, a, 1)), np.nan)
             gb = g * out * np.where((a == 0) & (np.asarray(b) >= 0), 0, ga_log)
         return ga, gb
 
@@ -121,14 +120,12 @@ class Log(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(a)
+        return np.log(a)
 
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        with np.errstate(divide="ignore"):
-            return g / a
+        return g / a
 
 
 class Abs(Function):
