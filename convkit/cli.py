@@ -17,16 +17,15 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .data import DatasetError
-    from .io import TorchFileError
-    from .training import TrainConfig, TrainingError, train
+    from .training import TrainConfig, train
     try:
         config = TrainConfig(model=args.model, data=args.data, epochs=args.epochs,
                              batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
                              seed=args.seed, out=args.out, progress=not args.no_progress,
                              init=args.init)
         metrics = train(config, resume=args.resume)
-    except (TrainingError, DatasetError, TorchFileError, ValueError, FileNotFoundError) as e:
+    except (RuntimeError, ValueError, FileNotFoundError) as e:
+        # TrainingError, DatasetError, TorchFileError and bad checkpoints are RuntimeErrors.
         print(f"convkit train: error: {e}", file=sys.stderr)
         return 1
     if metrics["status"] == "interrupted":

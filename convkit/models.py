@@ -15,8 +15,12 @@ from .tensor import zeros
 
 
 def _flat_features(features: nn.Module, input_shape: tuple[int, int, int]) -> int:
+    # Eval mode: a probe in training mode would update BatchNorm's running statistics.
+    training = features.training
+    features.eval()
     with no_grad():
         out = features(zeros(1, *input_shape))
+    features.train(training)
     return out.numel()
 
 

@@ -21,10 +21,6 @@ def manual_seed(seed: int):
     return _state["rs"]
 
 
-def seed_generator() -> np.random.RandomState:
-    return _state["rs"]
-
-
 def get_rng_state() -> dict:
     return {"mt19937": _state["rs"].get_state(legacy=False)}
 

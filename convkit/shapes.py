@@ -10,7 +10,6 @@ Conventions used throughout convkit:
 """
 from __future__ import annotations
 
-import math
 import numbers
 import warnings
 from typing import Sequence
@@ -23,8 +22,8 @@ Pair = tuple[int, int]
 # ----------------------------------------------------------------------------------------------
 
 def _is_int(v) -> bool:
-    # bool is an int subclass, but torch rejects kernel_size=True as readily as it accepts it;
-    # we accept what torch accepts: Python ints and NumPy integers.
+    # Python ints and NumPy integers. bool is an int subclass and passes here; the functional
+    # layer refuses bools where torch's argument parser does.
     return isinstance(v, numbers.Integral)
 
 
@@ -89,13 +88,6 @@ def conv_padding(padding, kernel: tuple[int, ...], stride: tuple[int, ...],
     p = ntuple(padding, n, "padding")
     check_non_negative(p, "padding")
     return tuple((v, v) for v in p)
-
-
-def symmetric(pairs: tuple[Pair, ...]) -> tuple[int, ...] | None:
-    """The per-dimension padding if every pair is symmetric, else None."""
-    if all(a == b for a, b in pairs):
-        return tuple(a for a, _ in pairs)
-    return None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -359,10 +351,6 @@ def conv_transpose_output_shape(op: str, spatial: Sequence[int], kernel: Sequenc
 
 def _x(values: Sequence[int]) -> str:
     return "(" + " x ".join(str(v) for v in values) + ")"
-
-
-def prod(values: Sequence[int]) -> int:
-    return math.prod(values)
 
 
 def avg_pool_divisors(size: int, kernel: int, stride: int, padding: int, out: int,

@@ -31,6 +31,7 @@ half = float16
 _DEFAULT_FLOAT = float32
 
 MaxResult = namedtuple("max", ["values", "indices"])
+MinResult = namedtuple("min", ["values", "indices"])
 
 
 def get_default_dtype():
@@ -105,8 +106,8 @@ def _to_array(data, dtype=None) -> np.ndarray:
     """Convert user data to an array with torch's default dtypes."""
     if isinstance(data, Tensor):
         arr = data.data
-    elif isinstance(data, np.ndarray):
-        arr = data
+    elif isinstance(data, (np.ndarray, np.generic)):
+        arr = np.asarray(data)  # NumPy scalars keep their dtype, as torch.tensor(np.float64(1))
     elif isinstance(data, (bool, np.bool_)):
         arr = np.asarray(data, dtype=bool_)
     elif isinstance(data, numbers.Integral):
@@ -248,7 +249,9 @@ class Tensor:
         return self.data
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        if copy:
+            return np.array(self.data, dtype=dtype, copy=True)
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
 
     def item(self):
         if self.data.size != 1:
@@ -260,7 +263,7 @@ class Tensor:
         return self.data.tolist()
 
     def __float__(self):
-        return float(self.item()) if not isinstance(self.item(), bool) else float(self.item())
+        return float(self.item())
 
     def __int__(self):
         return int(self.item())
@@ -305,6 +308,8 @@ class Tensor:
         dtype = as_dtype(dtype)
         if dtype == self.dtype:
             return self
+        if dtype.kind != "f":  # integer and bool tensors carry no gradient
+            return Tensor._wrap(self.data.astype(dtype))
         return B.Cast.apply(self, dtype)
 
     def type(self, dtype=None):
@@ -407,6 +412,8 @@ class Tensor:
             return NotImplemented
         if isinstance(other, np.generic):
             other = other.item()
+        if isinstance(other, Tensor):
+            check_broadcast(self.shape, other.shape)
         dtype = result_dtype(self, other)
         a = self.to(dtype)
         b = other.to(dtype) if isinstance(other, Tensor) else np.asarray(other, dtype=dtype)
@@ -464,6 +471,8 @@ class Tensor:
         if self.dtype != other.dtype:
             raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                                f"{self.dtype} != {other.dtype}")
+        if self.ndim > 2 and other.ndim > 2:
+            check_broadcast(self.shape[:-2], other.shape[:-2])
         return B.MatMul.apply(self, other)
 
     def __rmatmul__(self, other):
@@ -471,6 +480,8 @@ class Tensor:
 
     def _compare(self, op, other):
         other = other.data if isinstance(other, Tensor) else other
+        if isinstance(other, np.ndarray):
+            check_broadcast(self.shape, other.shape)
         return Tensor._wrap(np.asarray(op(self.data, other)))
 
     def __eq__(self, other):
@@ -564,7 +575,7 @@ class Tensor:
 
     def sum(self, dim=None, keepdim: bool = False, dtype=None):
         t = self if dtype is None else self.to(dtype)
-        if t.dtype.kind in "bi" and dtype is None:
+        if t.dtype.kind in "biu" and dtype is None:
             t = t.to(int64)
         return B.Sum.apply(t, self._axes(dim), keepdim)
 
@@ -602,23 +613,43 @@ class Tensor:
                                    "input.numel() == 0. Specify the reduction dim with the "
                                    "'dim' argument.")
             return B.Max.apply(self, None)[0]
-        values, indices = B.Max.apply(self, self._dim(dim), keepdim)
+        d = self._dim(dim)
+        if self.ndim and self.shape[d] == 0:
+            raise DimensionError(f"max(): Expected reduction dim {d} to have non-zero size.")
+        values, indices = B.Max.apply(self, d, keepdim)
         return MaxResult(values, indices)
 
     def min(self, dim=None, keepdim: bool = False):
+        if self.dtype.kind in "ub":
+            # Negation does not order unsigned or bool values; they carry no gradient anyway.
+            if dim is None:
+                return Tensor._wrap(np.asarray(self.data.min()))
+            d = self._dim(dim)
+            idx = np.argmin(self.data, axis=d, keepdims=keepdim).astype(int64)
+            return MinResult(Tensor._wrap(np.min(self.data, axis=d, keepdims=keepdim)),
+                             Tensor._wrap(idx))
         result = (-self).max(dim, keepdim)
         if isinstance(result, MaxResult):
-            return MaxResult(-result.values, result.indices)
+            return MinResult(-result.values, result.indices)
         return -result
 
+    def _check_arg_reduction(self, name: str) -> None:
+        if self.dtype.kind == "b":
+            raise RuntimeError(f"{name}(): does not support bool input (convert it with .long())")
+
     def argmax(self, dim=None, keepdim: bool = False):
+        self._check_arg_reduction("argmax")
         if dim is None:
             return Tensor._wrap(np.asarray(np.argmax(self.data), dtype=int64))
         idx = np.argmax(self.data, axis=self._dim(dim), keepdims=keepdim)
         return Tensor._wrap(idx.astype(int64))
 
     def argmin(self, dim=None, keepdim: bool = False):
-        return (-self.detach()).argmax(dim, keepdim)
+        self._check_arg_reduction("argmin")
+        if dim is None:
+            return Tensor._wrap(np.asarray(np.argmin(self.data), dtype=int64))
+        idx = np.argmin(self.data, axis=self._dim(dim), keepdims=keepdim)
+        return Tensor._wrap(idx.astype(int64))
 
     def all(self):
         return Tensor._wrap(np.asarray(self.data.all()))
@@ -708,7 +739,15 @@ class Tensor:
 
     def __setitem__(self, index, value):
         self._check_inplace()
-        self.data[_convert_index(index)] = value.data if isinstance(value, Tensor) else value
+        index = _convert_index(index)
+        value = value.data if isinstance(value, Tensor) else np.asarray(value)
+        target = self.data[index].shape
+        try:
+            np.broadcast_shapes(value.shape, target)
+        except ValueError:
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(value.shape)} cannot "
+                               f"be broadcast to indexing result of shape {list(target)}") from None
+        self.data[index] = value
 
     def __iter__(self):
         if self.ndim == 0:
@@ -869,6 +908,12 @@ def cat(tensors, dim: int = 0) -> Tensor:
         raise RuntimeError("cat(): expected a non-empty list of Tensors")
     dtype = result_dtype(*tensors)
     d = tensors[0]._dim(dim)
+    first = tensors[0].shape
+    for i, t in enumerate(tensors[1:], start=1):
+        if t.ndim != len(first) or any(a != b for j, (a, b) in enumerate(zip(first, t.shape))
+                                       if j != d):
+            raise RuntimeError(f"Sizes of tensors must match except in dimension {d}: tensor 0 "
+                               f"has shape {list(first)}, tensor {i} has shape {list(t.shape)}")
     return B.Cat.apply(*(t.to(dtype) for t in tensors), axis=d)
 
 
@@ -881,16 +926,39 @@ def where(condition, input, other) -> Tensor:  # noqa: A002 - torch's names
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     a = input if isinstance(input, Tensor) else tensor(input)
     b = other if isinstance(other, Tensor) else tensor(other)
+    check_broadcast(cond.shape, a.shape, b.shape)
     dtype = result_dtype(a, b)
     return B.Where.apply(cond.astype(bool), a.to(dtype), b.to(dtype))
 
 
 def maximum(a: Tensor, b: Tensor) -> Tensor:
-    return where(a.data >= b.data, a, b)
+    """Elementwise max; NaN in either operand wins, as in torch."""
+    return where(np.isnan(a.data) | (a.data >= b.data) if a.is_floating_point()
+                 else a.data >= b.data, a, b)
 
 
 def minimum(a: Tensor, b: Tensor) -> Tensor:
-    return where(a.data <= b.data, a, b)
+    """Elementwise min; NaN in either operand wins, as in torch."""
+    return where(np.isnan(a.data) | (a.data <= b.data) if a.is_floating_point()
+                 else a.data <= b.data, a, b)
+
+
+def check_broadcast(*shape_list) -> tuple[int, ...]:
+    """The broadcast shape, or torch's RuntimeError naming the dimension that disagrees."""
+    try:
+        return np.broadcast_shapes(*shape_list)
+    except ValueError:
+        pass
+    n = max(len(s) for s in shape_list)
+    padded = [(1,) * (n - len(s)) + tuple(s) for s in shape_list]
+    for d in range(n):
+        sizes = {p[d] for p in padded} - {1}
+        if len(sizes) > 1:
+            a, b = sorted(sizes)[:2]
+            raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) "
+                               f"at non-singleton dimension {d}: shapes "
+                               f"{', '.join(str(list(s)) for s in shape_list)} do not broadcast")
+    raise RuntimeError(f"shapes {shape_list} do not broadcast")  # pragma: no cover
 
 
 def allclose(a, b, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:

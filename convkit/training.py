@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import sys
 import time
 from dataclasses import asdict, dataclass
 
@@ -294,7 +293,3 @@ def train(config: TrainConfig, resume: bool = False, log=print, data=None) -> di
     if history:
         plot_curves(config.out, history)
     return metrics
-
-
-def main_log(*args):
-    print(*args, file=sys.stdout, flush=True)

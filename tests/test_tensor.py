@@ -119,3 +119,73 @@ def test_grad_assignable_and_numpy_interop():
         x.numpy()
     np.testing.assert_array_equal(np.asarray(x.detach()), [1.0, 2.0])
     assert np.asarray(ck.ones(2)).dtype == np.float32
+
+
+# Regressions found in review: each compared with torch.
+def test_numpy_scalars_keep_their_dtype():
+    for value in (np.float64(1.5), np.int32(3), np.float16(2.0)):
+        assert str(ck.tensor(value).dtype) == str(torch.tensor(value).dtype).replace("torch.", "")
+
+
+def test_array_copy_does_not_share_memory():
+    t = ck.tensor([1.0, 2.0, 3.0])
+    a = np.array(t, copy=True)
+    a[1] = 7
+    assert t.data[1] == 2.0
+
+
+@pytest.mark.parametrize("values,dtype", [([0, 1, 2], np.uint8), ([3, 1, 2], np.uint8),
+                                          ([True, False], np.bool_), ([2.0, -1.0], np.float32)])
+def test_min_and_argmin_match_torch(values, dtype):
+    a = np.array(values, dtype=dtype)
+    ours, theirs = ck.from_numpy(a), torch.from_numpy(a)
+    assert ours.min().item() == theirs.min().item()
+    assert ours.min(0).values.item() == theirs.min(0).values.item()
+    assert ours.min(0).indices.item() == theirs.min(0).indices.item()
+    if dtype == np.bool_:
+        for t in (ours, theirs):
+            with pytest.raises(RuntimeError, match="bool"):
+                t.argmin()
+    else:
+        assert ours.argmin().item() == theirs.argmin().item()
+
+
+def test_maximum_minimum_propagate_nan_like_torch():
+    a, b = np.array([np.nan, 1.0, 2.0]), np.array([1.0, np.nan, 3.0])
+    for fn in ("maximum", "minimum"):
+        ours = getattr(ck, fn)(ck.tensor(a), ck.tensor(b)).data
+        theirs = getattr(torch, fn)(torch.tensor(a), torch.tensor(b)).numpy()
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.ones(2, 3) + m.ones(4, 5),
+    lambda m: m.ones(2, 3) == m.ones(4, 5),
+    lambda m: m.cat([m.ones(2, 3), m.ones(4, 5)]),
+    lambda m: m.where(m.ones(2, 3) > 0, m.ones(2, 3), m.ones(4, 5)),
+    lambda m: m.ones(2, 3, 4) @ m.ones(5, 4, 2),
+    lambda m: m.zeros(2, 0).max(1),
+])
+def test_shape_mismatches_raise_like_torch_not_numpy(call):
+    with pytest.raises((RuntimeError, IndexError)):
+        call(torch)
+    with pytest.raises((RuntimeError, ValueError)) as info:
+        call(ck)
+    assert "broadcast" not in str(info.value) or "must match" in str(info.value)
+
+
+def test_setitem_shape_mismatch_is_a_runtime_error():
+    a = ck.zeros(3, 4)
+    with pytest.raises(RuntimeError, match="cannot be broadcast"):
+        a[0] = ck.ones(7)
+
+
+def test_sum_of_unsigned_and_integer_casts():
+    a = np.array([1, 2], dtype=np.uint8)
+    assert str(ck.from_numpy(a).sum().dtype) == str(torch.from_numpy(a).sum().dtype)[6:]
+    x = ck.ones(2, requires_grad=True)
+    assert not x.to(ck.int64).requires_grad and x.to(ck.float64).requires_grad
+
+
+def test_parameter_from_list_is_float32():
+    assert ck.nn.Parameter([1.0, 2.0]).dtype == np.float32

@@ -76,7 +76,7 @@ class ImageArrayDataset(Dataset):
     label the Python int ``targets[i]`` passed through ``target_transform`` when given.
     """
 
-    classes: list[str] = []
+    classes: tuple[str, ...] | list[str] = ()  # subclasses name their classes
 
     def __init__(self, data: np.ndarray, targets: np.ndarray, scale: float,
                  transform: Callable[[Tensor], Any] | None = None,

@@ -15,7 +15,7 @@ import inspect
 import math
 import os
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from .. import nn, shapes
 from .shape import fmt_shape, parse_shape

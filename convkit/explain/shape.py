@@ -254,7 +254,9 @@ def _adaptive(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
         if o < 0:
             raise ValueError(f"{cx.name}: output_size must be >= 0, got {out}")
         cx.steps.append(f"{name}: {shapes.adaptive_pool_formula(L, o)}")
-    cx.work_per_output = math.prod(-(-L // max(o, 1)) + 1 for L, o in zip(spatial, out))
+    # The largest window (adaptive windows may differ by one cell and overlap).
+    cx.work_per_output = math.prod(max((b - a for a, b in shapes.adaptive_pool_bins(L, o)),
+                                       default=0) for L, o in zip(spatial, out))
     for name, L, o in zip(names, spatial, out):
         if o == 0 or o == L:
             continue

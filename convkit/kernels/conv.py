@@ -41,6 +41,8 @@ from typing import Callable, Sequence
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .. import shapes
+
 Pairs = Sequence[tuple[int, int]]
 
 #: No column buffer may exceed this (a (8, 64, 224, 224) 3x3 conv would need 924 MB unchunked).
@@ -173,6 +175,12 @@ def _scratch(name: str, size: int, dtype) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------
 # Views and slices
 # ----------------------------------------------------------------------------------------------
+
+def _out_shape(padded: Sequence[int], kernel, stride, dilation) -> tuple[int, ...]:
+    """Output sizes over an already padded input (shapes.conv_output_size with no padding)."""
+    return tuple(shapes.conv_output_size(L, k, s, 0, d)
+                 for L, k, s, d in zip(padded, kernel, stride, dilation))
+
 
 def _padded_shape(spatial: Sequence[int], pads: Pairs) -> tuple[int, ...]:
     return tuple(s + lo + hi for s, (lo, hi) in zip(spatial, pads))
@@ -308,8 +316,7 @@ def conv_forward(x: np.ndarray, w: np.ndarray, pads: Pairs, stride: Sequence[int
     kernel = w.shape[2:]
     sp = _padded_shape(x.shape[2:], pads)
     if out_shape is None:
-        out_shape = tuple((L - d * (k - 1) - 1) // s + 1
-                          for L, k, s, d in zip(sp, kernel, stride, dilation))
+        out_shape = _out_shape(sp, kernel, stride, dilation)
     out_shape = tuple(out_shape)
     dtype = np.result_type(x, w)
     out = np.empty((N, Cout) + out_shape, dtype=dtype)
@@ -548,8 +555,7 @@ def unfold(x: np.ndarray, kernel: Sequence[int], pads: Pairs, stride: Sequence[i
     offsets in row-major order; columns are output positions in row-major order."""
     N, C = x.shape[:2]
     sp = _padded_shape(x.shape[2:], pads)
-    out_shape = tuple((Lp - d * (k - 1) - 1) // s + 1
-                      for Lp, k, s, d in zip(sp, kernel, stride, dilation))
+    out_shape = _out_shape(sp, kernel, stride, dilation)
     K, L = math.prod(kernel), math.prod(out_shape)
     cols = np.empty((N, C) + tuple(kernel) + out_shape, dtype=x.dtype)
     if cols.size:
@@ -575,8 +581,7 @@ def fold(cols: np.ndarray, output_size: Sequence[int], kernel: Sequence[int], pa
     K = math.prod(kernel)
     C = cols.shape[1] // K
     sp = _padded_shape(output_size, pads)
-    out_shape = tuple((Lp - d * (k - 1) - 1) // s + 1
-                      for Lp, k, s, d in zip(sp, kernel, stride, dilation))
+    out_shape = _out_shape(sp, kernel, stride, dilation)
     xp = np.zeros((N, C) + sp, dtype=cols.dtype)
     if xp.size and cols.size:
         view = cols.reshape((N, C) + tuple(kernel) + out_shape)  # (N, C, *K, *O)

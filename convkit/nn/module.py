@@ -6,7 +6,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from ..tensor import Size, Tensor, as_dtype
+from ..tensor import Size, Tensor, _to_array, as_dtype
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -21,7 +21,7 @@ class Parameter(Tensor):
         elif isinstance(data, Tensor):
             array = data.data
         else:
-            array = np.asarray(data)
+            array = _to_array(data)  # torch's default dtypes: Python floats become float32
         self.data = array
         self.grad = None
         self._node = None

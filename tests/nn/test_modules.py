@@ -194,3 +194,18 @@ def test_batchnorm_without_bias_matches_torch():
     assert list(ours.state_dict()) == list(theirs.state_dict())
     np.testing.assert_allclose(ours(ck.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(),
                                rtol=1e-5, atol=1e-6)
+
+
+def test_building_a_model_leaves_batchnorm_untouched():
+    from convkit.models import SmallVGG
+    bn = SmallVGG().features[1]
+    assert bn.num_batches_tracked.item() == 0
+    np.testing.assert_array_equal(bn.running_var.data, np.ones(32, dtype=np.float32))
+
+
+@pytest.mark.parametrize("init_fn", ["kaiming_normal_", "xavier_uniform_", "xavier_normal_",
+                                     "kaiming_uniform_"])
+def test_init_of_zero_element_tensors_is_a_no_op(init_fn):
+    w = nn.Conv2d(0, 0, 3).weight
+    getattr(nn.init, init_fn)(w)
+    assert w.shape == (0, 0, 3, 3)

@@ -162,3 +162,11 @@ def test_init_from_a_pytorch_state_dict(tmp_path):
     assert net.classifier.weight.shape == (10, 128)
     with pytest.raises(ValueError, match="holds weights only"):
         load_model(str(pt))
+
+
+def test_cli_bad_weights_file_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"not a file format")
+    proc = cli("train", "--init", str(bad), "--out", str(tmp_path / "o"), "--epochs", "1")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "bad.safetensors" in proc.stderr

@@ -1,8 +1,6 @@
 """Checks shared by the functional ops: batch dimension, dtypes, argument types."""
 from __future__ import annotations
 
-import numpy as np
-
 from ...tensor import Tensor
 
 
@@ -10,21 +8,6 @@ def check_tensor(op: str, name: str, value) -> Tensor:
     if not isinstance(value, Tensor):
         raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(value).__name__}")
     return value
-
-
-def check_floating(op: str, name: str, t: Tensor) -> None:
-    if t.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating-point {name}, got dtype {t.dtype} "
-                           f"(convert it with .float())")
-
-
-def check_same_dtype(op: str, **tensors: Tensor | None) -> None:
-    """torch requires input, weight and bias of one dtype (no silent promotion in conv/linear)."""
-    named = [(k, t) for k, t in tensors.items() if t is not None]
-    dtypes = {t.dtype for _, t in named}
-    if len(dtypes) > 1:
-        desc = ", ".join(f"{k} is {t.dtype}" for k, t in named)
-        raise RuntimeError(f"{op}: input, weight and bias must have the same dtype, but {desc}")
 
 
 def batched(op: str, x: Tensor, n: int) -> tuple[Tensor, bool]:
@@ -42,7 +25,3 @@ def batched(op: str, x: Tensor, n: int) -> tuple[Tensor, bool]:
 
 def unbatched(y: Tensor, was_unbatched: bool) -> Tensor:
     return y.squeeze(0) if was_unbatched else y
-
-
-def as_numpy_dtype(t: Tensor) -> np.dtype:
-    return t.dtype

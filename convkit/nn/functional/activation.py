@@ -118,7 +118,11 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
               inplace: bool = False) -> Tensor:
-    """Zero whole channels: (N, C, H, W) or (C, H, W) inputs, one draw per (sample, channel)."""
+    """Zero whole channels of (N, C, H, W) input, one draw per (sample, channel).
+
+    Like torch 2.13, a 3-D input is read as (N, C, L) (channel-wise 1-d dropout), with torch's
+    warning, not as an unbatched (C, H, W) image.
+    """
     check_tensor("dropout2d", "input", input)
     p = _check_p(p)
     ndim = input.ndim

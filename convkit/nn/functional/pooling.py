@@ -361,9 +361,7 @@ def _max_unpool(op: str, n: int, input, indices, kernel_size, stride, padding, o
         raise RuntimeError(f"{op}: expected shape of indices to be same as that of the input "
                            f"tensor ({list(x.shape)}) but got indices tensor with shape: "
                            f"{list(indices.shape)}")
-    kernel = _ints(op, "kernel_size", kernel_size, n)
-    stride = kernel if stride is None else _ints(op, "stride", stride, n)
-    padding = _ints(op, "padding", padding, n)
+    kernel, stride, padding, _ = _window_args(op, n, kernel_size, stride, padding)
     out = _unpool_size(op, x.shape[x.ndim - n:], kernel, stride, padding, output_size)
     plane = math.prod(out)
     idx = indices.data
