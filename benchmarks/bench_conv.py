@@ -7,6 +7,7 @@ that of ``sum(out * g)`` w.r.t. input, weight and bias. Ratio = convkit / torch.
     python benchmarks/bench_conv.py           # full
     python benchmarks/bench_conv.py --quick   # fewer repeats (< 2 minutes)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -89,8 +90,10 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     torch.set_num_threads(2)
     repeats, min_ms = (5, 20.0) if args.quick else (11, 60.0)
-    header = (f"{'case':18s} {'fwd ck ms':>10s} {'torch ms':>9s} {'ratio':>6s}   "
-              f"{'f+b ck ms':>10s} {'torch ms':>9s} {'ratio':>6s}")
+    header = (
+        f"{'case':18s} {'fwd ck ms':>10s} {'torch ms':>9s} {'ratio':>6s}   "
+        f"{'f+b ck ms':>10s} {'torch ms':>9s} {'ratio':>6s}"
+    )
     print(header)
     print("-" * len(header))
     ratios_f, ratios_b = [], []
@@ -100,8 +103,10 @@ def main(argv=None) -> None:
         (cf, tf), (cb, tb) = bench_case(shape, cout, k, s, p, groups, repeats, min_ms)
         ratios_f.append(cf / tf)
         ratios_b.append(cb / tb)
-        print(f"{name:18s} {cf:10.2f} {tf:9.2f} {cf / tf:6.2f}   {cb:10.2f} {tb:9.2f} "
-              f"{cb / tb:6.2f}", flush=True)
+        print(
+            f"{name:18s} {cf:10.2f} {tf:9.2f} {cf / tf:6.2f}   {cb:10.2f} {tb:9.2f} {cb / tb:6.2f}",
+            flush=True,
+        )
     gm_f = math.exp(statistics.mean(math.log(r) for r in ratios_f))
     gm_b = math.exp(statistics.mean(math.log(r) for r in ratios_b))
     print("-" * len(header))

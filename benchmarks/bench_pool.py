@@ -5,6 +5,7 @@ shared machine's noise hits both alike; the medians and their ratio convkit/torc
 
     python benchmarks/bench_pool.py [--repeat 15]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,6 +51,7 @@ def _runners(op: str, x: np.ndarray, kwargs: dict, backward: bool):
         def run_torch():
             xt.grad = None
             t_fn(xt, **kwargs).backward(gt)
+
         return run_ck, run_torch
 
     def run_ck_fwd():
@@ -59,6 +61,7 @@ def _runners(op: str, x: np.ndarray, kwargs: dict, backward: bool):
     def run_torch_fwd():
         with torch.no_grad():
             t_fn(xt, **kwargs)
+
     return run_ck_fwd, run_torch_fwd
 
 
@@ -68,8 +71,10 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(2)
     rng = np.random.default_rng(0)
-    print(f"{'op':<11} {'case':<9} {'shape':<19} {'pass':<8} {'convkit ms':>10} "
-          f"{'torch ms':>9} {'ratio':>6}")
+    print(
+        f"{'op':<11} {'case':<9} {'shape':<19} {'pass':<8} {'convkit ms':>10} "
+        f"{'torch ms':>9} {'ratio':>6}"
+    )
     for op in ("max_pool2d", "avg_pool2d"):
         for name, shape, kwargs in CASES:
             x = rng.standard_normal(shape).astype(np.float32)
@@ -83,8 +88,10 @@ def main() -> None:
                 ck_ms = statistics.median(ck_times) * 1e3
                 t_ms = statistics.median(t_times) * 1e3
                 label = "fwd+bwd" if backward else "fwd"
-                print(f"{op:<11} {name:<9} {str(shape):<19} {label:<8} {ck_ms:>10.2f} "
-                      f"{t_ms:>9.2f} {ck_ms / t_ms:>6.2f}")
+                print(
+                    f"{op:<11} {name:<9} {str(shape):<19} {label:<8} {ck_ms:>10.2f} "
+                    f"{t_ms:>9.2f} {ck_ms / t_ms:>6.2f}"
+                )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ reported time is the median, so machine noise hits both alike. Ratio = convkit /
     python benchmarks/bench_train_step.py --quick     # fewer repeats
     python benchmarks/bench_train_step.py --profile   # also where convkit's step spends its time
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,9 +30,19 @@ import convkit.optim as optim
 def lenet(mod):
     """LeNet-5 for 1x28x28 inputs from ``mod`` (``convkit.nn`` or ``torch.nn``)."""
     return mod.Sequential(
-        mod.Conv2d(1, 6, 5, padding=2), mod.ReLU(), mod.MaxPool2d(2),
-        mod.Conv2d(6, 16, 5), mod.ReLU(), mod.MaxPool2d(2), mod.Flatten(),
-        mod.Linear(400, 120), mod.ReLU(), mod.Linear(120, 84), mod.ReLU(), mod.Linear(84, 10))
+        mod.Conv2d(1, 6, 5, padding=2),
+        mod.ReLU(),
+        mod.MaxPool2d(2),
+        mod.Conv2d(6, 16, 5),
+        mod.ReLU(),
+        mod.MaxPool2d(2),
+        mod.Flatten(),
+        mod.Linear(400, 120),
+        mod.ReLU(),
+        mod.Linear(120, 84),
+        mod.ReLU(),
+        mod.Linear(84, 10),
+    )
 
 
 def make_pair(batch: int, seed: int = 0):

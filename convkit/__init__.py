@@ -2,13 +2,47 @@
 
 ``import convkit as torch`` runs code written for torch. This file is the public surface only.
 """
+
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .random import get_rng_state, manual_seed, set_rng_state
 from .tensor import (
-    Size, Tensor, allclose, arange, as_tensor, bool_, cat, double, empty, float, float16, float32,
-    float64, from_numpy, full, get_default_dtype, half, int8, int16, int32, int64, is_tensor,
-    long, maximum, minimum, ones, ones_like, rand, randint, randn, randperm, stack, tensor, uint8,
-    where, zeros, zeros_like,
+    Size,
+    Tensor,
+    allclose,
+    arange,
+    as_tensor,
+    bool_,
+    cat,
+    double,
+    empty,
+    float,
+    float16,
+    float32,
+    float64,
+    from_numpy,
+    full,
+    get_default_dtype,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    is_tensor,
+    long,
+    maximum,
+    minimum,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    randperm,
+    stack,
+    tensor,
+    uint8,
+    where,
+    zeros,
+    zeros_like,
 )
 from . import nn  # noqa: E402  (nn needs the names above)
 from . import functional  # noqa: E402

@@ -6,6 +6,7 @@ when gradients are wanted, records a node that points at the inputs. ``backward`
 in reverse topological order. Broadcasting is undone here, once, for every op (``unbroadcast``),
 and every gradient is cast to its input's dtype so a float32 graph stays float32.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -39,16 +40,19 @@ class _GradMode(contextlib.ContextDecorator):
 
 class no_grad(_GradMode):
     """Context manager (and decorator) in which operations record no graph."""
+
     mode = False
 
 
 class enable_grad(_GradMode):
     """Context manager (and decorator) that turns graph recording back on."""
+
     mode = True
 
 
 class Context:
     """What ``forward`` leaves for ``backward``."""
+
     __slots__ = ("needs_input_grad", "saved_tensors", "__dict__")
 
     def __init__(self, needs_input_grad: tuple[bool, ...]):
@@ -61,6 +65,7 @@ class Context:
 
 class Node:
     """A recorded application of a Function: the graph edge from an output to its inputs."""
+
     __slots__ = ("fn", "ctx", "parents", "freed")
 
     def __init__(self, fn, ctx, parents):
@@ -107,8 +112,7 @@ class Function:
         result = Tensor._wrap(out)
         if record:
             result.requires_grad = True
-            result._node = Node(cls, ctx,
-                                tuple(a if isinstance(a, Tensor) else None for a in args))
+            result._node = Node(cls, ctx, tuple(a if isinstance(a, Tensor) else None for a in args))
         if aux:
             return (result, *(Tensor._wrap(a) for a in aux))
         return result
@@ -175,7 +179,8 @@ def _run_backward(root, grad: np.ndarray, retain_graph: bool) -> None:
             raise RuntimeError(
                 "Trying to backward through the graph a second time (or directly access saved "
                 "tensors after they have already been freed). Specify retain_graph=True if you "
-                "need to backward through the graph a second time.")
+                "need to backward through the graph a second time."
+            )
         with no_grad():
             in_grads = node.fn.backward(node.ctx, g)
         if not isinstance(in_grads, tuple):
@@ -210,8 +215,14 @@ def _own(g: np.ndarray, dtype, root: np.ndarray, handed: set[int]) -> np.ndarray
     functions never write into the gradient they receive, so sharing with a pending non-leaf
     gradient is harmless.
     """
-    if (g is not root and id(g) not in handed and g.dtype == dtype and g.flags.owndata
-            and g.flags.writeable and g.flags.c_contiguous):
+    if (
+        g is not root
+        and id(g) not in handed
+        and g.dtype == dtype
+        and g.flags.owndata
+        and g.flags.writeable
+        and g.flags.c_contiguous
+    ):
         handed.add(id(g))
         return g
     return np.array(g, dtype=dtype, copy=True)

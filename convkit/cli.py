@@ -1,4 +1,5 @@
 """The ``convkit`` command: argument parsing only; the work happens in the layers below."""
+
 from __future__ import annotations
 
 import argparse
@@ -7,22 +8,35 @@ import sys
 
 # Feature modules that add their own subcommands: each has ``register(subparsers)`` and keeps its
 # heavy imports inside the command functions, so ``convkit --help`` stays fast.
-COMMAND_MODULES = ("convkit.explain.commands", "convkit.explain.picture_commands",
-                   "convkit.io.commands")
+COMMAND_MODULES = (
+    "convkit.explain.commands",
+    "convkit.explain.picture_commands",
+    "convkit.io.commands",
+)
 
 
 def _demo(args: argparse.Namespace) -> int:
     from .examples import seed_note
+
     return seed_note.main()
 
 
 def _train(args: argparse.Namespace) -> int:
     from .training import TrainConfig, train
+
     try:
-        config = TrainConfig(model=args.model, data=args.data, epochs=args.epochs,
-                             batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
-                             seed=args.seed, out=args.out, progress=not args.no_progress,
-                             init=args.init)
+        config = TrainConfig(
+            model=args.model,
+            data=args.data,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            optimizer=args.optimizer,
+            seed=args.seed,
+            out=args.out,
+            progress=not args.no_progress,
+            init=args.init,
+        )
         metrics = train(config, resume=args.resume)
     except (RuntimeError, ValueError, FileNotFoundError) as e:
         # TrainingError, DatasetError, TorchFileError and bad checkpoints are RuntimeErrors.
@@ -31,13 +45,16 @@ def _train(args: argparse.Namespace) -> int:
     if metrics["status"] == "interrupted":
         return 130
     acc = metrics["test_accuracy"]
-    print(f"test accuracy {acc:.4f} after {metrics['epochs']} epochs; wrote {args.out}/"
-          f"checkpoint.safetensors, metrics.json, curves.png")
+    print(
+        f"test accuracy {acc:.4f} after {metrics['epochs']} epochs; wrote {args.out}/"
+        f"checkpoint.safetensors, metrics.json, curves.png"
+    )
     return 0
 
 
 def _evaluate(args: argparse.Namespace) -> int:
     from .predict import evaluate_checkpoint
+
     try:
         text = evaluate_checkpoint(args.checkpoint, data=args.data)
     except (RuntimeError, ValueError, FileNotFoundError) as e:
@@ -49,6 +66,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _predict(args: argparse.Namespace) -> int:
     from .predict import predict_images
+
     try:
         text = predict_images(args.checkpoint, args.images, top=args.top)
     except (RuntimeError, ValueError, FileNotFoundError) as e:
@@ -60,34 +78,55 @@ def _predict(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="convkit", description="Convolutional networks in NumPy, computed as PyTorch does.")
+        prog="convkit", description="Convolutional networks in NumPy, computed as PyTorch does."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="run the seed note's five Conv2d examples and its CNN cell")
     demo.set_defaults(func=_demo)
 
     train = sub.add_parser(
-        "train", help="train a CNN (default: the seed note's net on the built-in digits)",
+        "train",
+        help="train a CNN (default: the seed note's net on the built-in digits)",
         description="Train a CNN. With no arguments: the seed note's Conv2d-ReLU-MaxPool2d net "
-                    "on the built-in 8x8 handwritten digits.")
-    train.add_argument("--model", default="seednet",
-                       help="seednet, lenet5, vgg-small, or package.module:factory "
-                            "(called as factory(input_shape=(C, H, W), num_classes=K))")
-    train.add_argument("--data", default="digits",
-                       help="digits, mnist:DIR, fashion-mnist:DIR, cifar10:DIR or folder:DIR")
+        "on the built-in 8x8 handwritten digits.",
+    )
+    train.add_argument(
+        "--model",
+        default="seednet",
+        help="seednet, lenet5, vgg-small, or package.module:factory "
+        "(called as factory(input_shape=(C, H, W), num_classes=K))",
+    )
+    train.add_argument(
+        "--data",
+        default="digits",
+        help="digits, mnist:DIR, fashion-mnist:DIR, cifar10:DIR or folder:DIR",
+    )
     train.add_argument("--epochs", type=int, default=15)
     train.add_argument("--batch-size", type=int, default=32)
-    train.add_argument("--lr", type=float, default=None,
-                       help="learning rate (default: 0.003 for adam/adamw, 0.05 for sgd)")
+    train.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help="learning rate (default: 0.003 for adam/adamw, 0.05 for sgd)",
+    )
     train.add_argument("--optimizer", default="adam", choices=["adam", "adamw", "sgd"])
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--out", default="runs/convkit",
-                       help="folder for checkpoint.safetensors, metrics.json and curves.png")
-    train.add_argument("--resume", action="store_true",
-                       help="continue from the checkpoint in --out")
-    train.add_argument("--init", default=None, metavar="WEIGHTS",
-                       help="start from these weights: a PyTorch .pt/.pth state dict (read "
-                            "without torch), a .safetensors state dict or a convkit checkpoint")
+    train.add_argument(
+        "--out",
+        default="runs/convkit",
+        help="folder for checkpoint.safetensors, metrics.json and curves.png",
+    )
+    train.add_argument(
+        "--resume", action="store_true", help="continue from the checkpoint in --out"
+    )
+    train.add_argument(
+        "--init",
+        default=None,
+        metavar="WEIGHTS",
+        help="start from these weights: a PyTorch .pt/.pth state dict (read "
+        "without torch), a .safetensors state dict or a convkit checkpoint",
+    )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.set_defaults(func=_train)
 

@@ -4,6 +4,7 @@ Each factory takes the input shape ``(C, H, W)`` and the number of classes, so t
 8x8 digits and 28x28 MNIST; the Linear layer's in_features is found by passing a zero image through
 the convolutional part once (no size formula is written again here).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -35,8 +36,12 @@ class SeedNet(nn.Module):
         super().__init__()
         c1, c2 = channels
         self.features = nn.Sequential(
-            nn.Conv2d(input_shape[0], c1, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(c1, c2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(input_shape[0], c1, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(c1, c2, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
         )
         self.flatten = nn.Flatten()
         self.classifier = nn.Linear(_flat_features(self.features, input_shape), num_classes)
@@ -54,13 +59,19 @@ class LeNet5(nn.Module):
     def __init__(self, input_shape=(1, 28, 28), num_classes: int = 10):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(input_shape[0], 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(input_shape[0], 6, 5, padding=2),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(6, 16, 5),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
         )
         self.flatten = nn.Flatten()
         self.classifier = nn.Sequential(
-            nn.Linear(_flat_features(self.features, input_shape), 120), nn.ReLU(),
-            nn.Linear(120, 84), nn.ReLU(),
+            nn.Linear(_flat_features(self.features, input_shape), 120),
+            nn.ReLU(),
+            nn.Linear(120, 84),
+            nn.ReLU(),
             nn.Linear(84, num_classes),
         )
 
@@ -75,14 +86,21 @@ class SmallVGG(nn.Module):
         super().__init__()
 
         def block(cin, cout):
-            return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout),
-                    nn.ReLU(), nn.Conv2d(cout, cout, 3, padding=1, bias=False),
-                    nn.BatchNorm2d(cout), nn.ReLU(), nn.MaxPool2d(2)]
+            return [
+                nn.Conv2d(cin, cout, 3, padding=1, bias=False),
+                nn.BatchNorm2d(cout),
+                nn.ReLU(),
+                nn.Conv2d(cout, cout, 3, padding=1, bias=False),
+                nn.BatchNorm2d(cout),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+            ]
 
         self.features = nn.Sequential(*block(input_shape[0], width), *block(width, 2 * width))
         self.flatten = nn.Flatten()
         self.classifier = nn.Sequential(
-            nn.Dropout(0.3), nn.Linear(_flat_features(self.features, input_shape), num_classes))
+            nn.Dropout(0.3), nn.Linear(_flat_features(self.features, input_shape), num_classes)
+        )
 
     def forward(self, x):
         return self.classifier(self.flatten(self.features(x)))
@@ -104,8 +122,9 @@ def resolve_factory(name: str) -> Callable[..., nn.Module]:
     if key in BUILTIN:
         return BUILTIN[key]
     if ":" not in name:
-        raise ValueError(f"unknown model '{name}': use one of {sorted(BUILTIN)} or "
-                         f"'package.module:factory'")
+        raise ValueError(
+            f"unknown model '{name}': use one of {sorted(BUILTIN)} or 'package.module:factory'"
+        )
     module_name, _, attr = name.partition(":")
     try:
         module = importlib.import_module(module_name)
@@ -128,6 +147,7 @@ def build_model(name: str, input_shape: tuple[int, int, int], num_classes: int) 
 # Weights from files: training checkpoints, safetensors state dicts, PyTorch .pt state dicts
 # ----------------------------------------------------------------------------------------------
 
+
 def read_state_dict(path: str, key: str | None = None):
     """The model weights in ``path``, as an ordered name -> array/Tensor mapping.
 
@@ -146,8 +166,10 @@ def read_state_dict(path: str, key: str | None = None):
         state = load_torch(path)
         if key is not None:
             if not isinstance(state, dict) or key not in state:
-                raise ValueError(f"'{path}' has no entry '{key}' (entries: "
-                                 f"{list(state) if isinstance(state, dict) else type(state)})")
+                raise ValueError(
+                    f"'{path}' has no entry '{key}' (entries: "
+                    f"{list(state) if isinstance(state, dict) else type(state)})"
+                )
             state = state[key]
         elif isinstance(state, dict) and not any(hasattr(v, "shape") for v in state.values()):
             for name in ("model", "state_dict", "model_state_dict"):
@@ -155,8 +177,10 @@ def read_state_dict(path: str, key: str | None = None):
                     state = state[name]
                     break
         if not isinstance(state, dict) or not state:
-            raise ValueError(f"'{path}' does not hold a state dict of tensors; save it with "
-                             f"torch.save(model.state_dict(), path)")
+            raise ValueError(
+                f"'{path}' does not hold a state dict of tensors; save it with "
+                f"torch.save(model.state_dict(), path)"
+            )
         return state
     if suffix == ".safetensors":
         try:
@@ -168,24 +192,29 @@ def read_state_dict(path: str, key: str | None = None):
     raise ValueError(f"'{path}': unknown weights format '{suffix}' (use .safetensors, .pt or .pth)")
 
 
-def load_model(path: str, model: str | None = None, input_shape=None, num_classes=None,
-               key: str | None = None) -> nn.Module:
+def load_model(
+    path: str, model: str | None = None, input_shape=None, num_classes=None, key: str | None = None
+) -> nn.Module:
     """A model with the weights of ``path``: a convkit training checkpoint rebuilds its own
     architecture; any other weights file needs ``model`` (a name or factory) and ``input_shape``
     (C, H, W). ``num_classes`` defaults to the rows of the last 2-d weight in the file."""
     if path.lower().endswith(".safetensors") and model is None:
         from .training import model_from_checkpoint, read_checkpoint
+
         return model_from_checkpoint(read_checkpoint(path))
     if model is None or input_shape is None:
-        raise ValueError(f"'{path}' holds weights only: say which architecture they belong to "
-                         f"(a model name such as lenet5, or package.module:factory) and the input "
-                         f"shape C x H x W")
+        raise ValueError(
+            f"'{path}' holds weights only: say which architecture they belong to "
+            f"(a model name such as lenet5, or package.module:factory) and the input "
+            f"shape C x H x W"
+        )
     state = read_state_dict(path, key)
     if num_classes is None:
         matrices = [v for v in state.values() if len(getattr(v, "shape", ())) == 2]
         if not matrices:
-            raise ValueError(f"'{path}': cannot infer the number of classes (no 2-d weight); "
-                             f"give it explicitly")
+            raise ValueError(
+                f"'{path}': cannot infer the number of classes (no 2-d weight); give it explicitly"
+            )
         num_classes = int(matrices[-1].shape[0])
     net = build_model(model, tuple(input_shape), int(num_classes))
     net.load_state_dict(state)

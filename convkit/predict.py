@@ -1,4 +1,5 @@
 """``convkit evaluate`` and ``convkit predict``: use a training checkpoint on data or images."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,8 +15,10 @@ def format_confusion(confusion: np.ndarray, classes: list[str]) -> str:
     labels = [str(c).split(" - ")[0][:6] for c in classes]
     width = max(4, max(len(v) for v in labels), len(str(int(confusion.max(initial=0)))))
     head = " " * (width + 2) + " ".join(f"{v:>{width}}" for v in labels)
-    rows = [f"{lab:>{width}}  " + " ".join(f"{int(v):>{width}}" for v in row)
-            for lab, row in zip(labels, confusion)]
+    rows = [
+        f"{lab:>{width}}  " + " ".join(f"{int(v):>{width}}" for v in row)
+        for lab, row in zip(labels, confusion)
+    ]
     return "\n".join(["true \\ predicted", head, *rows])
 
 
@@ -27,15 +30,20 @@ def evaluate_checkpoint(path: str, data: str | None = None) -> str:
     spec = data or ckpt["info"]["spec"]
     _, test, info = load_dataset(spec)
     if list(info["input_shape"]) != list(ckpt["info"]["input_shape"]):
-        raise ValueError(f"--data '{spec}' has images of shape {tuple(info['input_shape'])}, but "
-                         f"the model was trained on {tuple(ckpt['info']['input_shape'])}")
+        raise ValueError(
+            f"--data '{spec}' has images of shape {tuple(info['input_shape'])}, but "
+            f"the model was trained on {tuple(ckpt['info']['input_shape'])}"
+        )
     model = model_from_checkpoint(ckpt)
-    loss, acc, confusion = evaluate(model, DataLoader(test, batch_size=256),
-                                    int(ckpt["info"]["num_classes"]))
-    return (f"{path}: model {ckpt['config']['model']} after {ckpt['epoch']} epochs\n"
-            f"test set of '{spec}': {len(test)} images\n"
-            f"accuracy {acc:.4f} ({int(np.trace(confusion))}/{len(test)}), loss {loss:.4f}\n\n"
-            + format_confusion(confusion, ckpt["info"]["classes"]))
+    loss, acc, confusion = evaluate(
+        model, DataLoader(test, batch_size=256), int(ckpt["info"]["num_classes"])
+    )
+    return (
+        f"{path}: model {ckpt['config']['model']} after {ckpt['epoch']} epochs\n"
+        f"test set of '{spec}': {len(test)} images\n"
+        f"accuracy {acc:.4f} ({int(np.trace(confusion))}/{len(test)}), loss {loss:.4f}\n\n"
+        + format_confusion(confusion, ckpt["info"]["classes"])
+    )
 
 
 def prepare_image(path: str, input_shape) -> np.ndarray:

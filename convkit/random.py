@@ -4,6 +4,7 @@ torch's CPU generator is MT19937 seeded like NumPy's legacy ``RandomState(seed)`
 raw 32-bit words and turning them into floats the way torch does makes ``manual_seed(s)`` followed
 by ``uniform_`` give torch's exact numbers.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -43,9 +44,9 @@ def uniform(shape, low: float, high: float, dtype) -> np.ndarray:
         # 53 random bits from one 64-bit draw made of two 32-bit words, the first one high.
         hi, lo = _raw32(2 * n).reshape(n, 2).T
         bits = ((hi << np.uint64(32)) | lo) & np.uint64((1 << 53) - 1)
-        u = bits.astype(np.float64) * 2.0 ** -53
+        u = bits.astype(np.float64) * 2.0**-53
     else:
-        u = (_raw32(n) & np.uint64(0xFFFFFF)).astype(np.float64) * 2.0 ** -24
+        u = (_raw32(n) & np.uint64(0xFFFFFF)).astype(np.float64) * 2.0**-24
     # torch keeps the bounds in the tensor's dtype and subtracts them there, then does the
     # multiply-add in double: (to - from) must be rounded to the dtype first to match bit for bit.
     low_t, high_t = dtype.type(low), dtype.type(high)

@@ -8,6 +8,7 @@ Conventions used throughout convkit:
 - Padding is canonicalised to a tuple of ``(before, after)`` pairs, one per spatial dimension,
   because ``padding='same'`` can be asymmetric (the extra cell goes after).
 """
+
 from __future__ import annotations
 
 import numbers
@@ -20,6 +21,7 @@ Pair = tuple[int, int]
 # ----------------------------------------------------------------------------------------------
 # Argument normalisation
 # ----------------------------------------------------------------------------------------------
+
 
 def _is_int(v) -> bool:
     # Python ints and NumPy integers. bool is an int subclass and passes here; the functional
@@ -35,11 +37,11 @@ def ntuple(value, n: int, name: str) -> tuple[int, ...]:
         if len(value) == 1 and n > 1:
             value = tuple(value) * n
         if len(value) != n or not all(_is_int(v) for v in value):
-            raise ValueError(
-                f"{name} must be an int or a tuple of {n} ints, got {value!r}")
+            raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {value!r}")
         return tuple(int(v) for v in value)
-    raise TypeError(f"{name} must be an int or a tuple of {n} ints, got {type(value).__name__} "
-                    f"{value!r}")
+    raise TypeError(
+        f"{name} must be an int or a tuple of {n} ints, got {type(value).__name__} {value!r}"
+    )
 
 
 def check_positive(values: Sequence[int], name: str) -> None:
@@ -63,8 +65,13 @@ def same_padding(kernel: int, dilation: int) -> Pair:
     return before, total - before
 
 
-def conv_padding(padding, kernel: tuple[int, ...], stride: tuple[int, ...],
-                 dilation: tuple[int, ...], warn: bool = True) -> tuple[Pair, ...]:
+def conv_padding(
+    padding,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    warn: bool = True,
+) -> tuple[Pair, ...]:
     """Normalise a convolution's ``padding`` (int, tuple, 'valid', 'same') to (before, after) pairs.
 
     ``warn``: torch warns when 'same' needs an asymmetric split, at forward time (not when a
@@ -82,9 +89,13 @@ def conv_padding(padding, kernel: tuple[int, ...], stride: tuple[int, ...],
                 warnings.warn(
                     "Using padding='same' with even kernel lengths and odd dilation may require a "
                     f"zero-padded copy of the input be created: padding (before, after) = {pairs}",
-                    UserWarning, stacklevel=3)
+                    UserWarning,
+                    stacklevel=3,
+                )
             return pairs
-        raise ValueError(f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}")
+        raise ValueError(
+            f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}"
+        )
     p = ntuple(padding, n, "padding")
     check_non_negative(p, "padding")
     return tuple((v, v) for v in p)
@@ -94,8 +105,10 @@ def conv_padding(padding, kernel: tuple[int, ...], stride: tuple[int, ...],
 # Output sizes: one function per formula, the docstring is the formula.
 # ----------------------------------------------------------------------------------------------
 
-def conv_output_size(size: int, kernel: int, stride: int = 1, padding: Pair | int = 0,
-                     dilation: int = 1) -> int:
+
+def conv_output_size(
+    size: int, kernel: int, stride: int = 1, padding: Pair | int = 0, dilation: int = 1
+) -> int:
     """``out = floor((L + p_before + p_after - d*(k-1) - 1) / s) + 1``.
 
     With symmetric padding this is the familiar ``floor((L + 2p - d(k-1) - 1)/s) + 1``. Input
@@ -105,14 +118,26 @@ def conv_output_size(size: int, kernel: int, stride: int = 1, padding: Pair | in
     return (size + lo + hi - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def conv_transpose_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0,
-                               dilation: int = 1, output_padding: int = 0) -> int:
+def conv_transpose_output_size(
+    size: int,
+    kernel: int,
+    stride: int = 1,
+    padding: int = 0,
+    dilation: int = 1,
+    output_padding: int = 0,
+) -> int:
     """``out = (L - 1)*s - 2p + d*(k-1) + output_padding + 1``."""
     return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
 
 
-def pool_output_size(size: int, kernel: int, stride: int, padding: int = 0, dilation: int = 1,
-                     ceil_mode: bool = False) -> int:
+def pool_output_size(
+    size: int,
+    kernel: int,
+    stride: int,
+    padding: int = 0,
+    dilation: int = 1,
+    ceil_mode: bool = False,
+) -> int:
     """Pooling output length.
 
     ``num = L + 2p - d(k-1) - 1``; floor mode: ``out = floor(num/s) + 1``. ceil mode:
@@ -136,8 +161,9 @@ def window_span(out: int, kernel: int, stride: int = 1, dilation: int = 1) -> in
     return (out - 1) * stride + dilation * (kernel - 1) + 1
 
 
-def ceil_mode_dropped_window(size: int, kernel: int, stride: int, padding: int = 0,
-                             dilation: int = 1) -> bool:
+def ceil_mode_dropped_window(
+    size: int, kernel: int, stride: int, padding: int = 0, dilation: int = 1
+) -> bool:
     """True when ceil mode's last window would start in the right padding and is dropped."""
     num = size + 2 * padding - dilation * (kernel - 1) - 1
     out = -(-num // stride) + 1
@@ -159,8 +185,9 @@ def max_unpool_output_size(size: int, kernel: int, stride: int, padding: int) ->
     return (size - 1) * stride - 2 * padding + kernel
 
 
-def unreached_input(size: int, kernel: int, stride: int, padding: Pair | int = 0,
-                    dilation: int = 1) -> int:
+def unreached_input(
+    size: int, kernel: int, stride: int, padding: Pair | int = 0, dilation: int = 1
+) -> int:
     """How many trailing cells of the padded input no window reaches (the floor's remainder)."""
     lo, hi = (padding, padding) if _is_int(padding) else padding
     return (size + lo + hi - dilation * (kernel - 1) - 1) % stride
@@ -170,8 +197,10 @@ def unreached_input(size: int, kernel: int, stride: int, padding: Pair | int = 0
 # The worked formula, for errors and the explainer
 # ----------------------------------------------------------------------------------------------
 
-def conv_output_formula(size: int, kernel: int, stride: int = 1, padding: Pair | int = 0,
-                        dilation: int = 1) -> str:
+
+def conv_output_formula(
+    size: int, kernel: int, stride: int = 1, padding: Pair | int = 0, dilation: int = 1
+) -> str:
     """``conv_output_size`` written out with the numbers, e.g.
     ``floor((3 + 2*0 - 1*(5-1) - 1)/1) + 1 = -1``."""
     lo, hi = (padding, padding) if _is_int(padding) else padding
@@ -180,22 +209,36 @@ def conv_output_formula(size: int, kernel: int, stride: int = 1, padding: Pair |
     return f"floor(({size} + {pad} - {dilation}*({kernel}-1) - 1)/{stride}) + 1 = {value}"
 
 
-def pool_output_formula(size: int, kernel: int, stride: int, padding: int = 0, dilation: int = 1,
-                        ceil_mode: bool = False) -> str:
+def pool_output_formula(
+    size: int,
+    kernel: int,
+    stride: int,
+    padding: int = 0,
+    dilation: int = 1,
+    ceil_mode: bool = False,
+) -> str:
     """``pool_output_size`` written out with the numbers."""
     value = pool_output_size(size, kernel, stride, padding, dilation, ceil_mode)
     rounding = "ceil" if ceil_mode else "floor"
-    text = (f"{rounding}(({size} + 2*{padding} - {dilation}*({kernel}-1) - 1)/{stride}) + 1")
+    text = f"{rounding}(({size} + 2*{padding} - {dilation}*({kernel}-1) - 1)/{stride}) + 1"
     if ceil_mode and ceil_mode_dropped_window(size, kernel, stride, padding, dilation):
         text += " - 1 (the last window would start in the padding)"
     return f"{text} = {value}"
 
 
-def conv_transpose_output_formula(size: int, kernel: int, stride: int = 1, padding: int = 0,
-                                  dilation: int = 1, output_padding: int = 0) -> str:
+def conv_transpose_output_formula(
+    size: int,
+    kernel: int,
+    stride: int = 1,
+    padding: int = 0,
+    dilation: int = 1,
+    output_padding: int = 0,
+) -> str:
     value = conv_transpose_output_size(size, kernel, stride, padding, dilation, output_padding)
-    return (f"({size} - 1)*{stride} - 2*{padding} + {dilation}*({kernel}-1) + {output_padding} + 1"
-            f" = {value}")
+    return (
+        f"({size} - 1)*{stride} - 2*{padding} + {dilation}*({kernel}-1) + {output_padding} + 1"
+        f" = {value}"
+    )
 
 
 def adaptive_pool_formula(size: int, out: int, show: int = 6) -> str:
@@ -205,8 +248,10 @@ def adaptive_pool_formula(size: int, out: int, show: int = 6) -> str:
     bins = [f"[{a}, {b})" for a, b in (adaptive_pool_window(size, out, i) for i in shown)]
     if out > show:
         bins.insert(show // 2, "...")
-    return (f"window i = [floor(i*{size}/{out}), ceil((i+1)*{size}/{out})) for i = 0..{out - 1}: "
-            + " ".join(bins))
+    return (
+        f"window i = [floor(i*{size}/{out}), ceil((i+1)*{size}/{out})) for i = 0..{out - 1}: "
+        + " ".join(bins)
+    )
 
 
 def same_padding_formula(kernel: int, dilation: int = 1) -> str:
@@ -216,8 +261,9 @@ def same_padding_formula(kernel: int, dilation: int = 1) -> str:
     return f"{dilation}*({kernel}-1) = {before + after} -> ({before}, {after})"
 
 
-def receptive_field(field: int, jump: int, kernel: int, stride: int = 1,
-                    dilation: int = 1) -> tuple[int, int]:
+def receptive_field(
+    field: int, jump: int, kernel: int, stride: int = 1, dilation: int = 1
+) -> tuple[int, int]:
     """One sliding-window layer's effect on the receptive field and the jump (the input distance
     between neighbouring outputs): ``r_out = r_in + (k-1)*d*j_in``, ``j_out = j_in*s``.
 
@@ -238,18 +284,26 @@ def dim_names(n: int) -> tuple[str, ...]:
 # Checked output shapes: compute every spatial output size, raise the explanatory error
 # ----------------------------------------------------------------------------------------------
 
+
 def _padding_fix(size: int, kernel: int, dilation: int, lo: int, hi: int) -> int:
     """The smallest symmetric padding that gives at least one output."""
     need = dilation * (kernel - 1) + 1 - size
     return max(lo, hi, -(-need // 2))
 
 
-def conv_output_shape(op: str, spatial: Sequence[int], kernel: Sequence[int],
-                      stride: Sequence[int], padding: Sequence[Pair],
-                      dilation: Sequence[int]) -> tuple[int, ...]:
+def conv_output_shape(
+    op: str,
+    spatial: Sequence[int],
+    kernel: Sequence[int],
+    stride: Sequence[int],
+    padding: Sequence[Pair],
+    dilation: Sequence[int],
+) -> tuple[int, ...]:
     """Spatial output shape of a convolution; RuntimeError with the worked formula if empty."""
-    out = tuple(conv_output_size(L, k, s, p, d)
-                for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation))
+    out = tuple(
+        conv_output_size(L, k, s, p, d)
+        for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation)
+    )
     if all(o > 0 for o in out):
         return out
     names = dim_names(len(spatial))
@@ -260,19 +314,29 @@ def conv_output_shape(op: str, spatial: Sequence[int], kernel: Sequence[int],
     for name, L, k, s, p, d, o in zip(names, spatial, kernel, stride, padding, dilation, out):
         lines.append(f"  {name}: {conv_output_formula(L, k, s, p, d)}")
         if o <= 0:
-            fixes.append(f"{name}: padding >= {_padding_fix(L, k, d, *p)} or a kernel of at most "
-                         f"{(L + p[0] + p[1] - 1) // d + 1}" if d > 1 else
-                         f"{name}: padding >= {_padding_fix(L, k, d, *p)} or a kernel of at most "
-                         f"{L + p[0] + p[1]}")
+            fixes.append(
+                f"{name}: padding >= {_padding_fix(L, k, d, *p)} or a kernel of at most "
+                f"{(L + p[0] + p[1] - 1) // d + 1}"
+                if d > 1
+                else f"{name}: padding >= {_padding_fix(L, k, d, *p)} or a kernel of at most "
+                f"{L + p[0] + p[1]}"
+            )
     raise RuntimeError(
         f"{op}: the (dilated) kernel is larger than the padded input: padded input size per "
         f"channel {_x(padded)}, kernel size {_x(effective)} (dilation included), so the output "
-        f"would be empty:\n" + "\n".join(lines) + "\nTo fix it, use " + "; ".join(fixes) + ".")
+        f"would be empty:\n" + "\n".join(lines) + "\nTo fix it, use " + "; ".join(fixes) + "."
+    )
 
 
-def pool_output_shape(op: str, spatial: Sequence[int], kernel: Sequence[int],
-                      stride: Sequence[int], padding: Sequence[int], dilation: Sequence[int],
-                      ceil_mode: bool) -> tuple[int, ...]:
+def pool_output_shape(
+    op: str,
+    spatial: Sequence[int],
+    kernel: Sequence[int],
+    stride: Sequence[int],
+    padding: Sequence[int],
+    dilation: Sequence[int],
+    ceil_mode: bool,
+) -> tuple[int, ...]:
     """Spatial output shape of a pooling window; checks padding <= kernel/2 and a non-empty output.
 
     torch's rule is ``padding <= kernel_size // 2`` on the kernel size itself: dilation does not
@@ -283,26 +347,38 @@ def pool_output_shape(op: str, spatial: Sequence[int], kernel: Sequence[int],
             raise RuntimeError(
                 f"{op}: pad should be at most half of kernel size, but got padding="
                 f"{tuple(padding)} and kernel_size={tuple(kernel)} (each padding must be <= "
-                f"kernel_size // 2)")
-    out = tuple(pool_output_size(L, k, s, p, d, ceil_mode)
-                for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation))
+                f"kernel_size // 2)"
+            )
+    out = tuple(
+        pool_output_size(L, k, s, p, d, ceil_mode)
+        for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation)
+    )
     if all(o > 0 for o in out):
         return out
     names = dim_names(len(spatial))
-    lines = [f"  {name}: {pool_output_formula(L, k, s, p, d, ceil_mode)}"
-             for name, L, k, s, p, d in zip(names, spatial, kernel, stride, padding, dilation)]
+    lines = [
+        f"  {name}: {pool_output_formula(L, k, s, p, d, ceil_mode)}"
+        for name, L, k, s, p, d in zip(names, spatial, kernel, stride, padding, dilation)
+    ]
     raise RuntimeError(
         f"{op}: given input size {_x(spatial)}, calculated output size {_x(out)}: output size is "
-        f"too small:\n" + "\n".join(lines) +
-        "\nTo fix it, use a smaller kernel_size or dilation, or pad the input.")
+        f"too small:\n"
+        + "\n".join(lines)
+        + "\nTo fix it, use a smaller kernel_size or dilation, or pad the input."
+    )
 
 
-def conv_transpose_output_shape(op: str, spatial: Sequence[int], kernel: Sequence[int],
-                                stride: Sequence[int], padding: Sequence[int],
-                                dilation: Sequence[int], output_padding: Sequence[int],
-                                output_size: Sequence[int] | None = None,
-                                input_ndim: int | None = None
-                                ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def conv_transpose_output_shape(
+    op: str,
+    spatial: Sequence[int],
+    kernel: Sequence[int],
+    stride: Sequence[int],
+    padding: Sequence[int],
+    dilation: Sequence[int],
+    output_padding: Sequence[int],
+    output_size: Sequence[int] | None = None,
+    input_ndim: int | None = None,
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Output shape and output_padding of a transposed convolution.
 
     ``output_padding`` must be smaller than ``max(stride, dilation)``. ``output_size``, if given,
@@ -320,32 +396,43 @@ def conv_transpose_output_shape(op: str, spatial: Sequence[int], kernel: Sequenc
             rank = f"for {input_ndim}D input, " if input_ndim is not None else ""
             raise ValueError(
                 f"ConvTranspose{n}D: {rank}output_size must have {n} or "
-                f"{' or '.join(str(f) for f in full)} elements (got {len(output_size)})")
-        base = tuple(conv_transpose_output_size(L, k, s, p, d, 0)
-                     for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation))
+                f"{' or '.join(str(f) for f in full)} elements (got {len(output_size)})"
+            )
+        base = tuple(
+            conv_transpose_output_size(L, k, s, p, d, 0)
+            for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation)
+        )
         highest = [lo + s - 1 for lo, s in zip(base, stride)]
         if any(not lo <= want <= hi for want, lo, hi in zip(output_size, base, highest)):
             raise ValueError(
                 f"{op}: requested an output size of {list(output_size)}, but valid sizes range "
                 f"from {list(base)} to {highest} (for an input of {list(spatial)}; "
-                f"output_padding can add at most stride - 1)")
+                f"output_padding can add at most stride - 1)"
+            )
         output_padding = tuple(want - lo for want, lo in zip(output_size, base))
     for op_, s, d in zip(output_padding, stride, dilation):
         if op_ < 0 or op_ >= max(s, d):
             raise RuntimeError(
                 f"{op}: output padding must be smaller than either stride or dilation, but got "
                 f"output_padding={tuple(output_padding)}, stride={tuple(stride)}, "
-                f"dilation={tuple(dilation)}")
-    out = tuple(conv_transpose_output_size(L, k, s, p, d, o) for L, k, s, p, d, o
-                in zip(spatial, kernel, stride, padding, dilation, output_padding))
+                f"dilation={tuple(dilation)}"
+            )
+    out = tuple(
+        conv_transpose_output_size(L, k, s, p, d, o)
+        for L, k, s, p, d, o in zip(spatial, kernel, stride, padding, dilation, output_padding)
+    )
     if any(o <= 0 for o in out):
         names = dim_names(n)
-        lines = [f"  {name}: {conv_transpose_output_formula(L, k, s, p, d, o)}"
-                 for name, L, k, s, p, d, o in zip(names, spatial, kernel, stride, padding,
-                                                    dilation, output_padding)]
+        lines = [
+            f"  {name}: {conv_transpose_output_formula(L, k, s, p, d, o)}"
+            for name, L, k, s, p, d, o in zip(
+                names, spatial, kernel, stride, padding, dilation, output_padding
+            )
+        ]
         raise RuntimeError(
             f"{op}: given input size {_x(spatial)}, calculated output size {_x(out)}: output size "
-            f"is too small:\n" + "\n".join(lines) + "\nTo fix it, use a smaller padding.")
+            f"is too small:\n" + "\n".join(lines) + "\nTo fix it, use a smaller padding."
+        )
     return out, output_padding
 
 
@@ -353,8 +440,9 @@ def _x(values: Sequence[int]) -> str:
     return "(" + " x ".join(str(v) for v in values) + ")"
 
 
-def avg_pool_divisors(size: int, kernel: int, stride: int, padding: int, out: int,
-                      count_include_pad: bool) -> list[int]:
+def avg_pool_divisors(
+    size: int, kernel: int, stride: int, padding: int, out: int, count_include_pad: bool
+) -> list[int]:
     """AvgPool divisor of each window along one dimension.
 
     Window i: ``start = i*s - p``, ``end = min(start + k, L + p)``; ``pool = end - start``

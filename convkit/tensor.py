@@ -3,6 +3,7 @@
 Operators and methods delegate to the primitives in ``ops.basic``; this file holds type
 promotion, construction and the torch-shaped surface, and no derivative.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -115,8 +116,11 @@ def _to_array(data, dtype=None) -> np.ndarray:
     elif isinstance(data, numbers.Real):
         arr = np.asarray(data, dtype=_DEFAULT_FLOAT if dtype is None else dtype)
     elif isinstance(data, (list, tuple)):
-        arr = np.asarray([x.item() if isinstance(x, Tensor) else x for x in data]
-                         if any(isinstance(x, Tensor) for x in data) else data)
+        arr = np.asarray(
+            [x.item() if isinstance(x, Tensor) else x for x in data]
+            if any(isinstance(x, Tensor) for x in data)
+            else data
+        )
         if dtype is None:
             # Python floats become float32 and ints int64 (torch's defaults).
             if arr.dtype.kind == "f":
@@ -124,8 +128,10 @@ def _to_array(data, dtype=None) -> np.ndarray:
             elif arr.dtype.kind in "iu":
                 arr = arr.astype(int64)
             elif arr.dtype.kind not in "b":
-                raise TypeError(f"could not convert {type(data).__name__} to a tensor: the "
-                                f"values must be numbers, got dtype {arr.dtype}")
+                raise TypeError(
+                    f"could not convert {type(data).__name__} to a tensor: the "
+                    f"values must be numbers, got dtype {arr.dtype}"
+                )
     else:
         try:
             arr = np.asarray(data)
@@ -145,18 +151,22 @@ class Tensor:
     uninitialised; zeros keep convkit deterministic). ``Tensor(data)`` copies a list or array
     into a float32 tensor.
     """
+
     __slots__ = ("data", "requires_grad", "grad", "_node", "_retains_grad", "__weakref__")
     __array_priority__ = 1000  # make ndarray + Tensor defer to Tensor.__radd__
 
     def __init__(self, *args, requires_grad: bool = False):
-        if len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray, Tensor)) and not (
-                isinstance(args[0], tuple) and all(isinstance(v, numbers.Integral)
-                                                   for v in args[0])):
+        if (
+            len(args) == 1
+            and isinstance(args[0], (list, tuple, np.ndarray, Tensor))
+            and not (
+                isinstance(args[0], tuple) and all(isinstance(v, numbers.Integral) for v in args[0])
+            )
+        ):
             data = _to_array(args[0]).astype(_DEFAULT_FLOAT)
         else:
             sizes = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
-            if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
-                       for v in sizes):
+            if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in sizes):
                 raise TypeError(f"Tensor(*sizes) takes ints, got {sizes!r}")
             if any(v < 0 for v in sizes):
                 raise RuntimeError(f"Trying to create tensor with negative dimension: {sizes}")
@@ -183,8 +193,9 @@ class Tensor:
             if isinstance(value, np.ndarray):
                 value = Tensor._wrap(value)
             else:
-                raise TypeError(f"assigned grad must be a Tensor or None, got "
-                                f"{type(value).__name__}")
+                raise TypeError(
+                    f"assigned grad must be a Tensor or None, got {type(value).__name__}"
+                )
         object.__setattr__(self, name, value)
 
     @property
@@ -237,15 +248,19 @@ class Tensor:
     def _dim(self, dim: int) -> int:
         n = max(self.ndim, 1)
         if not -n <= dim < n:
-            raise DimensionError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}]"
-                             f", but got {dim})")
+            raise DimensionError(
+                f"Dimension out of range (expected to be in range of [{-n}, {n - 1}]"
+                f", but got {dim})"
+            )
         return dim % n
 
     # ----- conversion -------------------------------------------------------------------------
     def numpy(self) -> np.ndarray:
         if self.requires_grad:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
-                               "tensor.detach().numpy() instead.")
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use "
+                "tensor.detach().numpy() instead."
+            )
         return self.data
 
     def __array__(self, dtype=None, copy=None):
@@ -255,8 +270,9 @@ class Tensor:
 
     def item(self):
         if self.data.size != 1:
-            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to "
-                               f"Scalar")
+            raise RuntimeError(
+                f"a Tensor with {self.data.size} elements cannot be converted to Scalar"
+            )
         return self.data.reshape(()).item()
 
     def tolist(self):
@@ -275,16 +291,18 @@ class Tensor:
 
     def __index__(self):
         if self.dtype.kind not in "iu" or self.data.size != 1:
-            raise TypeError("only integer tensors of a single element can be converted to an "
-                            "index")
+            raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.data.reshape(()))
 
     def detach(self) -> "Tensor":
         return Tensor._wrap(self.data)
 
     def clone(self) -> "Tensor":
-        return B.Add.apply(self, np.zeros((), dtype=self.dtype)) if self.requires_grad else \
-            Tensor._wrap(self.data.copy())
+        return (
+            B.Add.apply(self, np.zeros((), dtype=self.dtype))
+            if self.requires_grad
+            else Tensor._wrap(self.data.copy())
+        )
 
     def contiguous(self) -> "Tensor":
         return self
@@ -336,40 +354,47 @@ class Tensor:
     # ----- autograd ---------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph: bool = False) -> None:
         if not self.requires_grad:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a "
-                               "grad_fn")
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn"
+            )
         if gradient is None:
             if self.data.size != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs "
-                                   f"(this tensor has shape {list(self.shape)}); pass "
-                                   "gradient= of the same shape")
+                raise RuntimeError(
+                    "grad can be implicitly created only for scalar outputs "
+                    f"(this tensor has shape {list(self.shape)}); pass "
+                    "gradient= of the same shape"
+                )
             grad = np.ones(self.shape, dtype=self.dtype)
         else:
             grad = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient)
             if grad.shape != self.data.shape:
-                raise RuntimeError(f"Mismatch in shape: grad_output has a shape of "
-                                   f"{Size(grad.shape)} and output has a shape of {self.shape}")
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output has a shape of "
+                    f"{Size(grad.shape)} and output has a shape of {self.shape}"
+                )
             grad = grad.astype(self.dtype, copy=False)
         autograd.backward(self, grad, retain_graph=retain_graph)
 
     # ----- in-place (for optimisers, init and user code under no_grad) -----------------------
     def _check_inplace(self):
         if self.requires_grad and self.is_leaf and autograd.is_grad_enabled():
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                               "operation.")
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation."
+            )
 
     def _set(self, value) -> "Tensor":
         self._check_inplace()
         value = value.data if isinstance(value, Tensor) else value
-        np.copyto(self.data, np.broadcast_to(np.asarray(value), self.data.shape),
-                  casting="unsafe")
+        np.copyto(self.data, np.broadcast_to(np.asarray(value), self.data.shape), casting="unsafe")
         return self
 
     def copy_(self, src) -> "Tensor":
         src = src.data if isinstance(src, Tensor) else np.asarray(src)
         if np.broadcast_shapes(src.shape, self.data.shape) != self.data.shape:
-            raise RuntimeError(f"copy_: the source of shape {list(src.shape)} cannot be broadcast "
-                               f"to the destination of shape {list(self.shape)}")
+            raise RuntimeError(
+                f"copy_: the source of shape {list(src.shape)} cannot be broadcast "
+                f"to the destination of shape {list(self.shape)}"
+            )
         return self._set(src)
 
     def zero_(self) -> "Tensor":
@@ -398,10 +423,12 @@ class Tensor:
 
     def uniform_(self, a: float = 0.0, b: float = 1.0) -> "Tensor":
         from .random import uniform
+
         return self._set(uniform(self.shape, a, b, self.dtype))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> "Tensor":
         from .random import normal
+
         return self._set(normal(self.shape, mean, std, self.dtype))
 
     # ----- arithmetic ---------------------------------------------------------------------------
@@ -438,8 +465,11 @@ class Tensor:
         return self._binary(B.Mul, other, reverse=True)
 
     def __truediv__(self, other):
-        t = self if self.is_floating_point() or (isinstance(other, Tensor) and
-                                                 other.is_floating_point()) else self.float()
+        t = (
+            self
+            if self.is_floating_point() or (isinstance(other, Tensor) and other.is_floating_point())
+            else self.float()
+        )
         return t._binary(B.Div, other)
 
     def __rtruediv__(self, other):
@@ -462,15 +492,20 @@ class Tensor:
         if not isinstance(other, Tensor):
             other = tensor(other)
         if self.ndim == 0 or other.ndim == 0:
-            raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
-                               f"{self.ndim}D and {other.ndim}D")
+            raise RuntimeError(
+                "both arguments to matmul need to be at least 1D, but they are "
+                f"{self.ndim}D and {other.ndim}D"
+            )
         if self.shape[-1] != other.shape[-2 if other.ndim > 1 else 0]:
-            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
-                               f"({'x'.join(map(str, self.shape))} and "
-                               f"{'x'.join(map(str, other.shape))})")
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied "
+                f"({'x'.join(map(str, self.shape))} and "
+                f"{'x'.join(map(str, other.shape))})"
+            )
         if self.dtype != other.dtype:
-            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                               f"{self.dtype} != {other.dtype}")
+            raise RuntimeError(
+                f"expected m1 and m2 to have the same dtype, but got: {self.dtype} != {other.dtype}"
+            )
         if self.ndim > 2 and other.ndim > 2:
             check_broadcast(self.shape[:-2], other.shape[:-2])
         return B.MatMul.apply(self, other)
@@ -529,7 +564,7 @@ class Tensor:
         return self / other
 
     def pow(self, exponent):
-        return self ** exponent
+        return self**exponent
 
     def matmul(self, other):
         return self @ other
@@ -582,14 +617,16 @@ class Tensor:
     def mean(self, dim=None, keepdim: bool = False, dtype=None):
         t = self if dtype is None else self.to(dtype)
         if not t.is_floating_point():
-            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be "
-                               f"either a floating point or complex dtype. Got: {t.dtype}")
+            raise RuntimeError(
+                f"mean(): could not infer output dtype. Input dtype must be "
+                f"either a floating point or complex dtype. Got: {t.dtype}"
+            )
         axes = self._axes(dim)
         if axes is None:
             count = t.data.size
         else:
             count = 1
-            for a in (axes if isinstance(axes, tuple) else (axes,)):
+            for a in axes if isinstance(axes, tuple) else (axes,):
                 count *= t.data.shape[a]
         return t.sum(dim, keepdim) / count
 
@@ -609,9 +646,11 @@ class Tensor:
             return maximum(self, dim)
         if dim is None:
             if self.data.size == 0:
-                raise RuntimeError("max(): Expected reduction dim to be specified for "
-                                   "input.numel() == 0. Specify the reduction dim with the "
-                                   "'dim' argument.")
+                raise RuntimeError(
+                    "max(): Expected reduction dim to be specified for "
+                    "input.numel() == 0. Specify the reduction dim with the "
+                    "'dim' argument."
+                )
             return B.Max.apply(self, None)[0]
         d = self._dim(dim)
         if self.ndim and self.shape[d] == 0:
@@ -626,8 +665,9 @@ class Tensor:
                 return Tensor._wrap(np.asarray(self.data.min()))
             d = self._dim(dim)
             idx = np.argmin(self.data, axis=d, keepdims=keepdim).astype(int64)
-            return MinResult(Tensor._wrap(np.min(self.data, axis=d, keepdims=keepdim)),
-                             Tensor._wrap(idx))
+            return MinResult(
+                Tensor._wrap(np.min(self.data, axis=d, keepdims=keepdim)), Tensor._wrap(idx)
+            )
         result = (-self).max(dim, keepdim)
         if isinstance(result, MaxResult):
             return MinResult(-result.values, result.indices)
@@ -674,7 +714,7 @@ class Tensor:
         s, e = self._dim(start_dim), self._dim(end_dim)
         if s > e:
             raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-        shape = self.shape[:s] + (int(np.prod(self.shape[s:e + 1])),) + self.shape[e + 1:]
+        shape = self.shape[:s] + (int(np.prod(self.shape[s : e + 1])),) + self.shape[e + 1 :]
         return self.reshape(shape)
 
     def permute(self, *dims):
@@ -682,8 +722,9 @@ class Tensor:
             dims = tuple(dims[0])
         dims = tuple(self._dim(d) for d in dims)
         if sorted(dims) != list(range(self.ndim)):
-            raise RuntimeError(f"permute(): dims {dims} are not a permutation of the "
-                               f"{self.ndim} dimensions")
+            raise RuntimeError(
+                f"permute(): dims {dims} are not a permutation of the {self.ndim} dimensions"
+            )
         return B.Permute.apply(self, dims)
 
     def transpose(self, dim0: int, dim1: int):
@@ -694,15 +735,18 @@ class Tensor:
 
     def t(self):
         if self.ndim > 2:
-            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
-                               f"{self.ndim}D")
+            raise RuntimeError(
+                f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D"
+            )
         return self.T if self.ndim == 2 else self
 
     def unsqueeze(self, dim: int):
         d = dim if dim >= 0 else dim + self.ndim + 1
         if not 0 <= d <= self.ndim:
-            raise DimensionError(f"Dimension out of range (expected to be in range of "
-                             f"[{-self.ndim - 1}, {self.ndim}], but got {dim})")
+            raise DimensionError(
+                f"Dimension out of range (expected to be in range of "
+                f"[{-self.ndim - 1}, {self.ndim}], but got {dim})"
+            )
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
     def squeeze(self, dim=None):
@@ -711,7 +755,7 @@ class Tensor:
         d = self._dim(dim)
         if self.shape[d] != 1:
             return self
-        return self.reshape(self.shape[:d] + self.shape[d + 1:])
+        return self.reshape(self.shape[:d] + self.shape[d + 1 :])
 
     def expand(self, *sizes):
         if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
@@ -721,9 +765,11 @@ class Tensor:
         try:
             np.broadcast_shapes(self.shape, shape)
         except ValueError:
-            raise RuntimeError(f"The expanded size of the tensor ({list(shape)}) must match the "
-                               f"existing size ({list(self.shape)}) at non-singleton "
-                               f"dimensions") from None
+            raise RuntimeError(
+                f"The expanded size of the tensor ({list(shape)}) must match the "
+                f"existing size ({list(self.shape)}) at non-singleton "
+                f"dimensions"
+            ) from None
         return B.Expand.apply(self, shape)
 
     def expand_as(self, other):
@@ -745,8 +791,10 @@ class Tensor:
         try:
             np.broadcast_shapes(value.shape, target)
         except ValueError:
-            raise RuntimeError(f"shape mismatch: value tensor of shape {list(value.shape)} cannot "
-                               f"be broadcast to indexing result of shape {list(target)}") from None
+            raise RuntimeError(
+                f"shape mismatch: value tensor of shape {list(value.shape)} cannot "
+                f"be broadcast to indexing result of shape {list(target)}"
+            ) from None
         self.data[index] = value
 
     def __iter__(self):
@@ -759,8 +807,13 @@ class Tensor:
         data = self.data
         # torch prints whole floats as "1." and others with 4 fixed decimals.
         whole = data.dtype.kind == "f" and bool(np.all(np.mod(data[np.isfinite(data)], 1) == 0))
-        body = np.array2string(data, separator=", ", prefix="tensor(", precision=4,
-                               floatmode="maxprec" if whole else "fixed")
+        body = np.array2string(
+            data,
+            separator=", ",
+            prefix="tensor(",
+            precision=4,
+            floatmode="maxprec" if whole else "fixed",
+        )
         extra = ""
         if self.dtype not in (float32, int64, bool_):
             extra += f", dtype=convkit.{self.dtype}"
@@ -796,6 +849,7 @@ def _convert_index(index):
 
 
 # ----- factories --------------------------------------------------------------------------------
+
 
 def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
     """Make a tensor from nested lists, a NumPy array or a scalar (a copy).
@@ -842,13 +896,15 @@ def _factory(array, requires_grad):
 
 
 def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _factory(np.zeros(_size_args(size), dtype=as_dtype(dtype) or _DEFAULT_FLOAT),
-                    requires_grad)
+    return _factory(
+        np.zeros(_size_args(size), dtype=as_dtype(dtype) or _DEFAULT_FLOAT), requires_grad
+    )
 
 
 def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _factory(np.ones(_size_args(size), dtype=as_dtype(dtype) or _DEFAULT_FLOAT),
-                    requires_grad)
+    return _factory(
+        np.ones(_size_args(size), dtype=as_dtype(dtype) or _DEFAULT_FLOAT), requires_grad
+    )
 
 
 def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
@@ -880,18 +936,23 @@ def arange(start, end=None, step=1, dtype=None) -> Tensor:
 
 def randn(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     from .random import normal
-    return _factory(normal(_size_args(size), 0.0, 1.0, as_dtype(dtype) or _DEFAULT_FLOAT),
-                    requires_grad)
+
+    return _factory(
+        normal(_size_args(size), 0.0, 1.0, as_dtype(dtype) or _DEFAULT_FLOAT), requires_grad
+    )
 
 
 def rand(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     from .random import uniform
-    return _factory(uniform(_size_args(size), 0.0, 1.0, as_dtype(dtype) or _DEFAULT_FLOAT),
-                    requires_grad)
+
+    return _factory(
+        uniform(_size_args(size), 0.0, 1.0, as_dtype(dtype) or _DEFAULT_FLOAT), requires_grad
+    )
 
 
 def randint(low, high=None, size=(), dtype=None) -> Tensor:
     from .random import integers
+
     if high is None:
         low, high = 0, low
     return Tensor._wrap(integers(low, high, _size_args((size,))).astype(as_dtype(dtype) or int64))
@@ -899,6 +960,7 @@ def randint(low, high=None, size=(), dtype=None) -> Tensor:
 
 def randperm(n: int) -> Tensor:
     from .random import permutation
+
     return Tensor._wrap(permutation(n).astype(int64))
 
 
@@ -910,10 +972,13 @@ def cat(tensors, dim: int = 0) -> Tensor:
     d = tensors[0]._dim(dim)
     first = tensors[0].shape
     for i, t in enumerate(tensors[1:], start=1):
-        if t.ndim != len(first) or any(a != b for j, (a, b) in enumerate(zip(first, t.shape))
-                                       if j != d):
-            raise RuntimeError(f"Sizes of tensors must match except in dimension {d}: tensor 0 "
-                               f"has shape {list(first)}, tensor {i} has shape {list(t.shape)}")
+        if t.ndim != len(first) or any(
+            a != b for j, (a, b) in enumerate(zip(first, t.shape)) if j != d
+        ):
+            raise RuntimeError(
+                f"Sizes of tensors must match except in dimension {d}: tensor 0 "
+                f"has shape {list(first)}, tensor {i} has shape {list(t.shape)}"
+            )
     return B.Cat.apply(*(t.to(dtype) for t in tensors), axis=d)
 
 
@@ -933,14 +998,16 @@ def where(condition, input, other) -> Tensor:  # noqa: A002 - torch's names
 
 def maximum(a: Tensor, b: Tensor) -> Tensor:
     """Elementwise max; NaN in either operand wins, as in torch."""
-    return where(np.isnan(a.data) | (a.data >= b.data) if a.is_floating_point()
-                 else a.data >= b.data, a, b)
+    return where(
+        np.isnan(a.data) | (a.data >= b.data) if a.is_floating_point() else a.data >= b.data, a, b
+    )
 
 
 def minimum(a: Tensor, b: Tensor) -> Tensor:
     """Elementwise min; NaN in either operand wins, as in torch."""
-    return where(np.isnan(a.data) | (a.data <= b.data) if a.is_floating_point()
-                 else a.data <= b.data, a, b)
+    return where(
+        np.isnan(a.data) | (a.data <= b.data) if a.is_floating_point() else a.data <= b.data, a, b
+    )
 
 
 def check_broadcast(*shape_list) -> tuple[int, ...]:
@@ -955,15 +1022,18 @@ def check_broadcast(*shape_list) -> tuple[int, ...]:
         sizes = {p[d] for p in padded} - {1}
         if len(sizes) > 1:
             a, b = sorted(sizes)[:2]
-            raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) "
-                               f"at non-singleton dimension {d}: shapes "
-                               f"{', '.join(str(list(s)) for s in shape_list)} do not broadcast")
+            raise RuntimeError(
+                f"The size of tensor a ({a}) must match the size of tensor b ({b}) "
+                f"at non-singleton dimension {d}: shapes "
+                f"{', '.join(str(list(s)) for s in shape_list)} do not broadcast"
+            )
     raise RuntimeError(f"shapes {shape_list} do not broadcast")  # pragma: no cover
 
 
 def allclose(a, b, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:
-    return bool(np.allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol,
-                            equal_nan=equal_nan))
+    return bool(
+        np.allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol, equal_nan=equal_nan)
+    )
 
 
 def is_tensor(obj) -> bool:

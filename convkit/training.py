@@ -5,6 +5,7 @@ atomic checkpoint (model, optimiser, RNG state, history) and ``metrics.json``. B
 state is saved at every epoch boundary, ``--resume`` continues with exactly the draws an
 uninterrupted run would have made, so the loss history is identical.
 """
+
 from __future__ import annotations
 
 import json
@@ -55,11 +56,13 @@ class TrainConfig:
 
     def __post_init__(self):
         if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"--optimizer must be one of {sorted(OPTIMIZERS)}, got "
-                             f"'{self.optimizer}'")
+            raise ValueError(
+                f"--optimizer must be one of {sorted(OPTIMIZERS)}, got '{self.optimizer}'"
+            )
         if self.epochs < 1 or self.batch_size < 1:
-            raise ValueError(f"--epochs and --batch-size must be >= 1, got {self.epochs} and "
-                             f"{self.batch_size}")
+            raise ValueError(
+                f"--epochs and --batch-size must be >= 1, got {self.epochs} and {self.batch_size}"
+            )
         if self.lr is None:
             self.lr = DEFAULT_LR[self.optimizer]
         if not (self.lr > 0 and math.isfinite(self.lr)):
@@ -70,6 +73,7 @@ class TrainConfig:
 # One epoch
 # ----------------------------------------------------------------------------------------------
 
+
 def _progress(iterable, total, desc, enabled):
     if not enabled:
         return iterable
@@ -77,8 +81,9 @@ def _progress(iterable, total, desc, enabled):
         from tqdm import tqdm
     except ImportError:  # progress is a nicety; training works without it
         return iterable
-    return tqdm(iterable, total=total, desc=desc, leave=False, dynamic_ncols=True,
-                disable=None)  # None: off when stderr is not a terminal
+    return tqdm(
+        iterable, total=total, desc=desc, leave=False, dynamic_ncols=True, disable=None
+    )  # None: off when stderr is not a terminal
 
 
 def train_one_epoch(model: nn.Module, loader, optimizer, epoch: int, show_progress: bool = True):
@@ -91,8 +96,10 @@ def train_one_epoch(model: nn.Module, loader, optimizer, epoch: int, show_progre
         loss = F.cross_entropy(logits, y)
         value = loss.item()
         if not math.isfinite(value):
-            raise TrainingError(f"the loss became {value} at epoch {epoch}, step {step} of "
-                                f"{len(loader)}: training stopped (try a smaller --lr)")
+            raise TrainingError(
+                f"the loss became {value} at epoch {epoch}, step {step} of "
+                f"{len(loader)}: training stopped (try a smaller --lr)"
+            )
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -123,34 +130,48 @@ def evaluate(model: nn.Module, loader, num_classes: int):
 # Checkpoints
 # ----------------------------------------------------------------------------------------------
 
+
 def _rng_state() -> dict:
     state = ck_random.get_rng_state()["mt19937"]
-    return {"key": np.asarray(state["state"]["key"], dtype=np.uint32),
-            "pos": int(state["state"]["pos"]),
-            "has_gauss": int(state["has_gauss"]), "gauss": float(state["gauss"])}
+    return {
+        "key": np.asarray(state["state"]["key"], dtype=np.uint32),
+        "pos": int(state["state"]["pos"]),
+        "has_gauss": int(state["has_gauss"]),
+        "gauss": float(state["gauss"]),
+    }
 
 
 def _set_rng_state(saved: dict) -> None:
     key = saved["key"]
     key = key.data if isinstance(key, Tensor) else np.asarray(key)
-    ck_random.set_rng_state({"mt19937": {
-        "bit_generator": "MT19937",
-        "state": {"key": key.astype(np.uint32), "pos": int(saved["pos"])},
-        "has_gauss": int(saved["has_gauss"]), "gauss": float(saved["gauss"])}})
+    ck_random.set_rng_state(
+        {
+            "mt19937": {
+                "bit_generator": "MT19937",
+                "state": {"key": key.astype(np.uint32), "pos": int(saved["pos"])},
+                "has_gauss": int(saved["has_gauss"]),
+                "gauss": float(saved["gauss"]),
+            }
+        }
+    )
 
 
-def write_checkpoint(path: str, model, optimizer, config: TrainConfig, info: dict,
-                     epoch: int, history: list) -> None:
-    save_checkpoint({
-        "format": "convkit-train-1",
-        "config": asdict(config),
-        "info": info,
-        "epoch": epoch,
-        "history": history,
-        "model": dict(model.state_dict()),
-        "optimizer": optimizer.state_dict(),
-        "rng": _rng_state(),
-    }, path)
+def write_checkpoint(
+    path: str, model, optimizer, config: TrainConfig, info: dict, epoch: int, history: list
+) -> None:
+    save_checkpoint(
+        {
+            "format": "convkit-train-1",
+            "config": asdict(config),
+            "info": info,
+            "epoch": epoch,
+            "history": history,
+            "model": dict(model.state_dict()),
+            "optimizer": optimizer.state_dict(),
+            "rng": _rng_state(),
+        },
+        path,
+    )
 
 
 def read_checkpoint(path: str) -> dict:
@@ -162,8 +183,9 @@ def read_checkpoint(path: str) -> dict:
 
 def model_from_checkpoint(ckpt: dict) -> nn.Module:
     info = ckpt["info"]
-    model = build_model(ckpt["config"]["model"], tuple(info["input_shape"]),
-                        int(info["num_classes"]))
+    model = build_model(
+        ckpt["config"]["model"], tuple(info["input_shape"]), int(info["num_classes"])
+    )
     model.load_state_dict(ckpt["model"])
     model.eval()
     return model
@@ -172,6 +194,7 @@ def model_from_checkpoint(ckpt: dict) -> nn.Module:
 # ----------------------------------------------------------------------------------------------
 # Outputs
 # ----------------------------------------------------------------------------------------------
+
 
 def write_metrics(out: str, config: TrainConfig, history: list, status: str) -> dict:
     last = history[-1] if history else {}
@@ -192,6 +215,7 @@ def plot_curves(out: str, history: list) -> str | None:
     """Loss and accuracy per epoch as a PNG; None where matplotlib is not installed."""
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
@@ -219,6 +243,7 @@ def plot_curves(out: str, history: list) -> str | None:
 # The job
 # ----------------------------------------------------------------------------------------------
 
+
 def train(config: TrainConfig, resume: bool = False, log=print, data=None) -> dict:
     """Train ``config.model`` on ``config.data``; returns the metrics dict written to disk.
 
@@ -236,9 +261,11 @@ def train(config: TrainConfig, resume: bool = False, log=print, data=None) -> di
         saved = ckpt["config"]
         for key in ("model", "data", "optimizer", "seed", "batch_size"):
             if saved[key] != getattr(config, key):
-                raise TrainingError(f"--resume: the checkpoint was trained with {key}="
-                                    f"{saved[key]!r}, not {getattr(config, key)!r}; resume "
-                                    f"with the same {key}")
+                raise TrainingError(
+                    f"--resume: the checkpoint was trained with {key}="
+                    f"{saved[key]!r}, not {getattr(config, key)!r}; resume "
+                    f"with the same {key}"
+                )
     ck_random.manual_seed(config.seed)
     train_set, test_set, info = data if data is not None else load_dataset(config.data)
     model = build_model(config.model, tuple(info["input_shape"]), int(info["num_classes"]))
@@ -259,35 +286,52 @@ def train(config: TrainConfig, resume: bool = False, log=print, data=None) -> di
     train_loader = DataLoader(train_set, batch_size=config.batch_size, shuffle=True)
     test_loader = DataLoader(test_set, batch_size=256)
     n_params = sum(p.numel() for p in model.parameters())
-    log(f"model {config.model}: {n_params:,} parameters; data {config.data}: "
+    log(
+        f"model {config.model}: {n_params:,} parameters; data {config.data}: "
         f"{len(train_set)} train / {len(test_set)} test images of shape "
-        f"{tuple(info['input_shape'])}, {info['num_classes']} classes")
+        f"{tuple(info['input_shape'])}, {info['num_classes']} classes"
+    )
     status = "completed"
     epoch = start - 1
     try:
         for epoch in range(start, config.epochs + 1):
             t0 = time.perf_counter()
-            train_loss, train_acc = train_one_epoch(model, train_loader, optimizer, epoch,
-                                                    config.progress)
+            train_loss, train_acc = train_one_epoch(
+                model, train_loader, optimizer, epoch, config.progress
+            )
             test_loss, test_acc, _ = evaluate(model, test_loader, int(info["num_classes"]))
             seconds = time.perf_counter() - t0
-            history.append({"epoch": epoch, "train_loss": train_loss,
-                            "train_accuracy": train_acc, "test_loss": test_loss,
-                            "test_accuracy": test_acc, "seconds": seconds})
+            history.append(
+                {
+                    "epoch": epoch,
+                    "train_loss": train_loss,
+                    "train_accuracy": train_acc,
+                    "test_loss": test_loss,
+                    "test_accuracy": test_acc,
+                    "seconds": seconds,
+                }
+            )
             write_checkpoint(ckpt_path, model, optimizer, config, info, epoch, history)
             write_metrics(config.out, config, history, "running")
-            log(f"epoch {epoch:3d}/{config.epochs}  train loss {train_loss:.4f}  "
+            log(
+                f"epoch {epoch:3d}/{config.epochs}  train loss {train_loss:.4f}  "
                 f"acc {train_acc:.4f}  |  test loss {test_loss:.4f}  acc {test_acc:.4f}  "
-                f"({seconds:.1f}s)")
+                f"({seconds:.1f}s)"
+            )
     except KeyboardInterrupt:
         status = "interrupted"
-        log(f"\ninterrupted during epoch {epoch}: the checkpoint holds the {len(history)} "
-            f"completed epoch(s); continue with --resume")
+        log(
+            f"\ninterrupted during epoch {epoch}: the checkpoint holds the {len(history)} "
+            f"completed epoch(s); continue with --resume"
+        )
     except TrainingError as e:
         status = "diverged"
         write_metrics(config.out, config, history, status)
-        kept = (f"the last good checkpoint (epoch {len(history)}) is kept in '{ckpt_path}'"
-                if history else "no epoch completed, so no checkpoint was written")
+        kept = (
+            f"the last good checkpoint (epoch {len(history)}) is kept in '{ckpt_path}'"
+            if history
+            else "no epoch completed, so no checkpoint was written"
+        )
         raise TrainingError(f"{e}; {kept}") from None
     metrics = write_metrics(config.out, config, history, status)
     if history:

@@ -4,6 +4,7 @@ The gradient check uses central differences in float64 on the scalar ``sum(f(x) 
 random ``w``: the inner-product identity <w, J v> checked coordinate by coordinate
 (HIPS/autograd's test_util does the same).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -52,14 +53,16 @@ def gradcheck(fn, *arrays, seed=0, eps=1e-6, rtol=1e-5, atol=1e-7):
     for i, (leaf, num) in enumerate(zip(leaves, numeric)):
         assert leaf.grad is not None, f"input {i} got no gradient"
         assert leaf.grad.dtype == np.float64
-        np.testing.assert_allclose(leaf.grad.data, num, rtol=rtol, atol=atol,
-                                   err_msg=f"gradient of input {i}")
+        np.testing.assert_allclose(
+            leaf.grad.data, num, rtol=rtol, atol=atol, err_msg=f"gradient of input {i}"
+        )
         analytic.append(leaf.grad.data)
     return analytic
 
 
 def to_torch(a, requires_grad=False):
     import torch
+
     t = torch.from_numpy(np.array(a))
     return t.requires_grad_(requires_grad) if requires_grad else t
 

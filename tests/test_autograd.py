@@ -1,4 +1,5 @@
 """The backward engine and the basic primitives: gradients, broadcasting, dtypes, grad mode."""
+
 import numpy as np
 import pytest
 import torch
@@ -24,9 +25,9 @@ GRADCHECKS = [
     ("mul_broadcast", lambda a, b: a * b, [r(3, 4), r(3, 1)]),
     ("div", lambda a, b: a / b, [r(3, 4), pos(4)]),
     ("neg", lambda a: -a, [r(5)]),
-    ("pow_scalar", lambda a: a ** 3, [r(4)]),
-    ("pow_tensor", lambda a, b: a ** b, [pos(3), r(3)]),
-    ("rpow", lambda a: 2.0 ** a, [r(3)]),
+    ("pow_scalar", lambda a: a**3, [r(4)]),
+    ("pow_tensor", lambda a, b: a**b, [pos(3), r(3)]),
+    ("rpow", lambda a: 2.0**a, [r(3)]),
     ("exp", lambda a: a.exp(), [r(3, 2)]),
     ("log", lambda a: a.log(), [pos(3, 2)]),
     ("sqrt", lambda a: a.sqrt(), [pos(4)]),
@@ -117,6 +118,7 @@ def test_no_grad_records_nothing():
     @ck.no_grad()
     def f(t):
         return t * 2
+
     assert not f(x).requires_grad
     with ck.no_grad():
         with ck.enable_grad():

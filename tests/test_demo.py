@@ -1,4 +1,5 @@
 """The seed note's examples, run with convkit, give the shapes torch gives for the same code."""
+
 import subprocess
 import sys
 
@@ -22,8 +23,9 @@ def test_cnn_cell_matches_torch():
 
 
 def test_demo_command_prints_the_note():
-    proc = subprocess.run([sys.executable, "-m", "convkit", "demo"], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "convkit", "demo"], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert "Convolution : Conv2d(1, 1, kernel_size=(11, 11), stride=(4, 4))" in lines

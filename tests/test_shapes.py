@@ -1,4 +1,5 @@
 """Every formula in shapes.py against the shapes torch really produces, and the worked text."""
+
 import itertools
 
 import numpy as np
@@ -42,27 +43,35 @@ def test_pool_output_size_matches_torch(L, k, s, p, d, ceil_mode):
     assert theirs == ours
 
 
-@pytest.mark.parametrize("L,k,s,p,ceil,expected", [
-    (32, 1, 2, 0, True, 16),   # k < s: ceil must not add a window starting past the input
-    (8, 3, 3, 1, True, 3),     # the last window would start in the right padding
-    (1, 2, 2, 0, True, 1),     # a kernel larger than the input still gives output
-    (25, 2, 2, 0, False, 12),  # floor drops the last row
-])
+@pytest.mark.parametrize(
+    "L,k,s,p,ceil,expected",
+    [
+        (32, 1, 2, 0, True, 16),  # k < s: ceil must not add a window starting past the input
+        (8, 3, 3, 1, True, 3),  # the last window would start in the right padding
+        (1, 2, 2, 0, True, 1),  # a kernel larger than the input still gives output
+        (25, 2, 2, 0, False, 12),  # floor drops the last row
+    ],
+)
 def test_pool_output_size_semantics_examples(L, k, s, p, ceil, expected):
     assert shapes.pool_output_size(L, k, s, p, 1, ceil) == expected
 
 
-@pytest.mark.parametrize("L,k,s,p,d,op", [
-    (L, k, s, p, d, op) for L, k, s, p, d in itertools.product([1, 3, 6], [1, 2, 3], [1, 2, 3],
-                                                               [0, 1], [1, 2])
-    for op in range(max(s, d))])
+@pytest.mark.parametrize(
+    "L,k,s,p,d,op",
+    [
+        (L, k, s, p, d, op)
+        for L, k, s, p, d in itertools.product([1, 3, 6], [1, 2, 3], [1, 2, 3], [0, 1], [1, 2])
+        for op in range(max(s, d))
+    ],
+)
 def test_conv_transpose_output_size_matches_torch(L, k, s, p, d, op):
     ours = shapes.conv_transpose_output_size(L, k, s, p, d, op)
     x = torch.zeros(1, 1, L)
     w = torch.zeros(1, 1, k)
     try:
-        theirs = torch.nn.functional.conv_transpose1d(x, w, stride=s, padding=p,
-                                                      output_padding=op, dilation=d).shape[-1]
+        theirs = torch.nn.functional.conv_transpose1d(
+            x, w, stride=s, padding=p, output_padding=op, dilation=d
+        ).shape[-1]
     except RuntimeError:
         assert ours <= 0
         return
@@ -98,9 +107,8 @@ def test_same_padding_examples():
 
 
 def test_worked_formula_text():
-    assert (shapes.conv_output_formula(3, 5) == "floor((3 + 2*0 - 1*(5-1) - 1)/1) + 1 = -1")
-    assert (shapes.conv_output_formula(227, 11, 4) ==
-            "floor((227 + 2*0 - 1*(11-1) - 1)/4) + 1 = 55")
+    assert shapes.conv_output_formula(3, 5) == "floor((3 + 2*0 - 1*(5-1) - 1)/1) + 1 = -1"
+    assert shapes.conv_output_formula(227, 11, 4) == "floor((227 + 2*0 - 1*(11-1) - 1)/4) + 1 = 55"
     with pytest.raises(RuntimeError) as e:
         shapes.conv_output_shape("conv2d", (3, 3), (5, 5), (1, 1), ((0, 0), (0, 0)), (1, 1))
     msg = str(e.value)
@@ -124,13 +132,17 @@ def test_transpose_output_size_argument():
         shapes.conv_transpose_output_shape("t", (4,), (3,), (2,), (1,), (1,), (2,))
 
 
-@pytest.mark.parametrize("value,n,expected", [(3, 2, (3, 3)), ((1, 2), 2, (1, 2)), ([4], 3, (4, 4, 4))])
+@pytest.mark.parametrize(
+    "value,n,expected", [(3, 2, (3, 3)), ((1, 2), 2, (1, 2)), ([4], 3, (4, 4, 4))]
+)
 def test_ntuple(value, n, expected):
     assert shapes.ntuple(value, n, "kernel_size") == expected
 
 
-@pytest.mark.parametrize("value,exc", [((1, 2, 3), ValueError), ("3", TypeError), (2.5, TypeError),
-                                       ((1.0, 2), ValueError)])
+@pytest.mark.parametrize(
+    "value,exc",
+    [((1, 2, 3), ValueError), ("3", TypeError), (2.5, TypeError), ((1.0, 2), ValueError)],
+)
 def test_ntuple_rejects(value, exc):
     with pytest.raises(exc, match="kernel_size"):
         shapes.ntuple(value, 2, "kernel_size")

@@ -1,4 +1,5 @@
 """Tensor construction, dtypes, promotion, shape methods and printing, checked against torch."""
+
 import numpy as np
 import pytest
 import torch
@@ -14,9 +15,20 @@ def test_tensor_sizes_constructor():
     assert not t.data.any()
 
 
-@pytest.mark.parametrize("data", [[1.0, 2.0], [[1, 2], [3, 4]], 3.5, 7, True, [True, False],
-                                  np.arange(3, dtype=np.float64), np.ones(2, dtype=np.float32),
-                                  np.arange(4, dtype=np.int32)])
+@pytest.mark.parametrize(
+    "data",
+    [
+        [1.0, 2.0],
+        [[1, 2], [3, 4]],
+        3.5,
+        7,
+        True,
+        [True, False],
+        np.arange(3, dtype=np.float64),
+        np.ones(2, dtype=np.float32),
+        np.arange(4, dtype=np.int32),
+    ],
+)
 def test_tensor_dtype_rules_match_torch(data):
     ours = ck.tensor(data)
     theirs = torch.tensor(data)
@@ -62,12 +74,19 @@ def test_shape_methods_match_torch():
     a = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
     c, t = ck.tensor(a), torch.tensor(a)
     pairs = [
-        (c.reshape(4, -1), t.reshape(4, -1)), (c.view(-1), t.view(-1)),
-        (c.flatten(1), t.flatten(1)), (c.permute(2, 0, 1), t.permute(2, 0, 1)),
-        (c.transpose(0, 2), t.transpose(0, 2)), (c.unsqueeze(1), t.unsqueeze(1)),
-        (c[:, None].squeeze(1), t[:, None].squeeze(1)), (c[1, :, ::2], t[1, :, ::2]),
-        (c.sum(1), t.sum(1)), (c.mean((0, 2)), t.mean((0, 2))), (c.max(), t.max()),
-        (c.max(2).indices, t.max(2).indices), (c.argmax(1), t.argmax(1)),
+        (c.reshape(4, -1), t.reshape(4, -1)),
+        (c.view(-1), t.view(-1)),
+        (c.flatten(1), t.flatten(1)),
+        (c.permute(2, 0, 1), t.permute(2, 0, 1)),
+        (c.transpose(0, 2), t.transpose(0, 2)),
+        (c.unsqueeze(1), t.unsqueeze(1)),
+        (c[:, None].squeeze(1), t[:, None].squeeze(1)),
+        (c[1, :, ::2], t[1, :, ::2]),
+        (c.sum(1), t.sum(1)),
+        (c.mean((0, 2)), t.mean((0, 2))),
+        (c.max(), t.max()),
+        (c.max(2).indices, t.max(2).indices),
+        (c.argmax(1), t.argmax(1)),
         (c[c > 10], t[t > 10]),
     ]
     for ours, theirs in pairs:
@@ -134,8 +153,15 @@ def test_array_copy_does_not_share_memory():
     assert t.data[1] == 2.0
 
 
-@pytest.mark.parametrize("values,dtype", [([0, 1, 2], np.uint8), ([3, 1, 2], np.uint8),
-                                          ([True, False], np.bool_), ([2.0, -1.0], np.float32)])
+@pytest.mark.parametrize(
+    "values,dtype",
+    [
+        ([0, 1, 2], np.uint8),
+        ([3, 1, 2], np.uint8),
+        ([True, False], np.bool_),
+        ([2.0, -1.0], np.float32),
+    ],
+)
 def test_min_and_argmin_match_torch(values, dtype):
     a = np.array(values, dtype=dtype)
     ours, theirs = ck.from_numpy(a), torch.from_numpy(a)
@@ -158,14 +184,17 @@ def test_maximum_minimum_propagate_nan_like_torch():
         np.testing.assert_array_equal(ours, theirs)
 
 
-@pytest.mark.parametrize("call", [
-    lambda m: m.ones(2, 3) + m.ones(4, 5),
-    lambda m: m.ones(2, 3) == m.ones(4, 5),
-    lambda m: m.cat([m.ones(2, 3), m.ones(4, 5)]),
-    lambda m: m.where(m.ones(2, 3) > 0, m.ones(2, 3), m.ones(4, 5)),
-    lambda m: m.ones(2, 3, 4) @ m.ones(5, 4, 2),
-    lambda m: m.zeros(2, 0).max(1),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.ones(2, 3) + m.ones(4, 5),
+        lambda m: m.ones(2, 3) == m.ones(4, 5),
+        lambda m: m.cat([m.ones(2, 3), m.ones(4, 5)]),
+        lambda m: m.where(m.ones(2, 3) > 0, m.ones(2, 3), m.ones(4, 5)),
+        lambda m: m.ones(2, 3, 4) @ m.ones(5, 4, 2),
+        lambda m: m.zeros(2, 0).max(1),
+    ],
+)
 def test_shape_mismatches_raise_like_torch_not_numpy(call):
     with pytest.raises((RuntimeError, IndexError)):
         call(torch)

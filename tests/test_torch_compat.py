@@ -4,9 +4,10 @@ The program below is the network of PyTorch's "Neural Networks" tutorial, traine
 on fixed data. It is executed twice, once with ``torch`` bound to PyTorch and once bound to
 convkit; with the same seed the initial weights are bit-identical, so the losses must agree.
 """
+
 import numpy as np
 
-PROGRAM = '''
+PROGRAM = """
 import numpy as np
 nn, F, optim = torch.nn, torch.nn.functional, torch.optim
 
@@ -45,7 +46,7 @@ for step in range(5):
     losses.append(loss.item())
 params = sum(p.numel() for p in net.parameters())
 shape = tuple(net(inputs).shape)
-'''
+"""
 
 
 def run(module):
@@ -58,6 +59,7 @@ def test_tutorial_program_runs_unchanged_with_convkit():
     import torch
 
     import convkit
+
     theirs, ours = run(torch), run(convkit)
     assert ours["params"] == theirs["params"] == 61706
     assert ours["shape"] == theirs["shape"] == (4, 10)

@@ -1,4 +1,5 @@
 """File access shared by the dataset loaders: one error type, gzip-aware reads, file lookup."""
+
 from __future__ import annotations
 
 import gzip
@@ -21,8 +22,9 @@ def read_bytes(path: Path) -> bytes:
     except FileNotFoundError:
         raise DatasetError(f"{path}: file not found") from None
     except (EOFError, gzip.BadGzipFile, zlib.error) as e:
-        raise DatasetError(f"{path.name}: truncated or corrupt gzip file ({e}) in "
-                           f"{path.parent}") from None
+        raise DatasetError(
+            f"{path.name}: truncated or corrupt gzip file ({e}) in {path.parent}"
+        ) from None
     except OSError as e:
         raise DatasetError(f"{path}: cannot read the file ({e})") from None
 
@@ -40,5 +42,7 @@ def find_file(root: str | os.PathLike, names: list[str], subdirs: tuple[str, ...
             if candidate.is_file():
                 return candidate
     looked = ", ".join(str(f) for f in folders)
-    raise DatasetError(f"{' or '.join(names)} not found (looked in {looked}); convkit never "
-                       f"downloads datasets: put the file in one of these folders")
+    raise DatasetError(
+        f"{' or '.join(names)} not found (looked in {looked}); convkit never "
+        f"downloads datasets: put the file in one of these folders"
+    )

@@ -6,6 +6,7 @@ red, green and blue 32x32 planes of each image in turn, ``b"labels"`` a list of 
 the file names, so the batches are read with ``SafeUnpickler``, which resolves only the few
 NumPy functions that rebuild an array and refuses every other global.
 """
+
 from __future__ import annotations
 
 import io
@@ -26,12 +27,13 @@ except ImportError:  # pragma: no cover - NumPy 1.x
     from numpy.core import multiarray as _multiarray, numeric as _numeric
 
 
-
 def _latin1_encode(text: Any, encoding: str = "utf-8") -> bytes:
     """``_codecs.encode`` restricted to what Python 3 writes for bytes in pickle protocols 0-2."""
     if not isinstance(text, str) or encoding != "latin1":
-        raise ForbiddenGlobal(f"refusing _codecs.encode({type(text).__name__}, {encoding!r}): "
-                              f"only (str, 'latin1') rebuilds bytes")
+        raise ForbiddenGlobal(
+            f"refusing _codecs.encode({type(text).__name__}, {encoding!r}): "
+            f"only (str, 'latin1') rebuilds bytes"
+        )
     return text.encode("latin1")
 
 
@@ -63,7 +65,8 @@ class SafeUnpickler(pickle.Unpickler):
         except KeyError:
             raise ForbiddenGlobal(
                 f"refusing to load global '{module}.{name}': only NumPy array reconstruction "
-                f"is allowed in a dataset file") from None
+                f"is allowed in a dataset file"
+            ) from None
 
     def persistent_load(self, pid: Any) -> Any:
         raise ForbiddenGlobal("refusing a persistent id: not allowed in a dataset file")
@@ -75,10 +78,20 @@ def safe_load(raw: bytes, name: str) -> Any:
         return SafeUnpickler(io.BytesIO(raw), encoding="bytes").load()
     except ForbiddenGlobal as e:
         raise DatasetError(f"{name}: unsafe pickle: {e}") from None
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError,
-            AttributeError, struct.error, MemoryError) as e:
-        raise DatasetError(f"{name}: truncated or corrupt pickle ({type(e).__name__}: {e})"
-                           ) from None
+    except (
+        pickle.UnpicklingError,
+        EOFError,
+        ValueError,
+        TypeError,
+        IndexError,
+        KeyError,
+        AttributeError,
+        struct.error,
+        MemoryError,
+    ) as e:
+        raise DatasetError(
+            f"{name}: truncated or corrupt pickle ({type(e).__name__}: {e})"
+        ) from None
 
 
 def _field(batch: dict, key: str) -> Any:
@@ -93,29 +106,40 @@ def read_cifar_batch(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     path = Path(path)
     batch = safe_load(read_bytes(path), path.name)
     if not isinstance(batch, dict):
-        raise DatasetError(f"{path.name}: expected a pickled dict, found "
-                           f"{type(batch).__name__}")
+        raise DatasetError(f"{path.name}: expected a pickled dict, found {type(batch).__name__}")
     try:
         data, labels = _field(batch, "data"), _field(batch, "labels")
     except KeyError as e:
-        raise DatasetError(f"{path.name}: the batch dict has no {e.args[0]!r} entry (keys: "
-                           f"{sorted(map(repr, batch))})") from None
-    if not (isinstance(data, np.ndarray) and data.dtype == np.uint8 and data.ndim == 2
-            and data.shape[1] == 3 * 32 * 32):
-        found = (f"{data.dtype} array of shape {list(data.shape)}"
-                 if isinstance(data, np.ndarray) else type(data).__name__)
-        raise DatasetError(f"{path.name}: 'data' must be a uint8 array of shape (N, 3072), "
-                           f"found a {found}")
+        raise DatasetError(
+            f"{path.name}: the batch dict has no {e.args[0]!r} entry (keys: "
+            f"{sorted(map(repr, batch))})"
+        ) from None
+    if not (
+        isinstance(data, np.ndarray)
+        and data.dtype == np.uint8
+        and data.ndim == 2
+        and data.shape[1] == 3 * 32 * 32
+    ):
+        found = (
+            f"{data.dtype} array of shape {list(data.shape)}"
+            if isinstance(data, np.ndarray)
+            else type(data).__name__
+        )
+        raise DatasetError(
+            f"{path.name}: 'data' must be a uint8 array of shape (N, 3072), found a {found}"
+        )
     try:
         labels = np.asarray(labels, dtype=np.int64)
     except (TypeError, ValueError):
         raise DatasetError(f"{path.name}: 'labels' must be a list of ints") from None
     if labels.shape != (len(data),):
-        raise DatasetError(f"{path.name}: {len(data)} images but 'labels' has shape "
-                           f"{list(labels.shape)}")
+        raise DatasetError(
+            f"{path.name}: {len(data)} images but 'labels' has shape {list(labels.shape)}"
+        )
     if len(labels) and (labels.min() < 0 or labels.max() > 9):
-        raise DatasetError(f"{path.name}: labels must lie in 0..9, found "
-                           f"{labels.min()}..{labels.max()}")
+        raise DatasetError(
+            f"{path.name}: labels must lie in 0..9, found {labels.min()}..{labels.max()}"
+        )
     return data.reshape(-1, 3, 32, 32), labels  # (N, 3, 32, 32)
 
 
@@ -129,17 +153,32 @@ class CIFAR10(ImageArrayDataset):
     images (channels first, unlike torchvision's ``(N, 32, 32, 3)``), ``targets`` the labels.
     """
 
-    classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
-               "truck"]
+    classes = [
+        "airplane",
+        "automobile",
+        "bird",
+        "cat",
+        "deer",
+        "dog",
+        "frog",
+        "horse",
+        "ship",
+        "truck",
+    ]
     train_files = [f"data_batch_{i}" for i in range(1, 6)]
     test_files = ["test_batch"]
 
-    def __init__(self, root: str | os.PathLike, train: bool = True,
-                 transform: Callable[[Any], Any] | None = None,
-                 target_transform: Callable[[int], Any] | None = None) -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike,
+        train: bool = True,
+        transform: Callable[[Any], Any] | None = None,
+        target_transform: Callable[[int], Any] | None = None,
+    ) -> None:
         names = self.train_files if train else self.test_files
-        parts = [read_cifar_batch(find_file(root, [name], ("cifar-10-batches-py",)))
-                 for name in names]
+        parts = [
+            read_cifar_batch(find_file(root, [name], ("cifar-10-batches-py",))) for name in names
+        ]
         data = np.concatenate([p[0] for p in parts])
         labels = np.concatenate([p[1] for p in parts])
         super().__init__(data, labels, 255, transform, target_transform)

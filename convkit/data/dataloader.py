@@ -1,4 +1,5 @@
 """DataLoader: batches of a map-style dataset, optionally shuffled, collated into Tensors."""
+
 from __future__ import annotations
 
 import numbers
@@ -26,8 +27,10 @@ def default_collate(batch: Sequence[Any]) -> Any:
         return Tensor._wrap(np.stack([b.data for b in batch]))
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind in "OUS":
-            raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, "
-                            f"numbers, dicts or lists; found an array of dtype {elem.dtype}")
+            raise TypeError(
+                f"default_collate: batch must contain tensors, numpy arrays, "
+                f"numbers, dicts or lists; found an array of dtype {elem.dtype}"
+            )
         return Tensor._wrap(np.stack(batch))
     if isinstance(elem, np.generic):
         return Tensor._wrap(np.array(batch))
@@ -49,8 +52,10 @@ def default_collate(batch: Sequence[Any]) -> Any:
         if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
             return type(elem)(*columns)
         return columns
-    raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts "
-                    f"or lists; found {type(elem).__name__}")
+    raise TypeError(
+        f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts "
+        f"or lists; found {type(elem).__name__}"
+    )
 
 
 class DataLoader:
@@ -73,25 +78,39 @@ class DataLoader:
     ``len(loader)`` is the number of batches per epoch.
     """
 
-    def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
-                 drop_last: bool = False, generator: Any = None,
-                 collate_fn: Callable[[list], Any] | None = None, num_workers: int = 0,
-                 pin_memory: bool = False) -> None:
-        if (not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool)
-                or batch_size <= 0):
-            raise ValueError(f"batch_size should be a positive integer value, but got "
-                             f"batch_size={batch_size}")
+    def __init__(
+        self,
+        dataset: Dataset,
+        batch_size: int = 1,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        generator: Any = None,
+        collate_fn: Callable[[list], Any] | None = None,
+        num_workers: int = 0,
+        pin_memory: bool = False,
+    ) -> None:
+        if (
+            not isinstance(batch_size, numbers.Integral)
+            or isinstance(batch_size, bool)
+            or batch_size <= 0
+        ):
+            raise ValueError(
+                f"batch_size should be a positive integer value, but got batch_size={batch_size}"
+            )
         if not isinstance(drop_last, bool):
-            raise ValueError(f"drop_last should be a boolean value, but got "
-                             f"drop_last={drop_last}")
+            raise ValueError(f"drop_last should be a boolean value, but got drop_last={drop_last}")
         if not isinstance(num_workers, numbers.Integral) or num_workers < 0:
-            raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
-                             "disable multiprocessing.")
+            raise ValueError(
+                "num_workers option should be non-negative; use num_workers=0 to "
+                "disable multiprocessing."
+            )
         if isinstance(generator, numbers.Integral) and not isinstance(generator, bool):
             generator = np.random.default_rng(int(generator))
         elif generator is not None and not hasattr(generator, "permutation"):
-            raise TypeError(f"generator must be None, an int seed or a np.random.Generator, "
-                            f"got {type(generator).__name__}")
+            raise TypeError(
+                f"generator must be None, an int seed or a np.random.Generator, "
+                f"got {type(generator).__name__}"
+            )
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
@@ -113,7 +132,7 @@ class DataLoader:
         order = self._order()
         stop = len(self) * self.batch_size
         for start in range(0, min(stop, len(order)), self.batch_size):
-            indices = order[start:start + self.batch_size]
+            indices = order[start : start + self.batch_size]
             yield self.collate_fn([self.dataset[int(i)] for i in indices])
 
     def __len__(self) -> int:

@@ -1,4 +1,5 @@
 """Dataset, TensorDataset and Subset: the map-style dataset protocol of torch.utils.data."""
+
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
@@ -29,8 +30,9 @@ class TensorDataset(Dataset):
             if not isinstance(t, Tensor):
                 t = Tensor._wrap(np.asarray(t))
             if t.dim() == 0:
-                raise ValueError("TensorDataset tensors need a first (sample) dimension, got a "
-                                 "0-d tensor")
+                raise ValueError(
+                    "TensorDataset tensors need a first (sample) dimension, got a 0-d tensor"
+                )
             wrapped.append(t)
         sizes = [t.shape[0] for t in wrapped]
         if len(set(sizes)) != 1:
@@ -78,9 +80,14 @@ class ImageArrayDataset(Dataset):
 
     classes: tuple[str, ...] | list[str] = ()  # subclasses name their classes
 
-    def __init__(self, data: np.ndarray, targets: np.ndarray, scale: float,
-                 transform: Callable[[Tensor], Any] | None = None,
-                 target_transform: Callable[[int], Any] | None = None) -> None:
+    def __init__(
+        self,
+        data: np.ndarray,
+        targets: np.ndarray,
+        scale: float,
+        transform: Callable[[Tensor], Any] | None = None,
+        target_transform: Callable[[int], Any] | None = None,
+    ) -> None:
         self.data = data
         self.targets = targets
         self.scale = scale
@@ -95,5 +102,7 @@ class ImageArrayDataset(Dataset):
         return len(self.targets)
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}({len(self)} images of shape "
-                f"{tuple(self.data.shape[1:])}, {len(self.classes) or 'unnamed'} classes)")
+        return (
+            f"{type(self).__name__}({len(self)} images of shape "
+            f"{tuple(self.data.shape[1:])}, {len(self.classes) or 'unnamed'} classes)"
+        )

@@ -5,6 +5,7 @@ row per image, 64 pixel counts (0..16, row-major) then the label. Source: E. Alp
 C. Kaynak, "Optical Recognition of Handwritten Digits", UCI Machine Learning Repository,
 CC BY 4.0 (see ``files/DIGITS-LICENSE.txt``).
 """
+
 from __future__ import annotations
 
 import functools
@@ -29,15 +30,18 @@ def _parse_digits(path: Path) -> tuple[np.ndarray, np.ndarray]:
     except ValueError as e:
         raise DatasetError(f"{path.name}: not a table of integers ({e})") from None
     if table.shape[1] != 65:
-        raise DatasetError(f"{path.name}: expected 65 columns (64 pixels and a label), found "
-                           f"{table.shape[1]}")
+        raise DatasetError(
+            f"{path.name}: expected 65 columns (64 pixels and a label), found {table.shape[1]}"
+        )
     pixels, labels = table[:, :64], table[:, 64]
     if pixels.min() < 0 or pixels.max() > 16:
-        raise DatasetError(f"{path.name}: pixel counts must lie in 0..16, found "
-                           f"{pixels.min()}..{pixels.max()}")
+        raise DatasetError(
+            f"{path.name}: pixel counts must lie in 0..16, found {pixels.min()}..{pixels.max()}"
+        )
     if labels.min() < 0 or labels.max() > 9:
-        raise DatasetError(f"{path.name}: labels must lie in 0..9, found "
-                           f"{labels.min()}..{labels.max()}")
+        raise DatasetError(
+            f"{path.name}: labels must lie in 0..9, found {labels.min()}..{labels.max()}"
+        )
     images = pixels.astype(np.uint8).reshape(-1, 8, 8)  # (N, 8, 8)
     images.flags.writeable = False
     labels.flags.writeable = False
@@ -70,8 +74,9 @@ def stratified_split(labels: np.ndarray, test_fraction: float) -> np.ndarray:
     the split is the same on every machine and NumPy version.
     """
     if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"split (the test fraction) must lie strictly between 0 and 1, got "
-                         f"{test_fraction}")
+        raise ValueError(
+            f"split (the test fraction) must lie strictly between 0 and 1, got {test_fraction}"
+        )
     mask = np.zeros(len(labels), dtype=bool)
     for c in np.unique(labels):
         where = np.flatnonzero(labels == c)
@@ -93,12 +98,21 @@ class Digits(ImageArrayDataset):
 
     classes = [str(d) for d in range(10)]
 
-    def __init__(self, train: bool = True, split: float = 0.2,
-                 transform: Callable[[Any], Any] | None = None,
-                 target_transform: Callable[[int], Any] | None = None) -> None:
+    def __init__(
+        self,
+        train: bool = True,
+        split: float = 0.2,
+        transform: Callable[[Any], Any] | None = None,
+        target_transform: Callable[[int], Any] | None = None,
+    ) -> None:
         images, labels = load_digits()
         keep = ~stratified_split(labels, split) if train else stratified_split(labels, split)
-        super().__init__(images[keep][:, None], labels[keep], 16, transform,  # (N, 1, 8, 8)
-                         target_transform)
+        super().__init__(
+            images[keep][:, None],
+            labels[keep],
+            16,
+            transform,  # (N, 1, 8, 8)
+            target_transform,
+        )
         self.train = train
         self.split = split

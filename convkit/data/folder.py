@@ -2,6 +2,7 @@
 
 Pillow is imported inside the functions that need it, so ``import convkit`` does not load it.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,10 @@ def _pillow():
     try:
         from PIL import Image, UnidentifiedImageError
     except ImportError:
-        raise ImportError("ImageFolder reads images with Pillow, which is not installed: "
-                          "pip install pillow (or convkit[images])") from None
+        raise ImportError(
+            "ImageFolder reads images with Pillow, which is not installed: "
+            "pip install pillow (or convkit[images])"
+        ) from None
     return Image, UnidentifiedImageError
 
 
@@ -30,15 +33,21 @@ def _normalize_size(size) -> tuple[int, int] | None:
     if size is None:
         return None
     pair = (size, size) if isinstance(size, int) and not isinstance(size, bool) else size
-    if (not isinstance(pair, (tuple, list)) or len(pair) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in pair)):
-        raise ValueError(f"size must be None, a positive int or a (height, width) pair of "
-                         f"positive ints, got {size!r}")
+    if (
+        not isinstance(pair, (tuple, list))
+        or len(pair) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in pair)
+    ):
+        raise ValueError(
+            f"size must be None, a positive int or a (height, width) pair of "
+            f"positive ints, got {size!r}"
+        )
     return int(pair[0]), int(pair[1])
 
 
-def load_image(path: str | os.PathLike, grayscale: bool = False,
-               size: int | tuple[int, int] | None = None) -> np.ndarray:
+def load_image(
+    path: str | os.PathLike, grayscale: bool = False, size: int | tuple[int, int] | None = None
+) -> np.ndarray:
     """One image file as a uint8 ``(C, H, W)`` array: C = 1 if ``grayscale`` else 3.
 
     ``size`` (an int for a square, or ``(height, width)``) resizes with bilinear filtering.
@@ -56,8 +65,9 @@ def load_image(path: str | os.PathLike, grayscale: bool = False,
         raise DatasetError(f"{path}: file not found") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         # Pillow reports truncated data as OSError and some corrupt headers as SyntaxError.
-        raise DatasetError(f"{path.name}: cannot read the image in {path.parent} "
-                           f"({type(e).__name__}: {e})") from None
+        raise DatasetError(
+            f"{path.name}: cannot read the image in {path.parent} ({type(e).__name__}: {e})"
+        ) from None
     if array.ndim == 2:
         return array[None]  # (1, H, W)
     return array.transpose(2, 0, 1)  # (3, H, W)
@@ -82,31 +92,41 @@ class ImageFolder(Dataset):
     ``DatasetError`` naming it.
     """
 
-    def __init__(self, root: str | os.PathLike, grayscale: bool = False,
-                 size: int | tuple[int, int] | None = None,
-                 transform: Callable[[Any], Any] | None = None,
-                 target_transform: Callable[[int], Any] | None = None,
-                 extensions: tuple[str, ...] = IMG_EXTENSIONS) -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike,
+        grayscale: bool = False,
+        size: int | tuple[int, int] | None = None,
+        transform: Callable[[Any], Any] | None = None,
+        target_transform: Callable[[int], Any] | None = None,
+        extensions: tuple[str, ...] = IMG_EXTENSIONS,
+    ) -> None:
         root = Path(root).expanduser()
         if not root.is_dir():
             raise DatasetError(f"{root}: image folder not found")
         self.size = _normalize_size(size)
         classes = sorted(entry.name for entry in os.scandir(root) if entry.is_dir())
         if not classes:
-            raise DatasetError(f"{root}: no class folders found (expected "
-                               f"root/<class name>/<image files>)")
+            raise DatasetError(
+                f"{root}: no class folders found (expected root/<class name>/<image files>)"
+            )
         extensions = tuple(e.lower() for e in extensions)
         samples = []
         empty = []
         for index, name in enumerate(classes):
-            files = sorted(p for p in (root / name).rglob("*")
-                           if p.is_file() and p.suffix.lower() in extensions)
+            files = sorted(
+                p
+                for p in (root / name).rglob("*")
+                if p.is_file() and p.suffix.lower() in extensions
+            )
             if not files:
                 empty.append(name)
             samples.extend((str(p), index) for p in files)
         if empty:
-            raise DatasetError(f"{root}: no image files ({', '.join(extensions)}) in the class "
-                               f"folder(s) {', '.join(empty)}")
+            raise DatasetError(
+                f"{root}: no image files ({', '.join(extensions)}) in the class "
+                f"folder(s) {', '.join(empty)}"
+            )
         self.root = root
         self.grayscale = grayscale
         self.transform = transform

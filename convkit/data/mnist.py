@@ -3,6 +3,7 @@
 IDX format (http://yann.lecun.com/exdb/mnist/): two zero bytes, a type code, the number of
 dimensions d, then d big-endian uint32 sizes, then the values in row-major order, big-endian.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,8 +18,14 @@ from ._io import DatasetError, find_file, read_bytes
 from .dataset import ImageArrayDataset
 
 # IDX type code -> big-endian NumPy dtype.
-IDX_DTYPES = {0x08: np.dtype(">u1"), 0x09: np.dtype(">i1"), 0x0B: np.dtype(">i2"),
-              0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+IDX_DTYPES = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
 
 
 def parse_idx(raw: bytes, name: str = "IDX data") -> np.ndarray:
@@ -27,13 +34,16 @@ def parse_idx(raw: bytes, name: str = "IDX data") -> np.ndarray:
         raise DatasetError(f"{name}: {len(raw)} bytes is too short for an IDX header (4 bytes)")
     zero, code, ndim = struct.unpack(">HBB", raw[:4])
     if zero != 0 or code not in IDX_DTYPES:
-        raise DatasetError(f"{name}: bad magic number 0x{raw[:4].hex()}: an IDX file starts with "
-                           f"two zero bytes and a type code in "
-                           f"{{{', '.join(hex(c) for c in IDX_DTYPES)}}}")
+        raise DatasetError(
+            f"{name}: bad magic number 0x{raw[:4].hex()}: an IDX file starts with "
+            f"two zero bytes and a type code in "
+            f"{{{', '.join(hex(c) for c in IDX_DTYPES)}}}"
+        )
     header = 4 + 4 * ndim
     if len(raw) < header:
-        raise DatasetError(f"{name}: truncated header: {ndim} dimensions need {header} bytes, "
-                           f"found {len(raw)}")
+        raise DatasetError(
+            f"{name}: truncated header: {ndim} dimensions need {header} bytes, found {len(raw)}"
+        )
     dims = struct.unpack(f">{ndim}I", raw[4:header])
     dtype = IDX_DTYPES[code]
     expected = header + math.prod(dims) * dtype.itemsize  # Python ints: no overflow
@@ -66,34 +76,59 @@ class MNIST(ImageArrayDataset):
     int64 labels.
     """
 
-    classes = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six",
-               "7 - seven", "8 - eight", "9 - nine"]
+    classes = [
+        "0 - zero",
+        "1 - one",
+        "2 - two",
+        "3 - three",
+        "4 - four",
+        "5 - five",
+        "6 - six",
+        "7 - seven",
+        "8 - eight",
+        "9 - nine",
+    ]
 
-    def __init__(self, root: str | os.PathLike, train: bool = True,
-                 transform: Callable[[Any], Any] | None = None,
-                 target_transform: Callable[[int], Any] | None = None) -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike,
+        train: bool = True,
+        transform: Callable[[Any], Any] | None = None,
+        target_transform: Callable[[int], Any] | None = None,
+    ) -> None:
         prefix = "train" if train else "t10k"
         subdirs = (f"{type(self).__name__}/raw",)
-        image_path = find_file(root, [f"{prefix}-images-idx3-ubyte",
-                                      f"{prefix}-images-idx3-ubyte.gz"], subdirs)
-        label_path = find_file(root, [f"{prefix}-labels-idx1-ubyte",
-                                      f"{prefix}-labels-idx1-ubyte.gz"], subdirs)
+        image_path = find_file(
+            root, [f"{prefix}-images-idx3-ubyte", f"{prefix}-images-idx3-ubyte.gz"], subdirs
+        )
+        label_path = find_file(
+            root, [f"{prefix}-labels-idx1-ubyte", f"{prefix}-labels-idx1-ubyte.gz"], subdirs
+        )
         images, labels = read_idx(image_path), read_idx(label_path)
         if images.ndim != 3 or images.dtype != np.uint8:
-            raise DatasetError(f"{image_path.name}: expected uint8 images of 3 dimensions "
-                               f"(count, height, width), found {images.dtype} of shape "
-                               f"{list(images.shape)}")
+            raise DatasetError(
+                f"{image_path.name}: expected uint8 images of 3 dimensions "
+                f"(count, height, width), found {images.dtype} of shape "
+                f"{list(images.shape)}"
+            )
         if labels.ndim != 1 or labels.dtype != np.uint8:
-            raise DatasetError(f"{label_path.name}: expected a uint8 vector of labels, found "
-                               f"{labels.dtype} of shape {list(labels.shape)}")
+            raise DatasetError(
+                f"{label_path.name}: expected a uint8 vector of labels, found "
+                f"{labels.dtype} of shape {list(labels.shape)}"
+            )
         if len(images) != len(labels):
-            raise DatasetError(f"{image_path.name} holds {len(images)} images but "
-                               f"{label_path.name} holds {len(labels)} labels")
+            raise DatasetError(
+                f"{image_path.name} holds {len(images)} images but "
+                f"{label_path.name} holds {len(labels)} labels"
+            )
         if len(labels) and labels.max() >= len(self.classes):
-            raise DatasetError(f"{label_path.name}: labels must lie in 0..{len(self.classes) - 1},"
-                               f" found {labels.max()}")
-        super().__init__(images[:, None], labels.astype(np.int64), 255, transform,
-                         target_transform)  # data (N, 1, H, W)
+            raise DatasetError(
+                f"{label_path.name}: labels must lie in 0..{len(self.classes) - 1},"
+                f" found {labels.max()}"
+            )
+        super().__init__(
+            images[:, None], labels.astype(np.int64), 255, transform, target_transform
+        )  # data (N, 1, H, W)
         self.root = Path(root)
         self.train = train
 
@@ -102,5 +137,15 @@ class FashionMNIST(MNIST):
     """Fashion-MNIST: the same files and format as MNIST (looked for in ``root`` and
     ``root/FashionMNIST/raw``), 10 clothing classes."""
 
-    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-               "Sneaker", "Bag", "Ankle boot"]
+    classes = [
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ]

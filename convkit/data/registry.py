@@ -4,6 +4,7 @@
 ``load_dataset(spec)`` returns ``(train, test, info)`` with ``info = {"input_shape": (C, H, W),
 "num_classes": K, "classes": [...], "spec": spec}``.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,13 +28,17 @@ def _folder(root: str):
     if os.path.isdir(train_dir) and os.path.isdir(test_dir):
         train, test = ImageFolder(train_dir), ImageFolder(test_dir)
         if train.classes != test.classes:
-            raise DatasetError(f"{root}: train/ has classes {train.classes} but test/ has "
-                               f"{test.classes}")
+            raise DatasetError(
+                f"{root}: train/ has classes {train.classes} but test/ has {test.classes}"
+            )
         return train, test, train.classes
     full = ImageFolder(root)
     is_test = stratified_split(np.asarray(full.targets), 0.2)
-    return (Subset(full, np.flatnonzero(~is_test).tolist()),
-            Subset(full, np.flatnonzero(is_test).tolist()), full.classes)
+    return (
+        Subset(full, np.flatnonzero(~is_test).tolist()),
+        Subset(full, np.flatnonzero(is_test).tolist()),
+        full.classes,
+    )
 
 
 def load_dataset(spec: str):
@@ -52,11 +57,17 @@ def load_dataset(spec: str):
             train, test = cls(root, train=True), cls(root, train=False)
             classes = list(cls.classes) or [str(i) for i in range(10)]
     else:
-        raise ValueError(f"--data '{spec}' is not understood: use one of {', '.join(SPECS)} "
-                         f"(DIR is a local folder; convkit never downloads)")
+        raise ValueError(
+            f"--data '{spec}' is not understood: use one of {', '.join(SPECS)} "
+            f"(DIR is a local folder; convkit never downloads)"
+        )
     if len(train) == 0 or len(test) == 0:
         raise DatasetError(f"--data '{spec}': the train or test set is empty")
     image, _ = train[0]
-    info = {"input_shape": list(image.shape), "num_classes": len(classes),
-            "classes": classes, "spec": spec}
+    info = {
+        "input_shape": list(image.shape),
+        "num_classes": len(classes),
+        "classes": classes,
+        "spec": spec,
+    }
     return train, test, info

@@ -3,6 +3,7 @@
 The code is the note's torch code with one line changed (``import convkit as torch``); each
 example also prints the output-size formula worked out with its numbers.
 """
+
 from __future__ import annotations
 
 import convkit as torch

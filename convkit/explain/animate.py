@@ -16,6 +16,7 @@ Two layers:
 - ``render_frames(plan)`` / ``animate_convolution(...)`` draw the plan with Pillow;
   ``save_gif`` and ``save_sheet`` write a looping GIF or all steps on one PNG.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,10 +27,24 @@ import numpy as np
 
 from .. import shapes
 
-__all__ = ["Tap", "Step", "Plan", "convolution_steps", "render_frames", "iter_frames",
-           "animate_convolution",
-           "save_gif", "save_sheet", "Layout", "frame_layout", "default_input", "default_kernel",
-           "PADDING_MODES", "MAX_GRID", "MAX_STEPS"]
+__all__ = [
+    "Tap",
+    "Step",
+    "Plan",
+    "convolution_steps",
+    "render_frames",
+    "iter_frames",
+    "animate_convolution",
+    "save_gif",
+    "save_sheet",
+    "Layout",
+    "frame_layout",
+    "default_input",
+    "default_kernel",
+    "PADDING_MODES",
+    "MAX_GRID",
+    "MAX_STEPS",
+]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 # A picture a learner can read: beyond this the cells are too many to follow one by one (the
@@ -51,6 +66,7 @@ class Tap:
     or, transposed only, 'cropped' (a contribution that lands in the border that ``padding`` cuts
     off) and 'output'.
     """
+
     kernel: tuple[int, int]
     cell: tuple[int, int]
     kind: str
@@ -68,6 +84,7 @@ class Tap:
 @dataclass(frozen=True)
 class Step:
     """One frame: ``position`` is the output index (the input index for a transposed conv)."""
+
     index: int
     position: tuple[int, int]
     taps: tuple[Tap, ...]
@@ -78,10 +95,11 @@ class Step:
 @dataclass
 class Plan:
     """Everything needed to draw one animation; all arrays are 2-D (a 1-D case is one row)."""
-    kind: str                      # 'conv', 'transposed', 'max' or 'avg'
-    ndim: int                      # spatial dimensions as given (1 or 2)
-    input: np.ndarray              # (H, W) the input values
-    kernel: np.ndarray | None      # (kh, kw) the weights (None for pooling)
+
+    kind: str  # 'conv', 'transposed', 'max' or 'avg'
+    ndim: int  # spatial dimensions as given (1 or 2)
+    input: np.ndarray  # (H, W) the input values
+    kernel: np.ndarray | None  # (kh, kw) the weights (None for pooling)
     kernel_size: tuple[int, int]
     stride: tuple[int, int]
     padding: tuple[tuple[int, int], tuple[int, int]]
@@ -90,10 +108,10 @@ class Plan:
     padding_mode: str
     ceil_mode: bool
     out_shape: tuple[int, int]
-    output: np.ndarray             # (OH, OW) the values the steps add up to
-    grid: np.ndarray               # values of the left grid (padded input; the input if transposed)
-    grid_kind: np.ndarray          # 'input', 'pad' or 'overhang' per left-grid cell
-    origin: tuple[int, int]        # where input cell (0, 0) sits in the left grid
+    output: np.ndarray  # (OH, OW) the values the steps add up to
+    grid: np.ndarray  # values of the left grid (padded input; the input if transposed)
+    grid_kind: np.ndarray  # 'input', 'pad' or 'overhang' per left-grid cell
+    origin: tuple[int, int]  # where input cell (0, 0) sits in the left grid
     target_shape: tuple[int, int]  # right grid: the output, or the uncropped output if transposed
     target_origin: tuple[int, int]  # where output cell (0, 0) sits in the right grid
     steps: list[Step]
@@ -104,13 +122,19 @@ class Plan:
     @property
     def title(self) -> str:
         n = self.ndim
-        name = {"conv": f"Conv{n}d", "transposed": f"ConvTranspose{n}d", "max": f"MaxPool{n}d",
-                "avg": f"AvgPool{n}d"}[self.kind]
+        name = {
+            "conv": f"Conv{n}d",
+            "transposed": f"ConvTranspose{n}d",
+            "max": f"MaxPool{n}d",
+            "avg": f"AvgPool{n}d",
+        }[self.kind]
         dims = slice(2 - n, 2)
         size = "x".join(str(v) for v in self.input.shape[dims])
-        parts = [f"{name}: input {size}",
-                 f"kernel {'x'.join(str(v) for v in self.kernel_size[dims])}",
-                 f"stride {_short(self.stride[dims])}"]
+        parts = [
+            f"{name}: input {size}",
+            f"kernel {'x'.join(str(v) for v in self.kernel_size[dims])}",
+            f"stride {_short(self.stride[dims])}",
+        ]
         pads = self.padding[dims]
         if all(a == b for a, b in pads):
             parts.append(f"padding {_short(tuple(a for a, _ in pads))}")
@@ -171,10 +195,22 @@ def _checked_values(values, shape: tuple[int, ...], name: str) -> np.ndarray:
     return arr
 
 
-def convolution_steps(input_size: Sequence[int] | int, kernel_size=3, stride=1, padding=0,
-                      dilation=1, *, padding_mode: str = "zeros", transposed: bool = False,
-                      output_padding=0, pool: str | None = None, ceil_mode: bool = False,
-                      input_values=None, kernel_values=None, seed: int | None = None) -> Plan:
+def convolution_steps(
+    input_size: Sequence[int] | int,
+    kernel_size=3,
+    stride=1,
+    padding=0,
+    dilation=1,
+    *,
+    padding_mode: str = "zeros",
+    transposed: bool = False,
+    output_padding=0,
+    pool: str | None = None,
+    ceil_mode: bool = False,
+    input_values=None,
+    kernel_values=None,
+    seed: int | None = None,
+) -> Plan:
     """The steps of one convolution, pooling or transposed convolution (one channel, no bias).
 
     ``input_size``: ``(H, W)``, ``(L,)`` or an int (1-D). ``kernel_size``, ``stride``,
@@ -199,12 +235,13 @@ def convolution_steps(input_size: Sequence[int] | int, kernel_size=3, stride=1, 
     if ceil_mode and not pool:
         raise ValueError("ceil_mode applies to pooling only (add --pool max or --pool avg)")
     if padding_mode not in PADDING_MODES:
-        raise ValueError(f"padding_mode must be one of {list(PADDING_MODES)}, got "
-                         f"'{padding_mode}'")
+        raise ValueError(f"padding_mode must be one of {list(PADDING_MODES)}, got '{padding_mode}'")
     if padding_mode != "zeros" and (pool or transposed):
-        raise ValueError(f"padding_mode '{padding_mode}' applies to convolution only: pooling "
-                         f"pads with {'-inf' if pool == 'max' else 'zeros'} and a transposed "
-                         f"convolution supports only 'zeros'")
+        raise ValueError(
+            f"padding_mode '{padding_mode}' applies to convolution only: pooling "
+            f"pads with {'-inf' if pool == 'max' else 'zeros'} and a transposed "
+            f"convolution supports only 'zeros'"
+        )
     kernel = shapes.ntuple(kernel_size, n, "kernel_size")
     stride_n = shapes.ntuple(stride, n, "stride")
     dil = shapes.ntuple(dilation, n, "dilation")
@@ -215,11 +252,19 @@ def convolution_steps(input_size: Sequence[int] | int, kernel_size=3, stride=1, 
     if pool == "avg" and any(d != 1 for d in dil):
         raise ValueError(f"average pooling has no dilation, got dilation={dil}")
     if not transposed and any(o != 0 for o in outpad):
-        raise ValueError("output_padding applies to a transposed convolution only "
-                         "(add --transposed)")
+        raise ValueError(
+            "output_padding applies to a transposed convolution only (add --transposed)"
+        )
 
-    name = (f"ConvTranspose{n}d" if transposed else f"MaxPool{n}d" if pool == "max"
-            else f"AvgPool{n}d" if pool == "avg" else f"Conv{n}d")
+    name = (
+        f"ConvTranspose{n}d"
+        if transposed
+        else f"MaxPool{n}d"
+        if pool == "max"
+        else f"AvgPool{n}d"
+        if pool == "avg"
+        else f"Conv{n}d"
+    )
     names = shapes.dim_names(n)
     if pool or transposed:
         if isinstance(padding, str):
@@ -231,18 +276,24 @@ def convolution_steps(input_size: Sequence[int] | int, kernel_size=3, stride=1, 
         pairs = shapes.conv_padding(padding, kernel, stride_n, dil, warn=False)
     if pool:
         out = shapes.pool_output_shape(name, size, kernel, stride_n, pad_n, dil, ceil_mode)
-        formulas = [f"{d}: {shapes.pool_output_formula(L, k, s, p, dd, ceil_mode)}"
-                    for d, L, k, s, p, dd in zip(names, size, kernel, stride_n, pad_n, dil)]
+        formulas = [
+            f"{d}: {shapes.pool_output_formula(L, k, s, p, dd, ceil_mode)}"
+            for d, L, k, s, p, dd in zip(names, size, kernel, stride_n, pad_n, dil)
+        ]
     elif transposed:
-        out, outpad = shapes.conv_transpose_output_shape(name, size, kernel, stride_n, pad_n, dil,
-                                                         outpad)
-        formulas = [f"{d}: {shapes.conv_transpose_output_formula(L, k, s, p, dd, o)}"
-                    for d, L, k, s, p, dd, o in zip(names, size, kernel, stride_n, pad_n, dil,
-                                                    outpad)]
+        out, outpad = shapes.conv_transpose_output_shape(
+            name, size, kernel, stride_n, pad_n, dil, outpad
+        )
+        formulas = [
+            f"{d}: {shapes.conv_transpose_output_formula(L, k, s, p, dd, o)}"
+            for d, L, k, s, p, dd, o in zip(names, size, kernel, stride_n, pad_n, dil, outpad)
+        ]
     else:
         out = shapes.conv_output_shape(name, size, kernel, stride_n, pairs, dil)
-        formulas = [f"{d}: {shapes.conv_output_formula(L, k, s, p, dd)}"
-                    for d, L, k, s, p, dd in zip(names, size, kernel, stride_n, pairs, dil)]
+        formulas = [
+            f"{d}: {shapes.conv_output_formula(L, k, s, p, dd)}"
+            for d, L, k, s, p, dd in zip(names, size, kernel, stride_n, pairs, dil)
+        ]
 
     steps = math.prod(size if transposed else out)
     side = max(max(L + a + b for L, (a, b) in zip(size, pairs)), max(out))
@@ -250,7 +301,8 @@ def convolution_steps(input_size: Sequence[int] | int, kernel_size=3, stride=1, 
         raise ValueError(
             f"{steps} steps on a grid of up to {side} cells a side are too many to draw one by "
             f"one (at most {MAX_STEPS} steps and {MAX_GRID} cells a side): try a smaller input; "
-            f"'convkit shape' explains large sizes without drawing")
+            f"'convkit shape' explains large sizes without drawing"
+        )
 
     size2, kernel2 = _as_2d(size, n, 1), _as_2d(kernel, n, 1)
     stride2, dil2 = _as_2d(stride_n, n, 1), _as_2d(dil, n, 1)
@@ -273,10 +325,20 @@ def convolution_steps(input_size: Sequence[int] | int, kernel_size=3, stride=1, 
         else:
             w = default_kernel(kernel2)
 
-    common = dict(ndim=n, input=x, kernel=w, kernel_size=kernel2, stride=stride2,
-                  padding=pairs2, dilation=dil2, output_padding=outpad2,
-                  padding_mode=padding_mode, ceil_mode=bool(ceil_mode), out_shape=out2,
-                  formulas=formulas)
+    common = dict(
+        ndim=n,
+        input=x,
+        kernel=w,
+        kernel_size=kernel2,
+        stride=stride2,
+        padding=pairs2,
+        dilation=dil2,
+        output_padding=outpad2,
+        padding_mode=padding_mode,
+        ceil_mode=bool(ceil_mode),
+        out_shape=out2,
+        formulas=formulas,
+    )
     if transposed:
         plan = _transposed_plan(common)
     else:
@@ -305,8 +367,9 @@ def _gather_plan(common: dict, pool, size, kernel, stride, pad_n) -> Plan:
     fill = -np.inf if pool == "max" else 0.0
     padded = _padded(x, pairs, common["padding_mode"], fill)
     # The source of each padding cell: pad the cell numbers the same way (-1 = a constant).
-    sources = _padded(np.arange(h * wd, dtype=np.float64).reshape(h, wd), pairs,
-                      common["padding_mode"], -1.0)
+    sources = _padded(
+        np.arange(h * wd, dtype=np.float64).reshape(h, wd), pairs, common["padding_mode"], -1.0
+    )
     ph, pw = padded.shape
     # ceil mode: the last window may hang over the padded input; extend the grid to show it.
     gh = max(ph, shapes.window_span(oh, kh, sh, dh))
@@ -316,14 +379,16 @@ def _gather_plan(common: dict, pool, size, kernel, stride, pad_n) -> Plan:
     kind = np.full((gh, gw), "overhang", dtype=object)
     kind[:ph, :pw] = "pad"
     top, left = pairs[0][0], pairs[1][0]
-    kind[top:top + h, left:left + wd] = "input"
+    kind[top : top + h, left : left + wd] = "input"
 
     if pool == "avg":
         # count_include_pad=True (torch's default): the divisor of each window from shapes.
         n = len(size)
-        outs = common["out_shape"][2 - n:]
-        per_dim = [shapes.avg_pool_divisors(L, k, s, p, o, True)
-                   for L, k, s, p, o in zip(size, kernel, stride, pad_n, outs)]
+        outs = common["out_shape"][2 - n :]
+        per_dim = [
+            shapes.avg_pool_divisors(L, k, s, p, o, True)
+            for L, k, s, p, o in zip(size, kernel, stride, pad_n, outs)
+        ]
         rows = per_dim[0] if n == 2 else [1]
         divisors = np.outer(rows, per_dim[-1])  # (OH, OW)
 
@@ -340,30 +405,43 @@ def _gather_plan(common: dict, pool, size, kernel, stride, pad_n) -> Plan:
                     src = None
                     if k == "pad" and sources[r, c] >= 0:
                         src = divmod(int(sources[r, c]), wd)
-                    taps.append(Tap((a, b), (r, c), k, v, None if w is None else float(w[a, b]),
-                                    src))
+                    taps.append(
+                        Tap((a, b), (r, c), k, v, None if w is None else float(w[a, b]), src)
+                    )
                     read[r, c] |= k == "input"
             value, text = _gather_value(pool, taps, None if pool != "avg" else divisors[i, j])
             pos = (i, j)
             label = f"out[{j}]" if common["ndim"] == 1 else f"out[{i},{j}]"
             steps.append(Step(len(steps), pos, tuple(taps), value, f"{label} = {text}"))
             output[i, j] = value
-    unread = ~read[top:top + h, left:left + wd]
+    unread = ~read[top : top + h, left : left + wd]
     notes = []
     if pool == "max":
         notes.append("max pooling pads with -inf, so padding never wins")
     if pool == "avg":
-        notes.append("avg pooling divides by the cells inside the padded input "
-                     "(count_include_pad=True: padding zeros count)")
+        notes.append(
+            "avg pooling divides by the cells inside the padded input "
+            "(count_include_pad=True: padding zeros count)"
+        )
     if (kind == "overhang").any():
         notes.append("ceil mode: the last window hangs over the edge; dotted cells are not read")
     if common["padding_mode"] != "zeros":
         notes.append(f"padding cells copy input cells ({common['padding_mode']})")
     if unread.any():
         notes.append("pink input cells are never read: no window reaches them")
-    return Plan(kind=pool or "conv", output=output, grid=grid, grid_kind=kind,
-                origin=(top, left), target_shape=(oh, ow), target_origin=(0, 0), steps=steps,
-                notes=notes, unread=unread, **common)
+    return Plan(
+        kind=pool or "conv",
+        output=output,
+        grid=grid,
+        grid_kind=kind,
+        origin=(top, left),
+        target_shape=(oh, ow),
+        target_origin=(0, 0),
+        steps=steps,
+        notes=notes,
+        unread=unread,
+        **common,
+    )
 
 
 def _gather_value(pool, taps: list[Tap], divisor) -> tuple[float, str]:
@@ -394,8 +472,10 @@ def _transposed_plan(common: dict) -> Plan:
     oh, ow = common["out_shape"]
     h, wd = x.shape
     # The uncropped output: the formula with no padding and no output_padding.
-    full = (shapes.conv_transpose_output_size(h, kh, sh, 0, dh, 0),
-            shapes.conv_transpose_output_size(wd, kw, sw, 0, dw, 0))
+    full = (
+        shapes.conv_transpose_output_size(h, kh, sh, 0, dh, 0),
+        shapes.conv_transpose_output_size(wd, kw, sw, 0, dw, 0),
+    )
     top, left = pairs[0][0], pairs[1][0]
     th, tw = max(full[0], top + oh), max(full[1], left + ow)
     acc = np.zeros((th, tw))
@@ -407,26 +487,45 @@ def _transposed_plan(common: dict) -> Plan:
                 for b in range(kw):
                     r, c = i * sh + a * dh, j * sw + b * dw
                     inside = top <= r < top + oh and left <= c < left + ow
-                    taps.append(Tap((a, b), (r, c), "output" if inside else "cropped",
-                                    float(x[i, j]), float(w[a, b])))
+                    taps.append(
+                        Tap(
+                            (a, b),
+                            (r, c),
+                            "output" if inside else "cropped",
+                            float(x[i, j]),
+                            float(w[a, b]),
+                        )
+                    )
                     acc[r, c] += x[i, j] * w[a, b]
             label = f"in[{j}]" if common["ndim"] == 1 else f"in[{i},{j}]"
             rows = f"row {i * sh}" if kh == 1 else f"rows {i * sh}..{i * sh + dh * (kh - 1)}"
             cols = f"col {j * sw}" if kw == 1 else f"cols {j * sw}..{j * sw + dw * (kw - 1)}"
             where = cols if common["ndim"] == 1 else f"{rows}, {cols}"
-            text = (f"{label} = {_fmt(x[i, j])}: add {_fmt(x[i, j])} \u00d7 kernel at {where} "
-                    f"of the uncropped output")
+            text = (
+                f"{label} = {_fmt(x[i, j])}: add {_fmt(x[i, j])} \u00d7 kernel at {where} "
+                f"of the uncropped output"
+            )
             steps.append(Step(len(steps), (i, j), tuple(taps), float(x[i, j]), text))
-    output = acc[top:top + oh, left:left + ow]
+    output = acc[top : top + oh, left : left + ow]
     notes = ["each input cell adds (its value x the kernel) to the output; the sums are the output"]
     if top or left:
         notes.append("hatched cells are cut off by padding (the output is cropped)")
     if th > full[0] or tw > full[1]:
         notes.append("output_padding adds cells at the end that no input reaches")
     kind = np.full(x.shape, "input", dtype=object)
-    return Plan(kind="transposed", output=output, grid=x.copy(), grid_kind=kind, origin=(0, 0),
-                target_shape=(th, tw), target_origin=(top, left), steps=steps, notes=notes,
-                unread=np.zeros(x.shape, dtype=bool), **common)
+    return Plan(
+        kind="transposed",
+        output=output,
+        grid=x.copy(),
+        grid_kind=kind,
+        origin=(0, 0),
+        target_shape=(th, tw),
+        target_origin=(top, left),
+        steps=steps,
+        notes=notes,
+        unread=np.zeros(x.shape, dtype=bool),
+        **common,
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -460,6 +559,7 @@ def _dejavu_path() -> str | None:
     Pillow's built-in font lacks; found without importing matplotlib."""
     import importlib.util
     import os
+
     spec = importlib.util.find_spec("matplotlib")
     for root in (spec.submodule_search_locations or []) if spec else []:
         path = os.path.join(root, "mpl-data", "fonts", "ttf", "DejaVuSans.ttf")
@@ -470,6 +570,7 @@ def _dejavu_path() -> str | None:
 
 def _font(size: int, bold: bool = False):
     from PIL import ImageFont
+
     if (size, bold) not in _FONTS:
         path = _dejavu_path()
         if path and bold:
@@ -485,15 +586,16 @@ def _font(size: int, bold: bool = False):
 @dataclass
 class Layout:
     """Pixel geometry shared by every frame of one plan (the tests use it to find cells)."""
+
     cell: int
     width: int
     height: int
-    grid_xy: tuple[int, int]      # top-left of the left grid
+    grid_xy: tuple[int, int]  # top-left of the left grid
     kernel_xy: tuple[int, int] | None
-    target_xy: tuple[int, int]    # top-left of the right grid
+    target_xy: tuple[int, int]  # top-left of the right grid
     caption_y: int
     header: bool
-    lines: int                    # caption lines reserved for the step text
+    lines: int  # caption lines reserved for the step text
 
     def grid_box(self, r: int, c: int) -> tuple[int, int, int, int]:
         x0, y0 = self.grid_xy[0] + c * self.cell, self.grid_xy[1] + r * self.cell
@@ -537,8 +639,9 @@ def frame_layout(plan: Plan, cell: int = 44, header: bool = True) -> Layout:
     th, tw = plan.target_shape
     kh, kw = plan.kernel_size
     columns = gw + tw + (kw if plan.kernel is not None else 0)
-    cell = max(min(cell, _MIN_CELL), min(cell, (_MAX_PANELS_WIDTH - 2 * _MARGIN - 2 * _GAP) //
-                                          columns))
+    cell = max(
+        min(cell, _MIN_CELL), min(cell, (_MAX_PANELS_WIDTH - 2 * _MARGIN - 2 * _GAP) // columns)
+    )
     top = _MARGIN + (_TITLE if header else 0) + _LABEL
     x = _MARGIN
     grid_xy = (x, top)
@@ -553,8 +656,10 @@ def frame_layout(plan: Plan, cell: int = 44, header: bool = True) -> Layout:
     panels_h = top + max(gh, th, kh if plan.kernel is not None else 0) * cell + 10
     width = max(panels_w, _header_width(plan) if header else 300)
     font = _font(13)
-    lines = max(len(_wrap_px(f"step {s.index + 1}/{len(plan.steps)}: {s.text}", font,
-                             width - 2 * _MARGIN)) for s in plan.steps)
+    lines = max(
+        len(_wrap_px(f"step {s.index + 1}/{len(plan.steps)}: {s.text}", font, width - 2 * _MARGIN))
+        for s in plan.steps
+    )
     caption_y = panels_h
     height = caption_y + lines * _LINE + 8
     if header:
@@ -567,6 +672,7 @@ _HATCH_CACHE: dict = {}
 
 def _hatch(size: int, fill, ink):
     from PIL import Image, ImageDraw
+
     key = (size, fill, ink)
     if key not in _HATCH_CACHE:
         tile = Image.new("RGB", (size, size), fill)
@@ -579,8 +685,12 @@ def _hatch(size: int, fill, ink):
 
 def _dashed_rect(draw, box, fill, width: int = 1, dash: int = 4, gap: int = 3) -> None:
     x0, y0, x1, y1 = box
-    for a, b, horizontal, fixed in ((x0, x1, True, y0), (x0, x1, True, y1),
-                                    (y0, y1, False, x0), (y0, y1, False, x1)):
+    for a, b, horizontal, fixed in (
+        (x0, x1, True, y0),
+        (x0, x1, True, y1),
+        (y0, y1, False, x0),
+        (y0, y1, False, x1),
+    ):
         t = a
         while t < b:
             e = min(t + dash, b)
@@ -630,8 +740,11 @@ def render_frame(plan: Plan, index: int, layout: Layout, show_values: bool = Tru
 
     # Left grid: the (padded) input.
     gx, gy = layout.grid_xy
-    left_label = "input" if plan.kind == "transposed" else (
-        "input + padding" if any(a or b for a, b in plan.padding) else "input")
+    left_label = (
+        "input"
+        if plan.kind == "transposed"
+        else ("input + padding" if any(a or b for a, b in plan.padding) else "input")
+    )
     draw.text((gx, gy - _LABEL + 2), left_label, fill=CAPTION, font=label_font)
     tapped = {} if plan.kind == "transposed" else {t.cell: t for t in step.taps}
     winner = None
@@ -647,16 +760,29 @@ def render_frame(plan: Plan, index: int, layout: Layout, show_values: bool = Tru
             if plan.kind == "transposed":
                 now = (r, c) == step.position
                 done = r * gw + c < step.position[0] * gw + step.position[1]
-                _cell(img, draw, box, TAP_FILL if now else DONE_FILL if done else WHITE,
-                      TAP_EDGE if now else GRID_LINE, edge_width=3 if now else 1)
+                _cell(
+                    img,
+                    draw,
+                    box,
+                    TAP_FILL if now else DONE_FILL if done else WHITE,
+                    TAP_EDGE if now else GRID_LINE,
+                    edge_width=3 if now else 1,
+                )
             elif kind == "overhang":
                 if tap is not None:
                     draw.rectangle(box, fill=(255, 243, 224))
                 _dashed_rect(draw, box, OVERHANG_EDGE, 1, 2, 3)
                 continue
             elif kind == "pad":
-                _cell(img, draw, box, TAP_PAD_FILL if tap else PAD_FILL,
-                      TAP_EDGE if tap else (120, 120, 120), hatch=True, dashed=True)
+                _cell(
+                    img,
+                    draw,
+                    box,
+                    TAP_PAD_FILL if tap else PAD_FILL,
+                    TAP_EDGE if tap else (120, 120, 120),
+                    hatch=True,
+                    dashed=True,
+                )
             else:
                 unread = plan.unread is not None and plan.unread[r - oy, c - ox]
                 _cell(img, draw, box, TAP_FILL if tap else UNREAD_FILL if unread else WHITE)
@@ -666,8 +792,13 @@ def render_frame(plan: Plan, index: int, layout: Layout, show_values: bool = Tru
                 dy = -cell * 0.1 if (tap is not None and tap.weight is not None) else 0
                 _text_center(draw, box, _fmt(float(v)), fonts, colour, dy)
                 if tap is not None and tap.weight is not None:
-                    draw.text((box[2] - 3, box[3] - 2), f"\u00d7{_fmt(tap.weight)}",
-                              fill=TAP_EDGE, font=small, anchor="rd")
+                    draw.text(
+                        (box[2] - 3, box[3] - 2),
+                        f"\u00d7{_fmt(tap.weight)}",
+                        fill=TAP_EDGE,
+                        font=small,
+                        anchor="rd",
+                    )
     if plan.kind != "transposed":
         _footprint(draw, layout, step, plan)
         if winner is not None:
@@ -690,8 +821,12 @@ def render_frame(plan: Plan, index: int, layout: Layout, show_values: bool = Tru
     tx, ty = layout.target_xy
     if plan.kind == "transposed":
         _draw_scatter_target(img, draw, layout, plan, index, fonts, small, show_values)
-        draw.text((tx, ty - _LABEL + 2), "output (before cropping)" if any(
-            a for a, _ in plan.padding) else "output", fill=CAPTION, font=label_font)
+        draw.text(
+            (tx, ty - _LABEL + 2),
+            "output (before cropping)" if any(a for a, _ in plan.padding) else "output",
+            fill=CAPTION,
+            font=label_font,
+        )
     else:
         draw.text((tx, ty - _LABEL + 2), "output", fill=CAPTION, font=label_font)
         oh, ow = plan.out_shape
@@ -700,16 +835,22 @@ def render_frame(plan: Plan, index: int, layout: Layout, show_values: bool = Tru
                 k = i * ow + j
                 box = layout.output_box(i, j, plan)
                 now, done = k == index, k < index
-                _cell(img, draw, box, NOW_FILL if now else DONE_FILL if done else WHITE,
-                      OUT_EDGE if now else GRID_LINE, edge_width=3 if now else 1)
+                _cell(
+                    img,
+                    draw,
+                    box,
+                    NOW_FILL if now else DONE_FILL if done else WHITE,
+                    OUT_EDGE if now else GRID_LINE,
+                    edge_width=3 if now else 1,
+                )
                 if show_values and k <= index:
-                    _text_center(draw, box, _fmt(plan.output[i, j]), fonts,
-                                 WHITE if now else INK)
+                    _text_center(draw, box, _fmt(plan.output[i, j]), fonts, WHITE if now else INK)
 
     # Caption: the step's arithmetic, then (header frames) the formulas, notes and legend.
     y = layout.caption_y
-    for line in _wrap_px(f"step {index + 1}/{len(plan.steps)}: {step.text}", cap_font,
-                         layout.width - 2 * _MARGIN):
+    for line in _wrap_px(
+        f"step {index + 1}/{len(plan.steps)}: {step.text}", cap_font, layout.width - 2 * _MARGIN
+    ):
         draw.text((_MARGIN, y), line, fill=INK, font=cap_font)
         y += _LINE
     if layout.header:
@@ -741,13 +882,14 @@ def _footprint(draw, layout: Layout, step: Step, plan: Plan) -> None:
         draw.rectangle((x0, y0, x1, y1), outline=TAP_EDGE, width=3)
 
 
-def _draw_scatter_target(img, draw, layout, plan: Plan, index: int, fonts, small,
-                         show_values: bool) -> None:
+def _draw_scatter_target(
+    img, draw, layout, plan: Plan, index: int, fonts, small, show_values: bool
+) -> None:
     """Transposed: the uncropped output holding the sums so far; this step's cells in orange."""
     th, tw = plan.target_shape
     acc = np.zeros((th, tw))
     touched = np.zeros((th, tw), dtype=bool)
-    for s in plan.steps[:index + 1]:
+    for s in plan.steps[: index + 1]:
         for t in s.taps:
             acc[t.cell] += t.product
             touched[t.cell] = True
@@ -759,17 +901,30 @@ def _draw_scatter_target(img, draw, layout, plan: Plan, index: int, fonts, small
             inside = top <= r < top + oh and left <= c < left + ow
             tap = now.get((r, c))
             if not inside:
-                _cell(img, draw, box, TAP_PAD_FILL if tap else PAD_FILL,
-                      TAP_EDGE if tap else (120, 120, 120), hatch=True, dashed=True)
+                _cell(
+                    img,
+                    draw,
+                    box,
+                    TAP_PAD_FILL if tap else PAD_FILL,
+                    TAP_EDGE if tap else (120, 120, 120),
+                    hatch=True,
+                    dashed=True,
+                )
             else:
                 _cell(img, draw, box, TAP_FILL if tap else DONE_FILL if touched[r, c] else WHITE)
             if show_values and (touched[r, c] or inside):
                 colour = PAD_TEXT if not inside else INK
-                _text_center(draw, box, _fmt(acc[r, c]), fonts, colour,
-                             -layout.cell * 0.1 if tap else 0)
+                _text_center(
+                    draw, box, _fmt(acc[r, c]), fonts, colour, -layout.cell * 0.1 if tap else 0
+                )
                 if tap is not None:
-                    draw.text((box[2] - 3, box[3] - 2), f"+{_paren(tap.product)}",
-                              fill=TAP_EDGE, font=small, anchor="rd")
+                    draw.text(
+                        (box[2] - 3, box[3] - 2),
+                        f"+{_paren(tap.product)}",
+                        fill=TAP_EDGE,
+                        font=small,
+                        anchor="rd",
+                    )
     x0, y0, _, _ = layout.target_box(top, left)
     _, _, x1, y1 = layout.target_box(top + oh - 1, left + ow - 1)
     draw.rectangle((x0, y0, x1, y1), outline=OUT_EDGE, width=3)
@@ -779,8 +934,10 @@ def _header_width(plan: Plan) -> int:
     """Pixels the title, formula, note and legend lines need (the frame is made that wide)."""
     cap = _font(13)
     texts = [cap.getlength(line) for line in plan.formulas + plan.notes]
-    return int(max([_font(15, True).getlength(plan.title), _legend(None, None, plan, 0)]
-                   + texts)) + 2 * _MARGIN
+    return (
+        int(max([_font(15, True).getlength(plan.title), _legend(None, None, plan, 0)] + texts))
+        + 2 * _MARGIN
+    )
 
 
 def _legend(img, draw, plan: Plan, y: int) -> int:
@@ -788,8 +945,11 @@ def _legend(img, draw, plan: Plan, y: int) -> int:
     font = _font(12)
     items = []
     if plan.kind == "transposed":
-        items += [("this input cell", TAP_FILL, "solid"), ("its contributions", TAP_FILL, "solid"),
-                  ("summed so far", DONE_FILL, "solid")]
+        items += [
+            ("this input cell", TAP_FILL, "solid"),
+            ("its contributions", TAP_FILL, "solid"),
+            ("summed so far", DONE_FILL, "solid"),
+        ]
         if any(a for a, _ in plan.padding):
             items.append(("cropped by padding", PAD_FILL, "hatch"))
         items.append(("output", WHITE, "out"))
@@ -797,11 +957,13 @@ def _legend(img, draw, plan: Plan, y: int) -> int:
         items.append(("input", WHITE, "solid"))
         if (plan.grid_kind == "pad").any():
             what = {"max": "padding (-inf)", "avg": "padding (0)"}.get(
-                plan.kind, "padding (0)" if plan.padding_mode == "zeros"
-                else f"padding ({plan.padding_mode})")
+                plan.kind,
+                "padding (0)" if plan.padding_mode == "zeros" else f"padding ({plan.padding_mode})",
+            )
             items.append((what, PAD_FILL, "hatch"))
-        items.append(("window" if plan.kind in ("max", "avg") else "kernel taps", TAP_FILL,
-                      "solid"))
+        items.append(
+            ("window" if plan.kind in ("max", "avg") else "kernel taps", TAP_FILL, "solid")
+        )
         if plan.kind == "max":
             items.append(("max", WHITE, "max"))
         if (plan.grid_kind == "overhang").any():
@@ -837,14 +999,24 @@ def iter_frames(plan: Plan, show_values: bool = True, cell: int = 44, header: bo
         yield render_frame(plan, i, layout, show_values)
 
 
-def render_frames(plan: Plan, show_values: bool = True, cell: int = 44,
-                  header: bool = True) -> list:
+def render_frames(
+    plan: Plan, show_values: bool = True, cell: int = 44, header: bool = True
+) -> list:
     """One PIL image per step, all the same size (``cell`` shrinks for very wide grids)."""
     return list(iter_frames(plan, show_values, cell, header))
 
 
-def animate_convolution(input_size, kernel_size=3, stride=1, padding=0, dilation=1, *,
-                        show_values: bool = True, cell: int = 44, **kwargs) -> list:
+def animate_convolution(
+    input_size,
+    kernel_size=3,
+    stride=1,
+    padding=0,
+    dilation=1,
+    *,
+    show_values: bool = True,
+    cell: int = 44,
+    **kwargs,
+) -> list:
     """The frames of ``convolution_steps(...)`` (same arguments) as PIL images."""
     plan = convolution_steps(input_size, kernel_size, stride, padding, dilation, **kwargs)
     return render_frames(plan, show_values, cell)
@@ -869,8 +1041,14 @@ def save_gif(frames, path, ms: int = 700) -> None:
     first.save(path, format="GIF", save_all=True, append_images=rest, duration=int(ms), loop=0)
 
 
-def save_sheet(plan: Plan, path, show_values: bool = True, cell: int = 44,
-               columns: int | None = None, max_width: int = 4200):
+def save_sheet(
+    plan: Plan,
+    path,
+    show_values: bool = True,
+    cell: int = 44,
+    columns: int | None = None,
+    max_width: int = 4200,
+):
     """Every step on one PNG: the title, formulas and legend once, then one panel per step.
 
     Panels are laid out like the output grid (``columns`` = output width) when that is at most 6
@@ -883,8 +1061,13 @@ def save_sheet(plan: Plan, path, show_values: bool = True, cell: int = 44,
     n = len(plan.steps)
     if columns is None:
         width = plan.out_shape[1] if plan.kind != "transposed" else plan.input.shape[1]
-        columns = (1 if plan.ndim == 1 else width if width <= 6 and n % width == 0
-                   else math.ceil(math.sqrt(n)))
+        columns = (
+            1
+            if plan.ndim == 1
+            else width
+            if width <= 6 and n % width == 0
+            else math.ceil(math.sqrt(n))
+        )
     columns = max(1, min(columns, n))
     rows = math.ceil(n / columns)
     scale = min(1.0, (max_width - (columns - 1) * 6) / (columns * layout.width))

@@ -5,6 +5,7 @@ functions import the explainer only when they run, so ``convkit --help`` stays f
 0 done; 1 the layers or model cannot run on that input (the worked formula says why); 2 the
 command line itself is wrong (a layer text that is not a plain layer call, bad arguments).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,28 +24,43 @@ def register(subparsers) -> None:
 # convkit shape
 # ----------------------------------------------------------------------------------------------
 
+
 def _add_shape(subparsers) -> None:
     p = subparsers.add_parser(
-        "shape", help="work out each layer's output shape, formula by formula",
+        "shape",
+        help="work out each layer's output shape, formula by formula",
         description="Show how each layer changes the input shape: the output-size formula "
-                    "worked out with your numbers, the output shape, and what is easy to miss. "
-                    "Layers are written as torch constructor calls; they are parsed, never "
-                    "evaluated.",
+        "worked out with your numbers, the output shape, and what is easy to miss. "
+        "Layers are written as torch constructor calls; they are parsed, never "
+        "evaluated.",
         epilog='example: convkit shape 1x1x28x28 "Conv2d(1, 5, 5)" "MaxPool2d(2)" "Flatten()" '
-               '"Linear(720, 10)"')
-    p.add_argument("input", help="input shape, e.g. 1x1x227x227 or 1,1,227,227 (N, C, H, W; "
-                                 "an unbatched C x H x W works too)")
-    p.add_argument("layers", nargs="+", metavar="LAYER",
-                   help='a layer call such as "Conv2d(1, 1, 11, stride=4)" or "nn.MaxPool2d(2)"')
+        '"Linear(720, 10)"',
+    )
+    p.add_argument(
+        "input",
+        help="input shape, e.g. 1x1x227x227 or 1,1,227,227 (N, C, H, W; "
+        "an unbatched C x H x W works too)",
+    )
+    p.add_argument(
+        "layers",
+        nargs="+",
+        metavar="LAYER",
+        help='a layer call such as "Conv2d(1, 1, 11, stride=4)" or "nn.MaxPool2d(2)"',
+    )
     p.add_argument("--json", action="store_true", help="print the explanation as JSON")
-    p.add_argument("--lang", choices=["en", "ko"], default="en",
-                   help="language of the explanation (formulas are the same): en or ko")
+    p.add_argument(
+        "--lang",
+        choices=["en", "ko"],
+        default="en",
+        help="language of the explanation (formulas are the same): en or ko",
+    )
     p.set_defaults(func=_shape)
 
 
 def _shape(args: argparse.Namespace) -> int:
     from .layers import LayerBuildError, LayerSyntaxError
     from .shape import ShapeInputError, explain_shapes, render_text
+
     try:
         result = explain_shapes(args.input, args.layers, lang=args.lang)
     except (LayerSyntaxError, LayerBuildError, ShapeInputError) as e:
@@ -61,24 +77,40 @@ def _shape(args: argparse.Namespace) -> int:
 # convkit summary
 # ----------------------------------------------------------------------------------------------
 
+
 def _add_summary(subparsers) -> None:
     p = subparsers.add_parser(
-        "summary", help="table of a model's layers: shapes, parameters, MACs, receptive field",
+        "summary",
+        help="table of a model's layers: shapes, parameters, MACs, receptive field",
         description="Run the model once on zeros and list every layer with its output shape, "
-                    "parameters, multiply-adds, receptive field and jump, then the totals and "
-                    "a memory estimate.")
-    p.add_argument("model", help="seednet, lenet5, vgg-small, package.module:factory, a "
-                                 "training checkpoint (checkpoint.safetensors), or a weights file "
-                                 "(.safetensors, or PyTorch .pt/.pth) with --arch")
-    p.add_argument("--arch", default=None,
-                   help="for a weights-only file: the architecture (built-in name or "
-                        "package.module:factory) its state dict belongs to")
-    p.add_argument("--input", default=None,
-                   help="input size with batch, e.g. 1x1x28x28 (default: the checkpoint's or "
-                        "the model's default input)")
-    p.add_argument("--num-classes", type=int, default=None,
-                   help="classes of a built-in or factory model (default 10; for a weights "
-                        "file, the rows of its last 2-d weight)")
+        "parameters, multiply-adds, receptive field and jump, then the totals and "
+        "a memory estimate.",
+    )
+    p.add_argument(
+        "model",
+        help="seednet, lenet5, vgg-small, package.module:factory, a "
+        "training checkpoint (checkpoint.safetensors), or a weights file "
+        "(.safetensors, or PyTorch .pt/.pth) with --arch",
+    )
+    p.add_argument(
+        "--arch",
+        default=None,
+        help="for a weights-only file: the architecture (built-in name or "
+        "package.module:factory) its state dict belongs to",
+    )
+    p.add_argument(
+        "--input",
+        default=None,
+        help="input size with batch, e.g. 1x1x28x28 (default: the checkpoint's or "
+        "the model's default input)",
+    )
+    p.add_argument(
+        "--num-classes",
+        type=int,
+        default=None,
+        help="classes of a built-in or factory model (default 10; for a weights "
+        "file, the rows of its last 2-d weight)",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=_summary)
 
@@ -86,9 +118,9 @@ def _add_summary(subparsers) -> None:
 def _summary(args: argparse.Namespace) -> int:
     from .shape import ShapeInputError
     from .model_summary import SummaryError, load_model_for_summary, summary
+
     try:
-        model, size = load_model_for_summary(args.model, args.input, args.num_classes,
-                                             args.arch)
+        model, size = load_model_for_summary(args.model, args.input, args.num_classes, args.arch)
     except ShapeInputError as e:
         print(f"convkit summary: error: {e}", file=sys.stderr)
         return EXIT_USAGE

@@ -9,6 +9,7 @@ not describe (transposed convolution, adaptive pooling, Flatten, Linear, Unfold/
 summary does not know). Operations a model's ``forward`` does itself (``F.relu(x)``, ``x.view``)
 are not modules and do not appear.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -20,18 +21,44 @@ from typing import Any, Sequence
 from .. import nn, shapes
 from .shape import fmt_shape, parse_shape
 
-_WINDOW = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d,
-           nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d, nn.LPPool1d, nn.LPPool2d)
+_WINDOW = (
+    nn.Conv1d,
+    nn.Conv2d,
+    nn.Conv3d,
+    nn.MaxPool1d,
+    nn.MaxPool2d,
+    nn.MaxPool3d,
+    nn.AvgPool1d,
+    nn.AvgPool2d,
+    nn.AvgPool3d,
+    nn.LPPool1d,
+    nn.LPPool2d,
+)
 _CONV_T = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
 # Layers that act on each position separately: they keep the receptive field and the jump.
-_POINTWISE = (nn.ReLU, nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.Identity, nn.Dropout,
-              nn.Dropout2d, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
+_POINTWISE = (
+    nn.ReLU,
+    nn.LeakyReLU,
+    nn.Sigmoid,
+    nn.Tanh,
+    nn.GELU,
+    nn.Identity,
+    nn.Dropout,
+    nn.Dropout2d,
+    nn.BatchNorm1d,
+    nn.BatchNorm2d,
+    nn.BatchNorm3d,
+)
 
-ACTIVATION_NOTE = ("forward activations: the output of every layer in the table, batch included, "
-                   "at its dtype's size (float32: 4 bytes); the input, the parameters, gradients "
-                   "and what backward keeps are not counted")
-MACS_NOTE = ("MACs: multiply-adds of Conv, ConvTranspose and Linear weights (bias adds, "
-             "pooling, activations and normalisation not counted), for the whole batch")
+ACTIVATION_NOTE = (
+    "forward activations: the output of every layer in the table, batch included, "
+    "at its dtype's size (float32: 4 bytes); the input, the parameters, gradients "
+    "and what backward keeps are not counted"
+)
+MACS_NOTE = (
+    "MACs: multiply-adds of Conv, ConvTranspose and Linear weights (bias adds, "
+    "pooling, activations and normalisation not counted), for the whole batch"
+)
 
 
 class SummaryError(ValueError):
@@ -54,6 +81,7 @@ class LayerRow:
 @dataclass
 class ModelSummary:
     """What ``summary`` found; ``str()`` is the table, ``to_dict()`` the JSON form."""
+
     model: str
     input_size: list[int]
     layers: list[LayerRow] = field(default_factory=list)
@@ -77,6 +105,7 @@ class ModelSummary:
 # ----------------------------------------------------------------------------------------------
 # Counting
 # ----------------------------------------------------------------------------------------------
+
 
 def layer_macs(module, input_shape: Sequence[int], output_shape: Sequence[int]) -> int:
     """Multiply-adds of a layer's weights for one call.
@@ -123,9 +152,11 @@ def _record_leaf_calls(model, x) -> tuple[list[tuple[str, Any, tuple, tuple]], A
     def wrap(name, module, original):
         def forward(*args, **kwargs):
             out = original(*args, **kwargs)
-            calls.append((name or type(module).__name__, module, _first_shape(args),
-                          _first_shape(out)))
+            calls.append(
+                (name or type(module).__name__, module, _first_shape(args), _first_shape(out))
+            )
             return out
+
         return forward
 
     for name, module in leaves:
@@ -134,10 +165,16 @@ def _record_leaf_calls(model, x) -> tuple[list[tuple[str, Any, tuple, tuple]], A
     try:
         return calls, model(x)
     except Exception as e:  # noqa: BLE001 - any failure in user code is reported, with context
-        where = f" after {calls[-1][0]} ({type(calls[-1][1]).__name__}, output " \
-                f"{fmt_shape(calls[-1][3] or ())})" if calls else " in its first layer"
-        raise SummaryError(f"the model failed on an input of {fmt_shape(tuple(x.shape))}{where}: "
-                           f"{type(e).__name__}: {e}") from None
+        where = (
+            f" after {calls[-1][0]} ({type(calls[-1][1]).__name__}, output "
+            f"{fmt_shape(calls[-1][3] or ())})"
+            if calls
+            else " in its first layer"
+        )
+        raise SummaryError(
+            f"the model failed on an input of {fmt_shape(tuple(x.shape))}{where}: "
+            f"{type(e).__name__}: {e}"
+        ) from None
     finally:
         for module, previous in saved:
             if previous is missing:
@@ -152,6 +189,7 @@ def summary(model, input_size: str | Sequence[int], dtype=None) -> ModelSummary:
     receptive field and jump, then totals and a memory estimate. The model runs once on zeros
     in eval mode under ``no_grad``; its modes are restored afterwards."""
     from .. import no_grad, zeros
+
     if not isinstance(model, nn.Module):
         raise TypeError(f"summary needs a convkit.nn.Module, got {type(model).__name__}")
     size = parse_shape(input_size)
@@ -183,15 +221,26 @@ def summary(model, input_size: str | Sequence[int], dtype=None) -> ModelSummary:
                 trainable += p.numel() if p.requires_grad else 0
         if tracking and isinstance(module, _WINDOW):
             kernel, stride, dilation = _window(module, n)
-            pairs = [shapes.receptive_field(r, j, k, s, d) for r, j, k, s, d
-                     in zip(field_, jump, kernel, stride, dilation)]
+            pairs = [
+                shapes.receptive_field(r, j, k, s, d)
+                for r, j, k, s, d in zip(field_, jump, kernel, stride, dilation)
+            ]
             field_, jump = [r for r, _ in pairs], [j for _, j in pairs]
         elif not isinstance(module, _POINTWISE):
             tracking = False
-        result.layers.append(LayerRow(
-            name, type(module).__name__, list(in_shape), list(out_shape), own, trainable,
-            layer_macs(module, in_shape, out_shape),
-            list(field_) if tracking else None, list(jump) if tracking else None))
+        result.layers.append(
+            LayerRow(
+                name,
+                type(module).__name__,
+                list(in_shape),
+                list(out_shape),
+                own,
+                trainable,
+                layer_macs(module, in_shape, out_shape),
+                list(field_) if tracking else None,
+                list(jump) if tracking else None,
+            )
+        )
         result.activation_bytes += math.prod(out_shape) * itemsize
     result.total_params = sum(p.numel() for p in params)
     result.trainable_params = sum(p.numel() for p in params if p.requires_grad)
@@ -205,6 +254,7 @@ def summary(model, input_size: str | Sequence[int], dtype=None) -> ModelSummary:
 # Text
 # ----------------------------------------------------------------------------------------------
 
+
 def _size(num_bytes: int) -> str:
     for unit, scale in (("MB", 1 << 20), ("KB", 1 << 10)):
         if num_bytes >= scale:
@@ -217,31 +267,45 @@ def render_summary(s: ModelSummary) -> str:
         return "x".join(str(v) for v in values) if values is not None else "-"
 
     header = ("Layer", "Type", "Output shape", "Params", "MACs", "Receptive field", "Jump")
-    rows = [(r.name, r.type, fmt_shape(r.output_shape), f"{r.params:,}", f"{r.macs:,}",
-             cells(r.receptive_field), cells(r.jump)) for r in s.layers]
+    rows = [
+        (
+            r.name,
+            r.type,
+            fmt_shape(r.output_shape),
+            f"{r.params:,}",
+            f"{r.macs:,}",
+            cells(r.receptive_field),
+            cells(r.jump),
+        )
+        for r in s.layers
+    ]
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     right = {3, 4}
 
     def line(row):
-        return "  ".join(str(v).rjust(w) if i in right else str(v).ljust(w)
-                         for i, (v, w) in enumerate(zip(row, widths))).rstrip()
+        return "  ".join(
+            str(v).rjust(w) if i in right else str(v).ljust(w)
+            for i, (v, w) in enumerate(zip(row, widths))
+        ).rstrip()
 
     rule = "-" * len(line(header))
     out = [f"{s.model} on input {fmt_shape(s.input_size)}", rule, line(header), rule]
     out += [line(row) for row in rows]
-    out += [rule,
-            f"Total params: {s.total_params:,}",
-            f"Trainable params: {s.trainable_params:,}",
-            f"Non-trainable params: {s.total_params - s.trainable_params:,}",
-            f"Total MACs: {s.total_macs:,}",
-            f"Input: {_size(s.input_bytes)}",
-            f"Parameters: {_size(s.param_bytes)}",
-            f"Forward activations: {_size(s.activation_bytes)}",
-            "",
-            f"Receptive field and jump (per spatial dimension, in input cells): "
-            f"r_out = r_in + (k-1)*d*j_in, j_out = j_in*s; '-' once a layer is not one window.",
-            MACS_NOTE + ".",
-            ACTIVATION_NOTE[0].upper() + ACTIVATION_NOTE[1:] + "."]
+    out += [
+        rule,
+        f"Total params: {s.total_params:,}",
+        f"Trainable params: {s.trainable_params:,}",
+        f"Non-trainable params: {s.total_params - s.trainable_params:,}",
+        f"Total MACs: {s.total_macs:,}",
+        f"Input: {_size(s.input_bytes)}",
+        f"Parameters: {_size(s.param_bytes)}",
+        f"Forward activations: {_size(s.activation_bytes)}",
+        "",
+        f"Receptive field and jump (per spatial dimension, in input cells): "
+        f"r_out = r_in + (k-1)*d*j_in, j_out = j_in*s; '-' once a layer is not one window.",
+        MACS_NOTE + ".",
+        ACTIVATION_NOTE[0].upper() + ACTIVATION_NOTE[1:] + ".",
+    ]
     return "\n".join(out) + "\n"
 
 
@@ -258,18 +322,24 @@ def _load_model_file(path: str, arch: str | None, size, num_classes: int | None)
     """(model, default input size with batch or None) for a weights file."""
     from ..models import load_model
     from ..training import read_checkpoint
+
     if path.lower().endswith(".safetensors") and arch is None:
         ckpt = read_checkpoint(path)
         return load_model(path), (1, *ckpt["info"]["input_shape"])
     if size is None:
-        raise SummaryError(f"'{path}' holds weights only: give --input N x C x H x W (and "
-                           f"--arch, the architecture they belong to)")
+        raise SummaryError(
+            f"'{path}' holds weights only: give --input N x C x H x W (and "
+            f"--arch, the architecture they belong to)"
+        )
     return load_model(path, arch, size[1:], num_classes), size
 
 
-def load_model_for_summary(spec: str, input_size: str | Sequence[int] | None = None,
-                           num_classes: int | None = None, arch: str | None = None
-                           ) -> tuple[Any, tuple[int, ...]]:
+def load_model_for_summary(
+    spec: str,
+    input_size: str | Sequence[int] | None = None,
+    num_classes: int | None = None,
+    arch: str | None = None,
+) -> tuple[Any, tuple[int, ...]]:
     """The model and input size for ``convkit summary MODEL [--input ...]``.
 
     ``spec`` is a file with a suffix in ``MODEL_FILE_SUFFIXES`` (a training checkpoint, or a
@@ -286,8 +356,10 @@ def load_model_for_summary(spec: str, input_size: str | Sequence[int] | None = N
     suffix = os.path.splitext(spec)[1].lower()
     if suffix in MODEL_FILE_SUFFIXES or os.path.isfile(spec):
         if suffix not in MODEL_FILE_SUFFIXES:
-            raise SummaryError(f"'{spec}': cannot read {suffix or 'this kind of'} files; "
-                               f"supported: {', '.join(MODEL_FILE_SUFFIXES)}")
+            raise SummaryError(
+                f"'{spec}': cannot read {suffix or 'this kind of'} files; "
+                f"supported: {', '.join(MODEL_FILE_SUFFIXES)}"
+            )
         if not os.path.isfile(spec):
             raise SummaryError(f"no such file: '{spec}'")
         try:
@@ -297,6 +369,7 @@ def load_model_for_summary(spec: str, input_size: str | Sequence[int] | None = N
         return model, size or default
 
     from ..models import build_model, resolve_factory
+
     factory = resolve_factory(spec)
     if size is None:
         try:
@@ -307,11 +380,13 @@ def load_model_for_summary(spec: str, input_size: str | Sequence[int] | None = N
             raise SummaryError(f"model '{spec}' has no default input_shape: give --input")
         size = (1, *default)
     if len(size) != 4:
-        raise SummaryError(f"--input for a model factory should be N x C x H x W, got "
-                           f"{fmt_shape(size)}")
+        raise SummaryError(
+            f"--input for a model factory should be N x C x H x W, got {fmt_shape(size)}"
+        )
     try:
         model = build_model(spec, tuple(size[1:]), num_classes)
     except (RuntimeError, ValueError, TypeError) as e:
-        raise SummaryError(f"cannot build model '{spec}' for input {fmt_shape(size)}: {e}") \
-            from None
+        raise SummaryError(
+            f"cannot build model '{spec}' for input {fmt_shape(size)}: {e}"
+        ) from None
     return model, size

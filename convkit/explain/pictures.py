@@ -10,6 +10,7 @@
   pooling and activation layer, by wrapping those leaf modules' ``forward`` for that one call (the
   originals are put back even if the forward raises). ``draw_feature_maps`` draws them.
 """
+
 from __future__ import annotations
 
 import math
@@ -19,8 +20,14 @@ import numpy as np
 
 from .animate import _font
 
-__all__ = ["load_model", "draw_filters", "record_activations", "draw_feature_maps",
-           "conv_layers", "recorded_layer"]
+__all__ = [
+    "load_model",
+    "draw_filters",
+    "record_activations",
+    "draw_feature_maps",
+    "conv_layers",
+    "recorded_layer",
+]
 
 _WHITE, _INK, _MUTED = (255, 255, 255), (33, 33, 33), (97, 97, 97)
 _MARGIN = 16
@@ -30,8 +37,10 @@ _MARGIN = 16
 # Loading
 # ----------------------------------------------------------------------------------------------
 
-def load_model(spec: str, model: str | None = None, input_shape=None,
-               num_classes: int | None = None):
+
+def load_model(
+    spec: str, model: str | None = None, input_shape=None, num_classes: int | None = None
+):
     """``(model, info)`` from a checkpoint file; ``info`` has name, input_shape, classes.
 
     A convkit training checkpoint records everything; a plain state dict (``.safetensors``, or
@@ -46,40 +55,52 @@ def load_model(spec: str, model: str | None = None, input_shape=None,
         raise FileNotFoundError(f"no such file: '{path}'")
     ext = os.path.splitext(path)[1].lower()
     if ext not in (".safetensors", ".pt", ".pth"):
-        raise ValueError(f"'{path}': expected a convkit training checkpoint (.safetensors) or a "
-                         f"state dict (.safetensors, or PyTorch .pt/.pth), got a "
-                         f"'{ext or 'extensionless'}' file")
+        raise ValueError(
+            f"'{path}': expected a convkit training checkpoint (.safetensors) or a "
+            f"state dict (.safetensors, or PyTorch .pt/.pth), got a "
+            f"'{ext or 'extensionless'}' file"
+        )
     if ext == ".safetensors" and model is None:
         try:
             ckpt = read_checkpoint(path)
         except RuntimeError as e:  # a plain state dict: the architecture must be named
-            raise ValueError(f"{e}; for a plain state dict give --model NAME and --input "
-                             f"CxHxW") from None
+            raise ValueError(
+                f"{e}; for a plain state dict give --model NAME and --input CxHxW"
+            ) from None
         return load_weights(path), {
             "name": f"{ckpt['config']['model']} after {ckpt['epoch']} epoch(s)",
             "input_shape": tuple(int(v) for v in ckpt["info"]["input_shape"]),
-            "classes": list(ckpt["info"].get("classes") or []) or None}
+            "classes": list(ckpt["info"].get("classes") or []) or None,
+        }
     if input_shape is None or len(input_shape) != 3:
-        raise ValueError(f"'{path}': a state dict does not record the input shape; give "
-                         f"--model NAME and --input CxHxW (e.g. 1x28x28), got {input_shape}")
+        raise ValueError(
+            f"'{path}': a state dict does not record the input shape; give "
+            f"--model NAME and --input CxHxW (e.g. 1x28x28), got {input_shape}"
+        )
     net = load_weights(path, model, tuple(int(v) for v in input_shape), num_classes)
-    return net, {"name": f"{model} (state dict)", "input_shape": tuple(input_shape),
-                 "classes": None}
+    return net, {
+        "name": f"{model} (state dict)",
+        "input_shape": tuple(input_shape),
+        "classes": None,
+    }
 
 
 # ----------------------------------------------------------------------------------------------
 # Filters
 # ----------------------------------------------------------------------------------------------
 
+
 def conv_layers(model) -> list:
     """``(name, module)`` of every convolution (transposed ones too), in definition order."""
     from ..nn.conv import _ConvNd
+
     return [(name, m) for name, m in model.named_modules() if isinstance(m, _ConvNd)]
 
 
 def _diverging(values: np.ndarray, vmax: float) -> np.ndarray:
     """RdBu reversed: -vmax blue, 0 white, +vmax red; uint8 RGB with a trailing axis of 3."""
     from matplotlib import colormaps
+
     scaled = 0.5 + 0.5 * np.clip(values / vmax, -1, 1)
     return (colormaps["RdBu_r"](scaled)[..., :3] * 255).round().astype(np.uint8)
 
@@ -144,20 +165,23 @@ def draw_filters(model, title: str = "", max_channels: int = 32):
         # Grey grout between tiles, so a near-white (near-zero) kernel still reads as a tile.
         gap = 2
         arr = np.full((rows * (th + gap) + gap, cols * (tw + gap) + gap, 3), 255, np.uint8)
-        arr[:rows * (th + gap) + gap, :cols * (tw + gap) + gap] = 175
+        arr[: rows * (th + gap) + gap, : cols * (tw + gap) + gap] = 175
         if n_in == 1 and rows * cols > n_out:  # the unused end of the last wrapped row
-            arr[(rows - 1) * (th + gap) + gap:, (n_out % cols) * (tw + gap) + gap:] = 255
+            arr[(rows - 1) * (th + gap) + gap :, (n_out % cols) * (tw + gap) + gap :] = 255
         for r, c, k in cells:
             tile = np.repeat(np.repeat(_diverging(k, vmax), pix, 0), pix, 1)  # (th, tw, 3)
             y0, x0 = gap + r * (th + gap), gap + c * (tw + gap)
-            arr[y0:y0 + th, x0:x0 + tw] = tile
+            arr[y0 : y0 + th, x0 : x0 + tw] = tile
         label = f"{name}: {type(m).__name__}, weight {full_shape}{note}"
         blocks.append((label, axes, vmax, Image.fromarray(arr)))
 
     head_font, label_font, small = _font(15, True), _font(13, True), _font(12)
     head_h = _MARGIN + (24 if title else 0) + 18
-    width = max(max(b[3].size[0] for b in blocks) + 2 * _MARGIN,
-                max(int(label_font.getlength(b[0])) for b in blocks) + 2 * _MARGIN, 420)
+    width = max(
+        max(b[3].size[0] for b in blocks) + 2 * _MARGIN,
+        max(int(label_font.getlength(b[0])) for b in blocks) + 2 * _MARGIN,
+        420,
+    )
     height = head_h + sum(b[3].size[1] + 66 for b in blocks) + _MARGIN
     img = Image.new("RGB", (width, height), _WHITE)
     draw = ImageDraw.Draw(img)
@@ -165,8 +189,13 @@ def draw_filters(model, title: str = "", max_channels: int = 32):
     if title:
         draw.text((_MARGIN, y), title, fill=_INK, font=head_font)
         y += 24
-    draw.text((_MARGIN, y), "convolution kernels: red = positive weight, blue = negative, white "
-              "= 0; one colour scale per layer", fill=_MUTED, font=small)
+    draw.text(
+        (_MARGIN, y),
+        "convolution kernels: red = positive weight, blue = negative, white "
+        "= 0; one colour scale per layer",
+        fill=_MUTED,
+        font=small,
+    )
     y += 18
     for label, axes, vmax, tiles in blocks:
         y += 8
@@ -183,16 +212,42 @@ def draw_filters(model, title: str = "", max_channels: int = 32):
 # Feature maps
 # ----------------------------------------------------------------------------------------------
 
+
 def recorded_layer(module) -> bool:
     """Convolutions, pooling and activations: the layers whose outputs are pictures."""
     from .. import nn
     from ..nn.conv import _ConvNd
-    kinds = [_ConvNd] + [getattr(nn, n) for n in (
-        "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
-        "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
-        "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "LPPool1d", "LPPool2d", "ReLU", "LeakyReLU",
-        "Sigmoid", "Tanh", "GELU", "ELU", "SiLU", "ReLU6", "Hardtanh", "Softplus")
-        if hasattr(nn, n)]
+
+    kinds = [_ConvNd] + [
+        getattr(nn, n)
+        for n in (
+            "MaxPool1d",
+            "MaxPool2d",
+            "MaxPool3d",
+            "AvgPool1d",
+            "AvgPool2d",
+            "AvgPool3d",
+            "AdaptiveAvgPool1d",
+            "AdaptiveAvgPool2d",
+            "AdaptiveAvgPool3d",
+            "AdaptiveMaxPool1d",
+            "AdaptiveMaxPool2d",
+            "AdaptiveMaxPool3d",
+            "LPPool1d",
+            "LPPool2d",
+            "ReLU",
+            "LeakyReLU",
+            "Sigmoid",
+            "Tanh",
+            "GELU",
+            "ELU",
+            "SiLU",
+            "ReLU6",
+            "Hardtanh",
+            "Softplus",
+        )
+        if hasattr(nn, n)
+    ]
     return isinstance(module, tuple(kinds))
 
 
@@ -245,8 +300,14 @@ def _gray(planes: np.ndarray, per_channel: bool) -> np.ndarray:
     return ((planes - lo) / span * 255).round().astype(np.uint8)
 
 
-def draw_feature_maps(model, image_path: str, info: dict, max_channels: int = 32,
-                      per_channel: bool = False, title: str = ""):
+def draw_feature_maps(
+    model,
+    image_path: str,
+    info: dict,
+    max_channels: int = 32,
+    per_channel: bool = False,
+    title: str = "",
+):
     """The input image, then one grid of grayscale channels per recorded layer, labelled."""
     from PIL import Image, ImageDraw
 
@@ -258,8 +319,10 @@ def draw_feature_maps(model, image_path: str, info: dict, max_channels: int = 32
     records, output = record_activations(model, x[None])
     maps = [(name, m, a[0]) for name, m, a in records if a.ndim >= 3]  # spatial layers only
     if not maps:
-        raise ValueError(f"{type(model).__name__} has no convolution, pooling or activation "
-                         f"layer with a spatial output to draw")
+        raise ValueError(
+            f"{type(model).__name__} has no convolution, pooling or activation "
+            f"layer with a spatial output to draw"
+        )
     prediction = ""
     logits = np.asarray(getattr(output, "data", output), dtype=np.float64)
     if logits.ndim == 2 and logits.shape[0] == 1:
@@ -290,21 +353,32 @@ def draw_feature_maps(model, image_path: str, info: dict, max_channels: int = 32
         arr = np.full((rows * (th + gap) - gap, cols * (tw + gap) - gap), 255, np.uint8)
         for k, plane in enumerate(grey):
             r, c = divmod(k, cols)
-            arr[r * (th + gap):r * (th + gap) + th,
-                c * (tw + gap):c * (tw + gap) + tw] = np.kron(plane, np.ones((scale, scale),
-                                                                            np.uint8))
+            arr[r * (th + gap) : r * (th + gap) + th, c * (tw + gap) : c * (tw + gap) + tw] = (
+                np.kron(plane, np.ones((scale, scale), np.uint8))
+            )
         more = f" (first {max_channels} of {len(a)} channels)" if len(a) > max_channels else ""
         span = f"values {a.min():.3g} .. {a.max():.3g}"
-        tiles.append((label, f"{shape} (channels x height x width){more}, {span}",
-                      Image.fromarray(arr), (th, tw, gap, cols, len(shown))))
+        tiles.append(
+            (
+                label,
+                f"{shape} (channels x height x width){more}, {span}",
+                Image.fromarray(arr),
+                (th, tw, gap, cols, len(shown)),
+            )
+        )
 
     head_font, label_font, small = _font(15, True), _font(13, True), _font(12)
-    note = ("each small image is one channel; white = the layer's largest value, black = its "
-            "smallest" if not per_channel else
-            "each small image is one channel, stretched to its own black..white range")
-    width = max(max(t[2].size[0] for t in tiles) + 2 * _MARGIN,
-                max(int(small.getlength(t[1])) for t in tiles) + 2 * _MARGIN,
-                int(small.getlength(note)) + 2 * _MARGIN, 420)
+    note = (
+        "each small image is one channel; white = the layer's largest value, black = its smallest"
+        if not per_channel
+        else "each small image is one channel, stretched to its own black..white range"
+    )
+    width = max(
+        max(t[2].size[0] for t in tiles) + 2 * _MARGIN,
+        max(int(small.getlength(t[1])) for t in tiles) + 2 * _MARGIN,
+        int(small.getlength(note)) + 2 * _MARGIN,
+        420,
+    )
     head = _MARGIN + (24 if title else 0) + (20 if prediction else 0) + 18
     height = head + sum(t[2].size[1] + 52 for t in tiles) + _MARGIN
     img = Image.new("RGB", (width, height), _WHITE)

@@ -8,6 +8,7 @@ computed shape is then cross-checked by running the real module on zeros where t
 
 ``explain_shapes`` returns a JSON-ready dict; ``render_text`` prints it for people.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,11 +29,27 @@ _CONV_T = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
 _CONV = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
 _MAX_POOL = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)
 _AVG_POOL = (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d, nn.LPPool1d, nn.LPPool2d)
-_ADAPTIVE = (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d,
-             nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)
+_ADAPTIVE = (
+    nn.AdaptiveAvgPool1d,
+    nn.AdaptiveAvgPool2d,
+    nn.AdaptiveAvgPool3d,
+    nn.AdaptiveMaxPool1d,
+    nn.AdaptiveMaxPool2d,
+    nn.AdaptiveMaxPool3d,
+)
 _BATCH_NORM = {nn.BatchNorm1d: (2, 3), nn.BatchNorm2d: (4,), nn.BatchNorm3d: (5,)}
-_ELEMENTWISE = (nn.ReLU, nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.Softmax, nn.LogSoftmax,
-                nn.Identity, nn.Dropout, nn.Dropout2d)
+_ELEMENTWISE = (
+    nn.ReLU,
+    nn.LeakyReLU,
+    nn.Sigmoid,
+    nn.Tanh,
+    nn.GELU,
+    nn.Softmax,
+    nn.LogSoftmax,
+    nn.Identity,
+    nn.Dropout,
+    nn.Dropout2d,
+)
 
 
 class ShapeInputError(ValueError):
@@ -45,8 +62,10 @@ def parse_shape(value: str | Sequence[int]) -> tuple[int, ...]:
         text = value.strip().strip("()[]").strip()
         parts = [p for p in re.split(r"\s*[xX×,*]\s*|\s+", text) if p != ""]
         if not parts or not all(p.isdigit() for p in parts):
-            raise ShapeInputError(f"input shape '{value}' should be sizes separated by 'x' or ',',"
-                                  f" such as 1x1x28x28 or 1,1,28,28")
+            raise ShapeInputError(
+                f"input shape '{value}' should be sizes separated by 'x' or ',',"
+                f" such as 1x1x28x28 or 1,1,28,28"
+            )
         dims = tuple(int(p) for p in parts)
     else:
         dims = tuple(value)
@@ -70,10 +89,10 @@ class _Context:
     lang: str
     module: Any
     call: LayerCall | None
-    source: str                      # "the input" or "the previous layer (...)"
+    source: str  # "the input" or "the previous layer (...)"
     steps: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    work_per_output: int = 1         # multiply-adds per output element, for the cross-check
+    work_per_output: int = 1  # multiply-adds per output element, for the cross-check
     unbatched: bool | None = None
 
     def t(self, key: str, **values) -> str:
@@ -88,9 +107,8 @@ def _split(cx: _Context, x: tuple[int, ...], n: int) -> tuple[tuple[int, ...], t
     """(leading dims, spatial dims) of a (C, *spatial) or (N, C, *spatial) input."""
     if len(x) not in (n + 1, n + 2):
         dims = ", ".join(shapes.dim_names(n))
-        want = (f"{n + 1}-D (C, {dims})" + cx.t("or") + f"{n + 2}-D (N, C, {dims})")
-        raise _Problem(cx.t("bad_ndim", layer=cx.name, want=want, got=len(x),
-                            shape=fmt_shape(x)))
+        want = f"{n + 1}-D (C, {dims})" + cx.t("or") + f"{n + 2}-D (N, C, {dims})"
+        raise _Problem(cx.t("bad_ndim", layer=cx.name, want=want, got=len(x), shape=fmt_shape(x)))
     cx.unbatched = len(x) == n + 1
     return x[:-n], x[-n:]
 
@@ -98,28 +116,53 @@ def _split(cx: _Context, x: tuple[int, ...], n: int) -> tuple[tuple[int, ...], t
 def _check_channels(cx: _Context, x: tuple[int, ...], n: int, want: int) -> None:
     axis = len(x) - n - 1
     if x[axis] != want:
-        raise _Problem(cx.t("channel_mismatch", layer=cx.name, want=want, got=x[axis],
-                            source=cx.source, axis=axis, shape=fmt_shape(x)))
+        raise _Problem(
+            cx.t(
+                "channel_mismatch",
+                layer=cx.name,
+                want=want,
+                got=x[axis],
+                source=cx.source,
+                axis=axis,
+                shape=fmt_shape(x),
+            )
+        )
 
 
-def _unreached_note(cx: _Context, dim: str, size: int, kernel: int, stride: int, after: int,
-                    padding, dilation: int) -> None:
+def _unreached_note(
+    cx: _Context, dim: str, size: int, kernel: int, stride: int, after: int, padding, dilation: int
+) -> None:
     """Input cells past the last window (the floor's remainder, minus what is only padding)."""
     real = shapes.unreached_input(size, kernel, stride, padding, dilation) - after
     if real <= 0:
         return
     if real == 1:
-        cx.notes.append(cx.t("unreached_one", dim=dim, first=size - 1,
-                             word_one=dim_word(cx.lang, dim, one=True),
-                             word=dim_word(cx.lang, dim)))
+        cx.notes.append(
+            cx.t(
+                "unreached_one",
+                dim=dim,
+                first=size - 1,
+                word_one=dim_word(cx.lang, dim, one=True),
+                word=dim_word(cx.lang, dim),
+            )
+        )
     else:
-        cx.notes.append(cx.t("unreached_many", dim=dim, count=real, first=size - real,
-                             last=size - 1, word=dim_word(cx.lang, dim)))
+        cx.notes.append(
+            cx.t(
+                "unreached_many",
+                dim=dim,
+                count=real,
+                first=size - real,
+                last=size - 1,
+                word=dim_word(cx.lang, dim),
+            )
+        )
 
 
 # ----------------------------------------------------------------------------------------------
 # One function per kind of layer: fill cx.steps / cx.notes, return the output shape.
 # ----------------------------------------------------------------------------------------------
+
 
 def _conv(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
     n = len(m.kernel_size)
@@ -132,33 +175,39 @@ def _conv(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
     cx.steps.append(cx.t("channels_step", cin=m.in_channels, cout=m.out_channels))
     cx.work_per_output = m.in_channels // m.groups * math.prod(m.kernel_size)
     try:
-        out = shapes.conv_output_shape(cx.name, spatial, m.kernel_size, m.stride, pairs,
-                                       m.dilation)
+        out = shapes.conv_output_shape(cx.name, spatial, m.kernel_size, m.stride, pairs, m.dilation)
     except RuntimeError as e:
         if cx.lang == "en":
             raise _Problem(str(e)) from None
-        sizes = [shapes.conv_output_size(L, k, s, p, d) for L, k, s, p, d
-                 in zip(spatial, m.kernel_size, m.stride, pairs, m.dilation)]
+        sizes = [
+            shapes.conv_output_size(L, k, s, p, d)
+            for L, k, s, p, d in zip(spatial, m.kernel_size, m.stride, pairs, m.dilation)
+        ]
         lines = [cx.t("conv_empty", dim=name, out=o) for name, o in zip(names, sizes) if o <= 0]
         raise _Problem(" ".join(lines + [cx.t("conv_empty_fix")])) from None
-    for name, L, k, s, (lo, hi), d in zip(names, spatial, m.kernel_size, m.stride, pairs,
-                                          m.dilation):
+    for name, L, k, s, (lo, hi), d in zip(
+        names, spatial, m.kernel_size, m.stride, pairs, m.dilation
+    ):
         _unreached_note(cx, name, L, k, s, hi, (lo, hi), d)
     if m.padding == "same":
         for name, k, d in zip(names, m.kernel_size, m.dilation):
             lo, hi = shapes.same_padding(k, d)
             extra = cx.t("same_extra_after") if lo != hi else ""
-            cx.notes.append(cx.t("same_split", dim=name,
-                                 formula=shapes.same_padding_formula(k, d), extra=extra))
+            cx.notes.append(
+                cx.t("same_split", dim=name, formula=shapes.same_padding_formula(k, d), extra=extra)
+            )
     elif all(s == 1 for s in m.stride) and tuple(out) != tuple(spatial):
         splits = [shapes.same_padding(k, d) for k, d in zip(m.kernel_size, m.dilation)]
-        parts = ", ".join(f"{name}: {shapes.same_padding_formula(k, d)}"
-                          for name, k, d in zip(names, m.kernel_size, m.dilation))
+        parts = ", ".join(
+            f"{name}: {shapes.same_padding_formula(k, d)}"
+            for name, k, d in zip(names, m.kernel_size, m.dilation)
+        )
         if all(lo == hi for lo, hi in splits):
             keep = [lo for lo, _ in splits]
             padding = keep[0] if len(set(keep)) == 1 else tuple(keep)
-            cx.notes.append(cx.t("keep_size", size=fmt_shape(spatial), parts=parts,
-                                 padding=padding))
+            cx.notes.append(
+                cx.t("keep_size", size=fmt_shape(spatial), parts=parts, padding=padding)
+            )
         else:
             cx.notes.append(cx.t("keep_size_odd", size=fmt_shape(spatial), parts=parts))
     return (*lead[:-1], m.out_channels, *out)
@@ -170,21 +219,26 @@ def _conv_transpose(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
     _check_channels(cx, x, n, m.in_channels)
     names = shapes.dim_names(n)
     padding = shapes.ntuple(m.padding, n, "padding")
-    for name, L, k, s, p, d, o in zip(names, spatial, m.kernel_size, m.stride, padding,
-                                      m.dilation, m.output_padding):
+    for name, L, k, s, p, d, o in zip(
+        names, spatial, m.kernel_size, m.stride, padding, m.dilation, m.output_padding
+    ):
         cx.steps.append(f"{name}: {shapes.conv_transpose_output_formula(L, k, s, p, d, o)}")
     cx.steps.append(cx.t("channels_step", cin=m.in_channels, cout=m.out_channels))
     cx.work_per_output = m.in_channels // m.groups * math.prod(m.kernel_size)
-    out, _ = shapes.conv_transpose_output_shape(cx.name, spatial, m.kernel_size, m.stride,
-                                                padding, m.dilation, m.output_padding)
+    out, _ = shapes.conv_transpose_output_shape(
+        cx.name, spatial, m.kernel_size, m.stride, padding, m.dilation, m.output_padding
+    )
     for name, s, o in zip(names, m.stride, m.output_padding):
         if o:
             cx.notes.append(cx.t("output_padding", dim=name, op=o, s=s))
-    back = tuple(shapes.conv_output_size(o, k, s, p, d) for o, k, s, p, d
-                 in zip(out, m.kernel_size, m.stride, padding, m.dilation))
+    back = tuple(
+        shapes.conv_output_size(o, k, s, p, d)
+        for o, k, s, p, d in zip(out, m.kernel_size, m.stride, padding, m.dilation)
+    )
     if back == tuple(spatial):
-        cx.notes.append(cx.t("transpose_inverse", conv=f"Conv{n}d", out=fmt_shape(out),
-                             size=fmt_shape(spatial)))
+        cx.notes.append(
+            cx.t("transpose_inverse", conv=f"Conv{n}d", out=fmt_shape(out), size=fmt_shape(spatial))
+        )
     return (*lead[:-1], m.out_channels, *out)
 
 
@@ -202,17 +256,23 @@ def _pool(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
         cx.steps.append(f"{name}: {shapes.pool_output_formula(L, k, s, p, d, ceil_mode)}")
     cx.work_per_output = math.prod(kernel)
     try:
-        out = shapes.pool_output_shape(cx.name, spatial, kernel, stride, padding, dilation,
-                                       ceil_mode)
+        out = shapes.pool_output_shape(
+            cx.name, spatial, kernel, stride, padding, dilation, ceil_mode
+        )
     except RuntimeError as e:
         if cx.lang == "en":
             raise _Problem(str(e)) from None
         if any(p > k // 2 for k, p in zip(kernel, padding)):
             raise _Problem(cx.t("pool_pad", kernel=kernel, padding=padding)) from None
-        sizes = [shapes.pool_output_size(L, k, s, p, d, ceil_mode) for L, k, s, p, d
-                 in zip(spatial, kernel, stride, padding, dilation)]
-        raise _Problem(" ".join(f"{name}: " + cx.t("too_small", out=o)
-                                for name, o in zip(names, sizes) if o <= 0)) from None
+        sizes = [
+            shapes.pool_output_size(L, k, s, p, d, ceil_mode)
+            for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation)
+        ]
+        raise _Problem(
+            " ".join(
+                f"{name}: " + cx.t("too_small", out=o) for name, o in zip(names, sizes) if o <= 0
+            )
+        ) from None
     call = cx.call
     if call is not None and "stride" not in call.kwargs and len(call.args) < 2:
         kernel_text = kernel[0] if len(set(kernel)) == 1 else kernel
@@ -223,10 +283,12 @@ def _pool(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
             continue
         floor_out = shapes.pool_output_size(L, k, s, p, d, False)
         if o > floor_out:
-            cx.notes.append(cx.t("ceil_extra", dim=name, start=(o - 1) * s - p,
-                                 floor_out=floor_out))
+            cx.notes.append(
+                cx.t("ceil_extra", dim=name, start=(o - 1) * s - p, floor_out=floor_out)
+            )
         elif shapes.unreached_input(L, k, s, p, d) and shapes.ceil_mode_dropped_window(
-                L, k, s, p, d):
+            L, k, s, p, d
+        ):
             cx.notes.append(cx.t("ceil_dropped", dim=name, start=o * s - p))
     return (*lead, *out)
 
@@ -238,10 +300,13 @@ def _adaptive_sizes(m, spatial: tuple[int, ...], n: int) -> tuple[int, ...]:
             size = size[0]
         else:
             if len(size) != n:
-                raise ValueError(f"{type(m).__name__}: output_size must have {n} elements, got "
-                                 f"{tuple(size)}")
-            return tuple(L if o is None else shapes.ntuple(o, 1, "output_size")[0]
-                         for L, o in zip(spatial, size))
+                raise ValueError(
+                    f"{type(m).__name__}: output_size must have {n} elements, got {tuple(size)}"
+                )
+            return tuple(
+                L if o is None else shapes.ntuple(o, 1, "output_size")[0]
+                for L, o in zip(spatial, size)
+            )
     return shapes.ntuple(size, n, "output_size")
 
 
@@ -255,8 +320,10 @@ def _adaptive(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
             raise ValueError(f"{cx.name}: output_size must be >= 0, got {out}")
         cx.steps.append(f"{name}: {shapes.adaptive_pool_formula(L, o)}")
     # The largest window (adaptive windows may differ by one cell and overlap).
-    cx.work_per_output = math.prod(max((b - a for a, b in shapes.adaptive_pool_bins(L, o)),
-                                       default=0) for L, o in zip(spatial, out))
+    cx.work_per_output = math.prod(
+        max((b - a for a, b in shapes.adaptive_pool_bins(L, o)), default=0)
+        for L, o in zip(spatial, out)
+    )
     for name, L, o in zip(names, spatial, out):
         if o == 0 or o == L:
             continue
@@ -266,9 +333,17 @@ def _adaptive(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
         first = [shapes.adaptive_pool_window(L, o, i) for i in range(min(o, 64))]
         widths = [b - a for a, b in first]
         overlap = any(first[i + 1][0] < first[i][1] for i in range(len(first) - 1))
-        cx.notes.append(cx.t("adaptive_uneven", dim=name, size=L, out=o, smallest=min(widths),
-                             largest=max(widths),
-                             overlap=cx.t("adaptive_overlap") if overlap else ""))
+        cx.notes.append(
+            cx.t(
+                "adaptive_uneven",
+                dim=name,
+                size=L,
+                out=o,
+                smallest=min(widths),
+                largest=max(widths),
+                overlap=cx.t("adaptive_overlap") if overlap else "",
+            )
+        )
     return (*lead, *out)
 
 
@@ -276,15 +351,17 @@ def _flatten(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
     ndim = len(x)
     start, end = m.start_dim, m.end_dim
     if not (-ndim <= start < ndim and -ndim <= end < ndim) or start % ndim > end % ndim:
-        raise _Problem(cx.t("flatten_dims", start=start, end=end, ndim=ndim, top=ndim - 1,
-                            shape=fmt_shape(x)))
+        raise _Problem(
+            cx.t("flatten_dims", start=start, end=end, ndim=ndim, top=ndim - 1, shape=fmt_shape(x))
+        )
     a, b = start % ndim, end % ndim
-    size = math.prod(x[a:b + 1])
-    cx.steps.append(cx.t("flatten_step", start=a, end=b, parts="*".join(map(str, x[a:b + 1])),
-                         size=size))
+    size = math.prod(x[a : b + 1])
+    cx.steps.append(
+        cx.t("flatten_step", start=a, end=b, parts="*".join(map(str, x[a : b + 1])), size=size)
+    )
     if cx.unbatched and a == 1 and ndim >= 3:
         cx.notes.append(cx.t("flatten_unbatched"))
-    return (*x[:a], size, *x[b + 1:])
+    return (*x[:a], size, *x[b + 1 :])
 
 
 def _linear(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
@@ -298,8 +375,16 @@ def _linear(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
             fix = cx.t("linear_fix_flatten", flat=flat, out=out_f)
         else:
             fix = cx.t("linear_fix", got=last, out=out_f)
-        raise _Problem(cx.t("linear_mismatch", layer=repr(m), want=m.in_features, got=last,
-                            shape=fmt_shape(x), fix=fix))
+        raise _Problem(
+            cx.t(
+                "linear_mismatch",
+                layer=repr(m),
+                want=m.in_features,
+                got=last,
+                shape=fmt_shape(x),
+                fix=fix,
+            )
+        )
     cx.steps.append(cx.t("linear_step", cin=last, cout=out_f))
     cx.work_per_output = m.in_features
     if len(x) >= 3:
@@ -311,11 +396,18 @@ def _batch_norm(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
     allowed = next(dims for cls, dims in _BATCH_NORM.items() if isinstance(m, cls))
     if len(x) not in allowed:
         want = cx.t("or").join(f"{d}-D" for d in allowed)
-        raise _Problem(cx.t("bad_ndim", layer=cx.name, want=want, got=len(x),
-                            shape=fmt_shape(x)))
+        raise _Problem(cx.t("bad_ndim", layer=cx.name, want=want, got=len(x), shape=fmt_shape(x)))
     if x[1] != m.num_features:
-        raise _Problem(cx.t("bn_mismatch", layer=repr(m), want=m.num_features, got=x[1],
-                            source=cx.source, shape=fmt_shape(x)))
+        raise _Problem(
+            cx.t(
+                "bn_mismatch",
+                layer=repr(m),
+                want=m.num_features,
+                got=x[1],
+                source=cx.source,
+                shape=fmt_shape(x),
+            )
+        )
     cx.steps.append(cx.t("unchanged_norm", num=m.num_features))
     return x
 
@@ -327,8 +419,15 @@ def _elementwise(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
 
 def _unfold(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
     if len(x) not in (3, 4):
-        raise _Problem(cx.t("bad_ndim", layer=cx.name, want="3-D (C, H, W)" + cx.t("or")
-                            + "4-D (N, C, H, W)", got=len(x), shape=fmt_shape(x)))
+        raise _Problem(
+            cx.t(
+                "bad_ndim",
+                layer=cx.name,
+                want="3-D (C, H, W)" + cx.t("or") + "4-D (N, C, H, W)",
+                got=len(x),
+                shape=fmt_shape(x),
+            )
+        )
     kernel = shapes.ntuple(m.kernel_size, 2, "kernel_size")
     dilation = shapes.ntuple(m.dilation, 2, "dilation")
     padding = shapes.ntuple(m.padding, 2, "padding")
@@ -340,18 +439,29 @@ def _unfold(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
         blocks.append(shapes.conv_output_size(L, k, s, p, d))
     rows = channels * kernel[0] * kernel[1]
     cx.steps.append(cx.t("unfold_rows", c=channels, kh=kernel[0], kw=kernel[1], rows=rows))
-    cx.steps.append(cx.t("unfold_blocks", parts="*".join(map(str, blocks)),
-                         blocks=math.prod(blocks)))
+    cx.steps.append(
+        cx.t("unfold_blocks", parts="*".join(map(str, blocks)), blocks=math.prod(blocks))
+    )
     if any(b <= 0 for b in blocks):
-        raise _Problem(" ".join(f"{name}: " + cx.t("too_small", out=b)
-                                for name, b in zip("HW", blocks) if b <= 0))
+        raise _Problem(
+            " ".join(
+                f"{name}: " + cx.t("too_small", out=b) for name, b in zip("HW", blocks) if b <= 0
+            )
+        )
     return (*x[:-3], rows, math.prod(blocks))
 
 
 def _fold(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
     if len(x) not in (2, 3):
-        raise _Problem(cx.t("bad_ndim", layer=cx.name, want="2-D (C*kh*kw, L)" + cx.t("or")
-                            + "3-D (N, C*kh*kw, L)", got=len(x), shape=fmt_shape(x)))
+        raise _Problem(
+            cx.t(
+                "bad_ndim",
+                layer=cx.name,
+                want="2-D (C*kh*kw, L)" + cx.t("or") + "3-D (N, C*kh*kw, L)",
+                got=len(x),
+                shape=fmt_shape(x),
+            )
+        )
     size = shapes.ntuple(m.output_size, 2, "output_size")
     kernel = shapes.ntuple(m.kernel_size, 2, "kernel_size")
     dilation = shapes.ntuple(m.dilation, 2, "dilation")
@@ -365,11 +475,13 @@ def _fold(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
     for name, L, kk, s, p, d in zip("HW", size, kernel, stride, padding, dilation):
         cx.steps.append(f"{name}: {shapes.conv_output_formula(L, kk, s, p, d)}")
         blocks.append(shapes.conv_output_size(L, kk, s, p, d))
-    cx.steps.append(cx.t("unfold_blocks", parts="*".join(map(str, blocks)),
-                         blocks=math.prod(blocks)))
+    cx.steps.append(
+        cx.t("unfold_blocks", parts="*".join(map(str, blocks)), blocks=math.prod(blocks))
+    )
     if any(b <= 0 for b in blocks) or math.prod(blocks) != length:
-        raise _Problem(cx.t("fold_blocks", size=fmt_shape(size), blocks=math.prod(blocks),
-                            length=length))
+        raise _Problem(
+            cx.t("fold_blocks", size=fmt_shape(size), blocks=math.prod(blocks), length=length)
+        )
     cx.steps.append(cx.t("fold_channels", rows=rows, kh=kernel[0], kw=kernel[1], c=rows // k))
     return (*x[:-2], rows // k, *size)
 
@@ -380,9 +492,15 @@ def _unknown(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
 
 
 _EXPLAINERS = (
-    (_CONV_T, _conv_transpose), (_CONV, _conv), (_MAX_POOL + _AVG_POOL, _pool),
-    (_ADAPTIVE, _adaptive), ((nn.Flatten,), _flatten), ((nn.Linear,), _linear),
-    (tuple(_BATCH_NORM), _batch_norm), (_ELEMENTWISE, _elementwise), ((nn.Unfold,), _unfold),
+    (_CONV_T, _conv_transpose),
+    (_CONV, _conv),
+    (_MAX_POOL + _AVG_POOL, _pool),
+    (_ADAPTIVE, _adaptive),
+    ((nn.Flatten,), _flatten),
+    ((nn.Linear,), _linear),
+    (tuple(_BATCH_NORM), _batch_norm),
+    (_ELEMENTWISE, _elementwise),
+    ((nn.Unfold,), _unfold),
     ((nn.Fold,), _fold),
 )
 
@@ -391,8 +509,10 @@ _EXPLAINERS = (
 # Running the real module on zeros
 # ----------------------------------------------------------------------------------------------
 
+
 def _run(m, x: tuple[int, ...]) -> tuple[int, ...]:
     from .. import no_grad, zeros
+
     was_training = m.training
     m.eval()
     try:
@@ -411,22 +531,23 @@ def _run(m, x: tuple[int, ...]) -> tuple[int, ...]:
 def _cross_check(cx: _Context, m, x: tuple[int, ...], out: tuple[int, ...]) -> bool:
     """Run the module on zeros when cheap; False when skipped. A different shape is a bug."""
     inputs, outputs = math.prod(x), math.prod(out)
-    if max(inputs, outputs) > CHECK_MAX_ELEMENTS or outputs * cx.work_per_output > \
-            CHECK_MAX_WORK:
+    if max(inputs, outputs) > CHECK_MAX_ELEMENTS or outputs * cx.work_per_output > CHECK_MAX_WORK:
         return False
     try:
         ran = _run(m, x)
     except (RuntimeError, ValueError, TypeError) as e:
         raise _Problem(cx.t("run_failed", message=e)) from None
     if ran != tuple(out):
-        raise AssertionError(f"explainer bug: {m!r} on {x} computed {tuple(out)} but the module "
-                             f"gave {ran}")
+        raise AssertionError(
+            f"explainer bug: {m!r} on {x} computed {tuple(out)} but the module gave {ran}"
+        )
     return True
 
 
 # ----------------------------------------------------------------------------------------------
 # Public API
 # ----------------------------------------------------------------------------------------------
+
 
 def _as_layer(layer) -> tuple[LayerCall | None, Any]:
     if isinstance(layer, nn.Module):
@@ -435,8 +556,9 @@ def _as_layer(layer) -> tuple[LayerCall | None, Any]:
     return call, build_layer(call)
 
 
-def explain_shapes(input_shape: str | Sequence[int], layers: Sequence[Any], lang: str = "en",
-                   check: bool = True) -> dict:
+def explain_shapes(
+    input_shape: str | Sequence[int], layers: Sequence[Any], lang: str = "en", check: bool = True
+) -> dict:
     """Explain how ``layers`` (layer-call texts such as ``"Conv2d(1, 5, 5)"`` or convkit.nn
     modules) transform ``input_shape`` (``"1x1x28x28"`` or a sequence of ints).
 
@@ -449,21 +571,26 @@ def explain_shapes(input_shape: str | Sequence[int], layers: Sequence[Any], lang
     """
     t = translator(lang)
     shape = parse_shape(input_shape)
-    parsed = [layer if isinstance(layer, (nn.Module, LayerCall)) else parse_layer(layer)
-              for layer in layers]
+    parsed = [
+        layer if isinstance(layer, (nn.Module, LayerCall)) else parse_layer(layer)
+        for layer in layers
+    ]
     built = [_as_layer(layer) for layer in parsed]
-    result: dict[str, Any] = {"input": list(shape), "layers": [], "output_shape": None,
-                              "ok": True}
+    result: dict[str, Any] = {"input": list(shape), "layers": [], "output_shape": None, "ok": True}
     source = t("the_input")
     unbatched = None
     for call, module in built:
         cx = _Context(lang, module, call, source, unbatched=unbatched)
-        entry: dict[str, Any] = {"layer": repr(module), "input_shape": list(shape),
-                                 "output_shape": None, "steps": cx.steps, "notes": cx.notes,
-                                 "checked": False}
+        entry: dict[str, Any] = {
+            "layer": repr(module),
+            "input_shape": list(shape),
+            "output_shape": None,
+            "steps": cx.steps,
+            "notes": cx.notes,
+            "checked": False,
+        }
         result["layers"].append(entry)
-        explain = next((fn for classes, fn in _EXPLAINERS if isinstance(module, classes)),
-                       _unknown)
+        explain = next((fn for classes, fn in _EXPLAINERS if isinstance(module, classes)), _unknown)
         try:
             out = tuple(explain(cx, module, shape))
             if check:

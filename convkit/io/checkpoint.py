@@ -5,6 +5,7 @@ Arrays (Tensors or NumPy) become the file's tensors, named by their path (``mode
 everything else becomes JSON in the header, with ``{"__tensor__": name}`` where an array stood.
 Nothing in the file is ever executed on load, and writes are atomic (see ``files.save``).
 """
+
 from __future__ import annotations
 
 import json
@@ -52,16 +53,21 @@ def save_checkpoint(tree: dict, path: str | os.PathLike) -> None:
     """Write a nested dict of arrays and plain values to ``path`` atomically."""
     arrays: dict = {}
     layout = _flatten(tree, "", arrays)
-    save({k.lstrip("/"): v for k, v in arrays.items()}, path,
-         metadata={_TREE_KEY: json.dumps(layout)})
+    save(
+        {k.lstrip("/"): v for k, v in arrays.items()},
+        path,
+        metadata={_TREE_KEY: json.dumps(layout)},
+    )
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict:
     """Read what ``save_checkpoint`` wrote (Tensors where arrays were)."""
     tensors, meta = load_with_metadata(path)
     if _TREE_KEY not in meta:
-        raise RuntimeError(f"'{os.fspath(path)}' is a safetensors file but not a convkit "
-                           f"training checkpoint (no '{_TREE_KEY}' header entry)")
+        raise RuntimeError(
+            f"'{os.fspath(path)}' is a safetensors file but not a convkit "
+            f"training checkpoint (no '{_TREE_KEY}' header entry)"
+        )
     tensors = {"/" + k: v for k, v in tensors.items()}
     try:
         return _unflatten(json.loads(meta[_TREE_KEY]), tensors)

@@ -8,6 +8,7 @@ not tensors (``epoch``, learning rates) are left out and listed. ``--key model``
 part, with keys as the model's own ``state_dict()`` has them, which is what ``load_state_dict``
 needs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,15 +18,20 @@ import sys
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "convert", help="convert a PyTorch .pt state dict to .safetensors (runs no code from it)",
+        "convert",
+        help="convert a PyTorch .pt state dict to .safetensors (runs no code from it)",
         description="Read a file written by torch.save(model.state_dict(), path) without torch "
-                    "and without running code from it, and write its tensors as safetensors. "
-                    "Nested dicts are flattened with dotted keys; non-tensor values are left out.")
+        "and without running code from it, and write its tensors as safetensors. "
+        "Nested dicts are flattened with dotted keys; non-tensor values are left out.",
+    )
     p.add_argument("source", help="the .pt file (torch's zip format)")
     p.add_argument("target", help="the .safetensors file to write")
-    p.add_argument("--key", default=None,
-                   help="convert only this entry of a nested checkpoint (dotted path, e.g. "
-                        "'model' or 'state_dict')")
+    p.add_argument(
+        "--key",
+        default=None,
+        help="convert only this entry of a nested checkpoint (dotted path, e.g. "
+        "'model' or 'state_dict')",
+    )
     p.set_defaults(func=_convert)
 
 
@@ -44,8 +50,10 @@ def flatten_tensors(obj, prefix: str = "") -> tuple[dict, list[str]]:
         elif isinstance(node, dict):
             for k, v in node.items():
                 if not isinstance(k, (str, int)) or isinstance(k, bool):
-                    raise ValueError(f"cannot name a tensor after the key {k!r} under "
-                                     f"'{key or '<top level>'}' (keys must be strings or ints)")
+                    raise ValueError(
+                        f"cannot name a tensor after the key {k!r} under "
+                        f"'{key or '<top level>'}' (keys must be strings or ints)"
+                    )
                 walk(v, f"{key}.{k}" if key else str(k))
         elif isinstance(node, (list, tuple)):
             for i, v in enumerate(node):
@@ -65,14 +73,16 @@ def _select(obj, key: str):
         elif isinstance(node, (list, tuple)) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
         else:
-            have = (", ".join(repr(k) for k in node) if isinstance(node, dict)
-                    else type(node).__name__)
+            have = (
+                ", ".join(repr(k) for k in node) if isinstance(node, dict) else type(node).__name__
+            )
             raise ValueError(f"--key '{key}': no entry '{part}' (available: {have})")
     return node
 
 
-def convert(source: str | os.PathLike, target: str | os.PathLike,
-            key: str | None = None) -> tuple[int, list[str], list[str]]:
+def convert(
+    source: str | os.PathLike, target: str | os.PathLike, key: str | None = None
+) -> tuple[int, list[str], list[str]]:
     """Convert ``source`` (.pt) to ``target`` (.safetensors).
 
     Returns (tensors written, keys of the non-tensor values left out, top-level entries that are
@@ -87,12 +97,15 @@ def convert(source: str | os.PathLike, target: str | os.PathLike,
     if key is not None:
         obj = _select(obj, key)
     if not isinstance(obj, dict):
-        raise ValueError(f"'{os.fspath(source)}' holds a {type(obj).__name__}, not a dict of "
-                         "tensors (a state dict)")
+        raise ValueError(
+            f"'{os.fspath(source)}' holds a {type(obj).__name__}, not a dict of "
+            "tensors (a state dict)"
+        )
     arrays, skipped = flatten_tensors(obj)
     if not arrays:
-        raise ValueError(f"'{os.fspath(source)}' holds no tensors"
-                         + (f" under --key '{key}'" if key else ""))
+        raise ValueError(
+            f"'{os.fspath(source)}' holds no tensors" + (f" under --key '{key}'" if key else "")
+        )
     nested = [str(k) for k, v in obj.items() if isinstance(v, dict) and flatten_tensors(v)[0]]
     save(arrays, target)
     return len(arrays), skipped, nested
@@ -108,11 +121,14 @@ def _convert(args: argparse.Namespace) -> int:
         return 1
     print(f"wrote {n} tensors to {args.target}")
     if skipped:
-        shown = ", ".join(skipped[:10]) + (f", ... ({len(skipped)} in all)"
-                                           if len(skipped) > 10 else "")
+        shown = ", ".join(skipped[:10]) + (
+            f", ... ({len(skipped)} in all)" if len(skipped) > 10 else ""
+        )
         print(f"left out {len(skipped)} non-tensor value(s): {shown}")
     if nested:
-        print(f"note: nested entries were flattened with dotted keys; --key {nested[0]} converts "
-              f"that entry alone with its own keys (entries holding tensors: "
-              f"{', '.join(nested)})")
+        print(
+            f"note: nested entries were flattened with dotted keys; --key {nested[0]} converts "
+            f"that entry alone with its own keys (entries holding tensors: "
+            f"{', '.join(nested)})"
+        )
     return 0

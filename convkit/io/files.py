@@ -5,6 +5,7 @@ file from anywhere is safe to open. Writes go to a temporary file in the same fo
 to disk, then renamed over the target: a crash at any moment leaves either the old file or the new
 one, never a torn one.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -27,8 +28,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator:
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                               dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, mode) as f:
             yield f
@@ -49,12 +49,16 @@ def _as_array(key: str, value) -> np.ndarray:
         return np.require(value, requirements="C")
     if isinstance(value, (int, float, bool, np.generic)):
         return np.asarray(value)
-    raise TypeError(f"save(): value for key '{key}' must be a Tensor or NumPy array, got "
-                    f"{type(value).__name__}")
+    raise TypeError(
+        f"save(): value for key '{key}' must be a Tensor or NumPy array, got {type(value).__name__}"
+    )
 
 
-def save(state_dict: Mapping[str, object], path: str | os.PathLike,
-         metadata: Mapping[str, str] | None = None) -> None:
+def save(
+    state_dict: Mapping[str, object],
+    path: str | os.PathLike,
+    metadata: Mapping[str, str] | None = None,
+) -> None:
     """Write a mapping of names to Tensors/arrays as a safetensors file, atomically.
 
     Every dtype is kept as it is (float16/32/64, ints, bool). ``metadata`` is a str->str mapping
@@ -112,5 +116,5 @@ def _read_metadata(raw: bytes) -> dict:
     n = int.from_bytes(raw[:8], "little")
     if n > len(raw) - 8:
         raise ValueError(f"header length {n} exceeds the file size {len(raw)}")
-    header = json.loads(raw[8:8 + n])
+    header = json.loads(raw[8 : 8 + n])
     return dict(header.get("__metadata__", {}) or {})

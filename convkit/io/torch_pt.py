@@ -21,6 +21,7 @@ computation, ``Module.load_state_dict`` accepts arrays, and ``convkit.from_numpy
 a copy. Views are copied out of their storage, so tensors that shared a storage in torch no longer
 share memory. bfloat16 has no NumPy dtype and is widened (exactly) to float32 with a warning.
 """
+
 from __future__ import annotations
 
 import io
@@ -44,8 +45,10 @@ _BUDGET_PER_FILE_BYTE = 4
 _MAX_DEPTH = 200
 _MAX_DIMS = 64
 
-_STATE_DICT_HINT = ("in PyTorch, save the weights with torch.save(model.state_dict(), path) and "
-                    "read that file instead")
+_STATE_DICT_HINT = (
+    "in PyTorch, save the weights with torch.save(model.state_dict(), path) and "
+    "read that file instead"
+)
 
 
 class TorchFileError(RuntimeError):
@@ -68,24 +71,45 @@ class _Dtype(_Frozen):
     __slots__ = ("name", "np_dtype")
 
     def __init__(self, name: str, np_dtype: str):
-        self.name = name          # torch's name, e.g. "bfloat16"
+        self.name = name  # torch's name, e.g. "bfloat16"
         self.np_dtype = np_dtype  # how the raw bytes are read; bfloat16 is read as uint16
 
     def __repr__(self) -> str:
         return f"torch.{self.name}"
 
 
-_DTYPES = {name: _Dtype(name, npd) for name, npd in [
-    ("float32", "f4"), ("float64", "f8"), ("float16", "f2"), ("bfloat16", "u2"),
-    ("int64", "i8"), ("int32", "i4"), ("int16", "i2"), ("int8", "i1"), ("uint8", "u1"),
-    ("uint16", "u2"), ("uint32", "u4"), ("uint64", "u8"), ("bool", "u1"),
-    ("complex64", "c8"), ("complex128", "c16"),
-]}
+_DTYPES = {
+    name: _Dtype(name, npd)
+    for name, npd in [
+        ("float32", "f4"),
+        ("float64", "f8"),
+        ("float16", "f2"),
+        ("bfloat16", "u2"),
+        ("int64", "i8"),
+        ("int32", "i4"),
+        ("int16", "i2"),
+        ("int8", "i1"),
+        ("uint8", "u1"),
+        ("uint16", "u2"),
+        ("uint32", "u4"),
+        ("uint64", "u8"),
+        ("bool", "u1"),
+        ("complex64", "c8"),
+        ("complex128", "c16"),
+    ]
+}
 # torch's aliases (torch.float is torch.float32, ...) pickle under their canonical names, but a
 # hand-written file may use them.
-for _alias, _name in [("float", "float32"), ("double", "float64"), ("half", "float16"),
-                      ("long", "int64"), ("int", "int32"), ("short", "int16"),
-                      ("cfloat", "complex64"), ("cdouble", "complex128")]:
+for _alias, _name in [
+    ("float", "float32"),
+    ("double", "float64"),
+    ("half", "float16"),
+    ("long", "int64"),
+    ("int", "int32"),
+    ("short", "int16"),
+    ("cfloat", "complex64"),
+    ("cdouble", "complex128"),
+]:
     _DTYPES[_alias] = _DTYPES[_name]
 
 
@@ -102,13 +126,23 @@ class _StorageType(_Frozen):
         return f"torch.{self.name}"
 
 
-_STORAGE_TYPES = {name: _StorageType(name, _DTYPES[dt]) for name, dt in [
-    ("FloatStorage", "float32"), ("DoubleStorage", "float64"), ("HalfStorage", "float16"),
-    ("BFloat16Storage", "bfloat16"), ("LongStorage", "int64"), ("IntStorage", "int32"),
-    ("ShortStorage", "int16"), ("CharStorage", "int8"), ("ByteStorage", "uint8"),
-    ("BoolStorage", "bool"), ("ComplexFloatStorage", "complex64"),
-    ("ComplexDoubleStorage", "complex128"),
-]}
+_STORAGE_TYPES = {
+    name: _StorageType(name, _DTYPES[dt])
+    for name, dt in [
+        ("FloatStorage", "float32"),
+        ("DoubleStorage", "float64"),
+        ("HalfStorage", "float16"),
+        ("BFloat16Storage", "bfloat16"),
+        ("LongStorage", "int64"),
+        ("IntStorage", "int32"),
+        ("ShortStorage", "int16"),
+        ("CharStorage", "int8"),
+        ("ByteStorage", "uint8"),
+        ("BoolStorage", "bool"),
+        ("ComplexFloatStorage", "complex64"),
+        ("ComplexDoubleStorage", "complex128"),
+    ]
+}
 _UNTYPED = _StorageType("UntypedStorage", None)  # numel counts bytes
 
 
@@ -161,8 +195,10 @@ class _PickledOrderedDict(OrderedDict):
 
     def __setstate__(self, state):
         if not isinstance(state, dict) or not set(state) <= {"_metadata"}:
-            raise TorchFileError(f"data.pkl sets attributes {_short(state)} on an OrderedDict; "
-                                 "only torch's '_metadata' is allowed")
+            raise TorchFileError(
+                f"data.pkl sets attributes {_short(state)} on an OrderedDict; "
+                "only torch's '_metadata' is allowed"
+            )
         self.__dict__.update(state)
 
 
@@ -176,14 +212,19 @@ def _short(obj, limit: int = 80) -> str:
             text = repr(obj)
         except (ValueError, RecursionError):  # a huge int or a deep structure inside
             pass
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _check_dims(what: str, dims) -> tuple:
-    if not isinstance(dims, tuple) or len(dims) > _MAX_DIMS or not all(
-            type(d) is int and 0 <= d < 1 << 63 for d in dims):
-        raise TorchFileError(f"tensor {what} must be a tuple of at most {_MAX_DIMS} ints in "
-                             f"[0, 2**63), got {_short(dims)}")
+    if (
+        not isinstance(dims, tuple)
+        or len(dims) > _MAX_DIMS
+        or not all(type(d) is int and 0 <= d < 1 << 63 for d in dims)
+    ):
+        raise TorchFileError(
+            f"tensor {what} must be a tuple of at most {_MAX_DIMS} ints in "
+            f"[0, 2**63), got {_short(dims)}"
+        )
     return dims
 
 
@@ -201,9 +242,11 @@ class _Reader:
 
     def charge(self, nbytes: int, what: str) -> None:
         if nbytes > self.budget:
-            raise TorchFileError(f"{what} needs {nbytes} bytes, more than the {self.budget} bytes "
-                                 "left of the memory bound (pass a larger max_bytes= to "
-                                 "load_torch if the file is trusted to be this large)")
+            raise TorchFileError(
+                f"{what} needs {nbytes} bytes, more than the {self.budget} bytes "
+                "left of the memory bound (pass a larger max_bytes= to "
+                "load_torch if the file is trusted to be this large)"
+            )
         self.budget -= nbytes
 
     def record(self, name: str, size: int | None = None) -> bytes:
@@ -212,11 +255,14 @@ class _Reader:
         try:
             info = self.zf.getinfo(full)
         except KeyError:
-            raise TorchFileError(f"record '{full}' named in data.pkl is not in the archive") \
-                from None
+            raise TorchFileError(
+                f"record '{full}' named in data.pkl is not in the archive"
+            ) from None
         if size is not None and info.file_size != size:
-            raise TorchFileError(f"record '{full}' holds {info.file_size} bytes but data.pkl "
-                                 f"declares {size} bytes for it")
+            raise TorchFileError(
+                f"record '{full}' holds {info.file_size} bytes but data.pkl "
+                f"declares {size} bytes for it"
+            )
         self.charge(info.file_size, f"record '{full}'")
         try:
             with self.zf.open(info) as f:
@@ -225,24 +271,30 @@ class _Reader:
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
             raise TorchFileError(f"record '{full}' cannot be read: {e}") from None
         if len(data) != info.file_size or extra:
-            raise TorchFileError(f"record '{full}' is truncated or longer than its declared "
-                                 f"{info.file_size} bytes")
+            raise TorchFileError(
+                f"record '{full}' is truncated or longer than its declared {info.file_size} bytes"
+            )
         return data
 
     # ----- stand-ins the pickle may call ------------------------------------------------------
     def persistent_load(self, pid) -> _Storage:
         if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
-            raise TorchFileError(f"unsupported persistent id {_short(pid)} in data.pkl (expected "
-                                 "('storage', StorageType, key, location, numel))")
+            raise TorchFileError(
+                f"unsupported persistent id {_short(pid)} in data.pkl (expected "
+                "('storage', StorageType, key, location, numel))"
+            )
         _, stype, key, location, numel = pid
         if not isinstance(stype, _StorageType):
-            raise TorchFileError(f"persistent id names {_short(stype)} where a storage class "
-                                 "such as torch.FloatStorage belongs")
+            raise TorchFileError(
+                f"persistent id names {_short(stype)} where a storage class "
+                "such as torch.FloatStorage belongs"
+            )
         if not isinstance(key, str) or not key or "/" in key or not isinstance(location, str):
             raise TorchFileError(f"bad storage key {_short(key)} or location {_short(location)}")
         if type(numel) is not int or not 0 <= numel < 1 << 63:
-            raise TorchFileError(f"storage '{key}' has size {_short(numel)}; expected an int in "
-                                 "[0, 2**63)")
+            raise TorchFileError(
+                f"storage '{key}' has size {_short(numel)}; expected an int in [0, 2**63)"
+            )
         itemsize = np.dtype(stype.dtype.np_dtype).itemsize if stype.dtype else 1
         if key not in self.raw:
             self.raw[key] = self.record(f"data/{key}", numel * itemsize)
@@ -255,8 +307,10 @@ class _Reader:
             raise TorchFileError(f"_rebuild_tensor_v2 takes 6 or 7 arguments, got {len(args)}")
         storage = args[0]
         if not isinstance(storage, _Storage) or storage.dtype is None:
-            raise TorchFileError("_rebuild_tensor_v2's first argument must be a typed storage, "
-                                 f"got {_short(storage)}")
+            raise TorchFileError(
+                "_rebuild_tensor_v2's first argument must be a typed storage, "
+                f"got {_short(storage)}"
+            )
         return self._tensor(storage, storage.dtype, *args[1:6], args[6] if len(args) == 7 else None)
 
     def rebuild_tensor_v3(self, *args) -> _TensorRef:
@@ -264,36 +318,46 @@ class _Reader:
             raise TorchFileError(f"_rebuild_tensor_v3 takes 7 or 8 arguments, got {len(args)}")
         storage, dtype = args[0], args[6]
         if not isinstance(storage, _Storage):
-            raise TorchFileError("_rebuild_tensor_v3's first argument must be a storage, got "
-                                 f"{_short(storage)}")
+            raise TorchFileError(
+                f"_rebuild_tensor_v3's first argument must be a storage, got {_short(storage)}"
+            )
         if not isinstance(dtype, _Dtype):
-            raise TorchFileError(f"_rebuild_tensor_v3's dtype must be a torch dtype, got "
-                                 f"{_short(dtype)}")
+            raise TorchFileError(
+                f"_rebuild_tensor_v3's dtype must be a torch dtype, got {_short(dtype)}"
+            )
         return self._tensor(storage, dtype, *args[1:6], args[7] if len(args) == 8 else None)
 
-    def _tensor(self, storage: _Storage, dtype: _Dtype, offset, size, stride, requires_grad,
-                hooks, metadata) -> _TensorRef:
+    def _tensor(
+        self, storage: _Storage, dtype: _Dtype, offset, size, stride, requires_grad, hooks, metadata
+    ) -> _TensorRef:
         if type(offset) is not int or not 0 <= offset < 1 << 63:
-            raise TorchFileError(f"tensor storage_offset must be an int in [0, 2**63), got "
-                                 f"{_short(offset)}")
+            raise TorchFileError(
+                f"tensor storage_offset must be an int in [0, 2**63), got {_short(offset)}"
+            )
         size, stride = _check_dims("size", size), _check_dims("stride", stride)
         if len(size) != len(stride):
             raise TorchFileError(f"tensor size {size} and stride {stride} differ in length")
         if not isinstance(requires_grad, bool):
             raise TorchFileError(f"requires_grad must be a bool, got {_short(requires_grad)}")
         if not isinstance(hooks, dict) or hooks:
-            raise TorchFileError(f"backward hooks must be an empty OrderedDict, got "
-                                 f"{_short(hooks)}")
-        if metadata is not None and (not isinstance(metadata, dict) or not all(
-                k in ("conj", "neg") and isinstance(v, bool) for k, v in metadata.items())):
-            raise TorchFileError(f"unsupported tensor metadata {_short(metadata)} (only the "
-                                 "'conj' and 'neg' flags are understood)")
-        np_dtype = np.dtype(dtype.np_dtype).newbyteorder("<" if self.byteorder == "little"
-                                                         else ">")
+            raise TorchFileError(
+                f"backward hooks must be an empty OrderedDict, got {_short(hooks)}"
+            )
+        if metadata is not None and (
+            not isinstance(metadata, dict)
+            or not all(k in ("conj", "neg") and isinstance(v, bool) for k, v in metadata.items())
+        ):
+            raise TorchFileError(
+                f"unsupported tensor metadata {_short(metadata)} (only the "
+                "'conj' and 'neg' flags are understood)"
+            )
+        np_dtype = np.dtype(dtype.np_dtype).newbyteorder("<" if self.byteorder == "little" else ">")
         itemsize = np_dtype.itemsize
         if len(storage.raw) % itemsize:
-            raise TorchFileError(f"storage '{storage.key}' holds {len(storage.raw)} bytes, not a "
-                                 f"multiple of the {itemsize}-byte torch.{dtype.name}")
+            raise TorchFileError(
+                f"storage '{storage.key}' holds {len(storage.raw)} bytes, not a "
+                f"multiple of the {itemsize}-byte torch.{dtype.name}"
+            )
         numel_storage = len(storage.raw) // itemsize
         numel = math.prod(size)
         # The last element the view reads is offset + sum((n - 1) * s); it must lie in the storage.
@@ -302,20 +366,23 @@ class _Reader:
             raise TorchFileError(
                 f"tensor of size {size}, stride {stride} at offset {offset} reaches element "
                 f"{extent - 1} of storage '{storage.key}', which holds only {numel_storage} "
-                f"torch.{dtype.name} elements")
+                f"torch.{dtype.name} elements"
+            )
         out_dtype = {"bfloat16": np.dtype(np.float32), "bool": np.dtype(np.bool_)}.get(
-            dtype.name, np_dtype.newbyteorder("="))
+            dtype.name, np_dtype.newbyteorder("=")
+        )
         self.charge(numel * out_dtype.itemsize, f"tensor of size {size} ({dtype.name})")
         if numel == 0:
             try:
                 return _TensorRef(np.zeros(size, dtype=out_dtype))
             except ValueError:  # NumPy bounds the product of the other dimensions too
-                raise TorchFileError(f"empty tensor of size {size} is too large for NumPy") \
-                    from None
+                raise TorchFileError(
+                    f"empty tensor of size {size} is too large for NumPy"
+                ) from None
         flat = np.frombuffer(storage.raw, dtype=np_dtype, count=numel_storage)
         view = np.lib.stride_tricks.as_strided(
-            flat[offset:], shape=size, strides=tuple(s * itemsize for s in stride),
-            writeable=False)
+            flat[offset:], shape=size, strides=tuple(s * itemsize for s in stride), writeable=False
+        )
         array = np.array(view, dtype=np_dtype.newbyteorder("="), order="C", copy=True)
         if dtype.name == "bfloat16":
             # bfloat16 is the high half of a float32: shifting its bits up widens it exactly.
@@ -358,12 +425,15 @@ class _SafeUnpickler(pickle.Unpickler):
         self._reader = reader
         self._globals = {
             ("collections", "OrderedDict"): _PickledOrderedDict,
-            ("torch._utils", "_rebuild_tensor_v2"):
-                _Callable("torch._utils._rebuild_tensor_v2", reader.rebuild_tensor_v2),
-            ("torch._utils", "_rebuild_tensor_v3"):
-                _Callable("torch._utils._rebuild_tensor_v3", reader.rebuild_tensor_v3),
-            ("torch._utils", "_rebuild_parameter"):
-                _Callable("torch._utils._rebuild_parameter", _rebuild_parameter),
+            ("torch._utils", "_rebuild_tensor_v2"): _Callable(
+                "torch._utils._rebuild_tensor_v2", reader.rebuild_tensor_v2
+            ),
+            ("torch._utils", "_rebuild_tensor_v3"): _Callable(
+                "torch._utils._rebuild_tensor_v3", reader.rebuild_tensor_v3
+            ),
+            ("torch._utils", "_rebuild_parameter"): _Callable(
+                "torch._utils._rebuild_parameter", _rebuild_parameter
+            ),
             ("torch", "Size"): _Callable("torch.Size", _torch_size),
             ("torch", "device"): _Callable("torch.device", _torch_device),
             ("torch.storage", "UntypedStorage"): _UNTYPED,
@@ -377,16 +447,21 @@ class _SafeUnpickler(pickle.Unpickler):
             return self._globals[(module, name)]
         except (KeyError, TypeError):
             pass
-        where = f"{module}.{name}" if isinstance(module, str) and isinstance(name, str) else (
-            repr((module, name)))
+        where = (
+            f"{module}.{name}"
+            if isinstance(module, str) and isinstance(name, str)
+            else (repr((module, name)))
+        )
         if isinstance(module, str) and (module == "__main__" or module.startswith("torch.nn.")):
             raise TorchFileError(
                 f"the file holds a pickled model object ({where}), which can only be rebuilt by "
-                f"running code named in the file; {_STATE_DICT_HINT}")
+                f"running code named in the file; {_STATE_DICT_HINT}"
+            )
         raise TorchFileError(
             f"refusing global '{where}' named in data.pkl: loading it would run code from the "
             "file. Only tensors, OrderedDicts and plain Python values are read; "
-            f"{_STATE_DICT_HINT}")
+            f"{_STATE_DICT_HINT}"
+        )
 
     def persistent_load(self, pid):
         return self._reader.persistent_load(pid)
@@ -412,11 +487,14 @@ def _prescan(data: bytes) -> None:
         raise TorchFileError("data.pkl is not a valid pickle: it does not end with STOP")
     for op, arg, pos in ops:
         if op.name in _REFUSED_OPCODES:
-            raise TorchFileError(f"data.pkl uses the {op.name} opcode at byte {pos}, which a "
-                                 "saved state dict never contains")
+            raise TorchFileError(
+                f"data.pkl uses the {op.name} opcode at byte {pos}, which a "
+                "saved state dict never contains"
+            )
         if op.name in _MEMO_OPCODES and (type(arg) is not int or not 0 <= arg < n_ops):
-            raise TorchFileError(f"data.pkl uses memo index {_short(arg)} at byte {pos}, beyond "
-                                 f"its {n_ops} opcodes")
+            raise TorchFileError(
+                f"data.pkl uses memo index {_short(arg)} at byte {pos}, beyond its {n_ops} opcodes"
+            )
 
 
 def _to_python(obj, memo: dict, path: set, depth: int):
@@ -455,8 +533,10 @@ def _to_python(obj, memo: dict, path: set, depth: int):
         out = bytes(obj)
     else:
         what = repr(obj) if isinstance(obj, _StorageType) else type(obj).__name__
-        raise TorchFileError(f"data.pkl holds a {what} object outside a tensor; only tensors, "
-                             "dicts, lists, tuples, numbers, strings and None are read")
+        raise TorchFileError(
+            f"data.pkl holds a {what} object outside a tensor; only tensors, "
+            "dicts, lists, tuples, numbers, strings and None are read"
+        )
     path.discard(key)
     memo[key] = out
     return out
@@ -467,22 +547,28 @@ def _key(k):
         return k
     if type(k) is tuple and all(x is None or isinstance(x, (bool, int, float, str)) for x in k):
         return k
-    raise TorchFileError(f"data.pkl uses a {type(k).__name__} as a dict key or set member; "
-                         "only numbers, strings and tuples of them are read")
+    raise TorchFileError(
+        f"data.pkl uses a {type(k).__name__} as a dict key or set member; "
+        "only numbers, strings and tuples of them are read"
+    )
 
 
 def _find_prefix(zf: zipfile.ZipFile, path: str) -> str:
     names = zf.namelist()
     pkls = [n for n in names if n.count("/") == 1 and n.endswith("/data.pkl")]
     if not pkls:
-        raise TorchFileError(f"'{path}' is a zip archive without a '<name>/data.pkl' record, so "
-                             "it is not a file written by torch.save")
+        raise TorchFileError(
+            f"'{path}' is a zip archive without a '<name>/data.pkl' record, so "
+            "it is not a file written by torch.save"
+        )
     if len(pkls) > 1:
         raise TorchFileError(f"'{path}' has several data.pkl records ({', '.join(pkls)})")
-    prefix = pkls[0][:-len("/data.pkl")]
+    prefix = pkls[0][: -len("/data.pkl")]
     if f"{prefix}/constants.pkl" in names or any(n.startswith(f"{prefix}/code/") for n in names):
-        raise TorchFileError(f"'{path}' is a TorchScript archive (torch.jit.save), which holds "
-                             f"code; {_STATE_DICT_HINT}")
+        raise TorchFileError(
+            f"'{path}' is a TorchScript archive (torch.jit.save), which holds "
+            f"code; {_STATE_DICT_HINT}"
+        )
     return prefix
 
 
@@ -490,8 +576,10 @@ def _legacy_message(path: str, head: bytes) -> str:
     # Before torch 1.6 (and with _use_new_zipfile_serialization=False) torch.save wrote several
     # pickles back to back, starting with this magic number (0x1950a86a20f9469cfc6c as a LONG1).
     if head.startswith(b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19"):
-        return (f"'{path}' uses torch's legacy (pre-1.6) serialization, which convkit does not "
-                "read; re-save it with a current torch: torch.save(torch.load(path), new_path)")
+        return (
+            f"'{path}' uses torch's legacy (pre-1.6) serialization, which convkit does not "
+            "read; re-save it with a current torch: torch.save(torch.load(path), new_path)"
+        )
     if len(head) > 262 and head[257:262] == b"ustar":
         return f"'{path}' uses torch's tar-based serialization (torch < 0.4), which is not read"
     if head.startswith(b"PK\x03\x04"):
@@ -535,8 +623,9 @@ def load_torch(path: str | os.PathLike, *, max_bytes: int | None = None) -> Any:
         if f"{prefix}/byteorder" in names:  # files from before torch 1.10 have none: little
             text = reader.record("byteorder")
             if text not in (b"little", b"big"):
-                raise TorchFileError(f"'{path}' has byteorder record {text[:20]!r}; expected "
-                                     "'little' or 'big'")
+                raise TorchFileError(
+                    f"'{path}' has byteorder record {text[:20]!r}; expected 'little' or 'big'"
+                )
             reader.byteorder = text.decode()
         data = reader.record("data.pkl")
         _prescan(data)
@@ -547,13 +636,18 @@ def load_torch(path: str | os.PathLike, *, max_bytes: int | None = None) -> Any:
         except RecursionError:
             raise TorchFileError(f"cannot read '{path}': data.pkl nests too deeply") from None
         except Exception as e:  # malformed pickle: wrong argument types, stack underflow, ...
-            raise TorchFileError(f"cannot read '{path}': data.pkl is malformed or builds "
-                                 f"something other than data ({type(e).__name__}: {e})") from None
+            raise TorchFileError(
+                f"cannot read '{path}': data.pkl is malformed or builds "
+                f"something other than data ({type(e).__name__}: {e})"
+            ) from None
         try:
             result = _to_python(obj, {}, set(), 0)
         except TorchFileError as e:
             raise TorchFileError(f"cannot read '{path}': {e}") from None
     if reader.widened_bf16:
-        warnings.warn(f"load_torch('{path}'): {reader.widened_bf16} bfloat16 tensor(s) widened "
-                      "to float32 (NumPy has no bfloat16; the values are exact)", stacklevel=2)
+        warnings.warn(
+            f"load_torch('{path}'): {reader.widened_bf16} bfloat16 tensor(s) widened "
+            "to float32 (NumPy has no bfloat16; the values are exact)",
+            stacklevel=2,
+        )
     return result

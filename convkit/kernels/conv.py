@@ -29,6 +29,7 @@ Column layout: ``(C, *K, nb, *O)``, or ``(C, *K, *O, nb)`` ("batch-last") when t
 column pieces of ``GEMM_COLUMNS`` (OpenBLAS is 2x faster on thin GEMMs that way), and scratch
 buffers are kept per thread (``_scratch``) so that hot loops do not page-fault fresh memory.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -88,8 +89,9 @@ def _init_worker() -> None:
 def _executor() -> ThreadPoolExecutor:
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="convkit-conv",
-                                   initializer=_init_worker)
+        _pool = ThreadPoolExecutor(
+            max_workers=THREADS, thread_name_prefix="convkit-conv", initializer=_init_worker
+        )
     return _pool
 
 
@@ -97,14 +99,23 @@ def _executor() -> ThreadPoolExecutor:
 # Chunking arithmetic and scratch buffers
 # ----------------------------------------------------------------------------------------------
 
-def column_bytes(n: int, channels: int, kernel: Sequence[int], out: Sequence[int],
-                 itemsize: int) -> int:
+
+def column_bytes(
+    n: int, channels: int, kernel: Sequence[int], out: Sequence[int], itemsize: int
+) -> int:
     """Bytes of the column buffer for ``n`` samples: ``n * C * prod(K) * prod(O) * itemsize``."""
     return n * channels * math.prod(kernel) * math.prod(out) * itemsize
 
 
-def batch_chunk(batch: int, channels: int, kernel: Sequence[int], out: Sequence[int],
-                itemsize: int, target: int | None = None, limit: int | None = None) -> int:
+def batch_chunk(
+    batch: int,
+    channels: int,
+    kernel: Sequence[int],
+    out: Sequence[int],
+    itemsize: int,
+    target: int | None = None,
+    limit: int | None = None,
+) -> int:
     """Samples per chunk: as many as fit in ``min(target, limit)`` bytes of columns, at least 1.
 
     ``target`` and ``limit`` default to ``TARGET_COLUMN_BYTES`` and ``MAX_COLUMN_BYTES``, read at
@@ -123,8 +134,9 @@ def _chunks(batch: int, size: int) -> list[tuple[int, int]]:
     return [(i, min(i + size, batch)) for i in range(0, batch, size)]
 
 
-def _run_chunks(work: Callable[[list[tuple[int, int]]], object], chunks: list[tuple[int, int]],
-                threaded: bool) -> list:
+def _run_chunks(
+    work: Callable[[list[tuple[int, int]]], object], chunks: list[tuple[int, int]], threaded: bool
+) -> list:
     """Run ``work(list_of_chunks)`` once per worker; worker i takes chunks i, i+T, ...
 
     Small problems run on the calling thread with a single-threaded BLAS: waking and joining
@@ -176,10 +188,13 @@ def _scratch(name: str, size: int, dtype) -> np.ndarray:
 # Views and slices
 # ----------------------------------------------------------------------------------------------
 
+
 def _out_shape(padded: Sequence[int], kernel, stride, dilation) -> tuple[int, ...]:
     """Output sizes over an already padded input (shapes.conv_output_size with no padding)."""
-    return tuple(shapes.conv_output_size(L, k, s, 0, d)
-                 for L, k, s, d in zip(padded, kernel, stride, dilation))
+    return tuple(
+        shapes.conv_output_size(L, k, s, 0, d)
+        for L, k, s, d in zip(padded, kernel, stride, dilation)
+    )
 
 
 def _padded_shape(spatial: Sequence[int], pads: Pairs) -> tuple[int, ...]:
@@ -190,26 +205,43 @@ def _interior(spatial: Sequence[int], pads: Pairs) -> tuple[slice, ...]:
     return tuple(slice(lo, lo + s) for s, (lo, _) in zip(spatial, pads))
 
 
-def windows(xp: np.ndarray, kernel: Sequence[int], stride: Sequence[int],
-            dilation: Sequence[int], out: Sequence[int]) -> np.ndarray:
+def windows(
+    xp: np.ndarray,
+    kernel: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
+    out: Sequence[int],
+) -> np.ndarray:
     """Read-only strided view ``(N, C, *K, *O)`` of a padded input ``(N, C, *Sp)``:
     ``view[n, c, k..., o...] = xp[n, c, o*s + k*d ...]``."""
     n = len(kernel)
     sp = xp.strides[2:]
     shape = xp.shape[:2] + tuple(kernel) + tuple(out)
-    strides = (xp.strides[:2] + tuple(d * s for d, s in zip(dilation, sp))
-               + tuple(st * s for st, s in zip(stride, sp)))
-    assert all((o - 1) * st + (k - 1) * d < L for o, st, k, d, L
-               in zip(out, stride, kernel, dilation, xp.shape[2:2 + n]))
+    strides = (
+        xp.strides[:2]
+        + tuple(d * s for d, s in zip(dilation, sp))
+        + tuple(st * s for st, s in zip(stride, sp))
+    )
+    assert all(
+        (o - 1) * st + (k - 1) * d < L
+        for o, st, k, d, L in zip(out, stride, kernel, dilation, xp.shape[2 : 2 + n])
+    )
     return as_strided(xp, shape, strides, writeable=False)
 
 
-def _offset_slices(kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int],
-                   out: Sequence[int]):
+def _offset_slices(
+    kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int], out: Sequence[int]
+):
     """For every kernel offset: (flat index, slices of the padded input it reads)."""
     for idx, ks in enumerate(itertools.product(*(range(k) for k in kernel))):
-        yield idx, ks, tuple(slice(k * d, k * d + (o - 1) * s + 1, s)
-                             for k, d, s, o in zip(ks, dilation, stride, out))
+        yield (
+            idx,
+            ks,
+            tuple(
+                slice(k * d, k * d + (o - 1) * s + 1, s)
+                for k, d, s, o in zip(ks, dilation, stride, out)
+            ),
+        )
 
 
 def _col2im_add(dst: np.ndarray, cols: np.ndarray, kernel, stride, dilation, out) -> None:
@@ -232,8 +264,9 @@ def _fill_padded(view: np.ndarray, xb: np.ndarray, pads: Pairs) -> None:
             view[lead + (slice(view.shape[2 + i] - hi, None),)] = 0
 
 
-def _chunk_view(buf: np.ndarray, nb: int, C: int, spatial: Sequence[int],
-                batch_last: bool) -> np.ndarray:
+def _chunk_view(
+    buf: np.ndarray, nb: int, C: int, spatial: Sequence[int], batch_last: bool
+) -> np.ndarray:
     """The first ``nb*C*prod(spatial)`` elements of ``buf`` as a logical ``(nb, C, *spatial)``
     view, laid out ``(C, *spatial, nb)`` in memory when ``batch_last``."""
     spatial = tuple(spatial)
@@ -272,6 +305,7 @@ BATCH_LAST_MAX_ROW = 64
 # Convolution: forward, input gradient, weight gradient
 # ----------------------------------------------------------------------------------------------
 
+
 def is_depthwise(in_channels: int, weight_shape: Sequence[int], groups: int) -> bool:
     """One input channel per group (C_in == groups), with more than one group."""
     return groups > 1 and groups == in_channels and weight_shape[1] == 1
@@ -297,13 +331,20 @@ def _from_rows(buf: np.ndarray, nb: int, out_shape, batch_last: bool) -> np.ndar
     nsp = len(out_shape)
     if batch_last:
         return buf.reshape((R,) + tuple(out_shape) + (nb,)).transpose(
-            (nsp + 1, 0) + tuple(range(1, nsp + 1)))  # (nb, R, *O)
+            (nsp + 1, 0) + tuple(range(1, nsp + 1))
+        )  # (nb, R, *O)
     return buf.reshape((R, nb) + tuple(out_shape)).swapaxes(0, 1)  # (nb, R, *O)
 
 
-def conv_forward(x: np.ndarray, w: np.ndarray, pads: Pairs, stride: Sequence[int],
-                 dilation: Sequence[int], groups: int,
-                 out_shape: Sequence[int] | None = None) -> np.ndarray:
+def conv_forward(
+    x: np.ndarray,
+    w: np.ndarray,
+    pads: Pairs,
+    stride: Sequence[int],
+    dilation: Sequence[int],
+    groups: int,
+    out_shape: Sequence[int] | None = None,
+) -> np.ndarray:
     """Cross-correlation ``out[n, co, o] = sum_{ci, k} w[co, ci, k] * xp[n, g*Cg + ci, o*s + k*d]``.
 
     x ``(N, C_in, *S)``, w ``(C_out, C_in/G, *K)``, pads ``((before, after), ...)``; returns
@@ -351,9 +392,9 @@ def conv_forward(x: np.ndarray, w: np.ndarray, pads: Pairs, stride: Sequence[int
                 _fill_padded(xpb, x[n0:n1], pads)
             else:
                 xpb = x[n0:n1]
-            colb = cols[:C * K * nb * L].reshape(_col_shape(C, kernel, nb, out_shape, bl))
+            colb = cols[: C * K * nb * L].reshape(_col_shape(C, kernel, nb, out_shape, bl))
             np.copyto(colb, windows(xpb, kernel, stride, dilation, out_shape).transpose(col_axes))
-            resb = res[:Cout * nb * L].reshape(G, Coutg, nb * L)
+            resb = res[: Cout * nb * L].reshape(G, Coutg, nb * L)
             colg = colb.reshape(G, Cg * K, nb * L)
             for sl in _pieces(nb * L):
                 np.matmul(wg, colg[:, :, sl], out=resb[:, :, sl])  # (G, Cout/G, piece)
@@ -363,33 +404,75 @@ def conv_forward(x: np.ndarray, w: np.ndarray, pads: Pairs, stride: Sequence[int
     return out
 
 
-def conv_input_grad(g: np.ndarray, w: np.ndarray, input_shape: Sequence[int], pads: Pairs,
-                    stride: Sequence[int], dilation: Sequence[int], groups: int) -> np.ndarray:
+def conv_input_grad(
+    g: np.ndarray,
+    w: np.ndarray,
+    input_shape: Sequence[int],
+    pads: Pairs,
+    stride: Sequence[int],
+    dilation: Sequence[int],
+    groups: int,
+) -> np.ndarray:
     """Adjoint of ``conv_forward`` w.r.t. x: ``(N, C_out, *O)`` -> ``(N, C_in, *S)``.
 
     ``input_shape`` is the spatial input shape S; the output positions in g need only fit inside
     the padded input (transposed conv passes output sizes that floor would not give).
     """
-    return _conv_backward(None, w, g, tuple(input_shape), pads, stride, dilation, groups,
-                          need_input=True, need_weight=False)[0]
+    return _conv_backward(
+        None,
+        w,
+        g,
+        tuple(input_shape),
+        pads,
+        stride,
+        dilation,
+        groups,
+        need_input=True,
+        need_weight=False,
+    )[0]
 
 
-def conv_weight_grad(x: np.ndarray, g: np.ndarray, kernel: Sequence[int], pads: Pairs,
-                     stride: Sequence[int], dilation: Sequence[int], groups: int) -> np.ndarray:
+def conv_weight_grad(
+    x: np.ndarray,
+    g: np.ndarray,
+    kernel: Sequence[int],
+    pads: Pairs,
+    stride: Sequence[int],
+    dilation: Sequence[int],
+    groups: int,
+) -> np.ndarray:
     """Adjoint of ``conv_forward`` w.r.t. w: returns ``(C_out, C_in/G, *K)``."""
     Cout = g.shape[1]
     wshape = (Cout, x.shape[1] // groups) + tuple(kernel)
-    return _conv_backward(x, np.empty(wshape, dtype=g.dtype), g, x.shape[2:], pads, stride,
-                          dilation, groups, need_input=False, need_weight=True)[1]
+    return _conv_backward(
+        x,
+        np.empty(wshape, dtype=g.dtype),
+        g,
+        x.shape[2:],
+        pads,
+        stride,
+        dilation,
+        groups,
+        need_input=False,
+        need_weight=True,
+    )[1]
 
 
-def conv_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, pads: Pairs,
-                  stride: Sequence[int], dilation: Sequence[int], groups: int,
-                  need_input: bool = True, need_weight: bool = True
-                  ) -> tuple[np.ndarray | None, np.ndarray | None]:
+def conv_backward(
+    x: np.ndarray,
+    w: np.ndarray,
+    g: np.ndarray,
+    pads: Pairs,
+    stride: Sequence[int],
+    dilation: Sequence[int],
+    groups: int,
+    need_input: bool = True,
+    need_weight: bool = True,
+) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Both gradients of ``conv_forward`` in one pass over the batch (shares the transposed g)."""
-    return _conv_backward(x, w, g, x.shape[2:], pads, stride, dilation, groups,
-                          need_input, need_weight)
+    return _conv_backward(
+        x, w, g, x.shape[2:], pads, stride, dilation, groups, need_input, need_weight
+    )
 
 
 def _conv_backward(x, w, g, spatial, pads, stride, dilation, groups, need_input, need_weight):
@@ -439,18 +522,19 @@ def _conv_backward(x, w, g, spatial, pads, stride, dilation, groups, need_input,
         for n0, n1 in my_chunks:
             nb = n1 - n0
             # g in column order: (Cout, nb, *O), or (Cout, *O, nb) batch-last
-            gtb = gt[:Cout * nb * L].reshape(Cout, nb * L)
+            gtb = gt[: Cout * nb * L].reshape(Cout, nb * L)
             np.copyto(_from_rows(gtb, nb, out_shape, bl), g[n0:n1])
             gtb = gtb.reshape(G, Coutg, nb * L)
-            colb = cols[:C * K * nb * L].reshape(_col_shape(C, kernel, nb, out_shape, bl))
+            colb = cols[: C * K * nb * L].reshape(_col_shape(C, kernel, nb, out_shape, bl))
             if need_weight:
                 if staged_x:
                     xpb = _chunk_view(xbuf, nb, C, sp, bl)  # (nb, C, *Sp)
                     _fill_padded(xpb, x[n0:n1], pads)
                 else:
                     xpb = x[n0:n1]
-                np.copyto(colb, windows(xpb, kernel, stride, dilation, out_shape)
-                          .transpose(col_axes))
+                np.copyto(
+                    colb, windows(xpb, kernel, stride, dilation, out_shape).transpose(col_axes)
+                )
                 colg = colb.reshape(G, Cg * K, nb * L)
                 for sl in _pieces(nb * L):
                     np.matmul(colg[:, :, sl], gtb[:, :, sl].swapaxes(1, 2), out=part)
@@ -486,6 +570,7 @@ def _conv_backward(x, w, g, spatial, pads, stride, dilation, groups, need_input,
 # ----------------------------------------------------------------------------------------------
 # Depthwise backward: loop over kernel offsets, multiply-add whole arrays
 # ----------------------------------------------------------------------------------------------
+
 
 def _depthwise_chunk(N: int, per_sample_bytes: int) -> int:
     return int(max(1, min(N, (TARGET_COLUMN_BYTES // 2) // max(per_sample_bytes, 1))))
@@ -529,7 +614,7 @@ def _depthwise_backward(x, w, g, pads, stride, dilation, groups, gx, gw) -> None
                     acc[:, :, idx] += np.einsum(spec, gb, xpb[(slice(None), slice(None)) + sl])
             if gx is not None:
                 xpb[...] = 0
-                tmpb = tmp[:nb * C * m * math.prod(out_shape)].reshape(gb.shape)
+                tmpb = tmp[: nb * C * m * math.prod(out_shape)].reshape(gb.shape)
                 for idx, _, sl in _offset_slices(kernel, stride, dilation, out_shape):
                     np.multiply(gb, wk_all[:, :, idx], out=tmpb)
                     target = xpb[(slice(None), slice(None)) + sl]
@@ -549,8 +634,14 @@ def _depthwise_backward(x, w, g, pads, stride, dilation, groups, gx, gw) -> None
 # unfold (im2col) and fold (col2im) in torch's layout (N, C*prod(K), L)
 # ----------------------------------------------------------------------------------------------
 
-def unfold(x: np.ndarray, kernel: Sequence[int], pads: Pairs, stride: Sequence[int],
-           dilation: Sequence[int]) -> np.ndarray:
+
+def unfold(
+    x: np.ndarray,
+    kernel: Sequence[int],
+    pads: Pairs,
+    stride: Sequence[int],
+    dilation: Sequence[int],
+) -> np.ndarray:
     """torch's unfold: ``(N, C, *S)`` -> ``(N, C*prod(K), L)``, rows channel-major, then kernel
     offsets in row-major order; columns are output positions in row-major order."""
     N, C = x.shape[:2]
@@ -573,8 +664,14 @@ def unfold(x: np.ndarray, kernel: Sequence[int], pads: Pairs, stride: Sequence[i
     return cols.reshape(N, C * K, L)  # (N, C*K, L)
 
 
-def fold(cols: np.ndarray, output_size: Sequence[int], kernel: Sequence[int], pads: Pairs,
-         stride: Sequence[int], dilation: Sequence[int]) -> np.ndarray:
+def fold(
+    cols: np.ndarray,
+    output_size: Sequence[int],
+    kernel: Sequence[int],
+    pads: Pairs,
+    stride: Sequence[int],
+    dilation: Sequence[int],
+) -> np.ndarray:
     """torch's fold, the adjoint of ``unfold``: ``(N, C*prod(K), L)`` -> ``(N, C, *output_size)``,
     summing overlapping windows."""
     N = cols.shape[0]

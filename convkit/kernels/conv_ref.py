@@ -3,6 +3,7 @@
 Each function is the textbook definition written out: for each output position, multiply the
 window of the (zero-padded) input that the filter overlaps by the filter and sum.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -19,19 +20,28 @@ def _pad(x: np.ndarray, pads: Pairs) -> np.ndarray:
 
 def _window(o: Sequence[int], kernel, stride, dilation) -> tuple[slice, ...]:
     """The padded-input cells under the filter at output position o."""
-    return tuple(slice(i * s, i * s + (k - 1) * d + 1, d)
-                 for i, k, s, d in zip(o, kernel, stride, dilation))
+    return tuple(
+        slice(i * s, i * s + (k - 1) * d + 1, d) for i, k, s, d in zip(o, kernel, stride, dilation)
+    )
 
 
-def conv_ref(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, pads: Pairs,
-             stride: Sequence[int], dilation: Sequence[int], groups: int) -> np.ndarray:
+def conv_ref(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None,
+    pads: Pairs,
+    stride: Sequence[int],
+    dilation: Sequence[int],
+    groups: int,
+) -> np.ndarray:
     """``out[n, co, o] = b[co] + sum(xp[n, channels of co's group, window(o)] * w[co])``."""
     N, C = x.shape[:2]
     Cout, Cg = w.shape[:2]
     kernel = w.shape[2:]
     xp = _pad(x, pads)
-    out_shape = tuple((L - d * (k - 1) - 1) // s + 1
-                      for L, k, s, d in zip(xp.shape[2:], kernel, stride, dilation))
+    out_shape = tuple(
+        (L - d * (k - 1) - 1) // s + 1 for L, k, s, d in zip(xp.shape[2:], kernel, stride, dilation)
+    )
     out = np.zeros((N, Cout) + out_shape, dtype=np.result_type(x, w))
     per_group = Cout // groups
     for n in range(N):
@@ -46,17 +56,26 @@ def conv_ref(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, pads: Pairs,
     return out
 
 
-def conv_transpose_ref(x: np.ndarray, w: np.ndarray, b: np.ndarray | None,
-                       padding: Sequence[int], output_padding: Sequence[int],
-                       stride: Sequence[int], dilation: Sequence[int], groups: int) -> np.ndarray:
+def conv_transpose_ref(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None,
+    padding: Sequence[int],
+    output_padding: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
+    groups: int,
+) -> np.ndarray:
     """Each input cell scatters ``x[n, ci, i] * w[ci, :, :]`` onto the output window at ``i*s``
     (the full, unpadded output), which is then cropped by ``padding`` at both ends and extended
     by ``output_padding`` at the end. w is ``(C_in, C_out/G, *K)``."""
     N, C = x.shape[:2]
     Cog = w.shape[1]
     kernel = w.shape[2:]
-    full = tuple((L - 1) * s + d * (k - 1) + 1 + op
-                 for L, k, s, d, op in zip(x.shape[2:], kernel, stride, dilation, output_padding))
+    full = tuple(
+        (L - 1) * s + d * (k - 1) + 1 + op
+        for L, k, s, d, op in zip(x.shape[2:], kernel, stride, dilation, output_padding)
+    )
     out = np.zeros((N, Cog * groups) + full, dtype=np.result_type(x, w))
     per_group = C // groups
     for n in range(N):
@@ -72,13 +91,19 @@ def conv_transpose_ref(x: np.ndarray, w: np.ndarray, b: np.ndarray | None,
     return out
 
 
-def unfold_ref(x: np.ndarray, kernel: Sequence[int], pads: Pairs, stride: Sequence[int],
-               dilation: Sequence[int]) -> np.ndarray:
+def unfold_ref(
+    x: np.ndarray,
+    kernel: Sequence[int],
+    pads: Pairs,
+    stride: Sequence[int],
+    dilation: Sequence[int],
+) -> np.ndarray:
     """Column l of the result is the window at output position l, flattened channel-major."""
     N, C = x.shape[:2]
     xp = _pad(x, pads)
-    out_shape = tuple((L - d * (k - 1) - 1) // s + 1
-                      for L, k, s, d in zip(xp.shape[2:], kernel, stride, dilation))
+    out_shape = tuple(
+        (L - d * (k - 1) - 1) // s + 1 for L, k, s, d in zip(xp.shape[2:], kernel, stride, dilation)
+    )
     positions = list(itertools.product(*(range(v) for v in out_shape)))
     cols = np.zeros((N, C * int(np.prod(kernel)), len(positions)), dtype=x.dtype)
     for n in range(N):
@@ -87,19 +112,27 @@ def unfold_ref(x: np.ndarray, kernel: Sequence[int], pads: Pairs, stride: Sequen
     return cols
 
 
-def fold_ref(cols: np.ndarray, output_size: Sequence[int], kernel: Sequence[int], pads: Pairs,
-             stride: Sequence[int], dilation: Sequence[int]) -> np.ndarray:
+def fold_ref(
+    cols: np.ndarray,
+    output_size: Sequence[int],
+    kernel: Sequence[int],
+    pads: Pairs,
+    stride: Sequence[int],
+    dilation: Sequence[int],
+) -> np.ndarray:
     """Column l is added back onto the window at output position l; overlaps sum."""
     N = cols.shape[0]
     K = int(np.prod(kernel))
     C = cols.shape[1] // K
     padded = tuple(s + lo + hi for s, (lo, hi) in zip(output_size, pads))
-    out_shape = tuple((L - d * (k - 1) - 1) // s + 1
-                      for L, k, s, d in zip(padded, kernel, stride, dilation))
+    out_shape = tuple(
+        (L - d * (k - 1) - 1) // s + 1 for L, k, s, d in zip(padded, kernel, stride, dilation)
+    )
     xp = np.zeros((N, C) + padded, dtype=cols.dtype)
     for n in range(N):
         for l, o in enumerate(itertools.product(*(range(v) for v in out_shape))):
-            xp[(n, slice(None)) + _window(o, kernel, stride, dilation)] += (
-                cols[n, :, l].reshape((C,) + tuple(kernel)))
+            xp[(n, slice(None)) + _window(o, kernel, stride, dilation)] += cols[n, :, l].reshape(
+                (C,) + tuple(kernel)
+            )
     crop = tuple(slice(lo, lo + s) for s, (lo, _) in zip(output_size, pads))
     return xp[(slice(None), slice(None)) + crop]

@@ -10,6 +10,7 @@ one dimension, output position ``j`` reads input position ``i = j - before`` map
 slicing copy (forward) or one slicing add (backward). A ``Run`` is ``(out_start, out_stop,
 src_start, step)`` with ``step`` +1 (copy), -1 (mirror) or 0 (repeat ``src_start``).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -78,8 +79,9 @@ def pad_axis(x: np.ndarray, axis: int, before: int, after: int, mode: str) -> np
     return out
 
 
-def pad_axis_backward(g: np.ndarray, axis: int, size: int, before: int, after: int,
-                      mode: str) -> np.ndarray:
+def pad_axis_backward(
+    g: np.ndarray, axis: int, size: int, before: int, after: int, mode: str
+) -> np.ndarray:
     """Adjoint of ``pad_axis``: scatter-add every copied cell back to where it was read."""
     shape = list(g.shape)
     shape[axis] = size
@@ -103,8 +105,9 @@ def _core(in_shape: tuple[int, ...], pairs: tuple[Pair, ...]) -> tuple[tuple, tu
     return tuple(dst), tuple(src)
 
 
-def pad(x: np.ndarray, pairs: tuple[Pair, ...], mode: str = "constant",
-        value: float = 0.0) -> np.ndarray:
+def pad(
+    x: np.ndarray, pairs: tuple[Pair, ...], mode: str = "constant", value: float = 0.0
+) -> np.ndarray:
     """Pad the last ``len(pairs)`` dimensions of ``x``."""
     lead = x.ndim - len(pairs)
     if mode == "constant":
@@ -122,8 +125,9 @@ def pad(x: np.ndarray, pairs: tuple[Pair, ...], mode: str = "constant",
     return out if out is not x else x.copy()
 
 
-def pad_backward(g: np.ndarray, in_shape: tuple[int, ...], pairs: tuple[Pair, ...],
-                 mode: str = "constant") -> np.ndarray:
+def pad_backward(
+    g: np.ndarray, in_shape: tuple[int, ...], pairs: tuple[Pair, ...], mode: str = "constant"
+) -> np.ndarray:
     """Gradient of ``pad`` with respect to its input, given the output gradient ``g``."""
     lead = len(in_shape) - len(pairs)
     if mode == "constant":

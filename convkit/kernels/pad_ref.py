@@ -2,6 +2,7 @@
 
 Slow and obviously correct; only the tests use it.
 """
+
 from __future__ import annotations
 
 import itertools

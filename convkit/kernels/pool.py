@@ -13,6 +13,7 @@ pooling, where ``sliding_window_view(...).max()`` is 20x slower).
 
 Reference loops that spell out each definition are in ``pool_ref.py``.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -51,8 +52,11 @@ def _executor() -> ThreadPoolExecutor:
 
 def _split(work: Callable[[slice], None], rows: int, elements: int) -> None:
     """Run ``work(rows_slice)`` over the leading axis, on two threads when the problem is large."""
-    if (elements < _PARALLEL_MIN_ELEMENTS or rows < 2
-            or threading.current_thread().name.startswith("convkit-pool")):
+    if (
+        elements < _PARALLEL_MIN_ELEMENTS
+        or rows < 2
+        or threading.current_thread().name.startswith("convkit-pool")
+    ):
         work(slice(0, rows))
         return
     half = rows // 2
@@ -67,21 +71,27 @@ def _split(work: Callable[[slice], None], rows: int, elements: int) -> None:
 # Geometry shared by the windowed kernels
 # ----------------------------------------------------------------------------------------------
 
-def _right_pad(spatial: Ints, kernel: Ints, stride: Ints, padding: Ints, dilation: Ints,
-               out: Ints) -> tuple[int, ...]:
+
+def _right_pad(
+    spatial: Ints, kernel: Ints, stride: Ints, padding: Ints, dilation: Ints, out: Ints
+) -> tuple[int, ...]:
     """Cells needed after the input so that the last window fits (explicit pad or ceil overhang).
 
     The last window ends at ``(o-1)*s + d*(k-1) + 1`` in padded coordinates; floor mode may need
     less than ``p`` (the remainder is never read), ceil mode may need more.
     """
-    return tuple(max(0, (o - 1) * s + d * (k - 1) + 1 - p - L)
-                 for L, k, s, p, d, o in zip(spatial, kernel, stride, padding, dilation, out))
+    return tuple(
+        max(0, (o - 1) * s + d * (k - 1) + 1 - p - L)
+        for L, k, s, p, d, o in zip(spatial, kernel, stride, padding, dilation, out)
+    )
 
 
 def _window(offset: Ints, stride: Ints, dilation: Ints, out: Ints) -> tuple[slice, ...]:
     """Index of kernel offset ``offset`` of every window: one strided slice per dimension."""
-    return (slice(None),) + tuple(slice(j * d, j * d + (o - 1) * s + 1, s)
-                                  for j, s, d, o in zip(offset, stride, dilation, out))
+    return (slice(None),) + tuple(
+        slice(j * d, j * d + (o - 1) * s + 1, s)
+        for j, s, d, o in zip(offset, stride, dilation, out)
+    )
 
 
 def _offsets(kernel: Ints):
@@ -92,8 +102,9 @@ def _offsets(kernel: Ints):
 class _Windows:
     """The sliding-window geometry of one call, computed once."""
 
-    def __init__(self, spatial: Ints, kernel: Ints, stride: Ints, padding: Ints,
-                 dilation: Ints, out: Ints):
+    def __init__(
+        self, spatial: Ints, kernel: Ints, stride: Ints, padding: Ints, dilation: Ints, out: Ints
+    ):
         self.spatial, self.kernel, self.stride = tuple(spatial), tuple(kernel), tuple(stride)
         self.padding, self.dilation, self.out = tuple(padding), tuple(dilation), tuple(out)
         after = _right_pad(spatial, kernel, stride, padding, dilation, out)
@@ -106,7 +117,8 @@ class _Windows:
         # ...and every cell is read exactly once: the gradient needs no zero fill.
         self.tiles = not self.needs_pad and all(
             d == 1 and s == k and o * s == L
-            for L, k, s, d, o in zip(spatial, kernel, stride, dilation, out))
+            for L, k, s, d, o in zip(spatial, kernel, stride, dilation, out)
+        )
         self.plane = math.prod(self.padded)
         self.block = max(1, _BLOCK_ELEMENTS // max(self.plane, 1))
 
@@ -155,8 +167,9 @@ def _positions(w: _Windows) -> list[np.ndarray]:
     for offset in _offsets(w.kernel):
         flat = np.zeros((1,) * (n + 1), dtype=np.int64)
         valid = np.ones((1,) * (n + 1), dtype=bool)
-        for i, (L, s, p, d, o, j) in enumerate(zip(w.spatial, w.stride, w.padding, w.dilation,
-                                                   w.out, offset)):
+        for i, (L, s, p, d, o, j) in enumerate(
+            zip(w.spatial, w.stride, w.padding, w.dilation, w.out, offset)
+        ):
             shape = [1] * (n + 1)
             shape[i + 1] = o
             pos = (np.arange(o, dtype=np.int64) * s - p + j * d).reshape(shape)
@@ -181,6 +194,7 @@ def _positions(w: _Windows) -> list[np.ndarray]:
 # The extended grid's spare windows read whatever lies beyond (other planes, the row's margin):
 # their values are never returned and their gradient is zero.
 
+
 class _Phases:
     """The phase-major geometry of one max pooling call (see the comment above)."""
 
@@ -188,7 +202,7 @@ class _Phases:
         self.w = w
         self.grid = tuple(-(-P // s) for P, s in zip(w.padded, w.stride))  # M per axis
         self.cells = math.prod(self.grid)
-        pitch = [math.prod(self.grid[i + 1:]) for i in range(len(self.grid))]
+        pitch = [math.prod(self.grid[i + 1 :]) for i in range(len(self.grid))]
         phases, self.shifts = [], []
         for offset in _offsets(w.kernel):
             reach = [j * d for j, d in zip(offset, w.dilation)]
@@ -225,7 +239,7 @@ class _Phases:
         n = block.shape[0]
         for row, dst, src in self.places:
             if row is not None:
-                buf[row, :n * self.cells].reshape((n,) + self.grid)[dst] = block[src]
+                buf[row, : n * self.cells].reshape((n,) + self.grid)[dst] = block[src]
 
     def unload(self, buf: np.ndarray, block: np.ndarray) -> None:
         """Copy the phase rows back to ``block`` (n, *spatial); unused phases get zeros."""
@@ -234,20 +248,21 @@ class _Phases:
             if row is None:
                 block[src] = 0
             else:
-                block[src] = buf[row, :n * self.cells].reshape((n,) + self.grid)[dst]
+                block[src] = buf[row, : n * self.cells].reshape((n,) + self.grid)[dst]
 
     def offset(self, buf: np.ndarray, t: int, n: int) -> np.ndarray:
         """Offset ``t`` of every extended window of an ``n``-plane block: a contiguous run."""
         start = self.shifts[t]
-        return buf[self.rows[t], start:start + n * self.cells]
+        return buf[self.rows[t], start : start + n * self.cells]
 
     def extended(self, flat: np.ndarray, n: int) -> np.ndarray:
         """The first ``n`` planes of an extended-window buffer, shaped ``(n, *M)``."""
-        return flat[:n * self.cells].reshape((n,) + self.grid)
+        return flat[: n * self.cells].reshape((n,) + self.grid)
 
 
-def max_pool(x: np.ndarray, kernel: Ints, stride: Ints, padding: Ints, dilation: Ints,
-             out: Ints) -> np.ndarray:
+def max_pool(
+    x: np.ndarray, kernel: Ints, stride: Ints, padding: Ints, dilation: Ints, out: Ints
+) -> np.ndarray:
     """Max over each window of ``x`` (B, *spatial) padded with -inf; NaN wins (np.maximum)."""
     w = _Windows(x.shape[1:], kernel, stride, padding, dilation, out)
     y = np.empty(x.shape[:1] + w.out, dtype=x.dtype)
@@ -264,8 +279,9 @@ def max_pool(x: np.ndarray, kernel: Ints, stride: Ints, padding: Ints, dilation:
     return y
 
 
-def max_pool_indices(x: np.ndarray, kernel: Ints, stride: Ints, padding: Ints, dilation: Ints,
-                     out: Ints) -> tuple[np.ndarray, np.ndarray]:
+def max_pool_indices(
+    x: np.ndarray, kernel: Ints, stride: Ints, padding: Ints, dilation: Ints, out: Ints
+) -> tuple[np.ndarray, np.ndarray]:
     """Max pooling with torch's argmax: (values, int64 flat index into the unpadded plane).
 
     torch scans a window in row-major order starting from its first in-bounds cell and moves on
@@ -297,9 +313,17 @@ def max_pool_indices(x: np.ndarray, kernel: Ints, stride: Ints, padding: Ints, d
     return y, idx
 
 
-def max_pool_backward(x: np.ndarray, y: np.ndarray, g: np.ndarray, kernel: Ints, stride: Ints,
-                      padding: Ints, dilation: Ints, out: Ints,
-                      indices: np.ndarray | None = None) -> np.ndarray:
+def max_pool_backward(
+    x: np.ndarray,
+    y: np.ndarray,
+    g: np.ndarray,
+    kernel: Ints,
+    stride: Ints,
+    padding: Ints,
+    dilation: Ints,
+    out: Ints,
+    indices: np.ndarray | None = None,
+) -> np.ndarray:
     """Gradient of max pooling: each window's ``g`` goes to its (first) maximum, overlaps add.
 
     Without ``indices`` the argmax is recomputed as the first offset, in row-major order, whose
@@ -357,8 +381,9 @@ def max_pool_backward(x: np.ndarray, y: np.ndarray, g: np.ndarray, kernel: Ints,
     return gx
 
 
-def _max_pool_backward_phases(x: np.ndarray, y: np.ndarray, g: np.ndarray, w: _Windows,
-                              indices: np.ndarray | None) -> np.ndarray:
+def _max_pool_backward_phases(
+    x: np.ndarray, y: np.ndarray, g: np.ndarray, w: _Windows, indices: np.ndarray | None
+) -> np.ndarray:
     """``max_pool_backward`` in the phase-major layout (see the comment above ``_Phases``).
 
     Without ``indices`` the argmax is recomputed (cheaper than tracking it in forward,
@@ -436,8 +461,9 @@ def _max_pool_backward_phases(x: np.ndarray, y: np.ndarray, g: np.ndarray, w: _W
                 if indices is None:
                     np.equal(ph.offset(src, t, n), peak, out=hits)
                 else:
-                    np.equal(arg[:m].reshape(n, ph.cells), targets[t],
-                             out=hits.reshape(n, ph.cells))
+                    np.equal(
+                        arg[:m].reshape(n, ph.cells), targets[t], out=hits.reshape(n, ph.cells)
+                    )
                 view = ph.offset(grad, t, n)
                 chosen = view if t in writes else taken[:m]
                 if finite:
@@ -462,9 +488,17 @@ def _max_pool_backward_phases(x: np.ndarray, y: np.ndarray, g: np.ndarray, w: _W
 # Average pooling
 # ----------------------------------------------------------------------------------------------
 
-def avg_pool_divisor(spatial: Ints, kernel: Ints, stride: Ints, padding: Ints, out: Ints,
-                     count_include_pad: bool, divisor_override: int | None,
-                     dtype: np.dtype) -> np.ndarray:
+
+def avg_pool_divisor(
+    spatial: Ints,
+    kernel: Ints,
+    stride: Ints,
+    padding: Ints,
+    out: Ints,
+    count_include_pad: bool,
+    divisor_override: int | None,
+    dtype: np.dtype,
+) -> np.ndarray:
     """Divisor of every window, shape ``(1, *out)``: the outer product of the per-dimension
     divisors (``shapes.avg_pool_divisors``), or ``divisor_override`` everywhere."""
     n = len(spatial)
@@ -487,8 +521,9 @@ def _divide(total: np.ndarray, divisor: np.ndarray) -> np.ndarray:
     return np.where((total < 0) != (divisor < 0), -quotient, quotient).astype(total.dtype)
 
 
-def avg_pool(x: np.ndarray, kernel: Ints, stride: Ints, padding: Ints, out: Ints,
-             divisor: np.ndarray) -> np.ndarray:
+def avg_pool(
+    x: np.ndarray, kernel: Ints, stride: Ints, padding: Ints, out: Ints, divisor: np.ndarray
+) -> np.ndarray:
     """Sum over each zero-padded window of ``x`` (B, *spatial), divided by ``divisor``."""
     w = _Windows(x.shape[1:], kernel, stride, padding, (1,) * len(kernel), out)
     total = np.empty(x.shape[:1] + w.out, dtype=x.dtype)
@@ -505,8 +540,15 @@ def avg_pool(x: np.ndarray, kernel: Ints, stride: Ints, padding: Ints, out: Ints
     return _divide(total, divisor)
 
 
-def avg_pool_backward(g: np.ndarray, spatial: Ints, kernel: Ints, stride: Ints, padding: Ints,
-                      out: Ints, divisor: np.ndarray) -> np.ndarray:
+def avg_pool_backward(
+    g: np.ndarray,
+    spatial: Ints,
+    kernel: Ints,
+    stride: Ints,
+    padding: Ints,
+    out: Ints,
+    divisor: np.ndarray,
+) -> np.ndarray:
     """Gradient of average pooling: ``g / divisor`` added back over every kernel offset."""
     w = _Windows(spatial, kernel, stride, padding, (1,) * len(kernel), out)
     gd = g / divisor
@@ -542,6 +584,7 @@ def avg_pool_backward(g: np.ndarray, spatial: Ints, kernel: Ints, stride: Ints, 
 # axis after another, and its max likewise. Each axis is a loop over that axis's output bins
 # (shapes.adaptive_pool_bins; bins may overlap) or, when the bins partition the axis, a reshape.
 
+
 def _partition(size: int, out: int) -> bool:
     return out > 0 and size % out == 0
 
@@ -552,13 +595,18 @@ def adaptive_avg_pool(x: np.ndarray, out: Ints) -> np.ndarray:
     for axis, o in enumerate(out, start=1):
         L = y.shape[axis]
         if _partition(L, o):
-            split = y.shape[:axis] + (o, L // o) + y.shape[axis + 1:]
+            split = y.shape[:axis] + (o, L // o) + y.shape[axis + 1 :]
             y = y.reshape(split).mean(axis=axis + 1)  # (..., o, ...)
             continue
-        parts = [y[(slice(None),) * axis + (slice(a, b),)].mean(axis=axis, keepdims=True)
-                 for a, b in shapes.adaptive_pool_bins(L, o)]
-        y = np.concatenate(parts, axis=axis) if parts else np.empty(
-            y.shape[:axis] + (0,) + y.shape[axis + 1:], dtype=x.dtype)
+        parts = [
+            y[(slice(None),) * axis + (slice(a, b),)].mean(axis=axis, keepdims=True)
+            for a, b in shapes.adaptive_pool_bins(L, o)
+        ]
+        y = (
+            np.concatenate(parts, axis=axis)
+            if parts
+            else np.empty(y.shape[:axis] + (0,) + y.shape[axis + 1 :], dtype=x.dtype)
+        )
     return np.ascontiguousarray(y, dtype=x.dtype)
 
 
@@ -570,7 +618,7 @@ def adaptive_avg_pool_backward(g: np.ndarray, spatial: Ints) -> np.ndarray:
         if _partition(L, o):
             gx = np.repeat(gx / (L // o), L // o, axis=axis)
             continue
-        acc = np.zeros(gx.shape[:axis] + (L,) + gx.shape[axis + 1:], dtype=g.dtype)
+        acc = np.zeros(gx.shape[:axis] + (L,) + gx.shape[axis + 1 :], dtype=g.dtype)
         for i, (a, b) in enumerate(shapes.adaptive_pool_bins(L, o)):
             lead = (slice(None),) * axis
             acc[lead + (slice(a, b),)] += gx[lead + (slice(i, i + 1),)] / (b - a)
@@ -607,7 +655,7 @@ def adaptive_max_pool(x: np.ndarray, out: Ints) -> tuple[np.ndarray, list[np.nda
         lead = (slice(None),) * axis
         if _partition(L, o):
             w = L // o
-            v = y.reshape(y.shape[:axis] + (o, w) + y.shape[axis + 1:])  # (..., o, w, ...)
+            v = y.reshape(y.shape[:axis] + (o, w) + y.shape[axis + 1 :])  # (..., o, w, ...)
             arg = _argmax_axis(v, axis + 1)
             y = np.take_along_axis(v, arg, axis=axis + 1).squeeze(axis + 1)
             arg = arg.squeeze(axis + 1)
@@ -621,7 +669,7 @@ def adaptive_max_pool(x: np.ndarray, out: Ints) -> tuple[np.ndarray, list[np.nda
                 arg = _argmax_axis(v, axis)
                 vals.append(np.take_along_axis(v, arg, axis=axis))
                 poss.append(arg + a)
-            empty = y.shape[:axis] + (0,) + y.shape[axis + 1:]
+            empty = y.shape[:axis] + (0,) + y.shape[axis + 1 :]
             y = np.concatenate(vals, axis=axis) if vals else np.empty(empty, dtype=x.dtype)
             pos = np.concatenate(poss, axis=axis) if poss else np.empty(empty, dtype=np.int64)
         # cells chosen on later axes are re-indexed by the winner along this axis
@@ -638,8 +686,9 @@ def adaptive_max_pool_indices(winners: Sequence[np.ndarray], spatial: Ints) -> n
     return flat
 
 
-def adaptive_max_pool_backward(g: np.ndarray, winners: Sequence[np.ndarray],
-                               spatial: Ints) -> np.ndarray:
+def adaptive_max_pool_backward(
+    g: np.ndarray, winners: Sequence[np.ndarray], spatial: Ints
+) -> np.ndarray:
     """Gradient of adaptive max pooling: ``g`` scattered to each window's chosen cell."""
     flat = adaptive_max_pool_indices(winners, spatial)
     return _scatter_add(g, flat, spatial)
@@ -648,6 +697,7 @@ def adaptive_max_pool_backward(g: np.ndarray, winners: Sequence[np.ndarray],
 # ----------------------------------------------------------------------------------------------
 # Max unpooling
 # ----------------------------------------------------------------------------------------------
+
 
 def _scatter_add(x: np.ndarray, indices: np.ndarray, out: Ints) -> np.ndarray:
     """Zeros of shape (B, *out) with ``x`` added at the flat ``indices`` of each plane.
@@ -677,6 +727,9 @@ def max_unpool(x: np.ndarray, indices: np.ndarray, out: Ints) -> np.ndarray:
 def max_unpool_backward(g: np.ndarray, indices: np.ndarray) -> np.ndarray:
     """Gradient of max unpooling: each input reads the output gradient at its index."""
     rows = g.shape[0]
-    flat = np.take_along_axis(g.reshape(rows, math.prod(g.shape[1:])),
-                              indices.reshape(rows, math.prod(indices.shape[1:])), axis=1)
+    flat = np.take_along_axis(
+        g.reshape(rows, math.prod(g.shape[1:])),
+        indices.reshape(rows, math.prod(indices.shape[1:])),
+        axis=1,
+    )
     return flat.reshape(indices.shape)

@@ -4,6 +4,7 @@ Slow on purpose: a loop over every output position and every cell of its window,
 torch scans it. Used only by the tests, as the oracle the fast kernels in ``pool.py`` must match.
 Arrays are ``(B, *spatial)``.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -32,12 +33,15 @@ def _window_cells(start: Ints, kernel: Ints, dilation: Ints, spatial: Ints):
             yield pos
 
 
-def max_pool_ref(x: np.ndarray, kernel: Ints, stride: Ints, padding: Ints, dilation: Ints,
-                 ceil_mode: bool) -> tuple[np.ndarray, np.ndarray]:
+def max_pool_ref(
+    x: np.ndarray, kernel: Ints, stride: Ints, padding: Ints, dilation: Ints, ceil_mode: bool
+) -> tuple[np.ndarray, np.ndarray]:
     """Values and flat indices; torch's scan: take a cell if ``val > best or isnan(val)``."""
     spatial = x.shape[1:]
-    out = tuple(shapes.pool_output_size(L, k, s, p, d, ceil_mode)
-                for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation))
+    out = tuple(
+        shapes.pool_output_size(L, k, s, p, d, ceil_mode)
+        for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation)
+    )
     y = np.empty((x.shape[0],) + out, dtype=x.dtype)
     idx = np.empty(y.shape, dtype=np.int64)
     for b in range(x.shape[0]):
@@ -64,13 +68,22 @@ def scatter_add_ref(g: np.ndarray, idx: np.ndarray, spatial: Ints) -> np.ndarray
     return gx.reshape((g.shape[0],) + tuple(spatial))
 
 
-def avg_pool_ref(x: np.ndarray, kernel: Ints, stride: Ints, padding: Ints, ceil_mode: bool,
-                 count_include_pad: bool, divisor_override: int | None) -> np.ndarray:
+def avg_pool_ref(
+    x: np.ndarray,
+    kernel: Ints,
+    stride: Ints,
+    padding: Ints,
+    ceil_mode: bool,
+    count_include_pad: bool,
+    divisor_override: int | None,
+) -> np.ndarray:
     """SEMANTICS.md: window ``[i*s - p, min(i*s - p + k, L + p))``; divisor rule per window."""
     spatial = x.shape[1:]
     ones = (1,) * len(spatial)
-    out = tuple(shapes.pool_output_size(L, k, s, p, 1, ceil_mode)
-                for L, k, s, p in zip(spatial, kernel, stride, padding))
+    out = tuple(
+        shapes.pool_output_size(L, k, s, p, 1, ceil_mode)
+        for L, k, s, p in zip(spatial, kernel, stride, padding)
+    )
     y = np.zeros((x.shape[0],) + out, dtype=np.float64)
     for b in range(x.shape[0]):
         for o in itertools.product(*(range(v) for v in out)):
@@ -89,9 +102,16 @@ def avg_pool_ref(x: np.ndarray, kernel: Ints, stride: Ints, padding: Ints, ceil_
     return y
 
 
-def avg_pool_backward_ref(g: np.ndarray, spatial: Ints, kernel: Ints, stride: Ints,
-                          padding: Ints, ceil_mode: bool, count_include_pad: bool,
-                          divisor_override: int | None) -> np.ndarray:
+def avg_pool_backward_ref(
+    g: np.ndarray,
+    spatial: Ints,
+    kernel: Ints,
+    stride: Ints,
+    padding: Ints,
+    ceil_mode: bool,
+    count_include_pad: bool,
+    divisor_override: int | None,
+) -> np.ndarray:
     """Each output's gradient over its divisor, added to every in-bounds cell of its window."""
     ones = (1,) * len(spatial)
     gx = np.zeros((g.shape[0],) + tuple(spatial), dtype=np.float64)

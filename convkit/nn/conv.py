@@ -5,6 +5,7 @@ torch's. Arguments are normalised once here; where torch would accept a nonsensi
 fail at the first forward (kernel_size=0, stride=0, negative padding, string padding for a
 transposed conv), convkit raises in the constructor with the same message it would give later.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,31 +26,72 @@ def _check_channels(in_channels, out_channels, groups):
     if not shapes._is_int(groups) or groups <= 0:
         raise ValueError("groups must be a positive integer")
     if in_channels % groups != 0:
-        raise ValueError(f"in_channels must be divisible by groups (in_channels={in_channels}, "
-                         f"groups={groups})")
+        raise ValueError(
+            f"in_channels must be divisible by groups (in_channels={in_channels}, groups={groups})"
+        )
     if out_channels % groups != 0:
-        raise ValueError(f"out_channels must be divisible by groups (out_channels="
-                         f"{out_channels}, groups={groups})")
+        raise ValueError(
+            f"out_channels must be divisible by groups (out_channels="
+            f"{out_channels}, groups={groups})"
+        )
 
 
 class _ConvNd(Module):
     """torch's constructor signature, once: the 1d/2d/3d classes only set ``_n``."""
+
     _n = 0  # number of spatial dimensions, set by the subclasses
     transposed = False
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
-        self._setup(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                    bias, padding_mode, dtype, 0)
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        self._setup(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            dtype,
+            0,
+        )
 
-    def _setup(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-               bias, padding_mode, dtype, output_padding):
+    def _setup(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        groups,
+        bias,
+        padding_mode,
+        dtype,
+        output_padding,
+    ):
         super().__init__()
         n = self._n
         _check_channels(in_channels, out_channels, groups)
         if padding_mode not in _PADDING_MODES:
-            raise ValueError(f"padding_mode must be one of {list(_PADDING_MODES)}, but got "
-                             f"padding_mode='{padding_mode}'")
+            raise ValueError(
+                f"padding_mode must be one of {list(_PADDING_MODES)}, but got "
+                f"padding_mode='{padding_mode}'"
+            )
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = shapes.ntuple(kernel_size, n, "kernel_size")
         self.stride = shapes.ntuple(stride, n, "stride")
@@ -60,8 +102,9 @@ class _ConvNd(Module):
         shapes.check_positive(self.dilation, "dilation")
         self.padding_mode = padding_mode
         # (before, after) per dimension; raises for bad strings and 'same' with stride > 1.
-        pairs = shapes.conv_padding(padding, self.kernel_size, self.stride, self.dilation,
-                                     warn=False)
+        pairs = shapes.conv_padding(
+            padding, self.kernel_size, self.stride, self.dilation, warn=False
+        )
         self.padding = padding if isinstance(padding, str) else tuple(p for p, _ in pairs)
         self._padding_pairs = pairs
         # F.pad takes (before, after) pairs from the last dimension backwards.
@@ -88,8 +131,10 @@ class _ConvNd(Module):
 
     def extra_repr(self) -> str:
         n = self._n
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-             f"stride={self.stride}")
+        s = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
         padding = self.padding if isinstance(self.padding, str) else tuple(self.padding)
         if padding != (0,) * n:
             s += f", padding={padding}"
@@ -111,12 +156,14 @@ class _ConvNd(Module):
             mode = self.padding_mode
             x = F.pad(input, self._reversed_padding_repeated_twice, mode=mode)
             return conv(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
-        return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                    self.groups)
+        return conv(
+            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
 
 
 class Conv1d(_ConvNd):
     """1-d convolution over (N, C_in, L) or (C_in, L) input. Weight (C_out, C_in/groups, k)."""
+
     _n = 1
 
 
@@ -132,27 +179,54 @@ class Conv2d(_ConvNd):
         >>> conv(convkit.Tensor(1, 1, 227, 227)).shape
         convkit.Size([1, 1, 55, 55])
     """
+
     _n = 2
 
 
 class Conv3d(_ConvNd):
     """3-d convolution over (N, C_in, D, H, W) or (C_in, D, H, W) input."""
+
     _n = 3
 
 
 class _ConvTransposeNd(_ConvNd):
     transposed = True
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
-                 device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
         if isinstance(padding, str):
-            raise ValueError(f"{type(self).__name__} does not support string padding "
-                             f"('{padding}'): give padding as an int or a tuple")
-        self._setup(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                    bias, padding_mode, dtype, output_padding)
+            raise ValueError(
+                f"{type(self).__name__} does not support string padding "
+                f"('{padding}'): give padding as an int or a tuple"
+            )
+        self._setup(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            dtype,
+            output_padding,
+        )
 
     def _output_padding(self, input: Tensor, output_size) -> tuple[int, ...]:
         if output_size is None:
@@ -160,30 +234,49 @@ class _ConvTransposeNd(_ConvNd):
         n = self._n
         spatial = tuple(input.shape[-n:])
         _, output_padding = shapes.conv_transpose_output_shape(
-            type(self).__name__, spatial, self.kernel_size, self.stride, self.padding,
-            self.dilation, (0,) * n, output_size, input_ndim=input.ndim)
+            type(self).__name__,
+            spatial,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            (0,) * n,
+            output_size,
+            input_ndim=input.ndim,
+        )
         return output_padding
 
     def forward(self, input: Tensor, output_size=None) -> Tensor:
         conv_t = getattr(F, f"conv_transpose{self._n}d")
         output_padding = self._output_padding(input, output_size)
-        return conv_t(input, self.weight, self.bias, self.stride, self.padding, output_padding,
-                      self.groups, self.dilation)
+        return conv_t(
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            output_padding,
+            self.groups,
+            self.dilation,
+        )
 
 
 class ConvTranspose1d(_ConvTransposeNd):
     """1-d transposed convolution. Weight (C_in, C_out/groups, k)."""
+
     _n = 1
 
 
 class ConvTranspose2d(_ConvTransposeNd):
     """2-d transposed convolution. Weight (C_in, C_out/groups, kh, kw). Output size per dimension:
     ``(L-1)s - 2p + d(k-1) + output_padding + 1``."""
+
     _n = 2
 
 
 class ConvTranspose3d(_ConvTransposeNd):
     """3-d transposed convolution. Weight (C_in, C_out/groups, kd, kh, kw)."""
+
     _n = 3
 
 
@@ -192,15 +285,21 @@ class Unfold(Module):
 
     def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
         super().__init__()
-        self.kernel_size, self.dilation, self.padding, self.stride = (kernel_size, dilation,
-                                                                      padding, stride)
+        self.kernel_size, self.dilation, self.padding, self.stride = (
+            kernel_size,
+            dilation,
+            padding,
+            stride,
+        )
 
     def forward(self, input: Tensor) -> Tensor:
         return F.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
 
     def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
-                f"padding={self.padding}, stride={self.stride}")
+        return (
+            f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
+            f"padding={self.padding}, stride={self.stride}"
+        )
 
 
 class Fold(Module):
@@ -209,12 +308,20 @@ class Fold(Module):
     def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
         super().__init__()
         self.output_size, self.kernel_size, self.dilation, self.padding, self.stride = (
-            output_size, kernel_size, dilation, padding, stride)
+            output_size,
+            kernel_size,
+            dilation,
+            padding,
+            stride,
+        )
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.fold(input, self.output_size, self.kernel_size, self.dilation, self.padding,
-                      self.stride)
+        return F.fold(
+            input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride
+        )
 
     def extra_repr(self) -> str:
-        return (f"output_size={self.output_size}, kernel_size={self.kernel_size}, "
-                f"dilation={self.dilation}, padding={self.padding}, stride={self.stride}")
+        return (
+            f"output_size={self.output_size}, kernel_size={self.kernel_size}, "
+            f"dilation={self.dilation}, padding={self.padding}, stride={self.stride}"
+        )

@@ -3,6 +3,7 @@
 With the same ``manual_seed``, ``kaiming_uniform_`` and ``uniform_`` give torch's exact numbers,
 because ``Tensor.uniform_`` turns MT19937 words into floats torch's way (see convkit.random).
 """
+
 from __future__ import annotations
 
 import math
@@ -12,8 +13,16 @@ from ..tensor import Tensor
 
 
 def calculate_gain(nonlinearity: str, param=None) -> float:
-    linear = {"linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-              "conv_transpose3d", "sigmoid"}
+    linear = {
+        "linear",
+        "conv1d",
+        "conv2d",
+        "conv3d",
+        "conv_transpose1d",
+        "conv_transpose2d",
+        "conv_transpose3d",
+        "sigmoid",
+    }
     if nonlinearity in linear:
         return 1.0
     if nonlinearity == "tanh":
@@ -24,7 +33,7 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
         slope = 0.01 if param is None else param
         if isinstance(slope, bool) or not isinstance(slope, (int, float)):
             raise ValueError(f"negative_slope {slope} not a valid number")
-        return math.sqrt(2.0 / (1 + slope ** 2))
+        return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
     raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
@@ -34,8 +43,9 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     """fan_in = size(1) * receptive field, fan_out = size(0) * receptive field (torch's rule;
     for ConvTranspose's (C_in, C_out/groups, *k) weight this makes fan_in C_out/groups * prod(k))."""
     if tensor.dim() < 2:
-        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 "
-                         "dimensions")
+        raise ValueError(
+            "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions"
+        )
     receptive = 1
     for s in tensor.shape[2:]:
         receptive *= s
@@ -72,8 +82,9 @@ def ones_(tensor: Tensor) -> Tensor:
     return constant_(tensor, 1.0)
 
 
-def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
-                     nonlinearity: str = "leaky_relu") -> Tensor:
+def kaiming_uniform_(
+    tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+) -> Tensor:
     """U(-bound, bound) with ``bound = gain * sqrt(3 / fan)``; a = sqrt(5) gives 1/sqrt(fan_in)."""
     fan = _fan(tensor, mode)
     if fan == 0:
@@ -82,8 +93,9 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
     return uniform_(tensor, -bound, bound)
 
 
-def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
-                    nonlinearity: str = "leaky_relu") -> Tensor:
+def kaiming_normal_(
+    tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+) -> Tensor:
     fan = _fan(tensor, mode)
     if fan == 0:  # a zero-element tensor: nothing to draw (torch warns and returns)
         return tensor

@@ -1,4 +1,5 @@
 """Module, Parameter and the containers, with torch's registration, state_dict and repr rules."""
+
 from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
@@ -13,6 +14,7 @@ _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_
 
 class Parameter(Tensor):
     """A Tensor that a Module registers as a learnable parameter (requires grad by default)."""
+
     __slots__ = ()
 
     def __init__(self, data=None, requires_grad: bool = True):
@@ -54,13 +56,17 @@ class Module:
             modules[name] = value
         elif name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
-                                f"(convkit.nn.Parameter or None expected)")
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                    f"(convkit.nn.Parameter or None expected)"
+                )
             params[name] = None
         elif name in buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
-                                f"(convkit.Tensor or None expected)")
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                    f"(convkit.Tensor or None expected)"
+                )
             buffers[name] = value
         elif name in modules and value is None:
             modules[name] = None
@@ -89,15 +95,19 @@ class Module:
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
-                            f"'{name}' (convkit.nn.Parameter or None required)")
+            raise TypeError(
+                f"cannot assign '{type(param).__name__}' object to parameter "
+                f"'{name}' (convkit.nn.Parameter or None required)"
+            )
         self._forget(name)
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
-                            f"(convkit.Tensor or None required)")
+            raise TypeError(
+                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+                f"(convkit.Tensor or None required)"
+            )
         self._forget(name)
         self._buffers[name] = tensor
         if not persistent:
@@ -111,8 +121,9 @@ class Module:
 
     # ----- calling ------------------------------------------------------------------------------
     def forward(self, *args, **kwargs):
-        raise NotImplementedError(f"Module [{type(self).__name__}] is missing the required "
-                                  f"\"forward\" function")
+        raise NotImplementedError(
+            f'Module [{type(self).__name__}] is missing the required "forward" function'
+        )
 
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
@@ -195,23 +206,31 @@ class Module:
         errors = []
         if strict:
             if unexpected:
-                errors.append("Unexpected key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+                errors.append(
+                    "Unexpected key(s) in state_dict: "
+                    + ", ".join(f'"{k}"' for k in unexpected)
+                    + ". "
+                )
             if missing:
-                errors.append("Missing key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in missing) + ". ")
+                errors.append(
+                    "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". "
+                )
         for key, target in own.items():
             if key not in state_dict:
                 continue
             value = state_dict[key]
             array = value.data if isinstance(value, Tensor) else np.asarray(value)
             if array.shape != target.data.shape:
-                errors.append(f"size mismatch for {key}: copying a param with shape "
-                              f"{Size(array.shape)} from checkpoint, the shape in current model "
-                              f"is {target.shape}.")
+                errors.append(
+                    f"size mismatch for {key}: copying a param with shape "
+                    f"{Size(array.shape)} from checkpoint, the shape in current model "
+                    f"is {target.shape}."
+                )
         if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                               + "\n\t".join(errors))
+            raise RuntimeError(
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                + "\n\t".join(errors)
+            )
         for key, target in own.items():
             if key in state_dict:
                 value = state_dict[key]
@@ -294,8 +313,9 @@ class Module:
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
     def __dir__(self):
-        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers)
-                      | set(self._modules))
+        return sorted(
+            set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules)
+        )
 
 
 class Sequential(Module):

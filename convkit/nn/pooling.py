@@ -3,6 +3,7 @@
 torch keeps the arguments as given (``MaxPool2d(2)`` shows ``kernel_size=2, stride=2``), except the
 1-d average and unpooling modules, which store 1-tuples; the reprs follow that.
 """
+
 from __future__ import annotations
 
 from .. import shapes
@@ -14,8 +15,9 @@ from .module import Module
 class _MaxPoolNd(Module):
     _n = 0
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
-                 ceil_mode=False):
+    def __init__(
+        self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
+    ):
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = stride if (stride is not None and stride != []) else kernel_size
@@ -23,13 +25,22 @@ class _MaxPoolNd(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
 
     def forward(self, input: Tensor):
         pool = getattr(F, f"max_pool{self._n}d")
-        return pool(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                    ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+        return pool(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
 
 
 class MaxPool1d(_MaxPoolNd):
@@ -39,6 +50,7 @@ class MaxPool1d(_MaxPoolNd):
 class MaxPool2d(_MaxPoolNd):
     """Max over each kernel window; padding counts as -inf. Output size per dimension:
     ``floor((L + 2p - d(k-1) - 1)/s) + 1`` (ceil with ``ceil_mode=True``)."""
+
     _n = 2
 
 
@@ -49,8 +61,15 @@ class MaxPool3d(_MaxPoolNd):
 class _AvgPoolNd(Module):
     _n = 0
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True, divisor_override=None):
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode=False,
+        count_include_pad=True,
+        divisor_override=None,
+    ):
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = stride if (stride is not None and stride != []) else kernel_size
@@ -63,17 +82,31 @@ class _AvgPoolNd(Module):
     def forward(self, input: Tensor) -> Tensor:
         pool = getattr(F, f"avg_pool{self._n}d")
         if self._n == 1:
-            return pool(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                        self.count_include_pad)
-        return pool(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                    self.count_include_pad, self.divisor_override)
+            return pool(
+                input,
+                self.kernel_size,
+                self.stride,
+                self.padding,
+                self.ceil_mode,
+                self.count_include_pad,
+            )
+        return pool(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
 
 
 class AvgPool1d(_AvgPoolNd):
     _n = 1
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True):
+    def __init__(
+        self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
+    ):
         super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
         self.kernel_size = shapes.ntuple(kernel_size, 1, "kernel_size")
         self.stride = shapes.ntuple(self.stride, 1, "stride")
@@ -117,6 +150,7 @@ class AdaptiveAvgPool1d(_AdaptivePoolNd):
 class AdaptiveAvgPool2d(_AdaptivePoolNd):
     """Average over ``output_size`` windows: window i spans
     ``[floor(i*L/out), ceil((i+1)*L/out))`` (``convkit.shapes.adaptive_pool_bins``)."""
+
     _n, _kind = 2, "avg"
 
     def __init__(self, output_size):
@@ -166,6 +200,7 @@ class MaxUnpool1d(_MaxUnpoolNd):
 
 class MaxUnpool2d(_MaxUnpoolNd):
     """Put each pooled value back at the index MaxPool2d(return_indices=True) recorded."""
+
     _n = 2
 
 
@@ -182,8 +217,10 @@ class _LPPoolNd(Module):
         self.stride, self.ceil_mode = stride, ceil_mode
 
     def extra_repr(self) -> str:
-        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+        return (
+            f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, ceil_mode={self.ceil_mode}"
+        )
 
     def forward(self, input: Tensor) -> Tensor:
         pool = getattr(F, f"lp_pool{self._n}d")
@@ -196,4 +233,5 @@ class LPPool1d(_LPPoolNd):
 
 class LPPool2d(_LPPoolNd):
     """``(sum over the window of x^p)^(1/p)``."""
+
     _n = 2

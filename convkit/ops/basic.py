@@ -5,6 +5,7 @@ Broadcasting is undone by the engine (``autograd.unbroadcast``), so binary ops r
 of the broadcast shape. Composite operations (mean, softmax, transpose, ...) live elsewhere and
 have no backward of their own.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -53,8 +54,10 @@ class Mul(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        return (g * b if ctx.needs_input_grad[0] else None,
-                g * a if ctx.needs_input_grad[1] else None)
+        return (
+            g * b if ctx.needs_input_grad[0] else None,
+            g * a if ctx.needs_input_grad[1] else None,
+        )
 
 
 class Div(Function):
@@ -215,9 +218,11 @@ class Where(Function):
     def backward(ctx, g):
         (cond,) = ctx.saved_tensors
         zero = np.zeros((), dtype=g.dtype)
-        return (None,
-                np.where(cond, g, zero) if ctx.needs_input_grad[1] else None,
-                np.where(cond, zero, g) if ctx.needs_input_grad[2] else None)
+        return (
+            None,
+            np.where(cond, g, zero) if ctx.needs_input_grad[1] else None,
+            np.where(cond, zero, g) if ctx.needs_input_grad[2] else None,
+        )
 
 
 class MatMul(Function):

@@ -13,6 +13,7 @@ linear map (DESIGN.md):
 Arguments arrive canonical from ``nn.functional``: tuples of ints, ``pads`` as (before, after)
 pairs, ``groups`` an int.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -48,8 +49,9 @@ class ConvNd(Function):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         gx = gw = None
         if need_x or need_w:
-            gx, gw = kconv.conv_backward(x, w, g, pads, stride, dilation, groups,
-                                         need_input=need_x, need_weight=need_w)
+            gx, gw = kconv.conv_backward(
+                x, w, g, pads, stride, dilation, groups, need_input=need_x, need_weight=need_w
+            )
         gb = _bias_grad(g) if need_b else None
         return gx, gw, gb, None, None, None, None
 
@@ -76,8 +78,7 @@ class ConvTransposeNd(Function):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         gx = gw = None
         if need_x:
-            gx = kconv.conv_forward(g, w, pads, stride, dilation, groups,
-                                    out_shape=x.shape[2:])
+            gx = kconv.conv_forward(g, w, pads, stride, dilation, groups, out_shape=x.shape[2:])
         if need_w:
             gw = kconv.conv_weight_grad(g, x, w.shape[2:], pads, stride, dilation, groups)
         gb = _bias_grad(g) if need_b else None

@@ -3,6 +3,7 @@
 Each Function's backward sits right under its forward and uses only what forward saved.
 Constants are made in the input's dtype so a float32 graph stays float32.
 """
+
 from __future__ import annotations
 
 import math
@@ -134,15 +135,27 @@ class BatchNorm(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, weight, bias, running_mean=None, running_var=None, training=False,
-                momentum=0.1, eps=1e-5):
+    def forward(
+        ctx,
+        x,
+        weight,
+        bias,
+        running_mean=None,
+        running_var=None,
+        training=False,
+        momentum=0.1,
+        eps=1e-5,
+    ):
         axes = (0,) + tuple(range(2, x.ndim))
         stat_shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)  # (1, C, 1, ...)
         if training:
             count = x.size // x.shape[1] if x.shape[1] else 0
             with np.errstate(invalid="ignore", divide="ignore"):
-                mean = x.mean(axis=axes, dtype=x.dtype) if count else \
-                    np.full(x.shape[1], np.nan, dtype=x.dtype)
+                mean = (
+                    x.mean(axis=axes, dtype=x.dtype)
+                    if count
+                    else np.full(x.shape[1], np.nan, dtype=x.dtype)
+                )
                 centred = x - mean.reshape(stat_shape)
                 var = (centred * centred).mean(axis=axes) if count else mean.copy()
             # An empty batch leaves the running statistics alone (as torch).
@@ -203,8 +216,11 @@ class NllLoss(Function):
         keep = target != ignore_index
         safe = np.where(keep, target, 0)  # (N, *d)
         picked = np.take_along_axis(logp, safe[:, None], axis=1)[:, 0]  # (N, *d)
-        w = np.ones(target.shape, dtype=logp.dtype) if weight is None else \
-            weight.astype(logp.dtype, copy=False)[safe]
+        w = (
+            np.ones(target.shape, dtype=logp.dtype)
+            if weight is None
+            else weight.astype(logp.dtype, copy=False)[safe]
+        )
         w = np.where(keep, w, np.zeros((), dtype=logp.dtype))  # (N, *d)
         losses = -picked * w
         ctx.save_for_backward(safe, w, keep)

@@ -1,4 +1,5 @@
 """The padding primitive: every mode, any number of trailing dimensions."""
+
 from __future__ import annotations
 
 from ..autograd import Function

@@ -4,6 +4,7 @@ Inputs are ``(N, C, *spatial)`` arrays with the arguments already normalised to 
 ``nn.functional.pooling``; batch and channels are folded into one axis for the kernels. LPPool is
 a composite of these and has no backward of its own.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,8 +15,8 @@ from ..kernels import pool as K
 
 def _planes(a: np.ndarray, n: int) -> np.ndarray:
     """(N, C, *spatial) -> (N*C, *spatial), the kernels' layout."""
-    lead = a.shape[:a.ndim - n]
-    return a.reshape((lead[0] * lead[1],) + a.shape[a.ndim - n:])  # (N*C, *spatial)
+    lead = a.shape[: a.ndim - n]
+    return a.reshape((lead[0] * lead[1],) + a.shape[a.ndim - n :])  # (N*C, *spatial)
 
 
 class MaxPool(Function):
@@ -39,8 +40,9 @@ class MaxPool(Function):
     def backward(ctx, g):
         xs, y, idx = ctx.saved_tensors
         n = xs.ndim - 1
-        gx = K.max_pool_backward(xs, y, _planes(g.astype(xs.dtype, copy=False), n),
-                                 *ctx.geometry, indices=idx)
+        gx = K.max_pool_backward(
+            xs, y, _planes(g.astype(xs.dtype, copy=False), n), *ctx.geometry, indices=idx
+        )
         return gx.reshape(g.shape[:2] + xs.shape[1:])
 
 
@@ -48,13 +50,21 @@ class AvgPool(Function):
     """Average pooling with torch's divisor rule (``kernels.pool.avg_pool_divisor``)."""
 
     @staticmethod
-    def forward(ctx, x, kernel, stride, padding, out, count_include_pad=True,
-                divisor_override=None):
+    def forward(
+        ctx, x, kernel, stride, padding, out, count_include_pad=True, divisor_override=None
+    ):
         n = len(kernel)
         spatial = x.shape[2:]
-        divisor = K.avg_pool_divisor(spatial, kernel, stride, padding, out, count_include_pad,
-                                     divisor_override,
-                                     x.dtype if x.dtype.kind == "f" else np.int64)
+        divisor = K.avg_pool_divisor(
+            spatial,
+            kernel,
+            stride,
+            padding,
+            out,
+            count_include_pad,
+            divisor_override,
+            x.dtype if x.dtype.kind == "f" else np.int64,
+        )
         ctx.geometry = (spatial, kernel, stride, padding, out)
         ctx.divisor = divisor
         y = K.avg_pool(_planes(x, n), kernel, stride, padding, out, divisor)
@@ -63,8 +73,9 @@ class AvgPool(Function):
     @staticmethod
     def backward(ctx, g):
         spatial = ctx.geometry[0]
-        gx = K.avg_pool_backward(_planes(g, len(spatial)), *ctx.geometry,
-                                 divisor=ctx.divisor.astype(g.dtype, copy=False))
+        gx = K.avg_pool_backward(
+            _planes(g, len(spatial)), *ctx.geometry, divisor=ctx.divisor.astype(g.dtype, copy=False)
+        )
         return gx.reshape(g.shape[:2] + tuple(spatial))
 
 

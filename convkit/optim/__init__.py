@@ -1,4 +1,5 @@
 """Optimisers and learning-rate schedulers with torch's update rules and state_dict layout."""
+
 from . import lr_scheduler
 from .adam import Adam, AdamW
 from .optimizer import Optimizer

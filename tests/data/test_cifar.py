@@ -1,4 +1,5 @@
 """CIFAR-10 python batches written with pickle + NumPy in tmp_path, and hostile pickles refused."""
+
 import pickle
 
 import numpy as np
@@ -11,8 +12,12 @@ def batch_dict(n, seed, str_keys=False):
     rng = np.random.default_rng(seed)
     data = rng.integers(0, 256, (n, 3072), dtype=np.uint8)
     labels = rng.integers(0, 10, n).tolist()
-    d = {b"batch_label": b"testing batch", b"labels": labels, b"data": data,
-         b"filenames": [f"img_{i}.png".encode() for i in range(n)]}
+    d = {
+        b"batch_label": b"testing batch",
+        b"labels": labels,
+        b"data": data,
+        b"filenames": [f"img_{i}.png".encode() for i in range(n)],
+    }
     if str_keys:
         d = {k.decode(): v for k, v in d.items()}
     return d
@@ -52,8 +57,9 @@ def test_numpy1_style_global_names_and_archive_folder(tmp_path):
     folder = tmp_path / "cifar-10-batches-py"
     folder.mkdir()
     d = batch_dict(3, 0)
-    payload = pickle.dumps(d, protocol=2).replace(b"numpy._core.multiarray",
-                                                  b"numpy.core.multiarray")
+    payload = pickle.dumps(d, protocol=2).replace(
+        b"numpy._core.multiarray", b"numpy.core.multiarray"
+    )
     assert b"numpy.core.multiarray" in payload
     (folder / "test_batch").write_bytes(payload)
     ds = CIFAR10(tmp_path, train=False)
@@ -80,6 +86,7 @@ class _Payload:
 def _hostile_payloads(marker):
     import builtins
     import os
+
     shell = f"touch {marker}"
     code = f"open({str(marker)!r}, 'w').close()"
     return {
@@ -115,6 +122,7 @@ def test_the_hostile_payload_would_run_under_plain_pickle(tmp_path):
 
 def test_restricted_codecs_encode(tmp_path):
     import io
+
     # Protocol 2 writes bytes as _codecs.encode(str, 'latin1'); any other encoding is refused.
     blob = pickle.dumps(b"\xff\x00abc", protocol=2)
     assert SafeUnpickler(io.BytesIO(blob)).load() == b"\xff\x00abc"
@@ -142,14 +150,22 @@ def test_truncated_and_corrupt_batches(tmp_path):
         CIFAR10(tmp_path, train=False)
 
 
-@pytest.mark.parametrize("change,message", [
-    (lambda d: d.pop(b"labels"), "has no 'labels' entry"),
-    (lambda d: d.update({b"data": d[b"data"][:, :100]}),
-     r"'data' must be a uint8 array of shape \(N, 3072\), found a uint8 array of shape \[3, 100\]"),
-    (lambda d: d.update({b"data": d[b"data"].astype(np.float32)}), "found a float32 array"),
-    (lambda d: d.update({b"labels": d[b"labels"][:2]}), "3 images but 'labels' has shape \\[2\\]"),
-    (lambda d: d.update({b"labels": [0, 10, 1]}), r"labels must lie in 0..9, found 0..10"),
-])
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        (lambda d: d.pop(b"labels"), "has no 'labels' entry"),
+        (
+            lambda d: d.update({b"data": d[b"data"][:, :100]}),
+            r"'data' must be a uint8 array of shape \(N, 3072\), found a uint8 array of shape \[3, 100\]",
+        ),
+        (lambda d: d.update({b"data": d[b"data"].astype(np.float32)}), "found a float32 array"),
+        (
+            lambda d: d.update({b"labels": d[b"labels"][:2]}),
+            "3 images but 'labels' has shape \\[2\\]",
+        ),
+        (lambda d: d.update({b"labels": [0, 10, 1]}), r"labels must lie in 0..9, found 0..10"),
+    ],
+)
 def test_malformed_batch_contents(tmp_path, change, message):
     d = batch_dict(3, 0)
     change(d)

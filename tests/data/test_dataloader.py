@@ -1,4 +1,5 @@
 """Dataset, TensorDataset, DataLoader and default_collate, checked against torch.utils.data."""
+
 import numpy as np
 import pytest
 import torch
@@ -71,25 +72,44 @@ def test_tensor_dataset():
     xi, yi = ds[4]
     np.testing.assert_array_equal(xi.data, [8.0, 9.0])
     assert yi.item() == 4
-    with pytest.raises(ValueError, match=r"Size mismatch between tensors: first dimensions are "
-                                         r"\[6, 5\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"Size mismatch between tensors: first dimensions are "
+        r"\[6, 5\]",
+    ):
         TensorDataset(x, ck.tensor(np.arange(5)))
     sub = Subset(ds, [5, 0])
     assert len(sub) == 2 and sub[0][1].item() == 5
 
 
-@pytest.mark.parametrize("n,batch_size,drop_last", [(10, 3, False), (10, 3, True), (9, 3, False),
-                                                    (9, 3, True), (2, 5, False), (2, 5, True),
-                                                    (7, 1, False)])
+@pytest.mark.parametrize(
+    "n,batch_size,drop_last",
+    [
+        (10, 3, False),
+        (10, 3, True),
+        (9, 3, False),
+        (9, 3, True),
+        (2, 5, False),
+        (2, 5, True),
+        (7, 1, False),
+    ],
+)
 def test_batches_and_len_match_torch(n, batch_size, drop_last):
     x = np.arange(n * 2, dtype=np.float32).reshape(n, 2)
     y = np.arange(n)
     ours = list(DataLoader(TensorDataset(x, y), batch_size=batch_size, drop_last=drop_last))
-    t_loader = tud.DataLoader(tud.TensorDataset(torch.tensor(x), torch.tensor(y)),
-                              batch_size=batch_size, drop_last=drop_last)
+    t_loader = tud.DataLoader(
+        tud.TensorDataset(torch.tensor(x), torch.tensor(y)),
+        batch_size=batch_size,
+        drop_last=drop_last,
+    )
     theirs = list(t_loader)
-    assert len(DataLoader(TensorDataset(x, y), batch_size=batch_size,
-                          drop_last=drop_last)) == len(t_loader) == len(theirs) == len(ours)
+    assert (
+        len(DataLoader(TensorDataset(x, y), batch_size=batch_size, drop_last=drop_last))
+        == len(t_loader)
+        == len(theirs)
+        == len(ours)
+    )
     for a, b in zip(ours, theirs):
         _assert_same(a, b)
 
@@ -123,13 +143,16 @@ def test_shuffle_with_seed_or_numpy_generator():
     state = ck.get_rng_state()
     _epoch_order(a)
     after = ck.get_rng_state()
-    assert all(np.array_equal(x, y) for x, y in zip(state["mt19937"]["state"].values(),
-                                                    after["mt19937"]["state"].values()))
+    assert all(
+        np.array_equal(x, y)
+        for x, y in zip(state["mt19937"]["state"].values(), after["mt19937"]["state"].values())
+    )
 
 
 def test_drop_last_shuffled_batches_are_full():
-    loader = DataLoader(TensorDataset(np.arange(10)), batch_size=4, shuffle=True,
-                        drop_last=True, generator=1)
+    loader = DataLoader(
+        TensorDataset(np.arange(10)), batch_size=4, shuffle=True, drop_last=True, generator=1
+    )
     sizes = [len(batch[0]) for batch in loader]
     assert sizes == [4, 4] and len(loader) == 2
 
@@ -139,9 +162,16 @@ def test_collate_fn_is_used():
     assert list(loader) == [2, 2, 1]
 
 
-@pytest.mark.parametrize("kwargs", [dict(batch_size=0), dict(batch_size=2.0),
-                                    dict(batch_size=True), dict(drop_last=1),
-                                    dict(num_workers=-1)])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(batch_size=0),
+        dict(batch_size=2.0),
+        dict(batch_size=True),
+        dict(drop_last=1),
+        dict(num_workers=-1),
+    ],
+)
 def test_bad_arguments_raise_like_torch(kwargs):
     with pytest.raises(Exception) as theirs:
         tud.DataLoader(tud.TensorDataset(torch.arange(5)), **kwargs)

@@ -1,4 +1,5 @@
 """The shipped 8x8 digits: the file, its parsing, the deterministic stratified split."""
+
 import csv
 import gzip
 import hashlib
@@ -92,8 +93,9 @@ def test_corrupt_digits_files(tmp_path):
     with pytest.raises(DatasetError, match="truncated.csv.gz: truncated or corrupt gzip"):
         load_digits(truncated)
     short_rows = tmp_path / "short.csv.gz"
-    short_rows.write_bytes(gzip.compress(b"\n".join(b",".join(line.split(b",")[1:])
-                                                    for line in good.splitlines())))
+    short_rows.write_bytes(
+        gzip.compress(b"\n".join(b",".join(line.split(b",")[1:]) for line in good.splitlines()))
+    )
     with pytest.raises(DatasetError, match="short.csv.gz: expected 65 columns .* found 64"):
         load_digits(short_rows)
     text = tmp_path / "text.csv.gz"

@@ -1,4 +1,5 @@
 """ImageFolder with PNGs written by Pillow in tmp_path; unreadable files raise DatasetError."""
+
 import subprocess
 import sys
 
@@ -30,8 +31,13 @@ def test_classes_samples_and_pixels(tmp_path):
     ds = ImageFolder(tmp_path)
     assert ds.classes == ["cat", "dog"] and ds.class_to_idx == {"cat": 0, "dog": 1}
     assert len(ds) == 5 and ds.targets == [0, 0, 0, 1, 1]
-    assert [p.split("/")[-1] for p, _ in ds.samples] == ["img0.png", "img1.png", "img2.png",
-                                                         "img0.png", "img1.png"]
+    assert [p.split("/")[-1] for p, _ in ds.samples] == [
+        "img0.png",
+        "img1.png",
+        "img2.png",
+        "img0.png",
+        "img1.png",
+    ]
     for i, (path, label) in enumerate(ds.samples):
         image, got = ds[i]
         assert got == label and image.dtype == np.float32
@@ -44,8 +50,7 @@ def test_grayscale_and_resize(tmp_path):
     ds = ImageFolder(tmp_path, grayscale=True, size=(3, 6))
     path = ds.samples[2][0]
     image, _ = ds[2]
-    expected = np.asarray(Image.fromarray(arrays[path]).convert("L")
-                          .resize((6, 3), Image.BILINEAR))
+    expected = np.asarray(Image.fromarray(arrays[path]).convert("L").resize((6, 3), Image.BILINEAR))
     assert image.shape == (1, 3, 6)
     np.testing.assert_array_equal(image.data[0], expected / np.float32(255))
     x, y = next(iter(DataLoader(ImageFolder(tmp_path, size=4), batch_size=5)))
@@ -84,6 +89,5 @@ def test_folder_errors(tmp_path):
 
 def test_importing_convkit_data_does_not_import_pillow():
     code = "import sys, convkit.data, convkit.optim; print('PIL' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -1,4 +1,5 @@
 """MNIST / Fashion-MNIST IDX files (raw and gzip) written in tmp_path, good and broken."""
+
 import gzip
 import struct
 
@@ -56,9 +57,17 @@ def test_fashion_mnist_in_torchvision_layout(tmp_path):
     np.testing.assert_allclose(ds[0][0].data[0], images[0] / 255 * 2, rtol=1e-6)
 
 
-@pytest.mark.parametrize("code,dtype", [(0x08, np.uint8), (0x09, np.int8), (0x0B, np.int16),
-                                        (0x0C, np.int32), (0x0D, np.float32),
-                                        (0x0E, np.float64)])
+@pytest.mark.parametrize(
+    "code,dtype",
+    [
+        (0x08, np.uint8),
+        (0x09, np.int8),
+        (0x0B, np.int16),
+        (0x0C, np.int32),
+        (0x0D, np.float32),
+        (0x0E, np.float64),
+    ],
+)
 def test_read_idx_all_types(tmp_path, code, dtype):
     rng = np.random.default_rng(1)
     array = (rng.standard_normal((2, 3, 4)) * 50).astype(dtype)
@@ -71,8 +80,11 @@ def test_read_idx_all_types(tmp_path, code, dtype):
 def test_missing_file_names_it_and_where_we_looked(tmp_path):
     make_split(tmp_path, "train", 2, gz=False)
     (tmp_path / "train-labels-idx1-ubyte").unlink()
-    with pytest.raises(DatasetError, match=r"train-labels-idx1-ubyte or "
-                                           r"train-labels-idx1-ubyte.gz not found .*MNIST/raw"):
+    with pytest.raises(
+        DatasetError,
+        match=r"train-labels-idx1-ubyte or "
+        r"train-labels-idx1-ubyte.gz not found .*MNIST/raw",
+    ):
         MNIST(tmp_path)
 
 
@@ -83,29 +95,37 @@ def test_truncated_images_gzip(tmp_path):
     write(tmp_path / "train-labels-idx1-ubyte", idx_bytes(np.zeros(60000, np.uint8)), gz=True)
     with pytest.raises(DatasetError) as err:
         MNIST(tmp_path)
-    assert str(err.value) == ("train-images-idx3-ubyte.gz: expected 47040016 bytes of image data "
-                              "for 60000 28x28 images, found 1000")
+    assert str(err.value) == (
+        "train-images-idx3-ubyte.gz: expected 47040016 bytes of image data "
+        "for 60000 28x28 images, found 1000"
+    )
 
 
 def test_truncated_labels_and_count_mismatch(tmp_path):
     make_split(tmp_path, "train", 5, gz=False)
     path = tmp_path / "train-labels-idx1-ubyte"
     path.write_bytes(path.read_bytes()[:-2])
-    with pytest.raises(DatasetError, match="train-labels-idx1-ubyte: expected 13 bytes of label "
-                                           "data for 5 labels, found 11"):
+    with pytest.raises(
+        DatasetError,
+        match="train-labels-idx1-ubyte: expected 13 bytes of label data for 5 labels, found 11",
+    ):
         MNIST(tmp_path)
     write(tmp_path / "train-labels-idx1-ubyte", idx_bytes(np.zeros(4, np.uint8)), gz=False)
-    with pytest.raises(DatasetError, match="holds 5 images but train-labels-idx1-ubyte holds "
-                                           "4 labels"):
+    with pytest.raises(
+        DatasetError, match="holds 5 images but train-labels-idx1-ubyte holds 4 labels"
+    ):
         MNIST(tmp_path)
 
 
-@pytest.mark.parametrize("payload,message", [
-    (b"\x00\x00", "2 bytes is too short for an IDX header"),
-    (b"\x1f\x8b\x08\x03" + bytes(20), "bad magic number 0x1f8b0803"),
-    (b"\x00\x00\x07\x03" + bytes(20), "bad magic number 0x00000703"),
-    (b"\x00\x00\x08\x03\x00\x00", "truncated header: 3 dimensions need 16 bytes, found 6"),
-])
+@pytest.mark.parametrize(
+    "payload,message",
+    [
+        (b"\x00\x00", "2 bytes is too short for an IDX header"),
+        (b"\x1f\x8b\x08\x03" + bytes(20), "bad magic number 0x1f8b0803"),
+        (b"\x00\x00\x07\x03" + bytes(20), "bad magic number 0x00000703"),
+        (b"\x00\x00\x08\x03\x00\x00", "truncated header: 3 dimensions need 16 bytes, found 6"),
+    ],
+)
 def test_corrupt_headers(tmp_path, payload, message):
     make_split(tmp_path, "t10k", 2, gz=False)
     (tmp_path / "t10k-images-idx3-ubyte").write_bytes(payload)
@@ -127,6 +147,7 @@ def test_wrong_kind_of_idx_file(tmp_path):
 def test_corrupt_gzip(tmp_path):
     make_split(tmp_path, "train", 2, gz=True)
     (tmp_path / "train-images-idx3-ubyte.gz").write_bytes(b"not gzip at all")
-    with pytest.raises(DatasetError, match="train-images-idx3-ubyte.gz: truncated or corrupt "
-                                           "gzip file"):
+    with pytest.raises(
+        DatasetError, match="train-images-idx3-ubyte.gz: truncated or corrupt gzip file"
+    ):
         MNIST(tmp_path)

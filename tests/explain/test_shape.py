@@ -1,5 +1,6 @@
 """``convkit shape``: the seed note's examples as golden text, the JSON against convkit.shapes and
 torch over a grid, the refusal of anything but a layer call, Korean output and the error paths."""
+
 import itertools
 import json
 import os
@@ -9,8 +10,14 @@ import pytest
 import torch
 
 from convkit import cli, shapes
-from convkit.explain import (LayerBuildError, LayerSyntaxError, ShapeInputError, explain_shapes,
-                             parse_layer, parse_shape)
+from convkit.explain import (
+    LayerBuildError,
+    LayerSyntaxError,
+    ShapeInputError,
+    explain_shapes,
+    parse_layer,
+    parse_shape,
+)
 
 GOLDEN = pathlib.Path(__file__).parent / "golden"
 
@@ -26,9 +33,14 @@ SEED_CALLS = {
     "impossible_conv": ["1x1x3x3", "Conv2d(1, 1, 5)"],
 }
 # The output shapes printed in the note (torch's).
-SEED_SHAPES = {"seed_example_1": [1, 1, 55, 55], "seed_example_2": [1, 1, 29, 29],
-               "seed_example_3": [1, 1, 32, 32], "seed_example_4": [1, 1, 28, 60],
-               "seed_example_5": [1, 1, 64, 32], "seed_cnn_cell": [1, 5, 12, 12]}
+SEED_SHAPES = {
+    "seed_example_1": [1, 1, 55, 55],
+    "seed_example_2": [1, 1, 29, 29],
+    "seed_example_3": [1, 1, 32, 32],
+    "seed_example_4": [1, 1, 28, 60],
+    "seed_example_5": [1, 1, 64, 32],
+    "seed_cnn_cell": [1, 5, 12, 12],
+}
 
 
 def run_cli(capsys, *argv):
@@ -102,13 +114,17 @@ def test_max_pool_json_against_shapes_and_torch(L, k, s, p, d, ceil_mode):
         return
     assert layer["output_shape"] == [2, want] == _torch_shape(text, (2, L))
     assert layer["checked"]
-    dropped = (ceil_mode and shapes.unreached_input(L, k, s, p, d) > 0
-               and shapes.ceil_mode_dropped_window(L, k, s, p, d))
+    dropped = (
+        ceil_mode
+        and shapes.unreached_input(L, k, s, p, d) > 0
+        and shapes.ceil_mode_dropped_window(L, k, s, p, d)
+    )
     assert any("dropped" in n for n in layer["notes"]) == dropped
 
 
-@pytest.mark.parametrize("L,k,s,p", [(7, 3, 2, 1), (8, 3, 3, 1), (4, 3, 2, 1), (9, 2, 2, 0),
-                                     (5, 4, 3, 2)])
+@pytest.mark.parametrize(
+    "L,k,s,p", [(7, 3, 2, 1), (8, 3, 3, 1), (4, 3, 2, 1), (9, 2, 2, 0), (5, 4, 3, 2)]
+)
 @pytest.mark.parametrize("ceil_mode", [False, True])
 def test_avg_pool_2d_against_torch(L, k, s, p, ceil_mode):
     text = f"AvgPool2d(({k}, 2), stride=({s}, 1), padding=({p}, 1), ceil_mode={ceil_mode})"
@@ -117,17 +133,22 @@ def test_avg_pool_2d_against_torch(L, k, s, p, ceil_mode):
     assert result["output_shape"] == _torch_shape(text, (1, 2, L, L + 1))
 
 
-@pytest.mark.parametrize("L,k,s,p,d", [(L, k, s, p, d) for L, k, s, p, d
-                                       in itertools.product([1, 3, 6], [1, 2, 3], [1, 2, 3],
-                                                            [0, 1], [1, 2])])
+@pytest.mark.parametrize(
+    "L,k,s,p,d",
+    [
+        (L, k, s, p, d)
+        for L, k, s, p, d in itertools.product([1, 3, 6], [1, 2, 3], [1, 2, 3], [0, 1], [1, 2])
+    ],
+)
 def test_conv_transpose_json_against_shapes_and_torch(L, k, s, p, d):
     for op in range(max(s, d)):
-        text = (f"ConvTranspose1d(2, 1, {k}, stride={s}, padding={p}, output_padding={op}, "
-                f"dilation={d})")
+        text = (
+            f"ConvTranspose1d(2, 1, {k}, stride={s}, padding={p}, output_padding={op}, "
+            f"dilation={d})"
+        )
         result = explain_shapes(f"1x2x{L}", [text])
         layer = result["layers"][0]
-        assert layer["steps"][0] == \
-            f"L: {shapes.conv_transpose_output_formula(L, k, s, p, d, op)}"
+        assert layer["steps"][0] == f"L: {shapes.conv_transpose_output_formula(L, k, s, p, d, op)}"
         want = shapes.conv_transpose_output_size(L, k, s, p, d, op)
         if want <= 0:
             assert not result["ok"]
@@ -138,23 +159,35 @@ def test_conv_transpose_json_against_shapes_and_torch(L, k, s, p, d):
 
 
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
-@pytest.mark.parametrize("text,shape", [
-    ("AdaptiveAvgPool2d((3, None))", (1, 2, 10, 7)), ("AdaptiveMaxPool2d(4)", (2, 5, 6)),
-    ("AdaptiveAvgPool1d(8)", (1, 1, 5)), ("AdaptiveAvgPool3d((1, 2, 3))", (1, 1, 4, 5, 6)),
-    ("Conv3d(1, 2, (1, 2, 3), stride=(1, 2, 1), padding=(0, 1, 1))", (1, 1, 4, 5, 6)),
-    ("ConvTranspose2d(2, 4, 3, stride=2, padding=1, output_padding=1)", (1, 2, 5, 6)),
-    ("Conv2d(2, 2, 4, padding='same', dilation=(1, 3))", (1, 2, 9, 9)),
-    ("Conv2d(4, 6, 3, groups=2, padding_mode='reflect', padding=1)", (4, 5, 5)),
-    ("Flatten(0, 1)", (2, 3, 4)), ("Linear(4, 2)", (2, 3, 4)), ("BatchNorm1d(3)", (2, 3, 4)),
-    ("Unfold(2, stride=2)", (1, 3, 5, 6)), ("Fold((4, 5), 2)", (1, 12, 12)),
-    ("MaxPool3d(2, ceil_mode=True)", (1, 1, 3, 4, 5)), ("LPPool2d(2, 3, stride=2)", (1, 1, 7, 8)),
-    ("Softmax(dim=1)", (2, 3)), ("nn.GELU()", (2, 3, 4)), ("torch.nn.Dropout2d(0.2)", (2, 3, 4, 5)),
-])
+@pytest.mark.parametrize(
+    "text,shape",
+    [
+        ("AdaptiveAvgPool2d((3, None))", (1, 2, 10, 7)),
+        ("AdaptiveMaxPool2d(4)", (2, 5, 6)),
+        ("AdaptiveAvgPool1d(8)", (1, 1, 5)),
+        ("AdaptiveAvgPool3d((1, 2, 3))", (1, 1, 4, 5, 6)),
+        ("Conv3d(1, 2, (1, 2, 3), stride=(1, 2, 1), padding=(0, 1, 1))", (1, 1, 4, 5, 6)),
+        ("ConvTranspose2d(2, 4, 3, stride=2, padding=1, output_padding=1)", (1, 2, 5, 6)),
+        ("Conv2d(2, 2, 4, padding='same', dilation=(1, 3))", (1, 2, 9, 9)),
+        ("Conv2d(4, 6, 3, groups=2, padding_mode='reflect', padding=1)", (4, 5, 5)),
+        ("Flatten(0, 1)", (2, 3, 4)),
+        ("Linear(4, 2)", (2, 3, 4)),
+        ("BatchNorm1d(3)", (2, 3, 4)),
+        ("Unfold(2, stride=2)", (1, 3, 5, 6)),
+        ("Fold((4, 5), 2)", (1, 12, 12)),
+        ("MaxPool3d(2, ceil_mode=True)", (1, 1, 3, 4, 5)),
+        ("LPPool2d(2, 3, stride=2)", (1, 1, 7, 8)),
+        ("Softmax(dim=1)", (2, 3)),
+        ("nn.GELU()", (2, 3, 4)),
+        ("torch.nn.Dropout2d(0.2)", (2, 3, 4, 5)),
+    ],
+)
 def test_other_layers_against_torch(text, shape):
     result = explain_shapes(shape, [text])
     assert result["ok"], result
-    assert result["output_shape"] == _torch_shape(text.replace("torch.nn.", "").replace(
-        "nn.", ""), shape)
+    assert result["output_shape"] == _torch_shape(
+        text.replace("torch.nn.", "").replace("nn.", ""), shape
+    )
     assert result["layers"][0]["checked"]
     assert result["layers"][0]["steps"]
 
@@ -169,6 +202,7 @@ def test_adaptive_steps_use_the_bins_formula():
 # ----------------------------------------------------------------------------------------------
 # Refusing anything but a layer call: nothing may run
 # ----------------------------------------------------------------------------------------------
+
 
 def _hostile(marker):
     touch = f"__import__('os').system('touch {marker}')"
@@ -248,6 +282,7 @@ def test_huge_layers_are_not_initialised():
 # Errors, notes, input forms, Korean
 # ----------------------------------------------------------------------------------------------
 
+
 def test_impossible_layer_exit_code_and_message(capsys):
     code, out, _ = run_cli(capsys, "1x1x3x3", "Conv2d(1, 1, 5)", "ReLU()")
     assert code == 1
@@ -262,15 +297,19 @@ def test_impossible_layer_exit_code_and_message(capsys):
 
 
 def test_linear_and_channel_mismatch(capsys):
-    code, out, _ = run_cli(capsys, "1x1x28x28", "Conv2d(1, 5, 5)", "MaxPool2d(2)", "Flatten()",
-                           "Linear(700, 10)")
+    code, out, _ = run_cli(
+        capsys, "1x1x28x28", "Conv2d(1, 5, 5)", "MaxPool2d(2)", "Flatten()", "Linear(700, 10)"
+    )
     assert code == 1 and "Use Linear(720, 10)" in out
-    code, out, _ = run_cli(capsys, "1x1x28x28", "Conv2d(1, 5, 5)", "MaxPool2d(2)",
-                           "Linear(720, 10)")
+    code, out, _ = run_cli(
+        capsys, "1x1x28x28", "Conv2d(1, 5, 5)", "MaxPool2d(2)", "Linear(720, 10)"
+    )
     assert code == 1 and "The flattened size is 720: put Flatten() before" in out
     code, out, _ = run_cli(capsys, "1x1x28x28", "Conv2d(1, 5, 5)", "Linear(10, 2)")
-    assert code == 1 and "Flatten() would give 2880: put Flatten() first and use Linear(2880, 2)" \
-        in out
+    assert (
+        code == 1
+        and "Flatten() would give 2880: put Flatten() first and use Linear(2880, 2)" in out
+    )
     code, out, _ = run_cli(capsys, "1x1x28x28", "Conv2d(1, 5, 5)", "Conv2d(3, 5, 5)")
     assert code == 1 and "in_channels=3" in out and "has 5 channels" in out
     assert "the previous layer (Conv2d(1, 5" in out
@@ -297,10 +336,16 @@ def test_notes_a_learner_would_miss():
     assert any("Flatten(0)" in n for n in unbatched["notes"])
 
 
-@pytest.mark.parametrize("text,want", [("1x1x227x227", (1, 1, 227, 227)),
-                                       ("1,1,227,227", (1, 1, 227, 227)),
-                                       ("(1, 3, 32, 32)", (1, 3, 32, 32)), ("3x28x28", (3, 28, 28)),
-                                       ([1, 2], (1, 2))])
+@pytest.mark.parametrize(
+    "text,want",
+    [
+        ("1x1x227x227", (1, 1, 227, 227)),
+        ("1,1,227,227", (1, 1, 227, 227)),
+        ("(1, 3, 32, 32)", (1, 3, 32, 32)),
+        ("3x28x28", (3, 28, 28)),
+        ([1, 2], (1, 2)),
+    ],
+)
 def test_parse_shape(text, want):
     assert parse_shape(text) == want
 
@@ -319,8 +364,9 @@ def test_unbatched_input(capsys):
 
 
 def test_korean(capsys):
-    code, out, _ = run_cli(capsys, "--lang", "ko", "1x1x64x64", "Conv2d(1, 1, 7, stride=2)",
-                           "MaxPool2d(2)")
+    code, out, _ = run_cli(
+        capsys, "--lang", "ko", "1x1x64x64", "Conv2d(1, 1, 7, stride=2)", "MaxPool2d(2)"
+    )
     assert code == 0
     for word in ("입력", "출력", "참고", "행", "열", "창", "stride를 주지 않았으므로"):
         assert word in out
@@ -328,8 +374,16 @@ def test_korean(capsys):
     code, out, _ = run_cli(capsys, "--lang", "ko", "1x1x3x3", "Conv2d(1, 1, 5)")
     assert code == 1 and "오류" in out and "출력 크기가 -1" in out
     assert "H: floor((3 + 2*0 - 1*(5-1) - 1)/1) + 1 = -1" in out
-    code, out, _ = run_cli(capsys, "--lang", "ko", "--json", "1x1x28x28", "Conv2d(1, 5, 5)",
-                           "MaxPool2d(2)", "Linear(720, 10)")
+    code, out, _ = run_cli(
+        capsys,
+        "--lang",
+        "ko",
+        "--json",
+        "1x1x28x28",
+        "Conv2d(1, 5, 5)",
+        "MaxPool2d(2)",
+        "Linear(720, 10)",
+    )
     result = json.loads(out)
     assert code == 1 and "Flatten()" in result["layers"][-1]["error"]
     assert "펼친 크기" in result["layers"][-1]["error"]
@@ -337,6 +391,7 @@ def test_korean(capsys):
 
 def test_modules_can_be_passed_directly():
     import convkit.nn as nn
+
     result = explain_shapes((1, 1, 28, 28), [nn.Conv2d(1, 5, 5), nn.MaxPool2d(2)])
     assert result["output_shape"] == [1, 5, 12, 12]
     assert result["layers"][0]["layer"] == "Conv2d(1, 5, kernel_size=(5, 5), stride=(1, 1))"

@@ -1,5 +1,6 @@
 """``convkit summary``: LeNet-5's numbers against torch and hand-computed values, the receptive
 fields, the recording being undone, model loading (built-in, factory, checkpoint) and the CLI."""
+
 import json
 import sys
 import types
@@ -20,11 +21,19 @@ from convkit.models import LeNet5
 def torch_lenet5():
     """The same network as convkit.models.LeNet5, written in torch (the oracle)."""
     return torch.nn.Sequential(
-        torch.nn.Conv2d(1, 6, 5, padding=2), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Conv2d(6, 16, 5), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(1, 6, 5, padding=2),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(6, 16, 5),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
         torch.nn.Flatten(),
-        torch.nn.Linear(400, 120), torch.nn.ReLU(), torch.nn.Linear(120, 84), torch.nn.ReLU(),
-        torch.nn.Linear(84, 10))
+        torch.nn.Linear(400, 120),
+        torch.nn.ReLU(),
+        torch.nn.Linear(120, 84),
+        torch.nn.ReLU(),
+        torch.nn.Linear(84, 10),
+    )
 
 
 def test_lenet5_against_torch_and_hand_counts():
@@ -34,31 +43,45 @@ def test_lenet5_against_torch_and_hand_counts():
     assert s.trainable_params == 61_706
     # Per layer: output shapes and parameters as torch has them.
     shapes_seen = []
-    hooks = [m.register_forward_hook(lambda m, i, o: shapes_seen.append(list(o.shape)))
-             for m in ref]
+    hooks = [
+        m.register_forward_hook(lambda m, i, o: shapes_seen.append(list(o.shape))) for m in ref
+    ]
     ref(torch.zeros(1, 1, 28, 28))
     for h in hooks:
         h.remove()
     assert [row.output_shape for row in s.layers] == shapes_seen
-    assert [row.params for row in s.layers] == [sum(p.numel() for p in m.parameters())
-                                                for m in ref]
+    assert [row.params for row in s.layers] == [sum(p.numel() for p in m.parameters()) for m in ref]
     # By hand: params (C_out*C_in*k*k + C_out; in*out + out) and MACs (outputs * C_in*k*k;
     # out*in).
     assert [row.params for row in s.layers if row.params] == [
-        6 * 1 * 25 + 6, 16 * 6 * 25 + 16, 400 * 120 + 120, 120 * 84 + 84, 84 * 10 + 10]
+        6 * 1 * 25 + 6,
+        16 * 6 * 25 + 16,
+        400 * 120 + 120,
+        120 * 84 + 84,
+        84 * 10 + 10,
+    ]
     assert [row.macs for row in s.layers if row.macs] == [
-        6 * 28 * 28 * 1 * 25, 16 * 10 * 10 * 6 * 25, 400 * 120, 120 * 84, 84 * 10]
+        6 * 28 * 28 * 1 * 25,
+        16 * 10 * 10 * 6 * 25,
+        400 * 120,
+        120 * 84,
+        84 * 10,
+    ]
     assert s.total_macs == 117_600 + 240_000 + 48_000 + 10_080 + 840 == 416_520
     # r_out = r_in + (k-1)*d*j_in, j_out = j_in*s: conv5 -> 5; pool2 -> 6 (jump 2);
     # conv5 -> 6 + 4*2 = 14; pool2 -> 14 + 1*2 = 16 (jump 4).
-    assert [row.receptive_field for row in s.layers[:6]] == [[5, 5], [5, 5], [6, 6], [14, 14],
-                                                            [14, 14], [16, 16]]
-    assert [row.jump for row in s.layers[:6]] == [[1, 1], [1, 1], [2, 2], [2, 2], [2, 2],
-                                                  [4, 4]]
+    assert [row.receptive_field for row in s.layers[:6]] == [
+        [5, 5],
+        [5, 5],
+        [6, 6],
+        [14, 14],
+        [14, 14],
+        [16, 16],
+    ]
+    assert [row.jump for row in s.layers[:6]] == [[1, 1], [1, 1], [2, 2], [2, 2], [2, 2], [4, 4]]
     assert s.layers[6].receptive_field is None  # Flatten
     # Outputs of all 12 layers, 4 bytes each.
-    assert s.activation_bytes == 4 * sum(
-        torch.Size(shape).numel() for shape in shapes_seen)
+    assert s.activation_bytes == 4 * sum(torch.Size(shape).numel() for shape in shapes_seen)
     assert s.param_bytes == 4 * 61_706 and s.input_bytes == 4 * 784
     text = str(s)
     assert "Total params: 61,706" in text and "Total MACs: 416,520" in text
@@ -66,9 +89,12 @@ def test_lenet5_against_torch_and_hand_counts():
 
 
 def test_receptive_field_with_dilation_and_strides():
-    model = nn.Sequential(nn.Conv2d(1, 2, 3, stride=2, dilation=2), nn.ReLU(),
-                          nn.MaxPool2d((3, 2), stride=(1, 2)),
-                          nn.Conv2d(2, 2, (1, 5), stride=(3, 1)))
+    model = nn.Sequential(
+        nn.Conv2d(1, 2, 3, stride=2, dilation=2),
+        nn.ReLU(),
+        nn.MaxPool2d((3, 2), stride=(1, 2)),
+        nn.Conv2d(2, 2, (1, 5), stride=(3, 1)),
+    )
     s = summary(model, "1x1x40x40")
     # conv: r = 1 + 2*2*1 = 5, j = 2; pool: r = 5 + (3-1)*1*2 = 9 | 5 + 1*2 = 7, j = 2 | 4;
     # conv (1, 5): r = 9 + 0 = 9 | 7 + 4*4 = 23, j = 6 | 4.
@@ -110,20 +136,24 @@ def test_load_models(tmp_path, monkeypatch):
     # package.module:factory
     module = types.ModuleType("summary_test_factory")
     module.tiny = lambda input_shape=(1, 8, 8), num_classes=10: nn.Sequential(
-        nn.Conv2d(input_shape[0], 3, 3), nn.Flatten(), nn.Linear(3 * 6 * 6, num_classes))
+        nn.Conv2d(input_shape[0], 3, 3), nn.Flatten(), nn.Linear(3 * 6 * 6, num_classes)
+    )
     monkeypatch.setitem(sys.modules, "summary_test_factory", module)
     model, size = load_model_for_summary("summary_test_factory:tiny")
     assert size == (1, 1, 8, 8) and summary(model, size).total_params == 30 + 1090
     # A PyTorch .pt state dict (read without torch) with its architecture named.
     import torch
+
     weights = LeNet5()
     path = tmp_path / "lenet.pt"
-    torch.save({k: torch.from_numpy(np.array(v.data)) for k, v in weights.state_dict().items()},
-               path)
+    torch.save(
+        {k: torch.from_numpy(np.array(v.data)) for k, v in weights.state_dict().items()}, path
+    )
     model, size = load_model_for_summary(str(path), "1x1x28x28", arch="lenet5")
     assert size == (1, 1, 28, 28) and summary(model, size).total_params == 61706
-    np.testing.assert_array_equal(model.classifier[4].weight.data,
-                                  weights.classifier[4].weight.data)
+    np.testing.assert_array_equal(
+        model.classifier[4].weight.data, weights.classifier[4].weight.data
+    )
     with pytest.raises(SummaryError, match="holds weights only"):
         load_model_for_summary(str(path))
     path = tmp_path / "m.fake"
@@ -137,11 +167,18 @@ def test_load_models(tmp_path, monkeypatch):
 def test_checkpoint_summary(tmp_path, capsys):
     from convkit.optim import Adam
     from convkit.training import TrainConfig, write_checkpoint
+
     model = LeNet5((1, 12, 12), 3)
     path = tmp_path / "checkpoint.safetensors"
-    write_checkpoint(str(path), model, Adam(model.parameters(), 0.001),
-                     TrainConfig(model="lenet5"), {"input_shape": [1, 12, 12], "num_classes": 3},
-                     1, [])
+    write_checkpoint(
+        str(path),
+        model,
+        Adam(model.parameters(), 0.001),
+        TrainConfig(model="lenet5"),
+        {"input_shape": [1, 12, 12], "num_classes": 3},
+        1,
+        [],
+    )
     assert cli.main(["summary", str(path), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["input_size"] == [1, 1, 12, 12]
@@ -164,6 +201,7 @@ def test_cli(capsys):
 
 def test_receptive_field_formula():
     from convkit import shapes
+
     assert shapes.receptive_field(1, 1, 5) == (5, 1)
     assert shapes.receptive_field(6, 2, 5, 1, 1) == (14, 2)
     assert shapes.receptive_field(5, 2, 3, 2, 2) == (13, 4)
@@ -172,4 +210,5 @@ def test_receptive_field_formula():
 def test_exported_name():
     import convkit
     import convkit.explain
+
     assert convkit.explain.summary is summary_function is summary is convkit.summary

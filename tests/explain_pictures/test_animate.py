@@ -1,4 +1,5 @@
 """convkit animate: the steps add up to the real ops' outputs; frames, pixels, files and errors."""
+
 import argparse
 
 import numpy as np
@@ -29,8 +30,17 @@ def real_conv(plan, padding):
     x = t(plan.input[None, None])  # (1, 1, H, W)
     w = t(plan.kernel[None, None])  # (1, 1, kh, kw)
     if plan.padding_mode != "zeros":
-        conv = nn.Conv2d(1, 1, plan.kernel_size, plan.stride, padding, plan.dilation,
-                         bias=False, padding_mode=plan.padding_mode, dtype=ck.float64)
+        conv = nn.Conv2d(
+            1,
+            1,
+            plan.kernel_size,
+            plan.stride,
+            padding,
+            plan.dilation,
+            bias=False,
+            padding_mode=plan.padding_mode,
+            dtype=ck.float64,
+        )
         conv.weight.data[...] = plan.kernel
         return conv(x).data[0, 0]
     return F.conv2d(x, w, None, plan.stride, padding, plan.dilation).data[0, 0]
@@ -47,21 +57,26 @@ def step_values(plan):
 # The numbers: each step's multiply-add equals the real op's output
 # ----------------------------------------------------------------------------------------------
 
+
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
-@pytest.mark.parametrize("size, k, s, p, d", [
-    ((5, 5), 3, 2, 1, 1),
-    ((5, 7), (3, 2), (2, 1), (1, 0), 1),
-    ((6, 6), 3, 1, 2, 2),
-    ((7, 5), 2, 3, 0, (2, 1)),
-    ((6, 5), 4, 1, "same", 1),    # asymmetric: (1, 2) per dimension
-    ((4, 6), (2, 3), 1, "valid", (1, 2)),
-])
+@pytest.mark.parametrize(
+    "size, k, s, p, d",
+    [
+        ((5, 5), 3, 2, 1, 1),
+        ((5, 7), (3, 2), (2, 1), (1, 0), 1),
+        ((6, 6), 3, 1, 2, 2),
+        ((7, 5), 2, 3, 0, (2, 1)),
+        ((6, 5), 4, 1, "same", 1),  # asymmetric: (1, 2) per dimension
+        ((4, 6), (2, 3), 1, "valid", (1, 2)),
+    ],
+)
 def test_conv_steps_equal_conv2d(size, k, s, p, d):
     for seed in (None, 3):
         plan = A.convolution_steps(size, k, s, p, d, seed=seed)
         assert len(plan.steps) == plan.out_shape[0] * plan.out_shape[1]
         assert [st.position for st in plan.steps] == [
-            (i, j) for i in range(plan.out_shape[0]) for j in range(plan.out_shape[1])]
+            (i, j) for i in range(plan.out_shape[0]) for j in range(plan.out_shape[1])
+        ]
         ref = real_conv(plan, p)
         assert ref.shape == plan.out_shape
         np.testing.assert_allclose(step_values(plan), ref, rtol=1e-12, atol=1e-12)
@@ -71,8 +86,9 @@ def test_conv_steps_equal_conv2d(size, k, s, p, d):
 
 
 @pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
-@pytest.mark.parametrize("size, k, s, p, d", [((5, 6), 3, 1, 1, 2), ((4, 4), 3, 2, 2, 1),
-                                              ((5, 3), (3, 2), 1, (2, 1), 1)])
+@pytest.mark.parametrize(
+    "size, k, s, p, d", [((5, 6), 3, 1, 1, 2), ((4, 4), 3, 2, 2, 1), ((5, 3), (3, 2), 1, (2, 1), 1)]
+)
 def test_padding_modes_equal_the_conv2d_module(mode, size, k, s, p, d):
     plan = A.convolution_steps(size, k, s, p, d, padding_mode=mode, seed=1)
     np.testing.assert_allclose(step_values(plan), real_conv(plan, p), rtol=1e-12, atol=1e-12)
@@ -97,28 +113,39 @@ def test_zero_padding_taps_read_zero_and_have_no_source():
 
 def test_dilation_taps_skip_cells():
     plan = A.convolution_steps((7, 7), 3, 1, 0, 2)
-    assert [tap.cell for tap in plan.steps[0].taps] == [(r, c) for r in (0, 2, 4)
-                                                        for c in (0, 2, 4)]
-    assert [tap.kernel for tap in plan.steps[0].taps] == [(a, b) for a in range(3)
-                                                          for b in range(3)]
+    assert [tap.cell for tap in plan.steps[0].taps] == [
+        (r, c) for r in (0, 2, 4) for c in (0, 2, 4)
+    ]
+    assert [tap.kernel for tap in plan.steps[0].taps] == [
+        (a, b) for a in range(3) for b in range(3)
+    ]
 
 
-@pytest.mark.parametrize("size, k, s, p, d, ceil", [
-    ((5, 5), 2, 2, 0, 1, True),
-    ((5, 5), 2, 2, 0, 1, False),
-    ((8, 8), 3, 3, 1, 1, True),      # SEMANTICS.md: 3, not 4 (the last window is dropped)
-    ((6, 7), 3, 2, 1, 2, True),
-    ((5, 4), (3, 2), (2, 3), (1, 1), 1, True),
-])
+@pytest.mark.parametrize(
+    "size, k, s, p, d, ceil",
+    [
+        ((5, 5), 2, 2, 0, 1, True),
+        ((5, 5), 2, 2, 0, 1, False),
+        ((8, 8), 3, 3, 1, 1, True),  # SEMANTICS.md: 3, not 4 (the last window is dropped)
+        ((6, 7), 3, 2, 1, 2, True),
+        ((5, 4), (3, 2), (2, 3), (1, 1), 1, True),
+    ],
+)
 def test_max_pool_steps_equal_max_pool2d(size, k, s, p, d, ceil):
     plan = A.convolution_steps(size, k, s, p, d, pool="max", ceil_mode=ceil, seed=7)
     ref = F.max_pool2d(t(plan.input[None, None]), k, s, p, d, ceil_mode=ceil).data[0, 0]
     np.testing.assert_array_equal(step_values(plan), ref)
 
 
-@pytest.mark.parametrize("size, k, s, p, ceil", [
-    ((4, 4), 3, 2, 1, True), ((5, 5), 2, 2, 0, True), ((5, 6), 3, 2, 1, False),
-    ((7, 5), (3, 2), (2, 2), (1, 1), True)])
+@pytest.mark.parametrize(
+    "size, k, s, p, ceil",
+    [
+        ((4, 4), 3, 2, 1, True),
+        ((5, 5), 2, 2, 0, True),
+        ((5, 6), 3, 2, 1, False),
+        ((7, 5), (3, 2), (2, 2), (1, 1), True),
+    ],
+)
 def test_avg_pool_steps_equal_avg_pool2d(size, k, s, p, ceil):
     plan = A.convolution_steps(size, k, s, p, pool="avg", ceil_mode=ceil, seed=2)
     ref = F.avg_pool2d(t(plan.input[None, None]), k, s, p, ceil_mode=ceil).data[0, 0]
@@ -137,8 +164,12 @@ def test_ceil_mode_draws_the_overhang_and_counts_frames():
     assert plan.out_shape == (3, 3) and len(plan.steps) == 9
     assert plan.grid.shape == (6, 6)
     assert plan.grid_kind[5, 5] == "overhang" and plan.grid_kind[4, 4] == "input"
-    assert [tap.kind for tap in plan.steps[-1].taps] == ["input", "overhang", "overhang",
-                                                         "overhang"]
+    assert [tap.kind for tap in plan.steps[-1].taps] == [
+        "input",
+        "overhang",
+        "overhang",
+        "overhang",
+    ]
     floor = A.convolution_steps((5, 5), 2, 2, 0, pool="max")
     assert len(floor.steps) == 4 and floor.unread[4].all() and floor.unread[:, 4].all()
     dropped = A.convolution_steps((8, 8), 3, 3, 1, pool="max", ceil_mode=True)
@@ -146,17 +177,21 @@ def test_ceil_mode_draws_the_overhang_and_counts_frames():
     assert "the last window would start in the padding" in dropped.formulas[0]
 
 
-@pytest.mark.parametrize("size, k, s, p, op, d", [
-    ((3, 3), 3, 2, 1, 1, 1),
-    ((2, 3), (2, 3), (3, 1), (0, 1), (2, 0), 1),
-    ((3, 2), 2, 1, 0, 0, 2),
-    ((2, 2), 3, 2, 2, 1, 1),     # the output_padding cell lies beyond the uncropped output
-])
+@pytest.mark.parametrize(
+    "size, k, s, p, op, d",
+    [
+        ((3, 3), 3, 2, 1, 1, 1),
+        ((2, 3), (2, 3), (3, 1), (0, 1), (2, 0), 1),
+        ((3, 2), 2, 1, 0, 0, 2),
+        ((2, 2), 3, 2, 2, 1, 1),  # the output_padding cell lies beyond the uncropped output
+    ],
+)
 def test_transposed_steps_equal_conv_transpose2d(size, k, s, p, op, d):
     plan = A.convolution_steps(size, k, s, p, d, transposed=True, output_padding=op, seed=5)
     assert len(plan.steps) == size[0] * size[1]  # one step per input cell
-    ref = F.conv_transpose2d(t(plan.input[None, None]), t(plan.kernel[None, None]), None, s, p,
-                             op, 1, d).data[0, 0]
+    ref = F.conv_transpose2d(
+        t(plan.input[None, None]), t(plan.kernel[None, None]), None, s, p, op, 1, d
+    ).data[0, 0]
     assert plan.out_shape == ref.shape
     np.testing.assert_allclose(plan.output, ref, rtol=1e-12, atol=1e-12)
     # Adding up the scattered contributions of the steps gives the uncropped output again.
@@ -166,8 +201,9 @@ def test_transposed_steps_equal_conv_transpose2d(size, k, s, p, op, d):
             assert tap.value == plan.input[st.position]
             acc[tap.cell] += tap.product
     top, left = plan.target_origin
-    np.testing.assert_allclose(acc[top:top + ref.shape[0], left:left + ref.shape[1]], ref,
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        acc[top : top + ref.shape[0], left : left + ref.shape[1]], ref, rtol=1e-12, atol=1e-12
+    )
 
 
 def test_one_dimensional_cases():
@@ -191,15 +227,21 @@ def test_torch_agrees_on_one_case_of_each_kind():
     np.testing.assert_allclose(conv.output, ref, rtol=1e-12)
     tr = A.convolution_steps((3, 3), 3, 2, 1, transposed=True, output_padding=1, seed=9)
     ref = torch.nn.functional.conv_transpose2d(
-        torch.from_numpy(tr.input)[None, None], torch.from_numpy(tr.kernel)[None, None],
-        stride=2, padding=1, output_padding=1)[0, 0].numpy()
+        torch.from_numpy(tr.input)[None, None],
+        torch.from_numpy(tr.kernel)[None, None],
+        stride=2,
+        padding=1,
+        output_padding=1,
+    )[0, 0].numpy()
     np.testing.assert_allclose(tr.output, ref, rtol=1e-12)
 
 
 def test_formula_captions_come_from_shapes():
     plan = A.convolution_steps((5, 5), 3, 2, 1)
-    assert plan.formulas == ["H: floor((5 + 2*1 - 1*(3-1) - 1)/2) + 1 = 3",
-                             "W: floor((5 + 2*1 - 1*(3-1) - 1)/2) + 1 = 3"]
+    assert plan.formulas == [
+        "H: floor((5 + 2*1 - 1*(3-1) - 1)/2) + 1 = 3",
+        "W: floor((5 + 2*1 - 1*(3-1) - 1)/2) + 1 = 3",
+    ]
     tr = A.convolution_steps((3, 4), 3, 2, 1, transposed=True, output_padding=1)
     assert tr.formulas[1] == f"W: {shapes.conv_transpose_output_formula(4, 3, 2, 1, 1, 1)}"
 
@@ -220,6 +262,7 @@ def test_default_and_given_values():
 # Errors
 # ----------------------------------------------------------------------------------------------
 
+
 def test_kernel_larger_than_padded_input_names_the_formula():
     with pytest.raises(RuntimeError, match=re_escape("floor((3 + 2*0 - 1*(5-1) - 1)/1) + 1 = -1")):
         A.convolution_steps((3, 3), 5)
@@ -227,26 +270,34 @@ def test_kernel_larger_than_padded_input_names_the_formula():
 
 def re_escape(text):
     import re
+
     return re.escape(text)
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(stride=-1), RuntimeError, r"stride should be greater than zero.*-1"),
-    (dict(stride=(2, 0)), RuntimeError, r"stride should be greater than zero"),
-    (dict(kernel_size=0), RuntimeError, r"kernel_size should be greater than zero"),
-    (dict(padding=-1), RuntimeError, r"negative padding"),
-    (dict(dilation=0), RuntimeError, r"dilation should be greater than zero"),
-    (dict(padding=2, pool="max", kernel_size=3), RuntimeError, r"pad should be at most half"),
-    (dict(padding=3, padding_mode="reflect"), RuntimeError, r"less than the corresponding"),
-    (dict(padding="same", stride=2), ValueError, r"not supported for strided"),
-    (dict(pool="avg", dilation=2), ValueError, r"average pooling has no dilation"),
-    (dict(ceil_mode=True), ValueError, r"pooling only"),
-    (dict(transposed=True, padding_mode="reflect"), ValueError, r"convolution only"),
-    (dict(transposed=True, stride=2, output_padding=2), RuntimeError, r"output padding must be"),
-    (dict(output_padding=1), ValueError, r"transposed convolution only"),
-    (dict(kernel_size=(3, 3, 3)), ValueError, r"kernel_size must be an int or a tuple of 2"),
-    (dict(input_size=(40, 40)), ValueError, r"too many to draw"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(stride=-1), RuntimeError, r"stride should be greater than zero.*-1"),
+        (dict(stride=(2, 0)), RuntimeError, r"stride should be greater than zero"),
+        (dict(kernel_size=0), RuntimeError, r"kernel_size should be greater than zero"),
+        (dict(padding=-1), RuntimeError, r"negative padding"),
+        (dict(dilation=0), RuntimeError, r"dilation should be greater than zero"),
+        (dict(padding=2, pool="max", kernel_size=3), RuntimeError, r"pad should be at most half"),
+        (dict(padding=3, padding_mode="reflect"), RuntimeError, r"less than the corresponding"),
+        (dict(padding="same", stride=2), ValueError, r"not supported for strided"),
+        (dict(pool="avg", dilation=2), ValueError, r"average pooling has no dilation"),
+        (dict(ceil_mode=True), ValueError, r"pooling only"),
+        (dict(transposed=True, padding_mode="reflect"), ValueError, r"convolution only"),
+        (
+            dict(transposed=True, stride=2, output_padding=2),
+            RuntimeError,
+            r"output padding must be",
+        ),
+        (dict(output_padding=1), ValueError, r"transposed convolution only"),
+        (dict(kernel_size=(3, 3, 3)), ValueError, r"kernel_size must be an int or a tuple of 2"),
+        (dict(input_size=(40, 40)), ValueError, r"too many to draw"),
+    ],
+)
 def test_bad_arguments(kwargs, error, match):
     kwargs = {"input_size": (3, 3), **kwargs}
     with pytest.raises(error, match=match):
@@ -272,9 +323,10 @@ def test_cli_errors_exit_1_with_the_worked_formula(tmp_path, capsys):
 # Pictures
 # ----------------------------------------------------------------------------------------------
 
+
 def _patch(img, box, inset=4, size=4):
     x0, y0 = box[0] + inset, box[1] + inset
-    return np.asarray(img)[y0:y0 + size, x0:x0 + size].reshape(-1, 3)
+    return np.asarray(img)[y0 : y0 + size, x0 : x0 + size].reshape(-1, 3)
 
 
 def test_frames_pixels_show_padding_footprint_and_output():
@@ -319,25 +371,80 @@ def test_transposed_frames_highlight_the_input_cell_and_crop():
 
 def test_gif_and_sheet_files(tmp_path, capsys):
     from PIL import Image
+
     gif = tmp_path / "conv.gif"
-    code, out, _ = run_cli(["animate", "--input", "5x5", "--kernel", "3", "--stride", "2",
-                            "--padding", "1", "--values", "-o", str(gif), "--ms", "250",
-                            "--cell", "24"], capsys)
+    code, out, _ = run_cli(
+        [
+            "animate",
+            "--input",
+            "5x5",
+            "--kernel",
+            "3",
+            "--stride",
+            "2",
+            "--padding",
+            "1",
+            "--values",
+            "-o",
+            str(gif),
+            "--ms",
+            "250",
+            "--cell",
+            "24",
+        ],
+        capsys,
+    )
     assert code == 0 and "H: floor((5 + 2*1 - 1*(3-1) - 1)/2) + 1 = 3" in out
     with Image.open(gif) as im:
         assert im.n_frames == 9
         assert im.info["loop"] == 0 and im.info["duration"] == 250
     png = tmp_path / "pool.png"
-    code, _, _ = run_cli(["animate", "--input", "5", "--pool", "avg", "--kernel", "2",
-                          "--stride", "2", "--ceil-mode", "-o", str(png), "--cell", "20"], capsys)
+    code, _, _ = run_cli(
+        [
+            "animate",
+            "--input",
+            "5",
+            "--pool",
+            "avg",
+            "--kernel",
+            "2",
+            "--stride",
+            "2",
+            "--ceil-mode",
+            "-o",
+            str(png),
+            "--cell",
+            "20",
+        ],
+        capsys,
+    )
     assert code == 0
     with Image.open(png) as im:
-        frame = A.frame_layout(A.convolution_steps(5, 2, 2, pool="avg", ceil_mode=True), 20,
-                               header=False)
+        frame = A.frame_layout(
+            A.convolution_steps(5, 2, 2, pool="avg", ceil_mode=True), 20, header=False
+        )
         assert im.size[1] > 3 * frame.height  # 1-D: the 3 steps stacked
-    code, _, _ = run_cli(["animate", "--input", "3x3", "--transposed", "--stride", "2",
-                          "--padding", "1", "--output-padding", "1", "--seed", "0",
-                          "-o", str(tmp_path / "t.gif"), "--cell", "20"], capsys)
+    code, _, _ = run_cli(
+        [
+            "animate",
+            "--input",
+            "3x3",
+            "--transposed",
+            "--stride",
+            "2",
+            "--padding",
+            "1",
+            "--output-padding",
+            "1",
+            "--seed",
+            "0",
+            "-o",
+            str(tmp_path / "t.gif"),
+            "--cell",
+            "20",
+        ],
+        capsys,
+    )
     assert code == 0
     with Image.open(tmp_path / "t.gif") as im:
         assert im.n_frames == 9
@@ -345,6 +452,21 @@ def test_gif_and_sheet_files(tmp_path, capsys):
 
 def test_registered_in_the_convkit_command(tmp_path, capsys):
     from convkit.cli import main
-    assert main(["animate", "--input", "3x3", "--kernel", "2", "--cell", "16",
-                 "-o", str(tmp_path / "x.png")]) == 0
+
+    assert (
+        main(
+            [
+                "animate",
+                "--input",
+                "3x3",
+                "--kernel",
+                "2",
+                "--cell",
+                "16",
+                "-o",
+                str(tmp_path / "x.png"),
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "x.png").exists()

@@ -1,4 +1,5 @@
 """convkit filters and convkit featuremaps on a tiny checkpoint trained in the test."""
+
 import argparse
 
 import numpy as np
@@ -18,9 +19,11 @@ from tests.training.test_train import small_digits
 def trained(tmp_path_factory):
     """A one-epoch seednet checkpoint and a digit image (dark ink on white paper, 24x24)."""
     from PIL import Image
+
     root = tmp_path_factory.mktemp("pictures")
-    config = TrainConfig(model="seednet", epochs=1, batch_size=32, out=str(root / "run"),
-                         progress=False)
+    config = TrainConfig(
+        model="seednet", epochs=1, batch_size=32, out=str(root / "run"), progress=False
+    )
     train(config, log=lambda *a: None, data=small_digits())
     digit = np.asarray(small_digits()[1][0][0].data)[0]  # (8, 8) in [0, 1], ink high
     paper = (255 - digit / digit.max() * 255).astype(np.uint8)
@@ -42,8 +45,7 @@ def test_load_model_from_a_training_checkpoint(trained):
     model, info = P.load_model(str(ckpt_path))
     assert info["input_shape"] == (1, 8, 8) and len(info["classes"]) == 10
     saved = read_checkpoint(str(ckpt_path))["model"]
-    np.testing.assert_array_equal(model.features[0].weight.data,
-                                  saved["features.0.weight"].data)
+    np.testing.assert_array_equal(model.features[0].weight.data, saved["features.0.weight"].data)
     assert [name for name, _ in P.conv_layers(model)] == ["features.0", "features.3"]
 
 
@@ -81,6 +83,7 @@ def test_load_model_from_a_torch_pt_file(trained, tmp_path):
 
 def test_filters_picture(trained, tmp_path, capsys):
     from PIL import Image
+
     ckpt_path, _ = trained
     out = tmp_path / "filters.png"
     code, text, err = run_cli(["filters", str(ckpt_path), "-o", str(out)], capsys)
@@ -110,8 +113,14 @@ def test_record_activations_matches_a_step_by_step_run(trained):
     x = prepare_image(str(image), info["input_shape"])[None]  # (1, 1, 8, 8)
     records, output = P.record_activations(model, x)
     assert [name for name, _, _ in records] == [f"features.{i}" for i in range(6)]
-    assert [a.shape for _, _, a in records] == [(1, 16, 8, 8), (1, 16, 8, 8), (1, 16, 4, 4),
-                                               (1, 32, 4, 4), (1, 32, 4, 4), (1, 32, 2, 2)]
+    assert [a.shape for _, _, a in records] == [
+        (1, 16, 8, 8),
+        (1, 16, 8, 8),
+        (1, 16, 4, 4),
+        (1, 32, 4, 4),
+        (1, 32, 4, 4),
+        (1, 32, 2, 2),
+    ]
     h = ck.tensor(x)
     for (name, module, recorded), layer in zip(records, model.features):
         assert module is layer
@@ -132,22 +141,26 @@ def test_record_activations_restores_forward_after_an_error():
     with pytest.raises(ValueError, match="boom"):
         P.record_activations(net, np.zeros((1, 1, 5, 5), np.float32))
     assert all("forward" not in m.__dict__ for m in net.modules())
-    records, _ = P.record_activations(nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU()),
-                                      np.zeros((1, 1, 5, 5), np.float32))
+    records, _ = P.record_activations(
+        nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU()), np.zeros((1, 1, 5, 5), np.float32)
+    )
     assert [n for n, _, _ in records] == ["0", "1"]
 
 
 def test_featuremaps_picture(trained, tmp_path, capsys):
     from PIL import Image
+
     ckpt_path, image = trained
     out = tmp_path / "maps.png"
-    code, _, err = run_cli(["featuremaps", str(ckpt_path), str(image), "-o", str(out),
-                            "--max-channels", "8"], capsys)
+    code, _, err = run_cli(
+        ["featuremaps", str(ckpt_path), str(image), "-o", str(out), "--max-channels", "8"], capsys
+    )
     assert code == 0, err
     with Image.open(out) as im:
         assert 420 <= im.size[0] <= 1200 and 300 <= im.size[1] <= 2000
-    code, _, err = run_cli(["featuremaps", str(ckpt_path), str(tmp_path / "nope.png"),
-                            "-o", str(out)], capsys)
+    code, _, err = run_cli(
+        ["featuremaps", str(ckpt_path), str(tmp_path / "nope.png"), "-o", str(out)], capsys
+    )
     assert code == 1 and "convkit featuremaps: error:" in err
     code, _, err = run_cli(["filters", str(tmp_path / "nope.safetensors")], capsys)
     assert code == 1 and "no such file" in err

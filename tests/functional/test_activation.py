@@ -1,4 +1,5 @@
 """Activations, softmax and dropout against torch; gradient checks; dtypes; errors."""
+
 import math
 import warnings
 
@@ -20,8 +21,11 @@ ACTIVATIONS = [
     ("sigmoid", F.sigmoid, torch.sigmoid),
     ("tanh", F.tanh, torch.tanh),
     ("gelu", F.gelu, TF.gelu),
-    ("gelu_tanh", lambda t: F.gelu(t, approximate="tanh"),
-     lambda t: TF.gelu(t, approximate="tanh")),
+    (
+        "gelu_tanh",
+        lambda t: F.gelu(t, approximate="tanh"),
+        lambda t: TF.gelu(t, approximate="tanh"),
+    ),
     ("softmax1", lambda t: F.softmax(t, 1), lambda t: TF.softmax(t, 1)),
     ("softmax-1", lambda t: F.softmax(t, -1), lambda t: TF.softmax(t, -1)),
     ("log_softmax0", lambda t: F.log_softmax(t, 0), lambda t: TF.log_softmax(t, 0)),
@@ -97,6 +101,7 @@ def test_activation_errors():
 
 # ----- dropout ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("p", [0.2, 0.5, 0.8])
 def test_dropout_statistics_and_scaling(p):
     ck.manual_seed(0)
@@ -147,8 +152,9 @@ def test_dropout2d_zeroes_whole_channels():
     np.testing.assert_array_equal(x.grad.data, y.data)
 
 
-@pytest.mark.parametrize("shape,msg", [((2, 3, 4), "3D input"), ((3, 4), "2-D input"),
-                                       ((1, 2, 3, 4, 5), "5-D input")])
+@pytest.mark.parametrize(
+    "shape,msg", [((2, 3, 4), "3D input"), ((3, 4), "2-D input"), ((1, 2, 3, 4, 5), "5-D input")]
+)
 def test_dropout2d_warnings(shape, msg):
     with pytest.warns(UserWarning, match=msg):
         y = F.dropout2d(ck.ones(*shape), 0.5)

@@ -1,4 +1,5 @@
 """linear, flatten and batch_norm against torch; gradient checks; errors."""
+
 import numpy as np
 import pytest
 import torch
@@ -30,12 +31,18 @@ def test_linear_matches_torch(xshape, dtype):
 
 def test_linear_gradcheck():
     rng = np.random.default_rng(1)
-    gradcheck(F.linear, rng.standard_normal((2, 3, 4)), rng.standard_normal((5, 4)),
-              rng.standard_normal(5))
+    gradcheck(
+        F.linear,
+        rng.standard_normal((2, 3, 4)),
+        rng.standard_normal((5, 4)),
+        rng.standard_normal(5),
+    )
 
 
-@pytest.mark.parametrize("args", [((2, 3), (4, 5), None), ((2, 3), (4, 3), (5,)),
-                                  ((), (4, 3), None), ((2, 3), (1, 4, 3), None)])
+@pytest.mark.parametrize(
+    "args",
+    [((2, 3), (4, 5), None), ((2, 3), (4, 3), (5,)), ((), (4, 3), None), ((2, 3), (1, 4, 3), None)],
+)
 def test_linear_errors(args):
     xs, ws, bs = args
     conv = [ck.zeros(*xs), ck.zeros(*ws), None if bs is None else ck.zeros(*bs)]
@@ -51,8 +58,9 @@ def test_linear_errors(args):
 def test_flatten():
     x = ck.zeros(2, 3, 4, 5)
     for args in [(), (1,), (1, 2), (-3, -1)]:
-        assert tuple(F.flatten(x, *args).shape) == tuple(torch.flatten(torch.zeros(2, 3, 4, 5),
-                                                                       *args).shape)
+        assert tuple(F.flatten(x, *args).shape) == tuple(
+            torch.flatten(torch.zeros(2, 3, 4, 5), *args).shape
+        )
     with pytest.raises(RuntimeError, match="start_dim cannot come after end_dim"):
         F.flatten(x, 2, 1)
 
@@ -103,26 +111,50 @@ def test_batch_norm_running_var_is_unbiased():
 def test_batch_norm_gradcheck(training):
     rng = np.random.default_rng(3)
     rm, rv = rng.standard_normal(3), rng.uniform(0.5, 2, 3)
-    gradcheck(lambda x, w, b: F.batch_norm(x, ck.tensor(rm), ck.tensor(rv), w, b, training),
-              rng.standard_normal((3, 3, 2, 2)), rng.standard_normal(3), rng.standard_normal(3))
-    gradcheck(lambda x: F.batch_norm(x, None, None, training=True),
-              rng.standard_normal((4, 3)))
+    gradcheck(
+        lambda x, w, b: F.batch_norm(x, ck.tensor(rm), ck.tensor(rv), w, b, training),
+        rng.standard_normal((3, 3, 2, 2)),
+        rng.standard_normal(3),
+        rng.standard_normal(3),
+    )
+    gradcheck(lambda x: F.batch_norm(x, None, None, training=True), rng.standard_normal((4, 3)))
 
 
-@pytest.mark.parametrize("call,exc,msg", [
-    (lambda m: m.batch_norm(m.zeros(1, 3), m.zeros(3), m.ones(3), training=True), ValueError,
-     "more than 1 value per channel"),
-    (lambda m: m.batch_norm(m.zeros(1, 3, 1), m.zeros(3), m.ones(3), training=True), ValueError,
-     "more than 1 value per channel"),
-    (lambda m: m.batch_norm(m.zeros(2, 4), m.zeros(3), m.ones(3)), RuntimeError,
-     "running_mean should contain 4 elements not 3"),
-    (lambda m: m.batch_norm(m.zeros(2, 3), m.zeros(3), m.ones(3), m.ones(4)), RuntimeError,
-     "weight should contain 3 elements not 4"),
-    (lambda m: m.batch_norm(m.zeros(2, 3), None, None), RuntimeError,
-     "must be defined in evaluation mode"),
-    (lambda m: m.batch_norm(m.zeros(2, 3), m.zeros(3), m.ones(3), momentum=None), TypeError,
-     "momentum"),
-])
+@pytest.mark.parametrize(
+    "call,exc,msg",
+    [
+        (
+            lambda m: m.batch_norm(m.zeros(1, 3), m.zeros(3), m.ones(3), training=True),
+            ValueError,
+            "more than 1 value per channel",
+        ),
+        (
+            lambda m: m.batch_norm(m.zeros(1, 3, 1), m.zeros(3), m.ones(3), training=True),
+            ValueError,
+            "more than 1 value per channel",
+        ),
+        (
+            lambda m: m.batch_norm(m.zeros(2, 4), m.zeros(3), m.ones(3)),
+            RuntimeError,
+            "running_mean should contain 4 elements not 3",
+        ),
+        (
+            lambda m: m.batch_norm(m.zeros(2, 3), m.zeros(3), m.ones(3), m.ones(4)),
+            RuntimeError,
+            "weight should contain 3 elements not 4",
+        ),
+        (
+            lambda m: m.batch_norm(m.zeros(2, 3), None, None),
+            RuntimeError,
+            "must be defined in evaluation mode",
+        ),
+        (
+            lambda m: m.batch_norm(m.zeros(2, 3), m.zeros(3), m.ones(3), momentum=None),
+            TypeError,
+            "momentum",
+        ),
+    ],
+)
 def test_batch_norm_errors(call, exc, msg):
     class T:
         batch_norm, zeros, ones = staticmethod(TF.batch_norm), torch.zeros, torch.ones

@@ -1,4 +1,5 @@
 """cross_entropy, nll_loss, mse_loss against torch; gradient checks; errors."""
+
 import numpy as np
 import pytest
 import torch
@@ -37,8 +38,12 @@ def _run(lib, fn_name, x, t, opts, dtype):
 
 
 # nll_loss has no label_smoothing: those pairs are left out of the grid, not skipped.
-FN_OPTS = [(fn, opts) for fn in ("cross_entropy", "nll_loss") for opts in OPTIONS
-           if not (fn == "nll_loss" and "label_smoothing" in opts)]
+FN_OPTS = [
+    (fn, opts)
+    for fn in ("cross_entropy", "nll_loss")
+    for opts in OPTIONS
+    if not (fn == "nll_loss" and "label_smoothing" in opts)
+]
 
 
 @pytest.mark.parametrize("fn_name,opts", FN_OPTS)
@@ -58,8 +63,10 @@ def test_matches_torch(fn_name, shape, opts, dtype):
     np.testing.assert_allclose(xl.grad.data, txl.grad.numpy(), **tolerance(dtype))
 
 
-@pytest.mark.parametrize("opts", [dict(), dict(reduction="none"), dict(label_smoothing=0.1),
-                                  dict(weight=True, reduction="sum")])
+@pytest.mark.parametrize(
+    "opts",
+    [dict(), dict(reduction="none"), dict(label_smoothing=0.1), dict(weight=True, reduction="sum")],
+)
 def test_cross_entropy_probability_targets(opts):
     rng = np.random.default_rng(1)
     x = rng.standard_normal((3, 4, 2))
@@ -79,10 +86,12 @@ def test_gradchecks():
     gradcheck(lambda x: F.nll_loss(x, t, weight=w, ignore_index=1), rng.standard_normal((5, 4)))
     gradcheck(lambda x: F.nll_loss(x, t, reduction="none"), rng.standard_normal((5, 4)))
     gradcheck(lambda x: F.cross_entropy(x, t, label_smoothing=0.2), rng.standard_normal((5, 4)))
-    gradcheck(lambda x, y: F.mse_loss(x, y), rng.standard_normal((3, 4)),
-              rng.standard_normal((3, 4)))
-    gradcheck(lambda x, p: F.cross_entropy(x, p), rng.standard_normal((3, 4)),
-              rng.uniform(size=(3, 4)))
+    gradcheck(
+        lambda x, y: F.mse_loss(x, y), rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    )
+    gradcheck(
+        lambda x, p: F.cross_entropy(x, p), rng.standard_normal((3, 4)), rng.uniform(size=(3, 4))
+    )
 
 
 def test_all_ignored_and_empty_are_nan_like_torch():
@@ -94,12 +103,15 @@ def test_all_ignored_and_empty_are_nan_like_torch():
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-@pytest.mark.parametrize("dtypes", [(np.float32, np.float32), (np.float64, np.float64),
-                                    (np.float32, np.float64)])
+@pytest.mark.parametrize(
+    "dtypes", [(np.float32, np.float32), (np.float64, np.float64), (np.float32, np.float64)]
+)
 def test_mse_loss(reduction, dtypes):
     rng = np.random.default_rng(3)
-    a, b = rng.standard_normal((3, 4)).astype(dtypes[0]), rng.standard_normal((3, 4)).astype(
-        dtypes[1])
+    a, b = (
+        rng.standard_normal((3, 4)).astype(dtypes[0]),
+        rng.standard_normal((3, 4)).astype(dtypes[1]),
+    )
     ca, cb = ck.tensor(a, requires_grad=True), ck.tensor(b, requires_grad=True)
     ta, tb = to_torch(a, requires_grad=True), to_torch(b, requires_grad=True)
     out, tout = F.mse_loss(ca, cb, reduction=reduction), TF.mse_loss(ta, tb, reduction=reduction)
@@ -125,20 +137,42 @@ LOSS_ERRORS = [
     ("nll_loss", (4, 3), [0, -1, 1, 2], {}, IndexError, "out of bounds"),
     ("cross_entropy", (4, 3), [0, 1, 2], {}, ValueError, "batch_size"),
     ("nll_loss", (4, 3), np.zeros((4, 1), np.int64), {}, RuntimeError, "multi-target"),
-    ("cross_entropy", (2, 3, 4, 5), np.zeros((2, 4, 6), np.int64), {}, RuntimeError,
-     "size mismatch"),
+    (
+        "cross_entropy",
+        (2, 3, 4, 5),
+        np.zeros((2, 4, 6), np.int64),
+        {},
+        RuntimeError,
+        "size mismatch",
+    ),
     ("nll_loss", (2, 3, 4), np.zeros((2, 5), np.int64), {}, RuntimeError, "target size"),
-    ("cross_entropy", (4, 3), np.array([0, 1, 2, 0], np.int32), {}, RuntimeError,
-     "Long or Byte"),
-    ("nll_loss", (4, 3), np.array([0., 1, 2, 0]), {}, RuntimeError, "Long or Byte"),
-    ("cross_entropy", (4, 3), [0, 1, 2, 0], dict(reduction="avg"), ValueError,
-     "not a valid value"),
-    ("cross_entropy", (4, 3), [0, 1, 2, 0], dict(label_smoothing=1.5), RuntimeError,
-     "label_smoothing"),
-    ("nll_loss", (4, 3), [0, 1, 2, 0], dict(weight=np.ones(4, np.float32)), RuntimeError,
-     "all 3 classes"),
-    ("cross_entropy", (4, 3), np.ones((4, 3), np.float32), dict(ignore_index=1), RuntimeError,
-     "ignore_index"),
+    ("cross_entropy", (4, 3), np.array([0, 1, 2, 0], np.int32), {}, RuntimeError, "Long or Byte"),
+    ("nll_loss", (4, 3), np.array([0.0, 1, 2, 0]), {}, RuntimeError, "Long or Byte"),
+    ("cross_entropy", (4, 3), [0, 1, 2, 0], dict(reduction="avg"), ValueError, "not a valid value"),
+    (
+        "cross_entropy",
+        (4, 3),
+        [0, 1, 2, 0],
+        dict(label_smoothing=1.5),
+        RuntimeError,
+        "label_smoothing",
+    ),
+    (
+        "nll_loss",
+        (4, 3),
+        [0, 1, 2, 0],
+        dict(weight=np.ones(4, np.float32)),
+        RuntimeError,
+        "all 3 classes",
+    ),
+    (
+        "cross_entropy",
+        (4, 3),
+        np.ones((4, 3), np.float32),
+        dict(ignore_index=1),
+        RuntimeError,
+        "ignore_index",
+    ),
 ]
 
 

@@ -1,4 +1,5 @@
 """F.pad: the slicing kernel against its loop reference and torch, gradients, errors."""
+
 import numpy as np
 import pytest
 import torch
@@ -44,8 +45,12 @@ def test_matches_torch_and_reference(mode, shape, p):
         np.testing.assert_array_equal(got.data, want)
         np.testing.assert_array_equal(pad_kernel(xd, pairs, mode), pad_ref(xd, pairs, mode))
     g = rng.standard_normal(want.shape)
-    np.testing.assert_allclose(pad_backward(g, shape, pairs, mode),
-                               pad_backward_ref(g, shape, pairs, mode), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        pad_backward(g, shape, pairs, mode),
+        pad_backward_ref(g, shape, pairs, mode),
+        rtol=1e-12,
+        atol=1e-12,
+    )
     xt = to_torch(x, requires_grad=True)
     TF.pad(xt, p, mode=mode).backward(to_torch(g))
     xc = ck.tensor(x, requires_grad=True)
@@ -87,8 +92,9 @@ def test_random_pads_agree_with_torch():
                     continue
                 pairs = _pairs(p)
                 core = [n + min(a, 0) + min(b, 0) for n, (a, b) in zip(shape[-k:], pairs)]
-                if mode == "circular" and any(max(a, 0) > c or max(b, 0) > c
-                                              for c, (a, b) in zip(core, pairs)):
+                if mode == "circular" and any(
+                    max(a, 0) > c or max(b, 0) > c for c, (a, b) in zip(core, pairs)
+                ):
                     # torch reads uninitialised memory here; convkit refuses.
                     with pytest.raises(RuntimeError, match="wrapping around"):
                         F.pad(ck.tensor(x), p, mode=mode)
@@ -98,10 +104,14 @@ def test_random_pads_agree_with_torch():
 
 def test_integer_and_bool_inputs():
     x = np.arange(6).reshape(2, 3)
-    np.testing.assert_array_equal(F.pad(ck.tensor(x), (1, 1), value=2.7).data,
-                                  TF.pad(torch.from_numpy(x), (1, 1), value=2.7).numpy())
-    np.testing.assert_array_equal(F.pad(ck.tensor(x), (2, 1), mode="reflect").data,
-                                  TF.pad(torch.from_numpy(x), (2, 1), mode="reflect").numpy())
+    np.testing.assert_array_equal(
+        F.pad(ck.tensor(x), (1, 1), value=2.7).data,
+        TF.pad(torch.from_numpy(x), (1, 1), value=2.7).numpy(),
+    )
+    np.testing.assert_array_equal(
+        F.pad(ck.tensor(x), (2, 1), mode="reflect").data,
+        TF.pad(torch.from_numpy(x), (2, 1), mode="reflect").numpy(),
+    )
 
 
 ERRORS = [

@@ -4,6 +4,7 @@
 ``torch._utils._rebuild_tensor_v2`` with made-up arguments gives the exact bytes a hostile or
 broken file would hold. Nothing here is ever unpickled by these helpers.
 """
+
 from __future__ import annotations
 
 import io
@@ -32,8 +33,16 @@ class Rebuild:
 
 
 def tensor(storage, offset=0, size=(4,), stride=(1,), requires_grad=False, hooks=None, *extra):
-    return Rebuild(torch._utils._rebuild_tensor_v2, storage, offset, size, stride, requires_grad,
-                   OrderedDict() if hooks is None else hooks, *extra)
+    return Rebuild(
+        torch._utils._rebuild_tensor_v2,
+        storage,
+        offset,
+        size,
+        stride,
+        requires_grad,
+        OrderedDict() if hooks is None else hooks,
+        *extra,
+    )
 
 
 class _Pickler(pickle.Pickler):
@@ -47,9 +56,15 @@ def dumps(obj, protocol: int = 2) -> bytes:
     return buf.getvalue()
 
 
-def write_pt(path, pkl: bytes | None, storages: dict | None = None, byteorder: bytes | None =
-             b"little", name: str = "archive", extra: dict | None = None,
-             compression=zipfile.ZIP_STORED) -> None:
+def write_pt(
+    path,
+    pkl: bytes | None,
+    storages: dict | None = None,
+    byteorder: bytes | None = b"little",
+    name: str = "archive",
+    extra: dict | None = None,
+    compression=zipfile.ZIP_STORED,
+) -> None:
     """A zip laid out as torch.save lays it out (``<name>/data.pkl``, ``<name>/data/<key>``...)."""
     with zipfile.ZipFile(path, "w", compression=compression) as zf:
         if pkl is not None:

@@ -1,4 +1,5 @@
 """``convkit convert model.pt model.safetensors``: torch's file in, safetensors out, errors."""
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,13 @@ def _convert(capsys, *args):
 
 def _net():
     torch.manual_seed(0)
-    return torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.BatchNorm2d(4),
-                               torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(4 * 6 * 6, 3))
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3),
+        torch.nn.BatchNorm2d(4),
+        torch.nn.ReLU(),
+        torch.nn.Flatten(),
+        torch.nn.Linear(4 * 6 * 6, 3),
+    )
 
 
 def test_state_dict_round_trip(tmp_path, capsys):
@@ -43,8 +49,13 @@ def test_state_dict_round_trip(tmp_path, capsys):
         assert got[key].dtype == value.numpy().dtype
         np.testing.assert_array_equal(got[key].data, value.numpy())
     # the converted file drives convkit's model to torch's outputs
-    model = ck.nn.Sequential(ck.nn.Conv2d(1, 4, 3), ck.nn.BatchNorm2d(4), ck.nn.ReLU(),
-                             ck.nn.Flatten(), ck.nn.Linear(4 * 6 * 6, 3))
+    model = ck.nn.Sequential(
+        ck.nn.Conv2d(1, 4, 3),
+        ck.nn.BatchNorm2d(4),
+        ck.nn.ReLU(),
+        ck.nn.Flatten(),
+        ck.nn.Linear(4 * 6 * 6, 3),
+    )
     model.load_state_dict(got)
     model.eval(), net.eval()
     x = np.random.default_rng(0).standard_normal((2, 1, 8, 8)).astype(np.float32)
@@ -53,6 +64,7 @@ def test_state_dict_round_trip(tmp_path, capsys):
     np.testing.assert_allclose(model(ck.from_numpy(x)).data, want, rtol=1e-4, atol=1e-6)
     # and torch's own safetensors reader agrees
     import safetensors.torch
+
     back = safetensors.torch.load_file(str(dst))
     assert all(torch.equal(back[k], v) for k, v in sd.items())
 
@@ -63,16 +75,30 @@ def test_nested_checkpoint_is_flattened_and_key_selects(tmp_path, capsys):
     net(torch.ones(1, 2)).sum().backward()
     opt.step()
     src = tmp_path / "ckpt.pt"
-    torch.save({"model": net.state_dict(), "optimizer": opt.state_dict(), "epoch": 3,
-                "views": [torch.arange(6.0)[::2]]}, src)
+    torch.save(
+        {
+            "model": net.state_dict(),
+            "optimizer": opt.state_dict(),
+            "epoch": 3,
+            "views": [torch.arange(6.0)[::2]],
+        },
+        src,
+    )
     rc, out, _ = _convert(capsys, src, tmp_path / "all.safetensors")
     assert rc == 0
     got = cio.load(tmp_path / "all.safetensors")
-    assert list(got) == ["model.weight", "model.bias", "optimizer.state.0.momentum_buffer",
-                         "optimizer.state.1.momentum_buffer", "views.0"]
+    assert list(got) == [
+        "model.weight",
+        "model.bias",
+        "optimizer.state.0.momentum_buffer",
+        "optimizer.state.1.momentum_buffer",
+        "views.0",
+    ]
     np.testing.assert_array_equal(got["views.0"].data, [0.0, 2.0, 4.0])
-    np.testing.assert_array_equal(got["optimizer.state.0.momentum_buffer"].data,
-                                  opt.state_dict()["state"][0]["momentum_buffer"].numpy())
+    np.testing.assert_array_equal(
+        got["optimizer.state.0.momentum_buffer"].data,
+        opt.state_dict()["state"][0]["momentum_buffer"].numpy(),
+    )
     assert "left out 12 non-tensor value(s): optimizer.param_groups.0.lr" in out
     assert "--key model" in out
 
@@ -83,16 +109,19 @@ def test_nested_checkpoint_is_flattened_and_key_selects(tmp_path, capsys):
     np.testing.assert_array_equal(model.weight.data, net.weight.detach().numpy())
 
 
-@pytest.mark.parametrize("case, match", [
-    ("missing", "no such file"),
-    ("legacy", "legacy"),
-    ("module", r"pickled model object .*torch\.save\(model\.state_dict\(\), path\)"),
-    ("evil", "refusing global 'posix.system'"),
-    ("list", "holds a list, not a dict of tensors"),
-    ("no tensors", "holds no tensors"),
-    ("bad key", "--key 'model': no entry 'model' \\(available: 'w'\\)"),
-    ("same file", "source and target are the same file"),
-])
+@pytest.mark.parametrize(
+    "case, match",
+    [
+        ("missing", "no such file"),
+        ("legacy", "legacy"),
+        ("module", r"pickled model object .*torch\.save\(model\.state_dict\(\), path\)"),
+        ("evil", "refusing global 'posix.system'"),
+        ("list", "holds a list, not a dict of tensors"),
+        ("no tensors", "holds no tensors"),
+        ("bad key", "--key 'model': no entry 'model' \\(available: 'w'\\)"),
+        ("same file", "source and target are the same file"),
+    ],
+)
 def test_bad_input_exits_non_zero_with_a_message(tmp_path, capsys, case, match):
     src, dst = tmp_path / "in.pt", tmp_path / "out.safetensors"
     extra = []
@@ -102,9 +131,11 @@ def test_bad_input_exits_non_zero_with_a_message(tmp_path, capsys, case, match):
     elif case == "module":
         torch.save(torch.nn.Linear(2, 2), src)
     elif case == "evil":
+
         class Evil:
             def __reduce__(self):
                 return os.system, (f"touch {marker}",)
+
         forge.write_pt(src, forge.dumps({"w": Evil()}))
     elif case == "list":
         torch.save([torch.ones(2)], src)
@@ -150,11 +181,18 @@ def test_bfloat16_is_widened_with_a_warning(tmp_path, capsys):
 def test_command_line_entry_point(tmp_path):
     src = tmp_path / "m.pt"
     torch.save({"w": torch.arange(3)}, src)
-    res = subprocess.run([sys.executable, "-m", "convkit", "convert", str(src),
-                          str(tmp_path / "m.safetensors")], capture_output=True, text=True,
-                         timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-m", "convkit", "convert", str(src), str(tmp_path / "m.safetensors")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert res.returncode == 0, res.stderr
     np.testing.assert_array_equal(cio.load(tmp_path / "m.safetensors")["w"].data, [0, 1, 2])
-    res = subprocess.run([sys.executable, "-m", "convkit", "convert", "--help"],
-                         capture_output=True, text=True, timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-m", "convkit", "convert", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert res.returncode == 0 and "runs no code" not in res.stderr and "safetensors" in res.stdout

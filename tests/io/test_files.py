@@ -1,4 +1,5 @@
 """convkit.save / convkit.io.load: every dtype kept, order kept, atomic, clear errors."""
+
 import os
 
 import numpy as np
@@ -31,6 +32,7 @@ def test_roundtrip_every_dtype_and_shape(tmp_path):
 
 def test_metadata_and_torch_reads_our_file(tmp_path):
     import safetensors.torch
+
     path = tmp_path / "m.safetensors"
     cio.save({"w": ck.ones(2, 2)}, path, metadata={"epoch": 3})
     tensors, meta = cio.files.load_with_metadata(path)
@@ -64,9 +66,14 @@ def test_crash_while_writing_keeps_old_file(tmp_path, monkeypatch):
     assert sorted(os.listdir(tmp_path)) == ["ckpt.safetensors"]  # no temporary left behind
 
 
-@pytest.mark.parametrize("content,match", [(b"", "not a readable safetensors"),
-                                           (b"garbage!", "not a readable safetensors"),
-                                           (b"\xff" * 8 + b"{}", "not a readable safetensors")])
+@pytest.mark.parametrize(
+    "content,match",
+    [
+        (b"", "not a readable safetensors"),
+        (b"garbage!", "not a readable safetensors"),
+        (b"\xff" * 8 + b"{}", "not a readable safetensors"),
+    ],
+)
 def test_corrupt_files_raise_clear_error(tmp_path, content, match):
     path = tmp_path / "bad.safetensors"
     path.write_bytes(content)

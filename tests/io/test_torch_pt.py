@@ -2,6 +2,7 @@
 
 Each hostile payload would create a marker file if any of it ran; every test checks it never does.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -40,20 +41,45 @@ def _same(got, want: torch.Tensor):
 
 # ----- files written by torch -----------------------------------------------------------------
 
+
 def _lenet_torch():
     tn = torch.nn
     return tn.Sequential(
-        tn.Conv2d(1, 6, 5, padding=2), tn.BatchNorm2d(6), tn.ReLU(), tn.MaxPool2d(2),
-        tn.Conv2d(6, 16, 5), tn.BatchNorm2d(16), tn.ReLU(), tn.MaxPool2d(2), tn.Flatten(),
-        tn.Linear(16 * 5 * 5, 120), tn.ReLU(), tn.Linear(120, 84), tn.ReLU(), tn.Linear(84, 10))
+        tn.Conv2d(1, 6, 5, padding=2),
+        tn.BatchNorm2d(6),
+        tn.ReLU(),
+        tn.MaxPool2d(2),
+        tn.Conv2d(6, 16, 5),
+        tn.BatchNorm2d(16),
+        tn.ReLU(),
+        tn.MaxPool2d(2),
+        tn.Flatten(),
+        tn.Linear(16 * 5 * 5, 120),
+        tn.ReLU(),
+        tn.Linear(120, 84),
+        tn.ReLU(),
+        tn.Linear(84, 10),
+    )
 
 
 def _lenet_convkit():
     cn = ck.nn
     return cn.Sequential(
-        cn.Conv2d(1, 6, 5, padding=2), cn.BatchNorm2d(6), cn.ReLU(), cn.MaxPool2d(2),
-        cn.Conv2d(6, 16, 5), cn.BatchNorm2d(16), cn.ReLU(), cn.MaxPool2d(2), cn.Flatten(),
-        cn.Linear(16 * 5 * 5, 120), cn.ReLU(), cn.Linear(120, 84), cn.ReLU(), cn.Linear(84, 10))
+        cn.Conv2d(1, 6, 5, padding=2),
+        cn.BatchNorm2d(6),
+        cn.ReLU(),
+        cn.MaxPool2d(2),
+        cn.Conv2d(6, 16, 5),
+        cn.BatchNorm2d(16),
+        cn.ReLU(),
+        cn.MaxPool2d(2),
+        cn.Flatten(),
+        cn.Linear(16 * 5 * 5, 120),
+        cn.ReLU(),
+        cn.Linear(120, 84),
+        cn.ReLU(),
+        cn.Linear(84, 10),
+    )
 
 
 def test_lenet_state_dict_loads_into_convkit_and_matches_torch(tmp_path):
@@ -86,12 +112,26 @@ def test_lenet_state_dict_loads_into_convkit_and_matches_torch(tmp_path):
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16,
-                                   torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8,
-                                   torch.bool, torch.complex64, torch.uint16])
+@pytest.mark.parametrize(
+    "dtype",
+    [
+        torch.float32,
+        torch.float64,
+        torch.float16,
+        torch.bfloat16,
+        torch.int64,
+        torch.int32,
+        torch.int16,
+        torch.int8,
+        torch.uint8,
+        torch.bool,
+        torch.complex64,
+        torch.uint16,
+    ],
+)
 def test_every_dtype(tmp_path, dtype):
     torch.manual_seed(0)
-    t = (torch.randn(3, 5) * 50)
+    t = torch.randn(3, 5) * 50
     t = t.to(dtype) if dtype != torch.complex64 else torch.complex(t, -t)
     if dtype == torch.uint16:  # no randn for uint16; saved through _rebuild_tensor_v3
         t = torch.arange(15, dtype=torch.int32).reshape(3, 5).mul(4000).to(torch.uint16)
@@ -107,9 +147,17 @@ def test_every_dtype(tmp_path, dtype):
 
 def test_views_share_one_storage(tmp_path):
     base = torch.arange(24, dtype=torch.float32).reshape(4, 6)
-    views = {"base": base, "slice": base[1:, ::2], "T": base.T, "narrow": base.narrow(1, 2, 3),
-             "row": base[2], "elem": base[3, 4], "flat": base.view(-1)[5:17],
-             "expand": base[0, :1].expand(3, 5), "perm": base.reshape(2, 3, 4).permute(2, 0, 1)}
+    views = {
+        "base": base,
+        "slice": base[1:, ::2],
+        "T": base.T,
+        "narrow": base.narrow(1, 2, 3),
+        "row": base[2],
+        "elem": base[3, 4],
+        "flat": base.view(-1)[5:17],
+        "expand": base[0, :1].expand(3, 5),
+        "perm": base.reshape(2, 3, 4).permute(2, 0, 1),
+    }
     path = _save(tmp_path, views)
     with zipfile.ZipFile(path) as zf:  # torch wrote one storage for all of them
         assert sum("/data/" in n for n in zf.namelist()) == 1
@@ -137,11 +185,21 @@ def test_nested_checkpoint_with_optimizer_and_plain_values(tmp_path):
     opt = torch.optim.Adam(net.parameters(), lr=0.01)
     net(torch.randn(4, 3)).sum().backward()
     opt.step()
-    ckpt = {"model": net.state_dict(), "optimizer": opt.state_dict(), "epoch": 3,
-            "name": "run-1", "best": 0.25, "notes": None, "shape": torch.Size([2, 3]),
-            "dtype": torch.float16, "device": torch.device("cpu"), "flags": (True, [1, 2.5]),
-            "empty": torch.zeros(0, 3), "scalar": torch.tensor(7.5, dtype=torch.float64),
-            "param": torch.nn.Parameter(torch.ones(2))}
+    ckpt = {
+        "model": net.state_dict(),
+        "optimizer": opt.state_dict(),
+        "epoch": 3,
+        "name": "run-1",
+        "best": 0.25,
+        "notes": None,
+        "shape": torch.Size([2, 3]),
+        "dtype": torch.float16,
+        "device": torch.device("cpu"),
+        "flags": (True, [1, 2.5]),
+        "empty": torch.zeros(0, 3),
+        "scalar": torch.tensor(7.5, dtype=torch.float64),
+        "param": torch.nn.Parameter(torch.ones(2)),
+    }
     out = load_torch(_save(tmp_path, ckpt))
     assert list(out) == list(ckpt)
     for key, value in net.state_dict().items():
@@ -171,17 +229,20 @@ def test_conj_flag_and_zero_sized_storage(tmp_path):
 def test_load_state_dict_accepts_the_result_and_torch_is_never_imported(tmp_path):
     net = torch.nn.Conv2d(2, 3, 3)
     path = _save(tmp_path, net.state_dict())
-    code = ("import sys, convkit as ck, convkit.io as cio\n"
-            f"sd = cio.load_torch({str(path)!r})\n"
-            "m = ck.nn.Conv2d(2, 3, 3); m.load_state_dict(sd)\n"
-            "assert 'torch' not in sys.modules, 'torch was imported'\n"
-            "print(float(m.weight.data.sum()))\n")
+    code = (
+        "import sys, convkit as ck, convkit.io as cio\n"
+        f"sd = cio.load_torch({str(path)!r})\n"
+        "m = ck.nn.Conv2d(2, 3, 3); m.load_state_dict(sd)\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+        "print(float(m.weight.data.sum()))\n"
+    )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr
     assert float(res.stdout) == pytest.approx(float(net.weight.detach().sum()), rel=1e-6)
 
 
 # ----- hostile and broken files ---------------------------------------------------------------
+
 
 class Payload:
     """Pickles as ``fn(*args)``: what a malicious file would run on a plain pickle.load."""
@@ -200,8 +261,9 @@ def _payloads(marker: str):
         "builtins.eval": Payload(builtins.eval, touch),
         "builtins.exec": Payload(builtins.exec, touch),
         "subprocess.Popen": Payload(subprocess.Popen, ["touch", marker]),
-        "builtins.getattr": Payload(builtins.getattr, Payload(importlib.import_module, "os"),
-                                    "system"),
+        "builtins.getattr": Payload(
+            builtins.getattr, Payload(importlib.import_module, "os"), "system"
+        ),
         "builtins.open": Payload(builtins.open, marker, "w"),
     }
 
@@ -214,8 +276,17 @@ def _refuses(path, match, marker=None, **kw):
     return str(info.value)
 
 
-@pytest.mark.parametrize("name", ["os.system", "builtins.eval", "builtins.exec",
-                                  "subprocess.Popen", "builtins.getattr", "builtins.open"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "os.system",
+        "builtins.eval",
+        "builtins.exec",
+        "subprocess.Popen",
+        "builtins.getattr",
+        "builtins.open",
+    ],
+)
 @pytest.mark.parametrize("protocol", [2, 4])
 def test_reduce_payloads_are_refused(tmp_path, name, protocol):
     marker = str(tmp_path / "MARKER")
@@ -237,11 +308,12 @@ def _opcode_files(marker: str) -> dict:
         # OBJ: MARK, GLOBAL, argument, OBJ
         "OBJ": b"(cos\nsystem\nS'" + cmd + b"'\no.",
         # REDUCE of a GLOBAL
-        "REDUCE": b"\x80\x02cposix\nsystem\nX" + len(cmd).to_bytes(4, "little") + cmd
-                  + b"\x85R.",
+        "REDUCE": b"\x80\x02cposix\nsystem\nX" + len(cmd).to_bytes(4, "little") + cmd + b"\x85R.",
         # STACK_GLOBAL (protocol 4): module and name pushed as strings
-        "STACK_GLOBAL": b"\x80\x04\x8c\x02os\x8c\x06system\x93\x8c" + bytes([len(cmd)]) + cmd
-                        + b"\x85R.",
+        "STACK_GLOBAL": b"\x80\x04\x8c\x02os\x8c\x06system\x93\x8c"
+        + bytes([len(cmd)])
+        + cmd
+        + b"\x85R.",
         # a GLOBAL inside a dict inside a list, never called
         "nested GLOBAL": b"\x80\x02]q\x00(}q\x01X\x01\x00\x00\x00ac__builtin__\neval\nsa.",
     }
@@ -273,8 +345,9 @@ def test_tensor_subclass_state_and_other_torch_globals_are_refused(tmp_path):
 
 def test_legacy_and_non_zip_files(tmp_path):
     marker = str(tmp_path / "MARKER")
-    legacy = _save(tmp_path, {"w": torch.ones(2)}, "legacy.pt",
-                   _use_new_zipfile_serialization=False)
+    legacy = _save(
+        tmp_path, {"w": torch.ones(2)}, "legacy.pt", _use_new_zipfile_serialization=False
+    )
     _refuses(legacy, "legacy")
     raw = tmp_path / "raw.pt"  # a bare pickle, as pickle.dump would write it
     raw.write_bytes(pickle.dumps(_payloads(marker)["os.system"]))
@@ -296,8 +369,9 @@ def test_truncated_and_corrupt_zips(tmp_path):
     # flip a byte inside the storage: the CRC check catches it
     with zipfile.ZipFile(good) as zf:
         info = next(i for i in zf.infolist() if "/data/" in i.filename)
-    name_len, extra_len = (int.from_bytes(data[info.header_offset + i:][:2], "little")
-                           for i in (26, 28))  # the local header's lengths, not the directory's
+    name_len, extra_len = (
+        int.from_bytes(data[info.header_offset + i :][:2], "little") for i in (26, 28)
+    )  # the local header's lengths, not the directory's
     start = info.header_offset + 30 + name_len + extra_len
     corrupt = bytearray(data)
     corrupt[start + 10] ^= 0xFF
@@ -309,8 +383,7 @@ def test_missing_records(tmp_path):
     path = tmp_path / "f.pt"
     forge.write_pt(path, None)
     _refuses(path, "without a '<name>/data.pkl'")
-    forge.write_pt(path, forge.dumps({"w": forge.tensor(forge.Storage("7", 4))}),
-                   {"0": bytes(16)})
+    forge.write_pt(path, forge.dumps({"w": forge.tensor(forge.Storage("7", 4))}), {"0": bytes(16)})
     _refuses(path, "record 'archive/data/7' named in data.pkl is not in the archive")
     forge.write_pt(path, forge.dumps({}), byteorder=b"middle")
     _refuses(path, "byteorder")
@@ -318,34 +391,37 @@ def test_missing_records(tmp_path):
     _refuses(path, "TorchScript")
 
 
-@pytest.mark.parametrize("args, match", [
-    ((forge.Storage("0", 4), 0, (5,), (1,)), "reaches element 4 of storage '0'.*only 4"),
-    ((forge.Storage("0", 4), 3, (2,), (1,)), "reaches element 4"),
-    ((forge.Storage("0", 4), 0, (2, 2), (3, 1)), "reaches element 4"),
-    ((forge.Storage("0", 4), 5, (0,), (1,)), "reaches element 4"),
-    ((forge.Storage("0", 4), -1, (2,), (1,)), "storage_offset must be an int in"),
-    ((forge.Storage("0", 4), 0, (-2,), (1,)), "size must be a tuple"),
-    ((forge.Storage("0", 4), 0, (2,), (-1,)), "stride must be a tuple"),
-    ((forge.Storage("0", 4), 0, (2.0,), (1,)), "size must be a tuple"),
-    ((forge.Storage("0", 4), 0, (True,), (1,)), "size must be a tuple"),
-    ((forge.Storage("0", 4), 0, "ab", (1,)), "size must be a tuple"),
-    ((forge.Storage("0", 4), 0, (2, 2), (1,)), "differ in length"),
-    ((forge.Storage("0", 4), 0, (4,), (1,), 1), "requires_grad must be a bool"),
-    ((forge.Storage("0", 4), 0, (4,), (1,), False, {"h": 1}), "backward hooks"),
-    ((forge.Storage("0", 4), 0, (4,), (1,), False, None, {"evil": 1}), "tensor metadata"),
-    ((forge.Storage("0", 4), 0, (4,), (1,), False, None, {"conj": True}), "conj flag"),
-    (("not a storage", 0, (4,), (1,)), "first argument must be a typed storage"),
-    ((forge.Storage("0", 1 << 40), 0, (4,), (1,)), "holds 16 bytes but data.pkl declares"),
-    ((forge.Storage("0", -4), 0, (4,), (1,)), "expected an int in"),
-    ((forge.Storage("0", 4), 0, (10**5000,), (1,)), "size must be a tuple.*got a tuple"),
-    ((forge.Storage("0", 4), 0, (2**62, 2), (1, 2**62)), "reaches element 9223372036854775807"),
-    ((forge.Storage("0", 4), 0, (0, 2**62, 2**62), (1, 1, 1)), "empty tensor .* too large"),
-    ((forge.Storage("0", 4, location=5), 0, (4,), (1,)), "bad storage key"),
-    ((forge.Storage(7, 4), 0, (4,), (1,)), "bad storage key"),
-    ((forge.Storage("../../x", 4), 0, (4,), (1,)), "bad storage key"),
-    ((forge.Storage("0", 4, cls=torch.float32), 0, (4,), (1,)), "storage class"),
-    ((forge.Storage("0", 4), 0, (10**6, 10**6), (0, 0)), "memory bound"),
-])
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        ((forge.Storage("0", 4), 0, (5,), (1,)), "reaches element 4 of storage '0'.*only 4"),
+        ((forge.Storage("0", 4), 3, (2,), (1,)), "reaches element 4"),
+        ((forge.Storage("0", 4), 0, (2, 2), (3, 1)), "reaches element 4"),
+        ((forge.Storage("0", 4), 5, (0,), (1,)), "reaches element 4"),
+        ((forge.Storage("0", 4), -1, (2,), (1,)), "storage_offset must be an int in"),
+        ((forge.Storage("0", 4), 0, (-2,), (1,)), "size must be a tuple"),
+        ((forge.Storage("0", 4), 0, (2,), (-1,)), "stride must be a tuple"),
+        ((forge.Storage("0", 4), 0, (2.0,), (1,)), "size must be a tuple"),
+        ((forge.Storage("0", 4), 0, (True,), (1,)), "size must be a tuple"),
+        ((forge.Storage("0", 4), 0, "ab", (1,)), "size must be a tuple"),
+        ((forge.Storage("0", 4), 0, (2, 2), (1,)), "differ in length"),
+        ((forge.Storage("0", 4), 0, (4,), (1,), 1), "requires_grad must be a bool"),
+        ((forge.Storage("0", 4), 0, (4,), (1,), False, {"h": 1}), "backward hooks"),
+        ((forge.Storage("0", 4), 0, (4,), (1,), False, None, {"evil": 1}), "tensor metadata"),
+        ((forge.Storage("0", 4), 0, (4,), (1,), False, None, {"conj": True}), "conj flag"),
+        (("not a storage", 0, (4,), (1,)), "first argument must be a typed storage"),
+        ((forge.Storage("0", 1 << 40), 0, (4,), (1,)), "holds 16 bytes but data.pkl declares"),
+        ((forge.Storage("0", -4), 0, (4,), (1,)), "expected an int in"),
+        ((forge.Storage("0", 4), 0, (10**5000,), (1,)), "size must be a tuple.*got a tuple"),
+        ((forge.Storage("0", 4), 0, (2**62, 2), (1, 2**62)), "reaches element 9223372036854775807"),
+        ((forge.Storage("0", 4), 0, (0, 2**62, 2**62), (1, 1, 1)), "empty tensor .* too large"),
+        ((forge.Storage("0", 4, location=5), 0, (4,), (1,)), "bad storage key"),
+        ((forge.Storage(7, 4), 0, (4,), (1,)), "bad storage key"),
+        ((forge.Storage("../../x", 4), 0, (4,), (1,)), "bad storage key"),
+        ((forge.Storage("0", 4, cls=torch.float32), 0, (4,), (1,)), "storage class"),
+        ((forge.Storage("0", 4), 0, (10**6, 10**6), (0, 0)), "memory bound"),
+    ],
+)
 def test_bad_tensor_arguments(tmp_path, args, match):
     path = tmp_path / "f.pt"
     storage, (offset, size, stride), rest = args[0], args[1:4], args[4:]
@@ -360,8 +436,9 @@ def test_bad_call_shapes_of_allowed_globals(tmp_path):
     path = tmp_path / "f.pt"
     cases = {
         "takes 6 or 7 arguments": forge.Rebuild(torch._utils._rebuild_tensor_v2, 1, 2),
-        "_rebuild_parameter expects a tensor": forge.Rebuild(torch._utils._rebuild_parameter,
-                                                             "x", False, OrderedDict()),
+        "_rebuild_parameter expects a tensor": forge.Rebuild(
+            torch._utils._rebuild_parameter, "x", False, OrderedDict()
+        ),
         "torch.device": forge.Rebuild(torch.device, 3.5),
         "malformed": forge.Rebuild(OrderedDict, 5),  # OrderedDict(5): TypeError inside pickle
         "FloatStorage object outside a tensor": torch.FloatStorage,  # a bare class as a value
@@ -412,8 +489,7 @@ def test_zip_bomb_is_refused_before_decompressing(tmp_path):
     pkl = forge.dumps({"w": forge.tensor(forge.Storage("0", numel), 0, (numel,), (1,))})
     forge.write_pt(path, pkl, {"0": bytes(4 * numel)}, compression=zipfile.ZIP_DEFLATED)
     assert path.stat().st_size < 1 << 20
-    _refuses(path, "record 'archive/data/0' needs 33554432 bytes.*memory bound",
-             max_bytes=1 << 20)
+    _refuses(path, "record 'archive/data/0' needs 33554432 bytes.*memory bound", max_bytes=1 << 20)
     assert load_torch(path, max_bytes=1 << 27)["w"].shape == (numel,)
 
 
@@ -435,7 +511,11 @@ def test_gpu_location_reads_the_same_bytes_and_sizes_must_agree(tmp_path):
     pkl = forge.dumps({"w": forge.tensor(forge.Storage("0", 4, location="cuda:0"))})
     forge.write_pt(path, pkl, {"0": raw})
     np.testing.assert_array_equal(load_torch(path)["w"], np.arange(4, dtype=np.float32))
-    pkl = forge.dumps({"a": forge.tensor(forge.Storage("0", 4)),
-                       "b": forge.tensor(forge.Storage("0", 2), 0, (2,))})
+    pkl = forge.dumps(
+        {
+            "a": forge.tensor(forge.Storage("0", 4)),
+            "b": forge.tensor(forge.Storage("0", 2), 0, (2,)),
+        }
+    )
     forge.write_pt(path, pkl, {"0": raw})
     _refuses(path, "declared with two different sizes")

@@ -1,4 +1,5 @@
 """The convolution engine against its loop references, and the memory-bounding arithmetic."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -55,10 +56,12 @@ def test_gradients_are_adjoints_of_forward(case):
     g = rng.standard_normal(K.conv_forward(x, w, p, s, d, G).shape)
     gx, gw = K.conv_backward(x, w, g, p, s, d, G)
     x2, w2 = rng.standard_normal(x.shape), rng.standard_normal(w.shape)
-    np.testing.assert_allclose((K.conv_forward(x2, w, p, s, d, G) * g).sum(), (x2 * gx).sum(),
-                               rtol=1e-10)
-    np.testing.assert_allclose((K.conv_forward(x, w2, p, s, d, G) * g).sum(), (w2 * gw).sum(),
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        (K.conv_forward(x2, w, p, s, d, G) * g).sum(), (x2 * gx).sum(), rtol=1e-10
+    )
+    np.testing.assert_allclose(
+        (K.conv_forward(x, w2, p, s, d, G) * g).sum(), (w2 * gw).sum(), rtol=1e-10
+    )
     np.testing.assert_allclose(K.conv_input_grad(g, w, x.shape[2:], p, s, d, G), gx)
     np.testing.assert_allclose(K.conv_weight_grad(x, g, w.shape[2:], p, s, d, G), gw)
 
@@ -76,12 +79,12 @@ def test_input_grad_is_transposed_conv_reference(case):
     x, w = _arrays(case, np.float64)
     O = K.conv_forward(x, w, p, s, d, G).shape[2:]
     g = rng.standard_normal((N, Cout) + O)
-    full = tuple((o - 1) * st + dd * (kk - 1) + 1 - 2 * pp
-                 for o, st, dd, kk, pp in zip(O, s, d, k, pad))
+    full = tuple(
+        (o - 1) * st + dd * (kk - 1) + 1 - 2 * pp for o, st, dd, kk, pp in zip(O, s, d, k, pad)
+    )
     opad = tuple(L - f for L, f in zip(S, full))  # the floor's dropped cells
     ref = R.conv_transpose_ref(g, w, None, pad, opad, s, d, G)
-    np.testing.assert_allclose(K.conv_input_grad(g, w, S, p, s, d, G), ref, rtol=1e-10,
-                               atol=1e-12)
+    np.testing.assert_allclose(K.conv_input_grad(g, w, S, p, s, d, G), ref, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("case", CASES[:6], ids=IDS[:6])
@@ -97,8 +100,7 @@ def test_unfold_fold_match_loop_reference(case, dtype):
     folded = K.fold(c, x.shape[2:], k, p, s, d)
     assert folded.dtype == dtype
     tol = 1e-12 if dtype == np.float64 else 1e-5
-    np.testing.assert_allclose(folded, R.fold_ref(c, x.shape[2:], k, p, s, d), rtol=tol,
-                               atol=tol)
+    np.testing.assert_allclose(folded, R.fold_ref(c, x.shape[2:], k, p, s, d), rtol=tol, atol=tol)
 
 
 def test_chunked_and_threaded_paths_agree_with_plain_path(monkeypatch):
@@ -145,8 +147,9 @@ def test_empty_and_integer_inputs():
     wi = np.ones((1, 2, 3, 3), np.int64)
     out = K.conv_forward(xi, wi, ((0, 0), (0, 0)), (1, 1), (1, 1), 1)
     assert out.dtype == np.int64
-    np.testing.assert_array_equal(out, R.conv_ref(xi, wi, None, ((0, 0), (0, 0)), (1, 1),
-                                                  (1, 1), 1))
+    np.testing.assert_array_equal(
+        out, R.conv_ref(xi, wi, None, ((0, 0), (0, 0)), (1, 1), (1, 1), 1)
+    )
 
 
 def _all_results(case, dtype=np.float64):
@@ -154,9 +157,14 @@ def _all_results(case, dtype=np.float64):
     _, _, _, _, _, s, p, d, G = case
     g = np.random.default_rng(5).standard_normal(K.conv_forward(x, w, p, s, d, G).shape)
     g = g.astype(dtype)
-    return ((K.conv_forward(x, w, p, s, d, G),) + K.conv_backward(x, w, g, p, s, d, G)
-            + (K.conv_input_grad(g, w, x.shape[2:], p, s, d, G),
-               K.conv_weight_grad(x, g, w.shape[2:], p, s, d, G)))
+    return (
+        (K.conv_forward(x, w, p, s, d, G),)
+        + K.conv_backward(x, w, g, p, s, d, G)
+        + (
+            K.conv_input_grad(g, w, x.shape[2:], p, s, d, G),
+            K.conv_weight_grad(x, g, w.shape[2:], p, s, d, G),
+        )
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)

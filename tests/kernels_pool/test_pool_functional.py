@@ -1,5 +1,6 @@
 """convkit.nn.functional pooling vs torch 2.13 (outputs, indices, gradients, dtypes, errors),
 and float64 numerical gradient checks of every pooling primitive."""
+
 from __future__ import annotations
 
 import math
@@ -45,11 +46,17 @@ MAX_CASES = [
     ("max_pool1d", (3, 10), dict(kernel_size=2, dilation=3, ceil_mode=True)),
     ("max_pool2d", (2, 3, 9, 10), dict(kernel_size=2)),
     ("max_pool2d", (2, 3, 9, 10), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
-    ("max_pool2d", (3, 8, 7), dict(kernel_size=(3, 2), stride=(1, 3), padding=(1, 1),
-                                   dilation=(2, 1))),
+    (
+        "max_pool2d",
+        (3, 8, 7),
+        dict(kernel_size=(3, 2), stride=(1, 3), padding=(1, 1), dilation=(2, 1)),
+    ),
     ("max_pool2d", (1, 2, 25, 25), dict(kernel_size=2)),
-    ("max_pool3d", (1, 2, 5, 6, 7), dict(kernel_size=(2, 3, 2), stride=(2, 1, 3), padding=1,
-                                         ceil_mode=True)),
+    (
+        "max_pool3d",
+        (1, 2, 5, 6, 7),
+        dict(kernel_size=(2, 3, 2), stride=(2, 1, 3), padding=1, ceil_mode=True),
+    ),
     ("max_pool3d", (2, 4, 5, 6), dict(kernel_size=2, dilation=(1, 2, 1))),
 ]
 
@@ -84,16 +91,34 @@ def test_max_pool2d_integers_like_torch(dtype):
 
 AVG_CASES = [
     ("avg_pool1d", (2, 3, 11), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
-    ("avg_pool1d", (3, 4), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
-                                count_include_pad=False)),
+    (
+        "avg_pool1d",
+        (3, 4),
+        dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+    ),
     ("avg_pool2d", (2, 3, 9, 10), dict(kernel_size=2)),
     ("avg_pool2d", (2, 3, 9, 10), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
-    ("avg_pool2d", (2, 3, 9, 10), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
-                                       count_include_pad=False)),
-    ("avg_pool2d", (3, 8, 7), dict(kernel_size=(3, 2), stride=(1, 3), padding=(1, 1),
-                                   divisor_override=5)),
-    ("avg_pool3d", (1, 2, 5, 6, 7), dict(kernel_size=(2, 3, 2), stride=(2, 1, 3), padding=1,
-                                         ceil_mode=True, count_include_pad=False)),
+    (
+        "avg_pool2d",
+        (2, 3, 9, 10),
+        dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+    ),
+    (
+        "avg_pool2d",
+        (3, 8, 7),
+        dict(kernel_size=(3, 2), stride=(1, 3), padding=(1, 1), divisor_override=5),
+    ),
+    (
+        "avg_pool3d",
+        (1, 2, 5, 6, 7),
+        dict(
+            kernel_size=(2, 3, 2),
+            stride=(2, 1, 3),
+            padding=1,
+            ceil_mode=True,
+            count_include_pad=False,
+        ),
+    ),
     ("avg_pool3d", (2, 4, 5, 6), dict(kernel_size=2, divisor_override=-3)),
 ]
 
@@ -106,23 +131,29 @@ def test_avg_pool_matches_torch(name, shape, kwargs, dtype):
 
 def test_avg_pool_int64_like_torch():
     x = np.random.default_rng(2).integers(-50, 50, size=(1, 2, 5, 6))
-    for kwargs in (dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1,
-                                             count_include_pad=False, ceil_mode=True),
-                   dict(kernel_size=2, divisor_override=-3)):
+    for kwargs in (
+        dict(kernel_size=2),
+        dict(kernel_size=3, stride=2, padding=1, count_include_pad=False, ceil_mode=True),
+        dict(kernel_size=2, divisor_override=-3),
+    ):
         y = F.avg_pool2d(ck.tensor(x), **kwargs)
         assert y.dtype == np.int64
         np.testing.assert_array_equal(y.data, TF.avg_pool2d(torch.from_numpy(x), **kwargs))
 
 
 ADAPTIVE_CASES = [
-    ("adaptive_avg_pool1d", (2, 3, 10), 3), ("adaptive_avg_pool1d", (3, 5), (8,)),
-    ("adaptive_avg_pool2d", (2, 3, 9, 10), (4, 3)), ("adaptive_avg_pool2d", (3, 7, 7), 1),
+    ("adaptive_avg_pool1d", (2, 3, 10), 3),
+    ("adaptive_avg_pool1d", (3, 5), (8,)),
+    ("adaptive_avg_pool2d", (2, 3, 9, 10), (4, 3)),
+    ("adaptive_avg_pool2d", (3, 7, 7), 1),
     ("adaptive_avg_pool2d", (2, 3, 9, 10), (None, 4)),
     ("adaptive_avg_pool2d", (2, 2, 2, 5, 6), 1),  # torch's any-rank global average
     ("adaptive_avg_pool3d", (1, 2, 5, 6, 7), (2, 3, 4)),
     ("adaptive_avg_pool3d", (2, 4, 4, 4), (3, None, 2)),
-    ("adaptive_max_pool1d", (2, 3, 10), 3), ("adaptive_max_pool1d", (3, 5), 8),
-    ("adaptive_max_pool2d", (2, 3, 9, 10), (4, 3)), ("adaptive_max_pool2d", (3, 7, 7), 1),
+    ("adaptive_max_pool1d", (2, 3, 10), 3),
+    ("adaptive_max_pool1d", (3, 5), 8),
+    ("adaptive_max_pool2d", (2, 3, 9, 10), (4, 3)),
+    ("adaptive_max_pool2d", (3, 7, 7), 1),
     ("adaptive_max_pool2d", (2, 3, 9, 10), (None, 7)),
     ("adaptive_max_pool3d", (1, 2, 5, 6, 7), (2, 3, 4)),
     ("adaptive_max_pool3d", (2, 4, 4, 4), 2),
@@ -161,11 +192,19 @@ def test_max_unpool_matches_torch(n, dtype):
         np.testing.assert_array_equal(a.grad.data, b.grad.numpy())
 
 
-@pytest.mark.parametrize("n,p,kernel,stride,ceil", [
-    (1, 2, 2, None, False), (1, 1, 3, 1, False), (1, 3, 2, None, True),
-    (2, 2, (2, 3), None, False), (2, 1, 2, 1, True), (2, 3.0, 2, (1, 2), False),
-    (2, math.inf, 2, None, False), (3, 2, 2, None, False),
-])
+@pytest.mark.parametrize(
+    "n,p,kernel,stride,ceil",
+    [
+        (1, 2, 2, None, False),
+        (1, 1, 3, 1, False),
+        (1, 3, 2, None, True),
+        (2, 2, (2, 3), None, False),
+        (2, 1, 2, 1, True),
+        (2, 3.0, 2, (1, 2), False),
+        (2, math.inf, 2, None, False),
+        (3, 2, 2, None, False),
+    ],
+)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_lp_pool_matches_torch(n, p, kernel, stride, ceil, dtype):
     shape = (2, 3) + (7, 6, 5)[:n]
@@ -183,8 +222,17 @@ def test_lp_pool_integer_input_like_torch():
     np.testing.assert_allclose(y.data, ty.numpy(), rtol=1e-6)
 
 
-@pytest.mark.parametrize("name,n", [("max_pool1d", 1), ("max_pool2d", 2), ("max_pool3d", 3),
-                                    ("avg_pool1d", 1), ("avg_pool2d", 2), ("avg_pool3d", 3)])
+@pytest.mark.parametrize(
+    "name,n",
+    [
+        ("max_pool1d", 1),
+        ("max_pool2d", 2),
+        ("max_pool3d", 3),
+        ("avg_pool1d", 1),
+        ("avg_pool2d", 2),
+        ("avg_pool3d", 3),
+    ],
+)
 def test_unbatched_input_gives_unbatched_output(name, n):
     x = _x((3,) + (6,) * n)
     ya = getattr(F, name)(ck.tensor(x), 2)
@@ -194,6 +242,7 @@ def test_unbatched_input_gives_unbatched_output(name, n):
 # ----------------------------------------------------------------------------------------------
 # float64 numerical gradient checks of each primitive (inputs without ties for max)
 # ----------------------------------------------------------------------------------------------
+
 
 def _distinct(shape, seed=0):
     rng = np.random.default_rng(seed)
@@ -206,8 +255,7 @@ def _gradcheck_cases():
         (lambda t: F.max_pool1d(t, 2, 1, dilation=2), (2, 7)),
         (lambda t: F.max_pool3d(t, 2, (1, 2, 1), padding=(1, 0, 1)), (1, 2, 3, 4, 4)),
         (lambda t: F.max_pool2d(t, 2, return_indices=True)[0], (1, 2, 4, 5)),
-        (lambda t: F.avg_pool2d(t, 3, 2, 1, ceil_mode=True, count_include_pad=False),
-         (1, 2, 5, 6)),
+        (lambda t: F.avg_pool2d(t, 3, 2, 1, ceil_mode=True, count_include_pad=False), (1, 2, 5, 6)),
         (lambda t: F.avg_pool3d(t, 2, 1, 1, divisor_override=3), (1, 1, 3, 3, 3)),
         (lambda t: F.avg_pool1d(t, 3, 2, 1, ceil_mode=True), (2, 3, 6)),
         (lambda t: F.adaptive_avg_pool2d(t, (3, 2)), (1, 2, 5, 5)),
@@ -225,11 +273,17 @@ def test_gradcheck_primitive(case):
     gradcheck(fn, _distinct(shape, seed=case))
 
 
-@pytest.mark.parametrize("name,args", [
-    ("max_pool2d", (2,)), ("avg_pool2d", (2,)), ("adaptive_avg_pool2d", (2,)),
-    ("adaptive_max_pool2d", (2,)), ("adaptive_max_pool2d", ((0, 2),)),
-    ("adaptive_avg_pool2d", (0,)),
-])
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("max_pool2d", (2,)),
+        ("avg_pool2d", (2,)),
+        ("adaptive_avg_pool2d", (2,)),
+        ("adaptive_max_pool2d", (2,)),
+        ("adaptive_max_pool2d", ((0, 2),)),
+        ("adaptive_avg_pool2d", (0,)),
+    ],
+)
 def test_empty_batch_and_empty_output(name, args):
     for shape in ((0, 2, 4, 4), (1, 2, 4, 4)):
         x = np.ones(shape, dtype=np.float32)

@@ -1,4 +1,5 @@
 """Pooling kernels against their loop references (kernels/pool_ref.py), 1d/2d/3d."""
+
 from __future__ import annotations
 
 import math
@@ -13,9 +14,9 @@ from convkit.kernels import pool_ref as R
 # (spatial, kernel, stride, padding, dilation, ceil_mode)
 WINDOW_CASES = [
     ((9,), (3,), (2,), (1,), (1,), False),
-    ((8,), (3,), (3,), (1,), (1,), True),       # ceil drops the window starting in the padding
+    ((8,), (3,), (3,), (1,), (1,), True),  # ceil drops the window starting in the padding
     ((10,), (2,), (1,), (1,), (3,), True),
-    ((32,), (1,), (2,), (0,), (1,), True),      # k < s: 16, not 17
+    ((32,), (1,), (2,), (0,), (1,), True),  # k < s: 16, not 17
     ((7, 6), (2, 2), (2, 2), (0, 0), (1, 1), False),
     ((7, 6), (3, 2), (2, 1), (1, 1), (1, 2), True),
     ((5, 9), (3, 3), (1, 2), (1, 0), (2, 1), False),
@@ -24,7 +25,7 @@ WINDOW_CASES = [
     ((3, 4, 5), (3, 2, 2), (1, 2, 2), (1, 0, 1), (1, 1, 1), False),
     ((8, 6), (2, 3), (2, 3), (0, 0), (1, 1), False),  # tiles: the strided backward
     ((9, 8), (1, 2), (3, 4), (0, 0), (1, 1), False),  # k < s: phases no offset reads
-    ((11,), (2,), (2,), (0,), (3,), True),            # dilation reaches past the stride
+    ((11,), (2,), (2,), (0,), (3,), True),  # dilation reaches past the stride
 ]
 
 
@@ -79,8 +80,9 @@ def test_max_pool_nan_and_minus_inf(case):
 def test_max_pool_backward_nonfinite_gradient_stays_at_the_maximum():
     x = np.array([[1.0, 5.0, 2.0, 3.0]])
     g = np.array([[np.inf, np.nan]])
-    gx = K.max_pool_backward(x, K.max_pool(x, (2,), (2,), (0,), (1,), (2,)), g, (2,), (2,),
-                             (0,), (1,), (2,))
+    gx = K.max_pool_backward(
+        x, K.max_pool(x, (2,), (2,), (0,), (1,), (2,)), g, (2,), (2,), (0,), (1,), (2,)
+    )
     np.testing.assert_array_equal(gx, [[0.0, np.inf, 0.0, np.nan]])
 
 
@@ -105,16 +107,17 @@ def test_avg_pool_matches_loops(case, count_include_pad, divisor_override):
     rng = np.random.default_rng(4)
     x = _random(rng, (3,) + spatial)
     out = _out(*case)
-    divisor = K.avg_pool_divisor(spatial, kernel, stride, padding, out, count_include_pad,
-                                 divisor_override, np.float64)
+    divisor = K.avg_pool_divisor(
+        spatial, kernel, stride, padding, out, count_include_pad, divisor_override, np.float64
+    )
     y = K.avg_pool(x, kernel, stride, padding, out, divisor)
-    ref = R.avg_pool_ref(x, kernel, stride, padding, ceil_mode, count_include_pad,
-                         divisor_override)
+    ref = R.avg_pool_ref(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
     np.testing.assert_allclose(y, ref, rtol=1e-12, atol=1e-14)
     g = rng.standard_normal(y.shape)
     gx = K.avg_pool_backward(g, spatial, kernel, stride, padding, out, divisor)
-    ref_gx = R.avg_pool_backward_ref(g, spatial, kernel, stride, padding, ceil_mode,
-                                     count_include_pad, divisor_override)
+    ref_gx = R.avg_pool_backward_ref(
+        g, spatial, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override
+    )
     np.testing.assert_allclose(gx, ref_gx, rtol=1e-12, atol=1e-14)
 
 
@@ -123,8 +126,7 @@ def test_avg_pool_divisor_example_from_semantics():
     x = np.ones((1, 4))
     out = _out((4,), (3,), (2,), (1,), (1,), True)
     divisor = K.avg_pool_divisor((4,), (3,), (2,), (1,), out, True, None, np.float64)
-    np.testing.assert_allclose(K.avg_pool(x, (3,), (2,), (1,), out, divisor),
-                               [[2 / 3, 1.0, 0.5]])
+    np.testing.assert_allclose(K.avg_pool(x, (3,), (2,), (1,), out, divisor), [[2 / 3, 1.0, 0.5]])
 
 
 def test_avg_pool_integer_truncates_toward_zero():
@@ -133,9 +135,18 @@ def test_avg_pool_integer_truncates_toward_zero():
     np.testing.assert_array_equal(K.avg_pool(x, (2,), (2,), (0,), (2,), divisor), [[-3, 3]])
 
 
-ADAPTIVE_CASES = [((10,), (3,)), ((7,), (7,)), ((5,), (8,)), ((12,), (4,)), ((4,), (1,)),
-                  ((6, 7), (4, 3)), ((8, 8), (4, 2)), ((3, 5), (5, 5)),
-                  ((5, 6, 7), (2, 3, 4)), ((4, 4, 4), (2, 2, 2))]
+ADAPTIVE_CASES = [
+    ((10,), (3,)),
+    ((7,), (7,)),
+    ((5,), (8,)),
+    ((12,), (4,)),
+    ((4,), (1,)),
+    ((6, 7), (4, 3)),
+    ((8, 8), (4, 2)),
+    ((3, 5), (5, 5)),
+    ((5, 6, 7), (2, 3, 4)),
+    ((4, 4, 4), (2, 2, 2)),
+]
 
 
 @pytest.mark.parametrize("spatial,out", ADAPTIVE_CASES)
@@ -146,17 +157,25 @@ def test_adaptive_pools_match_loops(spatial, out, ties):
     if not ties:
         x.reshape(-1)[rng.random(x.size) < 0.1] = np.nan
     y = K.adaptive_avg_pool(x, out)
-    np.testing.assert_allclose(y, R.adaptive_avg_pool_ref(x, out), rtol=1e-12, atol=1e-14,
-                               equal_nan=True)
+    np.testing.assert_allclose(
+        y, R.adaptive_avg_pool_ref(x, out), rtol=1e-12, atol=1e-14, equal_nan=True
+    )
     g = rng.standard_normal(y.shape)
-    np.testing.assert_allclose(K.adaptive_avg_pool_backward(g, spatial),
-                               R.adaptive_avg_pool_backward_ref(g, spatial), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        K.adaptive_avg_pool_backward(g, spatial),
+        R.adaptive_avg_pool_backward_ref(g, spatial),
+        rtol=1e-12,
+        atol=1e-14,
+    )
     ym, winners = K.adaptive_max_pool(x, out)
     ref_y, ref_idx = R.adaptive_max_pool_ref(x, out)
     np.testing.assert_array_equal(ym, ref_y)
     np.testing.assert_array_equal(K.adaptive_max_pool_indices(winners, spatial), ref_idx)
-    np.testing.assert_allclose(K.adaptive_max_pool_backward(g, winners, spatial),
-                               R.scatter_add_ref(g, ref_idx, spatial), rtol=1e-12)
+    np.testing.assert_allclose(
+        K.adaptive_max_pool_backward(g, winners, spatial),
+        R.scatter_add_ref(g, ref_idx, spatial),
+        rtol=1e-12,
+    )
 
 
 def test_max_unpool_matches_loops_last_write_wins():
@@ -184,8 +203,9 @@ def test_threaded_blocks_match_single_block(monkeypatch):
     np.testing.assert_array_equal(K.max_pool_backward(x, y, g, *args), gx)
 
 
-@pytest.mark.parametrize("case", [WINDOW_CASES[0], WINDOW_CASES[5], WINDOW_CASES[8],
-                                  WINDOW_CASES[11]])
+@pytest.mark.parametrize(
+    "case", [WINDOW_CASES[0], WINDOW_CASES[5], WINDOW_CASES[8], WINDOW_CASES[11]]
+)
 def test_max_pool_backward_nonfinite_gradients_overlapping(case):
     """The phase-major path selects gradients by bit masks when some are inf or NaN."""
     spatial, kernel, stride, padding, dilation, ceil_mode = case
@@ -218,6 +238,7 @@ def test_max_pool_backward_many_phase_blocks(monkeypatch, case):
     expected = R.scatter_add_ref(g, ref_idx, spatial)
     monkeypatch.setattr(K, "_PHASE_BLOCK_ELEMENTS", 2 * math.prod(spatial) + 1)
     for indices in (None, ref_idx):
-        gx = K.max_pool_backward(x, ref_y, g, kernel, stride, padding, dilation, out,
-                                 indices=indices)
+        gx = K.max_pool_backward(
+            x, ref_y, g, kernel, stride, padding, dilation, out, indices=indices
+        )
         np.testing.assert_allclose(gx, expected, rtol=1e-12, atol=1e-12)

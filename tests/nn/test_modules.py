@@ -1,4 +1,5 @@
 """Modules against torch: constructor arguments, reprs, seeded initial weights, state_dict."""
+
 import numpy as np
 import pytest
 import torch
@@ -33,11 +34,23 @@ MODULES = [
     ("Fold", ((4, 4), 2), {}),
     ("Linear", (3, 4), {}),
     ("Linear", (3, 4), dict(bias=False)),
-    ("ReLU", (), {}), ("LeakyReLU", (), {}), ("LeakyReLU", (0.2,), {}), ("Sigmoid", (), {}),
-    ("Tanh", (), {}), ("GELU", (), {}), ("GELU", ("tanh",), {}), ("Softmax", (1,), {}),
-    ("Softmax", (), {}), ("Flatten", (), {}), ("Dropout", (), {}), ("Dropout2d", (0.3,), {}),
-    ("BatchNorm1d", (3,), dict(affine=False)), ("BatchNorm2d", (3,), {}),
-    ("CrossEntropyLoss", (), {}), ("NLLLoss", (), {}), ("MSELoss", (), {}),
+    ("ReLU", (), {}),
+    ("LeakyReLU", (), {}),
+    ("LeakyReLU", (0.2,), {}),
+    ("Sigmoid", (), {}),
+    ("Tanh", (), {}),
+    ("GELU", (), {}),
+    ("GELU", ("tanh",), {}),
+    ("Softmax", (1,), {}),
+    ("Softmax", (), {}),
+    ("Flatten", (), {}),
+    ("Dropout", (), {}),
+    ("Dropout2d", (0.3,), {}),
+    ("BatchNorm1d", (3,), dict(affine=False)),
+    ("BatchNorm2d", (3,), {}),
+    ("CrossEntropyLoss", (), {}),
+    ("NLLLoss", (), {}),
+    ("MSELoss", (), {}),
     ("MSELoss", (), dict(reduction="sum")),
 ]
 IDS = [f"{name}-{i}" for i, (name, _, _) in enumerate(MODULES)]
@@ -63,11 +76,17 @@ def test_repr_params_and_init_match_torch(name, args, kwargs):
 
 def test_sequential_repr_and_parameter_names():
     torch.manual_seed(0)
-    theirs = torch.nn.Sequential(torch.nn.Conv2d(1, 5, 5), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-                                 torch.nn.Flatten(), torch.nn.Linear(720, 10))
+    theirs = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 5, 5),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(720, 10),
+    )
     ck.manual_seed(0)
-    ours = nn.Sequential(nn.Conv2d(1, 5, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                         nn.Linear(720, 10))
+    ours = nn.Sequential(
+        nn.Conv2d(1, 5, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(720, 10)
+    )
     assert repr(ours) == repr(theirs)
     assert list(ours.state_dict()) == list(theirs.state_dict())
     for (k, v), (k2, v2) in zip(ours.state_dict().items(), theirs.state_dict().items()):
@@ -76,14 +95,26 @@ def test_sequential_repr_and_parameter_names():
     assert isinstance(ours[0], nn.Conv2d) and len(ours) == 5
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    (dict(in_channels=3, out_channels=4, kernel_size=3, groups=2), "in_channels must be divisible"),
-    (dict(in_channels=4, out_channels=3, kernel_size=3, groups=2), "out_channels must be divisible"),
-    (dict(in_channels=1, out_channels=1, kernel_size=3, padding_mode="x"), "padding_mode"),
-    (dict(in_channels=1, out_channels=1, kernel_size=3, stride=2, padding="same"), "strided"),
-    (dict(in_channels=1, out_channels=1, kernel_size=3, groups=0), "groups must be a positive"),
-    (dict(in_channels=1, out_channels=1, kernel_size=3, padding="full"), "Invalid padding string"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (
+            dict(in_channels=3, out_channels=4, kernel_size=3, groups=2),
+            "in_channels must be divisible",
+        ),
+        (
+            dict(in_channels=4, out_channels=3, kernel_size=3, groups=2),
+            "out_channels must be divisible",
+        ),
+        (dict(in_channels=1, out_channels=1, kernel_size=3, padding_mode="x"), "padding_mode"),
+        (dict(in_channels=1, out_channels=1, kernel_size=3, stride=2, padding="same"), "strided"),
+        (dict(in_channels=1, out_channels=1, kernel_size=3, groups=0), "groups must be a positive"),
+        (
+            dict(in_channels=1, out_channels=1, kernel_size=3, padding="full"),
+            "Invalid padding string",
+        ),
+    ],
+)
 def test_conv_constructor_errors_match_torch(kwargs, match):
     with pytest.raises(ValueError, match=match):
         torch.nn.Conv2d(**kwargs)
@@ -160,8 +191,9 @@ def test_parameter_registration_rules():
         net.missing  # noqa: B018
 
 
-@pytest.mark.parametrize("name,args", [("Conv2d", (2, 3, 3)), ("Linear", (5, 2)),
-                                       ("ConvTranspose1d", (2, 4, 3))])
+@pytest.mark.parametrize(
+    "name,args", [("Conv2d", (2, 3, 3)), ("Linear", (5, 2)), ("ConvTranspose1d", (2, 4, 3))]
+)
 def test_float64_init_matches_torch(name, args):
     torch.manual_seed(11)
     theirs = getattr(torch.nn, name)(*args, dtype=torch.float64)
@@ -172,9 +204,16 @@ def test_float64_init_matches_torch(name, args):
         np.testing.assert_array_equal(ours.state_dict()[key].data, value.numpy(), err_msg=key)
 
 
-@pytest.mark.parametrize("name", sorted(
-    n for n in dir(nn) if isinstance(getattr(nn, n), type) and issubclass(getattr(nn, n), nn.Module)
-    and n not in ("Module",)))
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        n
+        for n in dir(nn)
+        if isinstance(getattr(nn, n), type)
+        and issubclass(getattr(nn, n), nn.Module)
+        and n not in ("Module",)
+    ),
+)
 def test_constructor_signature_matches_torch(name):
     """Names, order, kinds and defaults of every constructor argument are torch's."""
     import inspect
@@ -192,19 +231,22 @@ def test_batchnorm_without_bias_matches_torch():
     ours = nn.BatchNorm2d(3, bias=False)
     assert repr(ours) == repr(theirs)
     assert list(ours.state_dict()) == list(theirs.state_dict())
-    np.testing.assert_allclose(ours(ck.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        ours(ck.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_building_a_model_leaves_batchnorm_untouched():
     from convkit.models import SmallVGG
+
     bn = SmallVGG().features[1]
     assert bn.num_batches_tracked.item() == 0
     np.testing.assert_array_equal(bn.running_var.data, np.ones(32, dtype=np.float32))
 
 
-@pytest.mark.parametrize("init_fn", ["kaiming_normal_", "xavier_uniform_", "xavier_normal_",
-                                     "kaiming_uniform_"])
+@pytest.mark.parametrize(
+    "init_fn", ["kaiming_normal_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_"]
+)
 def test_init_of_zero_element_tensors_is_a_no_op(init_fn):
     w = nn.Conv2d(0, 0, 3).weight
     getattr(nn.init, init_fn)(w)

@@ -1,4 +1,5 @@
 """StepLR and CosineAnnealingLR: the learning-rate sequence equals torch's for 30 steps."""
+
 import warnings
 
 import numpy as np
@@ -21,10 +22,12 @@ SCHEDULES = [
 
 
 def _sequences(lib, opt_lib, sched_name, kwargs, steps=30):
-    make = (lambda: torch.nn.Parameter(torch.zeros(2))) if lib is torch else (
-        lambda: nn.Parameter(ck.zeros(2)))
-    opt = opt_lib.SGD([{"params": [make()]}, {"params": [make()], "lr": 0.3}], lr=0.1,
-                      momentum=0.9)
+    make = (
+        (lambda: torch.nn.Parameter(torch.zeros(2)))
+        if lib is torch
+        else (lambda: nn.Parameter(ck.zeros(2)))
+    )
+    opt = opt_lib.SGD([{"params": [make()]}, {"params": [make()], "lr": 0.3}], lr=0.1, momentum=0.9)
     sched = getattr(opt_lib.lr_scheduler, sched_name)(opt, **kwargs)
     seen = [sched.get_last_lr()]
     for _ in range(steps):
@@ -66,8 +69,7 @@ def test_state_dict_resume(name, kwargs):
 def test_closed_form_with_epoch_matches_torch(name, kwargs):
     results = []
     for lib, opt_lib in ((torch, torch.optim), (ck, optim)):
-        param = (torch.nn.Parameter(torch.zeros(1)) if lib is torch
-                 else nn.Parameter(ck.zeros(1)))
+        param = torch.nn.Parameter(torch.zeros(1)) if lib is torch else nn.Parameter(ck.zeros(1))
         opt = opt_lib.SGD([param], lr=0.2)
         sched = getattr(opt_lib.lr_scheduler, name)(opt, **kwargs)
         opt.step()

@@ -3,6 +3,7 @@
 The model uses only matmul, addition, relu, exp/log and reductions, so these tests do not depend on
 the convolution ops. Losses and parameters must match torch at every step.
 """
+
 import copy
 import warnings
 
@@ -100,9 +101,14 @@ def test_training_matches_torch(name, kwargs, dtype):
     assert all(p.grad.dtype == dtype for p in params)
 
 
-@pytest.mark.parametrize("name,kwargs", [("SGD", dict(lr=0.1, momentum=0.9)),
-                                         ("Adam", dict(lr=1e-2, amsgrad=True)),
-                                         ("AdamW", dict(lr=1e-2))])
+@pytest.mark.parametrize(
+    "name,kwargs",
+    [
+        ("SGD", dict(lr=0.1, momentum=0.9)),
+        ("Adam", dict(lr=1e-2, amsgrad=True)),
+        ("AdamW", dict(lr=1e-2)),
+    ],
+)
 def test_state_dict_layout_and_resume(name, kwargs):
     weights, x, onehot = make_data(np.float64)
     _, t_hist, t_opt = run_torch(name, kwargs, weights, x, onehot, steps=5)
@@ -118,15 +124,17 @@ def test_state_dict_layout_and_resume(name, kwargs):
 
     # Resume: a fresh optimizer loaded from the saved dict continues exactly like the original.
     saved = copy.deepcopy(ours)
-    cont_losses, cont_hist, _, _ = run_ours(name, kwargs, None, x, onehot, steps=3,
-                                            params=params, opt=c_opt)
+    cont_losses, cont_hist, _, _ = run_ours(
+        name, kwargs, None, x, onehot, steps=3, params=params, opt=c_opt
+    )
     fresh_params = [nn.Parameter(ck.tensor(p)) for p in c_hist[-1]]
     fresh = getattr(optim, name)(fresh_params, lr=123.0)
     fresh.load_state_dict(saved)
     assert fresh.param_groups[0]["lr"] == kwargs["lr"]
     assert fresh.param_groups[0]["params"][0] is fresh_params[0]
-    res_losses, res_hist, _, _ = run_ours(name, kwargs, None, x, onehot, steps=3,
-                                          params=fresh_params, opt=fresh)
+    res_losses, res_hist, _, _ = run_ours(
+        name, kwargs, None, x, onehot, steps=3, params=fresh_params, opt=fresh
+    )
     np.testing.assert_array_equal(res_losses, cont_losses)
     for a, b in zip(res_hist[-1], cont_hist[-1]):
         np.testing.assert_array_equal(a, b)
@@ -136,9 +144,13 @@ def test_load_torch_state_dict_casts_to_param_dtype():
     weights, x, onehot = make_data(np.float32)
     _, t_hist, t_opt = run_torch("Adam", dict(lr=1e-2), weights, x, onehot, steps=4)
     sd = t_opt.state_dict()
-    converted = {"param_groups": sd["param_groups"],
-                 "state": {k: {n: ck.tensor(v.numpy().astype(np.float64)) for n, v in s.items()}
-                           for k, s in sd["state"].items()}}
+    converted = {
+        "param_groups": sd["param_groups"],
+        "state": {
+            k: {n: ck.tensor(v.numpy().astype(np.float64)) for n, v in s.items()}
+            for k, s in sd["state"].items()
+        },
+    }
     params = [nn.Parameter(ck.tensor(w)) for w in t_hist[-1]]
     opt = optim.Adam(params)
     opt.load_state_dict(converted)
@@ -232,13 +244,16 @@ def _param(lib):
     return torch.nn.Parameter(torch.zeros(2)) if lib is torch else nn.Parameter(ck.zeros(2))
 
 
-@pytest.mark.parametrize("make", [
-    _param,
-    lambda lib: [],
-    lambda lib: [{"params": {_param(lib)}}],
-    lambda lib: [1.5],
-    lambda lib: [lib.zeros(2, requires_grad=True) * 2],
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        _param,
+        lambda lib: [],
+        lambda lib: [{"params": {_param(lib)}}],
+        lambda lib: [1.5],
+        lambda lib: [lib.zeros(2, requires_grad=True) * 2],
+    ],
+)
 def test_bad_params_raise_like_torch(make):
     with pytest.raises(Exception) as theirs:
         torch.optim.SGD(make(torch), lr=0.1)

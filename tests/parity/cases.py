@@ -8,6 +8,7 @@ valid combinations come from ``convkit.shapes``.
 A case is ``fn(*tensors, *args, **kwargs)``: the tensors are drawn from NumPy with a seed derived
 from the case id, identically for float64 and float32 and for both libraries.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -27,30 +28,50 @@ from tests.helpers import tolerance
 
 # The functions API.md promises; any other name a case uses is skipped while convkit lacks it.
 REQUIRED = {
-    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-    "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
-    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
-    "adaptive_max_pool2d", "max_unpool1d", "max_unpool2d", "lp_pool2d", "unfold", "fold", "pad",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "max_unpool1d",
+    "max_unpool2d",
+    "lp_pool2d",
+    "unfold",
+    "fold",
+    "pad",
 }
 
 
 @dataclass
 class Case:
     fn: str
-    tensors: tuple                     # shapes of the leading tensor arguments; None passes None
-    args: tuple = ()                   # further positional arguments
+    tensors: tuple  # shapes of the leading tensor arguments; None passes None
+    args: tuple = ()  # further positional arguments
     kwargs: dict = field(default_factory=dict)
     id: str = ""
-    ck_kwargs: dict | None = None      # convkit's keywords when they differ from torch's
-    positive: bool = False             # draw |x| + 0.5 (lp_pool with fractional/odd norm)
-    data: str = "normal"               # the input's values: "normal", "ties" (small integers:
-                                       # equal maxima, first index wins) or "nan" (some NaNs)
-    unpool: dict | None = None         # max_unpool: pool arguments that produce the indices
+    ck_kwargs: dict | None = None  # convkit's keywords when they differ from torch's
+    positive: bool = False  # draw |x| + 0.5 (lp_pool with fractional/odd norm)
+    data: str = "normal"  # the input's values: "normal", "ties" (small integers:
+    # equal maxima, first index wins) or "nan" (some NaNs)
+    unpool: dict | None = None  # max_unpool: pool arguments that produce the indices
 
 
 # ----------------------------------------------------------------------------------------------
 # Formatting of ids
 # ----------------------------------------------------------------------------------------------
+
 
 def _s(v) -> str:
     if isinstance(v, (tuple, list)):
@@ -61,9 +82,20 @@ def _s(v) -> str:
 
 
 def _kw_id(kwargs: dict) -> str:
-    short = {"stride": "s", "padding": "p", "dilation": "d", "groups": "g", "output_padding": "op",
-             "ceil_mode": "ceil", "return_indices": "idx", "count_include_pad": "cip",
-             "divisor_override": "div", "output_size": "out", "mode": "", "value": "v"}
+    short = {
+        "stride": "s",
+        "padding": "p",
+        "dilation": "d",
+        "groups": "g",
+        "output_padding": "op",
+        "ceil_mode": "ceil",
+        "return_indices": "idx",
+        "count_include_pad": "cip",
+        "divisor_override": "div",
+        "output_size": "out",
+        "mode": "",
+        "value": "v",
+    }
     parts = []
     for k, v in kwargs.items():
         if isinstance(v, bool):
@@ -102,6 +134,7 @@ def _fmt(values, rng: random.Random):
 # torch as the judge of validity
 # ----------------------------------------------------------------------------------------------
 
+
 def torch_call(case: Case, tensors: list):
     return getattr(TF, case.fn)(*tensors, *case.args, **case.kwargs)
 
@@ -128,6 +161,7 @@ def _keep(cases: list[Case], candidate: Case) -> bool:
 # ----------------------------------------------------------------------------------------------
 # Data
 # ----------------------------------------------------------------------------------------------
+
 
 def _seed(case: Case) -> int:
     return zlib.crc32(f"{case.fn}|{case.id}|{case.tensors}|{case.args}|{case.kwargs}".encode())
@@ -163,6 +197,7 @@ def make_arrays(case: Case, dtype) -> list:
 # Convolution
 # ----------------------------------------------------------------------------------------------
 
+
 def conv_cases(n: int, count: int, seed: int) -> list[Case]:
     rng = random.Random(seed)
     cases: list[Case] = []
@@ -189,10 +224,15 @@ def conv_cases(n: int, count: int, seed: int) -> list[Case]:
             padding = tuple(rng.randint(0, 2) for _ in range(n))
         else:
             padding = mode
-        pairs = shapes.conv_padding(padding, kernel, stride, dilation) if mode != "same" else \
-            tuple(shapes.same_padding(k, d) for k, d in zip(kernel, dilation))
-        if any(shapes.conv_output_size(L, k, s, p, d) <= 0
-               for L, k, s, p, d in zip(spatial, kernel, stride, pairs, dilation)):
+        pairs = (
+            shapes.conv_padding(padding, kernel, stride, dilation)
+            if mode != "same"
+            else tuple(shapes.same_padding(k, d) for k, d in zip(kernel, dilation))
+        )
+        if any(
+            shapes.conv_output_size(L, k, s, p, d) <= 0
+            for L, k, s, p, d in zip(spatial, kernel, stride, pairs, dilation)
+        ):
             continue
         batch = rng.choice([None, 1, 2, 2])
         x = ((batch,) if batch else ()) + (cin,) + spatial
@@ -210,8 +250,7 @@ def conv_cases(n: int, count: int, seed: int) -> list[Case]:
             del kwargs["stride"]
         if g != 1:
             kwargs["groups"] = g
-        cid = (f"conv{n}d-{kind}-x{_shape_id(x)}-w{_shape_id(w)}{'-b' if b else ''}-"
-               f"{_kw_id(kwargs)}")
+        cid = f"conv{n}d-{kind}-x{_shape_id(x)}-w{_shape_id(w)}{'-b' if b else ''}-{_kw_id(kwargs)}"
         _keep(cases, Case(f"conv{n}d", (x, w, b), (), kwargs, cid))
     return _finish(cases)
 
@@ -230,22 +269,31 @@ def conv_transpose_cases(n: int, count: int, seed: int) -> list[Case]:
         stride = tuple(rng.choice([1, 2, 3]) for _ in range(n))
         dilation = tuple(rng.choice([1, 1, 2]) for _ in range(n))
         padding = tuple(rng.randint(0, 2) for _ in range(n))
-        outpad = tuple(rng.randint(0, max(s, d) - 1) if rng.random() < 0.6 else 0
-                       for s, d in zip(stride, dilation))
-        if any(shapes.conv_transpose_output_size(L, k, s, p, d, o) <= 0 for L, k, s, p, d, o
-               in zip(spatial, kernel, stride, padding, dilation, outpad)):
+        outpad = tuple(
+            rng.randint(0, max(s, d) - 1) if rng.random() < 0.6 else 0
+            for s, d in zip(stride, dilation)
+        )
+        if any(
+            shapes.conv_transpose_output_size(L, k, s, p, d, o) <= 0
+            for L, k, s, p, d, o in zip(spatial, kernel, stride, padding, dilation, outpad)
+        ):
             continue
         batch = rng.choice([None, 1, 2])
         x = ((batch,) if batch else ()) + (cin,) + spatial
         w = (cin, cout_g) + kernel
         b = (g * cout_g,) if rng.random() < 0.6 else None
-        kwargs = {"stride": _fmt(stride, rng), "padding": _fmt(padding, rng),
-                  "output_padding": _fmt(outpad, rng)}
+        kwargs = {
+            "stride": _fmt(stride, rng),
+            "padding": _fmt(padding, rng),
+            "output_padding": _fmt(outpad, rng),
+        }
         if g != 1:
             kwargs["groups"] = g
         kwargs["dilation"] = _fmt(dilation, rng)
-        cid = (f"conv_transpose{n}d-x{_shape_id(x)}-w{_shape_id(w)}{'-b' if b else ''}-"
-               f"{_kw_id(kwargs)}")
+        cid = (
+            f"conv_transpose{n}d-x{_shape_id(x)}-w{_shape_id(w)}{'-b' if b else ''}-"
+            f"{_kw_id(kwargs)}"
+        )
         _keep(cases, Case(f"conv_transpose{n}d", (x, w, b), (), kwargs, cid))
     return _finish(cases)
 
@@ -265,8 +313,10 @@ def conv_transpose_output_size_cases(n: int, count: int, seed: int) -> list[Case
         padding = tuple(rng.randint(0, 1) for _ in range(n))
         dilation = tuple(rng.choice([1, 2]) for _ in range(n))
         outpad = tuple(rng.randint(0, s - 1) for s in stride)
-        size = tuple(shapes.conv_transpose_output_size(L, k, s, p, d, o) for L, k, s, p, d, o
-                     in zip(spatial, kernel, stride, padding, dilation, outpad))
+        size = tuple(
+            shapes.conv_transpose_output_size(L, k, s, p, d, o)
+            for L, k, s, p, d, o in zip(spatial, kernel, stride, padding, dilation, outpad)
+        )
         if any(v <= 0 for v in size):
             continue
         batch = rng.choice([None, 2])
@@ -285,6 +335,7 @@ def conv_transpose_output_size_cases(n: int, count: int, seed: int) -> list[Case
 # ----------------------------------------------------------------------------------------------
 # Pooling
 # ----------------------------------------------------------------------------------------------
+
 
 def _pool_spatial(rng, n):
     return tuple(rng.randint(1, {1: 10, 2: 7, 3: 5}[n]) for _ in range(n))
@@ -307,8 +358,10 @@ def max_pool_cases(n: int, count: int, seed: int) -> list[Case]:
         padding = tuple(rng.randint(0, (d * (k - 1) + 1) // 2) for k, d in zip(kernel, dilation))
         ceil = rng.random() < 0.5
         s = stride if stride is not None else kernel
-        if any(shapes.pool_output_size(L, k, st, p, d, ceil) <= 0
-               for L, k, st, p, d in zip(spatial, kernel, s, padding, dilation)):
+        if any(
+            shapes.pool_output_size(L, k, st, p, d, ceil) <= 0
+            for L, k, st, p, d in zip(spatial, kernel, s, padding, dilation)
+        ):
             continue
         x = _batch_shape(rng, n, spatial)
         kwargs = {}
@@ -320,8 +373,9 @@ def max_pool_cases(n: int, count: int, seed: int) -> list[Case]:
         kwargs["return_indices"] = rng.random() < 0.5
         k = _fmt(kernel, rng)
         data = rng.choice(["normal"] * 4 + ["ties", "nan"])
-        cid = f"max_pool{n}d-x{_shape_id(x)}-k{_s(k)}-{_kw_id(kwargs)}" + \
-            ("" if data == "normal" else f"-{data}")
+        cid = f"max_pool{n}d-x{_shape_id(x)}-k{_s(k)}-{_kw_id(kwargs)}" + (
+            "" if data == "normal" else f"-{data}"
+        )
         _keep(cases, Case(f"max_pool{n}d", (x,), (k,), kwargs, cid, data=data))
     return _finish(cases)
 
@@ -336,8 +390,10 @@ def avg_pool_cases(n: int, count: int, seed: int) -> list[Case]:
         padding = tuple(rng.randint(0, k // 2) for k in kernel)
         ceil = rng.random() < 0.5
         s = stride if stride is not None else kernel
-        if any(shapes.pool_output_size(L, k, st, p, 1, ceil) <= 0
-               for L, k, st, p in zip(spatial, kernel, s, padding)):
+        if any(
+            shapes.pool_output_size(L, k, st, p, 1, ceil) <= 0
+            for L, k, st, p in zip(spatial, kernel, s, padding)
+        ):
             continue
         x = _batch_shape(rng, n, spatial)
         kwargs = {}
@@ -362,11 +418,15 @@ def adaptive_cases(kind: str, n: int, count: int, seed: int) -> list[Case]:
         out = []
         for L in spatial:
             r = rng.random()
-            out.append(None if (r < 0.15 and n > 1) else
-                       L + rng.randint(1, 3) if r < 0.35 else rng.randint(1, L))
+            out.append(
+                None
+                if (r < 0.15 and n > 1)
+                else L + rng.randint(1, 3)
+                if r < 0.35
+                else rng.randint(1, L)
+            )
         out = tuple(out)
-        size = out[0] if (len(set(out)) == 1 and out[0] is not None and rng.random() < 0.5) \
-            else out
+        size = out[0] if (len(set(out)) == 1 and out[0] is not None and rng.random() < 0.5) else out
         if n == 1:
             size = out[0] if rng.random() < 0.7 else out
         x = _batch_shape(rng, n, spatial)
@@ -390,14 +450,20 @@ def max_unpool_cases(n: int, count: int, seed: int) -> list[Case]:
         kernel = tuple(rng.randint(1, 3) for _ in range(n))
         stride = tuple(k + rng.randint(0, 1) for k in kernel)
         padding = tuple(rng.randint(0, k // 2) for k in kernel)
-        if any(shapes.pool_output_size(L, k, s, p) <= 0
-               for L, k, s, p in zip(spatial, kernel, stride, padding)):
+        if any(
+            shapes.pool_output_size(L, k, s, p) <= 0
+            for L, k, s, p in zip(spatial, kernel, stride, padding)
+        ):
             continue
         src = _batch_shape(rng, n, spatial)
-        pooled = tuple(shapes.pool_output_size(L, k, s, p)
-                       for L, k, s, p in zip(spatial, kernel, stride, padding))
-        default = tuple(shapes.max_unpool_output_size(L, k, s, p)
-                        for L, k, s, p in zip(pooled, kernel, stride, padding))
+        pooled = tuple(
+            shapes.pool_output_size(L, k, s, p)
+            for L, k, s, p in zip(spatial, kernel, stride, padding)
+        )
+        default = tuple(
+            shapes.max_unpool_output_size(L, k, s, p)
+            for L, k, s, p in zip(pooled, kernel, stride, padding)
+        )
         kwargs = {"stride": _fmt(stride, rng), "padding": _fmt(padding, rng)}
         r = rng.random()
         if r < 0.3:
@@ -407,9 +473,14 @@ def max_unpool_cases(n: int, count: int, seed: int) -> list[Case]:
         k = _fmt(kernel, rng)
         fn = f"max_unpool{n}d"
         cid = f"{fn}-src{_shape_id(src)}-k{_s(k)}-{_kw_id(kwargs)}"
-        case = Case(fn, (), (k,), kwargs, cid,
-                    unpool={"source": src, "kernel_size": kernel, "stride": stride,
-                            "padding": padding})
+        case = Case(
+            fn,
+            (),
+            (k,),
+            kwargs,
+            cid,
+            unpool={"source": src, "kernel_size": kernel, "stride": stride, "padding": padding},
+        )
         _keep(cases, case)
     return _finish(cases)
 
@@ -423,8 +494,10 @@ def lp_pool_cases(n: int, count: int, seed: int) -> list[Case]:
         stride = None if rng.random() < 0.4 else tuple(rng.randint(1, 3) for _ in range(n))
         ceil = rng.random() < 0.4
         s = stride if stride is not None else kernel
-        if any(shapes.pool_output_size(L, k, st, 0, 1, ceil) <= 0
-               for L, k, st in zip(spatial, kernel, s)):
+        if any(
+            shapes.pool_output_size(L, k, st, 0, 1, ceil) <= 0
+            for L, k, st in zip(spatial, kernel, s)
+        ):
             continue
         norm = rng.choice([1, 2, 2, 3, 1.5])
         x = _batch_shape(rng, n, spatial)
@@ -434,8 +507,9 @@ def lp_pool_cases(n: int, count: int, seed: int) -> list[Case]:
         kwargs["ceil_mode"] = ceil
         k = _fmt(kernel, rng) if n > 1 else kernel[0]
         fn = f"lp_pool{n}d"
-        cid = "-".join(filter(None, [fn, f"x{_shape_id(x)}", f"norm{norm}", f"k{_s(k)}",
-                                     _kw_id(kwargs)]))
+        cid = "-".join(
+            filter(None, [fn, f"x{_shape_id(x)}", f"norm{norm}", f"k{_s(k)}", _kw_id(kwargs)])
+        )
         _keep(cases, Case(fn, (x,), (norm, k), kwargs, cid, positive=norm not in (1, 2)))
     return _finish(cases)
 
@@ -443,6 +517,7 @@ def lp_pool_cases(n: int, count: int, seed: int) -> list[Case]:
 # ----------------------------------------------------------------------------------------------
 # Padding, unfold, fold
 # ----------------------------------------------------------------------------------------------
+
 
 def pad_cases(count: int, seed: int) -> list[Case]:
     rng = random.Random(seed)
@@ -457,8 +532,9 @@ def pad_cases(count: int, seed: int) -> list[Case]:
             ndim = rng.randint(dims, min(dims + 2, 5))
         else:
             ndim = rng.choice([dims + 1, dims + 2])
-        shape = tuple(rng.randint(1, 3) for _ in range(ndim - dims)) + \
-            tuple(rng.randint(2, 5) for _ in range(dims))
+        shape = tuple(rng.randint(1, 3) for _ in range(ndim - dims)) + tuple(
+            rng.randint(2, 5) for _ in range(dims)
+        )
         pad = []
         for d in range(dims):
             L = shape[-1 - d]
@@ -472,8 +548,9 @@ def pad_cases(count: int, seed: int) -> list[Case]:
                 else:
                     pad.append(rng.randint(-1, L) if rng.random() < 0.2 else rng.randint(0, L))
         if mode == "circular" and any(
-                max(lo, hi) > shape[-1 - d] + min(lo, 0) + min(hi, 0)
-                for d, (lo, hi) in enumerate(zip(pad[::2], pad[1::2]))):
+            max(lo, hi) > shape[-1 - d] + min(lo, 0) + min(hi, 0)
+            for d, (lo, hi) in enumerate(zip(pad[::2], pad[1::2]))
+        ):
             # wrapping by more than the cropped core reads torch's own half-written output
             # (sometimes "unsupported operation: ... refer to a single memory location"):
             # torch's result there is not a contract, so no parity case goes there.
@@ -485,8 +562,9 @@ def pad_cases(count: int, seed: int) -> list[Case]:
             if rng.random() < 0.3:
                 del kwargs["mode"]
         pad = tuple(pad)
-        cid = f"pad-{mode}-x{_shape_id(shape)}-pad{_s(pad)}" + \
-            (f"-v{kwargs['value']}" if "value" in kwargs else "")
+        cid = f"pad-{mode}-x{_shape_id(shape)}-pad{_s(pad)}" + (
+            f"-v{kwargs['value']}" if "value" in kwargs else ""
+        )
         _keep(cases, Case("pad", (shape,), (pad,), kwargs, cid))
     return _finish(cases)
 
@@ -500,12 +578,17 @@ def unfold_cases(count: int, seed: int) -> list[Case]:
         dilation = tuple(rng.choice([1, 1, 2]) for _ in range(2))
         padding = tuple(rng.randint(0, 2) for _ in range(2))
         stride = tuple(rng.randint(1, 3) for _ in range(2))
-        if any(shapes.conv_output_size(L, k, s, p, d) <= 0
-               for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation)):
+        if any(
+            shapes.conv_output_size(L, k, s, p, d) <= 0
+            for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation)
+        ):
             continue
         x = _batch_shape(rng, 2, spatial)
-        kwargs = {"dilation": _fmt(dilation, rng), "padding": _fmt(padding, rng),
-                  "stride": _fmt(stride, rng)}
+        kwargs = {
+            "dilation": _fmt(dilation, rng),
+            "padding": _fmt(padding, rng),
+            "stride": _fmt(stride, rng),
+        }
         k = _fmt(kernel, rng)
         cid = f"unfold-x{_shape_id(x)}-k{_s(k)}-{_kw_id(kwargs)}"
         _keep(cases, Case("unfold", (x,), (k,), kwargs, cid))
@@ -521,15 +604,20 @@ def fold_cases(count: int, seed: int) -> list[Case]:
         dilation = tuple(rng.choice([1, 1, 2]) for _ in range(2))
         padding = tuple(rng.randint(0, 2) for _ in range(2))
         stride = tuple(rng.randint(1, 3) for _ in range(2))
-        blocks = [shapes.conv_output_size(L, k, s, p, d)
-                  for L, k, s, p, d in zip(out, kernel, stride, padding, dilation)]
+        blocks = [
+            shapes.conv_output_size(L, k, s, p, d)
+            for L, k, s, p, d in zip(out, kernel, stride, padding, dilation)
+        ]
         if any(b <= 0 for b in blocks):
             continue
         c = rng.randint(1, 3)
         batch = rng.choice([None, 1, 2])
         x = ((batch,) if batch else ()) + (c * math.prod(kernel), math.prod(blocks))
-        kwargs = {"dilation": _fmt(dilation, rng), "padding": _fmt(padding, rng),
-                  "stride": _fmt(stride, rng)}
+        kwargs = {
+            "dilation": _fmt(dilation, rng),
+            "padding": _fmt(padding, rng),
+            "stride": _fmt(stride, rng),
+        }
         size, k = _fmt(out, rng), _fmt(kernel, rng)
         cid = f"fold-x{_shape_id(x)}-out{_s(size)}-k{_s(k)}-{_kw_id(kwargs)}"
         _keep(cases, Case("fold", (x,), (size, k), kwargs, cid))
@@ -540,8 +628,10 @@ def fold_cases(count: int, seed: int) -> list[Case]:
 # Running one case on both libraries
 # ----------------------------------------------------------------------------------------------
 
+
 def convkit_function(name: str):
     import convkit.nn.functional as F
+
     fn = getattr(F, name, None)
     if fn is None:
         if name in REQUIRED:
@@ -560,8 +650,11 @@ def _leaf_and_arg(lib, a, requires_grad: bool, strided: bool):
         base = np.zeros(a.shape[:-1] + (2 * a.shape[-1],), a.dtype)
         base[..., ::2] = a
         a = base
-    leaf = (torch.from_numpy(a.copy()).requires_grad_(requires_grad) if lib == "torch"
-            else ck.tensor(a.copy(), requires_grad=requires_grad))
+    leaf = (
+        torch.from_numpy(a.copy()).requires_grad_(requires_grad)
+        if lib == "torch"
+        else ck.tensor(a.copy(), requires_grad=requires_grad)
+    )
     return leaf, (leaf[..., ::2] if strided else leaf)
 
 
@@ -582,38 +675,44 @@ def run_case(case: Case, dtype, strided: bool = False, grad_only: int | None = N
     dtype = np.dtype(dtype)
     tol = tolerance(dtype)
     arrays = make_arrays(case, dtype)
-    needs = [a is not None and a.dtype.kind == "f" and grad_only in (None, i)
-             for i, a in enumerate(arrays)]
+    needs = [
+        a is not None and a.dtype.kind == "f" and grad_only in (None, i)
+        for i, a in enumerate(arrays)
+    ]
 
     leaves, t_in, c_in = {"torch": [], "convkit": []}, [], []
     for lib, args in (("torch", t_in), ("convkit", c_in)):
         for i, (a, f) in enumerate(zip(arrays, needs)):
-            leaf, arg = (None, None) if a is None else \
-                _leaf_and_arg(lib, a, f, strided and i == 0)
+            leaf, arg = (None, None) if a is None else _leaf_and_arg(lib, a, f, strided and i == 0)
             leaves[lib].append(leaf)
             args.append(arg)
     t_res = torch_call(case, t_in)
-    t_out, t_idx = (t_res if isinstance(t_res, tuple) else (t_res, None))
+    t_out, t_idx = t_res if isinstance(t_res, tuple) else (t_res, None)
     kwargs = case.kwargs if case.ck_kwargs is None else case.ck_kwargs
     c_res = ck_fn(*c_in, *case.args, **kwargs)
     if t_idx is not None:
-        assert isinstance(c_res, tuple) and len(c_res) == 2, \
+        assert isinstance(c_res, tuple) and len(c_res) == 2, (
             f"torch returns (output, indices); convkit returned {type(c_res).__name__}"
+        )
         c_out, c_idx = c_res
     else:
         assert not isinstance(c_res, tuple), "convkit returned a tuple, torch a single tensor"
         c_out, c_idx = c_res, None
 
-    assert tuple(c_out.shape) == tuple(t_out.shape), \
+    assert tuple(c_out.shape) == tuple(t_out.shape), (
         f"shape: torch {tuple(t_out.shape)}, convkit {tuple(c_out.shape)}"
-    assert str(np.dtype(c_out.dtype)) == _torch_dtype_name(t_out), \
+    )
+    assert str(np.dtype(c_out.dtype)) == _torch_dtype_name(t_out), (
         f"dtype: torch {t_out.dtype}, convkit {c_out.dtype}"
-    np.testing.assert_allclose(np.asarray(c_out.data), t_out.detach().numpy(), **tol,
-                               err_msg="output values")
+    )
+    np.testing.assert_allclose(
+        np.asarray(c_out.data), t_out.detach().numpy(), **tol, err_msg="output values"
+    )
     if t_idx is not None:
         assert tuple(c_idx.shape) == tuple(t_idx.shape), "indices shape"
-        assert str(np.dtype(c_idx.dtype)) == _torch_dtype_name(t_idx), \
+        assert str(np.dtype(c_idx.dtype)) == _torch_dtype_name(t_idx), (
             f"indices dtype: torch {t_idx.dtype}, convkit {c_idx.dtype}"
+        )
         np.testing.assert_array_equal(np.asarray(c_idx.data), t_idx.numpy(), err_msg="indices")
 
     g = np.random.default_rng(_seed(case) + 1).standard_normal(tuple(t_out.shape)).astype(dtype)
@@ -627,10 +726,12 @@ def run_case(case: Case, dtype, strided: bool = False, grad_only: int | None = N
             continue
         assert c.grad is not None, f"argument {i} got no gradient"
         assert tuple(c.grad.shape) == tuple(t.grad.shape), f"gradient {i} shape"
-        assert str(np.dtype(c.grad.dtype)) == _torch_dtype_name(t.grad), \
+        assert str(np.dtype(c.grad.dtype)) == _torch_dtype_name(t.grad), (
             f"gradient {i} dtype: torch {t.grad.dtype}, convkit {c.grad.dtype}"
-        np.testing.assert_allclose(np.asarray(c.grad.data), t.grad.numpy(), **tol,
-                                   err_msg=f"gradient of argument {i}")
+        )
+        np.testing.assert_allclose(
+            np.asarray(c.grad.data), t.grad.numpy(), **tol, err_msg=f"gradient of argument {i}"
+        )
 
 
 DTYPES = [pytest.param(np.float64, id="f64"), pytest.param(np.float32, id="f32")]

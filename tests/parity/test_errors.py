@@ -8,6 +8,7 @@ cannot drift from torch:
 - torch returns -> convkit returns the same shape and values.
 convkit never leaks a NumPy internal error (broadcasting, reshape, index out of bounds).
 """
+
 from __future__ import annotations
 
 import inspect
@@ -26,16 +27,24 @@ from tests.helpers import tolerance
 from tests.parity.cases import convkit_function
 
 ALLOWED = (ValueError, TypeError, RuntimeError)
-NUMPY_LEAKS = ("operands could not be broadcast", "cannot reshape array",
-               "is out of bounds for axis",
-               "setting an array element", "unsupported operand type", "not subscriptable",
-               "zero-size array", "division by zero", "must be real number",
-               "object cannot be interpreted as an integer")
+NUMPY_LEAKS = (
+    "operands could not be broadcast",
+    "cannot reshape array",
+    "is out of bounds for axis",
+    "setting an array element",
+    "unsupported operand type",
+    "not subscriptable",
+    "zero-size array",
+    "division by zero",
+    "must be real number",
+    "object cannot be interpreted as an integer",
+)
 
 
 @dataclass(frozen=True)
 class T:
     """A tensor argument: shape, dtype, and optionally its exact values."""
+
     shape: tuple
     dtype: str = "float32"
     values: tuple | None = None
@@ -44,10 +53,10 @@ class T:
 @dataclass
 class Row:
     id: str
-    fn: str                     # a name in nn.functional, or "nn.<Module>" (args/kwargs build it)
+    fn: str  # a name in nn.functional, or "nn.<Module>" (args/kwargs build it)
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
-    input: T | None = None      # module rows: the tensor the built module is called on
+    input: T | None = None  # module rows: the tensor the built module is called on
 
 
 def _x(*shape, dtype="float32"):
@@ -73,15 +82,19 @@ def _materialise(value, lib: str, rng: np.random.Generator):
 
 
 def _torch_conv_transpose_output_size(n):
-    """torch's functional conv_transpose has no output_size: the module's rule picks output_padding.
-    """
+    """torch's functional conv_transpose has no output_size: the module's rule picks output_padding."""
+
     def call(x, w, bias=None, stride=1, padding=0, output_size=None, groups=1, dilation=1):
-        st, pd, dl = (tuple(v) if isinstance(v, tuple) else (v,) * n
-                      for v in (stride, padding, dilation))
-        op = _ConvTransposeNd._output_padding(None, x, list(output_size), list(st), list(pd),
-                                              list(w.shape[2:]), n, list(dl))
-        return getattr(TF, f"conv_transpose{n}d")(x, w, bias, stride, padding, tuple(op), groups,
-                                                   dilation)
+        st, pd, dl = (
+            tuple(v) if isinstance(v, tuple) else (v,) * n for v in (stride, padding, dilation)
+        )
+        op = _ConvTransposeNd._output_padding(
+            None, x, list(output_size), list(st), list(pd), list(w.shape[2:]), n, list(dl)
+        )
+        return getattr(TF, f"conv_transpose{n}d")(
+            x, w, bias, stride, padding, tuple(op), groups, dilation
+        )
+
     return call
 
 
@@ -131,8 +144,12 @@ ROWS = [
     # ---- conv: channels, groups, weight, bias ----
     R("conv2d-channel-mismatch", "conv2d", (_x(1, 4, 5, 5), w2)),
     R("conv2d-groups-channel-mismatch", "conv2d", (_x(1, 4, 5, 5), _x(6, 2, 3, 3)), {"groups": 3}),
-    R("conv2d-out-not-divisible-by-groups", "conv2d", (_x(1, 4, 5, 5), _x(5, 2, 3, 3)),
-      {"groups": 2}),
+    R(
+        "conv2d-out-not-divisible-by-groups",
+        "conv2d",
+        (_x(1, 4, 5, 5), _x(5, 2, 3, 3)),
+        {"groups": 2},
+    ),
     R("conv2d-groups-0", "conv2d", (x2, w2), {"groups": 0}),
     R("conv2d-groups-negative", "conv2d", (x2, w2), {"groups": -1}),
     R("conv2d-depthwise-ok", "conv2d", (x2, _x(4, 1, 3, 3)), {"groups": 2}),
@@ -143,10 +160,13 @@ ROWS = [
     R("conv1d-bias-wrong-length", "conv1d", (x1, _x(3, 2, 3), _x(4))),
     # ---- conv: kernel vs input ----
     R("conv2d-kernel-larger", "conv2d", (_x(1, 1, 3, 3), _x(1, 1, 5, 5))),
-    R("conv2d-kernel-larger-dilated", "conv2d", (_x(1, 1, 5, 5), _x(1, 1, 3, 3)),
-      {"dilation": 3}),
-    R("conv2d-kernel-fits-with-padding", "conv2d", (_x(1, 1, 3, 3), _x(1, 1, 5, 5)),
-      {"padding": 1}),
+    R("conv2d-kernel-larger-dilated", "conv2d", (_x(1, 1, 5, 5), _x(1, 1, 3, 3)), {"dilation": 3}),
+    R(
+        "conv2d-kernel-fits-with-padding",
+        "conv2d",
+        (_x(1, 1, 3, 3), _x(1, 1, 5, 5)),
+        {"padding": 1},
+    ),
     R("conv3d-kernel-larger-one-dim", "conv3d", (x3, _x(1, 2, 1, 5, 1))),
     R("conv1d-kernel-equals-input", "conv1d", (x1, _x(1, 2, 6))),
     # ---- conv: stride, dilation, padding ----
@@ -160,15 +180,31 @@ ROWS = [
     R("conv2d-padding-full", "conv2d", (x2, w2), {"padding": "full"}),
     R("conv2d-padding-SAME-uppercase", "conv2d", (x2, w2), {"padding": "SAME"}),
     R("conv2d-same-stride-2", "conv2d", (x2, w2), {"padding": "same", "stride": 2}),
-    R("conv3d-same-stride-one-dim-2", "conv3d", (x3, _x(1, 2, 3, 3, 3)),
-      {"padding": "same", "stride": (1, 1, 2)}),
+    R(
+        "conv3d-same-stride-one-dim-2",
+        "conv3d",
+        (x3, _x(1, 2, 3, 3, 3)),
+        {"padding": "same", "stride": (1, 1, 2)},
+    ),
     R("conv2d-same-even-kernel-ok", "conv2d", (x2, _x(3, 2, 4, 4)), {"padding": "same"}),
-    R("conv2d-same-even-kernel-dilated-ok", "conv2d", (x2, _x(3, 2, 4, 2)),
-      {"padding": "same", "dilation": 3}),
-    R("conv1d-same-kernel-larger-than-input-ok", "conv1d", (_x(1, 2, 3), _x(1, 2, 7)),
-      {"padding": "same"}),
-    R("conv2d-valid-kernel-larger", "conv2d", (_x(1, 1, 3, 3), _x(1, 1, 4, 4)),
-      {"padding": "valid"}),
+    R(
+        "conv2d-same-even-kernel-dilated-ok",
+        "conv2d",
+        (x2, _x(3, 2, 4, 2)),
+        {"padding": "same", "dilation": 3},
+    ),
+    R(
+        "conv1d-same-kernel-larger-than-input-ok",
+        "conv1d",
+        (_x(1, 2, 3), _x(1, 2, 7)),
+        {"padding": "same"},
+    ),
+    R(
+        "conv2d-valid-kernel-larger",
+        "conv2d",
+        (_x(1, 1, 3, 3), _x(1, 1, 4, 4)),
+        {"padding": "valid"},
+    ),
     R("conv2d-padding-tuple-too-long", "conv2d", (x2, w2), {"padding": (1, 1, 1)}),
     R("conv2d-stride-tuple-too-long", "conv2d", (x2, w2), {"stride": (1, 1, 1)}),
     R("conv2d-padding-list-ok", "conv2d", (x2, w2), {"padding": [1, 0]}),
@@ -179,80 +215,197 @@ ROWS = [
     R("conv2d-dtype-mismatch-input-weight", "conv2d", (_x(1, 2, 6, 6, dtype="float64"), w2)),
     R("conv2d-dtype-mismatch-bias", "conv2d", (x2, w2, _x(3, dtype="float64"))),
     R("conv2d-int-input-float-weight", "conv2d", (_x(1, 2, 6, 6, dtype="int64"), w2)),
-    R("conv2d-int-input-int-weight", "conv2d",
-      (_x(1, 2, 6, 6, dtype="int64"), _x(3, 2, 3, 3, dtype="int64"))),
-    R("conv1d-float64-ok", "conv1d", (_x(1, 2, 6, dtype="float64"), _x(3, 2, 3, dtype="float64"),
-                                      _x(3, dtype="float64"))),
+    R(
+        "conv2d-int-input-int-weight",
+        "conv2d",
+        (_x(1, 2, 6, 6, dtype="int64"), _x(3, 2, 3, 3, dtype="int64")),
+    ),
+    R(
+        "conv1d-float64-ok",
+        "conv1d",
+        (_x(1, 2, 6, dtype="float64"), _x(3, 2, 3, dtype="float64"), _x(3, dtype="float64")),
+    ),
     # ---- conv_transpose ----
-    R("conv_transpose2d-output-padding-equals-stride", "conv_transpose2d", (x2, _x(2, 3, 3, 3)),
-      {"stride": 2, "output_padding": 2}),
-    R("conv_transpose2d-output-padding-stride-1", "conv_transpose2d", (x2, _x(2, 3, 3, 3)),
-      {"output_padding": 1}),
-    R("conv_transpose2d-output-padding-dilation-gt-stride-ok", "conv_transpose2d",
-      (x2, _x(2, 3, 3, 3)), {"output_padding": 1, "dilation": 2}),
-    R("conv_transpose1d-output-padding-dilation-3-ok", "conv_transpose1d", (x1, _x(2, 1, 3)),
-      {"stride": 2, "output_padding": 2, "dilation": 3}),
-    R("conv_transpose2d-output-padding-negative", "conv_transpose2d", (x2, _x(2, 3, 3, 3)),
-      {"stride": 2, "output_padding": -1}),
+    R(
+        "conv_transpose2d-output-padding-equals-stride",
+        "conv_transpose2d",
+        (x2, _x(2, 3, 3, 3)),
+        {"stride": 2, "output_padding": 2},
+    ),
+    R(
+        "conv_transpose2d-output-padding-stride-1",
+        "conv_transpose2d",
+        (x2, _x(2, 3, 3, 3)),
+        {"output_padding": 1},
+    ),
+    R(
+        "conv_transpose2d-output-padding-dilation-gt-stride-ok",
+        "conv_transpose2d",
+        (x2, _x(2, 3, 3, 3)),
+        {"output_padding": 1, "dilation": 2},
+    ),
+    R(
+        "conv_transpose1d-output-padding-dilation-3-ok",
+        "conv_transpose1d",
+        (x1, _x(2, 1, 3)),
+        {"stride": 2, "output_padding": 2, "dilation": 3},
+    ),
+    R(
+        "conv_transpose2d-output-padding-negative",
+        "conv_transpose2d",
+        (x2, _x(2, 3, 3, 3)),
+        {"stride": 2, "output_padding": -1},
+    ),
     R("conv_transpose2d-channel-mismatch", "conv_transpose2d", (_x(1, 3, 4, 4), _x(4, 2, 3, 3))),
-    R("conv_transpose2d-groups-mismatch", "conv_transpose2d", (_x(1, 4, 4, 4), _x(4, 1, 3, 3)),
-      {"groups": 3}),
-    R("conv_transpose2d-negative-output", "conv_transpose2d", (_x(1, 1, 2, 2), _x(1, 1, 1, 1)),
-      {"padding": 2}),
-    R("conv_transpose2d-zero-output", "conv_transpose2d", (_x(1, 1, 2, 2), _x(1, 1, 1, 1)),
-      {"padding": 1}),
-    R("conv_transpose2d-padding-same", "conv_transpose2d", (x2, _x(2, 3, 3, 3)),
-      {"padding": "same"}),
+    R(
+        "conv_transpose2d-groups-mismatch",
+        "conv_transpose2d",
+        (_x(1, 4, 4, 4), _x(4, 1, 3, 3)),
+        {"groups": 3},
+    ),
+    R(
+        "conv_transpose2d-negative-output",
+        "conv_transpose2d",
+        (_x(1, 1, 2, 2), _x(1, 1, 1, 1)),
+        {"padding": 2},
+    ),
+    R(
+        "conv_transpose2d-zero-output",
+        "conv_transpose2d",
+        (_x(1, 1, 2, 2), _x(1, 1, 1, 1)),
+        {"padding": 1},
+    ),
+    R(
+        "conv_transpose2d-padding-same",
+        "conv_transpose2d",
+        (x2, _x(2, 3, 3, 3)),
+        {"padding": "same"},
+    ),
     R("conv_transpose2d-stride-0", "conv_transpose2d", (x2, _x(2, 3, 3, 3)), {"stride": 0}),
     R("conv_transpose2d-dilation-0", "conv_transpose2d", (x2, _x(2, 3, 3, 3)), {"dilation": 0}),
-    R("conv_transpose2d-padding-negative", "conv_transpose2d", (x2, _x(2, 3, 3, 3)),
-      {"padding": -1}),
+    R(
+        "conv_transpose2d-padding-negative",
+        "conv_transpose2d",
+        (x2, _x(2, 3, 3, 3)),
+        {"padding": -1},
+    ),
     R("conv_transpose2d-bias-in-channels", "conv_transpose2d", (x2, _x(2, 3, 3, 3), _x(2))),
     R("conv_transpose2d-input-2d", "conv_transpose2d", (_x(4, 4), _x(2, 3, 3, 3))),
-    R("conv_transpose2d-dtype-mismatch", "conv_transpose2d",
-      (_x(1, 2, 6, 6, dtype="float64"), _x(2, 3, 3, 3))),
-    R("conv_transpose1d-unbatched-ok", "conv_transpose1d", (_x(2, 5), _x(2, 3, 3)),
-      {"stride": 2, "output_padding": 1}),
+    R(
+        "conv_transpose2d-dtype-mismatch",
+        "conv_transpose2d",
+        (_x(1, 2, 6, 6, dtype="float64"), _x(2, 3, 3, 3)),
+    ),
+    R(
+        "conv_transpose1d-unbatched-ok",
+        "conv_transpose1d",
+        (_x(2, 5), _x(2, 3, 3)),
+        {"stride": 2, "output_padding": 1},
+    ),
     # output_size (torch: the ConvTranspose module's rule; convkit: the output_size= keyword)
-    R("conv_transpose2d-output-size-ok", "conv_transpose2d+output_size", (x2, _x(2, 3, 3, 3)),
-      {"stride": 2, "output_size": (14, 13)}),
-    R("conv_transpose2d-output-size-full-ok", "conv_transpose2d+output_size",
-      (x2, _x(2, 3, 3, 3)), {"stride": 2, "output_size": (1, 3, 14, 14)}),
-    R("conv_transpose2d-output-size-too-big", "conv_transpose2d+output_size",
-      (x2, _x(2, 3, 3, 3)), {"stride": 2, "output_size": (15, 13)}),
-    R("conv_transpose2d-output-size-too-small", "conv_transpose2d+output_size",
-      (x2, _x(2, 3, 3, 3)), {"stride": 2, "output_size": (12, 13)}),
-    R("conv_transpose2d-output-size-wrong-length", "conv_transpose2d+output_size",
-      (x2, _x(2, 3, 3, 3)), {"stride": 2, "output_size": (13,)}),
-    R("conv_transpose2d-output-size-3-for-batched", "conv_transpose2d+output_size",
-      (x2, _x(2, 3, 3, 3)), {"stride": 2, "output_size": (3, 13, 13)}),
-    R("conv_transpose2d-output-size-3-for-unbatched-ok", "conv_transpose2d+output_size",
-      (_x(2, 6, 6), _x(2, 3, 3, 3)), {"stride": 2, "output_size": (3, 13, 14)}),
-    R("conv_transpose1d-output-size-dilation-gt-stride", "conv_transpose1d+output_size",
-      (x1, _x(2, 1, 3)), {"dilation": 2, "output_size": (11,)}),
+    R(
+        "conv_transpose2d-output-size-ok",
+        "conv_transpose2d+output_size",
+        (x2, _x(2, 3, 3, 3)),
+        {"stride": 2, "output_size": (14, 13)},
+    ),
+    R(
+        "conv_transpose2d-output-size-full-ok",
+        "conv_transpose2d+output_size",
+        (x2, _x(2, 3, 3, 3)),
+        {"stride": 2, "output_size": (1, 3, 14, 14)},
+    ),
+    R(
+        "conv_transpose2d-output-size-too-big",
+        "conv_transpose2d+output_size",
+        (x2, _x(2, 3, 3, 3)),
+        {"stride": 2, "output_size": (15, 13)},
+    ),
+    R(
+        "conv_transpose2d-output-size-too-small",
+        "conv_transpose2d+output_size",
+        (x2, _x(2, 3, 3, 3)),
+        {"stride": 2, "output_size": (12, 13)},
+    ),
+    R(
+        "conv_transpose2d-output-size-wrong-length",
+        "conv_transpose2d+output_size",
+        (x2, _x(2, 3, 3, 3)),
+        {"stride": 2, "output_size": (13,)},
+    ),
+    R(
+        "conv_transpose2d-output-size-3-for-batched",
+        "conv_transpose2d+output_size",
+        (x2, _x(2, 3, 3, 3)),
+        {"stride": 2, "output_size": (3, 13, 13)},
+    ),
+    R(
+        "conv_transpose2d-output-size-3-for-unbatched-ok",
+        "conv_transpose2d+output_size",
+        (_x(2, 6, 6), _x(2, 3, 3, 3)),
+        {"stride": 2, "output_size": (3, 13, 14)},
+    ),
+    R(
+        "conv_transpose1d-output-size-dilation-gt-stride",
+        "conv_transpose1d+output_size",
+        (x1, _x(2, 1, 3)),
+        {"dilation": 2, "output_size": (11,)},
+    ),
     # ---- modules: padding_mode ----
     R("Conv2d-padding-mode-bad", "nn.Conv2d", (1, 1, 3), {"padding_mode": "bad"}),
-    R("Conv2d-padding-mode-zeros-ok", "nn.Conv2d", (2, 1, 3), {"padding_mode": "zeros",
-                                                               "padding": 1}, x2),
-    R("Conv2d-reflect-pad-too-large", "nn.Conv2d", (1, 1, 3),
-      {"padding": 3, "padding_mode": "reflect"}, _x(1, 1, 3, 3)),
-    R("Conv2d-circular-pad-too-large", "nn.Conv2d", (1, 1, 3),
-      {"padding": 4, "padding_mode": "circular"}, _x(1, 1, 3, 3)),
-    R("Conv2d-circular-pad-equal-size-ok", "nn.Conv2d", (1, 1, 3),
-      {"padding": 3, "padding_mode": "circular"}, _x(1, 1, 3, 3)),
+    R(
+        "Conv2d-padding-mode-zeros-ok",
+        "nn.Conv2d",
+        (2, 1, 3),
+        {"padding_mode": "zeros", "padding": 1},
+        x2,
+    ),
+    R(
+        "Conv2d-reflect-pad-too-large",
+        "nn.Conv2d",
+        (1, 1, 3),
+        {"padding": 3, "padding_mode": "reflect"},
+        _x(1, 1, 3, 3),
+    ),
+    R(
+        "Conv2d-circular-pad-too-large",
+        "nn.Conv2d",
+        (1, 1, 3),
+        {"padding": 4, "padding_mode": "circular"},
+        _x(1, 1, 3, 3),
+    ),
+    R(
+        "Conv2d-circular-pad-equal-size-ok",
+        "nn.Conv2d",
+        (1, 1, 3),
+        {"padding": 3, "padding_mode": "circular"},
+        _x(1, 1, 3, 3),
+    ),
     R("Conv2d-groups-not-dividing", "nn.Conv2d", (4, 6, 3), {"groups": 4}),
-    R("ConvTranspose2d-padding-mode-reflect", "nn.ConvTranspose2d", (1, 1, 3),
-      {"padding_mode": "reflect"}),
+    R(
+        "ConvTranspose2d-padding-mode-reflect",
+        "nn.ConvTranspose2d",
+        (1, 1, 3),
+        {"padding_mode": "reflect"},
+    ),
     # ---- max/avg pool ----
     R("max_pool2d-pad-gt-half-kernel", "max_pool2d", (x2, 2), {"padding": 2}),
     R("max_pool2d-pad-gt-half-kernel-3", "max_pool2d", (x2, 3), {"padding": 2}),
     R("max_pool2d-pad-half-kernel-ok", "max_pool2d", (x2, 3), {"padding": 1}),
-    R("max_pool2d-pad-half-dilated-kernel-ok", "max_pool2d", (x2, 2), {"padding": 1,
-                                                                       "dilation": 3}),
+    R(
+        "max_pool2d-pad-half-dilated-kernel-ok",
+        "max_pool2d",
+        (x2, 2),
+        {"padding": 1, "dilation": 3},
+    ),
     R("max_pool2d-kernel-larger", "max_pool2d", (_x(1, 1, 2, 2), 3)),
     R("max_pool2d-ceil-kernel-larger-ok", "max_pool2d", (_x(1, 1, 1, 1), 2), {"ceil_mode": True}),
-    R("max_pool1d-ceil-last-window-in-padding", "max_pool1d", (_x(1, 1, 8), 3),
-      {"stride": 3, "padding": 1, "ceil_mode": True}),
+    R(
+        "max_pool1d-ceil-last-window-in-padding",
+        "max_pool1d",
+        (_x(1, 1, 8), 3),
+        {"stride": 3, "padding": 1, "ceil_mode": True},
+    ),
     R("max_pool2d-stride-0", "max_pool2d", (x2, 2), {"stride": 0}),
     R("max_pool2d-stride-negative", "max_pool2d", (x2, 2), {"stride": -1}),
     R("max_pool2d-kernel-0", "max_pool2d", (x2, 0)),
@@ -267,16 +420,19 @@ ROWS = [
     R("max_pool1d-input-1d", "max_pool1d", (_x(6), 2)),
     R("max_pool3d-input-3d", "max_pool3d", (_x(4, 4, 4), 2)),
     R("max_pool2d-int-input", "max_pool2d", (_x(1, 1, 4, 4, dtype="int64"), 2)),
-    R("max_pool2d-indices-unbatched-ok", "max_pool2d", (_x(2, 5, 5), 2),
-      {"return_indices": True}),
+    R("max_pool2d-indices-unbatched-ok", "max_pool2d", (_x(2, 5, 5), 2), {"return_indices": True}),
     R("avg_pool2d-pad-gt-half-kernel", "avg_pool2d", (x2, 3), {"padding": 2}),
     R("avg_pool1d-pad-gt-half-kernel", "avg_pool1d", (x1, 2), {"padding": 2}),
     R("avg_pool2d-divisor-0", "avg_pool2d", (x2, 2), {"divisor_override": 0}),
     R("avg_pool2d-divisor-negative", "avg_pool2d", (x2, 2), {"divisor_override": -2}),
     R("avg_pool2d-kernel-larger", "avg_pool2d", (_x(1, 1, 2, 2), 3)),
     R("avg_pool2d-ceil-kernel-larger-ok", "avg_pool2d", (_x(1, 1, 1, 1), 2), {"ceil_mode": True}),
-    R("avg_pool1d-ceil-padded-ok", "avg_pool1d", (_x(1, 1, 4), 3),
-      {"stride": 2, "padding": 1, "ceil_mode": True}),
+    R(
+        "avg_pool1d-ceil-padded-ok",
+        "avg_pool1d",
+        (_x(1, 1, 4), 3),
+        {"stride": 2, "padding": 1, "ceil_mode": True},
+    ),
     R("avg_pool2d-stride-0", "avg_pool2d", (x2, 2), {"stride": 0}),
     R("avg_pool2d-int-input", "avg_pool2d", (_x(1, 1, 4, 4, dtype="int64"), 2)),
     R("avg_pool3d-input-3d-unbatched-ok", "avg_pool3d", (_x(2, 4, 4, 4), 2)),
@@ -298,28 +454,63 @@ ROWS = [
     R("adaptive_avg_pool2d-float-size", "adaptive_avg_pool2d", (x2, 2.5)),
     R("adaptive_avg_pool3d-none-ok", "adaptive_avg_pool3d", (x3, (None, 2, None))),
     # ---- max_unpool ----
-    R("max_unpool2d-index-out-of-range", "max_unpool2d", (_x(1, 1, 2, 2), idx_2x2(0, 1, 5, 100),
-                                                         2)),
+    R(
+        "max_unpool2d-index-out-of-range",
+        "max_unpool2d",
+        (_x(1, 1, 2, 2), idx_2x2(0, 1, 5, 100), 2),
+    ),
     R("max_unpool2d-index-negative", "max_unpool2d", (_x(1, 1, 2, 2), idx_2x2(0, 1, -1, 3), 2)),
     R("max_unpool2d-index-last-ok", "max_unpool2d", (_x(1, 1, 2, 2), idx_2x2(0, 3, 8, 15), 2)),
-    R("max_unpool2d-indices-shape-mismatch", "max_unpool2d",
-      (_x(1, 1, 2, 2), T((1, 1, 1, 2), "int64", (0, 1)), 2)),
-    R("max_unpool2d-float-indices", "max_unpool2d",
-      (_x(1, 1, 2, 2), T((1, 1, 2, 2), "float32", (0, 3, 8, 15)), 2)),
-    R("max_unpool2d-output-size-ok", "max_unpool2d", (_x(1, 1, 2, 2), idx_2x2(0, 3, 8, 15), 2),
-      {"output_size": (5, 5)}),
-    R("max_unpool2d-output-size-too-big", "max_unpool2d",
-      (_x(1, 1, 2, 2), idx_2x2(0, 3, 8, 15), 2), {"output_size": (7, 7)}),
-    R("max_unpool2d-output-size-too-small", "max_unpool2d",
-      (_x(1, 1, 2, 2), idx_2x2(0, 1, 2, 3), 2), {"output_size": (2, 2)}),
-    R("max_unpool2d-output-size-wrong-length", "max_unpool2d",
-      (_x(1, 1, 2, 2), idx_2x2(0, 3, 8, 15), 2), {"output_size": (4, 4, 4)}),
-    R("max_unpool2d-index-beyond-output-size", "max_unpool2d",
-      (_x(1, 1, 2, 2), idx_2x2(0, 3, 8, 15), 2), {"output_size": (3, 4)}),
-    R("max_unpool1d-index-out-of-range", "max_unpool1d",
-      (_x(1, 1, 3), T((1, 1, 3), "int64", (0, 2, 6)), 2)),
-    R("max_unpool1d-input-4d", "max_unpool1d",
-      (_x(1, 1, 1, 3), T((1, 1, 1, 3), "int64", (0, 2, 4)), 2)),
+    R(
+        "max_unpool2d-indices-shape-mismatch",
+        "max_unpool2d",
+        (_x(1, 1, 2, 2), T((1, 1, 1, 2), "int64", (0, 1)), 2),
+    ),
+    R(
+        "max_unpool2d-float-indices",
+        "max_unpool2d",
+        (_x(1, 1, 2, 2), T((1, 1, 2, 2), "float32", (0, 3, 8, 15)), 2),
+    ),
+    R(
+        "max_unpool2d-output-size-ok",
+        "max_unpool2d",
+        (_x(1, 1, 2, 2), idx_2x2(0, 3, 8, 15), 2),
+        {"output_size": (5, 5)},
+    ),
+    R(
+        "max_unpool2d-output-size-too-big",
+        "max_unpool2d",
+        (_x(1, 1, 2, 2), idx_2x2(0, 3, 8, 15), 2),
+        {"output_size": (7, 7)},
+    ),
+    R(
+        "max_unpool2d-output-size-too-small",
+        "max_unpool2d",
+        (_x(1, 1, 2, 2), idx_2x2(0, 1, 2, 3), 2),
+        {"output_size": (2, 2)},
+    ),
+    R(
+        "max_unpool2d-output-size-wrong-length",
+        "max_unpool2d",
+        (_x(1, 1, 2, 2), idx_2x2(0, 3, 8, 15), 2),
+        {"output_size": (4, 4, 4)},
+    ),
+    R(
+        "max_unpool2d-index-beyond-output-size",
+        "max_unpool2d",
+        (_x(1, 1, 2, 2), idx_2x2(0, 3, 8, 15), 2),
+        {"output_size": (3, 4)},
+    ),
+    R(
+        "max_unpool1d-index-out-of-range",
+        "max_unpool1d",
+        (_x(1, 1, 3), T((1, 1, 3), "int64", (0, 2, 6)), 2),
+    ),
+    R(
+        "max_unpool1d-input-4d",
+        "max_unpool1d",
+        (_x(1, 1, 1, 3), T((1, 1, 1, 3), "int64", (0, 2, 4)), 2),
+    ),
     # ---- lp_pool ----
     R("lp_pool2d-kernel-larger", "lp_pool2d", (_x(1, 1, 2, 2), 2, 3)),
     R("lp_pool2d-stride-0", "lp_pool2d", (x2, 2, 2), {"stride": 0}),
@@ -333,8 +524,7 @@ ROWS = [
     R("pad-circular-too-large", "pad", (_x(1, 2, 4), (5, 0)), {"mode": "circular"}),
     R("pad-circular-equal-size-ok", "pad", (_x(1, 2, 4), (4, 4)), {"mode": "circular"}),
     R("pad-circular-negative-ok", "pad", (_x(1, 2, 4), (-1, 2)), {"mode": "circular"}),
-    R("pad-circular-wrap-beyond-cropped-core", "pad", (_x(1, 1, 2), (-1, 2)),
-      {"mode": "circular"}),
+    R("pad-circular-wrap-beyond-cropped-core", "pad", (_x(1, 1, 2), (-1, 2)), {"mode": "circular"}),
     R("pad-replicate-large-ok", "pad", (_x(1, 2, 2), (7, 9)), {"mode": "replicate"}),
     R("pad-replicate-empty-dim", "pad", (_x(1, 2, 0), (1, 1)), {"mode": "replicate"}),
     R("pad-odd-length", "pad", (x2, (1, 2, 3))),
@@ -342,8 +532,7 @@ ROWS = [
     R("pad-reflect-too-many-dims", "pad", (_x(1, 2, 4), (1, 1, 1, 1, 1, 1)), {"mode": "reflect"}),
     R("pad-reflect-2d-input-2d-pad", "pad", (_x(4, 4), (1, 1, 1, 1)), {"mode": "reflect"}),
     R("pad-reflect-1d-input", "pad", (_x(4), (1, 1)), {"mode": "reflect"}),
-    R("pad-replicate-5d-input-1d-pad", "pad", (_x(1, 1, 2, 2, 4), (1, 1)),
-      {"mode": "replicate"}),
+    R("pad-replicate-5d-input-1d-pad", "pad", (_x(1, 1, 2, 2, 4), (1, 1)), {"mode": "replicate"}),
     R("pad-mode-zeros", "pad", (x2, (1, 1)), {"mode": "zeros"}),
     R("pad-mode-symmetric", "pad", (x2, (1, 1)), {"mode": "symmetric"}),
     R("pad-constant-negative-crop-ok", "pad", (_x(1, 1, 5), (-2, -1))),
@@ -378,8 +567,12 @@ ROWS = [
     R("conv2d-groups-float", "conv2d", (x2, _x(4, 1, 3, 3)), {"groups": 2.0}),
     R("conv2d-empty-batch", "conv2d", (_x(0, 2, 6, 6), w2)),
     R("conv2d-bias-int", "conv2d", (x2, w2, _x(3, dtype="int64"))),
-    R("conv_transpose2d-mixed-output-padding-ok", "conv_transpose2d", (x2, _x(2, 3, 3, 3)),
-      {"stride": (2, 1), "output_padding": (1, 0)}),
+    R(
+        "conv_transpose2d-mixed-output-padding-ok",
+        "conv_transpose2d",
+        (x2, _x(2, 3, 3, 3)),
+        {"stride": (2, 1), "output_padding": (1, 0)},
+    ),
     R("max_pool2d-stride-empty-list", "max_pool2d", (x2, 2), {"stride": []}),
     R("max_pool2d-empty-batch", "max_pool2d", (_x(0, 2, 6, 6), 2)),
     R("max_pool2d-kernel-bool", "max_pool2d", (x2, True)),
@@ -394,16 +587,28 @@ ROWS = [
     R("lp_pool2d-ceil-mode-str", "lp_pool2d", (x2, 2, 2), {"ceil_mode": "yes"}),
     R("pad-value-str", "pad", (x2, (1, 1)), {"value": "a"}),
     R("pad-mode-none", "pad", (x2, (1, 1)), {"mode": None}),
-    R("max_pool1d-indices-unbatched-ok", "max_pool1d", (_x(2, 7), 3),
-      {"return_indices": True, "ceil_mode": True}),
+    R(
+        "max_pool1d-indices-unbatched-ok",
+        "max_pool1d",
+        (_x(2, 7), 3),
+        {"return_indices": True, "ceil_mode": True},
+    ),
     R("avg_pool2d-divisor-float", "avg_pool2d", (x2, 2), {"divisor_override": 2.5}),
-    R("avg_pool2d-nocip-ceil-kernel-larger-ok", "avg_pool2d", (_x(1, 1, 1, 2), 3),
-      {"stride": 2, "padding": 1, "ceil_mode": True, "count_include_pad": False}),
+    R(
+        "avg_pool2d-nocip-ceil-kernel-larger-ok",
+        "avg_pool2d",
+        (_x(1, 1, 1, 2), 3),
+        {"stride": 2, "padding": 1, "ceil_mode": True, "count_include_pad": False},
+    ),
     R("adaptive_max_pool2d-zero-output", "adaptive_max_pool2d", (x2, 0)),
     R("adaptive_avg_pool2d-list-none-ok", "adaptive_avg_pool2d", (x2, [2, None])),
     R("adaptive_avg_pool1d-larger-ok", "adaptive_avg_pool1d", (x1, 11)),
-    R("max_unpool2d-output-size-4-ok", "max_unpool2d", (_x(1, 1, 2, 2), idx_2x2(0, 3, 8, 15), 2),
-      {"output_size": (1, 1, 5, 4)}),
+    R(
+        "max_unpool2d-output-size-4-ok",
+        "max_unpool2d",
+        (_x(1, 1, 2, 2), idx_2x2(0, 3, 8, 15), 2),
+        {"output_size": (1, 1, 5, 4)},
+    ),
     R("lp_pool2d-norm-0", "lp_pool2d", (x2, 0, 2)),
     R("lp_pool2d-norm-negative", "lp_pool2d", (x2, -1, 2)),
     R("pad-replicate-negative", "pad", (_x(1, 2, 5), (-1, 2)), {"mode": "replicate"}),
@@ -436,32 +641,38 @@ def test_raises_where_torch_raises(row):
             c_out, c_exc = None, e
 
     if t_exc is None:
-        assert c_exc is None, (f"torch accepts this call, convkit raised "
-                               f"{type(c_exc).__name__}: {c_exc}")
+        assert c_exc is None, (
+            f"torch accepts this call, convkit raised {type(c_exc).__name__}: {c_exc}"
+        )
         if row.fn.startswith("nn.") and row.input is None:
             return
         t, c = _first(t_out), _first(c_out)
-        assert tuple(c.shape) == tuple(t.shape), \
+        assert tuple(c.shape) == tuple(t.shape), (
             f"shape: torch {tuple(t.shape)}, convkit {tuple(c.shape)}"
+        )
         t_dtype = str(t.dtype).replace("torch.", "")
         assert str(np.dtype(c.dtype)) == t_dtype, f"dtype: torch {t_dtype}, convkit {c.dtype}"
         if not row.fn.startswith("nn."):  # modules draw their own random weights
             expected = t.detach().numpy()
-            np.testing.assert_allclose(np.asarray(c.data), expected,
-                                       **tolerance(expected.dtype if expected.dtype.kind == "f"
-                                                   else np.float64))
+            np.testing.assert_allclose(
+                np.asarray(c.data),
+                expected,
+                **tolerance(expected.dtype if expected.dtype.kind == "f" else np.float64),
+            )
         return
 
     t_name = f"{type(t_exc).__name__}: {str(t_exc).splitlines()[0] if str(t_exc) else ''}"
     got = _first(c_out)
     got = f"shape {tuple(got.shape)}" if hasattr(got, "shape") else repr(got)
     assert c_exc is not None, f"torch raises {t_name}; convkit returned {got}"
-    assert isinstance(c_exc, ALLOWED), \
+    assert isinstance(c_exc, ALLOWED), (
         f"convkit raised {type(c_exc).__name__}: {c_exc} (torch: {t_name})"
+    )
     expected = _first_allowed(t_exc)
     if expected is not None:
         assert isinstance(c_exc, expected), (
-            f"torch raises {t_name}; convkit raised {type(c_exc).__name__}: {c_exc}")
+            f"torch raises {t_name}; convkit raised {type(c_exc).__name__}: {c_exc}"
+        )
     message = str(c_exc)
     leaks = [s for s in NUMPY_LEAKS if s in message]
     assert not leaks, f"convkit's message looks like a NumPy internal error: {message!r}"

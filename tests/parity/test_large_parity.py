@@ -4,6 +4,7 @@ The generated cases are small, so they run on one chunk; these run the productio
 chunks per worker, scratch reuse, padding buffers) and caught a weight gradient that read the
 previous chunk's padding border. Compared normwise: max |ours - torch| <= tol * max |torch|.
 """
+
 import numpy as np
 import pytest
 import torch
@@ -14,11 +15,11 @@ from convkit.kernels import conv as kconv
 
 # (N, C_in, H, W), C_out, kernel, stride, padding, groups
 LARGE = [
-    ((8, 64, 56, 56), 64, 3, 1, 1, 1),     # ImageNet 3x3
+    ((8, 64, 56, 56), 64, 3, 1, 1, 1),  # ImageNet 3x3
     ((16, 128, 32, 32), 128, 3, 1, 1, 128),  # depthwise
-    ((2, 3, 224, 224), 64, 7, 2, 3, 1),    # ImageNet stem
-    ((64, 6, 12, 12), 16, 5, 1, 0, 1),     # LeNet conv2 (batch-last layout)
-    ((1, 1, 227, 227), 1, 11, 4, 0, 1),    # the seed note's first example
+    ((2, 3, 224, 224), 64, 7, 2, 3, 1),  # ImageNet stem
+    ((64, 6, 12, 12), 16, 5, 1, 0, 1),  # LeNet conv2 (batch-last layout)
+    ((1, 1, 227, 227), 1, 11, 4, 0, 1),  # the seed note's first example
 ]
 
 
@@ -30,8 +31,9 @@ def close(ours, theirs, tol):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("shape,cout,k,s,p,g", LARGE, ids=[
-    "imagenet3x3", "depthwise", "stem", "lenet2", "seed"])
+@pytest.mark.parametrize(
+    "shape,cout,k,s,p,g", LARGE, ids=["imagenet3x3", "depthwise", "stem", "lenet2", "seed"]
+)
 def test_conv2d_large_matches_torch(shape, cout, k, s, p, g, dtype):
     rng = np.random.default_rng(0)
     x = rng.standard_normal(shape).astype(dtype)

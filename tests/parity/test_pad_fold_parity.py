@@ -1,4 +1,5 @@
 """F.pad (four modes, 1-3 padded dims, negative constant pads), unfold and fold against torch."""
+
 import pytest
 
 from tests.parity.cases import DTYPES, fold_cases, pad_cases, params, run_case, unfold_cases

@@ -1,19 +1,40 @@
 """Max/avg/adaptive/lp pooling and max_unpool against torch: outputs, indices, gradients."""
+
 import pytest
 
-from tests.parity.cases import (DTYPES, adaptive_cases, avg_pool_cases, lp_pool_cases,
-                                max_pool_cases, max_unpool_cases, params, run_case)
+from tests.parity.cases import (
+    DTYPES,
+    adaptive_cases,
+    avg_pool_cases,
+    lp_pool_cases,
+    max_pool_cases,
+    max_unpool_cases,
+    params,
+    run_case,
+)
 
-MAX = max_pool_cases(1, 20, seed=401) + max_pool_cases(2, 30, seed=402) + \
-    max_pool_cases(3, 12, seed=403)
-AVG = avg_pool_cases(1, 20, seed=501) + avg_pool_cases(2, 30, seed=502) + \
-    avg_pool_cases(3, 12, seed=503)
-ADAPTIVE = [c for n, count in ((1, 8), (2, 12), (3, 6)) for kind in ("avg", "max")
-            for c in adaptive_cases(kind, n, count, seed=600 + 10 * n + len(kind))]
-UNPOOL = max_unpool_cases(1, 6, seed=701) + max_unpool_cases(2, 8, seed=702) + \
-    max_unpool_cases(3, 4, seed=703)
-LP = lp_pool_cases(1, 8, seed=801) + lp_pool_cases(2, 12, seed=802) + \
-    lp_pool_cases(3, 4, seed=803)
+MAX = (
+    max_pool_cases(1, 20, seed=401)
+    + max_pool_cases(2, 30, seed=402)
+    + max_pool_cases(3, 12, seed=403)
+)
+AVG = (
+    avg_pool_cases(1, 20, seed=501)
+    + avg_pool_cases(2, 30, seed=502)
+    + avg_pool_cases(3, 12, seed=503)
+)
+ADAPTIVE = [
+    c
+    for n, count in ((1, 8), (2, 12), (3, 6))
+    for kind in ("avg", "max")
+    for c in adaptive_cases(kind, n, count, seed=600 + 10 * n + len(kind))
+]
+UNPOOL = (
+    max_unpool_cases(1, 6, seed=701)
+    + max_unpool_cases(2, 8, seed=702)
+    + max_unpool_cases(3, 4, seed=703)
+)
+LP = lp_pool_cases(1, 8, seed=801) + lp_pool_cases(2, 12, seed=802) + lp_pool_cases(3, 4, seed=803)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

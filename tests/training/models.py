@@ -1,4 +1,5 @@
 """Model factories used by the training tests through ``--model tests.training.models:NAME``."""
+
 import convkit.nn as nn
 from convkit.models import SeedNet
 

@@ -1,4 +1,5 @@
 """The training job: outputs on disk, resume equality, NaN stop, Ctrl-C, evaluate and predict."""
+
 import json
 import os
 import subprocess
@@ -17,14 +18,19 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def small_digits():
     """320 training and 80 test digits: enough to learn something, fast enough for CI."""
     train_set, test_set = Digits(train=True), Digits(train=False)
-    info = {"input_shape": [1, 8, 8], "num_classes": 10, "classes": list(Digits.classes),
-            "spec": "digits"}
+    info = {
+        "input_shape": [1, 8, 8],
+        "num_classes": 10,
+        "classes": list(Digits.classes),
+        "spec": "digits",
+    }
     return Subset(train_set, list(range(320))), Subset(test_set, list(range(80))), info
 
 
 def run(tmp_path, name, epochs, resume=False, model="seednet", **kw):
-    config = TrainConfig(model=model, epochs=epochs, batch_size=32, out=str(tmp_path / name),
-                         progress=False, **kw)
+    config = TrainConfig(
+        model=model, epochs=epochs, batch_size=32, out=str(tmp_path / name), progress=False, **kw
+    )
     return train(config, resume=resume, log=lambda *a: None, data=small_digits())
 
 
@@ -34,13 +40,15 @@ def test_outputs_written(tmp_path):
     assert sorted(os.listdir(out)) == ["checkpoint.safetensors", "curves.png", "metrics.json"]
     saved = json.loads((out / "metrics.json").read_text())
     assert saved["epochs"] == 2 and len(saved["history"]) == 2
-    assert saved["test_accuracy"] == metrics["test_accuracy"] == saved["history"][-1][
-        "test_accuracy"]
+    assert (
+        saved["test_accuracy"] == metrics["test_accuracy"] == saved["history"][-1]["test_accuracy"]
+    )
     assert saved["history"][1]["train_loss"] < saved["history"][0]["train_loss"]
     ckpt = read_checkpoint(str(out / "checkpoint.safetensors"))
     assert ckpt["epoch"] == 2 and ckpt["config"]["model"] == "seednet"
     assert set(ckpt["optimizer"]) == {"state", "param_groups"}
     from PIL import Image
+
     with Image.open(out / "curves.png") as im:
         assert im.size[0] > 400 and im.size[1] > 200
 
@@ -72,8 +80,11 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
 
 def test_nan_after_an_epoch_keeps_that_epochs_checkpoint(tmp_path):
     model = "tests.training.models:nan_after_10"
-    with pytest.raises(TrainingError, match=r"epoch 2, step 1 of 10.*last good checkpoint "
-                                            r"\(epoch 1\)"):
+    with pytest.raises(
+        TrainingError,
+        match=r"epoch 2, step 1 of 10.*last good checkpoint "
+        r"\(epoch 1\)",
+    ):
         run(tmp_path, "b", 3, model=model)
     ckpt = read_checkpoint(str(tmp_path / "b" / "checkpoint.safetensors"))
     assert ckpt["epoch"] == 1
@@ -82,8 +93,13 @@ def test_nan_after_an_epoch_keeps_that_epochs_checkpoint(tmp_path):
 
 def test_ctrl_c_saves_and_exits_cleanly(tmp_path):
     logs = []
-    config = TrainConfig(model="tests.training.models:interrupt_after_8", epochs=3,
-                         batch_size=64, out=str(tmp_path / "c"), progress=False)
+    config = TrainConfig(
+        model="tests.training.models:interrupt_after_8",
+        epochs=3,
+        batch_size=64,
+        out=str(tmp_path / "c"),
+        progress=False,
+    )
     # 5 steps per epoch: epoch 1 completes, the interrupt comes in epoch 2.
     metrics = train(config, log=logs.append, data=small_digits())
     assert metrics["status"] == "interrupted" and metrics["epochs"] == 1
@@ -101,15 +117,22 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="unknown model"):
         TrainConfig()  # fine
         from convkit.models import resolve_factory
+
         resolve_factory("resnet")
     from convkit.models import build_model
+
     with pytest.raises(TypeError, match="not a convkit.nn.Module"):
         build_model("tests.training.models:not_a_module", (1, 8, 8), 10)
 
 
 def cli(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "convkit", *args], capture_output=True,
-                          text=True, timeout=300, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "convkit", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+    )
 
 
 def test_default_train_reaches_97_percent_and_evaluate_predict(tmp_path):
@@ -127,6 +150,7 @@ def test_default_train_reaches_97_percent_and_evaluate_predict(tmp_path):
     assert "true \\ predicted" in ev.stdout
     # A digit from the test set, written as an upscaled PNG, is predicted as its label.
     from PIL import Image
+
     test_set = Digits(train=False)
     image, label = test_set[0]
     path = tmp_path / "digit.png"
@@ -150,6 +174,7 @@ def test_init_from_a_pytorch_state_dict(tmp_path):
     """Weights trained by convkit, saved by torch.save, start a new run: with a vanishing
     learning rate the first epoch's test accuracy is that of the saved weights."""
     import torch
+
     first = run(tmp_path, "src", 2)
     ckpt = read_checkpoint(str(tmp_path / "src" / "checkpoint.safetensors"))
     pt = tmp_path / "weights.pt"
@@ -158,6 +183,7 @@ def test_init_from_a_pytorch_state_dict(tmp_path):
     assert again["history"][0]["test_accuracy"] == first["test_accuracy"]
     assert again["config"]["init"] == str(pt)
     from convkit.models import load_model
+
     net = load_model(str(pt), "seednet", (1, 8, 8))
     assert net.classifier.weight.shape == (10, 128)
     with pytest.raises(ValueError, match="holds weights only"):

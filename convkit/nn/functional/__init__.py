@@ -3,6 +3,7 @@
 Arguments are normalised here, at the public boundary, into canonical tuples; the ops and kernels
 below never branch on "int or tuple". Each area lives in its own file; this file only gathers them.
 """
+
 # Keep the area modules under private names first: the star imports below rebind ``linear``
 # to the function F.linear, as torch's namespace has it.
 from . import activation as _activation, conv as _conv, linear as _linear, loss as _loss
@@ -15,5 +16,14 @@ from .normalization import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 
-__all__ = sorted(set(_activation.__all__ + _conv.__all__ + _linear.__all__ + _loss.__all__
-                     + _normalization.__all__ + _padding.__all__ + _pooling.__all__))
+__all__ = sorted(
+    set(
+        _activation.__all__
+        + _conv.__all__
+        + _linear.__all__
+        + _loss.__all__
+        + _normalization.__all__
+        + _padding.__all__
+        + _pooling.__all__
+    )
+)

@@ -1,4 +1,5 @@
 """Checks shared by the functional ops: batch dimension, dtypes, argument types."""
+
 from __future__ import annotations
 
 from ...tensor import Tensor
@@ -19,8 +20,10 @@ def batched(op: str, x: Tensor, n: int) -> tuple[Tensor, bool]:
         return x, False
     if x.ndim == n + 1:
         return x.unsqueeze(0), True
-    raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to {op}, but "
-                       f"got input of size: {list(x.shape)}")
+    raise RuntimeError(
+        f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to {op}, but "
+        f"got input of size: {list(x.shape)}"
+    )
 
 
 def unbatched(y: Tensor, was_unbatched: bool) -> Tensor:

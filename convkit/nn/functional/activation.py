@@ -1,4 +1,5 @@
 """Activations, softmax and dropout, with torch's signatures and checks."""
+
 from __future__ import annotations
 
 import numbers
@@ -12,14 +13,25 @@ from ...ops import nn as N
 from ...tensor import Tensor
 from ._utils import check_tensor
 
-__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax", "dropout",
-           "dropout2d"]
+__all__ = [
+    "relu",
+    "leaky_relu",
+    "sigmoid",
+    "tanh",
+    "gelu",
+    "softmax",
+    "log_softmax",
+    "dropout",
+    "dropout2d",
+]
 
 
 def _floating_only(op: str, kernel: str, x: Tensor) -> None:
     if x.dtype.kind != "f":
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{x.dtype}\': {op} needs a '
-                                  f"floating-point input (convert it with .float())")
+        raise NotImplementedError(
+            f"\"{kernel}\" not implemented for '{x.dtype}': {op} needs a "
+            f"floating-point input (convert it with .float())"
+        )
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -28,8 +40,11 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     return input.relu()
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01,  # noqa: A002
-               inplace: bool = False) -> Tensor:
+def leaky_relu(
+    input: Tensor,
+    negative_slope: float = 0.01,  # noqa: A002
+    inplace: bool = False,
+) -> Tensor:
     """x where x > 0, else negative_slope * x."""
     check_tensor("leaky_relu", "input", input)
     _floating_only("leaky_relu", "leaky_relu_cpu", input)
@@ -50,8 +65,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     """x * Phi(x) (Phi the standard normal CDF); approximate='tanh' uses torch's tanh formula."""
     check_tensor("gelu", "input", input)
     if approximate not in ("none", "tanh"):
-        raise RuntimeError(f"approximate argument must be either none or tanh, got "
-                           f"{approximate!r}")
+        raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
     _floating_only("gelu", "GeluKernelImpl", input)
     return N.Gelu.apply(input, approximate)
 
@@ -59,8 +73,12 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
 def _softmax_dim(op: str, x: Tensor, dim, dtype) -> tuple[Tensor, int]:
     check_tensor(op, "input", x)
     if dim is None:
-        warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change the call "
-                      f"to include dim=X as an argument.", UserWarning, stacklevel=3)
+        warnings.warn(
+            f"Implicit dimension choice for {op} has been deprecated. Change the call "
+            f"to include dim=X as an argument.",
+            UserWarning,
+            stacklevel=3,
+        )
         # torch's _get_softmax_dim: 0 for 0-, 1- and 3-d inputs, else 1
         dim = 0 if x.ndim in (0, 1, 3) else 1
     if dtype is not None:
@@ -71,8 +89,12 @@ def _softmax_dim(op: str, x: Tensor, dim, dtype) -> tuple[Tensor, int]:
     return x, axis
 
 
-def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
-            dtype=None) -> Tensor:
+def softmax(
+    input: Tensor,
+    dim: int | None = None,
+    _stacklevel: int = 3,  # noqa: A002
+    dtype=None,
+) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim`` (max-subtracted, so it cannot overflow)."""
     x, axis = _softmax_dim("softmax", input, dim, dtype)
     if x.ndim == 0:
@@ -80,8 +102,12 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa
     return N.Softmax.apply(x, axis)
 
 
-def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
-                dtype=None) -> Tensor:
+def log_softmax(
+    input: Tensor,
+    dim: int | None = None,
+    _stacklevel: int = 3,  # noqa: A002
+    dtype=None,
+) -> Tensor:
     """x - max - log(sum(exp(x - max))) along ``dim``."""
     x, axis = _softmax_dim("log_softmax", input, dim, dtype)
     if x.ndim == 0:
@@ -97,16 +123,22 @@ def _check_p(p) -> float:
 
 def _apply_mask(x: Tensor, keep: np.ndarray, p: float) -> Tensor:
     if x.dtype.kind != "f":
-        raise RuntimeError(f"result type Float can't be cast to the desired output type "
-                           f"{x.dtype}: dropout needs a floating-point input")
+        raise RuntimeError(
+            f"result type Float can't be cast to the desired output type "
+            f"{x.dtype}: dropout needs a floating-point input"
+        )
     # Survivors are scaled by 1/(1-p) so the expectation is unchanged; p = 1 zeroes everything.
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
     mask = (keep * scale).astype(x.dtype)
     return B.Mul.apply(x, mask)
 
 
-def dropout(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
-            inplace: bool = False) -> Tensor:
+def dropout(
+    input: Tensor,
+    p: float = 0.5,
+    training: bool = True,  # noqa: A002
+    inplace: bool = False,
+) -> Tensor:
     """Zero each element with probability p and scale the rest by 1/(1-p); identity if not
     training. The mask comes from convkit's generator (seeded by ``manual_seed``)."""
     check_tensor("dropout", "input", input)
@@ -116,8 +148,12 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
     return _apply_mask(input, random.bernoulli(input.shape, 1.0 - p), p)
 
 
-def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
-              inplace: bool = False) -> Tensor:
+def dropout2d(
+    input: Tensor,
+    p: float = 0.5,
+    training: bool = True,  # noqa: A002
+    inplace: bool = False,
+) -> Tensor:
     """Zero whole channels of (N, C, H, W) input, one draw per (sample, channel).
 
     Like torch 2.13, a 3-D input is read as (N, C, L) (channel-wise 1-d dropout), with torch's
@@ -132,20 +168,27 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A00
             f"result in an error in a future release. To retain the behavior and silence this "
             f"warning, please use dropout instead. Note that dropout2d exists to provide "
             f"channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, "
-            f"and an optional batch dimension (i.e. 3D or 4D inputs).", UserWarning,
-            stacklevel=2)
+            f"and an optional batch dimension (i.e. 3D or 4D inputs).",
+            UserWarning,
+            stacklevel=2,
+        )
     if ndim == 3:
         warnings.warn(
             "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
             "dropout behavior is desired - input is interpreted as shape (N, C, L), where C is "
             "the channel dim. This behavior will change in a future release to interpret the "
             "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
-            "behavior, call dropout1d instead.", UserWarning, stacklevel=2)
+            "behavior, call dropout1d instead.",
+            UserWarning,
+            stacklevel=2,
+        )
     if not training or p == 0.0:
         return input
     if ndim < 2:
-        raise RuntimeError(f"Feature dropout requires at least 2 dimensions in the input, got "
-                           f"input of size {list(input.shape)}")
+        raise RuntimeError(
+            f"Feature dropout requires at least 2 dimensions in the input, got "
+            f"input of size {list(input.shape)}"
+        )
     # One draw per (N, C) feature map, broadcast over the rest (a 3-D input is (N, C, L)).
     shape = tuple(input.shape[:2]) + (1,) * (ndim - 2)
     return _apply_mask(input, random.bernoulli(shape, 1.0 - p), p)

@@ -4,6 +4,7 @@ Arguments are checked and normalised here, once, in the order torch checks them,
 exception class torch raises (RuntimeError for bad values, TypeError for bad types,
 NotImplementedError for unsupported dtypes). One N-d function serves the 1d/2d/3d names.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -17,14 +18,28 @@ from ...ops.conv import ConvNd, ConvTransposeNd, Fold, Unfold
 from ...tensor import Tensor
 from ._utils import batched, unbatched
 
-__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-           "conv_transpose3d", "unfold", "fold"]
+__all__ = [
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "unfold",
+    "fold",
+]
 
-_SCALAR_NAMES = {"float32": ("Float", "float"), "float64": ("Double", "double"),
-                 "float16": ("Half", "c10::Half"), "int64": ("Long", "long int"),
-                 "int32": ("Int", "int"), "int16": ("Short", "short int"),
-                 "int8": ("Char", "signed char"), "uint8": ("Byte", "unsigned char"),
-                 "bool": ("Bool", "bool")}
+_SCALAR_NAMES = {
+    "float32": ("Float", "float"),
+    "float64": ("Double", "double"),
+    "float16": ("Half", "c10::Half"),
+    "int64": ("Long", "long int"),
+    "int32": ("Int", "int"),
+    "int16": ("Short", "short int"),
+    "int8": ("Char", "signed char"),
+    "uint8": ("Byte", "unsigned char"),
+    "bool": ("Bool", "bool"),
+}
 
 
 def _scalar_name(dtype: np.dtype, c_style: bool = False) -> str:
@@ -38,6 +53,7 @@ def _scalar_name(dtype: np.dtype, c_style: bool = False) -> str:
 # Argument normalisation (torch's expand_param_if_needed and _pair)
 # ----------------------------------------------------------------------------------------------
 
+
 def _is_int(v) -> bool:
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
@@ -49,19 +65,24 @@ def _int_tuple(op: str, value, n: int, name: str, expand_one: bool) -> tuple[int
     if isinstance(value, (tuple, list)):
         bad = [v for v in value if not _is_int(v)]
         if bad:
-            raise TypeError(f"{op}(): argument '{name}' must be an int or a tuple of ints, but "
-                            f"found element of type {type(bad[0]).__name__}: {name}={value!r}")
+            raise TypeError(
+                f"{op}(): argument '{name}' must be an int or a tuple of ints, but "
+                f"found element of type {type(bad[0]).__name__}: {name}={value!r}"
+            )
         if expand_one and len(value) == 1:
             return (int(value[0]),) * n
         if len(value) != n:
             if expand_one:
                 raise RuntimeError(
                     f"expected {name} to be a single integer value or a list of {n} values to "
-                    f"match the convolution dimensions, but got {name}={list(value)}")
+                    f"match the convolution dimensions, but got {name}={list(value)}"
+                )
             raise RuntimeError(f"It is expected {name} equals to {n}, but got size {len(value)}")
         return tuple(int(v) for v in value)
-    raise TypeError(f"{op}(): argument '{name}' must be an int or a tuple of ints, not "
-                    f"{type(value).__name__} ({value!r})")
+    raise TypeError(
+        f"{op}(): argument '{name}' must be an int or a tuple of ints, not "
+        f"{type(value).__name__} ({value!r})"
+    )
 
 
 def _check_tensor(op: str, name: str, value, optional: bool = False) -> None:
@@ -74,75 +95,107 @@ def _check_tensor(op: str, name: str, value, optional: bool = False) -> None:
 def _check_dtypes(op: str, input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
     """torch computes conv in one dtype: no promotion between input, weight and bias."""
     if input.dtype == np.bool_:
-        raise NotImplementedError(f'"{op}" not implemented for \'Bool\': convert the input with '
-                                  f'.float()')
+        raise NotImplementedError(
+            f"\"{op}\" not implemented for 'Bool': convert the input with .float()"
+        )
     if weight.dtype != input.dtype:
         raise RuntimeError(
             f"expected scalar type {_scalar_name(input.dtype)} but found "
             f"{_scalar_name(weight.dtype)} ({op}: input is {input.dtype}, weight is "
-            f"{weight.dtype}; input and weight must have the same dtype)")
+            f"{weight.dtype}; input and weight must have the same dtype)"
+        )
     if bias is not None and bias.dtype != input.dtype:
         raise RuntimeError(
             f"Input type ({_scalar_name(input.dtype, True)}) and bias type "
             f"({_scalar_name(bias.dtype, True)}) should be the same ({op}: input is "
-            f"{input.dtype}, bias is {bias.dtype})")
+            f"{input.dtype}, bias is {bias.dtype})"
+        )
 
 
 def _check_hyper(op: str, stride, dilation, groups) -> None:
     if any(s <= 0 for s in stride):
-        raise RuntimeError(f"non-positive stride is not supported ({op}: got stride={stride}; "
-                           f"every stride must be >= 1)")
+        raise RuntimeError(
+            f"non-positive stride is not supported ({op}: got stride={stride}; "
+            f"every stride must be >= 1)"
+        )
     if any(d <= 0 for d in dilation):
-        raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)} "
-                           f"({op}: every dilation must be >= 1)")
+        raise RuntimeError(
+            f"dilation should be greater than zero, but got {list(dilation)} "
+            f"({op}: every dilation must be >= 1)"
+        )
     if not _is_int(groups):
         raise TypeError(f"{op}(): argument 'groups' must be int, not {type(groups).__name__}")
     if groups <= 0:
         raise RuntimeError(f"non-positive groups is not supported ({op}: got groups={groups})")
 
 
-def _check_weight(op: str, input: Tensor, weight: Tensor, bias: Tensor | None, n: int,
-                  groups: int, transposed: bool) -> None:
+def _check_weight(
+    op: str,
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None,
+    n: int,
+    groups: int,
+    transposed: bool,
+) -> None:
     """Weight rank and size, channel count (torch's message) and bias shape."""
     if weight.ndim != n + 2:
-        layout = ("(in_channels, out_channels/groups, *kernel_size)" if transposed else
-                  "(out_channels, in_channels/groups, *kernel_size)")
-        raise RuntimeError(f"{op}: expected a {n + 2}-dimensional weight {layout}, but got "
-                           f"weight of size {list(weight.shape)}")
+        layout = (
+            "(in_channels, out_channels/groups, *kernel_size)"
+            if transposed
+            else "(out_channels, in_channels/groups, *kernel_size)"
+        )
+        raise RuntimeError(
+            f"{op}: expected a {n + 2}-dimensional weight {layout}, but got "
+            f"weight of size {list(weight.shape)}"
+        )
     wshape = list(weight.shape)
     if wshape[0] < 1:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be at least 1 at "
-                           f"dimension 0, but got weight of size {wshape} instead")
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be at least 1 at "
+            f"dimension 0, but got weight of size {wshape} instead"
+        )
     if wshape[0] % groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
-                           f"at dimension 0, but got weight of size [{wshape}] instead")
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be divisible by {groups} "
+            f"at dimension 0, but got weight of size [{wshape}] instead"
+        )
     channels = wshape[0] if transposed else wshape[1] * groups
     xshape = list(input.shape) if input.ndim == n + 2 else [1] + list(input.shape)
     if xshape[1] != channels:
         what = "transposed=1" if transposed else f"groups={groups}"
-        raise RuntimeError(f"Given {what}, weight of size {wshape}, expected input{xshape} to "
-                           f"have {channels} channels, but got {xshape[1]} channels instead")
+        raise RuntimeError(
+            f"Given {what}, weight of size {wshape}, expected input{xshape} to "
+            f"have {channels} channels, but got {xshape[1]} channels instead"
+        )
     out_channels = wshape[1] * groups if transposed else wshape[0]
     if bias is not None and (bias.ndim != 1 or bias.shape[0] != out_channels):
         what = "transposed=1, " if transposed else ""
-        raise RuntimeError(f"Given {what}weight of size {wshape}, expected bias to be "
-                           f"1-dimensional with {out_channels} elements, but got bias of size "
-                           f"{list(bias.shape)} instead")
+        raise RuntimeError(
+            f"Given {what}weight of size {wshape}, expected bias to be "
+            f"1-dimensional with {out_channels} elements, but got bias of size "
+            f"{list(bias.shape)} instead"
+        )
     kernel = tuple(wshape[2:])
     if any(k <= 0 for k in kernel):
-        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_size="
-                           f"{kernel} ({op}: weight of size {wshape})")
+        raise RuntimeError(
+            f"kernel size should be greater than zero, but got kernel_size="
+            f"{kernel} ({op}: weight of size {wshape})"
+        )
 
 
 def _conv_pads(op: str, padding, n: int, kernel, stride, dilation) -> tuple[tuple[int, int], ...]:
     """int / tuple / 'valid' / 'same' -> (before, after) pairs, with torch's RuntimeErrors."""
     if isinstance(padding, str):
         if padding not in ("valid", "same"):
-            raise RuntimeError(f"Invalid padding string '{padding}', should be one of "
-                               f"{{'valid', 'same'}} ({op})")
+            raise RuntimeError(
+                f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}} ({op})"
+            )
         if padding == "same" and any(s != 1 for s in stride):
-            raise RuntimeError(f"padding='same' is not supported for strided convolutions "
-                               f"({op}: stride={stride}); pad explicitly instead")
+            raise RuntimeError(
+                f"padding='same' is not supported for strided convolutions "
+                f"({op}: stride={stride}); pad explicitly instead"
+            )
         return shapes.conv_padding(padding, kernel, stride, dilation)
     pad = _int_tuple(op, padding, n, "padding", expand_one=True)
     if any(p < 0 for p in pad):
@@ -153,6 +206,7 @@ def _conv_pads(op: str, padding, n: int, kernel, stride, dilation) -> tuple[tupl
 # ----------------------------------------------------------------------------------------------
 # Convolution
 # ----------------------------------------------------------------------------------------------
+
 
 def _conv(op: str, n: int, input, weight, bias, stride, padding, dilation, groups) -> Tensor:
     _check_tensor(op, "input", input)
@@ -175,29 +229,53 @@ def _conv(op: str, n: int, input, weight, bias, stride, padding, dilation, group
         warnings.warn(
             "Using padding='same' with even kernel lengths and odd dilation may require a "
             f"zero-padded copy of the input be created (padding (before, after) per dimension: "
-            f"{pads})", UserWarning, stacklevel=3)
+            f"{pads})",
+            UserWarning,
+            stacklevel=3,
+        )
     _check_dtypes(op, x, weight, bias)
     shapes.conv_output_shape(op, x.shape[2:], kernel, stride, pads, dilation)
     y = ConvNd.apply(x, weight, bias, pads, stride, dilation, int(groups))
     return unbatched(y, was_unbatched)
 
 
-def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
-           dilation=1, groups: int = 1) -> Tensor:
+def conv1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups: int = 1,
+) -> Tensor:
     """1-d cross-correlation over ``(N, C_in, L)`` or ``(C_in, L)`` with weight
     ``(C_out, C_in/groups, k)``; padding an int, a tuple, 'valid' or 'same'."""
     return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
 
 
-def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
-           dilation=1, groups: int = 1) -> Tensor:
+def conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups: int = 1,
+) -> Tensor:
     """2-d cross-correlation over ``(N, C_in, H, W)`` or ``(C_in, H, W)`` with weight
     ``(C_out, C_in/groups, kH, kW)``; padding an int, a tuple, 'valid' or 'same'."""
     return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
-def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
-           dilation=1, groups: int = 1) -> Tensor:
+def conv3d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups: int = 1,
+) -> Tensor:
     """3-d cross-correlation over ``(N, C_in, D, H, W)`` or ``(C_in, D, H, W)`` with weight
     ``(C_out, C_in/groups, kD, kH, kW)``; padding an int, a tuple, 'valid' or 'same'."""
     return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
@@ -207,14 +285,28 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
 # Transposed convolution
 # ----------------------------------------------------------------------------------------------
 
-def _conv_transpose(op: str, n: int, input, weight, bias, stride, padding, output_padding,
-                    groups, dilation, output_size) -> Tensor:
+
+def _conv_transpose(
+    op: str,
+    n: int,
+    input,
+    weight,
+    bias,
+    stride,
+    padding,
+    output_padding,
+    groups,
+    dilation,
+    output_size,
+) -> Tensor:
     _check_tensor(op, "input", input)
     _check_tensor(op, "weight", weight)
     _check_tensor(op, "bias", bias, optional=True)
     if isinstance(padding, str):
-        raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str "
-                        f"(transposed convolutions take no padding strings)")
+        raise TypeError(
+            f"{op}(): argument 'padding' must be tuple of ints, not str "
+            f"(transposed convolutions take no padding strings)"
+        )
     stride = _int_tuple(op, stride, n, "stride", expand_one=True)
     padding = _int_tuple(op, padding, n, "padding", expand_one=True)
     output_padding = _int_tuple(op, output_padding, n, "output_padding", expand_one=True)
@@ -223,68 +315,141 @@ def _conv_transpose(op: str, n: int, input, weight, bias, stride, padding, outpu
     if any(p < 0 for p in padding):
         raise RuntimeError(f"negative padding is not supported ({op}: got padding={padding})")
     if any(p < 0 for p in output_padding):
-        raise RuntimeError(f"negative output_padding is not supported ({op}: got "
-                           f"output_padding={output_padding})")
+        raise RuntimeError(
+            f"negative output_padding is not supported ({op}: got output_padding={output_padding})"
+        )
     _check_hyper(op, stride, dilation, groups)
     _check_weight(op, input, weight, bias, n, groups, transposed=True)
     _check_dtypes(op, x, weight, bias)
     kernel = tuple(weight.shape[2:])
     if output_size is not None:
-        output_size = _int_tuple(op, list(output_size), len(output_size), "output_size",
-                                 expand_one=False)
+        output_size = _int_tuple(
+            op, list(output_size), len(output_size), "output_size", expand_one=False
+        )
     out_spatial, _ = shapes.conv_transpose_output_shape(
-        op, x.shape[2:], kernel, stride, padding, dilation, output_padding, output_size,
-        input_ndim=input.ndim)
-    y = ConvTransposeNd.apply(x, weight, bias, padding, out_spatial, stride, dilation,
-                              int(groups))
+        op,
+        x.shape[2:],
+        kernel,
+        stride,
+        padding,
+        dilation,
+        output_padding,
+        output_size,
+        input_ndim=input.ndim,
+    )
+    y = ConvTransposeNd.apply(x, weight, bias, padding, out_spatial, stride, dilation, int(groups))
     return unbatched(y, was_unbatched)
 
 
-def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
-                     padding=0, output_padding=0, groups: int = 1, dilation=1, *,
-                     output_size: Sequence[int] | None = None) -> Tensor:
+def conv_transpose1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups: int = 1,
+    dilation=1,
+    *,
+    output_size: Sequence[int] | None = None,
+) -> Tensor:
     """1-d transposed convolution (the input gradient of conv1d) with weight
     ``(C_in, C_out/groups, k)``. ``output_size`` (convkit extension, keyword-only) picks
     output_padding as the ConvTranspose modules do."""
-    return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding,
-                           output_padding, groups, dilation, output_size)
+    return _conv_transpose(
+        "conv_transpose1d",
+        1,
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        output_size,
+    )
 
 
-def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
-                     padding=0, output_padding=0, groups: int = 1, dilation=1, *,
-                     output_size: Sequence[int] | None = None) -> Tensor:
+def conv_transpose2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups: int = 1,
+    dilation=1,
+    *,
+    output_size: Sequence[int] | None = None,
+) -> Tensor:
     """2-d transposed convolution (the input gradient of conv2d) with weight
     ``(C_in, C_out/groups, kH, kW)``. ``output_size`` (convkit extension, keyword-only) picks
     output_padding as the ConvTranspose modules do."""
-    return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding,
-                           output_padding, groups, dilation, output_size)
+    return _conv_transpose(
+        "conv_transpose2d",
+        2,
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        output_size,
+    )
 
 
-def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
-                     padding=0, output_padding=0, groups: int = 1, dilation=1, *,
-                     output_size: Sequence[int] | None = None) -> Tensor:
+def conv_transpose3d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups: int = 1,
+    dilation=1,
+    *,
+    output_size: Sequence[int] | None = None,
+) -> Tensor:
     """3-d transposed convolution (the input gradient of conv3d) with weight
     ``(C_in, C_out/groups, kD, kH, kW)``. ``output_size`` (convkit extension, keyword-only) picks
     output_padding as the ConvTranspose modules do."""
-    return _conv_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding,
-                           output_padding, groups, dilation, output_size)
+    return _conv_transpose(
+        "conv_transpose3d",
+        3,
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        output_size,
+    )
 
 
 # ----------------------------------------------------------------------------------------------
 # unfold / fold (2-d spatial only, as in torch)
 # ----------------------------------------------------------------------------------------------
 
+
 def _window_args(op: str, kernel_size, dilation, padding, stride):
     kernel = _int_tuple(op, kernel_size, 2, "kernel_size", expand_one=False)
     dilation = _int_tuple(op, dilation, 2, "dilation", expand_one=False)
     padding = _int_tuple(op, padding, 2, "padding", expand_one=False)
     stride = _int_tuple(op, stride, 2, "stride", expand_one=False)
-    for name, values, rule in (("kernel size", kernel, "greater than zero"),
-                               ("stride", stride, "greater than zero"),
-                               ("dilation", dilation, "greater than zero")):
+    for name, values, rule in (
+        ("kernel size", kernel, "greater than zero"),
+        ("stride", stride, "greater than zero"),
+        ("dilation", dilation, "greater than zero"),
+    ):
         if any(v <= 0 for v in values):
-            raise RuntimeError(f"{name} should be {rule}, but got {name.replace(' ', '_')}="
-                               f"{values} ({op})")
+            raise RuntimeError(
+                f"{name} should be {rule}, but got {name.replace(' ', '_')}={values} ({op})"
+            )
     if any(p < 0 for p in padding):
         raise RuntimeError(f"padding should be non-negative, but got padding={padding} ({op})")
     return kernel, dilation, tuple((p, p) for p in padding), stride
@@ -293,13 +458,16 @@ def _window_args(op: str, kernel_size, dilation, padding, stride):
 def _check_window_dtype(op: str, kernel_name: str, t: Tensor) -> None:
     if t.dtype.kind != "f":
         raise NotImplementedError(
-            f'"{kernel_name}" not implemented for \'{_scalar_name(t.dtype)}\' ({op} needs a '
-            f'floating-point input; convert it with .float())')
+            f"\"{kernel_name}\" not implemented for '{_scalar_name(t.dtype)}' ({op} needs a "
+            f"floating-point input; convert it with .float())"
+        )
 
 
 def _blocks_formula(spatial, kernel, stride, pads, dilation) -> str:
-    return "; ".join(shapes.conv_output_formula(L, k, s, p, d)
-                     for L, k, s, p, d in zip(spatial, kernel, stride, pads, dilation))
+    return "; ".join(
+        shapes.conv_output_formula(L, k, s, p, d)
+        for L, k, s, p, d in zip(spatial, kernel, stride, pads, dilation)
+    )
 
 
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
@@ -308,21 +476,26 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
     op = "unfold"
     _check_tensor(op, "input", input)
     kernel, dilation, pads, stride = _window_args(op, kernel_size, dilation, padding, stride)
-    if input.ndim not in (3, 4) or any(v == 0 for v in input.shape[input.ndim - 3:]):
-        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with possibly 0 batch size "
-                           f"and other non-zero dimensions for input, but got: "
-                           f"{list(input.shape)} ({op} takes (N, C, H, W) or (C, H, W))")
+    if input.ndim not in (3, 4) or any(v == 0 for v in input.shape[input.ndim - 3 :]):
+        raise RuntimeError(
+            f"Expected 3D or 4D (batch mode) tensor with possibly 0 batch size "
+            f"and other non-zero dimensions for input, but got: "
+            f"{list(input.shape)} ({op} takes (N, C, H, W) or (C, H, W))"
+        )
     _check_window_dtype(op, "im2col_out_cpu", input)
     x, was_unbatched = (input, False) if input.ndim == 4 else (input.unsqueeze(0), True)
     spatial = tuple(x.shape[2:])
-    blocks = tuple(shapes.conv_output_size(L, k, s, p, d)
-                   for L, k, s, p, d in zip(spatial, kernel, stride, pads, dilation))
+    blocks = tuple(
+        shapes.conv_output_size(L, k, s, p, d)
+        for L, k, s, p, d in zip(spatial, kernel, stride, pads, dilation)
+    )
     if any(b < 1 for b in blocks):
         raise RuntimeError(
             f"Given input with spatial size {spatial}, kernel_size={kernel}, dilation={dilation}, "
             f"padding={tuple(p for p, _ in pads)}, calculated shape of the array of sliding "
             f"blocks as {blocks}, but its components must be at least one: "
-            f"{_blocks_formula(spatial, kernel, stride, pads, dilation)}")
+            f"{_blocks_formula(spatial, kernel, stride, pads, dilation)}"
+        )
     y = Unfold.apply(x, kernel, pads, stride, dilation)
     return unbatched(y, was_unbatched)
 
@@ -334,25 +507,32 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     _check_tensor(op, "input", input)
     output_size = _int_tuple(op, output_size, 2, "output_size", expand_one=False)
     kernel, dilation, pads, stride = _window_args(op, kernel_size, dilation, padding, stride)
-    if input.ndim not in (2, 3) or any(v == 0 for v in input.shape[input.ndim - 2:]):
-        raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 "
-                           f"batch size and non-zero dimensions for input, but got: "
-                           f"{list(input.shape)} ({op} takes (N, C*kH*kW, L) or (C*kH*kW, L))")
+    if input.ndim not in (2, 3) or any(v == 0 for v in input.shape[input.ndim - 2 :]):
+        raise RuntimeError(
+            f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 "
+            f"batch size and non-zero dimensions for input, but got: "
+            f"{list(input.shape)} ({op} takes (N, C*kH*kW, L) or (C*kH*kW, L))"
+        )
     rows, length = input.shape[-2:]
     K = kernel[0] * kernel[1]
     if rows % K:
-        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product "
-                           f"of kernel_size, but got input.size(1)={rows} and "
-                           f"kernel_size={kernel}")
-    blocks = tuple(shapes.conv_output_size(L, k, s, p, d)
-                   for L, k, s, p, d in zip(output_size, kernel, stride, pads, dilation))
+        raise RuntimeError(
+            f"Expected size of input's dimension 1 to be divisible by the product "
+            f"of kernel_size, but got input.size(1)={rows} and "
+            f"kernel_size={kernel}"
+        )
+    blocks = tuple(
+        shapes.conv_output_size(L, k, s, p, d)
+        for L, k, s, p, d in zip(output_size, kernel, stride, pads, dilation)
+    )
     if blocks[0] * blocks[1] != length or any(b < 1 for b in blocks):
         raise RuntimeError(
             f"Given output_size={output_size}, kernel_size={kernel}, dilation={dilation}, "
             f"padding={tuple(p for p, _ in pads)}, stride={stride}, expected size of input's "
             f"dimension 2 to match the calculated number of sliding blocks {blocks[0]} * "
             f"{blocks[1]} = {blocks[0] * blocks[1]}, but got input.size(2)={length}. Blocks per "
-            f"dimension: {_blocks_formula(output_size, kernel, stride, pads, dilation)}")
+            f"dimension: {_blocks_formula(output_size, kernel, stride, pads, dilation)}"
+        )
     _check_window_dtype(op, "col2im_out_cpu", input)
     x, was_unbatched = (input, False) if input.ndim == 3 else (input.unsqueeze(0), True)
     y = Fold.apply(x, output_size, kernel, pads, stride, dilation)

@@ -1,4 +1,5 @@
 """``pad``: torch's F.pad, every mode, with torch's argument checks."""
+
 from __future__ import annotations
 
 import numbers
@@ -11,27 +12,34 @@ from ._utils import check_tensor
 __all__ = ["pad"]
 
 _MODES = ("constant", "reflect", "replicate", "circular")
-_SUPPORTED = ("Supported combinations for non-constant padding:\n"
-              "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
-              "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
-              "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+_SUPPORTED = (
+    "Supported combinations for non-constant padding:\n"
+    "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+    "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+    "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+)
 
 
 def _pairs(pad: Sequence[int], ndim: int) -> tuple[tuple[int, int], ...]:
     """F.pad's flat (left, right, top, bottom, ...) -> (before, after) pairs in dimension order."""
     if isinstance(pad, Tensor) or not isinstance(pad, (tuple, list)):
-        raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, not "
-                        f"{type(pad).__name__}")
+        raise TypeError(
+            f"pad(): argument 'pad' (position 2) must be tuple of ints, not {type(pad).__name__}"
+        )
     for i, v in enumerate(pad):
         if not isinstance(v, numbers.Integral) or isinstance(v, bool):
-            raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, but found "
-                            f"element of type {type(v).__name__} at pos {i}")
+            raise TypeError(
+                f"pad(): argument 'pad' (position 2) must be tuple of ints, but found "
+                f"element of type {type(v).__name__} at pos {i}"
+            )
     if len(pad) % 2:
         raise RuntimeError(f"Padding length must be divisible by 2, got pad={tuple(pad)}")
     if len(pad) > 2 * ndim:
-        raise RuntimeError(f"Padding length should be less than or equal to two times the input "
-                           f"dimension but got padding length {len(pad)} and input of dimension "
-                           f"{ndim}")
+        raise RuntimeError(
+            f"Padding length should be less than or equal to two times the input "
+            f"dimension but got padding length {len(pad)} and input of dimension "
+            f"{ndim}"
+        )
     flat = [int(v) for v in pad]
     return tuple((flat[2 * k], flat[2 * k + 1]) for k in reversed(range(len(flat) // 2)))
 
@@ -42,14 +50,16 @@ def _check_constant(shape, pairs) -> None:
         if n + min(a, 0) + min(b, 0) < 0 or n + a + b < 0:
             raise RuntimeError(
                 f"The input size {n}, plus negative padding {a} and {b} resulted in a negative "
-                f"output size, which is invalid. Check dimension {d} of your input.")
+                f"output size, which is invalid. Check dimension {d} of your input."
+            )
 
 
 def _check_non_constant(mode: str, shape, pairs) -> None:
     ndim, n = len(shape), len(pairs)
     if not n + 1 <= ndim <= n + 2:
         raise NotImplementedError(
-            f"Padding size {2 * n} is not supported for {ndim}D input tensor.\n{_SUPPORTED}")
+            f"Padding size {2 * n} is not supported for {ndim}D input tensor.\n{_SUPPORTED}"
+        )
     lead = ndim - n
     if mode == "circular":
         for d, (size, (a, b)) in enumerate(zip(shape[lead:], pairs), start=lead):
@@ -57,48 +67,61 @@ def _check_non_constant(mode: str, shape, pairs) -> None:
                 raise RuntimeError(
                     f"Padding value causes wrapping around more than once: circular padding "
                     f"{(a, b)} at dimension {d} of input {list(shape)} must be at most the size "
-                    f"{size} of that dimension.")
+                    f"{size} of that dimension."
+                )
             if size + a + b < 0:
                 raise RuntimeError(
                     f"Negative padding value is resulting in an empty dimension: padding "
                     f"{(a, b)} at dimension {d} of input {list(shape)} leaves {size + a + b} "
-                    f"cells.")
+                    f"cells."
+                )
             core = size + min(a, 0) + min(b, 0)
             if max(a, 0) > core or max(b, 0) > core:
                 # torch reads uninitialised memory or fails on overlap here; refuse it plainly.
                 raise RuntimeError(
                     f"Padding value causes wrapping around more than once: padding {(a, b)} at "
                     f"dimension {d} of input {list(shape)} wraps a cropped core of only {core} "
-                    f"cells.")
+                    f"cells."
+                )
         return
     # reflect and replicate: every dimension but a batch dimension must be non-empty.
-    if any(s == 0 for s in shape[ndim - n - 1:]):
+    if any(s == 0 for s in shape[ndim - n - 1 :]):
         raise RuntimeError(
             f"Expected {n + 1}D or {n + 2}D (batch mode) tensor with possibly 0 batch size and "
-            f"other non-zero dimensions for input, but got: {list(shape)}")
+            f"other non-zero dimensions for input, but got: {list(shape)}"
+        )
     if mode == "reflect":
         for d, (size, (a, b)) in enumerate(zip(shape[lead:], pairs), start=lead):
             if a >= size or b >= size:
                 raise RuntimeError(
                     f"Padding size should be less than the corresponding input dimension, but "
                     f"got: padding {(a, b)} at dimension {d} of input {list(shape)} (reflect "
-                    f"padding must be smaller than the size it reflects)")
-    names = ("D", "H", "W")[3 - n:]
+                    f"padding must be smaller than the size it reflects)"
+                )
+    names = ("D", "H", "W")[3 - n :]
     out = [size + a + b for size, (a, b) in zip(shape[lead:], pairs)]
     # torch requires only one non-empty output dimension (its check is H >= 1 || W >= 1).
     if all(o <= 0 for o in out):
         given = ", ".join(f"{k}: {s}" for k, s in zip(names, shape[lead:]))
         got = " ".join(f"{k}: {o}" for k, o in zip(names, out))
-        raise RuntimeError(f"input ({given}) is too small. Calculated output {got} (padding "
-                           f"{[list(p) for p in pairs]} crops too much)")
+        raise RuntimeError(
+            f"input ({given}) is too small. Calculated output {got} (padding "
+            f"{[list(p) for p in pairs]} crops too much)"
+        )
     if any(o < 0 for o in out):
-        raise RuntimeError(f"Trying to create tensor with negative dimension: {mode} padding "
-                           f"{[list(p) for p in pairs]} of input {list(shape)} gives output "
-                           f"size {out}")
+        raise RuntimeError(
+            f"Trying to create tensor with negative dimension: {mode} padding "
+            f"{[list(p) for p in pairs]} of input {list(shape)} gives output "
+            f"size {out}"
+        )
 
 
-def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
-        value: float | None = None) -> Tensor:
+def pad(
+    input: Tensor,
+    pad: Sequence[int],
+    mode: str = "constant",  # noqa: A002
+    value: float | None = None,
+) -> Tensor:
     """Pad ``input``; ``pad`` lists (before, after) pairs from the last dimension backwards.
 
     Modes 'constant' (with ``value``, default 0; negative pads crop), 'reflect' (pad < size),
@@ -119,7 +142,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
         fill = 0 if value is None else value
         return Pad.apply(input, pairs, "constant", fill)
     if value is not None and value != 0:
-        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument (got '
-                           f'value={value})')
+        raise RuntimeError(
+            f'Padding mode "{mode}" doesn\'t take in value argument (got value={value})'
+        )
     _check_non_constant(mode, shape, pairs)
     return Pad.apply(input, pairs, mode)

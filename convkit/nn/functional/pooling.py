@@ -4,6 +4,7 @@ Arguments are normalised here, once, into per-dimension tuples and checked with 
 (and exception classes); the ops in ``convkit.ops.pool`` receive canonical arguments only.
 One private implementation per family serves the 1d, 2d and 3d names.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,18 +18,31 @@ from ...tensor import Tensor, where
 from ._utils import check_tensor
 
 __all__ = [
-    "max_pool1d", "max_pool2d", "max_pool3d",
-    "avg_pool1d", "avg_pool2d", "avg_pool3d",
-    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
-    "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d",
-    "max_unpool1d", "max_unpool2d", "max_unpool3d",
-    "lp_pool1d", "lp_pool2d", "lp_pool3d",
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
+    "max_unpool1d",
+    "max_unpool2d",
+    "max_unpool3d",
+    "lp_pool1d",
+    "lp_pool2d",
+    "lp_pool3d",
 ]
 
 
 # ----------------------------------------------------------------------------------------------
 # Argument normalisation and checks
 # ----------------------------------------------------------------------------------------------
+
 
 def _is_int(v) -> bool:
     # torch refuses bool and float where it wants ints (TypeError), unlike numbers.Integral.
@@ -41,16 +55,21 @@ def _ints(op: str, name: str, value, n: int) -> tuple[int, ...]:
         return (int(value),) * n
     if isinstance(value, (tuple, list)):
         if not all(_is_int(v) for v in value):
-            raise TypeError(f"{op}(): argument '{name}' must be an int or a tuple of {n} ints, "
-                            f"got {value!r}")
+            raise TypeError(
+                f"{op}(): argument '{name}' must be an int or a tuple of {n} ints, got {value!r}"
+            )
         if len(value) == 1:
             return (int(value[0]),) * n
         if len(value) != n:
-            raise RuntimeError(f"{op}: {name} must either be a single int, or a tuple of {n} "
-                               f"ints, got {tuple(value)}")
+            raise RuntimeError(
+                f"{op}: {name} must either be a single int, or a tuple of {n} "
+                f"ints, got {tuple(value)}"
+            )
         return tuple(int(v) for v in value)
-    raise TypeError(f"{op}(): argument '{name}' must be an int or a tuple of {n} ints, not "
-                    f"{type(value).__name__}")
+    raise TypeError(
+        f"{op}(): argument '{name}' must be an int or a tuple of {n} ints, not "
+        f"{type(value).__name__}"
+    )
 
 
 def _flag(op: str, name: str, value) -> bool:
@@ -69,8 +88,7 @@ def _window_args(op: str, n: int, kernel_size, stride, padding, dilation=1):
     dilation = _ints(op, "dilation", dilation, n)
     for name, values in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
         if any(v <= 0 for v in values):
-            raise RuntimeError(f"{op}: {name} should be greater than zero, but got "
-                               f"{name}={values}")
+            raise RuntimeError(f"{op}: {name} should be greater than zero, but got {name}={values}")
     if any(p < 0 for p in padding):
         raise RuntimeError(f"{op}: padding must be non-negative, but got padding={padding}")
     return kernel, stride, padding, dilation
@@ -83,15 +101,19 @@ def _check_input(op: str, x, n: int, allow_empty_channels: bool = False) -> tupl
     """
     x = check_tensor(op, "input", x)
     if x.ndim not in (n + 1, n + 2):
-        raise RuntimeError(f"{op}: expected a {n + 1}D (unbatched) or {n + 2}D (batched) input, "
-                           f"but got input of size {list(x.shape)}")
+        raise RuntimeError(
+            f"{op}: expected a {n + 1}D (unbatched) or {n + 2}D (batched) input, "
+            f"but got input of size {list(x.shape)}"
+        )
     unbatched = x.ndim == n + 1
     first_checked = 0 if unbatched else 1
     if allow_empty_channels:
         first_checked = x.ndim - n
     if any(s == 0 for s in x.shape[first_checked:]):
-        raise RuntimeError(f"{op}: expected an input with non-zero sizes except for the batch "
-                           f"dimension, but got input of size {list(x.shape)}")
+        raise RuntimeError(
+            f"{op}: expected an input with non-zero sizes except for the batch "
+            f"dimension, but got input of size {list(x.shape)}"
+        )
     return (x.unsqueeze(0) if unbatched else x), unbatched
 
 
@@ -102,8 +124,10 @@ def _check_dtype(op: str, x: Tensor, kinds: str, ints: tuple = ()) -> None:
         return
     if dtype in ints or (dtype.kind in "iu" and "i" in kinds):
         return
-    raise NotImplementedError(f'"{op}" not implemented for dtype {dtype}: use a floating-point '
-                              f"input (convert it with .float())")
+    raise NotImplementedError(
+        f'"{op}" not implemented for dtype {dtype}: use a floating-point '
+        f"input (convert it with .float())"
+    )
 
 
 def _squeeze(t: Tensor, unbatched: bool) -> Tensor:
@@ -114,32 +138,56 @@ def _squeeze(t: Tensor, unbatched: bool) -> Tensor:
 # Max pooling
 # ----------------------------------------------------------------------------------------------
 
-def _max_pool(op: str, n: int, input, kernel_size, stride, padding, dilation, ceil_mode,
-              return_indices):
+
+def _max_pool(
+    op: str, n: int, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+):
     x, unbatched = _check_input(op, input, n)
     # max_pool1d is implemented for floating dtypes only; 2d/3d also take integers.
     _check_dtype(op, x, "f" if n == 1 else "fi")
-    kernel, stride, padding, dilation = _window_args(op, n, kernel_size, stride, padding,
-                                                     dilation)
-    out = shapes.pool_output_shape(op, x.shape[2:], kernel, stride, padding, dilation,
-                                   _flag(op, "ceil_mode", ceil_mode))
-    result = P.MaxPool.apply(x, kernel=kernel, stride=stride, padding=padding,
-                             dilation=dilation, out=out, return_indices=bool(return_indices))
+    kernel, stride, padding, dilation = _window_args(op, n, kernel_size, stride, padding, dilation)
+    out = shapes.pool_output_shape(
+        op, x.shape[2:], kernel, stride, padding, dilation, _flag(op, "ceil_mode", ceil_mode)
+    )
+    result = P.MaxPool.apply(
+        x,
+        kernel=kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        out=out,
+        return_indices=bool(return_indices),
+    )
     if return_indices:
         y, idx = result
         return _squeeze(y, unbatched), _squeeze(idx, unbatched)
     return _squeeze(result, unbatched)
 
 
-def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
-               ceil_mode: bool = False, return_indices: bool = False):
+def max_pool1d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
     """1-D max pooling over (C, L) or (N, C, L); see ``max_pool2d``."""
-    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode,
-                     return_indices)
+    return _max_pool(
+        "max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
 
 
-def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
-               ceil_mode: bool = False, return_indices: bool = False):
+def max_pool2d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
     """2-D max pooling over (C, H, W) or (N, C, H, W).
 
     Args:
@@ -149,110 +197,194 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
         return_indices: also return the int64 flat index of each maximum in its (unpadded)
             input plane; on ties the first in row-major order, NaN wins over numbers.
     """
-    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode,
-                     return_indices)
+    return _max_pool(
+        "max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
 
 
-def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
-               ceil_mode: bool = False, return_indices: bool = False):
+def max_pool3d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
     """3-D max pooling over (C, D, H, W) or (N, C, D, H, W); see ``max_pool2d``."""
-    return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode,
-                     return_indices)
+    return _max_pool(
+        "max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
 
 
 # ----------------------------------------------------------------------------------------------
 # Average pooling
 # ----------------------------------------------------------------------------------------------
 
-def _avg_pool(op: str, n: int, input, kernel_size, stride, padding, ceil_mode,
-              count_include_pad, divisor_override):
+
+def _avg_pool(
+    op: str,
+    n: int,
+    input,
+    kernel_size,
+    stride,
+    padding,
+    ceil_mode,
+    count_include_pad,
+    divisor_override,
+):
     x, unbatched = _check_input(op, input, n)
     _check_dtype(op, x, "f", ints=(np.dtype(np.int64),))
     kernel, stride, padding, _ = _window_args(op, n, kernel_size, stride, padding)
     if divisor_override is not None:
         if not _is_int(divisor_override):
-            raise TypeError(f"{op}(): argument 'divisor_override' must be int, not "
-                            f"{type(divisor_override).__name__}")
+            raise TypeError(
+                f"{op}(): argument 'divisor_override' must be int, not "
+                f"{type(divisor_override).__name__}"
+            )
         if divisor_override == 0:
             raise RuntimeError(f"{op}: divisor must be not zero, got divisor_override=0")
         divisor_override = int(divisor_override)
     if n == 3 and any(L < k for L, k in zip(x.shape[2:], kernel)):
         # avg_pool3d alone compares the unpadded input with the kernel.
-        raise RuntimeError(f"{op}: input image (D, H, W) = {tuple(x.shape[2:])} is smaller than "
-                           f"kernel size {kernel}")
-    out = shapes.pool_output_shape(op, x.shape[2:], kernel, stride, padding, (1,) * n,
-                                   _flag(op, "ceil_mode", ceil_mode))
-    y = P.AvgPool.apply(x, kernel=kernel, stride=stride, padding=padding, out=out,
-                        count_include_pad=_flag(op, "count_include_pad", count_include_pad),
-                        divisor_override=divisor_override)
+        raise RuntimeError(
+            f"{op}: input image (D, H, W) = {tuple(x.shape[2:])} is smaller than "
+            f"kernel size {kernel}"
+        )
+    out = shapes.pool_output_shape(
+        op, x.shape[2:], kernel, stride, padding, (1,) * n, _flag(op, "ceil_mode", ceil_mode)
+    )
+    y = P.AvgPool.apply(
+        x,
+        kernel=kernel,
+        stride=stride,
+        padding=padding,
+        out=out,
+        count_include_pad=_flag(op, "count_include_pad", count_include_pad),
+        divisor_override=divisor_override,
+    )
     return _squeeze(y, unbatched)
 
 
-def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
-               count_include_pad: bool = True) -> Tensor:
+def avg_pool1d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
     """1-D average pooling over (C, L) or (N, C, L); see ``avg_pool2d`` (no divisor_override)."""
-    return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode,
-                     count_include_pad, None)
+    return _avg_pool(
+        "avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None
+    )
 
 
-def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
-               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+def avg_pool2d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
     """2-D average pooling over (C, H, W) or (N, C, H, W), zero padding.
 
     Window i spans ``[i*s - p, min(i*s - p + k, L + p))``; its divisor is ``divisor_override``,
     else that span's length when ``count_include_pad`` (explicit padding counts, the ceil-mode
     overhang does not), else the number of input cells it covers.
     """
-    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode,
-                     count_include_pad, divisor_override)
+    return _avg_pool(
+        "avg_pool2d",
+        2,
+        input,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+    )
 
 
-def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
-               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+def avg_pool3d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
     """3-D average pooling over (C, D, H, W) or (N, C, D, H, W); see ``avg_pool2d``."""
-    return _avg_pool("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode,
-                     count_include_pad, divisor_override)
+    return _avg_pool(
+        "avg_pool3d",
+        3,
+        input,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+    )
 
 
 # ----------------------------------------------------------------------------------------------
 # Adaptive pooling
 # ----------------------------------------------------------------------------------------------
 
+
 def _output_size(op: str, n: int, output_size, x: Tensor) -> tuple[int, ...]:
     """An int or an n-sequence; in 2d/3d a None entry keeps that input dimension."""
     if n == 1:
         if isinstance(output_size, (tuple, list)):
             if not all(_is_int(v) for v in output_size):
-                raise TypeError(f"{op}(): argument 'output_size' must be a tuple of ints, got "
-                                f"{tuple(output_size)}")
+                raise TypeError(
+                    f"{op}(): argument 'output_size' must be a tuple of ints, got "
+                    f"{tuple(output_size)}"
+                )
             if len(output_size) != 1:
-                raise RuntimeError(f"{op}() argument 'output_size' should contain one int "
-                                   f"(got {len(output_size)})")
+                raise RuntimeError(
+                    f"{op}() argument 'output_size' should contain one int (got {len(output_size)})"
+                )
             output_size = output_size[0]
         if not _is_int(output_size):
-            raise TypeError(f"{op}(): argument 'output_size' must be an int or a tuple of one "
-                            f"int, not {type(output_size).__name__}")
+            raise TypeError(
+                f"{op}(): argument 'output_size' must be an int or a tuple of one "
+                f"int, not {type(output_size).__name__}"
+            )
         out = (int(output_size),)
     elif _is_int(output_size):
         out = (int(output_size),) * n
     elif isinstance(output_size, (tuple, list)):
         if x.ndim <= len(output_size):
-            raise ValueError(f"{op}: input dimension should be at least {len(output_size) + 1}, "
-                             f"got input of size {list(x.shape)}")
+            raise ValueError(
+                f"{op}: input dimension should be at least {len(output_size) + 1}, "
+                f"got input of size {list(x.shape)}"
+            )
         if len(output_size) != n:
-            raise RuntimeError(f"{op}: output_size must have {n} elements, got "
-                               f"{tuple(output_size)}")
+            raise RuntimeError(
+                f"{op}: output_size must have {n} elements, got {tuple(output_size)}"
+            )
         if not all(v is None or _is_int(v) for v in output_size):
-            raise TypeError(f"{op}(): output_size must contain ints or None, got "
-                            f"{tuple(output_size)}")
-        out = tuple(x.shape[x.ndim - n + i] if v is None else int(v)
-                    for i, v in enumerate(output_size))
+            raise TypeError(
+                f"{op}(): output_size must contain ints or None, got {tuple(output_size)}"
+            )
+        out = tuple(
+            x.shape[x.ndim - n + i] if v is None else int(v) for i, v in enumerate(output_size)
+        )
     else:
-        raise TypeError(f"{op}(): argument 'output_size' must be an int or a tuple of {n} ints "
-                        f"(or None), not {type(output_size).__name__}")
+        raise TypeError(
+            f"{op}(): argument 'output_size' must be an int or a tuple of {n} ints "
+            f"(or None), not {type(output_size).__name__}"
+        )
     if any(o < 0 for o in out):
-        raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0, "
-                           f"but got output_size={out}")
+        raise RuntimeError(
+            f"{op}: elements of output_size must be greater than or equal to 0, "
+            f"but got output_size={out}"
+        )
     return out
 
 
@@ -261,16 +393,17 @@ def _adaptive(op: str, n: int, input, output_size, fn, return_indices=None):
     out = _output_size(op, n, output_size, x)
     if fn is P.AdaptiveAvgPool and n > 1 and all(o == 1 for o in out) and x.ndim >= n:
         # torch takes the global-average shortcut (a mean over the last n dims) for any rank.
-        lead = x.shape[:x.ndim - n]
-        flat = x.reshape((1, math.prod(lead)) + x.shape[x.ndim - n:])  # (1, prod(lead), *sp)
+        lead = x.shape[: x.ndim - n]
+        flat = x.reshape((1, math.prod(lead)) + x.shape[x.ndim - n :])  # (1, prod(lead), *sp)
         _check_dtype(op, x, "f")
         with np.errstate(invalid="ignore", divide="ignore"):
             y = P.AdaptiveAvgPool.apply(flat, out=out)
         return y.reshape(lead + out)
     # Adaptive max pooling lets the leading dimension alone be empty, average pooling also the
     # channels.
-    xb, unbatched = _check_input(op, x, n, allow_empty_channels=(
-        fn is P.AdaptiveAvgPool or x.ndim == n + 1))
+    xb, unbatched = _check_input(
+        op, x, n, allow_empty_channels=(fn is P.AdaptiveAvgPool or x.ndim == n + 1)
+    )
     _check_dtype(op, xb, "f")
     if fn is P.AdaptiveMaxPool:
         result = fn.apply(xb, out=out, return_indices=bool(return_indices))
@@ -298,31 +431,37 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
 
 def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
     """Max over adaptive windows of (C, L) or (N, C, L), optionally with flat indices."""
-    return _adaptive("adaptive_max_pool1d", 1, input, output_size, P.AdaptiveMaxPool,
-                     return_indices)
+    return _adaptive(
+        "adaptive_max_pool1d", 1, input, output_size, P.AdaptiveMaxPool, return_indices
+    )
 
 
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
     """2-D adaptive max pooling; ties go to the first cell in row-major order."""
-    return _adaptive("adaptive_max_pool2d", 2, input, output_size, P.AdaptiveMaxPool,
-                     return_indices)
+    return _adaptive(
+        "adaptive_max_pool2d", 2, input, output_size, P.AdaptiveMaxPool, return_indices
+    )
 
 
 def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
     """3-D adaptive max pooling; see ``adaptive_max_pool2d``."""
-    return _adaptive("adaptive_max_pool3d", 3, input, output_size, P.AdaptiveMaxPool,
-                     return_indices)
+    return _adaptive(
+        "adaptive_max_pool3d", 3, input, output_size, P.AdaptiveMaxPool, return_indices
+    )
 
 
 # ----------------------------------------------------------------------------------------------
 # Max unpooling
 # ----------------------------------------------------------------------------------------------
 
+
 def _unpool_size(op: str, spatial, kernel, stride, padding, output_size) -> tuple[int, ...]:
     """torch's ``_unpool_output_size``: the default, or a requested size within a stride of it."""
     n = len(kernel)
-    default = tuple(shapes.max_unpool_output_size(L, k, s, p)
-                    for L, k, s, p in zip(spatial, kernel, stride, padding))
+    default = tuple(
+        shapes.max_unpool_output_size(L, k, s, p)
+        for L, k, s, p in zip(spatial, kernel, stride, padding)
+    )
     if output_size is None:
         size = default
     else:
@@ -332,18 +471,24 @@ def _unpool_size(op: str, spatial, kernel, stride, padding, output_size) -> tupl
         if len(requested) == n + 2:
             requested = requested[2:]
         if len(requested) != n:
-            raise ValueError(f"{op}: output_size should be a sequence containing {n} or {n + 2} "
-                             f"elements, but it has a length of '{len(requested)}'")
+            raise ValueError(
+                f"{op}: output_size should be a sequence containing {n} or {n + 2} "
+                f"elements, but it has a length of '{len(requested)}'"
+            )
         for d, (want, base, s) in enumerate(zip(requested, default, stride)):
             if not base - s < want < base + s:
-                raise ValueError(f'{op}: invalid output_size "{tuple(requested)}" (dim {d} must '
-                                 f"be between {base - s} and {base + s}, exclusive: the default "
-                                 f"(L-1)*stride - 2*padding + kernel_size is {base})")
+                raise ValueError(
+                    f'{op}: invalid output_size "{tuple(requested)}" (dim {d} must '
+                    f"be between {base - s} and {base + s}, exclusive: the default "
+                    f"(L-1)*stride - 2*padding + kernel_size is {base})"
+                )
         size = tuple(int(v) for v in requested)
     for d, v in enumerate(size):
         if v < 0:
-            raise ValueError(f"{op}: output_size must contain non-negative spatial dimensions, "
-                             f"but got output_size[{d}]={v}")
+            raise ValueError(
+                f"{op}: output_size must contain non-negative spatial dimensions, "
+                f"but got output_size[{d}]={v}"
+            )
     return size
 
 
@@ -351,24 +496,31 @@ def _max_unpool(op: str, n: int, input, indices, kernel_size, stride, padding, o
     x = check_tensor(op, "input", input)
     indices = check_tensor(op, "indices", indices)
     if x.ndim not in (n + 1, n + 2):
-        raise RuntimeError(f"{op}: input should be a {n + 1}d or {n + 2}d Tensor, but got a "
-                           f"tensor with {x.ndim} dimensions")
+        raise RuntimeError(
+            f"{op}: input should be a {n + 1}d or {n + 2}d Tensor, but got a "
+            f"tensor with {x.ndim} dimensions"
+        )
     _check_dtype(op, x, "f")
     if indices.dtype != np.int64:
-        raise RuntimeError(f"{op}: elements in indices should be type int64 but got: "
-                           f"{indices.dtype}")
+        raise RuntimeError(
+            f"{op}: elements in indices should be type int64 but got: {indices.dtype}"
+        )
     if indices.shape != x.shape:
-        raise RuntimeError(f"{op}: expected shape of indices to be same as that of the input "
-                           f"tensor ({list(x.shape)}) but got indices tensor with shape: "
-                           f"{list(indices.shape)}")
+        raise RuntimeError(
+            f"{op}: expected shape of indices to be same as that of the input "
+            f"tensor ({list(x.shape)}) but got indices tensor with shape: "
+            f"{list(indices.shape)}"
+        )
     kernel, stride, padding, _ = _window_args(op, n, kernel_size, stride, padding)
-    out = _unpool_size(op, x.shape[x.ndim - n:], kernel, stride, padding, output_size)
+    out = _unpool_size(op, x.shape[x.ndim - n :], kernel, stride, padding, output_size)
     plane = math.prod(out)
     idx = indices.data
     if idx.size and (idx.min() < 0 or idx.max() >= plane):
         bad = idx.min() if idx.min() < 0 else idx.max()
-        raise RuntimeError(f"{op}: Found an invalid max index: {bad} (output volumes are of size "
-                           f"{'x'.join(map(str, out))}; indices must lie in [0, {plane}))")
+        raise RuntimeError(
+            f"{op}: Found an invalid max index: {bad} (output volumes are of size "
+            f"{'x'.join(map(str, out))}; indices must lie in [0, {plane}))"
+        )
     unbatched = x.ndim == n + 1
     if unbatched:
         x, indices = x.unsqueeze(0), indices.unsqueeze(0)
@@ -376,31 +528,32 @@ def _max_unpool(op: str, n: int, input, indices, kernel_size, stride, padding, o
     return _squeeze(y, unbatched)
 
 
-def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0,
-                 output_size=None) -> Tensor:
+def max_unpool1d(
+    input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None
+) -> Tensor:
     """Partial inverse of ``max_pool1d``: values written at their indices, zeros elsewhere."""
-    return _max_unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding,
-                       output_size)
+    return _max_unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding, output_size)
 
 
-def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0,
-                 output_size=None) -> Tensor:
+def max_unpool2d(
+    input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None
+) -> Tensor:
     """Partial inverse of ``max_pool2d``; default output ``(L-1)*stride - 2*padding + kernel``,
     or ``output_size`` (2 or 4 entries) within one stride of it."""
-    return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding,
-                       output_size)
+    return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding, output_size)
 
 
-def max_unpool3d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0,
-                 output_size=None) -> Tensor:
+def max_unpool3d(
+    input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None
+) -> Tensor:
     """Partial inverse of ``max_pool3d``; see ``max_unpool2d``."""
-    return _max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding,
-                       output_size)
+    return _max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding, output_size)
 
 
 # ----------------------------------------------------------------------------------------------
 # Power-average pooling: a composite, differentiated by the chain rule
 # ----------------------------------------------------------------------------------------------
+
 
 def _lp_pool(op: str, n: int, input, norm_type, kernel_size, stride, ceil_mode):
     x = check_tensor(op, "input", input)
@@ -411,8 +564,10 @@ def _lp_pool(op: str, n: int, input, norm_type, kernel_size, stride, ceil_mode):
     if norm_type == -math.inf:
         return -max_pool(-x.abs(), kernel_size, stride, 0, 1, ceil_mode)
     if norm_type == 0:
-        raise ValueError(f"{op}: norm_type must be non-zero (the result is the 1/norm_type-th "
-                         f"power of a sum), got norm_type={norm_type}")
+        raise ValueError(
+            f"{op}: norm_type must be non-zero (the result is the 1/norm_type-th "
+            f"power of a sum), got norm_type={norm_type}"
+        )
     if n == 1 and not _is_int(kernel_size):
         # torch multiplies by kernel_size itself in 1-D, so it accepts a plain int only.
         raise TypeError(f"{op}(): kernel_size must be an int, not {type(kernel_size).__name__}")
@@ -427,20 +582,23 @@ def _lp_pool(op: str, n: int, input, norm_type, kernel_size, stride, ceil_mode):
     return (sign * magnitude).mul(numel).pow(1.0 / norm_type)
 
 
-def lp_pool1d(input: Tensor, norm_type: float, kernel_size: int, stride=None,
-              ceil_mode: bool = False) -> Tensor:
+def lp_pool1d(
+    input: Tensor, norm_type: float, kernel_size: int, stride=None, ceil_mode: bool = False
+) -> Tensor:
     """1-D power-average pooling: ``(sum over the window of x**p) ** (1/p)``."""
     return _lp_pool("lp_pool1d", 1, input, norm_type, kernel_size, stride, ceil_mode)
 
 
-def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None,
-              ceil_mode: bool = False) -> Tensor:
+def lp_pool2d(
+    input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False
+) -> Tensor:
     """2-D power-average pooling: ``(sum x**p) ** (1/p)``, computed as torch does it from
     ``avg_pool2d(x**p) * kernel numel`` (the sign is kept, so p=1 gives the plain sum)."""
     return _lp_pool("lp_pool2d", 2, input, norm_type, kernel_size, stride, ceil_mode)
 
 
-def lp_pool3d(input: Tensor, norm_type: float, kernel_size, stride=None,
-              ceil_mode: bool = False) -> Tensor:
+def lp_pool3d(
+    input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False
+) -> Tensor:
     """3-D power-average pooling; see ``lp_pool2d``."""
     return _lp_pool("lp_pool3d", 3, input, norm_type, kernel_size, stride, ceil_mode)
