@@ -51,7 +51,9 @@ def make_pair(batch: int, seed: int = 0):
     cm = lenet(nn)
     tm = lenet(torch.nn)
     with torch.no_grad():
-        for (name, cp), (tname, tp) in zip(cm.named_parameters(), tm.named_parameters()):
+        for (name, cp), (tname, tp) in zip(
+            cm.named_parameters(), tm.named_parameters(), strict=True
+        ):
             assert name == tname and tuple(cp.shape) == tuple(tp.shape), (name, tname)
             tp.copy_(torch.from_numpy(np.array(cp.data)))
     rng = np.random.default_rng(seed)

@@ -3,7 +3,16 @@
 ``import convkit as torch`` runs code written for torch. This file is the public surface only.
 """
 
+from . import (
+    data,
+    functional,
+    io,
+    nn,
+    optim,
+)
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .explain import summary
+from .io import load, save
 from .random import get_rng_state, manual_seed, set_rng_state
 from .tensor import (
     Size,
@@ -15,7 +24,7 @@ from .tensor import (
     cat,
     double,
     empty,
-    float,
+    float,  # noqa: A004 - torch.float is float32; moved to a dtypes module next
     float16,
     float32,
     float64,
@@ -44,12 +53,6 @@ from .tensor import (
     zeros,
     zeros_like,
 )
-from . import nn  # noqa: E402  (nn needs the names above)
-from . import functional  # noqa: E402
-from . import io  # noqa: E402
-from . import data, optim  # noqa: E402
-from .explain import summary  # noqa: E402
-from .io import load, save  # noqa: E402
 
 bool = bool_  # noqa: A001 - torch.bool
 
@@ -92,11 +95,11 @@ def mean(t, dim=None, keepdim=False):
     return t.mean(dim, keepdim)
 
 
-def max(t, dim=None, keepdim=False):  # noqa: A001
+def max(t, dim=None, keepdim=False):
     return t.max(dim, keepdim)
 
 
-def min(t, dim=None, keepdim=False):  # noqa: A001
+def min(t, dim=None, keepdim=False):
     return t.min(dim, keepdim)
 
 
@@ -116,7 +119,7 @@ def matmul(a, b):
     return a @ b
 
 
-def clamp(t, min=None, max=None):  # noqa: A002
+def clamp(t, min=None, max=None):
     return t.clamp(min, max)
 
 
@@ -142,3 +145,82 @@ def softmax(t, dim):
 
 def log_softmax(t, dim):
     return nn.functional.log_softmax(t, dim)
+
+
+__all__ = [
+    "abs",
+    "allclose",
+    "arange",
+    "argmax",
+    "as_tensor",
+    "bool",
+    "bool_",
+    "cat",
+    "clamp",
+    "data",
+    "double",
+    "empty",
+    "enable_grad",
+    "exp",
+    "flatten",
+    "float",
+    "float16",
+    "float32",
+    "float64",
+    "from_numpy",
+    "full",
+    "functional",
+    "get_default_dtype",
+    "get_rng_state",
+    "half",
+    "int16",
+    "int32",
+    "int64",
+    "int8",
+    "io",
+    "is_grad_enabled",
+    "is_tensor",
+    "load",
+    "log",
+    "log_softmax",
+    "long",
+    "manual_seed",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "nn",
+    "no_grad",
+    "ones",
+    "ones_like",
+    "optim",
+    "permute",
+    "rand",
+    "randint",
+    "randn",
+    "randperm",
+    "relu",
+    "reshape",
+    "save",
+    "set_grad_enabled",
+    "set_rng_state",
+    "sigmoid",
+    "Size",
+    "softmax",
+    "sqrt",
+    "squeeze",
+    "stack",
+    "sum",
+    "summary",
+    "tanh",
+    "Tensor",
+    "tensor",
+    "transpose",
+    "uint8",
+    "unsqueeze",
+    "where",
+    "zeros",
+    "zeros_like",
+]

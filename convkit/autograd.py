@@ -193,7 +193,7 @@ def _run_backward(root, grad: np.ndarray, retain_graph: bool) -> None:
             if node.ctx.saved_tensors or node.ctx.__dict__:
                 node.ctx.saved_tensors = None
                 node.ctx.__dict__.clear()
-        for parent, pg in zip(node.parents, in_grads):
+        for parent, pg in zip(node.parents, in_grads, strict=True):
             if parent is None or pg is None or not parent.requires_grad:
                 continue
             pg = unbroadcast(np.asarray(pg), parent.shape).astype(parent.dtype, copy=False)

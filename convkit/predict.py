@@ -17,7 +17,7 @@ def format_confusion(confusion: np.ndarray, classes: list[str]) -> str:
     head = " " * (width + 2) + " ".join(f"{v:>{width}}" for v in labels)
     rows = [
         f"{lab:>{width}}  " + " ".join(f"{int(v):>{width}}" for v in row)
-        for lab, row in zip(labels, confusion)
+        for lab, row in zip(labels, confusion, strict=True)
     ]
     return "\n".join(["true \\ predicted", head, *rows])
 
@@ -72,7 +72,7 @@ def predict_images(path: str, images: list[str], top: int = 3) -> str:
     with no_grad():
         probs = F.softmax(model(Tensor._wrap(batch)), 1).data  # (N, K)
     lines = []
-    for name, p in zip(images, probs):
+    for name, p in zip(images, probs, strict=True):
         best = np.argsort(-p, kind="stable")[:top]
         lines.append(f"{name}: " + ", ".join(f"{classes[i]} ({p[i]:.3f})" for i in best))
     return "\n".join(lines)

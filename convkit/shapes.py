@@ -84,7 +84,7 @@ def conv_padding(
         if padding == "same":
             if any(s != 1 for s in stride):
                 raise ValueError("padding='same' is not supported for strided convolutions")
-            pairs = tuple(same_padding(k, d) for k, d in zip(kernel, dilation))
+            pairs = tuple(same_padding(k, d) for k, d in zip(kernel, dilation, strict=True))
             if warn and any(a != b for a, b in pairs):
                 warnings.warn(
                     "Using padding='same' with even kernel lengths and odd dilation may require a "
@@ -302,16 +302,18 @@ def conv_output_shape(
     """Spatial output shape of a convolution; RuntimeError with the worked formula if empty."""
     out = tuple(
         conv_output_size(L, k, s, p, d)
-        for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation)
+        for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation, strict=True)
     )
     if all(o > 0 for o in out):
         return out
     names = dim_names(len(spatial))
-    padded = tuple(L + lo + hi for L, (lo, hi) in zip(spatial, padding))
-    effective = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    padded = tuple(L + lo + hi for L, (lo, hi) in zip(spatial, padding, strict=True))
+    effective = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True))
     lines = []
     fixes = []
-    for name, L, k, s, p, d, o in zip(names, spatial, kernel, stride, padding, dilation, out):
+    for name, L, k, s, p, d, o in zip(
+        names, spatial, kernel, stride, padding, dilation, out, strict=True
+    ):
         lines.append(f"  {name}: {conv_output_formula(L, k, s, p, d)}")
         if o <= 0:
             fixes.append(
@@ -342,7 +344,7 @@ def pool_output_shape(
     torch's rule is ``padding <= kernel_size // 2`` on the kernel size itself: dilation does not
     enlarge the allowance (max_pool1d(k=3, p=2, dilation=2) is refused).
     """
-    for k, p in zip(kernel, padding):
+    for k, p in zip(kernel, padding, strict=True):
         if p > k // 2:
             raise RuntimeError(
                 f"{op}: pad should be at most half of kernel size, but got padding="
@@ -351,14 +353,16 @@ def pool_output_shape(
             )
     out = tuple(
         pool_output_size(L, k, s, p, d, ceil_mode)
-        for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation)
+        for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation, strict=True)
     )
     if all(o > 0 for o in out):
         return out
     names = dim_names(len(spatial))
     lines = [
         f"  {name}: {pool_output_formula(L, k, s, p, d, ceil_mode)}"
-        for name, L, k, s, p, d in zip(names, spatial, kernel, stride, padding, dilation)
+        for name, L, k, s, p, d in zip(
+            names, spatial, kernel, stride, padding, dilation, strict=True
+        )
     ]
     raise RuntimeError(
         f"{op}: given input size {_x(spatial)}, calculated output size {_x(out)}: output size is "
@@ -400,17 +404,19 @@ def conv_transpose_output_shape(
             )
         base = tuple(
             conv_transpose_output_size(L, k, s, p, d, 0)
-            for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation)
+            for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation, strict=True)
         )
-        highest = [lo + s - 1 for lo, s in zip(base, stride)]
-        if any(not lo <= want <= hi for want, lo, hi in zip(output_size, base, highest)):
+        highest = [lo + s - 1 for lo, s in zip(base, stride, strict=True)]
+        if any(
+            not lo <= want <= hi for want, lo, hi in zip(output_size, base, highest, strict=True)
+        ):
             raise ValueError(
                 f"{op}: requested an output size of {list(output_size)}, but valid sizes range "
                 f"from {list(base)} to {highest} (for an input of {list(spatial)}; "
                 f"output_padding can add at most stride - 1)"
             )
-        output_padding = tuple(want - lo for want, lo in zip(output_size, base))
-    for op_, s, d in zip(output_padding, stride, dilation):
+        output_padding = tuple(want - lo for want, lo in zip(output_size, base, strict=True))
+    for op_, s, d in zip(output_padding, stride, dilation, strict=True):
         if op_ < 0 or op_ >= max(s, d):
             raise RuntimeError(
                 f"{op}: output padding must be smaller than either stride or dilation, but got "
@@ -419,14 +425,16 @@ def conv_transpose_output_shape(
             )
     out = tuple(
         conv_transpose_output_size(L, k, s, p, d, o)
-        for L, k, s, p, d, o in zip(spatial, kernel, stride, padding, dilation, output_padding)
+        for L, k, s, p, d, o in zip(
+            spatial, kernel, stride, padding, dilation, output_padding, strict=True
+        )
     )
     if any(o <= 0 for o in out):
         names = dim_names(n)
         lines = [
             f"  {name}: {conv_transpose_output_formula(L, k, s, p, d, o)}"
             for name, L, k, s, p, d, o in zip(
-                names, spatial, kernel, stride, padding, dilation, output_padding
+                names, spatial, kernel, stride, padding, dilation, output_padding, strict=True
             )
         ]
         raise RuntimeError(

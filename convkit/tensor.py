@@ -418,7 +418,7 @@ class Tensor:
         other = other.data if isinstance(other, Tensor) else other
         return self._set(self.data / other)
 
-    def clamp_(self, min=None, max=None) -> "Tensor":  # noqa: A002 - torch's names
+    def clamp_(self, min=None, max=None) -> "Tensor":
         return self._set(np.clip(self.data, min, max))
 
     def uniform_(self, a: float = 0.0, b: float = 1.0) -> "Tensor":
@@ -590,7 +590,7 @@ class Tensor:
     def relu(self):
         return B.Relu.apply(self)
 
-    def clamp(self, min=None, max=None):  # noqa: A002 - torch's names
+    def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise RuntimeError("At least one of 'min' or 'max' must not be None")
         return B.Clamp.apply(self, min, max)
@@ -973,7 +973,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
     first = tensors[0].shape
     for i, t in enumerate(tensors[1:], start=1):
         if t.ndim != len(first) or any(
-            a != b for j, (a, b) in enumerate(zip(first, t.shape)) if j != d
+            a != b for j, (a, b) in enumerate(zip(first, t.shape, strict=True)) if j != d
         ):
             raise RuntimeError(
                 f"Sizes of tensors must match except in dimension {d}: tensor 0 "
@@ -987,7 +987,7 @@ def stack(tensors, dim: int = 0) -> Tensor:
     return cat([t.unsqueeze(dim) for t in tensors], dim=dim)
 
 
-def where(condition, input, other) -> Tensor:  # noqa: A002 - torch's names
+def where(condition, input, other) -> Tensor:
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     a = input if isinstance(input, Tensor) else tensor(input)
     b = other if isinstance(other, Tensor) else tensor(other)

@@ -50,7 +50,7 @@ def gradcheck(fn, *arrays, seed=0, eps=1e-6, rtol=1e-5, atol=1e-7):
     y.backward(ck.tensor(weight))
     numeric = numerical_grads(run, arrays, weight, eps)
     analytic = []
-    for i, (leaf, num) in enumerate(zip(leaves, numeric)):
+    for i, (leaf, num) in enumerate(zip(leaves, numeric, strict=True)):
         assert leaf.grad is not None, f"input {i} got no gradient"
         assert leaf.grad.dtype == np.float64
         np.testing.assert_allclose(

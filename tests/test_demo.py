@@ -10,7 +10,7 @@ from convkit.examples import seed_note
 
 def test_five_examples_match_torch():
     ours = seed_note.run_examples(print_fn=lambda *a: None)
-    for (h, w, k, s, p), shape in zip(seed_note.EXAMPLES, ours):
+    for (h, w, k, s, p), shape in zip(seed_note.EXAMPLES, ours, strict=True):
         conv = torch.nn.Conv2d(1, 1, k, stride=s, padding=p)
         assert shape == tuple(conv(torch.Tensor(1, 1, h, w)).shape)
 

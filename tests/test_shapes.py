@@ -8,7 +8,6 @@ import torch
 
 from convkit import shapes
 
-
 GRID = list(itertools.product([1, 5, 8, 13], [1, 2, 3, 4], [1, 2, 3], [0, 1, 2], [1, 2]))
 
 

@@ -22,9 +22,11 @@ from ._io import DatasetError, find_file, read_bytes
 from .dataset import ImageArrayDataset
 
 try:  # NumPy >= 2 moved numpy.core to numpy._core; pickles may name either.
-    from numpy._core import multiarray as _multiarray, numeric as _numeric
+    from numpy._core import multiarray as _multiarray
+    from numpy._core import numeric as _numeric
 except ImportError:  # pragma: no cover - NumPy 1.x
-    from numpy.core import multiarray as _multiarray, numeric as _numeric
+    from numpy.core import multiarray as _multiarray
+    from numpy.core import numeric as _numeric
 
 
 def _latin1_encode(text: Any, encoding: str = "utf-8") -> bytes:

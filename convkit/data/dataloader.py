@@ -48,7 +48,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
         size = len(elem)
         if any(len(b) != size for b in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        columns = [default_collate(list(samples)) for samples in zip(*batch)]
+        columns = [default_collate(list(samples)) for samples in zip(*batch, strict=True)]
         if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
             return type(elem)(*columns)
         return columns

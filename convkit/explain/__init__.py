@@ -2,8 +2,8 @@
 (``convkit summary``)."""
 
 from .layers import LayerBuildError, LayerSyntaxError, build_layer, parse_layer
-from .shape import ShapeInputError, explain_shapes, parse_shape, render_text
 from .model_summary import ModelSummary, load_model_for_summary, summary
+from .shape import ShapeInputError, explain_shapes, parse_shape, render_text
 
 __all__ = [
     "LayerBuildError",

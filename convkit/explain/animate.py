@@ -278,7 +278,7 @@ def convolution_steps(
         out = shapes.pool_output_shape(name, size, kernel, stride_n, pad_n, dil, ceil_mode)
         formulas = [
             f"{d}: {shapes.pool_output_formula(L, k, s, p, dd, ceil_mode)}"
-            for d, L, k, s, p, dd in zip(names, size, kernel, stride_n, pad_n, dil)
+            for d, L, k, s, p, dd in zip(names, size, kernel, stride_n, pad_n, dil, strict=True)
         ]
     elif transposed:
         out, outpad = shapes.conv_transpose_output_shape(
@@ -286,17 +286,19 @@ def convolution_steps(
         )
         formulas = [
             f"{d}: {shapes.conv_transpose_output_formula(L, k, s, p, dd, o)}"
-            for d, L, k, s, p, dd, o in zip(names, size, kernel, stride_n, pad_n, dil, outpad)
+            for d, L, k, s, p, dd, o in zip(
+                names, size, kernel, stride_n, pad_n, dil, outpad, strict=True
+            )
         ]
     else:
         out = shapes.conv_output_shape(name, size, kernel, stride_n, pairs, dil)
         formulas = [
             f"{d}: {shapes.conv_output_formula(L, k, s, p, dd)}"
-            for d, L, k, s, p, dd in zip(names, size, kernel, stride_n, pairs, dil)
+            for d, L, k, s, p, dd in zip(names, size, kernel, stride_n, pairs, dil, strict=True)
         ]
 
     steps = math.prod(size if transposed else out)
-    side = max(max(L + a + b for L, (a, b) in zip(size, pairs)), max(out))
+    side = max(max(L + a + b for L, (a, b) in zip(size, pairs, strict=True)), max(out))
     if steps > MAX_STEPS or side > MAX_GRID:
         raise ValueError(
             f"{steps} steps on a grid of up to {side} cells a side are too many to draw one by "
@@ -387,7 +389,7 @@ def _gather_plan(common: dict, pool, size, kernel, stride, pad_n) -> Plan:
         outs = common["out_shape"][2 - n :]
         per_dim = [
             shapes.avg_pool_divisors(L, k, s, p, o, True)
-            for L, k, s, p, o in zip(size, kernel, stride, pad_n, outs)
+            for L, k, s, p, o in zip(size, kernel, stride, pad_n, outs, strict=True)
         ]
         rows = per_dim[0] if n == 2 else [1]
         divisors = np.outer(rows, per_dim[-1])  # (OH, OW)

@@ -116,8 +116,8 @@ def _add_summary(subparsers) -> None:
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from .shape import ShapeInputError
     from .model_summary import SummaryError, load_model_for_summary, summary
+    from .shape import ShapeInputError
 
     try:
         model, size = load_model_for_summary(args.model, args.input, args.num_classes, args.arch)

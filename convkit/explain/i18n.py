@@ -93,8 +93,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "with stride 1 the size stays {size} when the total padding is d*(k-1): {parts}; "
         "an odd total cannot be split evenly, so only padding='same' (uneven) keeps it.",
         "ko": "stride가 1이면 전체 padding이 d*(k-1)일 때 크기가 그대로({size}) 유지됩니다: "
-        "{parts}. 합이 홀수라 양쪽에 똑같이 나눌 수 없으므로 padding='same'(한쪽이 한 칸 더 많음)만 "
-        "크기를 유지합니다.",
+        "{parts}. 합이 홀수라 양쪽에 똑같이 나눌 수 없으므로 "
+        "padding='same'(한쪽이 한 칸 더 많음)만 크기를 유지합니다.",
     },
     "pool_default_stride": {
         "en": "stride was not given, so it equals kernel_size ({kernel}): the windows do not "

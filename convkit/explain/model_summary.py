@@ -164,7 +164,7 @@ def _record_leaf_calls(model, x) -> tuple[list[tuple[str, Any, tuple, tuple]], A
         object.__setattr__(module, "forward", wrap(name, module, module.forward))
     try:
         return calls, model(x)
-    except Exception as e:  # noqa: BLE001 - any failure in user code is reported, with context
+    except Exception as e:
         where = (
             f" after {calls[-1][0]} ({type(calls[-1][1]).__name__}, output "
             f"{fmt_shape(calls[-1][3] or ())})"
@@ -223,7 +223,7 @@ def summary(model, input_size: str | Sequence[int], dtype=None) -> ModelSummary:
             kernel, stride, dilation = _window(module, n)
             pairs = [
                 shapes.receptive_field(r, j, k, s, d)
-                for r, j, k, s, d in zip(field_, jump, kernel, stride, dilation)
+                for r, j, k, s, d in zip(field_, jump, kernel, stride, dilation, strict=True)
             ]
             field_, jump = [r for r, _ in pairs], [j for _, j in pairs]
         elif not isinstance(module, _POINTWISE):
@@ -285,7 +285,7 @@ def render_summary(s: ModelSummary) -> str:
     def line(row):
         return "  ".join(
             str(v).rjust(w) if i in right else str(v).ljust(w)
-            for i, (v, w) in enumerate(zip(row, widths))
+            for i, (v, w) in enumerate(zip(row, widths, strict=True))
         ).rstrip()
 
     rule = "-" * len(line(header))
@@ -301,8 +301,8 @@ def render_summary(s: ModelSummary) -> str:
         f"Parameters: {_size(s.param_bytes)}",
         f"Forward activations: {_size(s.activation_bytes)}",
         "",
-        f"Receptive field and jump (per spatial dimension, in input cells): "
-        f"r_out = r_in + (k-1)*d*j_in, j_out = j_in*s; '-' once a layer is not one window.",
+        "Receptive field and jump (per spatial dimension, in input cells): "
+        "r_out = r_in + (k-1)*d*j_in, j_out = j_in*s; '-' once a layer is not one window.",
         MACS_NOTE + ".",
         ACTIVATION_NOTE[0].upper() + ACTIVATION_NOTE[1:] + ".",
     ]
@@ -343,9 +343,10 @@ def load_model_for_summary(
     """The model and input size for ``convkit summary MODEL [--input ...]``.
 
     ``spec`` is a file with a suffix in ``MODEL_FILE_SUFFIXES`` (a training checkpoint, or a
-    weights-only state dict whose architecture ``arch`` names), a built-in name (seednet, lenet5, vgg-small) or ``package.module:factory``
-    (called as ``factory(input_shape=(C, H, W), num_classes=K)``). ``input_size`` is the input
-    with its batch dimension; a 3-D ``C x H x W`` gets batch 1. Without it, a checkpoint's
+    weights-only state dict whose architecture ``arch`` names), a built-in name (seednet, lenet5,
+    vgg-small) or ``package.module:factory`` (called as
+    ``factory(input_shape=(C, H, W), num_classes=K)``). ``input_size`` is the input with its batch
+    dimension; a 3-D ``C x H x W`` gets batch 1. Without it, a checkpoint's
     recorded input or the factory's default ``input_shape`` is used.
     """
     num_classes_given = num_classes

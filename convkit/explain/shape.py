@@ -170,7 +170,9 @@ def _conv(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
     _check_channels(cx, x, n, m.in_channels)
     pairs = shapes.conv_padding(m.padding, m.kernel_size, m.stride, m.dilation, warn=False)
     names = shapes.dim_names(n)
-    for name, L, k, s, p, d in zip(names, spatial, m.kernel_size, m.stride, pairs, m.dilation):
+    for name, L, k, s, p, d in zip(
+        names, spatial, m.kernel_size, m.stride, pairs, m.dilation, strict=True
+    ):
         cx.steps.append(f"{name}: {shapes.conv_output_formula(L, k, s, p, d)}")
     cx.steps.append(cx.t("channels_step", cin=m.in_channels, cout=m.out_channels))
     cx.work_per_output = m.in_channels // m.groups * math.prod(m.kernel_size)
@@ -181,26 +183,32 @@ def _conv(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
             raise _Problem(str(e)) from None
         sizes = [
             shapes.conv_output_size(L, k, s, p, d)
-            for L, k, s, p, d in zip(spatial, m.kernel_size, m.stride, pairs, m.dilation)
+            for L, k, s, p, d in zip(
+                spatial, m.kernel_size, m.stride, pairs, m.dilation, strict=True
+            )
         ]
-        lines = [cx.t("conv_empty", dim=name, out=o) for name, o in zip(names, sizes) if o <= 0]
+        lines = [
+            cx.t("conv_empty", dim=name, out=o)
+            for name, o in zip(names, sizes, strict=True)
+            if o <= 0
+        ]
         raise _Problem(" ".join(lines + [cx.t("conv_empty_fix")])) from None
     for name, L, k, s, (lo, hi), d in zip(
-        names, spatial, m.kernel_size, m.stride, pairs, m.dilation
+        names, spatial, m.kernel_size, m.stride, pairs, m.dilation, strict=True
     ):
         _unreached_note(cx, name, L, k, s, hi, (lo, hi), d)
     if m.padding == "same":
-        for name, k, d in zip(names, m.kernel_size, m.dilation):
+        for name, k, d in zip(names, m.kernel_size, m.dilation, strict=True):
             lo, hi = shapes.same_padding(k, d)
             extra = cx.t("same_extra_after") if lo != hi else ""
             cx.notes.append(
                 cx.t("same_split", dim=name, formula=shapes.same_padding_formula(k, d), extra=extra)
             )
     elif all(s == 1 for s in m.stride) and tuple(out) != tuple(spatial):
-        splits = [shapes.same_padding(k, d) for k, d in zip(m.kernel_size, m.dilation)]
+        splits = [shapes.same_padding(k, d) for k, d in zip(m.kernel_size, m.dilation, strict=True)]
         parts = ", ".join(
             f"{name}: {shapes.same_padding_formula(k, d)}"
-            for name, k, d in zip(names, m.kernel_size, m.dilation)
+            for name, k, d in zip(names, m.kernel_size, m.dilation, strict=True)
         )
         if all(lo == hi for lo, hi in splits):
             keep = [lo for lo, _ in splits]
@@ -220,7 +228,7 @@ def _conv_transpose(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
     names = shapes.dim_names(n)
     padding = shapes.ntuple(m.padding, n, "padding")
     for name, L, k, s, p, d, o in zip(
-        names, spatial, m.kernel_size, m.stride, padding, m.dilation, m.output_padding
+        names, spatial, m.kernel_size, m.stride, padding, m.dilation, m.output_padding, strict=True
     ):
         cx.steps.append(f"{name}: {shapes.conv_transpose_output_formula(L, k, s, p, d, o)}")
     cx.steps.append(cx.t("channels_step", cin=m.in_channels, cout=m.out_channels))
@@ -228,12 +236,12 @@ def _conv_transpose(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
     out, _ = shapes.conv_transpose_output_shape(
         cx.name, spatial, m.kernel_size, m.stride, padding, m.dilation, m.output_padding
     )
-    for name, s, o in zip(names, m.stride, m.output_padding):
+    for name, s, o in zip(names, m.stride, m.output_padding, strict=True):
         if o:
             cx.notes.append(cx.t("output_padding", dim=name, op=o, s=s))
     back = tuple(
         shapes.conv_output_size(o, k, s, p, d)
-        for o, k, s, p, d in zip(out, m.kernel_size, m.stride, padding, m.dilation)
+        for o, k, s, p, d in zip(out, m.kernel_size, m.stride, padding, m.dilation, strict=True)
     )
     if back == tuple(spatial):
         cx.notes.append(
@@ -252,7 +260,7 @@ def _pool(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
     dilation = shapes.ntuple(getattr(m, "dilation", 1), n, "dilation")
     ceil_mode = bool(m.ceil_mode)
     names = shapes.dim_names(n)
-    for name, L, k, s, p, d in zip(names, spatial, kernel, stride, padding, dilation):
+    for name, L, k, s, p, d in zip(names, spatial, kernel, stride, padding, dilation, strict=True):
         cx.steps.append(f"{name}: {shapes.pool_output_formula(L, k, s, p, d, ceil_mode)}")
     cx.work_per_output = math.prod(kernel)
     try:
@@ -262,22 +270,26 @@ def _pool(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
     except RuntimeError as e:
         if cx.lang == "en":
             raise _Problem(str(e)) from None
-        if any(p > k // 2 for k, p in zip(kernel, padding)):
+        if any(p > k // 2 for k, p in zip(kernel, padding, strict=True)):
             raise _Problem(cx.t("pool_pad", kernel=kernel, padding=padding)) from None
         sizes = [
             shapes.pool_output_size(L, k, s, p, d, ceil_mode)
-            for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation)
+            for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation, strict=True)
         ]
         raise _Problem(
             " ".join(
-                f"{name}: " + cx.t("too_small", out=o) for name, o in zip(names, sizes) if o <= 0
+                f"{name}: " + cx.t("too_small", out=o)
+                for name, o in zip(names, sizes, strict=True)
+                if o <= 0
             )
         ) from None
     call = cx.call
     if call is not None and "stride" not in call.kwargs and len(call.args) < 2:
         kernel_text = kernel[0] if len(set(kernel)) == 1 else kernel
         cx.notes.append(cx.t("pool_default_stride", kernel=kernel_text))
-    for name, L, k, s, p, d, o in zip(names, spatial, kernel, stride, padding, dilation, out):
+    for name, L, k, s, p, d, o in zip(
+        names, spatial, kernel, stride, padding, dilation, out, strict=True
+    ):
         if not ceil_mode:
             _unreached_note(cx, name, L, k, s, p, p, d)
             continue
@@ -305,7 +317,7 @@ def _adaptive_sizes(m, spatial: tuple[int, ...], n: int) -> tuple[int, ...]:
                 )
             return tuple(
                 L if o is None else shapes.ntuple(o, 1, "output_size")[0]
-                for L, o in zip(spatial, size)
+                for L, o in zip(spatial, size, strict=True)
             )
     return shapes.ntuple(size, n, "output_size")
 
@@ -315,16 +327,16 @@ def _adaptive(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
     lead, spatial = _split(cx, x, n)
     out = _adaptive_sizes(m, spatial, n)
     names = shapes.dim_names(n)
-    for name, L, o in zip(names, spatial, out):
+    for name, L, o in zip(names, spatial, out, strict=True):
         if o < 0:
             raise ValueError(f"{cx.name}: output_size must be >= 0, got {out}")
         cx.steps.append(f"{name}: {shapes.adaptive_pool_formula(L, o)}")
     # The largest window (adaptive windows may differ by one cell and overlap).
     cx.work_per_output = math.prod(
         max((b - a for a, b in shapes.adaptive_pool_bins(L, o)), default=0)
-        for L, o in zip(spatial, out)
+        for L, o in zip(spatial, out, strict=True)
     )
-    for name, L, o in zip(names, spatial, out):
+    for name, L, o in zip(names, spatial, out, strict=True):
         if o == 0 or o == L:
             continue
         if L % o == 0:
@@ -434,7 +446,7 @@ def _unfold(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
     stride = shapes.ntuple(m.stride, 2, "stride")
     spatial, channels = x[-2:], x[-3]
     blocks = []
-    for name, L, k, s, p, d in zip("HW", spatial, kernel, stride, padding, dilation):
+    for name, L, k, s, p, d in zip("HW", spatial, kernel, stride, padding, dilation, strict=True):
         cx.steps.append(f"{name}: {shapes.conv_output_formula(L, k, s, p, d)}")
         blocks.append(shapes.conv_output_size(L, k, s, p, d))
     rows = channels * kernel[0] * kernel[1]
@@ -445,7 +457,9 @@ def _unfold(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
     if any(b <= 0 for b in blocks):
         raise _Problem(
             " ".join(
-                f"{name}: " + cx.t("too_small", out=b) for name, b in zip("HW", blocks) if b <= 0
+                f"{name}: " + cx.t("too_small", out=b)
+                for name, b in zip("HW", blocks, strict=True)
+                if b <= 0
             )
         )
     return (*x[:-3], rows, math.prod(blocks))
@@ -472,7 +486,7 @@ def _fold(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
     if rows % k:
         raise _Problem(cx.t("fold_rows", rows=rows, k=k))
     blocks = []
-    for name, L, kk, s, p, d in zip("HW", size, kernel, stride, padding, dilation):
+    for name, L, kk, s, p, d in zip("HW", size, kernel, stride, padding, dilation, strict=True):
         cx.steps.append(f"{name}: {shapes.conv_output_formula(L, kk, s, p, d)}")
         blocks.append(shapes.conv_output_size(L, kk, s, p, d))
     cx.steps.append(

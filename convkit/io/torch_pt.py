@@ -361,7 +361,11 @@ class _Reader:
         numel_storage = len(storage.raw) // itemsize
         numel = math.prod(size)
         # The last element the view reads is offset + sum((n - 1) * s); it must lie in the storage.
-        extent = offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1 if numel else offset
+        extent = (
+            offset + sum((n - 1) * s for n, s in zip(size, stride, strict=True)) + 1
+            if numel
+            else offset
+        )
         if extent > numel_storage:
             raise TorchFileError(
                 f"tensor of size {size}, stride {stride} at offset {offset} reaches element "

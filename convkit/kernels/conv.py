@@ -193,16 +193,16 @@ def _out_shape(padded: Sequence[int], kernel, stride, dilation) -> tuple[int, ..
     """Output sizes over an already padded input (shapes.conv_output_size with no padding)."""
     return tuple(
         shapes.conv_output_size(L, k, s, 0, d)
-        for L, k, s, d in zip(padded, kernel, stride, dilation)
+        for L, k, s, d in zip(padded, kernel, stride, dilation, strict=True)
     )
 
 
 def _padded_shape(spatial: Sequence[int], pads: Pairs) -> tuple[int, ...]:
-    return tuple(s + lo + hi for s, (lo, hi) in zip(spatial, pads))
+    return tuple(s + lo + hi for s, (lo, hi) in zip(spatial, pads, strict=True))
 
 
 def _interior(spatial: Sequence[int], pads: Pairs) -> tuple[slice, ...]:
-    return tuple(slice(lo, lo + s) for s, (lo, _) in zip(spatial, pads))
+    return tuple(slice(lo, lo + s) for s, (lo, _) in zip(spatial, pads, strict=True))
 
 
 def windows(
@@ -219,12 +219,12 @@ def windows(
     shape = xp.shape[:2] + tuple(kernel) + tuple(out)
     strides = (
         xp.strides[:2]
-        + tuple(d * s for d, s in zip(dilation, sp))
-        + tuple(st * s for st, s in zip(stride, sp))
+        + tuple(d * s for d, s in zip(dilation, sp, strict=True))
+        + tuple(st * s for st, s in zip(stride, sp, strict=True))
     )
     assert all(
         (o - 1) * st + (k - 1) * d < L
-        for o, st, k, d, L in zip(out, stride, kernel, dilation, xp.shape[2 : 2 + n])
+        for o, st, k, d, L in zip(out, stride, kernel, dilation, xp.shape[2 : 2 + n], strict=True)
     )
     return as_strided(xp, shape, strides, writeable=False)
 
@@ -239,7 +239,7 @@ def _offset_slices(
             ks,
             tuple(
                 slice(k * d, k * d + (o - 1) * s + 1, s)
-                for k, d, s, o in zip(ks, dilation, stride, out)
+                for k, d, s, o in zip(ks, dilation, stride, out, strict=True)
             ),
         )
 

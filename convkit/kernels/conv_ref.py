@@ -21,7 +21,8 @@ def _pad(x: np.ndarray, pads: Pairs) -> np.ndarray:
 def _window(o: Sequence[int], kernel, stride, dilation) -> tuple[slice, ...]:
     """The padded-input cells under the filter at output position o."""
     return tuple(
-        slice(i * s, i * s + (k - 1) * d + 1, d) for i, k, s, d in zip(o, kernel, stride, dilation)
+        slice(i * s, i * s + (k - 1) * d + 1, d)
+        for i, k, s, d in zip(o, kernel, stride, dilation, strict=True)
     )
 
 
@@ -40,7 +41,8 @@ def conv_ref(
     kernel = w.shape[2:]
     xp = _pad(x, pads)
     out_shape = tuple(
-        (L - d * (k - 1) - 1) // s + 1 for L, k, s, d in zip(xp.shape[2:], kernel, stride, dilation)
+        (L - d * (k - 1) - 1) // s + 1
+        for L, k, s, d in zip(xp.shape[2:], kernel, stride, dilation, strict=True)
     )
     out = np.zeros((N, Cout) + out_shape, dtype=np.result_type(x, w))
     per_group = Cout // groups
@@ -74,7 +76,9 @@ def conv_transpose_ref(
     kernel = w.shape[2:]
     full = tuple(
         (L - 1) * s + d * (k - 1) + 1 + op
-        for L, k, s, d, op in zip(x.shape[2:], kernel, stride, dilation, output_padding)
+        for L, k, s, d, op in zip(
+            x.shape[2:], kernel, stride, dilation, output_padding, strict=True
+        )
     )
     out = np.zeros((N, Cog * groups) + full, dtype=np.result_type(x, w))
     per_group = C // groups
@@ -84,7 +88,7 @@ def conv_transpose_ref(
             channels = slice(g * Cog, (g + 1) * Cog)
             for i in itertools.product(*(range(v) for v in x.shape[2:])):
                 out[(n, channels) + _window(i, kernel, stride, dilation)] += x[(n, ci) + i] * w[ci]
-    crop = tuple(slice(p, f - p) for p, f in zip(padding, full))
+    crop = tuple(slice(p, f - p) for p, f in zip(padding, full, strict=True))
     out = out[(slice(None), slice(None)) + crop]
     if b is not None:
         out = out + b.reshape((-1,) + (1,) * len(kernel))
@@ -102,13 +106,16 @@ def unfold_ref(
     N, C = x.shape[:2]
     xp = _pad(x, pads)
     out_shape = tuple(
-        (L - d * (k - 1) - 1) // s + 1 for L, k, s, d in zip(xp.shape[2:], kernel, stride, dilation)
+        (L - d * (k - 1) - 1) // s + 1
+        for L, k, s, d in zip(xp.shape[2:], kernel, stride, dilation, strict=True)
     )
     positions = list(itertools.product(*(range(v) for v in out_shape)))
     cols = np.zeros((N, C * int(np.prod(kernel)), len(positions)), dtype=x.dtype)
     for n in range(N):
-        for l, o in enumerate(positions):
-            cols[n, :, l] = xp[(n, slice(None)) + _window(o, kernel, stride, dilation)].reshape(-1)
+        for col, o in enumerate(positions):
+            cols[n, :, col] = xp[(n, slice(None)) + _window(o, kernel, stride, dilation)].reshape(
+                -1
+            )
     return cols
 
 
@@ -124,15 +131,16 @@ def fold_ref(
     N = cols.shape[0]
     K = int(np.prod(kernel))
     C = cols.shape[1] // K
-    padded = tuple(s + lo + hi for s, (lo, hi) in zip(output_size, pads))
+    padded = tuple(s + lo + hi for s, (lo, hi) in zip(output_size, pads, strict=True))
     out_shape = tuple(
-        (L - d * (k - 1) - 1) // s + 1 for L, k, s, d in zip(padded, kernel, stride, dilation)
+        (L - d * (k - 1) - 1) // s + 1
+        for L, k, s, d in zip(padded, kernel, stride, dilation, strict=True)
     )
     xp = np.zeros((N, C) + padded, dtype=cols.dtype)
     for n in range(N):
-        for l, o in enumerate(itertools.product(*(range(v) for v in out_shape))):
-            xp[(n, slice(None)) + _window(o, kernel, stride, dilation)] += cols[n, :, l].reshape(
+        for col, o in enumerate(itertools.product(*(range(v) for v in out_shape))):
+            xp[(n, slice(None)) + _window(o, kernel, stride, dilation)] += cols[n, :, col].reshape(
                 (C,) + tuple(kernel)
             )
-    crop = tuple(slice(lo, lo + s) for s, (lo, _) in zip(output_size, pads))
+    crop = tuple(slice(lo, lo + s) for s, (lo, _) in zip(output_size, pads, strict=True))
     return xp[(slice(None), slice(None)) + crop]

@@ -98,7 +98,7 @@ def _core(in_shape: tuple[int, ...], pairs: tuple[Pair, ...]) -> tuple[tuple, tu
     """Constant mode: (slices of the output, slices of the input) holding the kept input cells."""
     lead = len(in_shape) - len(pairs)
     dst, src = [slice(None)] * lead, [slice(None)] * lead
-    for n, (a, b) in zip(in_shape[lead:], pairs):
+    for n, (a, b) in zip(in_shape[lead:], pairs, strict=True):
         kept = max(n + min(a, 0) + min(b, 0), 0)
         dst.append(slice(max(a, 0), max(a, 0) + kept))
         src.append(slice(max(-a, 0), max(-a, 0) + kept))
@@ -111,7 +111,9 @@ def pad(
     """Pad the last ``len(pairs)`` dimensions of ``x``."""
     lead = x.ndim - len(pairs)
     if mode == "constant":
-        shape = x.shape[:lead] + tuple(n + a + b for n, (a, b) in zip(x.shape[lead:], pairs))
+        shape = x.shape[:lead] + tuple(
+            n + a + b for n, (a, b) in zip(x.shape[lead:], pairs, strict=True)
+        )
         out = np.full(shape, value, dtype=x.dtype)
         dst, src = _core(x.shape, pairs)
         out[dst] = x[src]

@@ -30,11 +30,13 @@ def _source(j: int, size: int, before: int, after: int, mode: str) -> int | None
 
 def pad_ref(x: np.ndarray, pairs, mode: str = "constant", value: float = 0.0) -> np.ndarray:
     lead = x.ndim - len(pairs)
-    shape = x.shape[:lead] + tuple(n + a + b for n, (a, b) in zip(x.shape[lead:], pairs))
+    shape = x.shape[:lead] + tuple(
+        n + a + b for n, (a, b) in zip(x.shape[lead:], pairs, strict=True)
+    )
     out = np.empty(shape, dtype=x.dtype)
     for idx in itertools.product(*(range(n) for n in shape)):
         src = list(idx[:lead])
-        for j, n, (a, b) in zip(idx[lead:], x.shape[lead:], pairs):
+        for j, n, (a, b) in zip(idx[lead:], x.shape[lead:], pairs, strict=True):
             src.append(_source(j, n, a, b, mode))
         out[idx] = value if None in src else x[tuple(src)]
     return out
@@ -45,7 +47,7 @@ def pad_backward_ref(g: np.ndarray, in_shape, pairs, mode: str = "constant") -> 
     out = np.zeros(in_shape, dtype=g.dtype)
     for idx in itertools.product(*(range(n) for n in g.shape)):
         src = list(idx[:lead])
-        for j, n, (a, b) in zip(idx[lead:], in_shape[lead:], pairs):
+        for j, n, (a, b) in zip(idx[lead:], in_shape[lead:], pairs, strict=True):
             src.append(_source(j, n, a, b, mode))
         if None not in src:
             out[tuple(src)] += g[idx]

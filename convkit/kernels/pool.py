@@ -82,7 +82,7 @@ def _right_pad(
     """
     return tuple(
         max(0, (o - 1) * s + d * (k - 1) + 1 - p - L)
-        for L, k, s, p, d, o in zip(spatial, kernel, stride, padding, dilation, out)
+        for L, k, s, p, d, o in zip(spatial, kernel, stride, padding, dilation, out, strict=True)
     )
 
 
@@ -90,7 +90,7 @@ def _window(offset: Ints, stride: Ints, dilation: Ints, out: Ints) -> tuple[slic
     """Index of kernel offset ``offset`` of every window: one strided slice per dimension."""
     return (slice(None),) + tuple(
         slice(j * d, j * d + (o - 1) * s + 1, s)
-        for j, s, d, o in zip(offset, stride, dilation, out)
+        for j, s, d, o in zip(offset, stride, dilation, out, strict=True)
     )
 
 
@@ -108,16 +108,20 @@ class _Windows:
         self.spatial, self.kernel, self.stride = tuple(spatial), tuple(kernel), tuple(stride)
         self.padding, self.dilation, self.out = tuple(padding), tuple(dilation), tuple(out)
         after = _right_pad(spatial, kernel, stride, padding, dilation, out)
-        self.padded = tuple(L + p + a for L, p, a in zip(spatial, padding, after))
+        self.padded = tuple(L + p + a for L, p, a in zip(spatial, padding, after, strict=True))
         self.needs_pad = any(padding) or any(after)
-        self.interior = (slice(None),) + tuple(slice(p, p + L) for L, p in zip(spatial, padding))
+        self.interior = (slice(None),) + tuple(
+            slice(p, p + L) for L, p in zip(spatial, padding, strict=True)
+        )
         self.slices = [_window(o, stride, dilation, out) for o in _offsets(kernel)]
         # No two (window, offset) pairs read the same cell: gradients can be written, not added.
-        self.disjoint = all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+        self.disjoint = all(
+            s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation, strict=True)
+        )
         # ...and every cell is read exactly once: the gradient needs no zero fill.
         self.tiles = not self.needs_pad and all(
             d == 1 and s == k and o * s == L
-            for L, k, s, d, o in zip(spatial, kernel, stride, dilation, out)
+            for L, k, s, d, o in zip(spatial, kernel, stride, dilation, out, strict=True)
         )
         self.plane = math.prod(self.padded)
         self.block = max(1, _BLOCK_ELEMENTS // max(self.plane, 1))
@@ -168,7 +172,7 @@ def _positions(w: _Windows) -> list[np.ndarray]:
         flat = np.zeros((1,) * (n + 1), dtype=np.int64)
         valid = np.ones((1,) * (n + 1), dtype=bool)
         for i, (L, s, p, d, o, j) in enumerate(
-            zip(w.spatial, w.stride, w.padding, w.dilation, w.out, offset)
+            zip(w.spatial, w.stride, w.padding, w.dilation, w.out, offset, strict=True)
         ):
             shape = [1] * (n + 1)
             shape[i + 1] = o
@@ -200,14 +204,16 @@ class _Phases:
 
     def __init__(self, w: _Windows):
         self.w = w
-        self.grid = tuple(-(-P // s) for P, s in zip(w.padded, w.stride))  # M per axis
+        self.grid = tuple(-(-P // s) for P, s in zip(w.padded, w.stride, strict=True))  # M per axis
         self.cells = math.prod(self.grid)
         pitch = [math.prod(self.grid[i + 1 :]) for i in range(len(self.grid))]
         phases, self.shifts = [], []
         for offset in _offsets(w.kernel):
-            reach = [j * d for j, d in zip(offset, w.dilation)]
-            phases.append(tuple(q % s for q, s in zip(reach, w.stride)))
-            self.shifts.append(sum(q // s * p for q, s, p in zip(reach, w.stride, pitch)))
+            reach = [j * d for j, d in zip(offset, w.dilation, strict=True)]
+            phases.append(tuple(q % s for q, s in zip(reach, w.stride, strict=True)))
+            self.shifts.append(
+                sum(q // s * p for q, s, p in zip(reach, w.stride, pitch, strict=True))
+            )
         used = sorted(set(phases))
         self.row_of = {r: i for i, r in enumerate(used)}
         self.rows = [self.row_of[r] for r in phases]  # phase row of each kernel offset
@@ -216,7 +222,7 @@ class _Phases:
         self.places = []
         for r in itertools.product(*(range(s) for s in w.stride)):
             dst, src = [slice(None)], [slice(None)]
-            for L, s, p, ri in zip(w.spatial, w.stride, w.padding, r):
+            for L, s, p, ri in zip(w.spatial, w.stride, w.padding, r, strict=True):
                 first = (ri - p) % s  # first input index in this phase
                 count = len(range(first, L, s))
                 dst.append(slice((p + first) // s, (p + first) // s + count))
@@ -299,7 +305,7 @@ def max_pool_indices(
             src, best, arg = pad.load(x[blk]), y[blk], idx[blk]
             arg.fill(-1)
             best.fill(_lowest(x.dtype))
-            for sl, pos in zip(w.slices, positions):
+            for sl, pos in zip(w.slices, positions, strict=True):
                 view = src[sl]
                 take = view > best
                 if floating:
@@ -505,7 +511,7 @@ def avg_pool_divisor(
     if divisor_override is not None:
         return np.full((1,) * (n + 1), divisor_override, dtype=dtype)
     divisor = np.ones((1,) * (n + 1), dtype=np.int64)
-    for i, (L, k, s, p, o) in enumerate(zip(spatial, kernel, stride, padding, out)):
+    for i, (L, k, s, p, o) in enumerate(zip(spatial, kernel, stride, padding, out, strict=True)):
         shape = [1] * (n + 1)
         shape[i + 1] = o
         per_dim = shapes.avg_pool_divisors(L, k, s, p, o, count_include_pad)
@@ -681,7 +687,7 @@ def adaptive_max_pool(x: np.ndarray, out: Ints) -> tuple[np.ndarray, list[np.nda
 def adaptive_max_pool_indices(winners: Sequence[np.ndarray], spatial: Ints) -> np.ndarray:
     """torch's flat index into the input plane from the per-axis winners."""
     flat = np.zeros(winners[0].shape, dtype=np.int64)
-    for pos, L in zip(winners, spatial):
+    for pos, L in zip(winners, spatial, strict=True):
         flat = flat * L + pos
     return flat
 

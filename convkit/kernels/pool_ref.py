@@ -20,7 +20,7 @@ Ints = Sequence[int]
 
 def _flat(pos: Ints, spatial: Ints) -> int:
     index = 0
-    for p, L in zip(pos, spatial):
+    for p, L in zip(pos, spatial, strict=True):
         index = index * L + p
     return index
 
@@ -28,8 +28,8 @@ def _flat(pos: Ints, spatial: Ints) -> int:
 def _window_cells(start: Ints, kernel: Ints, dilation: Ints, spatial: Ints):
     """In-bounds cells of one window, in row-major order."""
     for offset in itertools.product(*(range(k) for k in kernel)):
-        pos = tuple(s + j * d for s, j, d in zip(start, offset, dilation))
-        if all(0 <= p < L for p, L in zip(pos, spatial)):
+        pos = tuple(s + j * d for s, j, d in zip(start, offset, dilation, strict=True))
+        if all(0 <= p < L for p, L in zip(pos, spatial, strict=True)):
             yield pos
 
 
@@ -40,13 +40,13 @@ def max_pool_ref(
     spatial = x.shape[1:]
     out = tuple(
         shapes.pool_output_size(L, k, s, p, d, ceil_mode)
-        for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation)
+        for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation, strict=True)
     )
     y = np.empty((x.shape[0],) + out, dtype=x.dtype)
     idx = np.empty(y.shape, dtype=np.int64)
     for b in range(x.shape[0]):
         for o in itertools.product(*(range(v) for v in out)):
-            start = tuple(i * s - p for i, s, p in zip(o, stride, padding))
+            start = tuple(i * s - p for i, s, p in zip(o, stride, padding, strict=True))
             cells = list(_window_cells(start, kernel, dilation, spatial))
             best_pos = cells[0]
             best = -math.inf
@@ -82,14 +82,17 @@ def avg_pool_ref(
     ones = (1,) * len(spatial)
     out = tuple(
         shapes.pool_output_size(L, k, s, p, 1, ceil_mode)
-        for L, k, s, p in zip(spatial, kernel, stride, padding)
+        for L, k, s, p in zip(spatial, kernel, stride, padding, strict=True)
     )
     y = np.zeros((x.shape[0],) + out, dtype=np.float64)
     for b in range(x.shape[0]):
         for o in itertools.product(*(range(v) for v in out)):
-            start = tuple(i * s - p for i, s, p in zip(o, stride, padding))
-            end = tuple(min(a + k, L + p) for a, k, L, p in zip(start, kernel, spatial, padding))
-            pool = math.prod(e - a for a, e in zip(start, end))
+            start = tuple(i * s - p for i, s, p in zip(o, stride, padding, strict=True))
+            end = tuple(
+                min(a + k, L + p)
+                for a, k, L, p in zip(start, kernel, spatial, padding, strict=True)
+            )
+            pool = math.prod(e - a for a, e in zip(start, end, strict=True))
             cells = list(_window_cells(start, kernel, ones, spatial))
             total = sum(float(x[(b,) + pos]) for pos in cells)
             if divisor_override is not None:
@@ -117,13 +120,16 @@ def avg_pool_backward_ref(
     gx = np.zeros((g.shape[0],) + tuple(spatial), dtype=np.float64)
     for b in range(g.shape[0]):
         for o in itertools.product(*(range(v) for v in g.shape[1:])):
-            start = tuple(i * s - p for i, s, p in zip(o, stride, padding))
-            end = tuple(min(a + k, L + p) for a, k, L, p in zip(start, kernel, spatial, padding))
+            start = tuple(i * s - p for i, s, p in zip(o, stride, padding, strict=True))
+            end = tuple(
+                min(a + k, L + p)
+                for a, k, L, p in zip(start, kernel, spatial, padding, strict=True)
+            )
             cells = list(_window_cells(start, kernel, ones, spatial))
             if divisor_override is not None:
                 divisor = divisor_override
             elif count_include_pad:
-                divisor = math.prod(e - a for a, e in zip(start, end))
+                divisor = math.prod(e - a for a, e in zip(start, end, strict=True))
             else:
                 divisor = len(cells)
             for pos in cells:
@@ -132,7 +138,7 @@ def avg_pool_backward_ref(
 
 
 def _adaptive_windows(spatial: Ints, out: Ints):
-    bins = [shapes.adaptive_pool_bins(L, o) for L, o in zip(spatial, out)]
+    bins = [shapes.adaptive_pool_bins(L, o) for L, o in zip(spatial, out, strict=True)]
     for o in itertools.product(*(range(v) for v in out)):
         ranges = [range(*bins[d][i]) for d, i in enumerate(o)]
         yield o, list(itertools.product(*ranges))

@@ -41,7 +41,8 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
 
 def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     """fan_in = size(1) * receptive field, fan_out = size(0) * receptive field (torch's rule;
-    for ConvTranspose's (C_in, C_out/groups, *k) weight this makes fan_in C_out/groups * prod(k))."""
+    for ConvTranspose's (C_in, C_out/groups, *k) weight this makes fan_in
+    C_out/groups * prod(k))."""
     if tensor.dim() < 2:
         raise ValueError(
             "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions"

@@ -7,10 +7,10 @@ import math
 import numpy as np
 
 from .. import shapes
-from ..tensor import Tensor, empty, ones, zeros, tensor
+from ..tensor import Tensor, empty, ones, tensor, zeros
 from . import functional as F
-from .functional.loss import _legacy_reduction
 from . import init
+from .functional.loss import _legacy_reduction
 from .module import Module, Parameter
 
 

@@ -276,7 +276,7 @@ class Module:
         dtype = as_dtype(dtype)
         for m in self.modules():
             for store in (m._parameters, m._buffers):
-                for name, t in store.items():
+                for _name, t in store.items():
                     # Only floating tensors change dtype (num_batches_tracked stays int64).
                     if t is not None and t.dtype.kind == "f":
                         t.data = t.data.astype(dtype)

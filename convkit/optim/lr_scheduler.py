@@ -101,7 +101,7 @@ class LRScheduler:
             warnings.warn(_EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
             self.last_epoch = epoch
             values = self._get_closed_form_lr()
-        for group, lr in zip(self.optimizer.param_groups, values):
+        for group, lr in zip(self.optimizer.param_groups, values, strict=True):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
@@ -142,7 +142,7 @@ class CosineAnnealingLR(LRScheduler):
         self,
         optimizer: Optimizer,
         T_max: int,
-        eta_min: float = 0.0,  # noqa: N803
+        eta_min: float = 0.0,
         last_epoch: int = -1,
     ) -> None:
         self.T_max = T_max
@@ -165,7 +165,7 @@ class CosineAnnealingLR(LRScheduler):
             # At the trough the ratio form would divide by 1 + cos(pi) = 0.
             return [
                 group["lr"] + (base_lr - self.eta_min) * (1 - math.cos(math.pi / self.T_max)) / 2
-                for base_lr, group in zip(self.base_lrs, groups)
+                for base_lr, group in zip(self.base_lrs, groups, strict=True)
             ]
         return [
             (1 + math.cos(math.pi * self.last_epoch / self.T_max))

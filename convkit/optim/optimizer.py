@@ -222,14 +222,16 @@ class Optimizer:
         saved_groups = deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
-        if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
+        if any(
+            len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups, strict=True)
+        ):
             raise ValueError(
                 "loaded state dict contains a parameter group that doesn't match "
                 "the size of optimizer's group"
             )
         id_map = {}
-        for g, s in zip(groups, saved_groups):
-            id_map.update(zip(s["params"], g["params"]))
+        for g, s in zip(groups, saved_groups, strict=True):
+            id_map.update(zip(s["params"], g["params"], strict=True))
 
         def cast(param, value, key=None):
             if isinstance(value, Tensor):
@@ -252,7 +254,7 @@ class Optimizer:
                 state[param] = cast(param, v)
             else:
                 state[k] = v
-        for g, s in zip(groups, saved_groups):
+        for g, s in zip(groups, saved_groups, strict=True):
             s["params"] = g["params"]
             if "param_names" in g and "param_names" not in s:
                 s["param_names"] = g["param_names"]

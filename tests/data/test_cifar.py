@@ -156,7 +156,8 @@ def test_truncated_and_corrupt_batches(tmp_path):
         (lambda d: d.pop(b"labels"), "has no 'labels' entry"),
         (
             lambda d: d.update({b"data": d[b"data"][:, :100]}),
-            r"'data' must be a uint8 array of shape \(N, 3072\), found a uint8 array of shape \[3, 100\]",
+            r"'data' must be a uint8 array of shape \(N, 3072\), "
+            r"found a uint8 array of shape \[3, 100\]",
         ),
         (lambda d: d.update({b"data": d[b"data"].astype(np.float32)}), "found a float32 array"),
         (

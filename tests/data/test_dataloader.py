@@ -27,7 +27,7 @@ def _assert_same(ours, theirs):
             _assert_same(ours[k], theirs[k])
     elif isinstance(theirs, list):
         assert isinstance(ours, list) and len(ours) == len(theirs)
-        for a, b in zip(ours, theirs):
+        for a, b in zip(ours, theirs, strict=True):
             _assert_same(a, b)
     elif isinstance(theirs, np.ndarray):
         assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
@@ -110,7 +110,7 @@ def test_batches_and_len_match_torch(n, batch_size, drop_last):
         == len(theirs)
         == len(ours)
     )
-    for a, b in zip(ours, theirs):
+    for a, b in zip(ours, theirs, strict=True):
         _assert_same(a, b)
 
 
@@ -145,7 +145,9 @@ def test_shuffle_with_seed_or_numpy_generator():
     after = ck.get_rng_state()
     assert all(
         np.array_equal(x, y)
-        for x, y in zip(state["mt19937"]["state"].values(), after["mt19937"]["state"].values())
+        for x, y in zip(
+            state["mt19937"]["state"].values(), after["mt19937"]["state"].values(), strict=True
+        )
     )
 
 

@@ -219,7 +219,7 @@ def _hostile(marker):
         f"Conv2d(**{{'in_channels': {touch}}})",
         f"getattr(__import__('os'), 'system')('touch {marker}')",
         f"Conv2d(1, 1, 3)[{touch}]",
-        f"Conv2d(1, 1, (lambda: 3)())",
+        "Conv2d(1, 1, (lambda: 3)())",
         f"Conv2d(1, 1, [x for x in ({touch},)])",
         f"Conv2d(1, 1, f'{{{touch}}}')",
         f"os.system('touch {marker}')",

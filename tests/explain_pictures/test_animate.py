@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 import convkit as ck
-from convkit import nn
-from convkit import shapes
+from convkit import nn, shapes
 from convkit.explain import animate as A
 from convkit.explain.picture_commands import register
 from convkit.nn import functional as F

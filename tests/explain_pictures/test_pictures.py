@@ -69,7 +69,6 @@ def test_load_model_from_state_dicts(trained, tmp_path):
 
 def test_load_model_from_a_torch_pt_file(trained, tmp_path):
     torch = pytest.importorskip("torch")
-    pytest.importorskip("convkit.io").load_torch  # the .pt reader
     ckpt_path, _ = trained
     model, _ = P.load_model(str(ckpt_path))
     pt = tmp_path / "w.pt"
@@ -122,7 +121,7 @@ def test_record_activations_matches_a_step_by_step_run(trained):
         (1, 32, 2, 2),
     ]
     h = ck.tensor(x)
-    for (name, module, recorded), layer in zip(records, model.features):
+    for (_name, module, recorded), layer in zip(records, model.features, strict=True):
         assert module is layer
         h = layer(h)
         np.testing.assert_array_equal(recorded, h.data)

@@ -24,7 +24,7 @@ def test_linear_matches_torch(xshape, dtype):
     yt.backward(to_torch(g))
     assert y.dtype == dtype
     np.testing.assert_allclose(y.data, yt.detach().numpy(), **tolerance(dtype))
-    for c, t in zip(leaves, tl):
+    for c, t in zip(leaves, tl, strict=True):
         assert c.grad.dtype == dtype
         np.testing.assert_allclose(c.grad.data, t.grad.numpy(), **tolerance(dtype))
 
@@ -93,7 +93,7 @@ def test_batch_norm_matches_torch(shape, training, dtype):
     np.testing.assert_allclose(crm.data, trm.numpy(), **tol)
     np.testing.assert_allclose(crv.data, trv.numpy(), **tol)
     assert crm.dtype == dtype and crv.dtype == dtype
-    for c, t in zip(leaves, tl):
+    for c, t in zip(leaves, tl, strict=True):
         assert c.grad.dtype == dtype
         np.testing.assert_allclose(c.grad.data, t.grad.numpy(), **tol)
 

@@ -7,7 +7,8 @@ import torch.nn.functional as TF
 
 import convkit as ck
 import convkit.nn.functional as F
-from convkit.kernels.pad import pad as pad_kernel, pad_backward
+from convkit.kernels.pad import pad as pad_kernel
+from convkit.kernels.pad import pad_backward
 from convkit.kernels.pad_ref import pad_backward_ref, pad_ref
 from tests.helpers import gradcheck, to_torch
 
@@ -86,14 +87,16 @@ def test_random_pads_agree_with_torch():
                 x = rng.standard_normal(shape)
                 try:
                     want = TF.pad(to_torch(x), p, mode=mode).numpy()
-                except Exception as e:  # noqa: BLE001 - torch's exception class is the oracle
+                except Exception as e:
                     with pytest.raises(type(e)):
                         F.pad(ck.tensor(x), p, mode=mode)
                     continue
                 pairs = _pairs(p)
-                core = [n + min(a, 0) + min(b, 0) for n, (a, b) in zip(shape[-k:], pairs)]
+                core = [
+                    n + min(a, 0) + min(b, 0) for n, (a, b) in zip(shape[-k:], pairs, strict=True)
+                ]
                 if mode == "circular" and any(
-                    max(a, 0) > c or max(b, 0) > c for c, (a, b) in zip(core, pairs)
+                    max(a, 0) > c or max(b, 0) > c for c, (a, b) in zip(core, pairs, strict=True)
                 ):
                     # torch reads uninitialised memory here; convkit refuses.
                     with pytest.raises(RuntimeError, match="wrapping around"):

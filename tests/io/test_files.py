@@ -47,7 +47,7 @@ def test_model_state_roundtrip(tmp_path):
     cio.save(net.state_dict(), path)
     other = ck.nn.Sequential(ck.nn.Conv2d(1, 2, 3), ck.nn.BatchNorm2d(2))
     other.load_state_dict(cio.load(path))
-    for (k, a), (_, b) in zip(net.state_dict().items(), other.state_dict().items()):
+    for (k, a), (_, b) in zip(net.state_dict().items(), other.state_dict().items(), strict=True):
         np.testing.assert_array_equal(a.data, b.data, err_msg=k)
 
 

@@ -67,7 +67,7 @@ def test_gradients_are_adjoints_of_forward(case):
 
 
 # Transposed convolution pads symmetrically, so only the symmetric-padding cases apply.
-SYMMETRIC = [(c, i) for c, i in zip(CASES, IDS) if all(a == b for a, b in c[6])]
+SYMMETRIC = [(c, i) for c, i in zip(CASES, IDS, strict=True) if all(a == b for a, b in c[6])]
 
 
 @pytest.mark.parametrize("case", [c for c, _ in SYMMETRIC], ids=[i for _, i in SYMMETRIC])
@@ -77,12 +77,13 @@ def test_input_grad_is_transposed_conv_reference(case):
     pad = tuple(a for a, _ in p)
     rng = np.random.default_rng(2)
     x, w = _arrays(case, np.float64)
-    O = K.conv_forward(x, w, p, s, d, G).shape[2:]
-    g = rng.standard_normal((N, Cout) + O)
+    out = K.conv_forward(x, w, p, s, d, G).shape[2:]
+    g = rng.standard_normal((N, Cout) + out)
     full = tuple(
-        (o - 1) * st + dd * (kk - 1) + 1 - 2 * pp for o, st, dd, kk, pp in zip(O, s, d, k, pad)
+        (o - 1) * st + dd * (kk - 1) + 1 - 2 * pp
+        for o, st, dd, kk, pp in zip(out, s, d, k, pad, strict=True)
     )
-    opad = tuple(L - f for L, f in zip(S, full))  # the floor's dropped cells
+    opad = tuple(L - f for L, f in zip(S, full, strict=True))  # the floor's dropped cells
     ref = R.conv_transpose_ref(g, w, None, pad, opad, s, d, G)
     np.testing.assert_allclose(K.conv_input_grad(g, w, S, p, s, d, G), ref, rtol=1e-10, atol=1e-12)
 
@@ -114,7 +115,7 @@ def test_chunked_and_threaded_paths_agree_with_plain_path(monkeypatch):
     monkeypatch.setattr(K, "THREAD_MIN_BYTES", 0)
     monkeypatch.setattr(K, "THREADS", 2)
     chunked = (K.conv_forward(x, w, p, s, d, G),) + K.conv_backward(x, w, g, p, s, d, G)
-    for a, b in zip(plain, chunked):
+    for a, b in zip(plain, chunked, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
     xd, wd = _arrays(CASES[7], np.float64)
     _, _, _, _, _, s, p, d, G = CASES[7]
@@ -176,7 +177,7 @@ def test_many_chunks_per_worker_agree_with_one_chunk(case, one_worker, monkeypat
     monkeypatch.setattr(K, "TARGET_COLUMN_BYTES", 1)
     monkeypatch.setattr(K, "THREAD_MIN_BYTES", 0)
     monkeypatch.setattr(K, "THREADS", 1 if one_worker else 2)
-    for a, b in zip(plain, _all_results(case)):
+    for a, b in zip(plain, _all_results(case), strict=True):
         np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12)
 
 
@@ -195,7 +196,7 @@ def test_batch_first_and_batch_last_layouts_agree(case, dtype, monkeypatch):
         np.testing.assert_allclose(res[0], ref, rtol=tol, atol=tol)
         assert all(r.dtype == dtype for r in res)
         results.append(res)
-    for a, b in zip(*results):
+    for a, b in zip(*results, strict=True):
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
 
 
@@ -204,7 +205,7 @@ def test_gemm_column_pieces_do_not_change_results(monkeypatch):
     case = CASES[3]
     plain = _all_results(case)
     monkeypatch.setattr(K, "GEMM_COLUMNS", 7)
-    for a, b in zip(plain, _all_results(case)):
+    for a, b in zip(plain, _all_results(case), strict=True):
         np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12)
 
 

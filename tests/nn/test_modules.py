@@ -89,7 +89,9 @@ def test_sequential_repr_and_parameter_names():
     )
     assert repr(ours) == repr(theirs)
     assert list(ours.state_dict()) == list(theirs.state_dict())
-    for (k, v), (k2, v2) in zip(ours.state_dict().items(), theirs.state_dict().items()):
+    for (k, v), (_k2, v2) in zip(
+        ours.state_dict().items(), theirs.state_dict().items(), strict=True
+    ):
         np.testing.assert_array_equal(v.data, v2.numpy(), err_msg=k)
     assert len(list(ours.parameters())) == 4
     assert isinstance(ours[0], nn.Conv2d) and len(ours) == 5

@@ -131,7 +131,7 @@ def test_torch_parity(name, xs, ws, bs, kw, dtype):
     g = rng.standard_normal(y.shape).astype(dtype)
     y.backward(ck.tensor(g))
     ty.backward(torch.from_numpy(g))
-    for c, t in zip(cks, ths):
+    for c, t in zip(cks, ths, strict=True):
         assert c.grad.dtype == dtype
         np.testing.assert_allclose(c.grad.data, t.grad.numpy(), **tolerance(dtype))
 

@@ -92,8 +92,8 @@ def test_training_matches_torch(name, kwargs, dtype):
     c_losses, c_hist, _, params = run_ours(name, kwargs, weights, x, onehot)
     tol = tolerance(dtype)
     np.testing.assert_allclose(c_losses, t_losses, **tol)
-    for step, (ours, theirs) in enumerate(zip(c_hist, t_hist)):
-        for i, (a, b) in enumerate(zip(ours, theirs)):
+    for step, (ours, theirs) in enumerate(zip(c_hist, t_hist, strict=True)):
+        for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
             assert a.dtype == dtype, f"parameter {i} became {a.dtype}"
             np.testing.assert_allclose(a, b, **tol, err_msg=f"param {i} after step {step + 1}")
     # The model must actually have moved, or the comparison above proves nothing.
@@ -136,7 +136,7 @@ def test_state_dict_layout_and_resume(name, kwargs):
         name, kwargs, None, x, onehot, steps=3, params=fresh_params, opt=fresh
     )
     np.testing.assert_array_equal(res_losses, cont_losses)
-    for a, b in zip(res_hist[-1], cont_hist[-1]):
+    for a, b in zip(res_hist[-1], cont_hist[-1], strict=True):
         np.testing.assert_array_equal(a, b)
 
 

@@ -147,7 +147,7 @@ def _torch_accepts(case: Case) -> bool:
             out = torch_call(case, tensors)
         out = out[0] if isinstance(out, tuple) else out
         return out.numel() > 0
-    except Exception:  # noqa: BLE001 - any refusal by torch means "not a parity case"
+    except Exception:
         return False
 
 
@@ -227,11 +227,11 @@ def conv_cases(n: int, count: int, seed: int) -> list[Case]:
         pairs = (
             shapes.conv_padding(padding, kernel, stride, dilation)
             if mode != "same"
-            else tuple(shapes.same_padding(k, d) for k, d in zip(kernel, dilation))
+            else tuple(shapes.same_padding(k, d) for k, d in zip(kernel, dilation, strict=True))
         )
         if any(
             shapes.conv_output_size(L, k, s, p, d) <= 0
-            for L, k, s, p, d in zip(spatial, kernel, stride, pairs, dilation)
+            for L, k, s, p, d in zip(spatial, kernel, stride, pairs, dilation, strict=True)
         ):
             continue
         batch = rng.choice([None, 1, 2, 2])
@@ -271,11 +271,13 @@ def conv_transpose_cases(n: int, count: int, seed: int) -> list[Case]:
         padding = tuple(rng.randint(0, 2) for _ in range(n))
         outpad = tuple(
             rng.randint(0, max(s, d) - 1) if rng.random() < 0.6 else 0
-            for s, d in zip(stride, dilation)
+            for s, d in zip(stride, dilation, strict=True)
         )
         if any(
             shapes.conv_transpose_output_size(L, k, s, p, d, o) <= 0
-            for L, k, s, p, d, o in zip(spatial, kernel, stride, padding, dilation, outpad)
+            for L, k, s, p, d, o in zip(
+                spatial, kernel, stride, padding, dilation, outpad, strict=True
+            )
         ):
             continue
         batch = rng.choice([None, 1, 2])
@@ -315,7 +317,9 @@ def conv_transpose_output_size_cases(n: int, count: int, seed: int) -> list[Case
         outpad = tuple(rng.randint(0, s - 1) for s in stride)
         size = tuple(
             shapes.conv_transpose_output_size(L, k, s, p, d, o)
-            for L, k, s, p, d, o in zip(spatial, kernel, stride, padding, dilation, outpad)
+            for L, k, s, p, d, o in zip(
+                spatial, kernel, stride, padding, dilation, outpad, strict=True
+            )
         )
         if any(v <= 0 for v in size):
             continue
@@ -355,12 +359,14 @@ def max_pool_cases(n: int, count: int, seed: int) -> list[Case]:
         kernel = tuple(rng.randint(1, 4) for _ in range(n))
         stride = None if rng.random() < 0.25 else tuple(rng.randint(1, 3) for _ in range(n))
         dilation = tuple(rng.choice([1, 1, 2]) for _ in range(n))
-        padding = tuple(rng.randint(0, (d * (k - 1) + 1) // 2) for k, d in zip(kernel, dilation))
+        padding = tuple(
+            rng.randint(0, (d * (k - 1) + 1) // 2) for k, d in zip(kernel, dilation, strict=True)
+        )
         ceil = rng.random() < 0.5
         s = stride if stride is not None else kernel
         if any(
             shapes.pool_output_size(L, k, st, p, d, ceil) <= 0
-            for L, k, st, p, d in zip(spatial, kernel, s, padding, dilation)
+            for L, k, st, p, d in zip(spatial, kernel, s, padding, dilation, strict=True)
         ):
             continue
         x = _batch_shape(rng, n, spatial)
@@ -392,7 +398,7 @@ def avg_pool_cases(n: int, count: int, seed: int) -> list[Case]:
         s = stride if stride is not None else kernel
         if any(
             shapes.pool_output_size(L, k, st, p, 1, ceil) <= 0
-            for L, k, st, p in zip(spatial, kernel, s, padding)
+            for L, k, st, p in zip(spatial, kernel, s, padding, strict=True)
         ):
             continue
         x = _batch_shape(rng, n, spatial)
@@ -452,24 +458,26 @@ def max_unpool_cases(n: int, count: int, seed: int) -> list[Case]:
         padding = tuple(rng.randint(0, k // 2) for k in kernel)
         if any(
             shapes.pool_output_size(L, k, s, p) <= 0
-            for L, k, s, p in zip(spatial, kernel, stride, padding)
+            for L, k, s, p in zip(spatial, kernel, stride, padding, strict=True)
         ):
             continue
         src = _batch_shape(rng, n, spatial)
         pooled = tuple(
             shapes.pool_output_size(L, k, s, p)
-            for L, k, s, p in zip(spatial, kernel, stride, padding)
+            for L, k, s, p in zip(spatial, kernel, stride, padding, strict=True)
         )
         default = tuple(
             shapes.max_unpool_output_size(L, k, s, p)
-            for L, k, s, p in zip(pooled, kernel, stride, padding)
+            for L, k, s, p in zip(pooled, kernel, stride, padding, strict=True)
         )
         kwargs = {"stride": _fmt(stride, rng), "padding": _fmt(padding, rng)}
         r = rng.random()
         if r < 0.3:
-            kwargs["output_size"] = tuple(max(d, L) for d, L in zip(default, spatial))
+            kwargs["output_size"] = tuple(max(d, L) for d, L in zip(default, spatial, strict=True))
         elif r < 0.45:
-            kwargs["output_size"] = src[:-n] + tuple(max(d, L) for d, L in zip(default, spatial))
+            kwargs["output_size"] = src[:-n] + tuple(
+                max(d, L) for d, L in zip(default, spatial, strict=True)
+            )
         k = _fmt(kernel, rng)
         fn = f"max_unpool{n}d"
         cid = f"{fn}-src{_shape_id(src)}-k{_s(k)}-{_kw_id(kwargs)}"
@@ -496,7 +504,7 @@ def lp_pool_cases(n: int, count: int, seed: int) -> list[Case]:
         s = stride if stride is not None else kernel
         if any(
             shapes.pool_output_size(L, k, st, 0, 1, ceil) <= 0
-            for L, k, st in zip(spatial, kernel, s)
+            for L, k, st in zip(spatial, kernel, s, strict=True)
         ):
             continue
         norm = rng.choice([1, 2, 2, 3, 1.5])
@@ -549,7 +557,7 @@ def pad_cases(count: int, seed: int) -> list[Case]:
                     pad.append(rng.randint(-1, L) if rng.random() < 0.2 else rng.randint(0, L))
         if mode == "circular" and any(
             max(lo, hi) > shape[-1 - d] + min(lo, 0) + min(hi, 0)
-            for d, (lo, hi) in enumerate(zip(pad[::2], pad[1::2]))
+            for d, (lo, hi) in enumerate(zip(pad[::2], pad[1::2], strict=True))
         ):
             # wrapping by more than the cropped core reads torch's own half-written output
             # (sometimes "unsupported operation: ... refer to a single memory location"):
@@ -580,7 +588,7 @@ def unfold_cases(count: int, seed: int) -> list[Case]:
         stride = tuple(rng.randint(1, 3) for _ in range(2))
         if any(
             shapes.conv_output_size(L, k, s, p, d) <= 0
-            for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation)
+            for L, k, s, p, d in zip(spatial, kernel, stride, padding, dilation, strict=True)
         ):
             continue
         x = _batch_shape(rng, 2, spatial)
@@ -606,7 +614,7 @@ def fold_cases(count: int, seed: int) -> list[Case]:
         stride = tuple(rng.randint(1, 3) for _ in range(2))
         blocks = [
             shapes.conv_output_size(L, k, s, p, d)
-            for L, k, s, p, d in zip(out, kernel, stride, padding, dilation)
+            for L, k, s, p, d in zip(out, kernel, stride, padding, dilation, strict=True)
         ]
         if any(b <= 0 for b in blocks):
             continue
@@ -682,7 +690,7 @@ def run_case(case: Case, dtype, strided: bool = False, grad_only: int | None = N
 
     leaves, t_in, c_in = {"torch": [], "convkit": []}, [], []
     for lib, args in (("torch", t_in), ("convkit", c_in)):
-        for i, (a, f) in enumerate(zip(arrays, needs)):
+        for i, (a, f) in enumerate(zip(arrays, needs, strict=True)):
             leaf, arg = (None, None) if a is None else _leaf_and_arg(lib, a, f, strided and i == 0)
             leaves[lib].append(leaf)
             args.append(arg)
@@ -718,7 +726,7 @@ def run_case(case: Case, dtype, strided: bool = False, grad_only: int | None = N
     g = np.random.default_rng(_seed(case) + 1).standard_normal(tuple(t_out.shape)).astype(dtype)
     (t_out * torch.from_numpy(g)).sum().backward()
     (c_out * ck.tensor(g)).sum().backward()
-    for i, (t, c, f) in enumerate(zip(leaves["torch"], leaves["convkit"], needs)):
+    for i, (t, c, f) in enumerate(zip(leaves["torch"], leaves["convkit"], needs, strict=True)):
         if c is None:
             continue
         if not f:

@@ -8,7 +8,6 @@ import sys
 import numpy as np
 import pytest
 
-import convkit as ck
 from convkit.data import Digits, Subset, load_dataset
 from convkit.training import TrainConfig, TrainingError, read_checkpoint, train
 

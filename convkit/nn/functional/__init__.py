@@ -6,15 +6,20 @@ below never branch on "int or tuple". Each area lives in its own file; this file
 
 # Keep the area modules under private names first: the star imports below rebind ``linear``
 # to the function F.linear, as torch's namespace has it.
-from . import activation as _activation, conv as _conv, linear as _linear, loss as _loss
-from . import normalization as _normalization, padding as _padding, pooling as _pooling
-from .activation import *  # noqa: F401,F403
-from .conv import *  # noqa: F401,F403
-from .linear import *  # noqa: F401,F403
-from .loss import *  # noqa: F401,F403
-from .normalization import *  # noqa: F401,F403
-from .padding import *  # noqa: F401,F403
-from .pooling import *  # noqa: F401,F403
+from . import activation as _activation
+from . import conv as _conv
+from . import linear as _linear
+from . import loss as _loss
+from . import normalization as _normalization
+from . import padding as _padding
+from . import pooling as _pooling
+from .activation import *  # noqa: F403
+from .conv import *  # noqa: F403
+from .linear import *  # noqa: F403
+from .loss import *  # noqa: F403
+from .normalization import *  # noqa: F403
+from .padding import *  # noqa: F403
+from .pooling import *  # noqa: F403
 
 __all__ = sorted(
     set(

@@ -34,7 +34,7 @@ def _floating_only(op: str, kernel: str, x: Tensor) -> None:
         )
 
 
-def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0), elementwise; integer inputs stay integer (as torch)."""
     check_tensor("relu", "input", input)
     return input.relu()
@@ -42,7 +42,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 def leaky_relu(
     input: Tensor,
-    negative_slope: float = 0.01,  # noqa: A002
+    negative_slope: float = 0.01,
     inplace: bool = False,
 ) -> Tensor:
     """x where x > 0, else negative_slope * x."""
@@ -51,17 +51,17 @@ def leaky_relu(
     return N.LeakyRelu.apply(input, float(negative_slope))
 
 
-def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+def sigmoid(input: Tensor) -> Tensor:
     check_tensor("sigmoid", "input", input)
     return input.sigmoid()
 
 
-def tanh(input: Tensor) -> Tensor:  # noqa: A002
+def tanh(input: Tensor) -> Tensor:
     check_tensor("tanh", "input", input)
     return input.tanh()
 
 
-def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x) (Phi the standard normal CDF); approximate='tanh' uses torch's tanh formula."""
     check_tensor("gelu", "input", input)
     if approximate not in ("none", "tanh"):
@@ -92,7 +92,7 @@ def _softmax_dim(op: str, x: Tensor, dim, dtype) -> tuple[Tensor, int]:
 def softmax(
     input: Tensor,
     dim: int | None = None,
-    _stacklevel: int = 3,  # noqa: A002
+    _stacklevel: int = 3,
     dtype=None,
 ) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim`` (max-subtracted, so it cannot overflow)."""
@@ -105,7 +105,7 @@ def softmax(
 def log_softmax(
     input: Tensor,
     dim: int | None = None,
-    _stacklevel: int = 3,  # noqa: A002
+    _stacklevel: int = 3,
     dtype=None,
 ) -> Tensor:
     """x - max - log(sum(exp(x - max))) along ``dim``."""
@@ -136,7 +136,7 @@ def _apply_mask(x: Tensor, keep: np.ndarray, p: float) -> Tensor:
 def dropout(
     input: Tensor,
     p: float = 0.5,
-    training: bool = True,  # noqa: A002
+    training: bool = True,
     inplace: bool = False,
 ) -> Tensor:
     """Zero each element with probability p and scale the rest by 1/(1-p); identity if not
@@ -151,7 +151,7 @@ def dropout(
 def dropout2d(
     input: Tensor,
     p: float = 0.5,
-    training: bool = True,  # noqa: A002
+    training: bool = True,
     inplace: bool = False,
 ) -> Tensor:
     """Zero whole channels of (N, C, H, W) input, one draw per (sample, channel).

@@ -466,7 +466,7 @@ def _check_window_dtype(op: str, kernel_name: str, t: Tensor) -> None:
 def _blocks_formula(spatial, kernel, stride, pads, dilation) -> str:
     return "; ".join(
         shapes.conv_output_formula(L, k, s, p, d)
-        for L, k, s, p, d in zip(spatial, kernel, stride, pads, dilation)
+        for L, k, s, p, d in zip(spatial, kernel, stride, pads, dilation, strict=True)
     )
 
 
@@ -487,7 +487,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
     spatial = tuple(x.shape[2:])
     blocks = tuple(
         shapes.conv_output_size(L, k, s, p, d)
-        for L, k, s, p, d in zip(spatial, kernel, stride, pads, dilation)
+        for L, k, s, p, d in zip(spatial, kernel, stride, pads, dilation, strict=True)
     )
     if any(b < 1 for b in blocks):
         raise RuntimeError(
@@ -523,7 +523,7 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
         )
     blocks = tuple(
         shapes.conv_output_size(L, k, s, p, d)
-        for L, k, s, p, d in zip(output_size, kernel, stride, pads, dilation)
+        for L, k, s, p, d in zip(output_size, kernel, stride, pads, dilation, strict=True)
     )
     if blocks[0] * blocks[1] != length or any(b < 1 for b in blocks):
         raise RuntimeError(

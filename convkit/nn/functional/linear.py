@@ -14,7 +14,7 @@ def _shape(t: Tensor) -> str:
     return "x".join(str(s) for s in t.shape)
 
 
-def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias``: input (*, in_features), weight (out_features, in_features),
     bias (out_features,) or anything that broadcasts to the output."""
     check_tensor("linear", "input", input)
@@ -76,7 +76,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return out
 
 
-def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions start_dim..end_dim into one (``torch.flatten``)."""
     check_tensor("flatten", "input", input)
     return input.flatten(start_dim, end_dim)

@@ -35,7 +35,7 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 def _check_class_target(
     op: str,
     input: Tensor,
-    target: Tensor,  # noqa: A002
+    target: Tensor,
     weight: Tensor | None,
     ignore_index: int,
 ) -> None:
@@ -125,7 +125,7 @@ def _nll(logp: Tensor, target: Tensor, weight, ignore_index: int, reduction: str
 def nll_loss(
     input: Tensor,
     target: Tensor,
-    weight: Tensor | None = None,  # noqa: A002
+    weight: Tensor | None = None,
     size_average=None,
     ignore_index: int = -100,
     reduce=None,
@@ -144,7 +144,7 @@ def nll_loss(
 def cross_entropy(
     input: Tensor,
     target: Tensor,
-    weight: Tensor | None = None,  # noqa: A002
+    weight: Tensor | None = None,
     size_average=None,
     ignore_index: int = -100,
     reduce=None,
@@ -209,7 +209,7 @@ def _cross_entropy_probs(
     input: Tensor,
     target: Tensor,
     weight,
-    ignore_index: int,  # noqa: A002
+    ignore_index: int,
     reduction: str,
     label_smoothing: float,
     class_dim: int,
@@ -255,7 +255,7 @@ def mse_loss(
     input: Tensor,
     target: Tensor,
     size_average=None,
-    reduce=None,  # noqa: A002
+    reduce=None,
     reduction: str = "mean",
     weight=None,
 ) -> Tensor:

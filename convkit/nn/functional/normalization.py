@@ -15,7 +15,7 @@ __all__ = ["batch_norm"]
 def batch_norm(
     input: Tensor,
     running_mean: Tensor | None,
-    running_var: Tensor | None,  # noqa: A002
+    running_var: Tensor | None,
     weight: Tensor | None = None,
     bias: Tensor | None = None,
     training: bool = False,

@@ -46,7 +46,7 @@ def _pairs(pad: Sequence[int], ndim: int) -> tuple[tuple[int, int], ...]:
 
 def _check_constant(shape, pairs) -> None:
     lead = len(shape) - len(pairs)
-    for d, (n, (a, b)) in enumerate(zip(shape[lead:], pairs), start=lead):
+    for d, (n, (a, b)) in enumerate(zip(shape[lead:], pairs, strict=True), start=lead):
         if n + min(a, 0) + min(b, 0) < 0 or n + a + b < 0:
             raise RuntimeError(
                 f"The input size {n}, plus negative padding {a} and {b} resulted in a negative "
@@ -62,7 +62,7 @@ def _check_non_constant(mode: str, shape, pairs) -> None:
         )
     lead = ndim - n
     if mode == "circular":
-        for d, (size, (a, b)) in enumerate(zip(shape[lead:], pairs), start=lead):
+        for d, (size, (a, b)) in enumerate(zip(shape[lead:], pairs, strict=True), start=lead):
             if a > size or b > size:
                 raise RuntimeError(
                     f"Padding value causes wrapping around more than once: circular padding "
@@ -91,7 +91,7 @@ def _check_non_constant(mode: str, shape, pairs) -> None:
             f"other non-zero dimensions for input, but got: {list(shape)}"
         )
     if mode == "reflect":
-        for d, (size, (a, b)) in enumerate(zip(shape[lead:], pairs), start=lead):
+        for d, (size, (a, b)) in enumerate(zip(shape[lead:], pairs, strict=True), start=lead):
             if a >= size or b >= size:
                 raise RuntimeError(
                     f"Padding size should be less than the corresponding input dimension, but "
@@ -99,11 +99,11 @@ def _check_non_constant(mode: str, shape, pairs) -> None:
                     f"padding must be smaller than the size it reflects)"
                 )
     names = ("D", "H", "W")[3 - n :]
-    out = [size + a + b for size, (a, b) in zip(shape[lead:], pairs)]
+    out = [size + a + b for size, (a, b) in zip(shape[lead:], pairs, strict=True)]
     # torch requires only one non-empty output dimension (its check is H >= 1 || W >= 1).
     if all(o <= 0 for o in out):
-        given = ", ".join(f"{k}: {s}" for k, s in zip(names, shape[lead:]))
-        got = " ".join(f"{k}: {o}" for k, o in zip(names, out))
+        given = ", ".join(f"{k}: {s}" for k, s in zip(names, shape[lead:], strict=True))
+        got = " ".join(f"{k}: {o}" for k, o in zip(names, out, strict=True))
         raise RuntimeError(
             f"input ({given}) is too small. Calculated output {got} (padding "
             f"{[list(p) for p in pairs]} crops too much)"
@@ -119,7 +119,7 @@ def _check_non_constant(mode: str, shape, pairs) -> None:
 def pad(
     input: Tensor,
     pad: Sequence[int],
-    mode: str = "constant",  # noqa: A002
+    mode: str = "constant",
     value: float | None = None,
 ) -> Tensor:
     """Pad ``input``; ``pad`` lists (before, after) pairs from the last dimension backwards.

@@ -245,7 +245,7 @@ def _avg_pool(
         if divisor_override == 0:
             raise RuntimeError(f"{op}: divisor must be not zero, got divisor_override=0")
         divisor_override = int(divisor_override)
-    if n == 3 and any(L < k for L, k in zip(x.shape[2:], kernel)):
+    if n == 3 and any(L < k for L, k in zip(x.shape[2:], kernel, strict=True)):
         # avg_pool3d alone compares the unpadded input with the kernel.
         raise RuntimeError(
             f"{op}: input image (D, H, W) = {tuple(x.shape[2:])} is smaller than "
@@ -460,7 +460,7 @@ def _unpool_size(op: str, spatial, kernel, stride, padding, output_size) -> tupl
     n = len(kernel)
     default = tuple(
         shapes.max_unpool_output_size(L, k, s, p)
-        for L, k, s, p in zip(spatial, kernel, stride, padding)
+        for L, k, s, p in zip(spatial, kernel, stride, padding, strict=True)
     )
     if output_size is None:
         size = default
@@ -475,7 +475,7 @@ def _unpool_size(op: str, spatial, kernel, stride, padding, output_size) -> tupl
                 f"{op}: output_size should be a sequence containing {n} or {n + 2} "
                 f"elements, but it has a length of '{len(requested)}'"
             )
-        for d, (want, base, s) in enumerate(zip(requested, default, stride)):
+        for d, (want, base, s) in enumerate(zip(requested, default, stride, strict=True)):
             if not base - s < want < base + s:
                 raise ValueError(
                     f'{op}: invalid output_size "{tuple(requested)}" (dim {d} must '
