@@ -12,7 +12,7 @@ from convkit.explain.picture_commands import register
 from convkit.nn import functional as F
 from convkit.predict import prepare_image
 from convkit.training import TrainConfig, read_checkpoint, train
-from tests.training.test_train import small_digits
+from tests.test_training import small_digits
 
 
 @pytest.fixture(scope="module")

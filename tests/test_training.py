@@ -71,14 +71,14 @@ def test_resume_refuses_a_different_setup(tmp_path):
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
     # 10 steps per epoch: the 9th forward call of epoch 1 returns NaN -> step 9 of epoch 1.
     with pytest.raises(TrainingError, match=r"became nan at epoch 1, step 9 of 10"):
-        run(tmp_path, "nan", 3, model="tests.training.models:nan_after_8")
+        run(tmp_path, "nan", 3, model="tests.training_models:nan_after_8")
     assert not (tmp_path / "nan" / "checkpoint.safetensors").exists()
     saved = json.loads((tmp_path / "nan" / "metrics.json").read_text())
     assert saved["status"] == "diverged"
 
 
 def test_nan_after_an_epoch_keeps_that_epochs_checkpoint(tmp_path):
-    model = "tests.training.models:nan_after_10"
+    model = "tests.training_models:nan_after_10"
     with pytest.raises(
         TrainingError,
         match=r"epoch 2, step 1 of 10.*last good checkpoint "
@@ -93,7 +93,7 @@ def test_nan_after_an_epoch_keeps_that_epochs_checkpoint(tmp_path):
 def test_ctrl_c_saves_and_exits_cleanly(tmp_path):
     logs = []
     config = TrainConfig(
-        model="tests.training.models:interrupt_after_8",
+        model="tests.training_models:interrupt_after_8",
         epochs=3,
         batch_size=64,
         out=str(tmp_path / "c"),
@@ -121,7 +121,7 @@ def test_bad_arguments():
     from convkit.models import build_model
 
     with pytest.raises(TypeError, match="not a convkit.nn.Module"):
-        build_model("tests.training.models:not_a_module", (1, 8, 8), 10)
+        build_model("tests.training_models:not_a_module", (1, 8, 8), 10)
 
 
 def cli(*args, cwd=ROOT):

@@ -1,4 +1,4 @@
-"""Model factories used by the training tests through ``--model tests.training.models:NAME``."""
+"""Model factories used by the training tests through ``--model tests.training_models:NAME``."""
 
 import convkit.nn as nn
 from convkit.models import SeedNet

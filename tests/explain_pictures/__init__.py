@@ -1,1 +1,0 @@
-"""Tests of convkit animate, convkit filters and convkit featuremaps."""
