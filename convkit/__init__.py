@@ -11,6 +11,19 @@ from . import (
     optim,
 )
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .dtypes import (
+    bool_,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    set_default_dtype,
+    uint8,
+)
 from .explain import summary
 from .io import load, save
 from .random import get_rng_state, manual_seed, set_rng_state
@@ -20,24 +33,11 @@ from .tensor import (
     allclose,
     arange,
     as_tensor,
-    bool_,
     cat,
-    double,
     empty,
-    float,  # noqa: A004 - torch.float is float32; moved to a dtypes module next
-    float16,
-    float32,
-    float64,
     from_numpy,
     full,
-    get_default_dtype,
-    half,
-    int8,
-    int16,
-    int32,
-    int64,
     is_tensor,
-    long,
     maximum,
     minimum,
     ones,
@@ -48,13 +48,20 @@ from .tensor import (
     randperm,
     stack,
     tensor,
-    uint8,
     where,
     zeros,
     zeros_like,
 )
 
-bool = bool_  # noqa: A001 - torch.bool
+# torch's dtype aliases. They shadow builtins in this namespace only, as they do in torch's;
+# inside convkit, float and bool keep their Python meaning.
+bool = bool_
+float = float32
+double = float64
+half = float16
+long = int64
+int = int32
+short = int16
 
 __version__ = "0.1.0"
 
@@ -71,7 +78,7 @@ def sqrt(t):
     return t.sqrt()
 
 
-def abs(t):  # noqa: A001
+def abs(t):
     return t.abs()
 
 
@@ -87,7 +94,7 @@ def tanh(t):
     return t.tanh()
 
 
-def sum(t, dim=None, keepdim=False):  # noqa: A001
+def sum(t, dim=None, keepdim=False):
     return t.sum(dim, keepdim)
 
 
@@ -173,6 +180,7 @@ __all__ = [
     "get_default_dtype",
     "get_rng_state",
     "half",
+    "int",
     "int16",
     "int32",
     "int64",
@@ -204,9 +212,11 @@ __all__ = [
     "relu",
     "reshape",
     "save",
+    "set_default_dtype",
     "set_grad_enabled",
     "set_rng_state",
     "sigmoid",
+    "short",
     "Size",
     "softmax",
     "sqrt",

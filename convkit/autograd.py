@@ -102,7 +102,7 @@ class Function:
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         record = any(needs) and is_grad_enabled()
         ctx = Context(needs if record else (False,) * len(args))
-        raw = [a.data if isinstance(a, Tensor) else a for a in args]
+        raw = [a._array if isinstance(a, Tensor) else a for a in args]
         # IEEE results (inf, NaN) without NumPy's RuntimeWarnings, as torch computes them.
         with np.errstate(all="ignore"):
             out = cls.forward(ctx, *raw, **kwargs)
@@ -171,10 +171,10 @@ def _run_backward(root, grad: np.ndarray, retain_graph: bool) -> None:
             if t.grad is None:
                 t.grad = Tensor._wrap(_own(g, t.dtype, grad, handed))
             else:
-                t.grad = Tensor._wrap(t.grad.data + g)
+                t.grad = Tensor._wrap(t.grad._array + g)
             continue
         if t._retains_grad:
-            t.grad = Tensor._wrap(g.copy()) if t.grad is None else Tensor._wrap(t.grad.data + g)
+            t.grad = Tensor._wrap(g.copy()) if t.grad is None else Tensor._wrap(t.grad._array + g)
         if node.freed and node.ctx.saved_tensors is None:
             raise RuntimeError(
                 "Trying to backward through the graph a second time (or directly access saved "

@@ -70,7 +70,7 @@ def predict_images(path: str, images: list[str], top: int = 3) -> str:
     top = max(1, min(top, len(classes)))
     batch = np.stack([prepare_image(p, ckpt["info"]["input_shape"]) for p in images])
     with no_grad():
-        probs = F.softmax(model(Tensor._wrap(batch)), 1).data  # (N, K)
+        probs = F.softmax(model(Tensor._wrap(batch)), 1)._array  # (N, K)
     lines = []
     for name, p in zip(images, probs, strict=True):
         best = np.argsort(-p, kind="stable")[:top]

@@ -12,43 +12,12 @@ from collections import namedtuple
 import numpy as np
 
 from . import autograd
+from .dtypes import as_dtype, bool_, float32, float64, get_default_dtype, int32, int64, result_dtype
 from .errors import DimensionError
 from .ops import basic as B
 
-float16 = np.dtype("float16")
-float32 = np.dtype("float32")
-float64 = np.dtype("float64")
-int8 = np.dtype("int8")
-uint8 = np.dtype("uint8")
-int16 = np.dtype("int16")
-int32 = np.dtype("int32")
-int64 = np.dtype("int64")
-bool_ = np.dtype("bool")
-float = float32  # noqa: A001 - torch.float is float32
-double = float64
-long = int64
-half = float16
-
-_DEFAULT_FLOAT = float32
-
 MaxResult = namedtuple("max", ["values", "indices"])
 MinResult = namedtuple("min", ["values", "indices"])
-
-
-def get_default_dtype():
-    return _DEFAULT_FLOAT
-
-
-def as_dtype(dtype) -> np.dtype:
-    """Accept convkit dtypes, NumPy dtypes and type objects."""
-    if dtype is None:
-        return None
-    if dtype is bool:
-        return bool_
-    try:
-        return np.dtype(dtype)
-    except TypeError as e:
-        raise TypeError(f"dtype must be a convkit or NumPy dtype, got {dtype!r}") from e
 
 
 class Size(tuple):
@@ -66,47 +35,10 @@ class Size(tuple):
         return n
 
 
-def _category(dtype: np.dtype) -> int:
-    if dtype.kind == "b":
-        return 0
-    if dtype.kind in "iu":
-        return 1
-    if dtype.kind == "f":
-        return 2
-    raise TypeError(f"unsupported dtype {dtype}")
-
-
-def _scalar_category(value) -> int:
-    if isinstance(value, (bool, np.bool_)):
-        return 0
-    if isinstance(value, numbers.Integral):
-        return 1
-    if isinstance(value, numbers.Real):
-        return 2
-    raise TypeError(f"unsupported operand type {type(value).__name__}")
-
-
-def result_dtype(*operands) -> np.dtype:
-    """torch's type promotion over Tensors and Python scalars.
-
-    The highest category (bool < int < float) wins. Within it, dimensioned tensors outrank
-    zero-dim tensors, which outrank Python scalars; a scalar of a higher category than every
-    tensor gives the default dtype of its category (float32 for floats, int64 for ints).
-    """
-    tensors = [t for t in operands if isinstance(t, Tensor)]
-    scalars = [s for s in operands if not isinstance(s, Tensor)]
-    cat = max([_category(t.dtype) for t in tensors] + [_scalar_category(s) for s in scalars])
-    for group in ([t for t in tensors if t.ndim > 0], [t for t in tensors if t.ndim == 0]):
-        dts = [t.dtype for t in group if _category(t.dtype) == cat]
-        if dts:
-            return np.result_type(*dts)
-    return {0: bool_, 1: int64, 2: _DEFAULT_FLOAT}[cat]
-
-
 def _to_array(data, dtype=None) -> np.ndarray:
     """Convert user data to an array with torch's default dtypes."""
     if isinstance(data, Tensor):
-        arr = data.data
+        arr = data._array
     elif isinstance(data, (np.ndarray, np.generic)):
         arr = np.asarray(data)  # NumPy scalars keep their dtype, as torch.tensor(np.float64(1))
     elif isinstance(data, (bool, np.bool_)):
@@ -114,7 +46,7 @@ def _to_array(data, dtype=None) -> np.ndarray:
     elif isinstance(data, numbers.Integral):
         arr = np.asarray(data, dtype=int64)
     elif isinstance(data, numbers.Real):
-        arr = np.asarray(data, dtype=_DEFAULT_FLOAT if dtype is None else dtype)
+        arr = np.asarray(data, dtype=get_default_dtype() if dtype is None else dtype)
     elif isinstance(data, (list, tuple)):
         arr = np.asarray(
             [x.item() if isinstance(x, Tensor) else x for x in data]
@@ -124,7 +56,7 @@ def _to_array(data, dtype=None) -> np.ndarray:
         if dtype is None:
             # Python floats become float32 and ints int64 (torch's defaults).
             if arr.dtype.kind == "f":
-                arr = arr.astype(_DEFAULT_FLOAT)
+                arr = arr.astype(get_default_dtype())
             elif arr.dtype.kind in "iu":
                 arr = arr.astype(int64)
             elif arr.dtype.kind not in "b":
@@ -152,7 +84,9 @@ class Tensor:
     into a float32 tensor.
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "_node", "_retains_grad", "__weakref__")
+    # ``_array`` is the NumPy array holding the values; convkit's own code reads it directly.
+    # The public ``.data`` is, as in torch, a Tensor sharing that memory outside the graph.
+    __slots__ = ("_array", "requires_grad", "grad", "_node", "_retains_grad", "__weakref__")
     __array_priority__ = 1000  # make ndarray + Tensor defer to Tensor.__radd__
 
     def __init__(self, *args, requires_grad: bool = False):
@@ -163,15 +97,15 @@ class Tensor:
                 isinstance(args[0], tuple) and all(isinstance(v, numbers.Integral) for v in args[0])
             )
         ):
-            data = _to_array(args[0]).astype(_DEFAULT_FLOAT)
+            data = _to_array(args[0]).astype(get_default_dtype())
         else:
             sizes = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
             if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in sizes):
                 raise TypeError(f"Tensor(*sizes) takes ints, got {sizes!r}")
             if any(v < 0 for v in sizes):
                 raise RuntimeError(f"Trying to create tensor with negative dimension: {sizes}")
-            data = np.zeros(tuple(int(v) for v in sizes), dtype=_DEFAULT_FLOAT)
-        self.data = data
+            data = np.zeros(tuple(int(v) for v in sizes), dtype=get_default_dtype())
+        self._array = data
         self.requires_grad = bool(requires_grad)
         self.grad = None
         self._node = None
@@ -180,7 +114,7 @@ class Tensor:
     @classmethod
     def _wrap(cls, array, requires_grad: bool = False) -> "Tensor":
         t = object.__new__(cls)
-        t.data = array if isinstance(array, np.ndarray) else np.asarray(array)
+        t._array = array if isinstance(array, np.ndarray) else np.asarray(array)
         t.requires_grad = requires_grad
         t.grad = None
         t._node = None
@@ -199,16 +133,30 @@ class Tensor:
         object.__setattr__(self, name, value)
 
     @property
+    def data(self) -> "Tensor":
+        """This tensor's values as a new leaf that shares memory and records no graph."""
+        return Tensor._wrap(self._array)
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"data must be set to a Tensor, got {type(value).__name__} (wrap a NumPy "
+                f"array with convkit.from_numpy)"
+            )
+        self._array = value._array
+
+    @property
     def shape(self) -> Size:
-        return Size(self.data.shape)
+        return Size(self._array.shape)
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._array.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._array.ndim
 
     @property
     def device(self) -> str:
@@ -229,18 +177,18 @@ class Tensor:
     def size(self, dim: int | None = None):
         if dim is None:
             return self.shape
-        return self.data.shape[self._dim(dim)]
+        return self._array.shape[self._dim(dim)]
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._array.ndim
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self._array.size)
 
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._array.shape[0]
 
     def is_floating_point(self) -> bool:
         return self.dtype.kind == "f"
@@ -261,22 +209,28 @@ class Tensor:
                 "Can't call numpy() on Tensor that requires grad. Use "
                 "tensor.detach().numpy() instead."
             )
-        return self.data
+        return self._array
 
     def __array__(self, dtype=None, copy=None):
         if copy:
-            return np.array(self.data, dtype=dtype, copy=True)
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+            return np.array(self._array, dtype=dtype, copy=True)
+        return self._array if dtype is None else self._array.astype(dtype, copy=False)
 
     def item(self):
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise RuntimeError(
-                f"a Tensor with {self.data.size} elements cannot be converted to Scalar"
+                f"a Tensor with {self._array.size} elements cannot be converted to Scalar"
             )
-        return self.data.reshape(()).item()
+        return self._array.reshape(()).item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._array.tolist()
+
+    def __format__(self, spec: str) -> str:
+        # torch formats a one-element 0-d tensor as its Python number, anything else as its repr.
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
 
     def __float__(self):
         return float(self.item())
@@ -285,23 +239,23 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        return bool(self.data.reshape(()))
+        return bool(self._array.reshape(()))
 
     def __index__(self):
-        if self.dtype.kind not in "iu" or self.data.size != 1:
+        if self.dtype.kind not in "iu" or self._array.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.data.reshape(()))
+        return int(self._array.reshape(()))
 
     def detach(self) -> "Tensor":
-        return Tensor._wrap(self.data)
+        return Tensor._wrap(self._array)
 
     def clone(self) -> "Tensor":
         return (
             B.Add.apply(self, np.zeros((), dtype=self.dtype))
             if self.requires_grad
-            else Tensor._wrap(self.data.copy())
+            else Tensor._wrap(self._array.copy())
         )
 
     def contiguous(self) -> "Tensor":
@@ -327,7 +281,7 @@ class Tensor:
         if dtype == self.dtype:
             return self
         if dtype.kind != "f":  # integer and bool tensors carry no gradient
-            return Tensor._wrap(self.data.astype(dtype))
+            return Tensor._wrap(self._array.astype(dtype))
         return B.Cast.apply(self, dtype)
 
     def type(self, dtype=None):
@@ -358,7 +312,7 @@ class Tensor:
                 "element 0 of tensors does not require grad and does not have a grad_fn"
             )
         if gradient is None:
-            if self.data.size != 1:
+            if self._array.size != 1:
                 raise RuntimeError(
                     "grad can be implicitly created only for scalar outputs "
                     f"(this tensor has shape {list(self.shape)}); pass "
@@ -366,8 +320,8 @@ class Tensor:
                 )
             grad = np.ones(self.shape, dtype=self.dtype)
         else:
-            grad = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient)
-            if grad.shape != self.data.shape:
+            grad = np.asarray(gradient._array if isinstance(gradient, Tensor) else gradient)
+            if grad.shape != self._array.shape:
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output has a shape of "
                     f"{Size(grad.shape)} and output has a shape of {self.shape}"
@@ -384,13 +338,15 @@ class Tensor:
 
     def _set(self, value) -> "Tensor":
         self._check_inplace()
-        value = value.data if isinstance(value, Tensor) else value
-        np.copyto(self.data, np.broadcast_to(np.asarray(value), self.data.shape), casting="unsafe")
+        value = value._array if isinstance(value, Tensor) else value
+        np.copyto(
+            self._array, np.broadcast_to(np.asarray(value), self._array.shape), casting="unsafe"
+        )
         return self
 
     def copy_(self, src) -> "Tensor":
-        src = src.data if isinstance(src, Tensor) else np.asarray(src)
-        if np.broadcast_shapes(src.shape, self.data.shape) != self.data.shape:
+        src = src._array if isinstance(src, Tensor) else np.asarray(src)
+        if np.broadcast_shapes(src.shape, self._array.shape) != self._array.shape:
             raise RuntimeError(
                 f"copy_: the source of shape {list(src.shape)} cannot be broadcast "
                 f"to the destination of shape {list(self.shape)}"
@@ -404,22 +360,22 @@ class Tensor:
         return self._set(value)
 
     def add_(self, other, alpha=1) -> "Tensor":
-        other = other.data if isinstance(other, Tensor) else other
-        return self._set(self.data + other * alpha if alpha != 1 else self.data + other)
+        other = other._array if isinstance(other, Tensor) else other
+        return self._set(self._array + other * alpha if alpha != 1 else self._array + other)
 
     def sub_(self, other, alpha=1) -> "Tensor":
         return self.add_(other, alpha=-alpha)
 
     def mul_(self, other) -> "Tensor":
-        other = other.data if isinstance(other, Tensor) else other
-        return self._set(self.data * other)
+        other = other._array if isinstance(other, Tensor) else other
+        return self._set(self._array * other)
 
     def div_(self, other) -> "Tensor":
-        other = other.data if isinstance(other, Tensor) else other
-        return self._set(self.data / other)
+        other = other._array if isinstance(other, Tensor) else other
+        return self._set(self._array / other)
 
     def clamp_(self, min=None, max=None) -> "Tensor":
-        return self._set(np.clip(self.data, min, max))
+        return self._set(np.clip(self._array, min, max))
 
     def uniform_(self, a: float = 0.0, b: float = 1.0) -> "Tensor":
         from .random import uniform
@@ -514,10 +470,10 @@ class Tensor:
         return tensor(other).__matmul__(self)
 
     def _compare(self, op, other):
-        other = other.data if isinstance(other, Tensor) else other
+        other = other._array if isinstance(other, Tensor) else other
         if isinstance(other, np.ndarray):
             check_broadcast(self.shape, other.shape)
-        return Tensor._wrap(np.asarray(op(self.data, other)))
+        return Tensor._wrap(np.asarray(op(self._array, other)))
 
     def __eq__(self, other):
         return self._compare(np.equal, other)
@@ -538,7 +494,7 @@ class Tensor:
         return self._compare(np.greater_equal, other)
 
     def __invert__(self):
-        return Tensor._wrap(~self.data)
+        return Tensor._wrap(~self._array)
 
     def __and__(self, other):
         return self._compare(np.logical_and, other)
@@ -623,11 +579,11 @@ class Tensor:
             )
         axes = self._axes(dim)
         if axes is None:
-            count = t.data.size
+            count = t._array.size
         else:
             count = 1
             for a in axes if isinstance(axes, tuple) else (axes,):
-                count *= t.data.shape[a]
+                count *= t._array.shape[a]
         return t.sum(dim, keepdim) / count
 
     def var(self, dim=None, unbiased: bool = True, keepdim: bool = False, correction=None):
@@ -645,7 +601,7 @@ class Tensor:
         if isinstance(dim, Tensor):
             return maximum(self, dim)
         if dim is None:
-            if self.data.size == 0:
+            if self._array.size == 0:
                 raise RuntimeError(
                     "max(): Expected reduction dim to be specified for "
                     "input.numel() == 0. Specify the reduction dim with the "
@@ -662,11 +618,11 @@ class Tensor:
         if self.dtype.kind in "ub":
             # Negation does not order unsigned or bool values; they carry no gradient anyway.
             if dim is None:
-                return Tensor._wrap(np.asarray(self.data.min()))
+                return Tensor._wrap(np.asarray(self._array.min()))
             d = self._dim(dim)
-            idx = np.argmin(self.data, axis=d, keepdims=keepdim).astype(int64)
+            idx = np.argmin(self._array, axis=d, keepdims=keepdim).astype(int64)
             return MinResult(
-                Tensor._wrap(np.min(self.data, axis=d, keepdims=keepdim)), Tensor._wrap(idx)
+                Tensor._wrap(np.min(self._array, axis=d, keepdims=keepdim)), Tensor._wrap(idx)
             )
         result = (-self).max(dim, keepdim)
         if isinstance(result, MaxResult):
@@ -680,22 +636,22 @@ class Tensor:
     def argmax(self, dim=None, keepdim: bool = False):
         self._check_arg_reduction("argmax")
         if dim is None:
-            return Tensor._wrap(np.asarray(np.argmax(self.data), dtype=int64))
-        idx = np.argmax(self.data, axis=self._dim(dim), keepdims=keepdim)
+            return Tensor._wrap(np.asarray(np.argmax(self._array), dtype=int64))
+        idx = np.argmax(self._array, axis=self._dim(dim), keepdims=keepdim)
         return Tensor._wrap(idx.astype(int64))
 
     def argmin(self, dim=None, keepdim: bool = False):
         self._check_arg_reduction("argmin")
         if dim is None:
-            return Tensor._wrap(np.asarray(np.argmin(self.data), dtype=int64))
-        idx = np.argmin(self.data, axis=self._dim(dim), keepdims=keepdim)
+            return Tensor._wrap(np.asarray(np.argmin(self._array), dtype=int64))
+        idx = np.argmin(self._array, axis=self._dim(dim), keepdims=keepdim)
         return Tensor._wrap(idx.astype(int64))
 
     def all(self):
-        return Tensor._wrap(np.asarray(self.data.all()))
+        return Tensor._wrap(np.asarray(self._array.all()))
 
     def any(self):
-        return Tensor._wrap(np.asarray(self.data.any()))
+        return Tensor._wrap(np.asarray(self._array.any()))
 
     # ----- shape --------------------------------------------------------------------------------
     def reshape(self, *shape):
@@ -778,7 +734,7 @@ class Tensor:
     def __getitem__(self, index):
         index = _convert_index(index)
         try:
-            self.data[index]
+            self._array[index]
         except IndexError as e:
             raise DimensionError(str(e)) from None
         return B.GetItem.apply(self, index)
@@ -786,8 +742,8 @@ class Tensor:
     def __setitem__(self, index, value):
         self._check_inplace()
         index = _convert_index(index)
-        value = value.data if isinstance(value, Tensor) else np.asarray(value)
-        target = self.data[index].shape
+        value = value._array if isinstance(value, Tensor) else np.asarray(value)
+        target = self._array[index].shape
         try:
             np.broadcast_shapes(value.shape, target)
         except ValueError:
@@ -795,7 +751,7 @@ class Tensor:
                 f"shape mismatch: value tensor of shape {list(value.shape)} cannot "
                 f"be broadcast to indexing result of shape {list(target)}"
             ) from None
-        self.data[index] = value
+        self._array[index] = value
 
     def __iter__(self):
         if self.ndim == 0:
@@ -804,7 +760,7 @@ class Tensor:
 
     # ----- printing -----------------------------------------------------------------------------
     def __repr__(self):
-        data = self.data
+        data = self._array
         # torch prints whole floats as "1." and others with 4 fixed decimals.
         whole = data.dtype.kind == "f" and bool(np.all(np.mod(data[np.isfinite(data)], 1) == 0))
         body = np.array2string(
@@ -842,9 +798,9 @@ def reshape_target(shape: tuple[int, ...], target: tuple[int, ...]) -> tuple[int
 
 def _convert_index(index):
     if isinstance(index, Tensor):
-        return index.data
+        return index._array
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        return tuple(i._array if isinstance(i, Tensor) else i for i in index)
     return index
 
 
@@ -897,13 +853,13 @@ def _factory(array, requires_grad):
 
 def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     return _factory(
-        np.zeros(_size_args(size), dtype=as_dtype(dtype) or _DEFAULT_FLOAT), requires_grad
+        np.zeros(_size_args(size), dtype=as_dtype(dtype) or get_default_dtype()), requires_grad
     )
 
 
 def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     return _factory(
-        np.ones(_size_args(size), dtype=as_dtype(dtype) or _DEFAULT_FLOAT), requires_grad
+        np.ones(_size_args(size), dtype=as_dtype(dtype) or get_default_dtype()), requires_grad
     )
 
 
@@ -930,7 +886,9 @@ def arange(start, end=None, step=1, dtype=None) -> Tensor:
         start, end = 0, start
     values = (start, end, step)
     if dtype is None:
-        dtype = int64 if all(isinstance(v, numbers.Integral) for v in values) else _DEFAULT_FLOAT
+        dtype = (
+            int64 if all(isinstance(v, numbers.Integral) for v in values) else get_default_dtype()
+        )
     return Tensor._wrap(np.arange(start, end, step).astype(as_dtype(dtype)))
 
 
@@ -938,7 +896,7 @@ def randn(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     from .random import normal
 
     return _factory(
-        normal(_size_args(size), 0.0, 1.0, as_dtype(dtype) or _DEFAULT_FLOAT), requires_grad
+        normal(_size_args(size), 0.0, 1.0, as_dtype(dtype) or get_default_dtype()), requires_grad
     )
 
 
@@ -946,7 +904,7 @@ def rand(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     from .random import uniform
 
     return _factory(
-        uniform(_size_args(size), 0.0, 1.0, as_dtype(dtype) or _DEFAULT_FLOAT), requires_grad
+        uniform(_size_args(size), 0.0, 1.0, as_dtype(dtype) or get_default_dtype()), requires_grad
     )
 
 
@@ -988,7 +946,7 @@ def stack(tensors, dim: int = 0) -> Tensor:
 
 
 def where(condition, input, other) -> Tensor:
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition._array if isinstance(condition, Tensor) else np.asarray(condition)
     a = input if isinstance(input, Tensor) else tensor(input)
     b = other if isinstance(other, Tensor) else tensor(other)
     check_broadcast(cond.shape, a.shape, b.shape)
@@ -999,14 +957,22 @@ def where(condition, input, other) -> Tensor:
 def maximum(a: Tensor, b: Tensor) -> Tensor:
     """Elementwise max; NaN in either operand wins, as in torch."""
     return where(
-        np.isnan(a.data) | (a.data >= b.data) if a.is_floating_point() else a.data >= b.data, a, b
+        np.isnan(a._array) | (a._array >= b._array)
+        if a.is_floating_point()
+        else a._array >= b._array,
+        a,
+        b,
     )
 
 
 def minimum(a: Tensor, b: Tensor) -> Tensor:
     """Elementwise min; NaN in either operand wins, as in torch."""
     return where(
-        np.isnan(a.data) | (a.data <= b.data) if a.is_floating_point() else a.data <= b.data, a, b
+        np.isnan(a._array) | (a._array <= b._array)
+        if a.is_floating_point()
+        else a._array <= b._array,
+        a,
+        b,
     )
 
 

@@ -105,7 +105,7 @@ def train_one_epoch(model: nn.Module, loader, optimizer, epoch: int, show_progre
         optimizer.step()
         n = x.shape[0]
         total_loss += value * n
-        correct += int((logits.data.argmax(1) == y.data).sum())
+        correct += int((logits._array.argmax(1) == y._array).sum())
         seen += n
         if hasattr(bar, "set_postfix"):
             bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.3f}")
@@ -121,7 +121,7 @@ def evaluate(model: nn.Module, loader, num_classes: int):
         for x, y in loader:
             logits = model(x)
             total_loss += F.cross_entropy(logits, y, reduction="sum").item()
-            np.add.at(confusion, (y.data, logits.data.argmax(1)), 1)
+            np.add.at(confusion, (y._array, logits._array.argmax(1)), 1)
             seen += x.shape[0]
     return total_loss / max(seen, 1), float(np.trace(confusion)) / max(seen, 1), confusion
 
@@ -143,7 +143,7 @@ def _rng_state() -> dict:
 
 def _set_rng_state(saved: dict) -> None:
     key = saved["key"]
-    key = key.data if isinstance(key, Tensor) else np.asarray(key)
+    key = key._array if isinstance(key, Tensor) else np.asarray(key)
     ck_random.set_rng_state(
         {
             "mt19937": {

@@ -125,7 +125,7 @@ def test_factories():
     torch.manual_seed(3)
     np.testing.assert_array_equal(a.data, torch.rand(5).numpy())  # MT19937 draws as torch's
     x = np.zeros(3)
-    assert ck.from_numpy(x).data is x
+    assert ck.from_numpy(x).numpy() is x
 
 
 def test_grad_assignable_and_numpy_interop():
@@ -218,3 +218,28 @@ def test_sum_of_unsigned_and_integer_casts():
 
 def test_parameter_from_list_is_float32():
     assert ck.nn.Parameter([1.0, 2.0]).dtype == np.float32
+
+
+def test_python_number_protocols_match_torch():
+    """float(t), int(t), math.isfinite(t) and f-strings work: no builtin is shadowed inside."""
+    import math
+
+    for value in (1.5, -2.25, float("inf"), float("nan")):
+        ours, theirs = ck.tensor(value), torch.tensor(value)
+        assert math.isfinite(ours) == math.isfinite(theirs)
+        assert repr(float(ours)) == repr(float(theirs))
+        assert f"{ours:.3f}" == f"{theirs:.3f}"
+        if math.isfinite(value):
+            assert int(ours) == int(theirs)
+    assert f"{ck.tensor(7)}" == f"{torch.tensor(7)}" == "7"
+    assert f"{ck.tensor([1.0, 2.0]):>30}" == f"{repr(ck.tensor([1.0, 2.0])):>30}"
+
+
+def test_data_is_a_tensor_sharing_memory():
+    x = ck.ones(3, requires_grad=True)
+    d = x.data
+    assert isinstance(d, ck.Tensor) and not d.requires_grad and d.grad_fn is None
+    d[0] = 5.0  # writes through to x, outside the graph, as torch's .data does
+    assert x.tolist() == [5.0, 1.0, 1.0]
+    x.data = ck.zeros(3)
+    assert x.tolist() == [0.0, 0.0, 0.0] and x.requires_grad

@@ -153,7 +153,7 @@ def test_default_train_reaches_97_percent_and_evaluate_predict(tmp_path):
     test_set = Digits(train=False)
     image, label = test_set[0]
     path = tmp_path / "digit.png"
-    Image.fromarray((image.data[0] * 255).astype(np.uint8)).resize((32, 32)).save(path)
+    Image.fromarray((image.numpy()[0] * 255).astype(np.uint8)).resize((32, 32)).save(path)
     pr = cli("predict", ckpt, str(path))
     assert pr.returncode == 0, pr.stderr
     first = pr.stdout.split(": ", 1)[1].split(",")[0]

@@ -24,7 +24,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
         raise ValueError("default_collate got an empty batch")
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return Tensor._wrap(np.stack([b.data for b in batch]))
+        return Tensor._wrap(np.stack([b._array for b in batch]))
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind in "OUS":
             raise TypeError(

@@ -356,8 +356,8 @@ def _padded(x: np.ndarray, pairs, mode: str, value: float = 0.0) -> np.ndarray:
     flat = [v for pair in reversed(pairs) for v in pair]  # F.pad: last dimension first
     t = Tensor._wrap(x[None, None])  # (1, 1, H, W)
     if mode == "zeros":
-        return F.pad(t, flat, "constant", value).data[0, 0]
-    return F.pad(t, flat, mode).data[0, 0]
+        return F.pad(t, flat, "constant", value)._array[0, 0]
+    return F.pad(t, flat, mode)._array[0, 0]
 
 
 def _gather_plan(common: dict, pool, size, kernel, stride, pad_n) -> Plan:

@@ -205,7 +205,7 @@ def summary(model, input_size: str | Sequence[int], dtype=None) -> ModelSummary:
         for m, mode in modes:
             object.__setattr__(m, "training", mode)
 
-    itemsize = zeros(1, dtype=dtype).data.itemsize
+    itemsize = zeros(1, dtype=dtype)._array.itemsize
     n = max(len(size) - 2, 1)
     field_, jump = [1] * n, [1] * n
     tracking = True
@@ -245,7 +245,7 @@ def summary(model, input_size: str | Sequence[int], dtype=None) -> ModelSummary:
     result.total_params = sum(p.numel() for p in params)
     result.trainable_params = sum(p.numel() for p in params if p.requires_grad)
     result.total_macs = sum(row.macs for row in result.layers)
-    result.param_bytes = sum(p.numel() * p.data.itemsize for p in params)
+    result.param_bytes = sum(p.numel() * p._array.itemsize for p in params)
     result.input_bytes = math.prod(size) * itemsize
     return result
 

@@ -108,7 +108,7 @@ def _diverging(values: np.ndarray, vmax: float) -> np.ndarray:
 def _kernel_planes(module) -> tuple[np.ndarray, str]:
     """The weight as (out, in, kh, kw) plus a note: 1-D kernels are one row, 3-D ones the middle
     depth slice; a transposed conv stores (in, out, ...) and is swapped to (out, in, ...)."""
-    w = np.asarray(module.weight.data, dtype=np.float64)
+    w = np.asarray(module.weight._array, dtype=np.float64)
     note = ""
     if getattr(module, "transposed", False):
         w = w.swapaxes(0, 1)
@@ -273,7 +273,7 @@ def record_activations(model, x) -> tuple[list, object]:
             out = _inner(*args, **kwargs)
             calls = sum(1 for r in records if r[1] is _m)
             label = _name if not calls else f"{_name} (call {calls + 1})"
-            records.append((label, _m, np.array(out.data if isinstance(out, Tensor) else out)))
+            records.append((label, _m, np.array(out._array if isinstance(out, Tensor) else out)))
             return out
 
         object.__setattr__(m, "forward", spy)

@@ -44,7 +44,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator:
 def _as_array(key: str, value) -> np.ndarray:
     # np.ascontiguousarray would turn a 0-d array into shape (1,); require() keeps the shape.
     if isinstance(value, Tensor):
-        return np.require(value.data, requirements="C")
+        return np.require(value._array, requirements="C")
     if isinstance(value, np.ndarray):
         return np.require(value, requirements="C")
     if isinstance(value, (int, float, bool, np.generic)):

@@ -7,7 +7,8 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from ..tensor import Size, Tensor, _to_array, as_dtype
+from ..dtypes import as_dtype
+from ..tensor import Size, Tensor, _to_array
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -21,10 +22,10 @@ class Parameter(Tensor):
         if data is None:
             array = np.zeros(0, dtype=np.float32)
         elif isinstance(data, Tensor):
-            array = data.data
+            array = data._array
         else:
             array = _to_array(data)  # torch's default dtypes: Python floats become float32
-        self.data = array
+        self._array = array
         self.grad = None
         self._node = None
         self._retains_grad = False
@@ -219,8 +220,8 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = value.data if isinstance(value, Tensor) else np.asarray(value)
-            if array.shape != target.data.shape:
+            array = value._array if isinstance(value, Tensor) else np.asarray(value)
+            if array.shape != target._array.shape:
                 errors.append(
                     f"size mismatch for {key}: copying a param with shape "
                     f"{Size(array.shape)} from checkpoint, the shape in current model "
@@ -234,8 +235,8 @@ class Module:
         for key, target in own.items():
             if key in state_dict:
                 value = state_dict[key]
-                array = value.data if isinstance(value, Tensor) else np.asarray(value)
-                np.copyto(target.data, array, casting="unsafe")
+                array = value._array if isinstance(value, Tensor) else np.asarray(value)
+                np.copyto(target._array, array, casting="unsafe")
         return _IncompatibleKeys(missing, unexpected)
 
     # ----- modes and bulk operations -----------------------------------------------------------
@@ -260,7 +261,7 @@ class Module:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad = Tensor._wrap(np.zeros_like(p.grad.data))
+                    p.grad = Tensor._wrap(np.zeros_like(p.grad._array))
 
     def apply(self, fn: Callable[["Module"], None]) -> "Module":
         for m in self.children():
@@ -279,9 +280,9 @@ class Module:
                 for _name, t in store.items():
                     # Only floating tensors change dtype (num_batches_tracked stays int64).
                     if t is not None and t.dtype.kind == "f":
-                        t.data = t.data.astype(dtype)
+                        t._array = t._array.astype(dtype)
                         if t.grad is not None:
-                            t.grad = Tensor._wrap(t.grad.data.astype(dtype))
+                            t.grad = Tensor._wrap(t.grad._array.astype(dtype))
         return self
 
     def double(self) -> "Module":

@@ -72,23 +72,23 @@ class Adam(Optimizer):
         for p in group["params"]:
             if p.grad is None:
                 continue
-            dt = p.data.dtype
+            dt = p._array.dtype
             state = self.state[p]
             if len(state) == 0:
                 state["step"] = Tensor._wrap(np.zeros((), dtype=np.float32))
-                state["exp_avg"] = Tensor._wrap(np.zeros_like(p.data))
-                state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p.data))
+                state["exp_avg"] = Tensor._wrap(np.zeros_like(p._array))
+                state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._array))
                 if amsgrad:
-                    state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(p.data))
-            grad = -p.grad.data if group["maximize"] else p.grad.data
-            exp_avg, exp_avg_sq = state["exp_avg"].data, state["exp_avg_sq"].data
-            step_t = state["step"].data
+                    state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._array))
+            grad = -p.grad._array if group["maximize"] else p.grad._array
+            exp_avg, exp_avg_sq = state["exp_avg"]._array, state["exp_avg_sq"]._array
+            step_t = state["step"]._array
             step_t += 1
             if weight_decay != 0:
                 if group["decoupled_weight_decay"]:
-                    p.data *= scalar(1 - lr * weight_decay, dt)
+                    p._array *= scalar(1 - lr * weight_decay, dt)
                 else:
-                    grad = grad + scalar(weight_decay, dt) * p.data
+                    grad = grad + scalar(weight_decay, dt) * p._array
             lerp_(exp_avg, grad, 1 - beta1)
             exp_avg_sq *= scalar(beta2, dt)
             exp_avg_sq += scalar(1 - beta2, dt) * grad * grad
@@ -98,13 +98,13 @@ class Adam(Optimizer):
             bias_correction2_sqrt = (1 - beta2**step) ** 0.5
             step_size = lr / bias_correction1
             if amsgrad:
-                max_sq = state["max_exp_avg_sq"].data
+                max_sq = state["max_exp_avg_sq"]._array
                 np.maximum(max_sq, exp_avg_sq, out=max_sq)
                 second = max_sq
             else:
                 second = exp_avg_sq
             denom = np.sqrt(second) / scalar(bias_correction2_sqrt, dt) + scalar(eps, dt)
-            p.data += scalar(-step_size, dt) * (exp_avg / denom)
+            p._array += scalar(-step_size, dt) * (exp_avg / denom)
 
 
 class AdamW(Adam):

@@ -1,7 +1,7 @@
 """The Optimizer base class: parameter groups, per-parameter state and torch's state_dict layout.
 
-Subclasses implement ``step`` by updating each parameter's ``.data`` array in place under
-``no_grad``. Every scalar hyperparameter is cast to the parameter's dtype before it touches an
+Subclasses implement ``step`` by updating each parameter's NumPy array (``._array``) in place
+under ``no_grad``. Every scalar hyperparameter is cast to the parameter's dtype before it touches an
 array, because NumPy would otherwise promote a float32 array to float64 (torch rounds the scalar
 to the tensor's dtype in the same way).
 """
@@ -170,7 +170,7 @@ class Optimizer:
                     grad = p.grad
                     grad._node = None
                     grad.requires_grad = False
-                    grad.data[...] = 0
+                    grad._array[...] = 0
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Update the parameters once; ``closure`` re-evaluates the model and returns the loss.
@@ -235,7 +235,7 @@ class Optimizer:
 
         def cast(param, value, key=None):
             if isinstance(value, Tensor):
-                array = np.array(value.data, copy=True)
+                array = np.array(value._array, copy=True)
                 if key != "step" and array.dtype.kind == "f" and param.dtype.kind == "f":
                     array = array.astype(param.dtype)
                 return Tensor._wrap(array)

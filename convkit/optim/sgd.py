@@ -66,10 +66,10 @@ class SGD(Optimizer):
         for p in group["params"]:
             if p.grad is None:
                 continue
-            dt = p.data.dtype
-            grad = -p.grad.data if group["maximize"] else p.grad.data
+            dt = p._array.dtype
+            grad = -p.grad._array if group["maximize"] else p.grad._array
             if weight_decay != 0:
-                grad = grad + scalar(weight_decay, dt) * p.data
+                grad = grad + scalar(weight_decay, dt) * p._array
             if momentum != 0:
                 state = self.state[p]
                 buf = state.get("momentum_buffer")
@@ -77,7 +77,7 @@ class SGD(Optimizer):
                     buf = Tensor._wrap(grad.astype(dt, copy=True))
                     state["momentum_buffer"] = buf
                 else:
-                    buf.data *= scalar(momentum, dt)
-                    buf.data += scalar(1 - dampening, dt) * grad
-                grad = grad + scalar(momentum, dt) * buf.data if nesterov else buf.data
-            p.data += scalar(-lr, dt) * grad
+                    buf._array *= scalar(momentum, dt)
+                    buf._array += scalar(1 - dampening, dt) * grad
+                grad = grad + scalar(momentum, dt) * buf._array if nesterov else buf._array
+            p._array += scalar(-lr, dt) * grad

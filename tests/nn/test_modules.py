@@ -139,7 +139,7 @@ def test_conv_constructor_refuses_what_would_fail_later():
 
 def test_load_state_dict_strict_errors_and_arrays():
     m = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2))
-    state = {k: v.data.copy() for k, v in m.state_dict().items()}  # NumPy arrays are accepted
+    state = {k: np.array(v) for k, v in m.state_dict().items()}  # NumPy arrays are accepted
     state["0.weight"] = np.full((2, 1, 3, 3), 0.5, dtype=np.float32)
     m.load_state_dict(state)
     assert (m[0].weight.data == 0.5).all()

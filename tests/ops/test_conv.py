@@ -199,8 +199,8 @@ def test_output_size_extension_picks_output_padding():
     x, w = ck.tensor(_r(1, 2, 4, 4)), ck.tensor(_r(2, 3, 3, 3))
     y = F.conv_transpose2d(x, w, stride=2, padding=1, output_size=(8, 7))
     ref = TF.conv_transpose2d(
-        torch.from_numpy(x.data),
-        torch.from_numpy(w.data),
+        torch.from_numpy(x.numpy()),
+        torch.from_numpy(w.numpy()),
         stride=2,
         padding=1,
         output_padding=(1, 0),

@@ -80,7 +80,7 @@ def run_ours(name, kwargs, weights, x, onehot, steps=STEPS, params=None, opt=Non
         loss.backward()
         opt.step()
         losses.append(loss.item())
-        history.append([p.data.copy() for p in params])
+        history.append([np.array(p.detach()) for p in params])
     return losses, history, opt, params
 
 
@@ -194,7 +194,7 @@ def test_zero_grad(set_to_none):
     if set_to_none:
         assert p.grad is None
     else:
-        assert p.grad.dtype == np.float32 and not p.grad.data.any()
+        assert p.grad.dtype == np.float32 and not p.grad.any()
     opt.zero_grad()
     assert p.grad is None
 

@@ -95,7 +95,7 @@ def _check_class_target(
                 f"expected scalar type {input.dtype} but found {weight.dtype} "
                 f"(weight must have the input's dtype)"
             )
-    t = target.data.astype(np.int64, copy=False)
+    t = target._array.astype(np.int64, copy=False)
     bad = (t != ignore_index) & ((t < 0) | (t >= classes))
     if bad.any():
         raise DimensionError(
@@ -112,8 +112,8 @@ def _nll(logp: Tensor, target: Tensor, weight, ignore_index: int, reduction: str
         logp, target = logp.unsqueeze(0), target.reshape(1)
     out = NllLoss.apply(
         logp,
-        target.data.astype(np.int64, copy=False),
-        None if weight is None else weight.data,
+        target._array.astype(np.int64, copy=False),
+        None if weight is None else weight._array,
         int(ignore_index),
         reduction,
     )
@@ -182,7 +182,7 @@ def cross_entropy(
     # torch: (1 - eps) * nll + eps / C * smooth, smooth = -sum_c w_c logp_c per position, with
     # ignored positions zeroed and the mean divided as nll's mean is (by the counted weights).
     classes = input.shape[class_dim]
-    keep = target.data.astype(np.int64) != ignore_index
+    keep = target._array.astype(np.int64) != ignore_index
     if weight is not None:
         wshape = [1] * input.ndim
         wshape[class_dim] = classes
@@ -194,8 +194,8 @@ def cross_entropy(
     smooth = where(keep, smooth, 0.0)
     if reduction == "mean":
         if weight is not None:
-            t = np.where(keep, target.data.astype(np.int64), 0)
-            denom = (weight.data[t] * keep).sum(dtype=input.dtype)
+            t = np.where(keep, target._array.astype(np.int64), 0)
+            denom = (weight._array[t] * keep).sum(dtype=input.dtype)
         else:
             denom = keep.sum()
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -514,7 +514,7 @@ def _max_unpool(op: str, n: int, input, indices, kernel_size, stride, padding, o
     kernel, stride, padding, _ = _window_args(op, n, kernel_size, stride, padding)
     out = _unpool_size(op, x.shape[x.ndim - n :], kernel, stride, padding, output_size)
     plane = math.prod(out)
-    idx = indices.data
+    idx = indices._array
     if idx.size and (idx.min() < 0 or idx.max() >= plane):
         bad = idx.min() if idx.min() < 0 else idx.max()
         raise RuntimeError(
@@ -576,9 +576,9 @@ def _lp_pool(op: str, n: int, input, norm_type, kernel_size, stride, ceil_mode):
     # torch: (sign(out) * relu(|out|)) * numel, then ** (1/p). sign is piecewise constant (no
     # gradient). relu is written as a where: at a zero window the next power's derivative is
     # inf, and torch's relu backward (a where, not a product) turns that into 0, not NaN.
-    sign = Tensor._wrap(np.sign(out.data))
+    sign = Tensor._wrap(np.sign(out._array))
     magnitude = out.abs()
-    magnitude = where(magnitude.data > 0, magnitude, 0)
+    magnitude = where(magnitude._array > 0, magnitude, 0)
     return (sign * magnitude).mul(numel).pow(1.0 / norm_type)
 
 

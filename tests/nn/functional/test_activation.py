@@ -107,7 +107,7 @@ def test_dropout_statistics_and_scaling(p):
     ck.manual_seed(0)
     x = ck.ones(200, 500, requires_grad=True)
     y = F.dropout(x, p)
-    kept = y.data != 0
+    kept = y.detach().numpy() != 0
     # Survivors are scaled by exactly 1/(1-p); the kept fraction is 1-p within 5 sigma.
     np.testing.assert_allclose(y.data[kept], np.float32(1 / (1 - p)), rtol=1e-6)
     n = kept.size
@@ -143,7 +143,7 @@ def test_dropout2d_zeroes_whole_channels():
     ck.manual_seed(1)
     x = ck.ones(20, 30, 4, 5, requires_grad=True)
     y = F.dropout2d(x, 0.4)
-    per_channel = y.data.reshape(20, 30, -1)
+    per_channel = y.detach().numpy().reshape(20, 30, -1)
     # each (n, c) map is all zero or all 1/(1-p)
     assert np.all((per_channel == 0).all(-1) | (per_channel == np.float32(1 / 0.6)).all(-1))
     dropped = (per_channel == 0).all(-1).mean()

@@ -1,0 +1,90 @@
+"""dtypes and torch's type promotion.
+
+convkit's dtypes are NumPy dtypes. torch's aliases (``torch.float``, ``torch.long``, ...) are
+bound in the package face (``convkit/__init__.py``) only, so no builtin is shadowed inside the
+code: ``float(t)`` means Python's float everywhere in convkit.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+float16 = np.dtype("float16")
+float32 = np.dtype("float32")
+float64 = np.dtype("float64")
+int8 = np.dtype("int8")
+uint8 = np.dtype("uint8")
+int16 = np.dtype("int16")
+int32 = np.dtype("int32")
+int64 = np.dtype("int64")
+bool_ = np.dtype("bool")
+
+_default_float = float32
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype of floating tensors made from Python floats (float32 unless changed)."""
+    return _default_float
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Make ``dtype`` (float32 or float64) the default floating dtype, as torch does."""
+    global _default_float
+    d = as_dtype(dtype)
+    if d not in (float32, float64):
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default_float = d
+
+
+def as_dtype(dtype: Any) -> np.dtype | None:
+    """Accept convkit dtypes, NumPy dtypes and type objects; None stays None."""
+    if dtype is None:
+        return None
+    if dtype is bool:
+        return bool_
+    try:
+        return np.dtype(dtype)
+    except TypeError as e:
+        raise TypeError(f"dtype must be a convkit or NumPy dtype, got {dtype!r}") from e
+
+
+def category(dtype: np.dtype) -> int:
+    """torch's promotion categories: bool 0 < integer 1 < floating 2."""
+    if dtype.kind == "b":
+        return 0
+    if dtype.kind in "iu":
+        return 1
+    if dtype.kind == "f":
+        return 2
+    raise TypeError(f"unsupported dtype {dtype}")
+
+
+def _scalar_category(value: object) -> int:
+    if isinstance(value, (bool, np.bool_)):
+        return 0
+    if isinstance(value, numbers.Integral):
+        return 1
+    if isinstance(value, numbers.Real):
+        return 2
+    raise TypeError(f"unsupported operand type {type(value).__name__}")
+
+
+def result_dtype(*operands: Any) -> np.dtype:
+    """torch's type promotion over tensors and Python scalars.
+
+    The highest category (bool < int < float) wins. Within it, dimensioned tensors outrank
+    zero-dim tensors, which outrank Python scalars; a scalar of a higher category than every
+    tensor gives the default dtype of its category (float32 for floats, int64 for ints).
+    Anything with ``dtype`` and ``ndim`` (a Tensor, a NumPy array) counts as a tensor.
+    """
+    tensors = [t for t in operands if hasattr(t, "dtype") and hasattr(t, "ndim")]
+    scalars = [s for s in operands if not (hasattr(s, "dtype") and hasattr(s, "ndim"))]
+    cat = max([category(t.dtype) for t in tensors] + [_scalar_category(s) for s in scalars])
+    for group in ([t for t in tensors if t.ndim > 0], [t for t in tensors if t.ndim == 0]):
+        dts = [t.dtype for t in group if category(t.dtype) == cat]
+        if dts:
+            return np.result_type(*dts)
+    return {0: bool_, 1: int64, 2: _default_float}[cat]
