@@ -1,9 +1,10 @@
 """The explainer's subcommands: ``convkit shape`` and ``convkit summary``.
 
-``register(subparsers)`` adds each subcommand through a small ``_add_*`` helper; the command
-functions import the explainer only when they run, so ``convkit --help`` stays fast. Exit codes:
-0 done; 1 the layers or model cannot run on that input (the worked formula says why); 2 the
-command line itself is wrong (a layer text that is not a plain layer call, bad arguments).
+``COMMANDS`` declares each subcommand (see ``convkit.commandline``); the command functions import
+the explainer only when they run, so ``convkit --help`` stays fast. Exit codes: 0 done; 1 the
+layers or model cannot run on that input (the worked formula says why); 2 the command line itself
+is wrong (a layer text that is not a plain layer call, bad arguments): the error classes carry
+their code, and ``convkit.commandline.run_command`` reports them.
 """
 
 from __future__ import annotations
@@ -12,12 +13,9 @@ import argparse
 import json
 import sys
 
+from ..commandline import Command
+
 EXIT_OK, EXIT_IMPOSSIBLE, EXIT_USAGE = 0, 1, 2
-
-
-def register(subparsers) -> None:
-    _add_shape(subparsers)
-    _add_summary(subparsers)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -25,17 +23,7 @@ def register(subparsers) -> None:
 # ----------------------------------------------------------------------------------------------
 
 
-def _add_shape(subparsers) -> None:
-    p = subparsers.add_parser(
-        "shape",
-        help="work out each layer's output shape, formula by formula",
-        description="Show how each layer changes the input shape: the output-size formula "
-        "worked out with your numbers, the output shape, and what is easy to miss. "
-        "Layers are written as torch constructor calls; they are parsed, never "
-        "evaluated.",
-        epilog='example: convkit shape 1x1x28x28 "Conv2d(1, 5, 5)" "MaxPool2d(2)" "Flatten()" '
-        '"Linear(720, 10)"',
-    )
+def _shape_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "input",
         help="input shape, e.g. 1x1x227x227 or 1,1,227,227 (N, C, H, W; "
@@ -54,18 +42,13 @@ def _add_shape(subparsers) -> None:
         default="en",
         help="language of the explanation (formulas are the same): en or ko",
     )
-    p.set_defaults(func=_shape)
 
 
 def _shape(args: argparse.Namespace) -> int:
-    from .layers import LayerBuildError, LayerSyntaxError
-    from .shape import ShapeInputError, explain_shapes, render_text
+    from .shape import explain_shapes, render_text
 
-    try:
-        result = explain_shapes(args.input, args.layers, lang=args.lang)
-    except (LayerSyntaxError, LayerBuildError, ShapeInputError) as e:
-        print(f"convkit shape: error: {e}", file=sys.stderr)
-        return EXIT_USAGE
+    # LayerSyntaxError, LayerBuildError and ShapeInputError carry exit_code EXIT_USAGE.
+    result = explain_shapes(args.input, args.layers, lang=args.lang)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
@@ -78,14 +61,7 @@ def _shape(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------------------------------
 
 
-def _add_summary(subparsers) -> None:
-    p = subparsers.add_parser(
-        "summary",
-        help="table of a model's layers: shapes, parameters, MACs, receptive field",
-        description="Run the model once on zeros and list every layer with its output shape, "
-        "parameters, multiply-adds, receptive field and jump, then the totals and "
-        "a memory estimate.",
-    )
+def _summary_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "model",
         help="seednet, lenet5, vgg-small, package.module:factory, a "
@@ -112,28 +88,41 @@ def _add_summary(subparsers) -> None:
         "file, the rows of its last 2-d weight)",
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.set_defaults(func=_summary)
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from .model_summary import SummaryError, load_model_for_summary, summary
-    from .shape import ShapeInputError
+    from .model_summary import load_model_for_summary, summary
 
-    try:
-        model, size = load_model_for_summary(args.model, args.input, args.num_classes, args.arch)
-    except ShapeInputError as e:
-        print(f"convkit summary: error: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    except (SummaryError, ValueError, TypeError, RuntimeError, FileNotFoundError) as e:
-        print(f"convkit summary: error: {e}", file=sys.stderr)
-        return EXIT_IMPOSSIBLE
-    try:
-        result = summary(model, size)
-    except SummaryError as e:
-        print(f"convkit summary: error: {e}", file=sys.stderr)
-        return EXIT_IMPOSSIBLE
+    # ShapeInputError exits with EXIT_USAGE; SummaryError, file and model errors with 1.
+    model, size = load_model_for_summary(args.model, args.input, args.num_classes, args.arch)
+    result = summary(model, size)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
         sys.stdout.write(str(result))
     return EXIT_OK
+
+
+COMMANDS = (
+    Command(
+        "shape",
+        "work out each layer's output shape, formula by formula",
+        _shape,
+        _shape_arguments,
+        description="Show how each layer changes the input shape: the output-size formula "
+        "worked out with your numbers, the output shape, and what is easy to miss. "
+        "Layers are written as torch constructor calls; they are parsed, never "
+        "evaluated.",
+        epilog='example: convkit shape 1x1x28x28 "Conv2d(1, 5, 5)" "MaxPool2d(2)" "Flatten()" '
+        '"Linear(720, 10)"',
+    ),
+    Command(
+        "summary",
+        "table of a model's layers: shapes, parameters, MACs, receptive field",
+        _summary,
+        _summary_arguments,
+        description="Run the model once on zeros and list every layer with its output shape, "
+        "parameters, multiply-adds, receptive field and jump, then the totals and "
+        "a memory estimate.",
+    ),
+)

@@ -1,14 +1,16 @@
 """``convkit animate``, ``convkit filters`` and ``convkit featuremaps``: argument parsing only.
 
 The drawing lives in ``animate.py`` and ``pictures.py``; they are imported inside the command
-functions so ``convkit --help`` does not load Pillow or NumPy.
+functions so ``convkit --help`` does not load Pillow. Errors are reported by
+``convkit.commandline.run_command``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
+
+from ..commandline import Command
 
 
 def parse_sizes(text: str, name: str) -> tuple[int, ...]:
@@ -26,51 +28,41 @@ def _per_dim(text: str, name: str):
     return values[0] if len(values) == 1 else values
 
 
-def _fail(command: str, error: Exception) -> int:
-    print(f"convkit {command}: error: {error}", file=sys.stderr)
-    return 1
-
-
 def _animate(args: argparse.Namespace) -> int:
     from . import animate as A
 
-    try:
-        size = parse_sizes(args.input, "--input")
-        padding = (
-            args.padding
-            if args.padding in ("same", "valid")
-            else _per_dim(args.padding, "--padding")
+    size = parse_sizes(args.input, "--input")
+    padding = (
+        args.padding if args.padding in ("same", "valid") else _per_dim(args.padding, "--padding")
+    )
+    ext = os.path.splitext(args.output)[1].lower()
+    if ext not in (".gif", ".png"):
+        raise ValueError(
+            f"-o must end in .gif (an animation) or .png (all steps on one "
+            f"sheet), got '{args.output}'"
         )
-        ext = os.path.splitext(args.output)[1].lower()
-        if ext not in (".gif", ".png"):
-            raise ValueError(
-                f"-o must end in .gif (an animation) or .png (all steps on one "
-                f"sheet), got '{args.output}'"
-            )
-        if args.ms <= 0:
-            raise ValueError(f"--ms must be a positive number of milliseconds, got {args.ms}")
-        if not 16 <= args.cell <= 120:
-            raise ValueError(f"--cell must be between 16 and 120 pixels, got {args.cell}")
-        plan = A.convolution_steps(
-            size,
-            _per_dim(args.kernel, "--kernel"),
-            _per_dim(args.stride, "--stride"),
-            padding,
-            _per_dim(args.dilation, "--dilation"),
-            padding_mode=args.padding_mode,
-            transposed=args.transposed,
-            output_padding=_per_dim(args.output_padding, "--output-padding"),
-            pool=args.pool,
-            ceil_mode=args.ceil_mode,
-            seed=args.seed,
-        )
-        show = args.values or args.seed is not None
-        if ext == ".gif":
-            A.save_gif(A.iter_frames(plan, show, args.cell), args.output, args.ms)
-        else:
-            A.save_sheet(plan, args.output, show, args.cell)
-    except (ValueError, TypeError, RuntimeError, NotImplementedError, OSError) as e:
-        return _fail("animate", e)
+    if args.ms <= 0:
+        raise ValueError(f"--ms must be a positive number of milliseconds, got {args.ms}")
+    if not 16 <= args.cell <= 120:
+        raise ValueError(f"--cell must be between 16 and 120 pixels, got {args.cell}")
+    plan = A.convolution_steps(
+        size,
+        _per_dim(args.kernel, "--kernel"),
+        _per_dim(args.stride, "--stride"),
+        padding,
+        _per_dim(args.dilation, "--dilation"),
+        padding_mode=args.padding_mode,
+        transposed=args.transposed,
+        output_padding=_per_dim(args.output_padding, "--output-padding"),
+        pool=args.pool,
+        ceil_mode=args.ceil_mode,
+        seed=args.seed,
+    )
+    show = args.values or args.seed is not None
+    if ext == ".gif":
+        A.save_gif(A.iter_frames(plan, show, args.cell), args.output, args.ms)
+    else:
+        A.save_sheet(plan, args.output, show, args.cell)
     what = "frames" if ext == ".gif" else "steps on one sheet"
     print(
         f"{plan.title}\n"
@@ -119,14 +111,11 @@ def _load(args):
 def _filters(args: argparse.Namespace) -> int:
     from .pictures import draw_filters
 
-    try:
-        model, info = _load(args)
-        img = draw_filters(
-            model, title=f"{args.checkpoint}: {info['name']}", max_channels=args.max_channels
-        )
-        img.save(args.output)
-    except (ValueError, TypeError, RuntimeError, OSError, KeyError) as e:
-        return _fail("filters", e)
+    model, info = _load(args)
+    img = draw_filters(
+        model, title=f"{args.checkpoint}: {info['name']}", max_channels=args.max_channels
+    )
+    img.save(args.output)
     print(f"wrote {args.output} ({img.size[0]}x{img.size[1]} pixels)")
     return 0
 
@@ -134,34 +123,21 @@ def _filters(args: argparse.Namespace) -> int:
 def _featuremaps(args: argparse.Namespace) -> int:
     from .pictures import draw_feature_maps
 
-    try:
-        model, info = _load(args)
-        img = draw_feature_maps(
-            model,
-            args.image,
-            info,
-            max_channels=args.max_channels,
-            per_channel=args.per_channel,
-            title=f"{args.checkpoint}: {info['name']}",
-        )
-        img.save(args.output)
-    except (ValueError, TypeError, RuntimeError, OSError, KeyError) as e:
-        return _fail("featuremaps", e)
+    model, info = _load(args)
+    img = draw_feature_maps(
+        model,
+        args.image,
+        info,
+        max_channels=args.max_channels,
+        per_channel=args.per_channel,
+        title=f"{args.checkpoint}: {info['name']}",
+    )
+    img.save(args.output)
     print(f"wrote {args.output} ({img.size[0]}x{img.size[1]} pixels)")
     return 0
 
 
-def register(subparsers) -> None:
-    an = subparsers.add_parser(
-        "animate",
-        help="draw a kernel sliding over an input, step by step (GIF or PNG)",
-        description="Draw a convolution, pooling or transposed convolution one output position "
-        "at a time: the padded input, the kernel's footprint, the output filling in "
-        "and the output-size formula worked out. Sizes may be per dimension (5x7, "
-        "3x2); --input 7 draws a 1-D case.",
-        epilog="example: convkit animate --input 5x5 --kernel 3 --stride 2 --padding 1 "
-        "--values -o conv.gif",
-    )
+def _animate_arguments(an: argparse.ArgumentParser) -> None:
     an.add_argument("--input", default="5x5", help="input size: L, or HxW (default 5x5)")
     an.add_argument("--kernel", default="3", help="kernel size: k or khxkw (default 3)")
     an.add_argument("--stride", default="1", help="stride: s or shxsw (default 1)")
@@ -214,36 +190,26 @@ def register(subparsers) -> None:
     )
     an.add_argument("--ms", type=int, default=700, help="GIF frame duration in ms (default 700)")
     an.add_argument("--cell", type=int, default=44, help="cell size in pixels (default 44)")
-    an.set_defaults(func=_animate)
 
-    fi = subparsers.add_parser(
-        "filters",
-        help="draw every conv layer's kernels from a checkpoint",
-        description="Draw each convolution layer's weights: one small tile per (out, in) "
-        "channel pair, red positive and blue negative, scaled per layer.",
-    )
+
+def _filters_arguments(fi: argparse.ArgumentParser) -> None:
     fi.add_argument(
         "checkpoint",
         help="a convkit training checkpoint (.safetensors) or a .pt "
         "state dict (with --model and --input)",
     )
-    fi.add_argument("-o", "--output", default="filters.png")
+    fi.add_argument("-o", "--output", default="filters.png", help="the picture to write")
     _model_options(fi)
-    fi.set_defaults(func=_filters)
 
-    fm = subparsers.add_parser(
-        "featuremaps",
-        help="draw what each conv/pool/activation layer outputs for one image",
-        description="Run one image through the model (prepared as 'convkit predict' does) and "
-        "draw every conv, pooling and activation layer's output channels.",
-    )
+
+def _featuremaps_arguments(fm: argparse.ArgumentParser) -> None:
     fm.add_argument(
         "checkpoint",
         help="a convkit training checkpoint (.safetensors) or a .pt "
         "state dict (with --model and --input)",
     )
     fm.add_argument("image", help="an image file (PNG, JPEG, ...)")
-    fm.add_argument("-o", "--output", default="maps.png")
+    fm.add_argument("-o", "--output", default="maps.png", help="the picture to write")
     fm.add_argument(
         "--per-channel",
         action="store_true",
@@ -251,4 +217,37 @@ def register(subparsers) -> None:
         "per layer, so channels compare)",
     )
     _model_options(fm)
-    fm.set_defaults(func=_featuremaps)
+
+
+COMMANDS = (
+    Command(
+        "animate",
+        "draw a kernel sliding over an input, step by step (GIF or PNG)",
+        _animate,
+        _animate_arguments,
+        description="Draw a convolution, pooling or transposed convolution one output position "
+        "at a time: the padded input, the kernel's footprint, the output filling in "
+        "and the output-size formula worked out. Sizes may be per dimension (5x7, "
+        "3x2); --input 7 draws a 1-D case.",
+        epilog="example: convkit animate --input 5x5 --kernel 3 --stride 2 --padding 1 "
+        "--values -o conv.gif",
+        # shapes.py explains an impossible size in a RuntimeError, as torch raises one.
+        user_errors=(RuntimeError, NotImplementedError),
+    ),
+    Command(
+        "filters",
+        "draw every conv layer's kernels from a checkpoint",
+        _filters,
+        _filters_arguments,
+        description="Draw each convolution layer's weights: one small tile per (out, in) "
+        "channel pair, red positive and blue negative, scaled per layer.",
+    ),
+    Command(
+        "featuremaps",
+        "draw what each conv/pool/activation layer outputs for one image",
+        _featuremaps,
+        _featuremaps_arguments,
+        description="Run one image through the model (prepared as 'convkit predict' does) and "
+        "draw every conv, pooling and activation layer's output channels.",
+    ),
+)

@@ -1,14 +1,13 @@
 """convkit animate: the steps add up to the real ops' outputs; frames, pixels, files and errors."""
 
-import argparse
 
 import numpy as np
 import pytest
 
 import convkit as ck
 from convkit import nn, shapes
+from convkit.cli import main
 from convkit.explain import animate as A
-from convkit.explain.picture_commands import register
 from convkit.nn import functional as F
 
 
@@ -17,10 +16,7 @@ def t(a):
 
 
 def run_cli(argv, capsys):
-    parser = argparse.ArgumentParser(prog="convkit")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    code = args.func(args)
+    code = main(argv)
     out = capsys.readouterr()
     return code, out.out, out.err
 

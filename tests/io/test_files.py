@@ -35,7 +35,7 @@ def test_metadata_and_torch_reads_our_file(tmp_path):
 
     path = tmp_path / "m.safetensors"
     cio.save({"w": ck.ones(2, 2)}, path, metadata={"epoch": 3})
-    tensors, meta = cio.files.load_with_metadata(path)
+    tensors, meta = cio.load_safetensors(path)
     assert meta == {"epoch": "3"}
     t = safetensors.torch.load_file(str(path))
     np.testing.assert_array_equal(t["w"].numpy(), np.ones((2, 2), dtype=np.float32))
@@ -93,6 +93,8 @@ def test_missing_file_and_bad_values(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope.safetensors"):
         cio.load(tmp_path / "nope.safetensors")
     with pytest.raises(TypeError, match="key 'x'"):
-        cio.save({"x": "text"}, tmp_path / "a.safetensors")
+        cio.save_safetensors({"x": "text"}, tmp_path / "a.safetensors")
     with pytest.raises(TypeError, match="keys must be strings"):
-        cio.save({1: ck.ones(1)}, tmp_path / "a.safetensors")
+        cio.save_safetensors({1: ck.ones(1)}, tmp_path / "a.safetensors")
+    with pytest.raises(TypeError, match="cannot store a object at '/x'"):
+        cio.save({"x": object()}, tmp_path / "a.safetensors")
