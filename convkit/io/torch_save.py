@@ -195,7 +195,7 @@ class _Pickler:
             raise TypeError(
                 f"save(): the tensor at '{path or '/'}' has dtype {array.dtype}, which torch lacks"
             )
-        data = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
+        data = np.asarray(array, dtype=array.dtype.newbyteorder("<"), order="C")  # keeps 0-d
         key = str(len(self.storages))
         self.storages.append((key, data.reshape(-1).view(np.uint8).tobytes()))
         if parameter:
