@@ -38,7 +38,7 @@ from . import random as ck_random
 from .autograd import no_grad
 from .errors import UserError
 from .io import atomic_write
-from .models import build_model, declared_input_size, run_model
+from .models import build_model, declared_input_size, resolve_factory, run_model
 from .nn import Module
 from .nn import functional as F
 from .weights import (
@@ -308,6 +308,12 @@ def _prepare(
             raise TrainingError(f"--resume: no checkpoint at '{ckpt_path}'")
         ckpt = read_checkpoint(ckpt_path)
         config, changes = _resumed_config(ckpt, config, given, config.out)
+        try:
+            resolve_factory(config.model)
+        except ValueError as e:
+            raise CheckpointError(
+                f"'{ckpt_path}' records model '{config.model}', which cannot be built here: {e}"
+            ) from None
         if config.epochs < ckpt.epoch:
             raise TrainingError(
                 f"--resume: '{config.out}' already holds {ckpt.epoch} epochs, more than "

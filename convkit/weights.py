@@ -533,9 +533,15 @@ class LoadedModel:
 
 def model_from_checkpoint(checkpoint: Checkpoint, where: str = "checkpoint") -> Module:
     """The checkpoint's architecture with its weights, in eval mode."""
-    info = checkpoint.info
-    net = build_model(checkpoint.config.model, info.input_shape, info.num_classes)
-    load_weights_into(net, checkpoint.model, where, checkpoint.config.model)
+    info, arch = checkpoint.info, checkpoint.config.model
+    try:
+        net = build_model(arch, info.input_shape, info.num_classes)
+    except (ValueError, TypeError, RuntimeError) as e:  # unknown, unimportable or unfit model
+        detail = " ".join(str(e).split())
+        raise CheckpointError(
+            f"'{where}' records model '{arch}', which cannot be built here: {detail}"
+        ) from None
+    load_weights_into(net, checkpoint.model, where, arch)
     net.eval()
     return net
 

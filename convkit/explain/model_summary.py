@@ -361,6 +361,8 @@ def load_model_for_summary(
                 f"'{spec}': cannot read {suffix or 'this kind of'} files; "
                 f"supported: {', '.join(MODEL_FILE_SUFFIXES)}"
             )
+        if os.path.isdir(spec):
+            raise SummaryError(f"'{spec}' is a directory, not a weights file")
         if not os.path.isfile(spec):
             raise SummaryError(f"no such file: '{spec}'")
         try:
