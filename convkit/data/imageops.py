@@ -13,13 +13,16 @@ import numpy as np
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
-def _taps(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(lower index, upper index, weight of the upper one) for each output position."""
-    src = (np.arange(n_out, dtype=np.float64) + 0.5) * (n_in / n_out) - 0.5
-    src = np.maximum(src, 0.0)
+def _taps(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(lower index, upper index, their weights) per output position, in float32 as torch's
+    CPU kernel computes them: src = (i + 0.5) * (n_in / n_out) - 0.5, clamped at 0."""
+    scale = np.float32(n_in / n_out)
+    src = (np.arange(n_out, dtype=np.float32) + np.float32(0.5)) * scale - np.float32(0.5)
+    src = np.maximum(src, np.float32(0))
     lo = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
     hi = np.minimum(lo + 1, n_in - 1)
-    return lo, hi, (src - lo).astype(np.float32)
+    upper = (src - lo).astype(np.float32)
+    return lo, hi, np.float32(1) - upper, upper
 
 
 def resize_bilinear(images: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -28,10 +31,12 @@ def resize_bilinear(images: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     x = np.asarray(images, dtype=np.float32)
     if x.shape[-2:] == (h, w):
         return x.copy()
-    lo, hi, t = _taps(x.shape[-2], h)
-    x = x[..., lo, :] * (1 - t)[:, None] + x[..., hi, :] * t[:, None]  # (..., h, W)
-    lo, hi, t = _taps(x.shape[-1], w)
-    return (x[..., lo] * (1 - t) + x[..., hi] * t).astype(np.float32)  # (..., h, w)
+    rows_lo, rows_hi, r0, r1 = _taps(x.shape[-2], h)
+    cols_lo, cols_hi, c0, c1 = _taps(x.shape[-1], w)
+    top, bottom = x[..., rows_lo, :], x[..., rows_hi, :]  # (..., h, W)
+    top = top[..., cols_lo] * c0 + top[..., cols_hi] * c1  # (..., h, w)
+    bottom = bottom[..., cols_lo] * c0 + bottom[..., cols_hi] * c1  # (..., h, w)
+    return top * r0[:, None] + bottom * r1[:, None]
 
 
 def convert_channels(images: np.ndarray, channels: int) -> np.ndarray:
