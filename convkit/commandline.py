@@ -84,9 +84,9 @@ def add_commands(subparsers: argparse._SubParsersAction, commands: tuple[Command
 def given_options(parser: argparse.ArgumentParser, command: str, argv: list[str]) -> set[str]:
     """The destinations of the options actually written on the command line (not defaults):
     ``argv`` is parsed again with every default of ``command``'s parser suppressed."""
-    sub = next(
-        a for a in parser._subparsers._group_actions if isinstance(a, argparse._SubParsersAction)
-    ).choices[command]
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[
+        command
+    ]
     saved = [(action, action.default) for action in sub._actions]
     try:
         for action, _ in saved:

@@ -19,7 +19,7 @@ import importlib
 import importlib.util
 import os
 import sys
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 from . import nn
 from .autograd import no_grad
@@ -269,12 +269,20 @@ def declared_input_size(name: str) -> tuple[int, int] | None:
     return int(size[0]), int(size[1])
 
 
-def build_model(name: str, input_shape: tuple[int, int, int], num_classes: int) -> nn.Module:
+def chw(shape: Sequence[int]) -> tuple[int, int, int]:
+    """An input shape as ``(C, H, W)`` ints; ValueError for anything else."""
+    if len(shape) != 3:
+        raise ValueError(f"an input shape must be C x H x W, got {tuple(shape)}")
+    return int(shape[0]), int(shape[1]), int(shape[2])
+
+
+def build_model(name: str, input_shape: Sequence[int], num_classes: int) -> nn.Module:
     """``factory(input_shape=(C, H, W), num_classes=K)`` for a name ``resolve_factory`` knows;
     a layer that cannot take that input is named in a ``LayerError``."""
     factory = resolve_factory(name)
+    input_shape = chw(input_shape)
     try:
-        model = factory(input_shape=tuple(input_shape), num_classes=num_classes)
+        model = factory(input_shape=input_shape, num_classes=num_classes)
     except LayerError as e:
         raise LayerError(
             f"model '{name}' cannot take input of shape {tuple(input_shape)}: {e}"

@@ -67,7 +67,9 @@ def _centred(ink: np.ndarray, height: int, width: int, extent: float) -> np.ndar
     scale = extent * max(height, width) / max(crop.shape)
     h = max(1, min(height, round(crop.shape[0] * scale)))
     w = max(1, min(width, round(crop.shape[1] * scale)))
-    picture = Image.fromarray((crop * 255).astype(np.uint8)).resize((w, h), Image.LANCZOS)
+    picture = Image.fromarray((crop * 255).astype(np.uint8)).resize(
+        (w, h), Image.Resampling.LANCZOS
+    )
     frame = np.zeros((height, width), dtype=np.float32)
     y, x = (height - h) // 2, (width - w) // 2
     frame[y : y + h, x : x + w] = np.asarray(picture, dtype=np.float32) / 255
@@ -119,7 +121,7 @@ def _resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
     if image.shape[1:] == (height, width):
         return image
     planes = [
-        np.asarray(Image.fromarray(plane, "F").resize((width, height), Image.BILINEAR))
+        np.asarray(Image.fromarray(plane, "F").resize((width, height), Image.Resampling.BILINEAR))
         for plane in image.astype(np.float32)
     ]
     return np.stack(planes).astype(np.float32)

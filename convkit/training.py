@@ -38,7 +38,7 @@ from . import random as ck_random
 from .autograd import no_grad
 from .errors import UserError
 from .io import atomic_write
-from .models import build_model, declared_input_size, resolve_factory, run_model
+from .models import build_model, chw, declared_input_size, resolve_factory, run_model
 from .nn import Module
 from .nn import functional as F
 from .weights import (
@@ -105,7 +105,7 @@ class TrainResult:
 
 def _in_notebook() -> bool:
     ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
+    shell = ipython.get_ipython() if ipython is not None else None
     return shell is not None and (
         type(shell).__name__ == "ZMQInteractiveShell"
         or "IPKernelApp" in getattr(shell, "config", {})
@@ -254,6 +254,7 @@ def _show(value: object) -> str:
 
 
 def _make_optimizer(config: TrainConfig, params: Any) -> Any:
+    assert config.lr is not None and config.weight_decay is not None  # a resolved config
     if config.optimizer == "sgd":
         return optim.SGD(params, lr=config.lr, momentum=0.9, weight_decay=config.weight_decay)
     cls = optim.Adam if config.optimizer == "adam" else optim.AdamW
@@ -268,7 +269,9 @@ def _make_scheduler(config: TrainConfig, optimizer: Any, epochs_done: int) -> An
         group["weight_decay"] = config.weight_decay
     if config.lr_schedule == "constant":
         return None
+    scheduler: Any
     if config.lr_schedule == "step":
+        assert config.lr_step_size is not None  # a resolved config
         scheduler = optim.lr_scheduler.StepLR(optimizer, config.lr_step_size, config.lr_gamma)
     else:
         scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, config.epochs)
@@ -302,7 +305,8 @@ def _prepare(
         raise TrainingError("--resume continues a run and --overwrite replaces it: give one")
     _refuse_or_clear(config, resume, overwrite)
     ckpt_path = os.path.join(config.out, CHECKPOINT)
-    ckpt, changes = None, {}
+    ckpt: Checkpoint | None = None
+    changes: dict[str, list] = {}
     if resume:
         if not os.path.exists(ckpt_path):
             raise TrainingError(f"--resume: no checkpoint at '{ckpt_path}'")
@@ -336,7 +340,7 @@ def _prepare(
         train_set, test_set, raw_info = load_dataset(config.data, size, config.channels)
     for note in raw_info.get("notes", []):
         log(f"note: {note}")
-    input_shape = tuple(int(n) for n in raw_info["input_shape"])
+    input_shape = chw(raw_info["input_shape"])
     if ckpt is not None:
         if input_shape != ckpt.info.input_shape:
             raise TrainingError(
@@ -348,11 +352,11 @@ def _prepare(
         source = raw_info.get("source_shape")
         info = DataInfo(
             str(raw_info.get("spec", config.data)),
-            input_shape,  # type: ignore[arg-type]
+            input_shape,
             int(raw_info["num_classes"]),
             [str(c) for c in raw_info["classes"]],
-            tuple(source) if source else None,  # type: ignore[arg-type]
-            _ink_extent(train_set, input_shape),  # type: ignore[arg-type]
+            chw(source) if source else None,
+            _ink_extent(train_set, input_shape),
         )
 
     loaders = {}
@@ -598,7 +602,8 @@ def curves_figure(run: _Run) -> Any:
     history = run.history
     epochs = [h["epoch"] for h in history]
     fig = Figure(figsize=(11, 8.5), layout="constrained")
-    top, bottom = fig.subfigures(2, 1)
+    rows: Any = fig.subfigures(2, 1)  # an array of two SubFigures
+    top, bottom = rows
     ax_loss, ax_acc = top.subplots(1, 2)
     splits = [s for s in ("train", "val", "test") if f"{s}_loss" in history[0]]
     markers = {"train": "o-", "val": "^-", "test": "s-"}
@@ -623,7 +628,8 @@ def curves_figure(run: _Run) -> Any:
         f"after {last['epoch']} epoch{'s' if last['epoch'] != 1 else ''}"
     )
     if run.last_test is not None:
-        left, right = bottom.subfigures(1, 2)
+        cells: Any = bottom.subfigures(1, 2)
+        left, right = cells
         _draw_confusion(left.subplots(), run.last_test.confusion, run.info.classes)
         _draw_misclassified(right, run.last_test.misclassified, run.info.classes)
     return fig

@@ -22,14 +22,14 @@ import math
 import os
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from . import random as ck_random
 from .errors import FileFormatError
 from .io import load, save
-from .models import build_model
+from .models import build_model, chw
 from .nn import Module
 from .tensor import Tensor
 
@@ -560,7 +560,7 @@ def load_weights_into(net: Module, state: Mapping[str, Any], where: str, arch: s
 def open_model(
     path: str | os.PathLike,
     model: str | None = None,
-    input_shape: tuple[int, int, int] | None = None,
+    input_shape: Sequence[int] | None = None,
     num_classes: int | None = None,
     key: str | None = None,
 ) -> LoadedModel:
@@ -598,16 +598,17 @@ def open_model(
                 f"'{where}': cannot infer the number of classes (no 2-d weight); give it explicitly"
             )
         num_classes = int(matrices[-1].shape[0])
-    net = build_model(model, tuple(input_shape), int(num_classes))  # type: ignore[arg-type]
+    shape = chw(input_shape)
+    net = build_model(model, shape, int(num_classes))
     load_weights_into(net, state, where, model)
     net.eval()
-    return LoadedModel(net, f"{model} (state dict)", tuple(input_shape), None)  # type: ignore[arg-type]
+    return LoadedModel(net, f"{model} (state dict)", shape, None)
 
 
 def load_model(
     path: str | os.PathLike,
     model: str | None = None,
-    input_shape: tuple[int, int, int] | None = None,
+    input_shape: Sequence[int] | None = None,
     num_classes: int | None = None,
     key: str | None = None,
 ) -> Module:

@@ -152,7 +152,7 @@ class ImageFolder(Dataset):
                 f"{root}: no class folders found (expected root/<class name>/<image files>)"
             )
         extensions = tuple(e.lower() for e in extensions)
-        samples = []
+        samples: list[tuple[str, int]] = []
         empty = []
         for index, name in enumerate(classes):
             files = sorted(

@@ -115,6 +115,8 @@ def load_dataset(
     name = name.lower()
     notes: list[str] = []
     source: list[int] | None = None
+    train: Any
+    test: Any
     if name == "digits" and not root:
         train, test = Digits(train=True), Digits(train=False)
         classes = list(Digits.classes)

@@ -241,7 +241,7 @@ def _key_order(text: object, arrays: Mapping[str, np.ndarray], where: str) -> li
     if text is None:
         return list(arrays)
     try:
-        order = json.loads(text)  # type: ignore[arg-type]
+        order = json.loads(text) if isinstance(text, str) else None
     except (TypeError, ValueError):
         order = None
     if not isinstance(order, list) or not all(isinstance(k, str) for k in order):

@@ -43,10 +43,6 @@ _CUDA_ERROR = (
 _PICKLE_LOAD_ARGS = ("encoding", "errors", "fix_imports")
 
 
-def _is_path(f: object) -> bool:
-    return isinstance(f, (str, os.PathLike))
-
-
 def save(
     obj: Any,
     f: str | os.PathLike | IO[bytes],
@@ -76,7 +72,7 @@ def save(
             "save(): convkit writes only torch's zip format (_use_new_zipfile_serialization=True)"
         )
     del _disable_byteorder_record  # the byteorder record is always written; torch reads both
-    if _is_path(f) and os.fspath(f).lower().endswith(SAFETENSORS_SUFFIX):
+    if isinstance(f, (str, os.PathLike)) and os.fspath(f).lower().endswith(SAFETENSORS_SUFFIX):
         if is_flat_state_dict(obj):
             save_safetensors(obj, f, metadata)
             return
@@ -89,7 +85,7 @@ def save(
         return
     if metadata is not None:
         raise ValueError("save(): metadata= applies to .safetensors files only")
-    if _is_path(f):
+    if isinstance(f, (str, os.PathLike)):
         with atomic_write(f) as out:
             write_torch_zip(obj, out, archive_name(f), pickle_protocol)
         return
@@ -97,7 +93,7 @@ def save(
         raise TypeError(f"save(): f must be a path or a binary file object, got {type(f).__name__}")
     buffer = io.BytesIO()  # zip needs to seek; the caller's stream may not
     write_torch_zip(obj, buffer, "archive", pickle_protocol)
-    f.write(buffer.getvalue())  # type: ignore[union-attr]
+    f.write(buffer.getvalue())
 
 
 def load(
@@ -120,10 +116,10 @@ def load(
             raise TypeError(f"load() got an unexpected keyword argument '{key}'")
     if weights_only and pickle_module is not None:
         raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")
-    if mmap and not _is_path(f):
+    if mmap and not isinstance(f, (str, os.PathLike)):
         raise ValueError("f must be a file path in order to use the mmap argument")
     target = _location_mapper(map_location)
-    if _is_path(f):
+    if isinstance(f, (str, os.PathLike)):
         where = os.fspath(f)
         if os.path.isdir(where):
             raise IsADirectoryError(f"'{where}' is a directory, not a file to load")
@@ -133,7 +129,7 @@ def load(
             head = stream.read(512)
         source: str | bytes = where
     elif hasattr(f, "read"):
-        source = f.read()  # type: ignore[union-attr]
+        source = f.read()
         if not isinstance(source, bytes):
             raise TypeError("load(): the file object must be opened in binary mode")
         where, head = "<file object>", source[:512]

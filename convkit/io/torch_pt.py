@@ -320,7 +320,11 @@ class _Reader:
                 "_rebuild_tensor_v2's first argument must be a typed storage, "
                 f"got {_short(storage)}"
             )
-        return self._tensor(storage, storage.dtype, *args[1:6], args[6] if len(args) == 7 else None)
+        offset, size, stride, requires_grad, hooks = args[1:6]
+        metadata = args[6] if len(args) == 7 else None
+        return self._tensor(
+            storage, storage.dtype, offset, size, stride, requires_grad, hooks, metadata
+        )
 
     def rebuild_tensor_v3(self, *args) -> _TensorRef:
         if len(args) not in (7, 8):
@@ -334,7 +338,9 @@ class _Reader:
             raise TorchFileError(
                 f"_rebuild_tensor_v3's dtype must be a torch dtype, got {_short(dtype)}"
             )
-        return self._tensor(storage, dtype, *args[1:6], args[7] if len(args) == 8 else None)
+        offset, size, stride, requires_grad, hooks = args[1:6]
+        metadata = args[7] if len(args) == 8 else None
+        return self._tensor(storage, dtype, offset, size, stride, requires_grad, hooks, metadata)
 
     def _tensor(
         self, storage: _Storage, dtype: _Dtype, offset, size, stride, requires_grad, hooks, metadata
@@ -569,6 +575,7 @@ def _to_python(obj, memo: dict, path: set, depth: int, tensor=_plain_tensor, dty
     def conv(x):
         return _to_python(x, memo, path, depth + 1, tensor, dtype)
 
+    out: Any
     if isinstance(obj, _PickledOrderedDict):
         out = OrderedDict((_key(k), conv(v)) for k, v in obj.items())
         if "_metadata" in obj.__dict__:

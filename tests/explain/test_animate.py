@@ -1,6 +1,5 @@
 """convkit animate: the steps add up to the real ops' outputs; frames, pixels, files and errors."""
 
-
 import numpy as np
 import pytest
 

@@ -1,6 +1,5 @@
 """convkit filters and convkit featuremaps on a tiny checkpoint trained in the test."""
 
-
 import numpy as np
 import pytest
 
