@@ -57,7 +57,9 @@ class HelpFormatter(argparse.HelpFormatter):
         default = action.default
         if (
             "default" in text.lower()
-            or default in (None, False, argparse.SUPPRESS)
+            or default is None
+            or default is False  # a flag: present or not (0 and 0.0 are real defaults)
+            or default is argparse.SUPPRESS
             or isinstance(action, (argparse._HelpAction, argparse._VersionAction))
             or not (action.option_strings or action.nargs in ("?", "*"))
         ):

@@ -593,7 +593,7 @@ def _last_metrics(last: dict[str, Any]) -> dict[str, Any]:
 def curves_figure(run: _Run) -> Any:
     """Loss and accuracy per epoch, the last confusion matrix and misclassified test images, as a
     matplotlib ``Figure`` made without pyplot (so no backend is chosen or changed); None when
-    matplotlib is not installed."""
+    matplotlib is not installed. Four axes on a fixed grid (no layout engine) keep it fast."""
     try:
         from matplotlib.figure import Figure
         from matplotlib.ticker import MaxNLocator
@@ -601,10 +601,9 @@ def curves_figure(run: _Run) -> Any:
         return None
     history = run.history
     epochs = [h["epoch"] for h in history]
-    fig = Figure(figsize=(11, 8.5), layout="constrained")
-    rows: Any = fig.subfigures(2, 1)  # an array of two SubFigures
-    top, bottom = rows
-    ax_loss, ax_acc = top.subplots(1, 2)
+    fig = Figure(figsize=(11, 8.5))
+    grid = fig.add_gridspec(2, 2, left=0.07, right=0.97, bottom=0.06, top=0.9, hspace=0.3)
+    ax_loss, ax_acc = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
     splits = [s for s in ("train", "val", "test") if f"{s}_loss" in history[0]]
     markers = {"train": "o-", "val": "^-", "test": "s-"}
     losses = []
@@ -628,10 +627,10 @@ def curves_figure(run: _Run) -> Any:
         f"after {last['epoch']} epoch{'s' if last['epoch'] != 1 else ''}"
     )
     if run.last_test is not None:
-        cells: Any = bottom.subfigures(1, 2)
-        left, right = cells
-        _draw_confusion(left.subplots(), run.last_test.confusion, run.info.classes)
-        _draw_misclassified(right, run.last_test.misclassified, run.info.classes)
+        _draw_confusion(fig.add_subplot(grid[1, 0]), run.last_test.confusion, run.info.classes)
+        _draw_misclassified(
+            fig.add_subplot(grid[1, 1]), run.last_test.misclassified, run.info.classes
+        )
     return fig
 
 
@@ -647,29 +646,25 @@ def _draw_confusion(ax: Any, confusion: np.ndarray, classes: list[str]) -> None:
         top = confusion.max(initial=0)
         for (i, j), v in np.ndenumerate(confusion):
             if v:
-                ax.text(
-                    j,
-                    i,
-                    str(v),
-                    ha="center",
-                    va="center",
-                    fontsize=8,
-                    color="white" if v > top / 2 else "black",
-                )
+                color = "white" if v > top / 2 else "black"
+                ax.text(j, i, str(v), ha="center", va="center", fontsize=8, color=color)
 
 
-def _draw_misclassified(subfig: Any, wrong: list, classes: list[str]) -> None:
-    subfig.suptitle("misclassified test images (true -> predicted)", fontsize=10)
+def _draw_misclassified(ax: Any, wrong: list, classes: list[str]) -> None:
+    """The misclassified images as one mosaic (4 per row), each captioned "true -> predicted"."""
+    ax.set_title("misclassified test images (true -> predicted)")
+    ax.set_axis_off()
     if not wrong:
-        ax = subfig.subplots()
-        ax.set_axis_off()
         ax.text(0.5, 0.5, "none: every test image is right", ha="center", va="center")
         return
     cols = 4
-    axes = subfig.subplots(math.ceil(len(wrong) / cols), cols, squeeze=False).ravel()
-    for ax in axes:
-        ax.set_axis_off()
-    for ax, (image, true, predicted) in zip(axes, wrong, strict=False):
-        picture = image[0] if image.shape[0] == 1 else np.clip(image.transpose(1, 2, 0), 0, 1)
-        ax.imshow(picture, cmap="gray" if image.shape[0] == 1 else None)
-        ax.set_title(f"{classes[true][:6]} -> {classes[predicted][:6]}", fontsize=8)
+    rows = math.ceil(len(wrong) / cols)
+    c, h, w = wrong[0][0].shape
+    pad = max(2, h // 2)  # room for each caption above its tile
+    mosaic = np.ones((rows * (h + pad), cols * (w + 1), c), dtype=np.float32)
+    for n, (image, true, predicted) in enumerate(wrong):
+        y, x = (n // cols) * (h + pad) + pad, (n % cols) * (w + 1)
+        mosaic[y : y + h, x : x + w] = np.clip(image.transpose(1, 2, 0), 0, 1)  # (h, w, C)
+        label = f"{classes[true][:6]} -> {classes[predicted][:6]}"
+        ax.text(x + w / 2, y - 0.8, label, ha="center", va="bottom", fontsize=8)
+    ax.imshow(mosaic[..., 0] if c == 1 else mosaic, cmap="gray" if c == 1 else None)
