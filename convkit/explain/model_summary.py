@@ -1,8 +1,8 @@
 """``convkit summary``: a table of a model's layers with shapes, parameters, multiply-adds and
 receptive fields.
 
-The shapes are the real ones: the model runs once on zeros while each leaf module's ``forward`` is
-temporarily wrapped to record its input and output shapes (in execution order), then restored.
+The shapes are the real ones: the model runs once on zeros while a forward hook on each leaf
+module (``recorder.Recorder``) records its input and output shapes in execution order.
 Receptive field and jump follow ``convkit.shapes.receptive_field`` through every convolution and
 pooling window; they are shown as "-" once a layer mixes positions in a way a single window does
 not describe (transposed convolution, adaptive pooling, Flatten, Linear, Unfold/Fold, modules the
@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
 from .. import nn, shapes
+from .recorder import Recorder
 from .shape import fmt_shape, parse_shape
 
 _WINDOW = (
@@ -142,32 +143,18 @@ def _first_shape(value) -> tuple[int, ...] | None:
     return tuple(shape) if shape is not None else None
 
 
-def _record_leaf_calls(model, x) -> tuple[list[tuple[str, Any, tuple, tuple]], Any]:
-    """Run ``model(x)`` with every leaf's forward wrapped; return the calls in order."""
-    leaves = [(name, m) for name, m in model.named_modules() if next(m.children(), None) is None]
-    calls: list[tuple[str, Any, tuple, tuple]] = []
-    missing = object()
-    saved = []
-
-    def wrap(name, module, original):
-        def forward(*args, **kwargs):
-            out = original(*args, **kwargs)
-            calls.append(
-                (name or type(module).__name__, module, _first_shape(args), _first_shape(out))
-            )
-            return out
-
-        return forward
-
-    for name, module in leaves:
-        saved.append((module, module.__dict__.get("forward", missing)))
-        object.__setattr__(module, "forward", wrap(name, module, module.forward))
+def _record_leaf_calls(model, x) -> list[tuple[str, Any, tuple, tuple]]:
+    """Run ``model(x)`` with a forward hook on every leaf; return the calls in order as
+    (name, module, input shape, output shape)."""
+    recorder = Recorder(model)
     try:
-        return calls, model(x)
+        with recorder:
+            model(x)
     except Exception as e:
+        calls = recorder.calls
         where = (
-            f" after {calls[-1][0]} ({type(calls[-1][1]).__name__}, output "
-            f"{fmt_shape(calls[-1][3] or ())})"
+            f" after {calls[-1].name} ({type(calls[-1].module).__name__}, output "
+            f"{fmt_shape(_first_shape(calls[-1].output) or ())})"
             if calls
             else " in its first layer"
         )
@@ -175,12 +162,10 @@ def _record_leaf_calls(model, x) -> tuple[list[tuple[str, Any, tuple, tuple]], A
             f"the model failed on an input of {fmt_shape(tuple(x.shape))}{where}: "
             f"{type(e).__name__}: {e}"
         ) from None
-    finally:
-        for module, previous in saved:
-            if previous is missing:
-                module.__dict__.pop("forward", None)
-            else:
-                module.__dict__["forward"] = previous
+    return [
+        (c.name, c.module, _first_shape(c.inputs), _first_shape(c.output))
+        for c in recorder.calls
+    ]
 
 
 def summary(model, input_size: str | Sequence[int], dtype=None) -> ModelSummary:
@@ -200,7 +185,7 @@ def summary(model, input_size: str | Sequence[int], dtype=None) -> ModelSummary:
     model.eval()
     try:
         with no_grad():
-            calls, _ = _record_leaf_calls(model, zeros(*size, dtype=dtype))
+            calls = _record_leaf_calls(model, zeros(*size, dtype=dtype))
     finally:
         for m, mode in modes:
             object.__setattr__(m, "training", mode)

@@ -7,8 +7,8 @@
   pair, coloured red for positive and blue for negative on one symmetric scale per layer, so the
   sign of each weight is visible and tiles of one layer compare.
 - ``record_activations(model, x)`` runs the model once and keeps the output of every convolution,
-  pooling and activation layer, by wrapping those leaf modules' ``forward`` for that one call (the
-  originals are put back even if the forward raises). ``draw_feature_maps`` draws them.
+  pooling and activation layer (forward hooks, removed afterwards: ``recorder.Recorder``).
+  ``draw_feature_maps`` draws them.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import os
 import numpy as np
 
 from .animate import _font
+from .recorder import Recorder, is_leaf
 
 __all__ = [
     "load_model",
@@ -254,41 +255,21 @@ def recorded_layer(module) -> bool:
 def record_activations(model, x) -> tuple[list, object]:
     """Run ``model(x)`` once without gradients; ``([(name, module, output array)], output)``.
 
-    Each recorded leaf module's ``forward`` is wrapped for this one call and restored afterwards
-    (also when the forward raises). A module called twice is recorded twice ("name (call 2)").
+    A forward hook on each recorded leaf module (``recorder.Recorder``) keeps a copy of its
+    output; the hooks are removed afterwards, also when the forward raises. A module called
+    twice is recorded twice ("name (call 2)").
     """
     from ..autograd import no_grad
     from ..tensor import Tensor
 
-    records: list = []
-    wrapped = []
-    for name, m in model.named_modules():
-        if not recorded_layer(m) or any(True for _ in m.children()):
-            continue
-        had = "forward" in m.__dict__
-        original = m.__dict__.get("forward")
-        inner = m.forward
+    with no_grad(), Recorder(model, _recorded_leaf, copy=True) as recorder:
+        xt = x if isinstance(x, Tensor) else Tensor._wrap(np.asarray(x))
+        output = model(xt)
+    return [(c.label, c.module, c.output) for c in recorder.calls], output
 
-        def spy(*args, _inner=inner, _name=name, _m=m, **kwargs):
-            out = _inner(*args, **kwargs)
-            calls = sum(1 for r in records if r[1] is _m)
-            label = _name if not calls else f"{_name} (call {calls + 1})"
-            records.append((label, _m, np.array(out._array if isinstance(out, Tensor) else out)))
-            return out
 
-        object.__setattr__(m, "forward", spy)
-        wrapped.append((m, had, original))
-    try:
-        with no_grad():
-            xt = x if isinstance(x, Tensor) else Tensor._wrap(np.asarray(x))
-            output = model(xt)
-    finally:
-        for m, had, original in wrapped:
-            if had:
-                object.__setattr__(m, "forward", original)
-            else:
-                del m.__dict__["forward"]
-    return records, output
+def _recorded_leaf(module) -> bool:
+    return recorded_layer(module) and is_leaf(module)
 
 
 def _gray(planes: np.ndarray, per_channel: bool) -> np.ndarray:

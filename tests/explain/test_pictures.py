@@ -129,6 +129,7 @@ def test_record_activations_matches_a_step_by_step_run(trained):
     np.testing.assert_allclose(records[0][2], first.data, rtol=1e-6)
     np.testing.assert_array_equal(output.data, model(ck.tensor(x)).data)
     assert all("forward" not in m.__dict__ for m in model.modules())  # restored
+    assert not any(m._forward_hooks for m in model.modules())
 
 
 def test_record_activations_restores_forward_after_an_error():
@@ -140,6 +141,7 @@ def test_record_activations_restores_forward_after_an_error():
     with pytest.raises(ValueError, match="boom"):
         P.record_activations(net, np.zeros((1, 1, 5, 5), np.float32))
     assert all("forward" not in m.__dict__ for m in net.modules())
+    assert not any(m._forward_hooks for m in net.modules())
     records, _ = P.record_activations(
         nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU()), np.zeros((1, 1, 5, 5), np.float32)
     )

@@ -108,6 +108,7 @@ def test_recording_is_undone_and_modes_restored():
     model.classifier[0].eval()
     summary(model, (2, 1, 28, 28))
     assert all("forward" not in m.__dict__ for m in model.modules())
+    assert not any(m._forward_hooks for m in model.modules())  # the recorder's hooks are gone
     assert model.training and not model.classifier[0].training and model.features[0].training
     out = model(convkit.zeros(2, 1, 28, 28))
     assert tuple(out.shape) == (2, 10)
@@ -212,3 +213,18 @@ def test_exported_name():
     import convkit.explain
 
     assert convkit.explain.summary is summary_function is summary is convkit.summary
+
+
+def test_import_convkit_does_not_import_explain():
+    import subprocess
+
+    check = (
+        "import convkit, sys; "
+        "assert not any(m.startswith('convkit.explain') for m in sys.modules), "
+        "[m for m in sys.modules if m.startswith('convkit.explain')]; "
+        "s = convkit.summary; "
+        "assert 'convkit.explain' in sys.modules and s.__module__ == "
+        "'convkit.explain.model_summary'"
+    )
+    proc = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
