@@ -74,8 +74,9 @@ class Recorder:
         for name, module in self.model.named_modules():
             if not self.select(module):
                 continue
+            label = name or type(module).__name__
 
-            def hook(m, args, output, name=name or type(module).__name__):
+            def hook(m, args, output, name=label):
                 counts[id(m)] = counts.get(id(m), 0) + 1
                 kept = _snapshot(output) if self.copy else output
                 self.calls.append(Call(name, m, counts[id(m)], tuple(args), kept))

@@ -12,6 +12,7 @@ from ..dtypes import as_dtype
 from ..tensor import Size, Tensor, _to_array
 from .hooks import BackwardHook, RemovableHandle
 
+
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
     """What ``load_state_dict`` returns; printed as torch prints it."""
 
@@ -23,6 +24,7 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         return super().__repr__()
 
     __str__ = __repr__
+
 
 # Each Module's own hooks, by handle id (insertion order is firing order).
 _HOOK_STORES = (
