@@ -377,6 +377,180 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{source}: not enough memory to build this layer",
         "ko": "{source}: 이 층을 만들 메모리가 부족합니다",
     },
+    # ---- convkit animate: words around the numbers ------------------------------------------
+    "anim_title_head": {
+        "en": "{name}: input {size}, kernel {kernel}",
+        "ko": "{name}: 입력 {size}, 커널 {kernel}",
+    },
+    "anim_title_pairs": {"en": "padding {pads} (before, after)", "ko": "padding {pads} (앞, 뒤)"},
+    "anim_title_out": {"en": "output {out}", "ko": "출력 {out}"},
+    "anim_dropped_window": {
+        "en": "(the last window would start in the padding)",
+        "ko": "(마지막 창은 padding에서 시작하므로 버림)",
+    },
+    "anim_step": {"en": "step {i}/{n}: {text}", "ko": "단계 {i}/{n}: {text}"},
+    "anim_sum": {
+        "en": "{label} = the sum of kernel × input over the {count} cells of the window",
+        "ko": "{label} = 창 안 {count}칸에서 커널 × 입력을 모두 더한 값",
+    },
+    "anim_max": {
+        "en": "{label} = the largest of the {count} cells in the window",
+        "ko": "{label} = 창 안 {count}칸 중 가장 큰 값",
+    },
+    "anim_mean": {
+        "en": "{label} = the mean of the {count} cells in the window (their sum / {count})",
+        "ko": "{label} = 창 안 {count}칸의 평균 (합 / {count})",
+    },
+    "anim_rows_cols": {
+        "en": "rows {r0}..{r1}, cols {c0}..{c1}",
+        "ko": "{r0}..{r1}행, {c0}..{c1}열",
+    },
+    "anim_cols": {"en": "cols {a}..{b}", "ko": "{a}..{b}열"},
+    "anim_scatter": {
+        "en": "{label} × kernel is added to the uncropped output at {where}",
+        "ko": "{label} × 커널을 자르기 전 출력의 {where}에 더합니다",
+    },
+    "anim_scatter_value": {
+        "en": "{label} = {value}: add {value} × kernel at {where} of the uncropped output",
+        "ko": "{label} = {value}: {value} × 커널을 자르기 전 출력의 {where}에 더합니다",
+    },
+    "anim_input": {"en": "input", "ko": "입력"},
+    "anim_input_padding": {"en": "input + padding", "ko": "입력 + padding"},
+    "anim_kernel": {"en": "kernel", "ko": "커널"},
+    "anim_output": {"en": "output", "ko": "출력"},
+    "anim_output_uncropped": {"en": "output (before cropping)", "ko": "출력 (자르기 전)"},
+    "anim_legend_this_input": {"en": "this input cell", "ko": "지금 입력 칸"},
+    "anim_legend_contributions": {"en": "its contributions", "ko": "그 칸이 더하는 값"},
+    "anim_legend_summed": {"en": "summed so far", "ko": "지금까지의 합"},
+    "anim_legend_cropped": {"en": "cropped by padding", "ko": "padding으로 잘림"},
+    "anim_legend_pad": {"en": "padding ({fill})", "ko": "padding ({fill})"},
+    "anim_legend_window": {"en": "window", "ko": "창"},
+    "anim_legend_taps": {"en": "kernel taps", "ko": "커널이 닿는 칸"},
+    "anim_legend_max": {"en": "max", "ko": "최댓값"},
+    "anim_legend_overhang": {"en": "overhang (ceil)", "ko": "넘친 칸 (ceil)"},
+    "anim_legend_unread": {"en": "never read", "ko": "읽히지 않음"},
+    "anim_legend_now": {"en": "output now", "ko": "지금 출력"},
+    "anim_legend_done": {"en": "output done", "ko": "끝난 출력"},
+    "anim_note_max_pad": {
+        "en": "max pooling pads with -inf, so padding never wins",
+        "ko": "max pooling은 -inf로 채우므로 padding 칸이 최댓값이 되는 일은 없습니다",
+    },
+    "anim_note_avg_divisor": {
+        "en": "avg pooling divides by the cells inside the padded input (count_include_pad=True: "
+        "padding zeros count)",
+        "ko": "avg pooling은 padding을 더한 입력 안의 칸 수로 나눕니다 (count_include_pad=True: "
+        "padding의 0도 셉니다)",
+    },
+    "anim_note_ceil": {
+        "en": "ceil mode: the last window hangs over the edge; dotted cells are not read",
+        "ko": "ceil 모드: 마지막 창이 가장자리를 넘어갑니다. 점선 칸은 읽지 않습니다",
+    },
+    "anim_note_padding_mode": {
+        "en": "padding cells copy input cells ({mode})",
+        "ko": "padding 칸은 입력 칸을 복사합니다 ({mode})",
+    },
+    "anim_note_unread": {
+        "en": "pink input cells are never read: no window reaches them",
+        "ko": "분홍색 입력 칸은 어떤 창도 닿지 않아 한 번도 읽히지 않습니다",
+    },
+    "anim_note_scatter": {
+        "en": "each input cell adds (its value × the kernel) to the output; the sums are the "
+        "output",
+        "ko": "입력 칸마다 (그 값 × 커널)을 출력에 더합니다. 그 합이 출력입니다",
+    },
+    "anim_note_cropped": {
+        "en": "hatched cells are cut off by padding (the output is cropped)",
+        "ko": "빗금 친 칸은 padding 때문에 잘려 나갑니다 (출력을 자름)",
+    },
+    "anim_note_output_padding": {
+        "en": "output_padding adds cells at the end that no input reaches",
+        "ko": "output_padding은 어떤 입력도 닿지 않는 칸을 끝에 더합니다",
+    },
+    "anim_wrote": {
+        "en": "wrote {path} ({count} {what})",
+        "ko": "{path}에 저장했습니다 ({what} {count}개)",
+    },
+    "anim_frames": {"en": "frames", "ko": "프레임"},
+    "anim_sheet_steps": {"en": "steps on one sheet", "ko": "한 장에 담은 단계"},
+    "anim_player_steps": {"en": "steps in an HTML player", "ko": "HTML 플레이어의 단계"},
+    "anim_play": {"en": "play", "ko": "재생"},
+    "anim_pause": {"en": "pause", "ko": "멈춤"},
+    "anim_input_values": {"en": "input values", "ko": "입력 값"},
+    "anim_kernel_values": {"en": "kernel values", "ko": "커널 값"},
+    # ---- convkit animate: errors -------------------------------------------------------------
+    "anim_bad_size": {
+        "en": "input size must be 1 or 2 ints (L or H x W), got {value}",
+        "ko": "입력 크기는 정수 1개나 2개(L 또는 H x W)여야 하는데 {value}이(가) 왔습니다",
+    },
+    "anim_size_positive": {
+        "en": "input size must be positive, got {value}",
+        "ko": "입력 크기는 양수여야 하는데 {value}이(가) 왔습니다",
+    },
+    "anim_bad_pool": {
+        "en": "pool must be 'max' or 'avg', got {value}",
+        "ko": "pool은 'max'나 'avg'여야 하는데 {value}이(가) 왔습니다",
+    },
+    "anim_pool_and_transposed": {
+        "en": "choose pooling or a transposed convolution, not both",
+        "ko": "pooling과 전치 합성곱 중 하나만 고르세요",
+    },
+    "anim_ceil_without_pool": {
+        "en": "ceil_mode applies to pooling only (add --pool max or --pool avg)",
+        "ko": "ceil_mode는 pooling에만 씁니다 (--pool max나 --pool avg를 더하세요)",
+    },
+    "anim_bad_padding_mode": {
+        "en": "padding_mode must be one of {modes}, got '{value}'",
+        "ko": "padding_mode는 {modes} 중 하나여야 하는데 '{value}'이(가) 왔습니다",
+    },
+    "anim_padding_mode_conv_only": {
+        "en": "padding_mode '{mode}' applies to convolution only: pooling pads with {fill} and a "
+        "transposed convolution supports only 'zeros'",
+        "ko": "padding_mode '{mode}'은(는) 합성곱에만 씁니다. pooling은 {fill}(으)로 채우고 "
+        "전치 합성곱은 'zeros'만 지원합니다",
+    },
+    "anim_avg_dilation": {
+        "en": "average pooling has no dilation, got dilation={value}",
+        "ko": "average pooling에는 dilation이 없는데 dilation={value}이(가) 왔습니다",
+    },
+    "anim_output_padding_transposed_only": {
+        "en": "output_padding applies to a transposed convolution only (add --transposed)",
+        "ko": "output_padding은 전치 합성곱에만 씁니다 (--transposed를 더하세요)",
+    },
+    "anim_padding_string": {
+        "en": "padding='{value}' applies to convolution only; give an int",
+        "ko": "padding='{value}'은(는) 합성곱에만 씁니다. 정수를 주세요",
+    },
+    "anim_too_big": {
+        "en": "{steps} steps on a grid of up to {side} cells a side are too many to draw one by "
+        "one (at most {max_steps} steps and {max_grid} cells a side): try a smaller input; "
+        "'convkit shape' explains large sizes without drawing",
+        "ko": "한 변이 최대 {side}칸인 격자에서 {steps}단계는 하나씩 그리기에 너무 많습니다 "
+        "(최대 {max_steps}단계, 한 변 {max_grid}칸). 더 작은 입력을 쓰세요. 큰 크기는 "
+        "'convkit shape'이 그림 없이 설명합니다",
+    },
+    "anim_values_shape": {
+        "en": "{name} must have shape {want}, got {got}",
+        "ko": "{name}의 모양은 {want}이어야 하는데 {got}이(가) 왔습니다",
+    },
+    "anim_bad_sizes": {
+        "en": "{name} must be an int or INTxINT like 3 or 3x2, got '{value}'",
+        "ko": "{name}은(는) 3이나 3x2처럼 정수 또는 정수x정수여야 하는데 '{value}'이(가) 왔습니다",
+    },
+    "anim_bad_output": {
+        "en": "-o must end in .gif (an animation), .png (all steps on one sheet) or .html (a "
+        "player), got '{value}'",
+        "ko": "-o는 .gif(애니메이션), .png(모든 단계를 한 장에), .html(플레이어) 중 하나로 "
+        "끝나야 하는데 '{value}'이(가) 왔습니다",
+    },
+    "anim_bad_ms": {
+        "en": "--ms must be a positive number of milliseconds, got {value}",
+        "ko": "--ms는 양수(밀리초)여야 하는데 {value}이(가) 왔습니다",
+    },
+    "anim_bad_cell": {
+        "en": "--cell must be between {low} and {high} pixels, got {value}",
+        "ko": "--cell은 {low}~{high}픽셀이어야 하는데 {value}이(가) 왔습니다",
+    },
+    "anim_no_frames": {"en": "no frames to save", "ko": "저장할 프레임이 없습니다"},
     # ---- convkit demo ------------------------------------------------------------------------
     "demo_example": {
         "en": "# Example {i}) input {h} x {w}, filter {k}x{k}, stride {s}, padding {p}",

@@ -154,7 +154,7 @@ class BackwardHook:
         holder.append(tensors)
         return out
 
-    def setup_output_hook(self, result):
+    def setup_output_hook(self, result: Any) -> Any:
         single = not isinstance(result, tuple)
         outputs = (result,) if single else result
         self.n_outputs = len(outputs)

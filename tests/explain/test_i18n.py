@@ -11,7 +11,7 @@ from convkit.explain import i18n
 from convkit.explain.i18n import MESSAGES, attach_particles, particle, translator
 
 # Messages that are the same in both languages on purpose (a formula, a unit, a passthrough).
-SAME_IN_BOTH = {"summary_macs", "torch_message"}
+SAME_IN_BOTH = {"summary_macs", "torch_message", "anim_legend_pad"}
 # English needs the singular word for one cell ("row"); Korean has one form.
 OWN_BLANKS = {"unreached_one": ({"dim", "first", "word_one"}, {"dim", "first", "word"})}
 
