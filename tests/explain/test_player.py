@@ -136,3 +136,13 @@ def test_player_script_plays_pauses_and_follows_the_slider():
     # At the end it stops; play again starts from the first step.
     states = _run_player(anim._repr_html_(), [3, "click", "tick"])
     assert [s["step"] for s in states] == ["0", "3", "0", "1"]
+
+
+def test_a_tensor_keeps_torchs_repr_in_a_notebook():
+    torch = pytest.importorskip("torch")
+    import convkit as ck
+
+    for data in ([1.0, 2.5], [[1, 2], [3, 4]]):
+        ours, theirs = ck.tensor(data), torch.tensor(data)
+        assert not hasattr(ours, "_repr_html_")  # Jupyter shows repr(), as it does for torch
+        assert repr(ours) == repr(theirs)
