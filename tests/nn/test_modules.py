@@ -256,8 +256,6 @@ def test_init_of_zero_element_tensors_is_a_no_op(init_fn):
 
 
 def test_load_state_dict_result_prints_as_torch():
-    import torch
-
     ours = nn.Linear(2, 2)
     theirs = torch.nn.Linear(2, 2)
     assert repr(ours.load_state_dict(ours.state_dict())) == "<All keys matched successfully>"
