@@ -46,6 +46,9 @@ class Command:
     # Further exception classes that, for this command, can only come from the user's input
     # (``animate``: the RuntimeError in which shapes.py shows why a size cannot work).
     user_errors: tuple[type[BaseException], ...] = ()
+    # How this command shows a user error, when not as ``format_error`` on stderr (the explainer:
+    # in the --lang language, or as JSON on stdout with --json): report(name, error, args, code).
+    report: Callable[[str, BaseException, argparse.Namespace, int], None] | None = None
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -101,25 +104,35 @@ def given_options(parser: argparse.ArgumentParser, command: str, argv: list[str]
     return {name for name in vars(namespace) if name in dests}
 
 
-def format_error(command: str, error: BaseException) -> str:
-    """``convkit NAME: error: first line``, further lines indented under it."""
-    lines = str(error).strip().splitlines() or [type(error).__name__]
-    return "\n".join([f"convkit {command}: error: {lines[0]}", *("  " + ln for ln in lines[1:])])
+def format_error(command: str, error: BaseException | str, word: str = "error") -> str:
+    """``convkit NAME: error: first line``, further lines indented under it (``word`` is
+    "error" in the reader's language)."""
+    text = error if isinstance(error, str) else str(error)
+    lines = text.strip().splitlines() or [type(error).__name__]
+    return "\n".join([f"convkit {command}: {word}: {lines[0]}", *("  " + ln for ln in lines[1:])])
 
 
 def run_command(command: Command, args: argparse.Namespace) -> int:
     """Run ``command`` with one policy for errors (see the module's docstring)."""
     try:
         code = command.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
     except KeyboardInterrupt:
         print(f"convkit {command.name}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away: send the rest of stdout nowhere, so the final flush is quiet.
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
         return EXIT_BROKEN_PIPE
     except USER_ERRORS + command.user_errors as e:
-        print(format_error(command.name, e), file=sys.stderr)
-        return int(getattr(e, "exit_code", 1))
+        code = int(getattr(e, "exit_code", 1))
+        if command.report is not None:
+            command.report(command.name, e, args, code)
+        else:
+            print(format_error(command.name, e), file=sys.stderr)
+        return code
     return 0 if code is None else int(code)

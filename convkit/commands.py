@@ -1,7 +1,7 @@
-"""``convkit train``, ``evaluate``, ``predict`` and ``demo``: argument parsing only.
+"""``convkit train``, ``evaluate`` and ``predict``: argument parsing only.
 
-The work happens in ``training``, ``predict`` and ``examples``, imported when a command runs so
-that ``convkit --help`` stays fast.
+The work happens in ``training`` and ``predict``, imported when a command runs so that
+``convkit --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -194,12 +194,6 @@ def _predict(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from .examples import seed_note
-
-    return seed_note.main()
-
-
 COMMANDS = (
     Command(
         "train",
@@ -225,5 +219,4 @@ COMMANDS = (
         "training data were: inverted when dark on light, one-channel drawings cropped to their "
         "ink and centred; a blank image gets a warning.",
     ),
-    Command("demo", "run the seed note's five Conv2d examples and its CNN cell", _demo),
 )

@@ -1,8 +1,9 @@
 """``convkit animate``, ``convkit filters`` and ``convkit featuremaps``: argument parsing only.
 
-The drawing lives in ``animate.py`` and ``pictures.py``; they are imported inside the command
-functions so ``convkit --help`` does not load Pillow. Errors are reported by
-``convkit.commandline.run_command``.
+The arithmetic lives in ``steps.py``, the drawing in ``frames.py``, ``player.py`` and
+``pictures.py``; they are imported inside the command functions so ``convkit --help`` does not load
+Pillow or NumPy. Errors are raised and reported by ``convkit.commandline.run_command`` (animate's
+through ``commands.report``, in the --lang language).
 """
 
 from __future__ import annotations
@@ -11,15 +12,18 @@ import argparse
 import os
 
 from ..commandline import Command
+from .commands import report
 
 
 def parse_sizes(text: str, name: str) -> tuple[int, ...]:
     """'5', '5x7' (also 5,7 or 5X7) -> (5,), (5, 7); a clear error for anything else."""
+    from .steps import AnimateError
+
     parts = text.lower().replace(",", "x").replace("*", "x").split("x")
     try:
         values = tuple(int(p) for p in parts)
     except ValueError:
-        raise ValueError(f"{name} must be an int or INTxINT like 3 or 3x2, got '{text}'") from None
+        raise AnimateError("anim_bad_sizes", name=name, value=text) from None
     return values
 
 
@@ -28,27 +32,31 @@ def _per_dim(text: str, name: str):
     return values[0] if len(values) == 1 else values
 
 
-def _animate(args: argparse.Namespace) -> int:
-    from . import animate as A
+CELL_RANGE = (16, 120)
 
+
+def _animate(args: argparse.Namespace) -> int:
+    from .commands import write_out
+    from .i18n import translator
+    from .player import SAVE_FORMATS, animate
+    from .steps import AnimateError
+
+    t = translator(args.lang)
     size = parse_sizes(args.input, "--input")
     padding = (
         args.padding if args.padding in ("same", "valid") else _per_dim(args.padding, "--padding")
     )
     ext = os.path.splitext(args.output)[1].lower()
-    if ext not in (".gif", ".png"):
-        raise ValueError(
-            f"-o must end in .gif (an animation) or .png (all steps on one "
-            f"sheet), got '{args.output}'"
-        )
+    if ext not in SAVE_FORMATS:
+        raise AnimateError("anim_bad_output", value=args.output)
     if args.ms <= 0:
-        raise ValueError(f"--ms must be a positive number of milliseconds, got {args.ms}")
-    if not 16 <= args.cell <= 120:
-        raise ValueError(f"--cell must be between 16 and 120 pixels, got {args.cell}")
-    plan = A.convolution_steps(
+        raise AnimateError("anim_bad_ms", value=args.ms)
+    if not CELL_RANGE[0] <= args.cell <= CELL_RANGE[1]:
+        raise AnimateError("anim_bad_cell", low=CELL_RANGE[0], high=CELL_RANGE[1], value=args.cell)
+    anim = animate(
         size,
         _per_dim(args.kernel, "--kernel"),
-        _per_dim(args.stride, "--stride"),
+        None if args.stride is None else _per_dim(args.stride, "--stride"),
         padding,
         _per_dim(args.dilation, "--dilation"),
         padding_mode=args.padding_mode,
@@ -57,19 +65,21 @@ def _animate(args: argparse.Namespace) -> int:
         pool=args.pool,
         ceil_mode=args.ceil_mode,
         seed=args.seed,
+        show_values=args.values or args.seed is not None,
+        cell=args.cell,
+        lang=args.lang,
+        ms=args.ms,
     )
-    show = args.values or args.seed is not None
-    if ext == ".gif":
-        A.save_gif(A.iter_frames(plan, show, args.cell), args.output, args.ms)
-    else:
-        A.save_sheet(plan, args.output, show, args.cell)
-    what = "frames" if ext == ".gif" else "steps on one sheet"
-    print(
-        f"{plan.title}\n"
-        + "\n".join(f"  {f}" for f in plan.formulas)
-        + f"\nwrote {args.output} ({len(plan.steps)} {what})"
+    anim.save(args.output)
+    what = {".gif": "anim_frames", ".png": "anim_sheet_steps", ".html": "anim_player_steps"}[ext]
+    text = "\n".join(
+        [
+            anim.title,
+            *(f"  {f}" for f in anim.formulas),
+            t("anim_wrote", path=args.output, count=len(anim), what=t(what)),
+        ]
     )
-    return 0
+    return write_out(text + "\n")
 
 
 def _model_options(p: argparse.ArgumentParser) -> None:
@@ -140,7 +150,11 @@ def _featuremaps(args: argparse.Namespace) -> int:
 def _animate_arguments(an: argparse.ArgumentParser) -> None:
     an.add_argument("--input", default="5x5", help="input size: L, or HxW (default 5x5)")
     an.add_argument("--kernel", default="3", help="kernel size: k or khxkw (default 3)")
-    an.add_argument("--stride", default="1", help="stride: s or shxsw (default 1)")
+    an.add_argument(
+        "--stride",
+        default=None,
+        help="stride: s or shxsw (default as in torch: the kernel size for --pool, else 1)",
+    )
     an.add_argument(
         "--padding",
         default="0",
@@ -186,10 +200,23 @@ def _animate_arguments(an: argparse.ArgumentParser) -> None:
         "-o",
         "--output",
         required=True,
-        help="out.gif (one frame per step, looping) or out.png (all steps)",
+        help="out.gif (one frame per step, looping), out.png (all steps) or out.html (a "
+        "self-contained player: play/pause, a slider, each step's arithmetic)",
     )
-    an.add_argument("--ms", type=int, default=700, help="GIF frame duration in ms (default 700)")
-    an.add_argument("--cell", type=int, default=44, help="cell size in pixels (default 44)")
+    an.add_argument("--ms", type=int, default=700, help="ms per step (default 700)")
+    an.add_argument(
+        "--cell",
+        type=int,
+        default=44,
+        help=f"cell size in pixels, {CELL_RANGE[0]} to {CELL_RANGE[1]} (default 44); the text "
+        "grows with cells above 44, so --cell 88 makes slides",
+    )
+    an.add_argument(
+        "--lang",
+        choices=["en", "ko"],
+        default="en",
+        help="language of the captions (formulas are the same): en or ko",
+    )
 
 
 def _filters_arguments(fi: argparse.ArgumentParser) -> None:
@@ -222,7 +249,7 @@ def _featuremaps_arguments(fm: argparse.ArgumentParser) -> None:
 COMMANDS = (
     Command(
         "animate",
-        "draw a kernel sliding over an input, step by step (GIF or PNG)",
+        "draw a kernel sliding over an input, step by step (GIF, PNG or an HTML player)",
         _animate,
         _animate_arguments,
         description="Draw a convolution, pooling or transposed convolution one output position "
@@ -233,6 +260,7 @@ COMMANDS = (
         "--values -o conv.gif",
         # shapes.py explains an impossible size in a RuntimeError, as torch raises one.
         user_errors=(RuntimeError, NotImplementedError),
+        report=report,
     ),
     Command(
         "filters",
