@@ -174,18 +174,23 @@ def test_resume_with_nothing_left_to_do_says_so(tmp_path):
     assert (tmp_path / "a" / CKPT).read_bytes() == before
 
 
-def test_cli_refuses_and_reports(tmp_path):
+def test_cli_refuses_and_reports(tmp_path, capsys):
     out = str(tmp_path / "r")
     args = ["train", "--out", out, "--epochs", "1", "--no-progress"]
-    assert cli(*args).returncode == 0
-    proc = cli(*args)
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert proc.stderr.startswith(f"convkit train: error: '{out}' already holds a run")
-    proc = cli(*args, "--resume")
-    assert proc.returncode == 0 and "nothing to do" in proc.stdout
-    proc = cli("train", "--out", out, "--epochs", "2", "--resume", "--lr", "0.001", "--no-progress")
-    assert proc.returncode == 0, proc.stderr
-    assert "--lr changed from 0.003 to 0.001 from epoch 2 on" in proc.stdout
+    assert main(args) == 0
+    capsys.readouterr()
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert (
+        err.startswith(f"convkit train: error: '{out}' already holds a run")
+        and err.count("\n") == 1
+    )
+    assert main([*args, "--resume"]) == 0 and "nothing to do" in capsys.readouterr().out
+    assert (
+        main(["train", "--out", out, "--epochs", "2", "--resume", "--lr", "0.001", "--no-progress"])
+        == 0
+    )
+    assert "--lr changed from 0.003 to 0.001 from epoch 2 on" in capsys.readouterr().out
     assert read_checkpoint(os.path.join(out, CKPT)).history[1]["lr"] == 0.001
 
 
