@@ -379,3 +379,19 @@ def test_corrupt_weights_evaluate_to_an_error_not_to_a_worse_network(good, tmp_p
         read_checkpoint(bad)
     _header_row(lambda h: None)(None, bad, tmp_path / "unchecked.safetensors")
     assert read_checkpoint(tmp_path / "unchecked.safetensors").epoch == 1
+
+
+def test_a_checkpoint_from_convkit_0_1_0_still_reads(good, tmp_path):
+    """0.1.0 wrote every dict as {"__dict__": pairs} and named tensors "/model/x" in the layout
+    (and "model/x" in the file), with no checksum."""
+    from convkit.io import save_safetensors
+    from convkit.io.tree import LAYOUT_KEY, flatten
+
+    good_path, _, _ = good
+    layout, arrays = flatten(ck.load(good_path))
+    old = layout.replace('"__odict__"', '"__dict__"').replace(
+        '{"__tensor__": "', '{"__tensor__": "/'
+    )
+    save_safetensors(arrays, tmp_path / "old.safetensors", {LAYOUT_KEY: old})
+    ckpt = read_checkpoint(tmp_path / "old.safetensors")
+    assert list(ckpt.model) == list(read_checkpoint(good_path).model) and ckpt.epoch == 1

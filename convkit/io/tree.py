@@ -141,6 +141,10 @@ class _Decoder:
             raise self.fail(path, f"expected a value or one marker object, got {_short(node)}")
         ((marker, value),) = node.items()
         if marker == "__tensor__":
+            # Files from convkit 0.1.0 name a tensor "/model/x" in the layout and "model/x" in
+            # the file.
+            if isinstance(value, str) and value not in self.tensors and value[1:] in self.tensors:
+                value = value[1:]
             if not isinstance(value, str) or value not in self.tensors:
                 raise self.fail(path, f"names tensor {_short(value)}, which the file lacks")
             return self.tensors[value]
