@@ -18,6 +18,14 @@ from . import _pointwise as pw
 from .optimizer import Optimizer, _check_lr, _value
 
 
+def _rdiv(num: Any, den: Any) -> Any:
+    """``num / den`` as torch computes it: a Python number over a 0-d tensor is
+    ``den.reciprocal() * num`` (``Tensor.__rtruediv__``), which rounds twice."""
+    if isinstance(den, np.floating) and not isinstance(num, np.generic):
+        return (den.dtype.type(1) / den) * num
+    return num / den
+
+
 def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
     """The minimiser of the cubic through (x1, f1, g1) and (x2, f2, g2), clamped to ``bounds``
     (by default the interval between x1 and x2); the bounds' midpoint if the cubic has none.
@@ -28,7 +36,7 @@ def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
         xmin_bound, xmax_bound = bounds
     else:
         xmin_bound, xmax_bound = (x1, x2) if x1 <= x2 else (x2, x1)
-    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+    d1 = g1 + g2 - _rdiv(3 * (f1 - f2), x1 - x2)
     d2_square = d1**2 - g1 * g2
     if d2_square >= 0:
         d2 = np.sqrt(d2_square)
@@ -296,6 +304,7 @@ class LBFGS(Optimizer):
                 num_old = len(old_dirs)
                 if al is None:
                     al = [None] * history_size
+                    state["al"] = al  # torch adds it here: the state's key order follows
                 q = -flat_grad
                 for i in range(num_old - 1, -1, -1):
                     al[i] = np.dot(old_stps[i], q) * ro[i]
