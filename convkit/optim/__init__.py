@@ -1,7 +1,8 @@
 """Optimisers and learning-rate schedulers with torch's update rules and state_dict layout."""
 
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax
@@ -15,6 +16,7 @@ from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = [
+    "Adafactor",
     "Adadelta",
     "Adagrad",
     "Adam",
@@ -29,4 +31,5 @@ __all__ = [
     "RMSprop",
     "Rprop",
     "SGD",
+    "swa_utils",
 ]

@@ -62,6 +62,10 @@ CONFIGS = [
     ("Rprop", dict()),
     ("Rprop", dict(lr=0.1, etas=(0.3, 1.7), step_sizes=(1e-3, 0.5))),
     ("Rprop", dict(maximize=True)),
+    ("Adafactor", dict()),
+    ("Adafactor", dict(lr=0.1, weight_decay=0.1)),
+    ("Adafactor", dict(eps=(1e-20, 1e-2), d=2.0, beta2_decay=-0.5)),
+    ("Adafactor", dict(maximize=True)),
 ]
 
 # Optimisers whose float32 update uses no square root: torch's is MKL's, which is not correctly

@@ -45,6 +45,7 @@ CONFIGS = [
 ]
 
 OPTIMIZERS = [
+    "Adafactor",
     "SGD",
     "Adam",
     "AdamW",
@@ -309,6 +310,12 @@ BAD = [
     ("Rprop", dict(etas=(0.5, 0.9))),
     ("Rprop", dict(etas=(0.0, 1.2))),
     ("LBFGS", dict(lr=-1)),
+    ("Adafactor", dict(lr=-1)),
+    ("Adafactor", dict(beta2_decay=0.5)),
+    ("Adafactor", dict(eps=(-1, 1e-3))),
+    ("Adafactor", dict(eps=(None, -1))),
+    ("Adafactor", dict(d=0.5)),
+    ("Adafactor", dict(weight_decay=-1)),
 ]
 
 
