@@ -22,6 +22,8 @@ from ..autograd import enable_grad, no_grad
 from ..dtypes import float32, float64, get_default_dtype
 from ..tensor import Tensor
 
+__all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
+
 
 class RemovableHandle:
     """torch.utils.hooks.RemovableHandle: ``remove()`` takes the hook out of its dict."""
