@@ -24,8 +24,6 @@ NOT_PLANNED = {
     "sparse tensors (nn.Embedding(sparse=True) is torch's only producer of them)",
     "torch.optim.swap_in_optimizer_params_and_state": "swaps functional (torch.func) parameters "
     "and state into an optimizer; convkit has no torch.func",
-    "torch.optim.Muon": "its Newton-Schulz orthogonalisation runs in bfloat16, a dtype NumPy "
-    "(and so convkit) does not have; it is meant for the 2-D hidden weights of transformers",
 }
 
 

@@ -46,6 +46,7 @@ CONFIGS = [
 
 OPTIMIZERS = [
     "Adafactor",
+    "Muon",
     "SGD",
     "Adam",
     "AdamW",
@@ -316,6 +317,10 @@ BAD = [
     ("Adafactor", dict(eps=(None, -1))),
     ("Adafactor", dict(d=0.5)),
     ("Adafactor", dict(weight_decay=-1)),
+    ("Muon", dict(lr=-1)),
+    ("Muon", dict(momentum=-1)),
+    ("Muon", dict(weight_decay=-1)),
+    ("Muon", dict(adjust_lr_fn="sqrt")),
 ]
 
 
@@ -383,3 +388,11 @@ def test_repr_matches_torch():
     theirs = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(2))], lr=0.01)
     ours = optim.AdamW([nn.Parameter(ck.zeros(2))], lr=0.01)
     assert repr(ours) == repr(theirs)
+
+
+def test_muon_takes_matrices_only_like_torch():
+    with pytest.raises(ValueError) as theirs:
+        torch.optim.Muon([torch.nn.Parameter(torch.zeros(3))])
+    with pytest.raises(ValueError) as ours:
+        optim.Muon([nn.Parameter(ck.zeros(3))])
+    assert str(ours.value).replace("convkit", "torch") == str(theirs.value)
