@@ -3,9 +3,10 @@
     python tools/optim_coverage.py        # prints the Markdown table
 
 Every public name of ``torch.optim``, ``torch.optim.optimizer``, ``torch.optim.lr_scheduler`` and
-``torch.optim.swa_utils`` (their ``__all__``) is looked up in the matching convkit module: "have", or "not planned" with
-the reason from NOT_PLANNED. tests/optim/test_coverage.py fails when a torch name is neither.
-torch is needed to run this (it is the tests' oracle, not a convkit dependency).
+``torch.optim.swa_utils`` (their ``__all__``) is looked up in the matching convkit module:
+"have", or "not planned" with the reason from NOT_PLANNED. tests/optim/test_coverage.py fails
+when a torch name is neither. torch is needed to run this (it is the tests' oracle, not a convkit
+dependency).
 """
 
 from __future__ import annotations

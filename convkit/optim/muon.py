@@ -131,7 +131,9 @@ class Muon(Optimizer):
             if grad.ndim != 2:
                 raise ValueError("Param gradient must be a 2D matrix")
             buf = pw.lerp_(state["momentum_buffer"]._array, grad, 1 - momentum)
-            update = pw.lerp_(np.array(grad, copy=True), buf, momentum) if group["nesterov"] else buf
+            update = (
+                pw.lerp_(np.array(grad, copy=True), buf, momentum) if group["nesterov"] else buf
+            )
             ortho = _zeropower_via_newtonschulz(
                 update, group["ns_coefficients"], group["ns_steps"], group["eps"]
             )
