@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import warnings
-import weakref
 from collections import OrderedDict, defaultdict
 from copy import deepcopy
 from itertools import chain
@@ -20,31 +19,10 @@ import numpy as np
 
 from ..autograd import enable_grad, no_grad
 from ..dtypes import float32, float64, get_default_dtype
+from ..nn.hooks import RemovableHandle
 from ..tensor import Tensor
 
 __all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
-
-
-class RemovableHandle:
-    """torch.utils.hooks.RemovableHandle: ``remove()`` takes the hook out of its dict."""
-
-    next_id = 0
-
-    def __init__(self, hooks_dict: dict) -> None:
-        self.hooks_dict_ref = weakref.ref(hooks_dict)
-        self.id = RemovableHandle.next_id
-        RemovableHandle.next_id += 1
-
-    def remove(self) -> None:
-        hooks_dict = self.hooks_dict_ref()
-        if hooks_dict is not None and self.id in hooks_dict:
-            del hooks_dict[self.id]
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.remove()
 
 
 class _RequiredParameter:
