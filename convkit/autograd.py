@@ -178,6 +178,10 @@ class inference_mode(_ModeSwitch):
 # ----- hooks ----------------------------------------------------------------------------------
 
 
+class HookDict(dict):  # type: ignore[type-arg]
+    """A hook registry (a dict that a handle can refer to weakly)."""
+
+
 class RemovableHandle:
     """What ``register_hook`` returns: ``handle.remove()`` unregisters the hook (also a ``with``
     block that removes it on exit), as ``torch.utils.hooks.RemovableHandle``."""
@@ -217,8 +221,8 @@ class TensorHooks:
     __slots__ = ("pre", "post_accumulate", "retains_grad")
 
     def __init__(self) -> None:
-        self.pre: dict[int, Any] = {}
-        self.post_accumulate: dict[int, Any] = {}
+        self.pre: dict[int, Any] = HookDict()
+        self.post_accumulate: dict[int, Any] = HookDict()
         self.retains_grad = False
 
 
@@ -226,17 +230,17 @@ class _NodeHooks:
     __slots__ = ("tensor_pre", "retain", "pre", "post", "metadata")
 
     def __init__(self) -> None:
-        self.tensor_pre: dict[int, tuple[int, Any]] = {}  # handle id -> (output_nr, hook)
+        self.tensor_pre: dict[int, tuple[int, Any]] = HookDict()  # id -> (output_nr, hook)
         self.retain: dict[int, weakref.ref[Any]] = {}  # output_nr -> the tensor retaining it
-        self.pre: dict[int, Any] = {}
-        self.post: dict[int, Any] = {}
+        self.pre: dict[int, Any] = HookDict()
+        self.post: dict[int, Any] = HookDict()
         self.metadata: dict[Any, Any] = {}
 
 
 def add_tensor_pre_hook(node: Node, output_nr: int, fn: Any) -> RemovableHandle:
     """A non-leaf tensor's ``register_hook``: ``fn(grad)`` on output ``output_nr`` of ``node``."""
     store = node._hooks().tensor_pre
-    handle = add_hook({}, fn)
+    handle = add_hook(HookDict(), fn)
     store[handle.id] = (output_nr, fn)
     handle.hooks_dict_ref = weakref.ref(store)
     return handle
@@ -281,7 +285,7 @@ class Node:
         "__weakref__",
     )
     _fn: ClassVar[Any] = None  # the Function class this node differentiates
-    _name: ClassVar[str | Callable[[Node], str]] = "Node"
+    _name: ClassVar[str] = "Node"
     # Version records of what was saved, set by Function.apply (kept in __dict__, so a backward
     # pass frees them with the rest of the context): the positional arguments, their versions,
     # and (version counter, version, array) of output 0.
@@ -298,8 +302,7 @@ class Node:
     _hookset: _NodeHooks | None
 
     def name(self) -> str:
-        n = type(self)._name
-        return n if isinstance(n, str) else n(self)
+        return type(self)._name
 
     @property
     def next_functions(self) -> tuple[Edge, ...]:
@@ -523,6 +526,11 @@ _NO_GRAD_EDGE: Edge = (None, 0)
 # ----- Function -------------------------------------------------------------------------------
 
 
+def _spatial_name(template: str, node: Node) -> str:
+    """``template`` with ``{d}`` replaced by the output's spatial rank (``MaxPool2D...``)."""
+    return template.format(d=len(node._shape) - 2)
+
+
 class _Scratch:
     """A throwaway ctx for replaying a view op's forward on another array."""
 
@@ -555,27 +563,47 @@ class Function:
                 return grad * y
     """
 
+    # torch's name for the node ("ConvolutionBackward0"); "{d}" stands for the output's spatial
+    # rank ("MaxPool{d}DWithIndicesBackward0"), or a function of the node gives the name.
     grad_fn_name: ClassVar[str | Callable[[Node], str] | None] = None
     _array_io: ClassVar[bool] = True
     _node_cls: ClassVar[type[Node]]
+    _name_of: ClassVar[Callable[[Node], str] | None] = None
+    _named: ClassVar[dict[str, type[Node]]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "_array_io" not in cls.__dict__:
             cls._array_io = cls.__module__.split(".")[0] == "convkit"
         name = cls.grad_fn_name if cls._array_io else None
-        qualname = name if isinstance(name, str) else f"{cls.__name__}Backward"
-        cls._node_cls = type(
-            qualname,
-            (Node,),
-            {
-                "__slots__": (),
-                "__module__": "builtins" if cls._array_io else "convkit.autograd.function",
-                "__qualname__": qualname,
-                "_fn": cls,
-                "_name": name if name is not None else qualname,
-            },
+        if isinstance(name, str) and "{d}" in name:
+            name = functools.partial(_spatial_name, name)
+        # A name that depends on the call is worked out when the node is made (backward frees
+        # its context) and picks a node class of that name; grad_fn_name is then a plain
+        # function stored on the class, not a method.
+        cls._name_of = staticmethod(name) if callable(name) else None
+        cls._named = {}
+        cls._node_cls = cls._named_node_cls(
+            name if isinstance(name, str) else f"{cls.__name__}Backward"
         )
+
+    @classmethod
+    def _named_node_cls(cls, name: str) -> type[Node]:
+        """The node class named ``name`` for this Function (made once)."""
+        node_cls = cls._named.get(name)
+        if node_cls is None:
+            node_cls = cls._named[name] = type(
+                name,
+                (Node,),
+                {
+                    "__slots__": (),
+                    "__module__": "builtins" if cls._array_io else "convkit.autograd.function",
+                    "__qualname__": name,
+                    "_fn": cls,
+                    "_name": name,
+                },
+            )
+        return node_cls
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise RuntimeError(
@@ -653,6 +681,8 @@ class Function:
             ctx._shape = out.shape
             ctx._dtype = out.dtype
             ctx._hookset = None
+            if cls._name_of is not None:
+                ctx.__class__ = cls._named_node_cls(cls._name_of(ctx))
             if ctx._saved:
                 ctx._args = args
                 ctx._versions = tuple([_version(a) if isinstance(a, T) else 0 for a in args])
@@ -703,19 +733,33 @@ def _view_backward(chain: Sequence[Any], shape: tuple[int, ...], dtype: Any, g: 
 
 
 class CopySlices(Function):
-    """The new history of a base whose view was written in place: the view's region comes from
-    the written values (input 1), the rest from the base's old value (input 0)."""
+    """The new history of a base whose view was written in place (torch's CopySlices).
+
+    Input 0 is the base's old value, whose gradient is zero in the view's region. ``ctx.fn`` is
+    the node that computed the view's new values from the view's old value (its input 0) and
+    its other inputs (this node's inputs 1, 2, ...): the view's share of the gradient runs
+    through it, and what it gives its input 0 returns to the base's old value in the region.
+    """
 
     grad_fn_name = "CopySlices"
 
     @staticmethod
-    def backward(ctx: Any, g: Array) -> tuple[Array | None, Array | None]:
-        chain, shape = ctx.chain, g.shape
+    def backward(ctx: Any, g: Array) -> tuple[Array | None, ...]:
+        chain, shape, fn = ctx.chain, g.shape, ctx.fn
         ones: Array = np.ones(ctx.view_shape, dtype=g.dtype)
         region = _view_backward(chain, shape, g.dtype, ones) != 0
         old = np.where(region, np.zeros((), dtype=g.dtype), g) if ctx.needs_input_grad[0] else None
-        new = np.array(replay_view(chain, g)) if ctx.needs_input_grad[1] else None
-        return old, new
+        g_view = np.array(replay_view(chain, g))
+        if fn is None:
+            return (old,)
+        grads = fn._fn.backward(fn, g_view)
+        if type(grads) is not tuple:
+            grads = (grads,)
+        grads = grads + (None,) * (len(fn._next) - len(grads))
+        if old is not None and grads[0] is not None:
+            back = sum_to(np.asarray(grads[0]), ctx.view_shape).astype(g.dtype, copy=False)
+            old = old + _view_backward(chain, shape, g.dtype, back)
+        return (old, *grads[1:])
 
 
 CopySlices._node_cls._name = "convkit::autograd::CopySlices"
@@ -738,9 +782,9 @@ class _ViewOfBase(Function):
         return node
 
 
-def _manual_node(cls: type[Function], nxt: tuple[Edge, ...], shape: Any, dtype: Any) -> Node:
+def _manual_node(cls: type[Function], nxt: tuple[Edge | None, ...], shape: Any, dtype: Any) -> Node:
     node = object.__new__(cls._node_cls)
-    node.needs_input_grad = tuple(e[0] is not None for e in nxt)
+    node.needs_input_grad = tuple(e is not None and e[0] is not None for e in nxt)
     node._next, node._saved, node._shape, node._dtype = nxt, (), shape, dtype
     node._hookset = None
     return node
@@ -762,20 +806,40 @@ def rebase(t: TensorLike, result: TensorLike) -> None:
             node._saved = tuple(t._array if s is result._array else s for s in node._saved)
     view = t._view
     if view is None:
+        previous = t._node
         t._node, t._output_nr, t._requires_grad = node, result._output_nr, node is not None
-        _move_retain(t)
+        _move_retain(t, previous)
         return
     base, chain = view[0], view[1]
     old = edge(base) if base._requires_grad else _NO_GRAD_EDGE
-    new = (node, result._output_nr) if node is not None else _NO_GRAD_EDGE
-    cs = _manual_node(CopySlices, (old, new), base._array.shape, base._array.dtype)
-    cs.__dict__.update(chain=chain, view_shape=t._array.shape)
+    before = (t._node, t._output_nr) if t._node is not None else _NO_GRAD_EDGE
+    if node is not None and node._fn._array_io and node._next and node._next[0] == before:
+        # The op read the view's old value as its input 0: CopySlices runs it (torch's layout).
+        nxt: tuple[Edge | None, ...] = (old, *node._next[1:])
+        fn: Node | None = node
+    else:
+        nxt = (old, (node, result._output_nr) if node is not None else _NO_GRAD_EDGE)
+        fn = _IDENTITY_NODE if node is not None else None
+    cs = _manual_node(CopySlices, nxt, base._array.shape, base._array.dtype)
+    cs.__dict__.update(chain=chain, view_shape=t._array.shape, fn=fn)
+    previous_base, previous = base._node, t._node
     base._node, base._output_nr, base._requires_grad = cs, 0, True
-    _move_retain(base)
+    _move_retain(base, previous_base)
     t._node = _ViewOfBase.make(base, chain)
     t._output_nr, t._requires_grad = 0, True
     t._view = (base, chain, _version(t))
-    _move_retain(t)
+    _move_retain(t, previous)
+
+
+class _Identity(Function):
+    """The gradient of the written values passes as it is (they came from another node)."""
+
+    @staticmethod
+    def backward(ctx: Any, g: Array) -> tuple[None, Array]:
+        return None, g
+
+
+_IDENTITY_NODE = _manual_node(_Identity, (_NO_GRAD_EDGE, _NO_GRAD_EDGE), (), np.dtype(np.float32))
 
 
 def protect_saved(node: Node, t: TensorLike) -> None:
@@ -793,9 +857,19 @@ def protect_saved(node: Node, t: TensorLike) -> None:
     node._args = tuple(None if a is t else a for a in args)
 
 
-def _move_retain(t: TensorLike) -> None:
+def _move_retain(t: TensorLike, old: Node | None = None) -> None:
+    """A tensor that retains its gradient keeps doing so under its new node (torch moves the
+    retains_grad hook on an in-place operation; other hooks stay with the old node)."""
     hooks = t._hooks
-    if hooks is not None and hooks.retains_grad and t._node is not None:
+    if hooks is None or not hooks.retains_grad:
+        return
+    for node in {old, t._node} - {None}:
+        hs = node._hookset
+        if hs is not None:
+            ref = hs.retain.get(t._output_nr)
+            if ref is not None and ref() is t:
+                del hs.retain[t._output_nr]
+    if t._node is not None:
         retain(t._node, t)
 
 

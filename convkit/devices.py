@@ -147,16 +147,20 @@ _state = _DefaultDevice()
 CPU = device("cpu")
 
 
-def as_device(d: Any) -> device:
+def as_device(d: Any, creating: bool = False) -> device:
     """``d`` (a device, a string or an int) as a device, raising torch's error for a device that
-    convkit cannot hold tensors on."""
+    convkit cannot hold tensors on (``creating``: a factory making a tensor there)."""
     dev = d if isinstance(d, device) else device(d)
-    check(dev)
+    check(dev, creating)
     return dev
 
 
-def check(dev: device) -> None:
-    """Raise what torch 2.13 (CPU build) raises when a tensor is put on ``dev``."""
+_DISPATCH_KEYS = {"vulkan": "Vulkan", "privateuseone": "PrivateUse1", "mkldnn": "MkldnnCPU"}
+
+
+def check(dev: device, creating: bool = False) -> None:
+    """Raise what torch 2.13 (CPU build) raises when a tensor is put on ``dev``: moved there
+    (``.to``, ``tensor(..., device=)``), or made there by a factory (``zeros(..., device=)``)."""
     t = dev.type
     if t == "cpu":
         return
@@ -164,12 +168,16 @@ def check(dev: device) -> None:
         raise AssertionError(NO_CUDA)
     if t == "xpu":
         raise AssertionError("Torch not compiled with XPU enabled")
-    if t == "mps":
-        raise RuntimeError("PyTorch is not linked with support for mps devices")
-    raise RuntimeError(
-        f"convkit tensors live on the CPU only; device '{dev}' is not supported (torch on a CPU "
-        f"build has no '{t}' backend either)"
-    )
+    if t == "meta":
+        raise NotImplementedError(
+            "convkit has no meta tensors: every tensor holds its values on the CPU"
+        )
+    if creating:
+        raise NotImplementedError(
+            f"Could not run 'aten::empty.memory_format' with arguments from the "
+            f"'{_DISPATCH_KEYS.get(t, t.upper())}' backend: convkit computes on the CPU only."
+        )
+    raise RuntimeError(f"PyTorch is not linked with support for {t} devices")
 
 
 def cuda_target(d: Any) -> None:
@@ -182,13 +190,25 @@ def cuda_target(d: Any) -> None:
         raise RuntimeError("Invalid device, must be cuda device")
 
 
-def resolve(d: Any) -> device:
-    """The device a factory makes its tensor on: ``d``, else the default device; checked."""
+def resolve(d: Any, creating: bool = True) -> device:
+    """The device a factory makes its tensor on: ``d``, else the default device; checked
+    (``creating`` False: the factory copies existing data there, as ``tensor()`` does)."""
     if d is None:
         d = _state.default
         if d is None:
             return CPU
-    return as_device(d)
+    return as_device(d, creating)
+
+
+def legacy(d: Any) -> None:
+    """The ``Tensor(..., device=)`` constructor's check: a CPU device, as torch requires."""
+    if d is None:
+        return
+    dev = d if isinstance(d, device) else device(d)
+    if dev.type != "cpu":
+        raise RuntimeError(
+            f"legacy constructor expects device type: cpu but device type: {dev.type} was passed"
+        )
 
 
 def get_default_device() -> device:
@@ -196,7 +216,7 @@ def get_default_device() -> device:
     d = _state.default
     if d is None:
         return CPU
-    check(d)
+    check(d, creating=True)
     return d
 
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import autograd
 from .autograd import _mode, grad_fn, tensor_hooks, version_counter
-from .devices import CPU, NO_ACCELERATOR, NO_CUDA, as_device, cuda_target, device, resolve
+from .devices import CPU, NO_ACCELERATOR, NO_CUDA, as_device, cuda_target, device, legacy, resolve
 from .dtypes import (
     as_dtype,
     bool_,
@@ -100,33 +100,31 @@ def _scalar_ok(x) -> bool:
     return isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, complex)
 
 
-def _data_error(data) -> Exception:
+def _data_error(data, legacy: bool = False) -> Exception:
     """torch's error for data that is not a (nested) sequence of numbers of one shape.
 
     torch takes the sizes from the first element at each depth, then checks every element
     against them: a string where a number belongs is "invalid data type", a shorter or longer
     row "expected sequence of length ...", a number where a row belongs "not a sequence", and
-    anything else "Could not infer dtype".
+    anything else "Could not infer dtype". The legacy constructor ``Tensor(data)`` words the
+    last ones as "data must be a sequence" and "must be real number".
     """
     if isinstance(data, (str, bytes)):
         return TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    if legacy and not isinstance(data, (list, tuple)):
+        return TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
     sizes: list[int] = []
     obj = data
-    while True:
+    while isinstance(obj, (list, tuple, str, bytes)):
         if isinstance(obj, (str, bytes)):
             return ValueError(f"too many dimensions '{type(obj).__name__}'")
-        if isinstance(obj, Tensor):
-            sizes.extend(obj.shape)
-            break
-        if not isinstance(obj, (list, tuple)):
-            break
         sizes.append(len(obj))
         if not obj:
             break
         obj = obj[0]
 
     def walk(x, d):
-        if d < len(sizes) and not isinstance(x, Tensor):
+        if d < len(sizes):
             if not isinstance(x, (list, tuple)):
                 return TypeError("not a sequence")
             if len(x) != sizes[d]:
@@ -139,16 +137,18 @@ def _data_error(data) -> Exception:
                     return err
             return None
         if isinstance(x, Tensor):
-            if x.numel() != 1 and d >= len(sizes):
+            if x.numel() != 1:
                 return ValueError("only one element tensors can be converted to Python scalars")
             return None
+        if _scalar_ok(x):
+            return None
+        if legacy:
+            return TypeError(f"must be real number, not {type(x).__name__}")
         if isinstance(x, (str, bytes)):
             return TypeError(f"new(): invalid data type '{type(x).__name__}'")
         if isinstance(x, complex):
             return TypeError("convkit has no complex dtype: complex numbers cannot be converted")
-        if not _scalar_ok(x):
-            return RuntimeError(f"Could not infer dtype of {type(x).__name__}")
-        return None
+        return RuntimeError(f"Could not infer dtype of {type(x).__name__}")
 
     err = walk(data, 0)
     return err if err is not None else TypeError(f"could not convert {type(data).__name__}")
@@ -164,8 +164,9 @@ def _numpy_kind_check(arr: np.ndarray) -> None:
         )
 
 
-def _to_array(data, dtype=None) -> np.ndarray:
-    """Convert user data to an array with torch's default dtypes and torch's errors."""
+def _to_array(data, dtype=None, legacy: bool = False) -> np.ndarray:
+    """Convert user data to an array with torch's default dtypes and torch's errors
+    (``legacy``: worded as the ``Tensor(data)`` constructor words them)."""
     if isinstance(data, Tensor):
         arr = data._array
     elif isinstance(data, (np.ndarray, np.generic)):
@@ -180,14 +181,14 @@ def _to_array(data, dtype=None) -> np.ndarray:
     elif isinstance(data, (list, tuple)):
         if any(isinstance(x, Tensor) for x in data):
             if any(isinstance(x, Tensor) and x.numel() != 1 for x in data):
-                raise _data_error(data)
+                raise _data_error(data, legacy)
             data = [x.item() if isinstance(x, Tensor) else x for x in data]
         try:
             arr = np.asarray(data)
         except (ValueError, TypeError):
-            raise _data_error(data) from None
+            raise _data_error(data, legacy) from None
         if arr.dtype.kind not in "biuf" or arr.dtype == object:
-            raise _data_error(data)
+            raise _data_error(data, legacy)
         if dtype is None:
             # Python floats become float32 and ints int64 (torch's defaults).
             if arr.dtype.kind == "f":
@@ -195,7 +196,7 @@ def _to_array(data, dtype=None) -> np.ndarray:
             elif arr.dtype.kind in "iu":
                 arr = arr.astype(int64)
     else:
-        raise _data_error(data)
+        raise _data_error(data, legacy)
     if dtype is not None:
         arr = arr.astype(as_dtype(dtype), copy=False)
     return arr
@@ -303,17 +304,14 @@ class Tensor:
     _hooks: autograd.TensorHooks | None
 
     def __init__(self, *args, requires_grad: builtins.bool = False, device=None):
-        resolve(device)
-        if (
-            len(args) == 1
-            and isinstance(args[0], (list, tuple, np.ndarray, Tensor, str, bytes))
-            and not (
-                isinstance(args[0], tuple) and all(isinstance(v, numbers.Integral) for v in args[0])
-            )
-        ):
-            data = _to_array(args[0]).astype(get_default_dtype())
+        legacy(device)
+        if len(args) == 1 and not isinstance(args[0], (numbers.Integral, Size)):
+            # One argument that is not a size: data (torch.Tensor((1, 2)) is tensor([1., 2.])).
+            data = _to_array(args[0], legacy=True).astype(get_default_dtype())
         else:
             sizes = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
+            if not args:
+                sizes = (0,)  # torch.Tensor() is an empty 1-d tensor
             if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in sizes):
                 raise TypeError(f"Tensor(*sizes) takes ints, got {sizes!r}")
             if any(v < 0 for v in sizes):
@@ -1096,6 +1094,8 @@ class Tensor:
         dtype = result_dtype(self, other)
         x = self.to(dtype)
         c = Tensor._wrap(np.asarray(other, dtype=dtype))
+        if reverse and fn is B.Sub:
+            return B.Rsub.apply(x, other=c._array)
         if reverse and fn in (B.Add, B.Mul):
             reverse = False  # commutative: keep the tensor first, as torch's grad_fn does
         return fn.apply(c, x) if reverse else fn.apply(x, c)
@@ -1765,7 +1765,7 @@ class Tensor:
         return self.expand(other.shape)
 
     def __getitem__(self, index):
-        index = _convert_index(index)
+        index = _as_view_index(_convert_index(index))
         try:
             self._array[index]
         except IndexError as e:
@@ -1931,6 +1931,15 @@ def _convert_index(index):
     return index
 
 
+def _as_view_index(index):
+    """``index`` with a trailing Ellipsis, so that NumPy returns a 0-d view, not a scalar copy,
+    when every dimension is indexed by an integer (``x[0]`` of a 1-d tensor is a view in torch)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if any(p is Ellipsis for p in parts):
+        return index
+    return (*parts, Ellipsis)
+
+
 def _as_operand(value, like: Tensor) -> Tensor:
     """``value`` as a Tensor operand next to ``like`` (Python scalars keep torch's promotion)."""
     if isinstance(value, Tensor):
@@ -2004,7 +2013,7 @@ def tensor(
     float64 stays float64 and float32 stays float32; Python floats become float32, ints int64.
     Strings, ragged lists and other objects raise torch's error.
     """
-    resolve(device)
+    resolve(device, creating=False)
     arr = np.array(_to_array(data, dtype), copy=True)
     t = Tensor._wrap(arr)
     if requires_grad:
@@ -2021,7 +2030,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
-    resolve(device)
+    resolve(device, creating=False)
     if isinstance(data, Tensor) and (dtype is None or as_dtype(dtype) == data.dtype):
         return data
     if isinstance(data, np.ndarray) and (dtype is None or as_dtype(dtype) == data.dtype):

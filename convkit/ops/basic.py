@@ -498,6 +498,33 @@ class Addmm(Function):
         return g, gx, gw
 
 
+class MseLoss(Function):
+    """``(a - b)^2`` reduced by ``reduction`` ('none', 'sum' or 'mean'); a and b broadcast."""
+
+    grad_fn_name = "MseLossBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, reduction="mean"):
+        diff = np.subtract(a, b)
+        ctx.save_for_backward(diff)
+        ctx.reduction = reduction
+        sq = diff * diff
+        if reduction == "none":
+            return sq
+        if reduction == "sum":
+            return np.asarray(sq.sum(), dtype=diff.dtype)
+        return np.asarray(
+            sq.sum() / np.asarray(max(sq.size, 0), dtype=diff.dtype), dtype=diff.dtype
+        )
+
+    @staticmethod
+    def backward(ctx, g):
+        (diff,) = ctx.saved_tensors
+        scale = g if ctx.reduction != "mean" else g / np.asarray(diff.size, dtype=g.dtype)
+        ga = (2 * diff * scale).astype(diff.dtype, copy=False)
+        return (ga if ctx.needs_input_grad[0] else None), (-ga if ctx.needs_input_grad[1] else None)
+
+
 # ----- reductions -------------------------------------------------------------------------------
 
 
