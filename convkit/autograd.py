@@ -885,6 +885,11 @@ def _apply_tensor_function(cls: type[Function], args: tuple[Any, ...], kwargs: A
     ctx.needs_input_grad = needs
     ctx._saved = ()
     ctx._hookset = None
+    if record:  # the inputs' histories before forward (which may write an input in place)
+        ctx._next = tuple(
+            (edge(a) if need else _NO_GRAD_EDGE) if isinstance(a, T) else None
+            for a, need in zip(args, needs, strict=True)
+        )
     custom_setup = cls.setup_context is not Function.setup_context
     prev = _mode.grad_enabled
     _mode.grad_enabled = False
@@ -905,20 +910,22 @@ def _apply_tensor_function(cls: type[Function], args: tuple[Any, ...], kwargs: A
         if not isinstance(o, T):
             metas.append(((), np.dtype(np.float32)))
             continue
+        if any(o is d for d in dirty):
+            version_counter(o)[0] += 1  # torch counts mark_dirty as a write
         src = next((a for a in args if a is o), None)
         if src is not None and not any(o is d for d in dirty):
             o = outputs[i] = T._wrap(src._array)  # an input returned as is: a new tensor on it
             o._vc = version_counter(src)
         metas.append((o._array.shape, o._array.dtype))
         if record and not any(o is n for n in non_diff) and o._array.dtype.kind == "f":
-            if any(o is d for d in dirty):
-                o._view = None  # written in place by forward: the input takes this history
+            if any(o is d for d in dirty):  # written in place by forward: takes this history
+                if o._requires_grad and o._node is None:
+                    raise RuntimeError(
+                        "a leaf Variable that requires grad has been used in an in-place operation."
+                    )
+                o._view = None
             o._node, o._output_nr, o._requires_grad = ctx, i, True
     if record:
-        ctx._next = tuple(
-            (edge(a) if need else _NO_GRAD_EDGE) if isinstance(a, T) else None
-            for a, need in zip(args, needs, strict=True)
-        )
         ctx._shape, ctx._dtype = metas[0] if metas else ((), np.dtype(np.float32))
         ctx._more = tuple(metas[1:])
     return outputs[0] if single else tuple(outputs)
@@ -1242,6 +1249,7 @@ def _accumulate(
     hooks: TensorHooks | None = t._hooks
     if hooks is not None and hooks.pre:
         g = _run_tensor_hooks(hooks.pre, g)
+        handed.add(id(g))  # a hook may have kept the array it returned: .grad gets a copy
     if node._hookset is not None and node._hookset.pre:
         g = _pre_hooks(node, node._hookset, g)
     i = targets.get((node, 0)) if targets else None

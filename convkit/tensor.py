@@ -444,6 +444,7 @@ class Tensor:
                 f"array with convkit.from_numpy)"
             )
         self._array = value._array
+        self._view = None  # no longer a window on its old base's memory
 
     # ----- shape and type -----------------------------------------------------------------------
     @property

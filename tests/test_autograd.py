@@ -840,3 +840,28 @@ def test_autograd_never_imports_tensor():
 
     for module in ("convkit.autograd", "convkit.ops.basic", "convkit.devices"):
         assert not reaches(module, "convkit.tensor"), module
+
+
+def test_custom_function_mark_dirty_like_torch():
+    def run(L, leaf=False):
+        class Double(L.autograd.Function):
+            @staticmethod
+            def forward(ctx, a):
+                a.mul_(2)
+                ctx.mark_dirty(a)
+                return a
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        y = x if leaf else x * 1
+        z = Double.apply(y)
+        (z * L.tensor([1.0, 3.0])).sum().backward()
+        return z is y, y._version, x.grad
+
+    ours, theirs = run(ck), run(torch)
+    assert ours[:2] == theirs[:2]
+    np.testing.assert_array_equal(np.asarray(ours[2]), theirs[2].numpy())
+    assert_same_outcome(lambda L: run(L, leaf=True), message=True)
