@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
 import re
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, ClassVar, TypeVar, cast
 
 import numpy as np
@@ -184,19 +185,22 @@ class HookDict(dict):  # type: ignore[type-arg]
 
 class RemovableHandle:
     """What ``register_hook`` returns: ``handle.remove()`` unregisters the hook (also a ``with``
-    block that removes it on exit), as ``torch.utils.hooks.RemovableHandle``."""
+    block that removes it on exit), as ``torch.utils.hooks.RemovableHandle``; ``extra_dict``
+    names more registries (one dict or a list) the same id is removed from."""
 
-    _next_id: ClassVar[int] = 0
+    _ids: ClassVar[Iterator[int]] = itertools.count()
 
-    def __init__(self, hooks: dict[int, Any]) -> None:
-        self.hooks_dict_ref = weakref.ref(hooks)
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
+    def __init__(self, hooks_dict: dict[int, Any], *, extra_dict: Any = None) -> None:
+        self.hooks_dict_ref = weakref.ref(hooks_dict)
+        self.id = next(RemovableHandle._ids)
+        extras = extra_dict if isinstance(extra_dict, list) else [extra_dict]
+        self.extra_dict_ref = tuple(weakref.ref(d) for d in extras if d is not None)
 
     def remove(self) -> None:
-        hooks = self.hooks_dict_ref()
-        if hooks is not None:
-            hooks.pop(self.id, None)
+        for ref in (self.hooks_dict_ref, *self.extra_dict_ref):
+            hooks = ref()
+            if hooks is not None:
+                hooks.pop(self.id, None)
 
     def __enter__(self) -> RemovableHandle:
         return self
