@@ -667,6 +667,7 @@ class Function:
         if raw and out is raw[0]:
             out = out.copy()  # an op that returned its input unchanged: outputs never alias
         result = T._wrap(out)
+        out = result._array  # an ndarray even when forward returned a NumPy scalar
         if out.base is not None and raw and isinstance(args[0], T):
             if _owner(out) is _owner(raw[0]):
                 _make_view(result, args[0], cls, args[1:], kwargs)
@@ -979,8 +980,8 @@ def _call_tensor_backward(node: Node, grads: list[Array | None]) -> tuple[Array 
 
 
 def once_differentiable(fn: FuncT) -> FuncT:
-    """Mark a custom backward as not twice differentiable (convkit never differentiates a
-    backward, so this only documents it, as torch's decorator does for convkit's users)."""
+    """torch's decorator for a backward that cannot itself be differentiated. convkit never
+    differentiates a backward (no ``create_graph``), so every backward already is one."""
     return fn
 
 
@@ -1003,9 +1004,6 @@ def sum_to(grad: Array, shape: tuple[int, ...]) -> Array:
             f"{list(shape)}"
         )
     return grad.reshape(shape)
-
-
-unbroadcast = sum_to  # the historical name
 
 
 def _meta(node: Node, nr: int) -> tuple[tuple[int, ...], np.dtype[Any]]:
