@@ -201,6 +201,11 @@ def _device_name(value: Any) -> str:
 
 
 def _tensor(ref: Any, target: Callable[[str], str]) -> Tensor:
+    if ref.array.dtype.kind == "c":
+        raise TorchFileError(
+            f"the file holds a {ref.array.dtype} tensor, and convkit has no complex dtype "
+            "(convkit.io.load_torch reads it as a NumPy array)"
+        )
     device = target(ref.location)
     if device.startswith("cuda"):
         raise RuntimeError(_CUDA_ERROR)
