@@ -575,7 +575,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "empty: torch's default (1; for pooling the kernel size)",
         "ko": "비워 두면 torch 기본값 (1, 풀링은 커널 크기)",
     },
-    "page_stride_default_pool": {"en": "= kernel_size", "ko": "= kernel_size"},
+    "page_stride_default_pool": {"en": "= kernel_size", "ko": "= kernel_size (커널 크기)"},
     "page_padding": {"en": "padding (P)", "ko": "padding (P, 가장자리에 덧대는 칸 수)"},
     "page_padding_hint": {
         "en": "a number or HxW; for convolution also same or valid",
@@ -593,7 +593,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page_prev": {"en": "previous step", "ko": "이전 단계"},
     "page_next": {"en": "next step", "ko": "다음 단계"},
     "page_speed": {"en": "speed", "ko": "속도"},
-    "page_key_padding": {"en": "padding", "ko": "padding"},
+    "page_key_padding": {"en": "padding", "ko": "padding (덧댄 칸)"},
     "page_footer": {
         "en": "Written by convkit animate --interactive. The arithmetic on this page is a copy of "
         "convkit's Python (shapes.py, steps.py), and convkit's tests hold the two together.",
