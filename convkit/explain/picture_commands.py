@@ -47,6 +47,13 @@ def _animate(args: argparse.Namespace) -> int:
         args.padding if args.padding in ("same", "valid") else _per_dim(args.padding, "--padding")
     )
     ext = os.path.splitext(args.output)[1].lower()
+    if args.interactive:
+        if ext != ".html":
+            raise AnimateError("page_needs_html", value=args.output)
+        if args.transposed:
+            raise AnimateError("page_no_transposed")
+        if args.seed is not None:
+            raise AnimateError("page_no_seed")
     if ext not in SAVE_FORMATS:
         raise AnimateError("anim_bad_output", value=args.output)
     if args.ms <= 0:
@@ -70,8 +77,28 @@ def _animate(args: argparse.Namespace) -> int:
         lang=args.lang,
         ms=args.ms,
     )
-    anim.save(args.output)
+    if args.interactive:
+        from .page import save_page
+
+        save_page(
+            args.output,
+            input_size=size,
+            kernel_size=_per_dim(args.kernel, "--kernel"),
+            stride=None if args.stride is None else _per_dim(args.stride, "--stride"),
+            padding=padding,
+            dilation=_per_dim(args.dilation, "--dilation"),
+            pool=args.pool,
+            padding_mode=args.padding_mode,
+            ceil_mode=args.ceil_mode,
+            show_values=args.values,
+            lang=args.lang,
+            ms=args.ms,
+        )
+    else:
+        anim.save(args.output)
     what = {".gif": "anim_frames", ".png": "anim_sheet_steps", ".html": "anim_player_steps"}[ext]
+    if args.interactive:
+        what = "page_steps"
     text = "\n".join(
         [
             anim.title,
@@ -202,6 +229,14 @@ def _animate_arguments(an: argparse.ArgumentParser) -> None:
         required=True,
         help="out.gif (one frame per step, looping), out.png (all steps) or out.html (a "
         "self-contained player: play/pause, a slider, each step's arithmetic)",
+    )
+    an.add_argument(
+        "--interactive",
+        action="store_true",
+        help="with -o page.html: an interactive page instead of the player, where input size, "
+        "kernel, stride, padding, dilation, padding mode and conv/pool are controls and the "
+        "formula, output size and steps are worked out again in the page (offline, one file); "
+        "these arguments are its first settings",
     )
     an.add_argument("--ms", type=int, default=700, help="ms per step (default 700)")
     an.add_argument(
