@@ -1,6 +1,7 @@
 """``convkit.nn``: modules with torch's constructors, parameters, initialisation and reprs."""
 
 from . import functional, init
+from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .conv import (
     Conv1d,
     Conv2d,
@@ -11,27 +12,11 @@ from .conv import (
     Fold,
     Unfold,
 )
-from .layers import (
-    GELU,
-    BatchNorm1d,
-    BatchNorm2d,
-    BatchNorm3d,
-    CrossEntropyLoss,
-    Dropout,
-    Dropout2d,
-    Flatten,
-    Identity,
-    LeakyReLU,
-    Linear,
-    LogSoftmax,
-    MSELoss,
-    NLLLoss,
-    ReLU,
-    Sigmoid,
-    Softmax,
-    Tanh,
-)
+from .dropout import Dropout, Dropout2d
+from .linear import Flatten, Identity, Linear
+from .loss import CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module, ModuleList, Parameter, Sequential
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
