@@ -64,3 +64,40 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split dimension ``dim`` into ``unflattened_size`` (one entry may be -1)."""
+
+    def __init__(self, dim: int, unflattened_size) -> None:
+        super().__init__()
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError(
+                f"unflattened_size must be a tuple of ints, but found type "
+                f"{type(unflattened_size).__name__}"
+            )
+        for i, v in enumerate(unflattened_size):
+            if not isinstance(v, int):
+                raise TypeError(
+                    f"unflattened_size must be tuple of ints, but found element of type "
+                    f"{type(v).__name__} at pos {i}"
+                )
+        self.dim, self.unflattened_size = dim, unflattened_size
+
+    def forward(self, input: Tensor) -> Tensor:
+        d = input._dim(self.dim)
+        shape = tuple(input.shape)
+        sizes = tuple(self.unflattened_size)
+        known = 1
+        for v in sizes:
+            known *= v if v != -1 else 1
+        fits = known == shape[d] if -1 not in sizes else known and shape[d] % known == 0
+        if sizes.count(-1) > 1 or not fits:
+            raise RuntimeError(
+                f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim "
+                f"{self.dim} ({shape[d]}) in the input tensor"
+            )
+        return input.reshape(shape[:d] + sizes + shape[d + 1 :])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
