@@ -72,3 +72,35 @@ def tolerance(dtype):
     if np.dtype(dtype) == np.float64:
         return dict(rtol=1e-10, atol=1e-12)
     return dict(rtol=1e-4, atol=1e-5)
+
+
+def check_against_torch(fn, tfn, arrays, dtype, seed=0, grads=True):
+    """Run ``fn`` (convkit) and ``tfn`` (torch) on the same arrays, backward with the same random
+    upstream gradient, and compare outputs and every input's gradient at the parity tolerance.
+
+    Non-floating arrays (targets, indices) are passed through without gradients.
+    """
+    import torch
+
+    rng = np.random.default_rng(seed)
+    arrays = [np.asarray(a) for a in arrays]
+    wants = [grads and a.dtype.kind == "f" for a in arrays]
+    ours = [ck.tensor(a, requires_grad=w) for a, w in zip(arrays, wants, strict=True)]
+    theirs = [to_torch(a, requires_grad=w) for a, w in zip(arrays, wants, strict=True)]
+    y = fn(*ours)
+    yt = tfn(*theirs)
+    assert tuple(y.shape) == tuple(yt.shape), (y.shape, yt.shape)
+    assert str(y.dtype) == str(yt.dtype).replace("torch.", ""), (y.dtype, yt.dtype)
+    np.testing.assert_allclose(y.data, yt.detach().numpy(), **tolerance(dtype))
+    if any(wants):
+        g = rng.standard_normal(tuple(yt.shape)).astype(yt.detach().numpy().dtype)
+        y.backward(ck.tensor(g))
+        yt.backward(torch.from_numpy(g))
+        for i, (c, t, w) in enumerate(zip(ours, theirs, wants, strict=True)):
+            if not w:
+                continue
+            assert c.grad is not None, f"input {i} got no gradient"
+            np.testing.assert_allclose(
+                c.grad.data, t.grad.numpy(), err_msg=f"gradient of input {i}", **tolerance(dtype)
+            )
+    return y, yt

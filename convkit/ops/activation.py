@@ -135,7 +135,9 @@ class Hardsigmoid(Function):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         inside = (a > -3) & (a < 3)
-        return np.where(inside, g / _c(6, g), np.zeros((), dtype=g.dtype))
+        # torch multiplies by the float32 constant 1.0f/6.0f, in float64 too.
+        sixth = _c(float(np.float32(1.0) / np.float32(6.0)), g)
+        return np.where(inside, g * sixth, np.zeros((), dtype=g.dtype))
 
 
 class Hardswish(Function):
@@ -149,9 +151,9 @@ class Hardswish(Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        # torch: 0 below -3, g * (x/3 + 1/2) on [-3, 3], g above 3
+        # torch: 0 up to -3, g * (x/3 + 1/2) strictly between, g from 3 on
         mid = g * (a / _c(3, a) + _c(0.5, a))
-        return np.where(a < -3, np.zeros((), dtype=g.dtype), np.where(a <= 3, mid, g))
+        return np.where(a <= -3, np.zeros((), dtype=g.dtype), np.where(a < 3, mid, g))
 
 
 class Threshold(Function):
