@@ -78,13 +78,15 @@ def check_against_torch(fn, tfn, arrays, dtype, seed=0, grads=True):
     """Run ``fn`` (convkit) and ``tfn`` (torch) on the same arrays, backward with the same random
     upstream gradient, and compare outputs and every input's gradient at the parity tolerance.
 
-    Non-floating arrays (targets, indices) are passed through without gradients.
+    Non-floating arrays (targets, indices) are passed through without gradients; ``grads`` may
+    also list the positions of the arrays that get one.
     """
     import torch
 
     rng = np.random.default_rng(seed)
     arrays = [np.asarray(a) for a in arrays]
-    wants = [grads and a.dtype.kind == "f" for a in arrays]
+    chosen = range(len(arrays)) if grads is True else (grads or ())
+    wants = [i in chosen and a.dtype.kind == "f" for i, a in enumerate(arrays)]
     ours = [ck.tensor(a, requires_grad=w) for a, w in zip(arrays, wants, strict=True)]
     theirs = [to_torch(a, requires_grad=w) for a, w in zip(arrays, wants, strict=True)]
     y = fn(*ours)

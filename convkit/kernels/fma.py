@@ -33,4 +33,4 @@ def fma(
     s = p + c
     bv = s - p
     t = (p - (s - bv)) + (c - bv)
-    return s + (t + e)  # type: ignore[no-any-return]
+    return s + (t + e)

@@ -64,7 +64,9 @@ def _source_index(
     j = np.arange(out_size)
     if align_corners:
         return scale * j.astype(dtype)  # type: ignore[no-any-return]
-    src = fma(np.full(out_size, float(scale)), j + 0.5, np.full(out_size, -0.5)).astype(dtype)
+    src: NDArray[np.floating] = fma(
+        np.full(out_size, float(scale)), j + 0.5, np.full(out_size, -0.5)
+    ).astype(dtype)
     if not cubic:
         src = np.maximum(src, dtype(0))
     return src
@@ -81,7 +83,7 @@ def linear_plan(
     """Two taps per output position: (i0, i1) with weights (1 - l, l)."""
     if in_size == out_size:
         idx = np.repeat(np.arange(out_size, dtype=np.int64)[:, None], 2, axis=1)
-        w = np.zeros((out_size, 2), dtype=dtype)
+        w: NDArray[np.floating] = np.zeros((out_size, 2), dtype=dtype)
         w[:, 0] = 1
         return idx, w
     s = _scale(in_size, out_size, align_corners, scale, dtype)
@@ -114,7 +116,7 @@ def cubic_plan(
     t = np.clip(src - base.astype(dtype), dtype(0), dtype(1)).astype(dtype)
     a = dtype(-0.75)
     one = dtype(1)
-    w = np.stack(
+    w: NDArray[np.floating] = np.stack(
         [
             _cubic_conv2(t + one, a),
             _cubic_conv1(t, a),

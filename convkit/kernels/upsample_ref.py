@@ -7,6 +7,7 @@ Slow and obviously correct (in exact-enough float64); only the tests use it.
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,8 +31,10 @@ def resample_ref(x: NDArray[np.floating], plans: list[Plan]) -> NDArray[np.float
                 idx, w = plans[d]
                 weight *= float(w[pos[d], k])
                 src.append(int(idx[pos[d], k]))
-            total = total + weight * x[(Ellipsis, *src)]
-        out[(Ellipsis, *pos)] = total
+            key: Any = (Ellipsis, *src)
+            total = total + weight * x[key]
+        here: Any = (Ellipsis, *pos)
+        out[here] = total
     return out
 
 
@@ -52,5 +55,7 @@ def resample_backward_ref(
                 idx, w = plans[d]
                 weight *= float(w[pos[d], k])
                 src.append(int(idx[pos[d], k]))
-            out[(Ellipsis, *src)] += weight * g[(Ellipsis, *pos)]
+            key: Any = (Ellipsis, *src)
+            here: Any = (Ellipsis, *pos)
+            out[key] += weight * g[here]
     return out

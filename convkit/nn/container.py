@@ -39,6 +39,15 @@ def _describe(value: Any, typename: bool = False) -> str:
     return f"Object of type: {type(value).__name__}"
 
 
+def _multiline_repr(module: Module) -> str:
+    """torch's repr of a module whose extra_repr has several lines (Module.__repr__ here puts
+    a childless module's extra_repr on one line)."""
+    lines = module.extra_repr().split("\n")
+    if not lines or lines == [""]:
+        return f"{module._get_name()}()"
+    return module._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
+
 class ModuleDict(Module):
     """An ordered dict of sub-modules, registered under their keys."""
 
@@ -164,6 +173,9 @@ class ParameterList(Module):
     def extra_repr(self) -> str:
         return "\n".join(f"  ({k}): {_describe(p)}" for k, p in enumerate(self))
 
+    def __repr__(self) -> str:
+        return _multiline_repr(self)
+
     def __call__(self, *args, **kwargs):
         raise RuntimeError("ParameterList should not be called.")
 
@@ -281,6 +293,9 @@ class ParameterDict(Module):
 
     def extra_repr(self) -> str:
         return "\n".join(f"  ({k}): {_describe(p, typename=True)}" for k, p in self.items())
+
+    def __repr__(self) -> str:
+        return _multiline_repr(self)
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError("ParameterDict should not be called.")

@@ -10,6 +10,8 @@ same order) and turns the module into that ordinary class (``cls_to_become``).
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from ..autograd import no_grad
 from ..tensor import Tensor, tensor
 from .conv import (
@@ -29,7 +31,12 @@ from .normalization import (
     InstanceNorm2d,
     InstanceNorm3d,
 )
-from .parameter import UninitializedBuffer, UninitializedParameter, is_lazy
+from .parameter import (
+    UninitializedBuffer,
+    UninitializedParameter,
+    UninitializedTensorMixin,
+    is_lazy,
+)
 
 __all__ = [
     "LazyModuleMixin",
@@ -49,6 +56,10 @@ __all__ = [
 ]
 
 
+def _materialize(placeholder: Any, shape: tuple[int, ...]) -> None:
+    cast(UninitializedTensorMixin, placeholder).materialize(shape)
+
+
 class LazyModuleMixin:
     """Infers its parameters' shapes at the first call, then becomes ``cls_to_become``."""
 
@@ -64,14 +75,16 @@ class LazyModuleMixin:
         )
 
     def __call__(self, *args, **kwargs):
-        if self.has_uninitialized_params():
+        # The first call infers the parameters, as torch's one-shot forward pre-hook does.
+        if not self.__dict__.get("_lazy_initialized", False):
             self.initialize_parameters(*args, **kwargs)
             if self.has_uninitialized_params():
                 raise RuntimeError(f"module {type(self).__name__} has not been fully initialized")
             if self.cls_to_become is not None:
                 self.__class__ = self.cls_to_become
                 return self(*args, **kwargs)  # now an ordinary module
-        return super().__call__(*args, **kwargs)  # type: ignore[misc]
+            self.__dict__["_lazy_initialized"] = True
+        return super().__call__(*args, **kwargs)
 
 
 class _LazyConvXdMixin(LazyModuleMixin):
@@ -79,6 +92,14 @@ class _LazyConvXdMixin(LazyModuleMixin):
     ``shape[0]`` for an unbatched input)."""
 
     _n = 0
+    # set by the convolution class this mixin is combined with
+    in_channels: int
+    out_channels: int
+    groups: int
+    kernel_size: tuple[int, ...]
+    transposed: bool
+    weight: Any
+    bias: Any
 
     def _placeholders(self, out_channels: int, bias: bool, dtype) -> None:
         # The base class was built with in_channels 0 and no bias: nothing allocated or drawn.
@@ -130,7 +151,7 @@ class _LazyConvNd(_LazyConvXdMixin):
         device=None,
         dtype=None,
     ):
-        super().__init__(  # type: ignore[call-arg]
+        super().__init__(
             0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype
         )
         self._placeholders(out_channels, bias, dtype)
@@ -151,7 +172,7 @@ class _LazyConvTransposeNd(_LazyConvXdMixin):
         device=None,
         dtype=None,
     ):
-        super().__init__(  # type: ignore[call-arg]
+        super().__init__(
             0,
             0,
             kernel_size,
@@ -219,14 +240,17 @@ class LazyLinear(LazyModuleMixin, Linear):
             return
         with no_grad():
             self.in_features = input.shape[-1]
-            self.weight.materialize((self.out_features, self.in_features))
+            _materialize(self.weight, (self.out_features, self.in_features))
             if self.bias is not None:
-                self.bias.materialize((self.out_features,))
+                _materialize(self.bias, (self.out_features,))
             self.reset_parameters()
 
 
 class _LazyNormBase(LazyModuleMixin):
     """Batch or instance norm whose num_features is read from the first input's dimension 1."""
+
+    weight: Any
+    bias: Any
 
     def __init__(
         self,
@@ -263,12 +287,12 @@ class _LazyNormBase(LazyModuleMixin):
             return
         self.num_features = input.shape[1]
         if self.affine:
-            self.weight.materialize((self.num_features,))
+            _materialize(self.weight, (self.num_features,))
             if self.bias is not None:
-                self.bias.materialize((self.num_features,))
+                _materialize(self.bias, (self.num_features,))
         if self.track_running_stats:
-            self.running_mean.materialize((self.num_features,))
-            self.running_var.materialize((self.num_features,))
+            _materialize(self.running_mean, (self.num_features,))
+            _materialize(self.running_var, (self.num_features,))
         self.reset_parameters()
 
 

@@ -6,6 +6,7 @@ import warnings
 
 from ..tensor import Tensor
 from . import functional as F
+from .distance import PairwiseDistance
 from .functional.loss import _legacy_reduction
 from .module import Module
 
@@ -350,7 +351,10 @@ class TripletMarginWithDistanceLoss(_Loss):
                 f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got "
                 f"{margin} instead"
             )
-        self.distance_function = distance_function
+        # torch registers the default distance as a child module (it shows in the repr).
+        self.distance_function = (
+            distance_function if distance_function is not None else PairwiseDistance()
+        )
         self.margin, self.swap = margin, swap
 
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:

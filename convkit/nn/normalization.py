@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -20,6 +21,8 @@ class _NormBase(Module):
     """
 
     _expected_dims: tuple[int, ...] = ()
+    weight: Any
+    bias: Any
 
     def __init__(
         self,
@@ -69,6 +72,11 @@ class _NormBase(Module):
         if self.bias is not None:
             init.zeros_(self.bias)
 
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.dim() not in self._expected_dims:
+            want = " or ".join(f"{d}D" for d in self._expected_dims)
+            raise ValueError(f"expected {want} input (got {input.dim()}D input)")
+
     def extra_repr(self) -> str:
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
@@ -78,11 +86,6 @@ class _NormBase(Module):
 
 
 class _BatchNorm(_NormBase):
-    def _check_input_dim(self, input: Tensor) -> None:
-        if input.dim() not in self._expected_dims:
-            want = " or ".join(f"{d}D" for d in self._expected_dims)
-            raise ValueError(f"expected {want} input (got {input.dim()}D input)")
-
     def forward(self, input: Tensor) -> Tensor:
         self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum

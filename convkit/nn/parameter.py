@@ -8,6 +8,8 @@ optimiser built before the first forward updates the real weights after it.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from ..dtypes import as_dtype, get_default_dtype
@@ -28,8 +30,9 @@ class UninitializedTensorMixin:
         """Allocate zero-filled storage of ``shape`` and become ``cls_to_become``."""
         if isinstance(shape, int):
             shape = (shape,)
-        dt = self._array.dtype if dtype is None else as_dtype(dtype)  # type: ignore[attr-defined]
-        self._array = np.zeros(tuple(shape), dtype=dt)  # type: ignore[attr-defined]
+        tensor = cast(Tensor, self)
+        dt = tensor._array.dtype if dtype is None else as_dtype(dtype)
+        tensor._array = np.zeros(tuple(shape), dtype=dt)
         self.__class__ = self.cls_to_become
 
     @property

@@ -6,8 +6,9 @@ import numpy as np
 
 from ..autograd import Function
 
-# torch's EPSILON in binary_cross_entropy_backward (aten/src/ATen/native/Loss.cpp).
-_BCE_EPS = 1e-12
+# torch's EPSILON in binary_cross_entropy_backward (aten/src/ATen/native/Loss.cpp): a float
+# constant, so float64 gradients divide by float32(1e-12) too.
+_BCE_EPS = float(np.float32(1e-12))
 
 
 class BinaryCrossEntropy(Function):

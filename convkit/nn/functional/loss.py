@@ -801,10 +801,10 @@ def cosine_embedding_loss(
     mag1 = (input1 * input1).sum(dim) + eps
     mag2 = (input2 * input2).sum(dim) + eps
     cos = prod / (mag1 * mag2).sqrt()
-    t = target._array
-    check_broadcast(tuple(cos.shape), t.shape)
-    pos = where(t == 1, 1 - cos, 0.0)
-    neg = where(t == -1, (cos - margin).clamp(min=0), 0.0)
+    labels = target._array
+    check_broadcast(tuple(cos.shape), labels.shape)
+    pos = where(labels == 1, 1 - cos, 0.0)
+    neg = where(labels == -1, (cos - margin).clamp(min=0), 0.0)
     return _reduce(pos + neg, reduction)
 
 

@@ -11,7 +11,7 @@ import torch.nn.functional as TF
 import convkit as ck
 import convkit.nn.functional as F
 from convkit.ops.nn import erf
-from tests.helpers import check_against_torch, gradcheck, to_torch, tolerance
+from tests.helpers import check_against_torch, gradcheck, to_torch
 
 # (name, convkit fn, torch fn)
 ACTIVATIONS = [

@@ -3,7 +3,6 @@ gradients, gradient checks, argument errors."""
 
 import numpy as np
 import pytest
-import torch
 import torch.nn.functional as TF
 
 import convkit as ck
