@@ -60,7 +60,7 @@ from .lazy import (
     LazyLinear,
     LazyModuleMixin,
 )
-from .linear import Flatten, Identity, Linear, Unflatten
+from .linear import Bilinear, Flatten, Identity, Linear, Unflatten
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -153,6 +153,7 @@ __all__ = [
     "BatchNorm3d",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "Bilinear",
     "CELU",
     "ChannelShuffle",
     "CircularPad1d",

@@ -136,6 +136,8 @@ MODULES = [
     ("GaussianNLLLoss", (), dict(full=True)),
     ("CosineSimilarity", (0,), {}),
     ("PairwiseDistance", (1.0,), {}),
+    ("Bilinear", (2, 3, 4), {}),
+    ("Bilinear", (3, 2, 1), dict(bias=False)),
 ]
 IDS = [f"{name}-{i}" for i, (name, _, _) in enumerate(MODULES)]
 
@@ -381,6 +383,7 @@ FORWARD = [
     ("GaussianNLLLoss", (), {}, [(3, 4), (3, 4), (3, 4)]),
     ("TripletMarginLoss", (), {}, [(3, 4), (3, 4), (3, 4)]),
     ("TripletMarginWithDistanceLoss", (), dict(swap=True), [(3, 4), (3, 4), (3, 4)]),
+    ("Bilinear", (3, 4, 2), {}, [(5, 3), (5, 4)]),
 ]
 
 

@@ -14,6 +14,7 @@ from . import loss as _loss
 from . import normalization as _normalization
 from . import padding as _padding
 from . import pooling as _pooling
+from . import sparse as _sparse
 from . import upsampling as _upsampling
 from . import vision as _vision
 from .activation import *  # noqa: F403
@@ -24,6 +25,7 @@ from .loss import *  # noqa: F403
 from .normalization import *  # noqa: F403
 from .padding import *  # noqa: F403
 from .pooling import *  # noqa: F403
+from .sparse import *  # noqa: F403
 from .upsampling import *  # noqa: F403
 from .vision import *  # noqa: F403
 
@@ -37,6 +39,7 @@ __all__ = sorted(
         + _normalization.__all__
         + _padding.__all__
         + _pooling.__all__
+        + _sparse.__all__
         + _upsampling.__all__
         + _vision.__all__
     )
