@@ -412,3 +412,12 @@ def test_module_forward_and_backward_match_torch(name, args, kwargs, shapes, tra
         np.testing.assert_allclose(p.grad.data, named[key].grad.numpy(), rtol=1e-10, atol=1e-12)
     for key, b in theirs.state_dict().items():  # running statistics moved alike
         np.testing.assert_allclose(ours.state_dict()[key].data, b.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_load_state_dict_result_prints_as_torch():
+    ours = nn.Linear(2, 2)
+    theirs = torch.nn.Linear(2, 2)
+    assert repr(ours.load_state_dict(ours.state_dict())) == "<All keys matched successfully>"
+    assert str(ours.load_state_dict({}, strict=False)) == str(
+        theirs.load_state_dict({}, strict=False)
+    )
