@@ -61,9 +61,19 @@ def _materialize(placeholder: Any, shape: tuple[int, ...]) -> None:
 
 
 class LazyModuleMixin:
-    """Infers its parameters' shapes at the first call, then becomes ``cls_to_become``."""
+    """Infers its parameters' shapes at the first call, then becomes ``cls_to_become``.
+
+    As in torch, the inference is a forward pre-hook registered at construction (so global
+    pre-hooks run before it and the module's own later ones after it), removed once it ran.
+    """
 
     cls_to_become: type | None = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._initialize_hook = self.register_forward_pre_hook(  # type: ignore[attr-defined]
+            self._infer_parameters, with_kwargs=True
+        )
 
     def has_uninitialized_params(self) -> bool:
         stores = (self._parameters.values(), self._buffers.values())  # type: ignore[attr-defined]
@@ -74,17 +84,14 @@ class LazyModuleMixin:
             f"initialize_parameters is not implemented for {type(self).__name__}"
         )
 
-    def __call__(self, *args, **kwargs):
-        # The first call infers the parameters, as torch's one-shot forward pre-hook does.
-        if not self.__dict__.get("_lazy_initialized", False):
-            self.initialize_parameters(*args, **kwargs)
-            if self.has_uninitialized_params():
-                raise RuntimeError(f"module {type(self).__name__} has not been fully initialized")
-            if self.cls_to_become is not None:
-                self.__class__ = self.cls_to_become
-                return self(*args, **kwargs)  # now an ordinary module
-            self.__dict__["_lazy_initialized"] = True
-        return super().__call__(*args, **kwargs)
+    def _infer_parameters(self, module, args, kwargs=None) -> None:
+        module.initialize_parameters(*args, **(kwargs or {}))
+        if module.has_uninitialized_params():
+            raise RuntimeError(f"module {type(module).__name__} has not been fully initialized")
+        module._initialize_hook.remove()
+        delattr(module, "_initialize_hook")
+        if module.cls_to_become is not None:
+            module.__class__ = module.cls_to_become
 
 
 class _LazyConvXdMixin(LazyModuleMixin):
@@ -264,9 +271,7 @@ class _LazyNormBase(LazyModuleMixin):
         bias=True,
     ) -> None:
         # affine and track_running_stats are off here so that nothing is allocated yet.
-        super().__init__(  # type: ignore[call-arg]
-            0, eps, momentum, False, False, device, dtype, bias=False
-        )
+        super().__init__(0, eps, momentum, False, False, device, dtype, bias=False)
         self.affine, self.track_running_stats = affine, track_running_stats
         self.use_bias = affine and bias
         if affine:

@@ -139,3 +139,14 @@ def test_groups_must_divide_the_inferred_channels():
         torch.nn.LazyConv2d(4, 1, groups=2)(torch.zeros(1, 3, 2, 2))
     with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
         nn.LazyConv2d(4, 1, groups=2)(ck.zeros(1, 3, 2, 2))
+
+
+def test_inference_is_a_forward_pre_hook_that_removes_itself():
+    m = nn.LazyLinear(2)
+    seen = []
+    m.register_forward_pre_hook(lambda mod, args: seen.append(mod.weight.shape))
+    assert len(m._forward_pre_hooks) == 2
+    m(ck.ones(3, 4))
+    assert seen == [(2, 4)]  # a hook registered later sees the materialised weight
+    assert len(m._forward_pre_hooks) == 1 and not hasattr(m, "_initialize_hook")
+    assert type(m) is nn.Linear
