@@ -183,9 +183,7 @@ def resample(x: NDArray[np.floating], axis: int, plan: Plan) -> NDArray[np.float
     return out
 
 
-def resample_bilinear(
-    x: NDArray[np.floating], plan_h: Plan, plan_w: Plan
-) -> NDArray[np.floating]:
+def resample_bilinear(x: NDArray[np.floating], plan_h: Plan, plan_w: Plan) -> NDArray[np.floating]:
     """torch's bilinear kernel, which is not separable in its rounding: with the four products
     ``w_ab = h_a * w_b`` of the row and column weights,
     ``out = fma(x11, w11, fma(x10, w10, fma(x00, w00, x01 * w01)))``."""
