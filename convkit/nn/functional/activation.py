@@ -35,10 +35,15 @@ def _floating_only(op: str, kernel: str, x: Tensor) -> None:
         )
 
 
+def _result(input: Tensor, result: Tensor, inplace: bool) -> Tensor:
+    """``result``, or with ``inplace`` the input itself holding it (torch's ``inplace=True``)."""
+    return input._inplace(result) if inplace else result
+
+
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0), elementwise; integer inputs stay integer (as torch)."""
     check_tensor("relu", "input", input)
-    return input.relu()
+    return _result(input, input.relu(), inplace)
 
 
 def leaky_relu(
@@ -49,7 +54,7 @@ def leaky_relu(
     """x where x > 0, else negative_slope * x."""
     check_tensor("leaky_relu", "input", input)
     _floating_only("leaky_relu", "leaky_relu_cpu", input)
-    return N.LeakyRelu.apply(input, float(negative_slope))
+    return _result(input, N.LeakyRelu.apply(input, float(negative_slope)), inplace)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -146,7 +151,7 @@ def dropout(
     p = _check_p(p)
     if not training or p == 0.0:
         return input
-    return _apply_mask(input, random.bernoulli(input.shape, 1.0 - p), p)
+    return _result(input, _apply_mask(input, random.bernoulli(input.shape, 1.0 - p), p), inplace)
 
 
 def dropout2d(
@@ -192,7 +197,7 @@ def dropout2d(
         )
     # One draw per (N, C) feature map, broadcast over the rest (a 3-D input is (N, C, L)).
     shape = tuple(input.shape[:2]) + (1,) * (ndim - 2)
-    return _apply_mask(input, random.bernoulli(shape, 1.0 - p), p)
+    return _result(input, _apply_mask(input, random.bernoulli(shape, 1.0 - p), p), inplace)
 
 
 # ----- the rest of torch's activations ----------------------------------------------------------
@@ -218,6 +223,14 @@ __all__ += [
     "rrelu",
     "glu",
     "softmin",
+    "relu_",
+    "leaky_relu_",
+    "hardtanh_",
+    "elu_",
+    "celu_",
+    "selu_",
+    "rrelu_",
+    "threshold_",
 ]
 
 # torch's SELU constants (Klambauer et al. 2017), as aten/src/ATen/native/Activation.cpp has them.
@@ -240,17 +253,17 @@ def hardtanh(
         raise ValueError("min_val cannot be greater than max_val")
     if input.dtype.kind == "b":
         raise RuntimeError("Bool inputs not supported for hardtanh")
-    return A.Hardtanh.apply(input, min_val, max_val)
+    return _result(input, A.Hardtanh.apply(input, min_val, max_val), inplace)
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     """``min(max(x, 0), 6)`` (hardtanh(0, 6))."""
-    return hardtanh(input, 0.0, 6.0)
+    return hardtanh(input, 0.0, 6.0, inplace)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, else ``alpha * (exp(x) - 1)``."""
-    return A.Elu.apply(_floating("elu", input), float(alpha), 1.0, 1.0)
+    return _result(input, A.Elu.apply(_floating("elu", input), float(alpha), 1.0, 1.0), inplace)
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -258,32 +271,33 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     x = _floating("celu", input)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
-    return A.Elu.apply(x, float(alpha), 1.0, 1.0 / alpha)
+    return _result(input, A.Elu.apply(x, float(alpha), 1.0, 1.0 / alpha), inplace)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """``scale * elu(x, alpha)`` with the self-normalising constants."""
-    return A.Elu.apply(_floating("elu", input), _SELU_ALPHA, _SELU_SCALE, 1.0)
+    y = A.Elu.apply(_floating("elu", input), _SELU_ALPHA, _SELU_SCALE, 1.0)
+    return _result(input, y, inplace)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * sigmoid(x)`` (swish)."""
-    return A.Silu.apply(_floating("silu", input))
+    return _result(input, A.Silu.apply(_floating("silu", input)), inplace)
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * tanh(softplus(x))``."""
-    return A.Mish.apply(_floating("mish", input))
+    return _result(input, A.Mish.apply(_floating("mish", input)), inplace)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * relu6(x + 3) / 6``."""
-    return A.Hardswish.apply(_floating("hardswish", input))
+    return _result(input, A.Hardswish.apply(_floating("hardswish", input)), inplace)
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """``relu6(x + 3) / 6``."""
-    return A.Hardsigmoid.apply(_floating("hardsigmoid", input))
+    return _result(input, A.Hardsigmoid.apply(_floating("hardsigmoid", input)), inplace)
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -335,7 +349,7 @@ def logsigmoid(input: Tensor) -> Tensor:
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """``value`` where ``x <= threshold``, else x."""
     check_tensor("threshold", "input", input)
-    return A.Threshold.apply(input, threshold, value)
+    return _result(input, A.Threshold.apply(input, threshold, value), inplace)
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
@@ -373,7 +387,7 @@ def rrelu(
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     _floating_only("rrelu", "leaky_relu_cpu", input)
     if not training:
-        return N.LeakyRelu.apply(input, (lower + upper) / 2)
+        return _result(input, N.LeakyRelu.apply(input, (lower + upper) / 2), inplace)
     # torch draws one double per element with x <= 0, in order (uniform_real_distribution: 53
     # bits, then u * (upper - lower) + lower, no fused multiply-add, with the bounds first
     # rounded to the input's dtype), and casts it to that dtype; positive elements keep slope 1
@@ -383,7 +397,7 @@ def rrelu(
     lo, hi = float(input.dtype.type(lower)), float(input.dtype.type(upper))
     noise = np.ones(input.shape, dtype=input.dtype)
     noise[negative] = u * (hi - lo) + lo
-    return B.Mul.apply(input, noise)
+    return _result(input, B.Mul.apply(input, noise), inplace)
 
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:
@@ -414,3 +428,41 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
         dim = 0 if input.ndim in (0, 1, 3) else 1
     x = input if dtype is None else input.to(dtype)
     return softmax(-x, dim)
+
+
+# ----- torch's in-place spellings: the function with inplace=True ------------------------------
+
+
+def relu_(input: Tensor) -> Tensor:
+    return relu(input, inplace=True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, inplace=True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return celu(input, alpha, inplace=True)
+
+
+def selu_(input: Tensor) -> Tensor:
+    return selu(input, inplace=True)
+
+
+def rrelu_(
+    input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False
+) -> Tensor:
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    check_tensor("threshold_", "input", input)
+    return input._inplace(A.Threshold.apply(input, threshold, value))

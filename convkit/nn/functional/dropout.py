@@ -16,7 +16,7 @@ from ... import random
 from ...ops import basic as B
 from ...tensor import Tensor
 from ._utils import check_tensor
-from .activation import _apply_mask, _check_p
+from .activation import _apply_mask, _check_p, _result
 
 __all__ = ["dropout1d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 
@@ -38,6 +38,15 @@ def _feature_dropout(x: Tensor, p: float, training: bool) -> Tensor:
     if not training or p == 0.0 or x.numel() == 0:
         return x
     return _apply_mask(x, random.bernoulli(_feature_shape(x), 1.0 - p), p)
+
+
+def _unbatched(input: Tensor, p: float, training: bool, inplace: bool, batched_ndim: int) -> Tensor:
+    """Feature dropout of an input that may lack its batch dimension (then one is added)."""
+    if input.ndim == batched_ndim:
+        out = _feature_dropout(input, p, training)
+    else:
+        out = _feature_dropout(input.unsqueeze(0), p, training).squeeze(0)
+    return _result(input, out, inplace) if out is not input else input
 
 
 def _alpha_dropout(x: Tensor, p: float, training: bool, feature: bool) -> Tensor:
@@ -77,9 +86,7 @@ def dropout1d(
             f"dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D "
             f"inputs)."
         )
-    if input.ndim == 2:
-        return _feature_dropout(input.unsqueeze(0), p, training).squeeze(0)
-    return _feature_dropout(input, p, training)
+    return _unbatched(input, p, training, inplace, 3)
 
 
 def dropout3d(
@@ -98,9 +105,7 @@ def dropout3d(
             UserWarning,
             stacklevel=2,
         )
-    if input.ndim != 5:
-        return _feature_dropout(input.unsqueeze(0), p, training).squeeze(0)
-    return _feature_dropout(input, p, training)
+    return _unbatched(input, p, training, inplace, 5)
 
 
 def alpha_dropout(
@@ -109,7 +114,8 @@ def alpha_dropout(
     """Dropout for SELU networks: dropped units take SELU's saturation value, and the result is
     rescaled to keep zero mean and unit variance."""
     check_tensor("alpha_dropout", "input", input)
-    return _alpha_dropout(input, _check_p(p), training, feature=False)
+    out = _alpha_dropout(input, _check_p(p), training, feature=False)
+    return _result(input, out, inplace) if out is not input else input
 
 
 def feature_alpha_dropout(
@@ -117,4 +123,5 @@ def feature_alpha_dropout(
 ) -> Tensor:
     """alpha_dropout of whole channels: one draw per (sample, channel)."""
     check_tensor("feature_alpha_dropout", "input", input)
-    return _alpha_dropout(input, _check_p(p), training, feature=True)
+    out = _alpha_dropout(input, _check_p(p), training, feature=True)
+    return _result(input, out, inplace) if out is not input else input

@@ -262,3 +262,78 @@ def test_softplus_and_logsigmoid_are_accurate_far_out():
     np.testing.assert_allclose(
         F.logsigmoid(ck.tensor(x)).data, TF.logsigmoid(to_torch(x)).numpy(), rtol=1e-15, atol=0
     )
+
+
+INPLACE = [
+    ("relu", {}),
+    ("leaky_relu", dict(negative_slope=0.2)),
+    ("hardtanh", dict(min_val=-0.5, max_val=0.5)),
+    ("relu6", {}),
+    ("elu", dict(alpha=0.5)),
+    ("celu", dict(alpha=2.0)),
+    ("selu", {}),
+    ("silu", {}),
+    ("mish", {}),
+    ("hardswish", {}),
+    ("hardsigmoid", {}),
+    ("threshold", dict(threshold=0.1, value=-1.0)),
+    ("rrelu", {}),
+    ("dropout", dict(p=0.4)),
+    ("dropout2d", dict(p=0.4)),
+]
+
+
+@pytest.mark.parametrize("name,kwargs", INPLACE, ids=[n for n, _ in INPLACE])
+def test_inplace_writes_into_the_input_and_keeps_the_gradient(name, kwargs):
+    x = np.random.default_rng(9).standard_normal((2, 3, 4, 5))
+    leaf = ck.tensor(x, requires_grad=True)
+    h = leaf * 1.5  # a non-leaf, as in a network
+    ck.manual_seed(3)
+    want = getattr(F, name)(h, **kwargs)
+    h2 = leaf * 1.5
+    ck.manual_seed(3)
+    out = getattr(F, name)(h2, inplace=True, **kwargs)
+    assert out is h2
+    np.testing.assert_array_equal(h2.data, want.data)
+    g = np.random.default_rng(10).standard_normal(x.shape)
+    want.backward(ck.tensor(g))
+    expected = leaf.grad.numpy().copy()
+    leaf.grad = None
+    out.backward(ck.tensor(g))
+    np.testing.assert_array_equal(leaf.grad.numpy(), expected)
+
+
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("relu_", ()),
+        ("leaky_relu_", (0.1,)),
+        ("hardtanh_", (-0.3, 0.2)),
+        ("elu_", (0.7,)),
+        ("celu_", (1.5,)),
+        ("selu_", ()),
+        ("threshold_", (0.2, 5.0)),
+        ("rrelu_", (0.1, 0.3)),
+    ],
+)
+def test_underscore_functions_match_torch(name, args):
+    x = np.random.default_rng(11).standard_normal((3, 4))
+    ours, theirs = ck.tensor(x), to_torch(x.copy())
+    assert getattr(F, name)(ours, *args) is ours
+    getattr(TF, name)(theirs, *args)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+def test_inplace_on_a_leaf_that_requires_grad_is_refused_as_torch():
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        TF.relu(torch.ones(2, requires_grad=True), inplace=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        F.relu(ck.ones(2, requires_grad=True), inplace=True)
+
+
+def test_inplace_modules_return_their_input():
+    import convkit.nn as nn
+
+    for module in (nn.ReLU(inplace=True), nn.SiLU(True), nn.Dropout(0.3, inplace=True)):
+        x = ck.randn(2, 3)
+        assert module(x) is x

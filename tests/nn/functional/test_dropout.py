@@ -148,3 +148,23 @@ def test_modules_follow_training_mode(name):
     assert not np.array_equal(m(x).data, x.data)
     m.eval()
     assert m(x) is x
+
+
+@pytest.mark.parametrize(
+    "name,shape",
+    [
+        ("dropout1d", (2, 3, 4)),
+        ("dropout1d", (3, 4)),
+        ("dropout3d", (3, 2, 2, 2)),
+        ("alpha_dropout", (2, 3)),
+        ("feature_alpha_dropout", (2, 3, 4)),
+    ],
+)
+def test_inplace_gives_the_same_values_into_the_input(name, shape):
+    x = np.random.default_rng(7).standard_normal(shape) + 3
+    ck.manual_seed(2)
+    want = getattr(F, name)(ck.tensor(x), 0.5, True)
+    t = ck.tensor(x)
+    ck.manual_seed(2)
+    assert getattr(F, name)(t, 0.5, True, inplace=True) is t
+    np.testing.assert_array_equal(t.numpy(), want.numpy())
