@@ -5,7 +5,6 @@ from __future__ import annotations
 import types
 import warnings
 from collections.abc import Iterable
-from typing import cast
 
 import numpy as np
 
@@ -67,7 +66,7 @@ def clip_grad_norm_(
         warnings.warn(
             "`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=2
         )
-    grads = [cast(Tensor, p.grad) for p in parameters if p.grad is not None]
+    grads = [p.grad for p in parameters if p.grad is not None]
     total = get_total_norm(grads, norm_type, error_if_nonfinite, foreach)
     if grads:
         coef = (float(max_norm) / (total + 1e-6)).clamp(max=1.0)
