@@ -7,7 +7,6 @@ NotImplementedError for unsupported dtypes). One N-d function serves the 1d/2d/3
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from typing import Sequence
 
@@ -49,42 +48,6 @@ def _scalar_name(dtype: np.dtype, c_style: bool = False) -> str:
     return names[1] if c_style else names[0]
 
 
-# ----------------------------------------------------------------------------------------------
-# Argument normalisation (torch's expand_param_if_needed and _pair)
-# ----------------------------------------------------------------------------------------------
-
-
-def _is_int(v) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-
-
-def _int_tuple(op: str, value, n: int, name: str, expand_one: bool) -> tuple[int, ...]:
-    """An int, or a sequence of n ints (or of 1 int when ``expand_one``), as an n-tuple."""
-    if _is_int(value):
-        return (int(value),) * n
-    if isinstance(value, (tuple, list)):
-        bad = [v for v in value if not _is_int(v)]
-        if bad:
-            raise TypeError(
-                f"{op}(): argument '{name}' must be an int or a tuple of ints, but "
-                f"found element of type {type(bad[0]).__name__}: {name}={value!r}"
-            )
-        if expand_one and len(value) == 1:
-            return (int(value[0]),) * n
-        if len(value) != n:
-            if expand_one:
-                raise RuntimeError(
-                    f"expected {name} to be a single integer value or a list of {n} values to "
-                    f"match the convolution dimensions, but got {name}={list(value)}"
-                )
-            raise RuntimeError(f"It is expected {name} equals to {n}, but got size {len(value)}")
-        return tuple(int(v) for v in value)
-    raise TypeError(
-        f"{op}(): argument '{name}' must be an int or a tuple of ints, not "
-        f"{type(value).__name__} ({value!r})"
-    )
-
-
 def _check_tensor(op: str, name: str, value, optional: bool = False) -> None:
     if optional and value is None:
         return
@@ -123,7 +86,7 @@ def _check_hyper(op: str, stride, dilation, groups) -> None:
             f"dilation should be greater than zero, but got {list(dilation)} "
             f"({op}: every dilation must be >= 1)"
         )
-    if not _is_int(groups):
+    if not shapes.is_int(groups):
         raise TypeError(f"{op}(): argument 'groups' must be int, not {type(groups).__name__}")
     if groups <= 0:
         raise RuntimeError(f"non-positive groups is not supported ({op}: got groups={groups})")
@@ -197,7 +160,7 @@ def _conv_pads(op: str, padding, n: int, kernel, stride, dilation) -> tuple[tupl
                 f"({op}: stride={stride}); pad explicitly instead"
             )
         return shapes.conv_padding(padding, kernel, stride, dilation)
-    pad = _int_tuple(op, padding, n, "padding", expand_one=True)
+    pad = shapes.int_tuple(padding, n, "padding", op)
     if any(p < 0 for p in pad):
         raise RuntimeError(f"negative padding is not supported ({op}: got padding={pad})")
     return tuple((p, p) for p in pad)
@@ -212,8 +175,8 @@ def _conv(op: str, n: int, input, weight, bias, stride, padding, dilation, group
     _check_tensor(op, "input", input)
     _check_tensor(op, "weight", weight)
     _check_tensor(op, "bias", bias, optional=True)
-    stride = _int_tuple(op, stride, n, "stride", expand_one=True)
-    dilation = _int_tuple(op, dilation, n, "dilation", expand_one=True)
+    stride = shapes.int_tuple(stride, n, "stride", op)
+    dilation = shapes.int_tuple(dilation, n, "dilation", op)
     x, was_unbatched = batched(op, input, n)
     if not isinstance(padding, str):
         # torch checks padding's sign before stride and dilation
@@ -307,10 +270,10 @@ def _conv_transpose(
             f"{op}(): argument 'padding' must be tuple of ints, not str "
             f"(transposed convolutions take no padding strings)"
         )
-    stride = _int_tuple(op, stride, n, "stride", expand_one=True)
-    padding = _int_tuple(op, padding, n, "padding", expand_one=True)
-    output_padding = _int_tuple(op, output_padding, n, "output_padding", expand_one=True)
-    dilation = _int_tuple(op, dilation, n, "dilation", expand_one=True)
+    stride = shapes.int_tuple(stride, n, "stride", op)
+    padding = shapes.int_tuple(padding, n, "padding", op)
+    output_padding = shapes.int_tuple(output_padding, n, "output_padding", op)
+    dilation = shapes.int_tuple(dilation, n, "dilation", op)
     x, was_unbatched = batched(op, input, n)
     if any(p < 0 for p in padding):
         raise RuntimeError(f"negative padding is not supported ({op}: got padding={padding})")
@@ -323,8 +286,13 @@ def _conv_transpose(
     _check_dtypes(op, x, weight, bias)
     kernel = tuple(weight.shape[2:])
     if output_size is not None:
-        output_size = _int_tuple(
-            op, list(output_size), len(output_size), "output_size", expand_one=False
+        if not isinstance(output_size, (tuple, list)):
+            raise TypeError(
+                f"{op}(): argument 'output_size' must be a tuple of ints, not "
+                f"{type(output_size).__name__}"
+            )
+        output_size = shapes.int_tuple(
+            output_size, len(output_size), "output_size", op, expand_one=False
         )
     out_spatial, _ = shapes.conv_transpose_output_shape(
         op,
@@ -437,10 +405,10 @@ def conv_transpose3d(
 
 
 def _window_args(op: str, kernel_size, dilation, padding, stride):
-    kernel = _int_tuple(op, kernel_size, 2, "kernel_size", expand_one=False)
-    dilation = _int_tuple(op, dilation, 2, "dilation", expand_one=False)
-    padding = _int_tuple(op, padding, 2, "padding", expand_one=False)
-    stride = _int_tuple(op, stride, 2, "stride", expand_one=False)
+    kernel = shapes.int_tuple(kernel_size, 2, "kernel_size", op, expand_one=False)
+    dilation = shapes.int_tuple(dilation, 2, "dilation", op, expand_one=False)
+    padding = shapes.int_tuple(padding, 2, "padding", op, expand_one=False)
+    stride = shapes.int_tuple(stride, 2, "stride", op, expand_one=False)
     for name, values, rule in (
         ("kernel size", kernel, "greater than zero"),
         ("stride", stride, "greater than zero"),
@@ -505,7 +473,7 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     ``(N, C, *output_size)`` (also unbatched ``(C*kH*kW, L)``); overlapping windows add."""
     op = "fold"
     _check_tensor(op, "input", input)
-    output_size = _int_tuple(op, output_size, 2, "output_size", expand_one=False)
+    output_size = shapes.int_tuple(output_size, 2, "output_size", op, expand_one=False)
     kernel, dilation, pads, stride = _window_args(op, kernel_size, dilation, padding, stride)
     if input.ndim not in (2, 3) or any(v == 0 for v in input.shape[input.ndim - 2 :]):
         raise RuntimeError(

@@ -8,7 +8,6 @@ One private implementation per family serves the 1d, 2d and 3d names.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
@@ -44,34 +43,6 @@ __all__ = [
 # ----------------------------------------------------------------------------------------------
 
 
-def _is_int(v) -> bool:
-    # torch refuses bool and float where it wants ints (TypeError), unlike numbers.Integral.
-    return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
-
-
-def _ints(op: str, name: str, value, n: int) -> tuple[int, ...]:
-    """An int, or a sequence of 1 or n ints, as an n-tuple (torch's BroadcastingList)."""
-    if _is_int(value):
-        return (int(value),) * n
-    if isinstance(value, (tuple, list)):
-        if not all(_is_int(v) for v in value):
-            raise TypeError(
-                f"{op}(): argument '{name}' must be an int or a tuple of {n} ints, got {value!r}"
-            )
-        if len(value) == 1:
-            return (int(value[0]),) * n
-        if len(value) != n:
-            raise RuntimeError(
-                f"{op}: {name} must either be a single int, or a tuple of {n} "
-                f"ints, got {tuple(value)}"
-            )
-        return tuple(int(v) for v in value)
-    raise TypeError(
-        f"{op}(): argument '{name}' must be an int or a tuple of {n} ints, not "
-        f"{type(value).__name__}"
-    )
-
-
 def _flag(op: str, name: str, value) -> bool:
     """torch's bool arguments take a Python bool only (not 0/1, None, a string or np.bool_)."""
     if not isinstance(value, bool):
@@ -81,11 +52,10 @@ def _flag(op: str, name: str, value) -> bool:
 
 def _window_args(op: str, n: int, kernel_size, stride, padding, dilation=1):
     """kernel, stride (None or () means kernel), padding, dilation as checked n-tuples."""
-    kernel = _ints(op, "kernel_size", kernel_size, n)
-    no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
-    stride = kernel if no_stride else _ints(op, "stride", stride, n)
-    padding = _ints(op, "padding", padding, n)
-    dilation = _ints(op, "dilation", dilation, n)
+    kernel = shapes.int_tuple(kernel_size, n, "kernel_size", op)
+    stride = shapes.int_tuple(shapes.default_stride(kernel, stride), n, "stride", op)
+    padding = shapes.int_tuple(padding, n, "padding", op)
+    dilation = shapes.int_tuple(dilation, n, "dilation", op)
     for name, values in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
         if any(v <= 0 for v in values):
             raise RuntimeError(f"{op}: {name} should be greater than zero, but got {name}={values}")
@@ -237,7 +207,7 @@ def _avg_pool(
     _check_dtype(op, x, "f", ints=(np.dtype(np.int64),))
     kernel, stride, padding, _ = _window_args(op, n, kernel_size, stride, padding)
     if divisor_override is not None:
-        if not _is_int(divisor_override):
+        if not shapes.is_int(divisor_override):
             raise TypeError(
                 f"{op}(): argument 'divisor_override' must be int, not "
                 f"{type(divisor_override).__name__}"
@@ -337,49 +307,18 @@ def avg_pool3d(
 
 
 def _output_size(op: str, n: int, output_size, x: Tensor) -> tuple[int, ...]:
-    """An int or an n-sequence; in 2d/3d a None entry keeps that input dimension."""
-    if n == 1:
-        if isinstance(output_size, (tuple, list)):
-            if not all(_is_int(v) for v in output_size):
-                raise TypeError(
-                    f"{op}(): argument 'output_size' must be a tuple of ints, got "
-                    f"{tuple(output_size)}"
-                )
-            if len(output_size) != 1:
-                raise RuntimeError(
-                    f"{op}() argument 'output_size' should contain one int (got {len(output_size)})"
-                )
-            output_size = output_size[0]
-        if not _is_int(output_size):
-            raise TypeError(
-                f"{op}(): argument 'output_size' must be an int or a tuple of one "
-                f"int, not {type(output_size).__name__}"
-            )
-        out = (int(output_size),)
-    elif _is_int(output_size):
-        out = (int(output_size),) * n
-    elif isinstance(output_size, (tuple, list)):
+    """An int or an n-sequence; in 2d/3d a None entry keeps that input dimension (torch's
+    ``_list_with_default``, which also wants more input dimensions than entries)."""
+    if n > 1 and isinstance(output_size, (tuple, list)):
         if x.ndim <= len(output_size):
             raise ValueError(
                 f"{op}: input dimension should be at least {len(output_size) + 1}, "
                 f"got input of size {list(x.shape)}"
             )
-        if len(output_size) != n:
-            raise RuntimeError(
-                f"{op}: output_size must have {n} elements, got {tuple(output_size)}"
-            )
-        if not all(v is None or _is_int(v) for v in output_size):
-            raise TypeError(
-                f"{op}(): output_size must contain ints or None, got {tuple(output_size)}"
-            )
-        out = tuple(
-            x.shape[x.ndim - n + i] if v is None else int(v) for i, v in enumerate(output_size)
-        )
-    else:
-        raise TypeError(
-            f"{op}(): argument 'output_size' must be an int or a tuple of {n} ints "
-            f"(or None), not {type(output_size).__name__}"
-        )
+        lead = x.ndim - len(output_size)
+        output_size = [x.shape[lead + i] if v is None else v for i, v in enumerate(output_size)]
+    # A 1-sequence fills every dimension in 1-d only: torch's 2d/3d ops want n entries.
+    out = shapes.int_tuple(output_size, n, "output_size", op, expand_one=n == 1)
     if any(o < 0 for o in out):
         raise RuntimeError(
             f"{op}: elements of output_size must be greater than or equal to 0, "
@@ -466,7 +405,7 @@ def _unpool_size(op: str, spatial, kernel, stride, padding, output_size) -> tupl
         size = default
     else:
         requested = list(output_size) if isinstance(output_size, (tuple, list)) else [output_size]
-        if not all(_is_int(v) for v in requested):
+        if not all(shapes.is_int(v) for v in requested):
             raise TypeError(f"{op}(): output_size must be a sequence of ints, got {output_size!r}")
         if len(requested) == n + 2:
             requested = requested[2:]
@@ -511,7 +450,16 @@ def _max_unpool(op: str, n: int, input, indices, kernel_size, stride, padding, o
             f"tensor ({list(x.shape)}) but got indices tensor with shape: "
             f"{list(indices.shape)}"
         )
-    kernel, stride, padding, _ = _window_args(op, n, kernel_size, stride, padding)
+    # torch computes the unpooled size in Python from ``_ntuple`` values: True/False count as
+    # 1/0, only None (not an empty list) means "stride = kernel_size", and nothing is expanded.
+    kernel, stride, padding = (
+        shapes.int_tuple(value, n, name, op, expand_one=False, bools=True)
+        for name, value in (
+            ("kernel_size", kernel_size),
+            ("stride", shapes.default_stride(kernel_size, stride, empty=False)),
+            ("padding", padding),
+        )
+    )
     out = _unpool_size(op, x.shape[x.ndim - n :], kernel, stride, padding, output_size)
     plane = math.prod(out)
     idx = indices._array
@@ -568,10 +516,15 @@ def _lp_pool(op: str, n: int, input, norm_type, kernel_size, stride, ceil_mode):
             f"{op}: norm_type must be non-zero (the result is the 1/norm_type-th "
             f"power of a sum), got norm_type={norm_type}"
         )
-    if n == 1 and not _is_int(kernel_size):
+    if n == 1 and not shapes.is_int(kernel_size):
         # torch multiplies by kernel_size itself in 1-D, so it accepts a plain int only.
         raise TypeError(f"{op}(): kernel_size must be an int, not {type(kernel_size).__name__}")
-    numel = math.prod(_ints(op, "kernel_size", kernel_size, n))
+    # torch unpacks ``kw, kh = _pair(kernel_size)``: a 1-tuple does not expand here.
+    numel = math.prod(
+        shapes.int_tuple(
+            kernel_size, n, "kernel_size", op, expand_one=False, length_error=ValueError
+        )
+    )
     out = avg_pool(x.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     # torch: (sign(out) * relu(|out|)) * numel, then ** (1/p). sign is piecewise constant (no
     # gradient). relu is written as a where: at a zero window the next power's derivative is
