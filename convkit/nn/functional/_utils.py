@@ -2,7 +2,31 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ...tensor import Tensor
+
+# torch's names of each dtype in its messages: the ScalarType ("expected scalar type Float"),
+# the C type ("Input type (float)"), and the type of a checked Scalar conversion ("value cannot
+# be converted to type int64_t without overflow").
+_SCALAR_NAMES = {
+    "float64": ("Double", "double", "double"),
+    "float32": ("Float", "float", "float"),
+    "float16": ("Half", "c10::Half", "c10::Half"),
+    "int64": ("Long", "long int", "int64_t"),
+    "int32": ("Int", "int", "int"),
+    "int16": ("Short", "short int", "int16_t"),
+    "int8": ("Char", "signed char", "int8_t"),
+    "uint8": ("Byte", "unsigned char", "uint8_t"),
+    "bool": ("Bool", "bool", "bool"),
+}
+_STYLES = {"scalar": 0, "c": 1, "conversion": 2}
+
+
+def scalar_name(dtype, style: str = "scalar") -> str:
+    """torch's name for ``dtype`` in a message (``style`` 'scalar', 'c' or 'conversion')."""
+    names = _SCALAR_NAMES.get(np.dtype(dtype).name)
+    return str(dtype) if names is None else names[_STYLES[style]]
 
 
 def check_tensor(op: str, name: str, value) -> Tensor:

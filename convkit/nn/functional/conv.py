@@ -15,7 +15,7 @@ import numpy as np
 from ... import shapes
 from ...ops.conv import ConvNd, ConvTransposeNd, Fold, Unfold
 from ...tensor import Tensor
-from ._utils import batched, unbatched
+from ._utils import batched, scalar_name, unbatched
 
 __all__ = [
     "conv1d",
@@ -27,25 +27,6 @@ __all__ = [
     "unfold",
     "fold",
 ]
-
-_SCALAR_NAMES = {
-    "float32": ("Float", "float"),
-    "float64": ("Double", "double"),
-    "float16": ("Half", "c10::Half"),
-    "int64": ("Long", "long int"),
-    "int32": ("Int", "int"),
-    "int16": ("Short", "short int"),
-    "int8": ("Char", "signed char"),
-    "uint8": ("Byte", "unsigned char"),
-    "bool": ("Bool", "bool"),
-}
-
-
-def _scalar_name(dtype: np.dtype, c_style: bool = False) -> str:
-    names = _SCALAR_NAMES.get(np.dtype(dtype).name)
-    if names is None:
-        return str(dtype)
-    return names[1] if c_style else names[0]
 
 
 def _check_tensor(op: str, name: str, value, optional: bool = False) -> None:
@@ -63,14 +44,14 @@ def _check_dtypes(op: str, input: Tensor, weight: Tensor, bias: Tensor | None) -
         )
     if weight.dtype != input.dtype:
         raise RuntimeError(
-            f"expected scalar type {_scalar_name(input.dtype)} but found "
-            f"{_scalar_name(weight.dtype)} ({op}: input is {input.dtype}, weight is "
+            f"expected scalar type {scalar_name(input.dtype)} but found "
+            f"{scalar_name(weight.dtype)} ({op}: input is {input.dtype}, weight is "
             f"{weight.dtype}; input and weight must have the same dtype)"
         )
     if bias is not None and bias.dtype != input.dtype:
         raise RuntimeError(
-            f"Input type ({_scalar_name(input.dtype, True)}) and bias type "
-            f"({_scalar_name(bias.dtype, True)}) should be the same ({op}: input is "
+            f"Input type ({scalar_name(input.dtype, 'c')}) and bias type "
+            f"({scalar_name(bias.dtype, 'c')}) should be the same ({op}: input is "
             f"{input.dtype}, bias is {bias.dtype})"
         )
 
@@ -139,6 +120,11 @@ def _check_weight(
             f"1-dimensional with {out_channels} elements, but got bias of size "
             f"{list(bias.shape)} instead"
         )
+    if transposed and wshape[1] == 0:
+        raise RuntimeError(
+            f"non-empty {n + 2}D weight tensor expected, but got: {wshape} ({op}: the weight "
+            f"(in_channels, out_channels/groups, *kernel_size) has no output channels)"
+        )
     kernel = tuple(wshape[2:])
     if any(k <= 0 for k in kernel):
         raise RuntimeError(
@@ -164,6 +150,46 @@ def _conv_pads(op: str, padding, n: int, kernel, stride, dilation) -> tuple[tupl
     if any(p < 0 for p in pad):
         raise RuntimeError(f"negative padding is not supported ({op}: got padding={pad})")
     return tuple((p, p) for p in pad)
+
+
+def _check_empty(op: str, x: Tensor) -> None:
+    """torch convolves an empty input only when the batch or the channels are empty."""
+    if x.numel() == 0 and x.shape[0] != 0 and x.shape[1] != 0:
+        raise RuntimeError(
+            f"Only zero batch or zero channel inputs are supported, but got input shape: "
+            f"{list(x.shape)} ({op}: a spatial dimension is empty while the batch and the "
+            f"channels are not)"
+        )
+
+
+def _empty_batch_transpose_size(
+    op: str, spatial, kernel, stride, padding, dilation, output_padding
+) -> tuple[int, ...]:
+    """Output size of a transposed convolution of an empty batch.
+
+    torch contradicts itself here: for a non-empty batch an output size below 1 is an error
+    ("Output size is too small"), but an empty batch skips that check (and the output_padding
+    check) and returns an empty tensor of the formula's shape, even when a size is exactly 0.
+    convkit follows both paths, so code written for torch behaves the same; only a negative size
+    is refused, as torch refuses it (it cannot shape the result).
+    """
+    out = tuple(
+        shapes.conv_transpose_output_size(L, k, s, p, d, o)
+        for L, k, s, p, d, o in zip(
+            spatial, kernel, stride, padding, dilation, output_padding, strict=True
+        )
+    )
+    if any(o < 0 for o in out):
+        formulas = "; ".join(
+            shapes.conv_transpose_output_formula(L, k, s, p, d, o)
+            for L, k, s, p, d, o in zip(
+                spatial, kernel, stride, padding, dilation, output_padding, strict=True
+            )
+        )
+        raise RuntimeError(
+            f"{op}: calculated output size {out} of an empty batch is negative: {formulas}"
+        )
+    return out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -198,6 +224,7 @@ def _conv(op: str, n: int, input, weight, bias, stride, padding, dilation, group
         )
     _check_dtypes(op, x, weight, bias)
     shapes.conv_output_shape(op, x.shape[2:], kernel, stride, pads, dilation)
+    _check_empty(op, x)
     y = ConvNd.apply(x, weight, bias, pads, stride, dilation, int(groups))
     return unbatched(y, was_unbatched)
 
@@ -294,6 +321,13 @@ def _conv_transpose(
         output_size = shapes.int_tuple(
             output_size, len(output_size), "output_size", op, expand_one=False
         )
+    _check_empty(op, x)
+    if x.shape[0] == 0 and output_size is None:
+        out_spatial = _empty_batch_transpose_size(
+            op, x.shape[2:], kernel, stride, padding, dilation, output_padding
+        )
+        y = ConvTransposeNd.apply(x, weight, bias, padding, out_spatial, stride, dilation, groups)
+        return unbatched(y, was_unbatched)
     out_spatial, _ = shapes.conv_transpose_output_shape(
         op,
         x.shape[2:],
@@ -426,7 +460,7 @@ def _window_args(op: str, kernel_size, dilation, padding, stride):
 def _check_window_dtype(op: str, kernel_name: str, t: Tensor) -> None:
     if t.dtype.kind != "f":
         raise NotImplementedError(
-            f"\"{kernel_name}\" not implemented for '{_scalar_name(t.dtype)}' ({op} needs a "
+            f"\"{kernel_name}\" not implemented for '{scalar_name(t.dtype)}' ({op} needs a "
             f"floating-point input; convert it with .float())"
         )
 

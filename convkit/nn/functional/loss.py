@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from ...autograd import is_grad_enabled
 from ...errors import DimensionError
 from ...ops.nn import NllLoss
 from ...tensor import Tensor, result_dtype, where
@@ -95,6 +96,12 @@ def _check_class_target(
                 f"expected scalar type {input.dtype} but found {weight.dtype} "
                 f"(weight must have the input's dtype)"
             )
+    if weight is not None and weight.requires_grad and is_grad_enabled():
+        raise RuntimeError(
+            "The function 'nll_loss_forward' is not differentiable with respect to argument "
+            f"'weight'. This input cannot have requires_grad True ({op}'s class weights are "
+            "constants: pass weight.detach())"
+        )
     t = target._array.astype(np.int64, copy=False)
     bad = (t != ignore_index) & ((t < 0) | (t >= classes))
     if bad.any():
@@ -177,7 +184,7 @@ def cross_entropy(
         )
     logp = log_softmax(input, class_dim)
     nll = _nll(logp, target, weight, ignore_index, reduction)
-    if label_smoothing <= 0.0:
+    if not label_smoothing > 0.0:  # torch smooths only above 0: a NaN or negative is none
         return nll
     # torch: (1 - eps) * nll + eps / C * smooth, smooth = -sum_c w_c logp_c per position, with
     # ignored positions zeroed and the mean divided as nll's mean is (by the counted weights).
@@ -281,7 +288,7 @@ def mse_loss(
             f"mse_loss's input and target must broadcast"
         ) from None
     _check_reduction(reduction)
-    dtype = result_dtype(input, target)
+    dtype = _pair_dtype(input, target)
     if dtype.kind != "f":
         raise NotImplementedError(
             f"\"mse_cpu\" not implemented for '{dtype}': mse_loss needs "
@@ -289,6 +296,18 @@ def mse_loss(
         )
     diff = input.to(dtype) - target.to(dtype)
     return _reduce(diff * diff, reduction)
+
+
+def _pair_dtype(input: Tensor, target: Tensor) -> np.dtype:
+    """The dtype of a loss over ``input`` and ``target``.
+
+    torch's pointwise losses broadcast the two first (``torch.broadcast_tensors``), so a 0-d
+    operand promotes as a dimensioned one: mse_loss(0-d float64, float32 vector) is float64,
+    where ``a - b`` would be float32.
+    """
+    if input.ndim == 0 and target.ndim == 0:
+        return result_dtype(input, target)
+    return result_dtype(*(np.empty((1,), dtype=t.dtype) for t in (input, target)))
 
 
 def _legacy_reduction(size_average, reduce, reduction: str) -> str:

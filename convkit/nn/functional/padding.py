@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Sequence
 
+import numpy as np
+
 from ...ops.pad import Pad
 from ...tensor import Tensor
-from ._utils import check_tensor
+from ._utils import check_tensor, scalar_name
 
 __all__ = ["pad"]
 
@@ -140,10 +143,41 @@ def pad(
     if mode == "constant":
         _check_constant(shape, pairs)
         fill = 0 if value is None else value
+        _check_fill(input.dtype, fill)
         return Pad.apply(input, pairs, "constant", fill)
     if value is not None and value != 0:
         raise RuntimeError(
             f'Padding mode "{mode}" doesn\'t take in value argument (got value={value})'
         )
     _check_non_constant(mode, shape, pairs)
+    if input.dtype == np.bool_ and mode != "circular":
+        # torch's reflection and replication kernels have no bool version (circular padding
+        # is a copy and takes any dtype).
+        kernel = {"reflect": "reflection_pad", "replicate": "replication_pad"}[mode]
+        raise NotImplementedError(
+            f"\"{kernel}{len(pairs)}d\" not implemented for 'Bool' (pad: {mode} padding of a "
+            f"bool tensor; convert it with .to(convkit.uint8) or use mode='circular')"
+        )
     return Pad.apply(input, pairs, mode)
+
+
+def _check_fill(dtype: np.dtype, value: float) -> None:
+    """The fill value must fit the dtype, as torch's checked Scalar conversion demands.
+
+    Integers take no NaN or infinity and nothing outside [min, max] (a fraction is truncated
+    after the check: uint8 refuses -0.5, int8 takes it); floats take NaN and infinity but no
+    finite value beyond their largest; bool takes anything.
+    """
+    if dtype == np.bool_:
+        return
+    if dtype.kind == "f":
+        info = np.finfo(dtype)
+        fits = math.isinf(value) or math.isnan(value) or float(info.min) <= value <= float(info.max)
+    else:
+        info = np.iinfo(dtype)
+        fits = not math.isnan(value) and int(info.min) <= value <= int(info.max)
+    if not fits:
+        raise RuntimeError(
+            f"value cannot be converted to type {scalar_name(dtype, 'conversion')} without "
+            f"overflow (pad: value={value!r} does not fit the input's dtype {dtype})"
+        )

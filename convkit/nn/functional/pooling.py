@@ -13,8 +13,8 @@ import numpy as np
 
 from ... import shapes
 from ...ops import pool as P
-from ...tensor import Tensor, where
-from ._utils import check_tensor
+from ...tensor import Tensor
+from ._utils import check_tensor, scalar_name
 
 __all__ = [
     "max_pool1d",
@@ -334,15 +334,30 @@ def _adaptive(op: str, n: int, input, output_size, fn, return_indices=None):
         # torch takes the global-average shortcut (a mean over the last n dims) for any rank.
         lead = x.shape[: x.ndim - n]
         flat = x.reshape((1, math.prod(lead)) + x.shape[x.ndim - n :])  # (1, prod(lead), *sp)
-        _check_dtype(op, x, "f")
+        if x.dtype.kind != "f":
+            raise RuntimeError(
+                f"mean(): could not infer output dtype. Input dtype must be either a floating "
+                f"point or complex dtype. Got: {scalar_name(x.dtype)} ({op} to size 1 is a mean; "
+                f"convert the input with .float())"
+            )
         with np.errstate(invalid="ignore", divide="ignore"):
             y = P.AdaptiveAvgPool.apply(flat, out=out)
         return y.reshape(lead + out)
-    # Adaptive max pooling lets the leading dimension alone be empty, average pooling also the
-    # channels.
-    xb, unbatched = _check_input(
-        op, x, n, allow_empty_channels=(fn is P.AdaptiveAvgPool or x.ndim == n + 1)
-    )
+    # Adaptive max pooling lets the leading dimension alone be empty, 1-d and 2-d average pooling
+    # also the channels (torch's 3-d kernel checks every non-batch dimension).
+    avg = fn is P.AdaptiveAvgPool
+    xb, unbatched = _check_input(op, x, n, allow_empty_channels=(avg and n < 3) or x.ndim == n + 1)
+    if avg and xb.dtype.kind != "f" and all(o == 1 for o in out):
+        # torch's 1-d op is the 2-d one on (..., 1, L), which takes the mean shortcut too.
+        raise RuntimeError(
+            f"mean(): could not infer output dtype. Input dtype must be either a floating "
+            f"point or complex dtype. Got: {scalar_name(x.dtype)} ({op} to size 1 is a mean; "
+            f"convert the input with .float())"
+        )
+    if avg and xb.numel() == 0 and xb.dtype.kind != "f":
+        # torch's average kernel returns an empty result before it dispatches on the dtype.
+        empty = Tensor._wrap(np.zeros(tuple(xb.shape[:2]) + out, dtype=xb.dtype))
+        return _squeeze(empty, unbatched)
     _check_dtype(op, xb, "f")
     if fn is P.AdaptiveMaxPool:
         result = fn.apply(xb, out=out, return_indices=bool(return_indices))
@@ -462,8 +477,14 @@ def _max_unpool(op: str, n: int, input, indices, kernel_size, stride, padding, o
     )
     out = _unpool_size(op, x.shape[x.ndim - n :], kernel, stride, padding, output_size)
     plane = math.prod(out)
+    if any(v == 0 for v in x.shape[x.ndim - n - 1 :]) and x.ndim == n + 2:
+        raise RuntimeError(
+            f"{op}: Expected input to have non-zero size for non-batch dimensions, but got "
+            f"{list(x.shape)} (only the batch dimension may be empty)"
+        )
     idx = indices._array
-    if idx.size and (idx.min() < 0 or idx.max() >= plane):
+    # An empty output plane takes no values, so torch never reads the indices then.
+    if idx.size and plane and (idx.min() < 0 or idx.max() >= plane):
         bad = idx.min() if idx.min() < 0 else idx.max()
         raise RuntimeError(
             f"{op}: Found an invalid max index: {bad} (output volumes are of size "
@@ -472,6 +493,10 @@ def _max_unpool(op: str, n: int, input, indices, kernel_size, stride, padding, o
     unbatched = x.ndim == n + 1
     if unbatched:
         x, indices = x.unsqueeze(0), indices.unsqueeze(0)
+    if plane == 0:
+        # No cell to write: an empty result that still reaches the input in the graph.
+        flat = x.reshape(tuple(x.shape[:2]) + (-1,))[:, :, :0]  # (N, C, 0)
+        return _squeeze(flat.reshape(tuple(x.shape[:2]) + out), unbatched)
     y = P.MaxUnpool.apply(x, indices, out=out)
     return _squeeze(y, unbatched)
 
@@ -527,12 +552,11 @@ def _lp_pool(op: str, n: int, input, norm_type, kernel_size, stride, ceil_mode):
     )
     out = avg_pool(x.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     # torch: (sign(out) * relu(|out|)) * numel, then ** (1/p). sign is piecewise constant (no
-    # gradient). relu is written as a where: at a zero window the next power's derivative is
-    # inf, and torch's relu backward (a where, not a product) turns that into 0, not NaN.
-    sign = Tensor._wrap(np.sign(out._array))
-    magnitude = out.abs()
-    magnitude = where(magnitude._array > 0, magnitude, 0)
-    return (sign * magnitude).mul(numel).pow(1.0 / norm_type)
+    # gradient; torch's sign of NaN is 0). At a zero window the next power's derivative is inf,
+    # and relu's backward (a mask, not a product) turns that into 0; a NaN window passes NaN
+    # back through relu and abs to every cell of the window, as in torch.
+    sign = Tensor._wrap(np.where(np.isnan(out._array), 0, np.sign(out._array)).astype(out.dtype))
+    return (sign * out.abs().relu()).mul(numel).pow(1.0 / norm_type)
 
 
 def lp_pool1d(
