@@ -79,14 +79,7 @@ def int_tuple(
             f"{_prefix(op)}argument '{name}' must be {rule}, not {type(value).__name__} "
             f"({name}={value!r})"
         )
-    for pos, v in enumerate(value):
-        # torch's parser type-checks the first entry only and converts the others with
-        # ``__index__``, so ``(1, True)`` passes as (1, 1) where ``(True, 1)`` is a TypeError.
-        if not (ok(v) or (pos > 0 and isinstance(v, bool))):
-            raise TypeError(
-                f"{_prefix(op)}argument '{name}' must be {rule}, but found element of type "
-                f"{type(v).__name__} at pos {pos} ({name}={value!r})"
-            )
+    _check_elements(value, name, op, rule, bools)
     if expand_one and len(value) == 1:
         return (int(value[0]),) * n
     if len(value) != n:
@@ -101,6 +94,42 @@ def int_tuple(
             f"but got {name}={value!r} ({len(value)} values)"
         )
     return tuple(int(v) for v in value)
+
+
+def _check_elements(
+    value: Sequence[object], name: str, op: str, rule: str, bools: bool = False
+) -> None:
+    """Every entry an int, as torch's parser checks a list of ints.
+
+    The parser type-checks the first entry only and converts the others with ``__index__``, so
+    ``(1, True)`` passes as (1, 1) where ``(True, 1)`` is a TypeError.
+    """
+    for pos, v in enumerate(value):
+        if not (is_int(v) or (isinstance(v, bool) and (bools or pos > 0))):
+            raise TypeError(
+                f"{_prefix(op)}argument '{name}' must be {rule}, but found element of type "
+                f"{type(v).__name__} at pos {pos} ({name}={value!r})"
+            )
+
+
+def pad_pairs(pad: object, ndim: int, op: str = "pad") -> tuple[Pair, ...]:
+    """F.pad's flat ``(left, right, top, bottom, ...)`` as (before, after) pairs in dimension
+    order (the last dimension's pair comes first in ``pad``, last in the result)."""
+    if not isinstance(pad, (tuple, list)):
+        raise TypeError(
+            f"{_prefix(op)}argument 'pad' (position 2) must be tuple of ints, not "
+            f"{type(pad).__name__}"
+        )
+    _check_elements(pad, "pad", op, "tuple of ints")
+    if len(pad) % 2:
+        raise RuntimeError(f"Padding length must be divisible by 2, got pad={tuple(pad)}")
+    if len(pad) > 2 * ndim:
+        raise RuntimeError(
+            f"Padding length should be less than or equal to two times the input dimension but "
+            f"got padding length {len(pad)} and input of dimension {ndim}"
+        )
+    flat = [int(v) for v in pad]
+    return tuple((flat[2 * k], flat[2 * k + 1]) for k in reversed(range(len(flat) // 2)))
 
 
 def ntuple(value: object, n: int, name: str, op: str = "") -> tuple[int, ...]:

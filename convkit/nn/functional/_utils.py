@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ...tensor import Tensor
@@ -52,3 +54,40 @@ def batched(op: str, x: Tensor, n: int) -> tuple[Tensor, bool]:
 
 def unbatched(y: Tensor, was_unbatched: bool) -> Tensor:
     return y.squeeze(0) if was_unbatched else y
+
+
+# torch's argument parser, one rule per argument kind. Each raises TypeError naming the function,
+# the argument and what came, as torch does ("dropout(): argument 'train' must be bool, not str").
+
+
+def _type_error(op: str, name: str, want: str, value) -> TypeError:
+    return TypeError(
+        f"{op}(): argument '{name}' must be {want}, not {type(value).__name__} ({name}={value!r})"
+    )
+
+
+def check_bool(op: str, name: str, value) -> bool:
+    """A Python bool only: torch refuses 0/1, None, strings and NumPy bools here."""
+    if not isinstance(value, bool):
+        raise _type_error(op, name, "bool", value)
+    return value
+
+
+def check_int(op: str, name: str, value) -> int:
+    """A Python or NumPy integer, never a bool (torch: "must be int, not bool")."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise _type_error(op, name, "int", value)
+    return int(value)
+
+
+def check_number(op: str, name: str, value) -> float:
+    """A real number (torch's float/double arguments also take ints and bools)."""
+    if not isinstance(value, numbers.Real):
+        raise _type_error(op, name, "a number (float)", value)
+    return float(value)
+
+
+def check_str(op: str, name: str, value) -> str:
+    if not isinstance(value, str):
+        raise _type_error(op, name, "str", value)
+    return value

@@ -10,7 +10,7 @@ from ...autograd import is_grad_enabled
 from ...errors import DimensionError
 from ...ops.nn import NllLoss
 from ...tensor import Tensor, result_dtype, where
-from ._utils import check_tensor
+from ._utils import check_int, check_number, check_tensor
 from .activation import log_softmax
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss"]
@@ -144,6 +144,7 @@ def nll_loss(
     check_tensor("nll_loss", "target", target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    ignore_index = check_int("nll_loss", "ignore_index", ignore_index)
     _check_class_target("nll_loss", input, target, weight, ignore_index)
     return _nll(input, target, weight, ignore_index, reduction)
 
@@ -164,6 +165,8 @@ def cross_entropy(
     check_tensor("cross_entropy", "target", target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    ignore_index = check_int("cross_entropy", "ignore_index", ignore_index)
+    label_smoothing = check_number("cross_entropy", "label_smoothing", label_smoothing)
     if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     class_dim = 0 if input.ndim == 1 else 1

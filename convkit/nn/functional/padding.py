@@ -8,43 +8,19 @@ from typing import Sequence
 
 import numpy as np
 
+from ... import shapes
 from ...ops.pad import Pad
 from ...tensor import Tensor
 from ._utils import check_tensor, scalar_name
 
 __all__ = ["pad"]
 
-_MODES = ("constant", "reflect", "replicate", "circular")
 _SUPPORTED = (
     "Supported combinations for non-constant padding:\n"
     "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
     "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
     "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
 )
-
-
-def _pairs(pad: Sequence[int], ndim: int) -> tuple[tuple[int, int], ...]:
-    """F.pad's flat (left, right, top, bottom, ...) -> (before, after) pairs in dimension order."""
-    if isinstance(pad, Tensor) or not isinstance(pad, (tuple, list)):
-        raise TypeError(
-            f"pad(): argument 'pad' (position 2) must be tuple of ints, not {type(pad).__name__}"
-        )
-    for i, v in enumerate(pad):
-        if not isinstance(v, numbers.Integral) or isinstance(v, bool):
-            raise TypeError(
-                f"pad(): argument 'pad' (position 2) must be tuple of ints, but found "
-                f"element of type {type(v).__name__} at pos {i}"
-            )
-    if len(pad) % 2:
-        raise RuntimeError(f"Padding length must be divisible by 2, got pad={tuple(pad)}")
-    if len(pad) > 2 * ndim:
-        raise RuntimeError(
-            f"Padding length should be less than or equal to two times the input "
-            f"dimension but got padding length {len(pad)} and input of dimension "
-            f"{ndim}"
-        )
-    flat = [int(v) for v in pad]
-    return tuple((flat[2 * k], flat[2 * k + 1]) for k in reversed(range(len(flat) // 2)))
 
 
 def _check_constant(shape, pairs) -> None:
@@ -132,13 +108,15 @@ def pad(
     dimensions of an input with one or two more dimensions than that (unbatched or batched).
     """
     check_tensor("pad", "input", input)
-    pairs = _pairs(pad, input.ndim)
+    pairs = shapes.pad_pairs(pad, input.ndim)
     if not isinstance(mode, str):
         raise TypeError(f"pad(): argument 'mode' must be str, not {type(mode).__name__}")
     if value is not None and not isinstance(value, numbers.Real):
         raise TypeError(f"pad(): argument 'value' must be float, not {type(value).__name__}")
-    if mode not in _MODES:
-        raise NotImplementedError(f"Unrecognised padding mode {mode}; expected one of {_MODES}")
+    if mode not in shapes.PAD_MODES:
+        raise NotImplementedError(
+            f"Unrecognised padding mode {mode}; expected one of {shapes.PAD_MODES}"
+        )
     shape = tuple(input.shape)
     if mode == "constant":
         _check_constant(shape, pairs)

@@ -14,7 +14,7 @@ import numpy as np
 from ... import shapes
 from ...ops import pool as P
 from ...tensor import Tensor
-from ._utils import check_tensor, scalar_name
+from ._utils import check_bool, check_tensor, scalar_name
 
 __all__ = [
     "max_pool1d",
@@ -41,13 +41,6 @@ __all__ = [
 # ----------------------------------------------------------------------------------------------
 # Argument normalisation and checks
 # ----------------------------------------------------------------------------------------------
-
-
-def _flag(op: str, name: str, value) -> bool:
-    """torch's bool arguments take a Python bool only (not 0/1, None, a string or np.bool_)."""
-    if not isinstance(value, bool):
-        raise TypeError(f"{op}(): argument '{name}' must be bool, not {type(value).__name__}")
-    return value
 
 
 def _window_args(op: str, n: int, kernel_size, stride, padding, dilation=1):
@@ -117,7 +110,7 @@ def _max_pool(
     _check_dtype(op, x, "f" if n == 1 else "fi")
     kernel, stride, padding, dilation = _window_args(op, n, kernel_size, stride, padding, dilation)
     out = shapes.pool_output_shape(
-        op, x.shape[2:], kernel, stride, padding, dilation, _flag(op, "ceil_mode", ceil_mode)
+        op, x.shape[2:], kernel, stride, padding, dilation, check_bool(op, "ceil_mode", ceil_mode)
     )
     result = P.MaxPool.apply(
         x,
@@ -222,7 +215,7 @@ def _avg_pool(
             f"kernel size {kernel}"
         )
     out = shapes.pool_output_shape(
-        op, x.shape[2:], kernel, stride, padding, (1,) * n, _flag(op, "ceil_mode", ceil_mode)
+        op, x.shape[2:], kernel, stride, padding, (1,) * n, check_bool(op, "ceil_mode", ceil_mode)
     )
     y = P.AvgPool.apply(
         x,
@@ -230,7 +223,7 @@ def _avg_pool(
         stride=stride,
         padding=padding,
         out=out,
-        count_include_pad=_flag(op, "count_include_pad", count_include_pad),
+        count_include_pad=check_bool(op, "count_include_pad", count_include_pad),
         divisor_override=divisor_override,
     )
     return _squeeze(y, unbatched)
