@@ -72,3 +72,57 @@ def tolerance(dtype):
     if np.dtype(dtype) == np.float64:
         return dict(rtol=1e-10, atol=1e-12)
     return dict(rtol=1e-4, atol=1e-5)
+
+
+def _family(exc: BaseException) -> type[BaseException] | None:
+    """The class of ``exc`` that convkit must match: TypeError, ValueError, IndexError or
+    RuntimeError (NotImplementedError counts as RuntimeError), or None for another class."""
+    for cls in (TypeError, ValueError, IndexError, RuntimeError):
+        if isinstance(exc, cls):
+            return cls
+    return None
+
+
+def same_as_torch(fn, *, rtol=None, atol=None):
+    """Run ``fn(lib)`` with ``lib`` torch and then convkit; they must agree.
+
+    ``fn`` returns a tensor or a tuple of tensors (outputs, gradients). Where torch raises,
+    convkit must raise the same class (TypeError, ValueError, IndexError or RuntimeError; any of
+    them where torch raises something else); otherwise every tensor must have torch's shape,
+    dtype and values (NaN where torch has NaN, the parity tolerance otherwise).
+    """
+    import torch
+
+    def run(lib):
+        try:
+            out = fn(lib)
+        except Exception as e:  # noqa: BLE001 - the exception itself is the result compared
+            return None, e
+        return (out if isinstance(out, (tuple, list)) else (out,)), None
+
+    t_out, t_exc = run(torch)
+    c_out, c_exc = run(ck)
+    if t_exc is not None:
+        assert c_exc is not None, f"torch raises {type(t_exc).__name__}: {t_exc}; convkit returns"
+        family = _family(t_exc)
+        allowed = (family,) if family is not None else (TypeError, ValueError, RuntimeError)
+        assert isinstance(c_exc, allowed), (
+            f"torch raises {type(t_exc).__name__}: {t_exc}; convkit raises "
+            f"{type(c_exc).__name__}: {c_exc}"
+        )
+        return c_exc
+    assert c_exc is None, f"torch returns; convkit raises {type(c_exc).__name__}: {c_exc}"
+    assert len(c_out) == len(t_out)
+    for i, (c, t) in enumerate(zip(c_out, t_out, strict=True)):
+        if t is None or c is None:
+            assert t is None and c is None, f"result {i}: torch {t!r}, convkit {c!r}"
+            continue
+        expected = t.detach().numpy()
+        got = np.asarray(c.detach().numpy() if hasattr(c, "detach") else c)
+        assert got.shape == expected.shape, f"result {i}: shape {got.shape} != {expected.shape}"
+        assert got.dtype == expected.dtype, f"result {i}: dtype {got.dtype} != {expected.dtype}"
+        tol = tolerance(expected.dtype) if expected.dtype.kind == "f" else dict(rtol=0, atol=0)
+        if rtol is not None:
+            tol = dict(rtol=rtol, atol=atol or 0)
+        np.testing.assert_allclose(got, expected, equal_nan=True, err_msg=f"result {i}", **tol)
+    return c_out
