@@ -67,19 +67,10 @@ def int_tuple(
 
     ``op`` names the function in the message.
     """
-
-    def ok(v: object) -> bool:
-        return is_int(v) or (bools and isinstance(v, bool))
-
-    rule = f"an int or a tuple of {n} ints"
-    if ok(value):
+    check_int_arg(value, n, name, op, bools=bools)
+    if is_int(value) or isinstance(value, bool):
         return (int(value),) * n  # type: ignore[call-overload]
-    if not isinstance(value, (tuple, list)):
-        raise TypeError(
-            f"{_prefix(op)}argument '{name}' must be {rule}, not {type(value).__name__} "
-            f"({name}={value!r})"
-        )
-    _check_elements(value, name, op, rule, bools)
+    assert isinstance(value, (tuple, list))
     if expand_one and len(value) == 1:
         return (int(value[0]),) * n
     if len(value) != n:
@@ -90,10 +81,28 @@ def int_tuple(
             else f"it is expected {name} equals to {n} values"
         )
         raise length_error(
-            f"{_prefix(op)}{name} must be {rule} (one per spatial dimension): {torch_rule}, "
+            f"{_prefix(op)}{name} must be an int or a tuple of {n} ints (one per spatial "
+            f"dimension): {torch_rule}, "
             f"but got {name}={value!r} ({len(value)} values)"
         )
     return tuple(int(v) for v in value)
+
+
+def check_int_arg(value: object, n: int, name: str, op: str = "", *, bools: bool = False) -> None:
+    """The type half of ``int_tuple``: an int or a list/tuple of ints, else TypeError.
+
+    torch's argument parser checks the types of every argument before its ops check any value,
+    so the functional code calls this on all int-or-tuple arguments first.
+    """
+    rule = f"an int or a tuple of {n} ints"
+    if is_int(value) or (bools and isinstance(value, bool)):
+        return
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(
+            f"{_prefix(op)}argument '{name}' must be {rule}, not {type(value).__name__} "
+            f"({name}={value!r})"
+        )
+    _check_elements(value, name, op, rule, bools)
 
 
 def _check_elements(
@@ -532,13 +541,7 @@ def conv_transpose_output_shape(
                 f"output_padding can add at most stride - 1)"
             )
         output_padding = tuple(want - lo for want, lo in zip(output_size, base, strict=True))
-    for op_, s, d in zip(output_padding, stride, dilation, strict=True):
-        if op_ < 0 or op_ >= max(s, d):
-            raise RuntimeError(
-                f"{op}: output padding must be smaller than either stride or dilation, but got "
-                f"output_padding={tuple(output_padding)}, stride={tuple(stride)}, "
-                f"dilation={tuple(dilation)}"
-            )
+    check_output_padding(op, output_padding, stride, dilation)
     out = tuple(
         conv_transpose_output_size(L, k, s, p, d, o)
         for L, k, s, p, d, o in zip(
@@ -558,6 +561,19 @@ def conv_transpose_output_shape(
             f"is too small:\n" + "\n".join(lines) + "\nTo fix it, use a smaller padding."
         )
     return out, tuple(output_padding)
+
+
+def check_output_padding(
+    op: str, output_padding: Sequence[int], stride: Sequence[int], dilation: Sequence[int]
+) -> None:
+    """A transposed convolution's ``0 <= output_padding < max(stride, dilation)``."""
+    for o, s, d in zip(output_padding, stride, dilation, strict=True):
+        if o < 0 or o >= max(s, d):
+            raise RuntimeError(
+                f"{op}: output padding must be smaller than either stride or dilation, but got "
+                f"output_padding={tuple(output_padding)}, stride={tuple(stride)}, "
+                f"dilation={tuple(dilation)}"
+            )
 
 
 def _x(values: Sequence[int]) -> str:

@@ -37,6 +37,10 @@ def _floating_only(op: str, kernel: str, x: Tensor) -> None:
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0), elementwise; integer inputs stay integer (as torch)."""
     check_tensor("relu", "input", input)
+    if input.dtype == np.bool_:
+        raise RuntimeError(
+            "Boolean inputs not supported for relu (convert the input with .float())"
+        )
     return input.relu()
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from ... import shapes
 from ...ops.conv import ConvNd, ConvTransposeNd, Fold, Unfold
 from ...tensor import Tensor
-from ._utils import batched, scalar_name, unbatched
+from ._utils import batched, check_int, scalar_name, unbatched
 
 __all__ = [
     "conv1d",
@@ -67,8 +67,6 @@ def _check_hyper(op: str, stride, dilation, groups) -> None:
             f"dilation should be greater than zero, but got {list(dilation)} "
             f"({op}: every dilation must be >= 1)"
         )
-    if not shapes.is_int(groups):
-        raise TypeError(f"{op}(): argument 'groups' must be int, not {type(groups).__name__}")
     if groups <= 0:
         raise RuntimeError(f"non-positive groups is not supported ({op}: got groups={groups})")
 
@@ -168,11 +166,13 @@ def _empty_batch_transpose_size(
     """Output size of a transposed convolution of an empty batch.
 
     torch contradicts itself here: for a non-empty batch an output size below 1 is an error
-    ("Output size is too small"), but an empty batch skips that check (and the output_padding
-    check) and returns an empty tensor of the formula's shape, even when a size is exactly 0.
-    convkit follows both paths, so code written for torch behaves the same; only a negative size
-    is refused, as torch refuses it (it cannot shape the result).
+    ("Output size is too small"), but an empty batch skips that check and returns an empty
+    tensor of the formula's shape, even when a size is exactly 0. convkit follows both paths for
+    the size (a negative one is refused, as torch cannot shape it either). torch's empty batch
+    also skips the argument and dtype checks (output_padding, dilation, dtypes); convkit checks
+    those for every batch, so an error never depends on the batch size.
     """
+    shapes.check_output_padding(op, output_padding, stride, dilation)
     out = tuple(
         shapes.conv_transpose_output_size(L, k, s, p, d, o)
         for L, k, s, p, d, o in zip(
@@ -197,10 +197,19 @@ def _empty_batch_transpose_size(
 # ----------------------------------------------------------------------------------------------
 
 
-def _conv(op: str, n: int, input, weight, bias, stride, padding, dilation, groups) -> Tensor:
+def _parse(op: str, n: int, input, weight, bias, groups, **int_args) -> None:
+    """Every argument's type first, as torch's parser checks them before any value."""
     _check_tensor(op, "input", input)
     _check_tensor(op, "weight", weight)
     _check_tensor(op, "bias", bias, optional=True)
+    for name, value in int_args.items():
+        if not (name == "padding" and isinstance(value, str)):
+            shapes.check_int_arg(value, n, name, op)
+    check_int(op, "groups", groups)
+
+
+def _conv(op: str, n: int, input, weight, bias, stride, padding, dilation, groups) -> Tensor:
+    _parse(op, n, input, weight, bias, groups, stride=stride, padding=padding, dilation=dilation)
     stride = shapes.int_tuple(stride, n, "stride", op)
     dilation = shapes.int_tuple(dilation, n, "dilation", op)
     x, was_unbatched = batched(op, input, n)
@@ -289,14 +298,23 @@ def _conv_transpose(
     dilation,
     output_size,
 ) -> Tensor:
-    _check_tensor(op, "input", input)
-    _check_tensor(op, "weight", weight)
-    _check_tensor(op, "bias", bias, optional=True)
     if isinstance(padding, str):
         raise TypeError(
             f"{op}(): argument 'padding' must be tuple of ints, not str "
             f"(transposed convolutions take no padding strings)"
         )
+    _parse(
+        op,
+        n,
+        input,
+        weight,
+        bias,
+        groups,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+    )
     stride = shapes.int_tuple(stride, n, "stride", op)
     padding = shapes.int_tuple(padding, n, "padding", op)
     output_padding = shapes.int_tuple(output_padding, n, "output_padding", op)
@@ -439,6 +457,13 @@ def conv_transpose3d(
 
 
 def _window_args(op: str, kernel_size, dilation, padding, stride):
+    for name, value in (
+        ("kernel_size", kernel_size),
+        ("dilation", dilation),
+        ("padding", padding),
+        ("stride", stride),
+    ):
+        shapes.check_int_arg(value, 2, name, op)  # every type before any length, as torch
     kernel = shapes.int_tuple(kernel_size, 2, "kernel_size", op, expand_one=False)
     dilation = shapes.int_tuple(dilation, 2, "dilation", op, expand_one=False)
     padding = shapes.int_tuple(padding, 2, "padding", op, expand_one=False)

@@ -70,8 +70,15 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             tuple(input.shape[:-1]) + (weight.shape[0],)
         )  # (*, out)
         return out
-    # A 1-D weight is a matrix with one column whose output dimension is dropped.
-    out = input @ weight.T if weight.ndim == 2 else (input @ weight.unsqueeze(1)).squeeze(-1)
+    # A 1-D input is one row and a 1-D weight one output column, each dropped again after the
+    # matrix product (torch's matmul promotes them the same way).
+    x = input.unsqueeze(0) if input.ndim == 1 else input
+    w = weight.unsqueeze(0) if weight.ndim == 1 else weight
+    out = x @ w.T  # (*, out_features)
+    if weight.ndim == 1:
+        out = out.squeeze(-1)
+    if input.ndim == 1:
+        out = out.squeeze(0)
     if bias is not None:
         out_shape = tuple(out.shape)
         try:

@@ -41,6 +41,11 @@ def _check_class_target(
     ignore_index: int,
 ) -> None:
     """Shapes, dtype and range of class-index targets, as torch checks them."""
+    if target.dtype == np.uint8 and input.ndim >= 3:
+        # torch's spatial (nll_loss2d) kernel takes int64 targets only
+        raise RuntimeError(
+            f"expected scalar type Long but found Byte ({op}: a spatial target must be int64)"
+        )
     if target.dtype not in (np.int64, np.uint8):
         raise RuntimeError(
             f"expected target dtype to be Long or Byte, but got "

@@ -35,7 +35,7 @@ def _check_constant(shape, pairs) -> None:
 
 def _check_non_constant(mode: str, shape, pairs) -> None:
     ndim, n = len(shape), len(pairs)
-    if not n + 1 <= ndim <= n + 2:
+    if n == 0 or not n + 1 <= ndim <= n + 2:
         raise NotImplementedError(
             f"Padding size {2 * n} is not supported for {ndim}D input tensor.\n{_SUPPORTED}"
         )
@@ -121,7 +121,8 @@ def pad(
     if mode == "constant":
         _check_constant(shape, pairs)
         fill = 0 if value is None else value
-        _check_fill(input.dtype, fill)
+        if any(v > 0 for pair in pairs for v in pair):  # torch converts the value only to fill
+            _check_fill(input.dtype, fill)
         return Pad.apply(input, pairs, "constant", fill)
     if value is not None and value != 0:
         raise RuntimeError(

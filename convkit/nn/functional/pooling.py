@@ -14,7 +14,7 @@ import numpy as np
 from ... import shapes
 from ...ops import pool as P
 from ...tensor import Tensor
-from ._utils import check_bool, check_tensor, scalar_name
+from ._utils import check_bool, check_int, check_number, check_tensor, scalar_name
 
 __all__ = [
     "max_pool1d",
@@ -41,6 +41,17 @@ __all__ = [
 # ----------------------------------------------------------------------------------------------
 # Argument normalisation and checks
 # ----------------------------------------------------------------------------------------------
+
+
+def _parse(op: str, n: int, input, flags: dict | None = None, **int_args) -> None:
+    """Every argument's type first, as torch's parser checks them before any value: the input,
+    the int-or-tuple arguments (a default stride excepted) and the bool flags."""
+    check_tensor(op, "input", input)
+    for name, value in int_args.items():
+        if not (name == "stride" and shapes.stride_is_default(value)):
+            shapes.check_int_arg(value, n, name, op)
+    for name, value in (flags or {}).items():
+        check_bool(op, name, value)
 
 
 def _window_args(op: str, n: int, kernel_size, stride, padding, dilation=1):
@@ -105,13 +116,21 @@ def _squeeze(t: Tensor, unbatched: bool) -> Tensor:
 def _max_pool(
     op: str, n: int, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
 ):
+    _parse(
+        op,
+        n,
+        input,
+        {"ceil_mode": ceil_mode},
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+    )
     x, unbatched = _check_input(op, input, n)
     # max_pool1d is implemented for floating dtypes only; 2d/3d also take integers.
     _check_dtype(op, x, "f" if n == 1 else "fi")
     kernel, stride, padding, dilation = _window_args(op, n, kernel_size, stride, padding, dilation)
-    out = shapes.pool_output_shape(
-        op, x.shape[2:], kernel, stride, padding, dilation, check_bool(op, "ceil_mode", ceil_mode)
-    )
+    out = shapes.pool_output_shape(op, x.shape[2:], kernel, stride, padding, dilation, ceil_mode)
     result = P.MaxPool.apply(
         x,
         kernel=kernel,
@@ -196,15 +215,14 @@ def _avg_pool(
     count_include_pad,
     divisor_override,
 ):
+    flags = {"ceil_mode": ceil_mode, "count_include_pad": count_include_pad}
+    _parse(op, n, input, flags, kernel_size=kernel_size, stride=stride, padding=padding)
+    if divisor_override is not None:
+        check_int(op, "divisor_override", divisor_override)
     x, unbatched = _check_input(op, input, n)
     _check_dtype(op, x, "f", ints=(np.dtype(np.int64),))
     kernel, stride, padding, _ = _window_args(op, n, kernel_size, stride, padding)
     if divisor_override is not None:
-        if not shapes.is_int(divisor_override):
-            raise TypeError(
-                f"{op}(): argument 'divisor_override' must be int, not "
-                f"{type(divisor_override).__name__}"
-            )
         if divisor_override == 0:
             raise RuntimeError(f"{op}: divisor must be not zero, got divisor_override=0")
         divisor_override = int(divisor_override)
@@ -214,16 +232,14 @@ def _avg_pool(
             f"{op}: input image (D, H, W) = {tuple(x.shape[2:])} is smaller than "
             f"kernel size {kernel}"
         )
-    out = shapes.pool_output_shape(
-        op, x.shape[2:], kernel, stride, padding, (1,) * n, check_bool(op, "ceil_mode", ceil_mode)
-    )
+    out = shapes.pool_output_shape(op, x.shape[2:], kernel, stride, padding, (1,) * n, ceil_mode)
     y = P.AvgPool.apply(
         x,
         kernel=kernel,
         stride=stride,
         padding=padding,
         out=out,
-        count_include_pad=check_bool(op, "count_include_pad", count_include_pad),
+        count_include_pad=count_include_pad,
         divisor_override=divisor_override,
     )
     return _squeeze(y, unbatched)
@@ -347,8 +363,9 @@ def _adaptive(op: str, n: int, input, output_size, fn, return_indices=None):
             f"point or complex dtype. Got: {scalar_name(x.dtype)} ({op} to size 1 is a mean; "
             f"convert the input with .float())"
         )
-    if avg and xb.numel() == 0 and xb.dtype.kind != "f":
-        # torch's average kernel returns an empty result before it dispatches on the dtype.
+    if avg and n < 3 and math.prod(xb.shape[:2]) * math.prod(out) == 0 and xb.dtype.kind != "f":
+        # torch's 1-d/2-d average kernel returns an empty result before it dispatches on the
+        # dtype (the 3-d one does not).
         empty = Tensor._wrap(np.zeros(tuple(xb.shape[:2]) + out, dtype=xb.dtype))
         return _squeeze(empty, unbatched)
     _check_dtype(op, xb, "f")
@@ -442,11 +459,23 @@ def _unpool_size(op: str, spatial, kernel, stride, padding, output_size) -> tupl
 def _max_unpool(op: str, n: int, input, indices, kernel_size, stride, padding, output_size):
     x = check_tensor(op, "input", input)
     indices = check_tensor(op, "indices", indices)
+    # torch computes the unpooled size in Python from ``_ntuple`` values (True/False count as
+    # 1/0, only None, not an empty list, means "stride = kernel_size", nothing is expanded)
+    # before its kernel checks the tensors.
+    kernel, stride, padding = (
+        shapes.int_tuple(value, n, name, op, expand_one=False, bools=True)
+        for name, value in (
+            ("kernel_size", kernel_size),
+            ("stride", shapes.default_stride(kernel_size, stride, empty=False)),
+            ("padding", padding),
+        )
+    )
     if x.ndim not in (n + 1, n + 2):
         raise RuntimeError(
             f"{op}: input should be a {n + 1}d or {n + 2}d Tensor, but got a "
             f"tensor with {x.ndim} dimensions"
         )
+    out = _unpool_size(op, x.shape[x.ndim - n :], kernel, stride, padding, output_size)
     _check_dtype(op, x, "f")
     if indices.dtype != np.int64:
         raise RuntimeError(
@@ -458,17 +487,6 @@ def _max_unpool(op: str, n: int, input, indices, kernel_size, stride, padding, o
             f"tensor ({list(x.shape)}) but got indices tensor with shape: "
             f"{list(indices.shape)}"
         )
-    # torch computes the unpooled size in Python from ``_ntuple`` values: True/False count as
-    # 1/0, only None (not an empty list) means "stride = kernel_size", and nothing is expanded.
-    kernel, stride, padding = (
-        shapes.int_tuple(value, n, name, op, expand_one=False, bools=True)
-        for name, value in (
-            ("kernel_size", kernel_size),
-            ("stride", shapes.default_stride(kernel_size, stride, empty=False)),
-            ("padding", padding),
-        )
-    )
-    out = _unpool_size(op, x.shape[x.ndim - n :], kernel, stride, padding, output_size)
     plane = math.prod(out)
     if any(v == 0 for v in x.shape[x.ndim - n - 1 :]) and x.ndim == n + 2:
         raise RuntimeError(
@@ -525,25 +543,29 @@ def _lp_pool(op: str, n: int, input, norm_type, kernel_size, stride, ceil_mode):
     x = check_tensor(op, "input", input)
     max_pool = (max_pool1d, max_pool2d, max_pool3d)[n - 1]
     avg_pool = (avg_pool1d, avg_pool2d, avg_pool3d)[n - 1]
+    if n > 1:
+        # torch unpacks ``kw, kh = _pair(kernel_size)`` first: a 1-tuple does not expand.
+        kernel = shapes.int_tuple(
+            kernel_size, n, "kernel_size", op, expand_one=False, length_error=ValueError
+        )
     if norm_type == math.inf:
         return max_pool(x.abs(), kernel_size, stride, 0, 1, ceil_mode)
     if norm_type == -math.inf:
         return -max_pool(-x.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    check_number(op, "norm_type", norm_type)
+    if n == 1:
+        if not shapes.is_int(kernel_size):
+            # torch multiplies by kernel_size itself in 1-D, so it takes a plain int only.
+            raise TypeError(f"{op}(): kernel_size must be an int, not {type(kernel_size).__name__}")
+        kernel = (int(kernel_size),)
+    numel = math.prod(kernel)
+    out = avg_pool(x.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     if norm_type == 0:
+        # torch fails here too, computing 1.0 / norm_type (ZeroDivisionError)
         raise ValueError(
             f"{op}: norm_type must be non-zero (the result is the 1/norm_type-th "
             f"power of a sum), got norm_type={norm_type}"
         )
-    if n == 1 and not shapes.is_int(kernel_size):
-        # torch multiplies by kernel_size itself in 1-D, so it accepts a plain int only.
-        raise TypeError(f"{op}(): kernel_size must be an int, not {type(kernel_size).__name__}")
-    # torch unpacks ``kw, kh = _pair(kernel_size)``: a 1-tuple does not expand here.
-    numel = math.prod(
-        shapes.int_tuple(
-            kernel_size, n, "kernel_size", op, expand_one=False, length_error=ValueError
-        )
-    )
-    out = avg_pool(x.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     # torch: (sign(out) * relu(|out|)) * numel, then ** (1/p). sign is piecewise constant (no
     # gradient; torch's sign of NaN is 0). At a zero window the next power's derivative is inf,
     # and relu's backward (a mask, not a product) turns that into 0; a NaN window passes NaN
