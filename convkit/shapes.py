@@ -3,6 +3,16 @@
 Pure integers and tuples, no arrays. The ops, the modules, the error messages and the shape
 explainer all call these functions, so a formula is written exactly once.
 
+Arguments (the one normaliser; modules, nn.functional and explain/ call these):
+- ``int_tuple(value, n, name, op)``: torch's int-or-tuple argument as an n-tuple (TypeError for
+  a bool, float or str; a 1-tuple expands where ATen expands it; ``expand_one``, ``bools`` and
+  ``length_error`` select the variants), ``check_int_arg`` its type half, run on every argument
+  before any value is checked, as torch's parser does; ``ntuple`` the module and CLI form (a
+  wrong length is a ValueError); ``pad_pairs`` F.pad's flat pad list.
+- ``default_stride(kernel, stride)`` / ``stride_is_default``: pooling's stride falls back to
+  the kernel size when None or empty.
+- ``window_start(i, s, p)``, ``PADDING_MODES`` (modules) and ``PAD_MODES`` (F.pad).
+
 Conventions used throughout convkit:
 - ``n`` is the number of spatial dimensions (1, 2 or 3).
 - Padding is canonicalised to a tuple of ``(before, after)`` pairs, one per spatial dimension,

@@ -70,15 +70,15 @@ def batch_norm(
                 f"mixed dtype (CPU): expect parameter to have scalar type of "
                 f"{input.dtype}, but {name} is {t.dtype}"
             )
+    if not training and (running_mean is None or running_var is None):
+        missing = "running_mean" if running_mean is None else "running_var"
+        raise RuntimeError(f"{missing} must be defined in evaluation mode")
     if input.ndim < 2:
         raise DimensionError(
             f"Dimension out of range (expected to be in range of [-1, 0], but got "
             f"1): batch_norm needs an input of at least 2 dimensions (N, C, *), "
             f"got input of size {list(input.shape)}"
         )
-    if not training and (running_mean is None or running_var is None):
-        missing = "running_mean" if running_mean is None else "running_var"
-        raise RuntimeError(f"{missing} must be defined in evaluation mode")
     return BatchNorm.apply(
         input,
         weight,

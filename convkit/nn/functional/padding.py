@@ -150,11 +150,11 @@ def _check_fill(dtype: np.dtype, value: float) -> None:
     if dtype == np.bool_:
         return
     if dtype.kind == "f":
-        info = np.finfo(dtype)
-        fits = math.isinf(value) or math.isnan(value) or float(info.min) <= value <= float(info.max)
+        largest = float(np.finfo(dtype).max)
+        fits = math.isinf(value) or math.isnan(value) or -largest <= value <= largest
     else:
-        info = np.iinfo(dtype)
-        fits = not math.isnan(value) and int(info.min) <= value <= int(info.max)
+        bounds = np.iinfo(dtype)
+        fits = not math.isnan(value) and int(bounds.min) <= value <= int(bounds.max)
     if not fits:
         raise RuntimeError(
             f"value cannot be converted to type {scalar_name(dtype, 'conversion')} without "

@@ -336,6 +336,15 @@ def _output_size(op: str, n: int, output_size, x: Tensor) -> tuple[int, ...]:
     return out
 
 
+def _mean_dtype_error(op: str, dtype) -> RuntimeError:
+    """Adaptive average pooling to size 1 is torch's mean, which refuses integer dtypes."""
+    return RuntimeError(
+        f"mean(): could not infer output dtype. Input dtype must be either a floating point or "
+        f"complex dtype. Got: {scalar_name(dtype)} ({op} to size 1 is a mean; convert the input "
+        f"with .float())"
+    )
+
+
 def _adaptive(op: str, n: int, input, output_size, fn, return_indices=None):
     x = check_tensor(op, "input", input)
     out = _output_size(op, n, output_size, x)
@@ -344,11 +353,7 @@ def _adaptive(op: str, n: int, input, output_size, fn, return_indices=None):
         lead = x.shape[: x.ndim - n]
         flat = x.reshape((1, math.prod(lead)) + x.shape[x.ndim - n :])  # (1, prod(lead), *sp)
         if x.dtype.kind != "f":
-            raise RuntimeError(
-                f"mean(): could not infer output dtype. Input dtype must be either a floating "
-                f"point or complex dtype. Got: {scalar_name(x.dtype)} ({op} to size 1 is a mean; "
-                f"convert the input with .float())"
-            )
+            raise _mean_dtype_error(op, x.dtype)
         with np.errstate(invalid="ignore", divide="ignore"):
             y = P.AdaptiveAvgPool.apply(flat, out=out)
         return y.reshape(lead + out)
@@ -358,11 +363,7 @@ def _adaptive(op: str, n: int, input, output_size, fn, return_indices=None):
     xb, unbatched = _check_input(op, x, n, allow_empty_channels=(avg and n < 3) or x.ndim == n + 1)
     if avg and xb.dtype.kind != "f" and all(o == 1 for o in out):
         # torch's 1-d op is the 2-d one on (..., 1, L), which takes the mean shortcut too.
-        raise RuntimeError(
-            f"mean(): could not infer output dtype. Input dtype must be either a floating "
-            f"point or complex dtype. Got: {scalar_name(x.dtype)} ({op} to size 1 is a mean; "
-            f"convert the input with .float())"
-        )
+        raise _mean_dtype_error(op, x.dtype)
     if avg and n < 3 and math.prod(xb.shape[:2]) * math.prod(out) == 0 and xb.dtype.kind != "f":
         # torch's 1-d/2-d average kernel returns an empty result before it dispatches on the
         # dtype (the 3-d one does not).
@@ -462,6 +463,7 @@ def _max_unpool(op: str, n: int, input, indices, kernel_size, stride, padding, o
     # torch computes the unpooled size in Python from ``_ntuple`` values (True/False count as
     # 1/0, only None, not an empty list, means "stride = kernel_size", nothing is expanded)
     # before its kernel checks the tensors.
+    stride_arg, padding_arg = stride, padding
     kernel, stride, padding = (
         shapes.int_tuple(value, n, name, op, expand_one=False, bools=True)
         for name, value in (
@@ -476,6 +478,17 @@ def _max_unpool(op: str, n: int, input, indices, kernel_size, stride, padding, o
             f"tensor with {x.ndim} dimensions"
         )
     out = _unpool_size(op, x.shape[x.ndim - n :], kernel, stride, padding, output_size)
+    if n == 3:
+        # max_unpool3d alone hands stride and padding to its kernel, whose parser refuses a bool
+        # (first in the tuple) and which wants a positive stride.
+        given = shapes.default_stride(kernel_size, stride_arg, empty=False)
+        for name, value in (("stride", given), ("padding", padding_arg)):
+            value = value if isinstance(value, (tuple, list)) else (value,) * 3
+            shapes.check_int_arg(value, 3, name, op)
+        if any(v <= 0 for v in stride):
+            raise RuntimeError(
+                f"{op}: strides should be greater than zero, but got stride: {list(stride)}"
+            )
     _check_dtype(op, x, "f")
     if indices.dtype != np.int64:
         raise RuntimeError(
