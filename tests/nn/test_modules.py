@@ -278,3 +278,12 @@ def test_bool_window_arguments_raise_type_error_as_torch():
     assert "stride=True" in repr(pool)
     with pytest.raises(TypeError, match="'stride'"):
         pool(ck.zeros(1, 1, 4, 4))
+
+
+def test_load_state_dict_result_prints_as_torch():
+    ours = nn.Linear(2, 2)
+    theirs = torch.nn.Linear(2, 2)
+    assert repr(ours.load_state_dict(ours.state_dict())) == "<All keys matched successfully>"
+    assert str(ours.load_state_dict({}, strict=False)) == str(
+        theirs.load_state_dict({}, strict=False)
+    )
