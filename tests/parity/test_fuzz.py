@@ -107,7 +107,11 @@ def _run(lib: Any, call: Call) -> Outcome:
         rng = np.random.default_rng(12345)
         cot = rng.standard_normal(tuple(first.shape)).astype(_np_dtype(first))
         try:
-            first.backward(lib.tensor(cot))
+            with warnings.catch_warnings():
+                # values are compared, not warnings (batch_norm's backward of an empty batch
+                # warns "Mean of empty slice" from NumPy: reported to ops/nn.py's owner)
+                warnings.simplefilter("ignore")
+                first.backward(lib.tensor(cot))
             result.grads = [leaf.grad for leaf in leaves]
         except Exception as e:  # noqa: BLE001
             result.backward_exc = e
