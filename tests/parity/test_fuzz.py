@@ -307,6 +307,30 @@ def _circular_wrap_of_cropped_core(call: Call, t: Outcome, c: Outcome) -> bool:
     return call.name == "pad" and c.exc is not None and "cropped core" in str(c.exc)
 
 
+def _infinite_weights_over_padding(call: Call, t: Outcome, c: Outcome) -> bool:
+    """A float32 convolution with infinite values over zero padding: torch's float32 (oneDNN)
+    path skips the padded cells and gives a number or +-inf where its float64 path, like
+    convkit, computes 0 * inf = NaN."""
+    if not call.name.startswith("conv") or t.exc or c.exc or _np_dtype(t.outputs[0]) != "float32":
+        return False
+    a, b = _array(t.outputs[0]), _array(c.outputs[0])
+    if a.shape != b.shape:
+        return False
+    differ = ~np.isclose(b, a, equal_nan=True, **tolerance(a.dtype))
+    return bool(differ.any()) and bool(np.isnan(b[differ]).all())
+
+
+def _duplicate_unpool_indices(call: Call, t: Outcome, c: Outcome) -> bool:
+    """max_unpool with an index repeated within a plane: the result depends on the order of
+    the writes, which torch leaves undefined."""
+    if not call.name.startswith("max_unpool") or t.exc or c.exc:
+        return False
+    n = int(call.name[-2])
+    idx = call.args[1].array()
+    planes = idx.reshape(-1, int(np.prod(idx.shape[idx.ndim - n :])) or 1)
+    return any(len(set(row.tolist())) < len(row) for row in planes)
+
+
 def _unpool_tuple_length(call: Call, t: Outcome, c: Outcome) -> bool:
     """max_unpool with a kernel/stride/padding tuple of the wrong length: torch's Python size
     arithmetic runs on it and fails with whatever comes first (an IndexError, the output_size
@@ -328,6 +352,8 @@ KNOWN = {
     "max_unpool size tuple of the wrong length": _unpool_tuple_length,
     "dilation of a 1x1 transposed convolution": _one_by_one_transposed_dilation,
     "circular padding wrapping a cropped core": _circular_wrap_of_cropped_core,
+    "float32 convolution of infinities over zero padding": _infinite_weights_over_padding,
+    "max_unpool with a repeated index": _duplicate_unpool_indices,
 }
 
 

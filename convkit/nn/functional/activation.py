@@ -139,7 +139,9 @@ def _check_p(op: str, p, training) -> float:
 
 
 def _apply_mask(x: Tensor, keep: np.ndarray, p: float) -> Tensor:
-    if x.dtype.kind != "f":
+    # p = 1 multiplies by 0 in the input's dtype (torch zeroes integer and bool tensors then);
+    # any other p scales by the float 1/(1-p), which an integer tensor cannot hold.
+    if x.dtype.kind != "f" and p != 1.0:
         raise RuntimeError(
             f"result type Float can't be cast to the desired output type "
             f"{x.dtype}: dropout needs a floating-point input"
