@@ -247,3 +247,16 @@ def test_bad_arguments_raise_as_torch(fn, kwargs):
         return getattr(lib.nn.functional, fn)(x, **kwargs)
 
     same_as_torch(run)
+
+
+@pytest.mark.parametrize("fn,shape", [("dropout", (3,)), ("dropout2d", (1, 2, 2, 2))])
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+@pytest.mark.parametrize("p", [1.0, 0.0, 0.5])
+def test_dropout_of_integer_tensors(fn, shape, dtype, p):
+    """p = 1 zeroes an integer or bool tensor in its dtype, p = 0 returns it; any other p needs
+    a floating-point input (torch: "result type Float can't be cast")."""
+    same_as_torch(
+        lambda lib: getattr(lib.nn.functional, fn)(
+            lib.tensor(np.ones(shape, dtype=dtype)), p, training=True
+        )
+    )
