@@ -74,44 +74,74 @@ def tolerance(dtype):
     return dict(rtol=1e-4, atol=1e-5)
 
 
-def _family(exc: BaseException) -> type[BaseException] | None:
-    """The class of ``exc`` that convkit must match: TypeError, ValueError, IndexError or
-    RuntimeError (NotImplementedError counts as RuntimeError), or None for another class."""
+def outcome(fn, lib):
+    """Run ``fn(lib)`` for ``lib`` torch or convkit: ``("ok", result)``, or the exception's class
+    and its message with convkit's names written as torch's, for side-by-side checks."""
+    try:
+        return "ok", fn(lib)
+    except Exception as e:  # the exception itself is what is compared
+        return type(e), str(e).replace("convkit", "torch")[:500]
+
+
+def assert_same_outcome(fn, message: bool = False):
+    """``fn`` raises the same exception class (convkit's may subclass torch's, as DimensionError
+    subclasses IndexError) and message, if asked, under torch and convkit, or returns equal
+    values (Tensors compared as arrays). Returns convkit's outcome, the class as its name."""
+    import torch
+
+    theirs, ours = outcome(fn, torch), outcome(fn, ck)
+    if theirs[0] == "ok" or ours[0] == "ok":
+        assert ours[0] == theirs[0], f"torch: {theirs}, convkit: {ours}"
+    else:
+        assert issubclass(ours[0], theirs[0]), f"torch: {theirs}, convkit: {ours}"
+        if message:
+            assert ours[1] == theirs[1]
+        return theirs[0].__name__, ours[1]
+    a, b = theirs[1], ours[1]
+    if isinstance(a, torch.Tensor):
+        a, b = a.detach().numpy(), np.asarray(b.detach())
+        assert a.shape == b.shape and str(a.dtype) == str(b.dtype), (a, b)
+        np.testing.assert_array_equal(a, b)
+    else:
+        assert a == b
+    return ours
+
+
+def _family(exc: type[BaseException]) -> type[BaseException] | None:
+    """The class convkit must match where torch raises ``exc``: TypeError, ValueError,
+    IndexError or RuntimeError (NotImplementedError counts as RuntimeError), or None for
+    another class."""
     for cls in (TypeError, ValueError, IndexError, RuntimeError):
-        if isinstance(exc, cls):
+        if issubclass(exc, cls):
             return cls
     return None
 
 
 def same_as_torch(fn, *, rtol=None, atol=None):
-    """Run ``fn(lib)`` with ``lib`` torch and then convkit; they must agree.
+    """Run ``fn(lib)`` (``outcome``) with torch and with convkit; they must agree.
 
     ``fn`` returns a tensor or a tuple of tensors (outputs, gradients). Where torch raises,
     convkit must raise the same class (TypeError, ValueError, IndexError or RuntimeError; any of
     them where torch raises something else); otherwise every tensor must have torch's shape,
-    dtype and values (NaN where torch has NaN, the parity tolerance otherwise).
+    dtype and values (NaN where torch has NaN, the parity tolerance otherwise, unlike
+    ``assert_same_outcome``'s exact comparison).
     """
     import torch
 
-    def run(lib):
-        try:
-            out = fn(lib)
-        except Exception as e:  # noqa: BLE001 - the exception itself is the result compared
-            return None, e
-        return (out if isinstance(out, (tuple, list)) else (out,)), None
-
-    t_out, t_exc = run(torch)
-    c_out, c_exc = run(ck)
-    if t_exc is not None:
-        assert c_exc is not None, f"torch raises {type(t_exc).__name__}: {t_exc}; convkit returns"
-        family = _family(t_exc)
+    theirs, ours = outcome(fn, torch), outcome(fn, ck)
+    if theirs[0] != "ok":
+        assert ours[0] != "ok", f"torch raises {theirs[0].__name__}: {theirs[1]}; convkit returns"
+        family = _family(theirs[0])
         allowed = (family,) if family is not None else (TypeError, ValueError, RuntimeError)
-        assert isinstance(c_exc, allowed), (
-            f"torch raises {type(t_exc).__name__}: {t_exc}; convkit raises "
-            f"{type(c_exc).__name__}: {c_exc}"
+        assert issubclass(ours[0], allowed), (
+            f"torch raises {theirs[0].__name__}: {theirs[1]}; convkit raises "
+            f"{ours[0].__name__}: {ours[1]}"
         )
-        return c_exc
-    assert c_exc is None, f"torch returns; convkit raises {type(c_exc).__name__}: {c_exc}"
+        return ours[0]
+    assert ours[0] == "ok", f"torch returns; convkit raises {ours[0].__name__}: {ours[1]}"
+    t_out, c_out = theirs[1], ours[1]
+    t_out = t_out if isinstance(t_out, (tuple, list)) else (t_out,)
+    c_out = c_out if isinstance(c_out, (tuple, list)) else (c_out,)
     assert len(c_out) == len(t_out)
     for i, (c, t) in enumerate(zip(c_out, t_out, strict=True)):
         if t is None or c is None:
