@@ -3,6 +3,16 @@
 Pure integers and tuples, no arrays. The ops, the modules, the error messages and the shape
 explainer all call these functions, so a formula is written exactly once.
 
+Arguments (the one normaliser; modules, nn.functional and explain/ call these):
+- ``int_tuple(value, n, name, op)``: torch's int-or-tuple argument as an n-tuple (TypeError for
+  a bool, float or str; a 1-tuple expands where ATen expands it; ``expand_one``, ``bools`` and
+  ``length_error`` select the variants), ``check_int_arg`` its type half, run on every argument
+  before any value is checked, as torch's parser does; ``ntuple`` the module and CLI form (a
+  wrong length is a ValueError); ``pad_pairs`` F.pad's flat pad list.
+- ``default_stride(kernel, stride)`` / ``stride_is_default``: pooling's stride falls back to
+  the kernel size when None or empty.
+- ``window_start(i, s, p)``, ``PADDING_MODES`` (modules) and ``PAD_MODES`` (F.pad).
+
 Conventions used throughout convkit:
 - ``n`` is the number of spatial dimensions (1, 2 or 3).
 - Padding is canonicalised to a tuple of ``(before, after)`` pairs, one per spatial dimension,
@@ -19,29 +29,149 @@ Pair = tuple[int, int]
 
 
 # ----------------------------------------------------------------------------------------------
-# Argument normalisation
+# Argument normalisation: the one place that turns torch's int-or-tuple arguments into n-tuples
 # ----------------------------------------------------------------------------------------------
 
+#: ``padding_mode`` of the convolution modules.
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+#: ``mode`` of ``F.pad``; the modules' 'zeros' is its 'constant'.
+PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
-def _is_int(v) -> bool:
-    # Python ints and NumPy integers. bool is an int subclass and passes here; the functional
-    # layer refuses bools where torch's argument parser does.
-    return isinstance(v, numbers.Integral)
+
+def is_int(value: object) -> bool:
+    """An int as torch's argument parser takes one: Python and NumPy integers, never a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def ntuple(value, n: int, name: str) -> tuple[int, ...]:
-    """Expand an int to an n-tuple, or check an n-sequence of ints (torch's ``_ntuple``)."""
-    if _is_int(value):
-        return (int(value),) * n
-    if isinstance(value, (tuple, list)):
-        if len(value) == 1 and n > 1:
-            value = tuple(value) * n
-        if len(value) != n or not all(_is_int(v) for v in value):
-            raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {value!r}")
-        return tuple(int(v) for v in value)
-    raise TypeError(
-        f"{name} must be an int or a tuple of {n} ints, got {type(value).__name__} {value!r}"
-    )
+def _is_int(value: object) -> bool:
+    # A size-like int: bool passes, as it does for torch's sizes (``torch.empty(True)`` has one
+    # element). Arguments torch parses as ints use ``is_int``.
+    return isinstance(value, numbers.Integral)
+
+
+def _prefix(op: str) -> str:
+    return f"{op}(): " if op else ""
+
+
+def int_tuple(
+    value: object,
+    n: int,
+    name: str,
+    op: str = "",
+    *,
+    expand_one: bool = True,
+    bools: bool = False,
+    length_error: type[Exception] = RuntimeError,
+) -> tuple[int, ...]:
+    """torch's int-or-tuple argument (ATen's ``IntArrayRef``) as an n-tuple of ints.
+
+    - An int repeats n times: ``2 -> (2, 2)``.
+    - A list or tuple of ints is kept when it has n entries; a single entry repeats when
+      ``expand_one`` (conv, conv_transpose, max/avg pooling expand it, unfold, fold and adaptive
+      pooling do not).
+    - bool (alone or first in a sequence), float, str, None: TypeError, as torch's argument parser
+      refuses them (``stride=True`` is a TypeError, not a stride of 1). ``bools=True`` takes True
+      and False as 1 and 0 anywhere, as torch's Python-level max_unpool arithmetic does.
+    - Any other length raises ``length_error``: RuntimeError as ATen; the module constructors
+      pass ValueError.
+
+    ``op`` names the function in the message.
+    """
+    check_int_arg(value, n, name, op, bools=bools)
+    if is_int(value) or isinstance(value, bool):
+        return (int(value),) * n  # type: ignore[call-overload]
+    assert isinstance(value, (tuple, list))
+    if expand_one and len(value) == 1:
+        return (int(value[0]),) * n
+    if len(value) != n:
+        # torch's own wording follows the rule, so a message matched against torch still matches.
+        torch_rule = (
+            f"expected {name} to be a single integer value or a list of {n} values"
+            if expand_one
+            else f"it is expected {name} equals to {n} values"
+        )
+        raise length_error(
+            f"{_prefix(op)}{name} must be an int or a tuple of {n} ints (one per spatial "
+            f"dimension): {torch_rule}, "
+            f"but got {name}={value!r} ({len(value)} values)"
+        )
+    return tuple(int(v) for v in value)
+
+
+def check_int_arg(value: object, n: int, name: str, op: str = "", *, bools: bool = False) -> None:
+    """The type half of ``int_tuple``: an int or a list/tuple of ints, else TypeError.
+
+    torch's argument parser checks the types of every argument before its ops check any value,
+    so the functional code calls this on all int-or-tuple arguments first.
+    """
+    rule = f"an int or a tuple of {n} ints"
+    if is_int(value) or (bools and isinstance(value, bool)):
+        return
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(
+            f"{_prefix(op)}argument '{name}' must be {rule}, not {type(value).__name__} "
+            f"({name}={value!r})"
+        )
+    _check_elements(value, name, op, rule, bools)
+
+
+def _check_elements(
+    value: Sequence[object], name: str, op: str, rule: str, bools: bool = False
+) -> None:
+    """Every entry an int, as torch's parser checks a list of ints.
+
+    The parser type-checks the first entry only and converts the others with ``__index__``, so
+    ``(1, True)`` passes as (1, 1) where ``(True, 1)`` is a TypeError.
+    """
+    for pos, v in enumerate(value):
+        if not (is_int(v) or (isinstance(v, bool) and (bools or pos > 0))):
+            raise TypeError(
+                f"{_prefix(op)}argument '{name}' must be {rule}, but found element of type "
+                f"{type(v).__name__} at pos {pos} ({name}={value!r})"
+            )
+
+
+def pad_pairs(pad: object, ndim: int, op: str = "pad") -> tuple[Pair, ...]:
+    """F.pad's flat ``(left, right, top, bottom, ...)`` as (before, after) pairs in dimension
+    order (the last dimension's pair comes first in ``pad``, last in the result)."""
+    if not isinstance(pad, (tuple, list)):
+        raise TypeError(
+            f"{_prefix(op)}argument 'pad' (position 2) must be tuple of ints, not "
+            f"{type(pad).__name__}"
+        )
+    _check_elements(pad, "pad", op, "tuple of ints")
+    if len(pad) % 2:
+        raise RuntimeError(f"Padding length must be divisible by 2, got pad={tuple(pad)}")
+    if len(pad) > 2 * ndim:
+        raise RuntimeError(
+            f"Padding length should be less than or equal to two times the input dimension but "
+            f"got padding length {len(pad)} and input of dimension {ndim}"
+        )
+    flat = [int(v) for v in pad]
+    return tuple((flat[2 * k], flat[2 * k + 1]) for k in reversed(range(len(flat) // 2)))
+
+
+def ntuple(value: object, n: int, name: str, op: str = "") -> tuple[int, ...]:
+    """``int_tuple`` as the module constructors and the CLI use it: a wrong length is a
+    ValueError (torch's ``_ntuple`` takes anything and fails at the first forward)."""
+    return int_tuple(value, n, name, op, length_error=ValueError)
+
+
+def stride_is_default(stride: object, *, empty: bool = True) -> bool:
+    """torch's pooling ``stride`` falls back to ``kernel_size`` when it is None, or (ATen's
+    rule, ``empty=True``) an empty list or tuple. The modules and ``max_unpool`` (Python-level
+    code) replace None only: ``empty=False``."""
+    return stride is None or (empty and isinstance(stride, (tuple, list)) and len(stride) == 0)
+
+
+def default_stride(kernel: object, stride: object, *, empty: bool = True) -> object:
+    """``stride``, or ``kernel`` where torch's default applies (``stride_is_default``)."""
+    return kernel if stride_is_default(stride, empty=empty) else stride
+
+
+def window_start(i: int, stride: int, padding: int) -> int:
+    """First input cell (in unpadded coordinates) of sliding window i: ``i*s - p``."""
+    return i * stride - padding
 
 
 def check_positive(values: Sequence[int], name: str) -> None:
@@ -66,7 +196,7 @@ def same_padding(kernel: int, dilation: int) -> Pair:
 
 
 def conv_padding(
-    padding,
+    padding: object,
     kernel: tuple[int, ...],
     stride: tuple[int, ...],
     dilation: tuple[int, ...],
@@ -106,6 +236,11 @@ def conv_padding(
 # ----------------------------------------------------------------------------------------------
 
 
+def _pad_pair(padding: Pair | int) -> Pair:
+    """A symmetric int padding, or a (before, after) pair, as the pair."""
+    return (padding, padding) if isinstance(padding, int) else padding
+
+
 def conv_output_size(
     size: int, kernel: int, stride: int = 1, padding: Pair | int = 0, dilation: int = 1
 ) -> int:
@@ -114,7 +249,7 @@ def conv_output_size(
     With symmetric padding this is the familiar ``floor((L + 2p - d(k-1) - 1)/s) + 1``. Input
     that no window reaches at the end is silently dropped (floor). May return <= 0: callers check.
     """
-    lo, hi = (padding, padding) if _is_int(padding) else padding
+    lo, hi = _pad_pair(padding)
     return (size + lo + hi - dilation * (kernel - 1) - 1) // stride + 1
 
 
@@ -189,7 +324,7 @@ def unreached_input(
     size: int, kernel: int, stride: int, padding: Pair | int = 0, dilation: int = 1
 ) -> int:
     """How many trailing cells of the padded input no window reaches (the floor's remainder)."""
-    lo, hi = (padding, padding) if _is_int(padding) else padding
+    lo, hi = _pad_pair(padding)
     return (size + lo + hi - dilation * (kernel - 1) - 1) % stride
 
 
@@ -203,7 +338,7 @@ def conv_output_formula(
 ) -> str:
     """``conv_output_size`` written out with the numbers, e.g.
     ``floor((3 + 2*0 - 1*(5-1) - 1)/1) + 1 = -1``."""
-    lo, hi = (padding, padding) if _is_int(padding) else padding
+    lo, hi = _pad_pair(padding)
     pad = f"2*{lo}" if lo == hi else f"{lo} + {hi}"
     value = conv_output_size(size, kernel, stride, (lo, hi), dilation)
     return f"floor(({size} + {pad} - {dilation}*({kernel}-1) - 1)/{stride}) + 1 = {value}"
@@ -416,13 +551,7 @@ def conv_transpose_output_shape(
                 f"output_padding can add at most stride - 1)"
             )
         output_padding = tuple(want - lo for want, lo in zip(output_size, base, strict=True))
-    for op_, s, d in zip(output_padding, stride, dilation, strict=True):
-        if op_ < 0 or op_ >= max(s, d):
-            raise RuntimeError(
-                f"{op}: output padding must be smaller than either stride or dilation, but got "
-                f"output_padding={tuple(output_padding)}, stride={tuple(stride)}, "
-                f"dilation={tuple(dilation)}"
-            )
+    check_output_padding(op, output_padding, stride, dilation)
     out = tuple(
         conv_transpose_output_size(L, k, s, p, d, o)
         for L, k, s, p, d, o in zip(
@@ -441,7 +570,20 @@ def conv_transpose_output_shape(
             f"{op}: given input size {_x(spatial)}, calculated output size {_x(out)}: output size "
             f"is too small:\n" + "\n".join(lines) + "\nTo fix it, use a smaller padding."
         )
-    return out, output_padding
+    return out, tuple(output_padding)
+
+
+def check_output_padding(
+    op: str, output_padding: Sequence[int], stride: Sequence[int], dilation: Sequence[int]
+) -> None:
+    """A transposed convolution's ``0 <= output_padding < max(stride, dilation)``."""
+    for o, s, d in zip(output_padding, stride, dilation, strict=True):
+        if o < 0 or o >= max(s, d):
+            raise RuntimeError(
+                f"{op}: output padding must be smaller than either stride or dilation, but got "
+                f"output_padding={tuple(output_padding)}, stride={tuple(stride)}, "
+                f"dilation={tuple(dilation)}"
+            )
 
 
 def _x(values: Sequence[int]) -> str:
@@ -460,7 +602,7 @@ def avg_pool_divisors(
     """
     divisors = []
     for i in range(out):
-        start = i * stride - padding
+        start = window_start(i, stride, padding)
         end = min(start + kernel, size + padding)
         divisors.append(end - start if count_include_pad else min(end, size) - max(start, 0))
     return divisors

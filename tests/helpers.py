@@ -139,3 +139,54 @@ def assert_same_outcome(fn, message: bool = False):
     else:
         assert a == b
     return ours
+
+
+def _family(exc: type[BaseException]) -> type[BaseException] | None:
+    """The class convkit must match where torch raises ``exc``: TypeError, ValueError,
+    IndexError or RuntimeError (NotImplementedError counts as RuntimeError), or None for
+    another class."""
+    for cls in (TypeError, ValueError, IndexError, RuntimeError):
+        if issubclass(exc, cls):
+            return cls
+    return None
+
+
+def same_as_torch(fn, *, rtol=None, atol=None):
+    """Run ``fn(lib)`` (``outcome``) with torch and with convkit; they must agree.
+
+    ``fn`` returns a tensor or a tuple of tensors (outputs, gradients). Where torch raises,
+    convkit must raise the same class (TypeError, ValueError, IndexError or RuntimeError; any of
+    them where torch raises something else); otherwise every tensor must have torch's shape,
+    dtype and values (NaN where torch has NaN, the parity tolerance otherwise, unlike
+    ``assert_same_outcome``'s exact comparison).
+    """
+    import torch
+
+    theirs, ours = outcome(fn, torch), outcome(fn, ck)
+    if theirs[0] != "ok":
+        assert ours[0] != "ok", f"torch raises {theirs[0].__name__}: {theirs[1]}; convkit returns"
+        family = _family(theirs[0])
+        allowed = (family,) if family is not None else (TypeError, ValueError, RuntimeError)
+        assert issubclass(ours[0], allowed), (
+            f"torch raises {theirs[0].__name__}: {theirs[1]}; convkit raises "
+            f"{ours[0].__name__}: {ours[1]}"
+        )
+        return ours[0]
+    assert ours[0] == "ok", f"torch returns; convkit raises {ours[0].__name__}: {ours[1]}"
+    t_out, c_out = theirs[1], ours[1]
+    t_out = t_out if isinstance(t_out, (tuple, list)) else (t_out,)
+    c_out = c_out if isinstance(c_out, (tuple, list)) else (c_out,)
+    assert len(c_out) == len(t_out)
+    for i, (c, t) in enumerate(zip(c_out, t_out, strict=True)):
+        if t is None or c is None:
+            assert t is None and c is None, f"result {i}: torch {t!r}, convkit {c!r}"
+            continue
+        expected = t.detach().numpy()
+        got = np.asarray(c.detach().numpy() if hasattr(c, "detach") else c)
+        assert got.shape == expected.shape, f"result {i}: shape {got.shape} != {expected.shape}"
+        assert got.dtype == expected.dtype, f"result {i}: dtype {got.dtype} != {expected.dtype}"
+        tol = tolerance(expected.dtype) if expected.dtype.kind == "f" else dict(rtol=0, atol=0)
+        if rtol is not None:
+            tol = dict(rtol=rtol, atol=atol or 0)
+        np.testing.assert_allclose(got, expected, equal_nan=True, err_msg=f"result {i}", **tol)
+    return c_out

@@ -140,11 +140,106 @@ def test_ntuple(value, n, expected):
 
 @pytest.mark.parametrize(
     "value,exc",
-    [((1, 2, 3), ValueError), ("3", TypeError), (2.5, TypeError), ((1.0, 2), ValueError)],
+    # A float element is a TypeError, as torch's argument parser gives for F.conv2d(kernel...) and
+    # nn.Conv2d(1, 1, (1.0, 2)); a bool too (torch: "must be tuple of ints, not bool").
+    [
+        ((1, 2, 3), ValueError),
+        ("3", TypeError),
+        (2.5, TypeError),
+        ((1.0, 2), TypeError),
+        (True, TypeError),
+        ((False, 2), TypeError),
+        (None, TypeError),
+        ((), ValueError),
+    ],
 )
 def test_ntuple_rejects(value, exc):
     with pytest.raises(exc, match="kernel_size"):
         shapes.ntuple(value, 2, "kernel_size")
+
+
+@pytest.mark.parametrize(
+    "value,kwargs,expected",
+    [
+        (3, {}, (3, 3)),
+        ((3,), {}, (3, 3)),
+        ([1, 2], {}, (1, 2)),
+        (np.int64(2), {}, (2, 2)),
+        ((np.int32(2), 1), {}, (2, 1)),
+        (True, dict(bools=True), (1, 1)),
+        ((False, 2), dict(bools=True), (0, 2)),
+        # torch checks the type of the first entry only: a later bool is read as an int
+        ((2, True), {}, (2, 1)),
+    ],
+)
+def test_int_tuple(value, kwargs, expected):
+    out = shapes.int_tuple(value, 2, "stride", "max_pool2d", **kwargs)
+    assert out == expected and all(type(v) is int for v in out)
+
+
+@pytest.mark.parametrize(
+    "value,kwargs,exc,match",
+    [
+        (
+            True,
+            {},
+            TypeError,
+            r"max_pool2d\(\): argument 'stride' must be an int or a tuple of 2 "
+            r"ints, not bool",
+        ),
+        ((True,), {}, TypeError, r"element of type bool at pos 0"),
+        (
+            (3,),
+            dict(expand_one=False),
+            RuntimeError,
+            r"stride equals to 2 values, but got stride=\(3,\) \(1 values\)",
+        ),
+        ((1, 2, 3), {}, RuntimeError, r"stride to be a single integer value or a list of 2 values"),
+        ([], {}, RuntimeError, r"stride=\[\] \(0 values\)"),
+        ((1, 2, 3), dict(length_error=ValueError), ValueError, r"max_pool2d"),
+        (2.0, dict(bools=True), TypeError, r"not float"),
+    ],
+)
+def test_int_tuple_rejects(value, kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        shapes.int_tuple(value, 2, "stride", "max_pool2d", **kwargs)
+
+
+@pytest.mark.parametrize(
+    "stride,empty,expected",
+    [
+        (None, True, 3),
+        ([], True, 3),
+        ((), True, 3),
+        ([], False, []),
+        (2, True, 2),
+        ((1,), True, (1,)),
+    ],
+)
+def test_default_stride(stride, empty, expected):
+    assert shapes.default_stride(3, stride, empty=empty) == expected
+
+
+def test_default_stride_is_torch_rule():
+    """ATen's pooling takes None or an empty list as 'stride = kernel_size'."""
+    x = torch.arange(16.0).reshape(1, 1, 16)
+    for stride in (None, [], ()):
+        expected = torch.nn.functional.max_pool1d(x, 3, stride).shape[-1]
+        got = shapes.pool_output_size(
+            16, 3, shapes.int_tuple(shapes.default_stride((3,), stride), 1, "s")[0]
+        )
+        assert got == expected
+
+
+def test_window_start_and_divisors():
+    # ones(4), k=3, s=2, p=1, ceil_mode -> windows start at -1, 1, 3 (SEMANTICS.md).
+    assert [shapes.window_start(i, 2, 1) for i in range(3)] == [-1, 1, 3]
+    assert shapes.avg_pool_divisors(4, 3, 2, 1, 3, True) == [3, 3, 2]
+
+
+def test_padding_mode_lists():
+    assert shapes.PAD_MODES[1:] == shapes.PADDING_MODES[1:]
+    assert shapes.PADDING_MODES[0] == "zeros" and shapes.PAD_MODES[0] == "constant"
 
 
 def test_padding_strings():

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from .. import shapes
 from .i18n import ExplainError, Text
 
 #: Layer names the parser accepts (the convkit.nn classes whose shapes the explainer knows).
@@ -358,10 +359,11 @@ def _parameter_estimate(cls, args: tuple, kwargs: dict) -> int | None:
     if "in_features" in ints and "out_features" in ints:
         return ints["in_features"] * ints["out_features"]
     if "in_channels" in ints and "out_channels" in ints:
-        kernel = bound.get("kernel_size", 1)
-        sizes = kernel if isinstance(kernel, (tuple, list)) else (kernel,) * getattr(cls, "_n", 1)
-        if all(isinstance(k, int) for k in sizes):
-            return ints["in_channels"] * ints["out_channels"] * math.prod(sizes)
+        try:
+            sizes = shapes.ntuple(bound.get("kernel_size", 1), getattr(cls, "_n", 1), "kernel_size")
+        except (TypeError, ValueError):
+            return None  # the constructor gives the real message
+        return ints["in_channels"] * ints["out_channels"] * math.prod(sizes)
     if "num_features" in ints:
         return ints["num_features"]
     return None

@@ -275,8 +275,7 @@ def _pool(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
     n = m._n
     lead, spatial = _split(cx, x, n)
     kernel = shapes.ntuple(m.kernel_size, n, "kernel_size")
-    no_stride = m.stride is None or (isinstance(m.stride, (tuple, list)) and len(m.stride) == 0)
-    stride = kernel if no_stride else shapes.ntuple(m.stride, n, "stride")
+    stride = shapes.ntuple(shapes.default_stride(kernel, m.stride), n, "stride")
     padding = shapes.ntuple(getattr(m, "padding", 0), n, "padding")
     dilation = shapes.ntuple(getattr(m, "dilation", 1), n, "dilation")
     ceil_mode = bool(m.ceil_mode)
@@ -321,12 +320,17 @@ def _pool(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
         floor_out = shapes.pool_output_size(L, k, s, p, d, False)
         if o > floor_out:
             cx.notes.append(
-                cx.t("ceil_extra", dim=name, start=(o - 1) * s - p, floor_out=floor_out)
+                cx.t(
+                    "ceil_extra",
+                    dim=name,
+                    start=shapes.window_start(o - 1, s, p),
+                    floor_out=floor_out,
+                )
             )
         elif shapes.unreached_input(L, k, s, p, d) and shapes.ceil_mode_dropped_window(
             L, k, s, p, d
         ):
-            cx.notes.append(cx.t("ceil_dropped", dim=name, start=o * s - p))
+            cx.notes.append(cx.t("ceil_dropped", dim=name, start=shapes.window_start(o, s, p)))
     return (*lead, *out)
 
 

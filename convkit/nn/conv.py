@@ -3,7 +3,9 @@
 Constructor signatures, parameter shapes, initialisation, ``repr`` and ``state_dict`` keys are
 torch's. Arguments are normalised once here; where torch would accept a nonsensical value and only
 fail at the first forward (kernel_size=0, stride=0, negative padding, string padding for a
-transposed conv), convkit raises in the constructor with the same message it would give later.
+transposed conv, ``stride=True`` or ``stride=2.0``), convkit raises in the constructor with the
+exception class it would give later. (torch builds ``Conv2d(1, 1, kernel_size=True)`` as a 1x1
+kernel only because ``torch.empty(True)`` has one element; convkit refuses it as F.conv2d does.)
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ from ..tensor import Tensor, empty
 from . import functional as F
 from . import init
 from .module import Module, Parameter
-
-_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def _check_channels(in_channels, out_channels, groups):
@@ -87,16 +87,20 @@ class _ConvNd(Module):
         super().__init__()
         n = self._n
         _check_channels(in_channels, out_channels, groups)
-        if padding_mode not in _PADDING_MODES:
+        if padding_mode not in shapes.PADDING_MODES:
             raise ValueError(
-                f"padding_mode must be one of {list(_PADDING_MODES)}, but got "
+                f"padding_mode must be one of {list(shapes.PADDING_MODES)}, but got "
                 f"padding_mode='{padding_mode}'"
             )
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = shapes.ntuple(kernel_size, n, "kernel_size")
-        self.stride = shapes.ntuple(stride, n, "stride")
-        self.dilation = shapes.ntuple(dilation, n, "dilation")
-        self.output_padding = shapes.ntuple(output_padding, n, "output_padding")
+        # torch's constructor stores any value and its forward refuses a bool or a float
+        # (TypeError) or a wrong length; convkit refuses them here, with the same class for the
+        # type (a wrong length is a ValueError, as for the other constructor errors).
+        op = type(self).__name__
+        self.kernel_size = shapes.ntuple(kernel_size, n, "kernel_size", op)
+        self.stride = shapes.ntuple(stride, n, "stride", op)
+        self.dilation = shapes.ntuple(dilation, n, "dilation", op)
+        self.output_padding = shapes.ntuple(output_padding, n, "output_padding", op)
         shapes.check_positive(self.kernel_size, "kernel_size")
         shapes.check_positive(self.stride, "stride")
         shapes.check_positive(self.dilation, "dilation")

@@ -1,7 +1,10 @@
 """Pooling modules: thin wrappers over nn.functional, with torch's arguments and ``repr``.
 
 torch keeps the arguments as given (``MaxPool2d(2)`` shows ``kernel_size=2, stride=2``), except the
-1-d average and unpooling modules, which store 1-tuples; the reprs follow that.
+1-d average and unpooling modules, which store tuples; the reprs follow that. The modules that keep
+the arguments as given check them at forward, in nn.functional, as torch does (``MaxPool2d(2,
+stride=True)`` builds and its forward raises TypeError); the tuple-storing ones check them when
+built.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ class _MaxPoolNd(Module):
     ):
         super().__init__()
         self.kernel_size = kernel_size
-        self.stride = stride if (stride is not None and stride != []) else kernel_size
+        self.stride = shapes.default_stride(kernel_size, stride, empty=False)
         self.padding, self.dilation = padding, dilation
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
@@ -72,7 +75,7 @@ class _AvgPoolNd(Module):
     ):
         super().__init__()
         self.kernel_size = kernel_size
-        self.stride = stride if (stride is not None and stride != []) else kernel_size
+        self.stride = shapes.default_stride(kernel_size, stride, empty=False)
         self.padding, self.ceil_mode = padding, ceil_mode
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
@@ -108,9 +111,11 @@ class AvgPool1d(_AvgPoolNd):
         self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
     ):
         super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
-        self.kernel_size = shapes.ntuple(kernel_size, 1, "kernel_size")
-        self.stride = shapes.ntuple(self.stride, 1, "stride")
-        self.padding = shapes.ntuple(padding, 1, "padding")
+        # torch stores ``_single`` values and refuses a bool or a float at forward; convkit
+        # refuses them here (TypeError, as torch).
+        self.kernel_size = shapes.ntuple(kernel_size, 1, "kernel_size", "AvgPool1d")
+        self.stride = shapes.ntuple(self.stride, 1, "stride", "AvgPool1d")
+        self.padding = shapes.ntuple(padding, 1, "padding", "AvgPool1d")
 
 
 class AvgPool2d(_AvgPoolNd):
@@ -182,9 +187,12 @@ class _MaxUnpoolNd(Module):
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
         n = self._n
-        self.kernel_size = shapes.ntuple(kernel_size, n, "kernel_size")
-        self.stride = shapes.ntuple(stride if stride is not None else kernel_size, n, "stride")
-        self.padding = shapes.ntuple(padding, n, "padding")
+        # F.max_unpool's own rules (True counts as 1, no 1-tuple expansion), checked here.
+        op, stride = type(self).__name__, shapes.default_stride(kernel_size, stride, empty=False)
+        self.kernel_size, self.stride, self.padding = (
+            shapes.int_tuple(v, n, name, op, expand_one=False, bools=True, length_error=ValueError)
+            for name, v in (("kernel_size", kernel_size), ("stride", stride), ("padding", padding))
+        )
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

@@ -268,7 +268,8 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        return g * np.sign(a).astype(g.dtype, copy=False)
+        # torch's sgn(NaN) is 0, so no gradient flows through a NaN (NumPy's sign gives NaN).
+        return g * np.where(np.isnan(a), 0, np.sign(a)).astype(g.dtype, copy=False)
 
 
 class _Piecewise(Function):
@@ -363,7 +364,8 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return masked_select_or_zero(g, out > 0)
+        # torch zeroes the gradient where out <= 0, so it passes through a NaN output.
+        return masked_select_or_zero(g, ~(out <= 0))
 
 
 class Sigmoid(Function):

@@ -234,7 +234,9 @@ class NllLoss(Function):
             else weight.astype(logp.dtype, copy=False)[safe]
         )
         w = np.where(keep, w, np.zeros((), dtype=logp.dtype))  # (N, *d)
-        losses = -picked * w
+        # An ignored position contributes exactly 0, even when its row holds NaN or inf (torch
+        # never reads it): not ``-picked * 0``, which is NaN there.
+        losses = np.where(keep, -picked * w, np.zeros((), dtype=logp.dtype))
         ctx.save_for_backward(safe, w, keep)
         ctx.shape, ctx.reduction = logp.shape, reduction
         if reduction == "none":

@@ -414,6 +414,31 @@ def test_module_forward_and_backward_match_torch(name, args, kwargs, shapes, tra
         np.testing.assert_allclose(ours.state_dict()[key].data, b.numpy(), rtol=1e-10, atol=1e-12)
 
 
+def test_bool_window_arguments_raise_type_error_as_torch():
+    """torch's parser refuses a bool where an int or a tuple of ints belongs. torch's Conv2d and
+    AvgPool1d store it and fail at the first forward; convkit refuses it when built (these
+    modules check every argument there). The modules that keep their arguments as given
+    (MaxPool2d) build, and their forward raises, as in torch."""
+    cases = [
+        ("Conv2d", (1, 1, 3), dict(stride=True), (1, 1, 5, 5)),
+        ("ConvTranspose1d", (1, 1, 3), dict(padding=(False,)), (1, 1, 5)),
+        ("Conv3d", (1, 1, 1), dict(dilation=True), (1, 1, 3, 3, 3)),
+        ("AvgPool1d", (2,), dict(stride=True), (1, 1, 6)),
+    ]
+    for name, args, kwargs, shape in cases:
+        module = getattr(torch.nn, name)(*args, **kwargs)
+        with pytest.raises(TypeError):
+            module(torch.zeros(shape))
+        with pytest.raises(TypeError, match="must be an int or a tuple of"):
+            getattr(nn, name)(*args, **kwargs)
+    with pytest.raises(TypeError):
+        torch.nn.MaxPool2d(2, stride=True)(torch.zeros(1, 1, 4, 4))
+    pool = nn.MaxPool2d(2, stride=True)
+    assert "stride=True" in repr(pool)
+    with pytest.raises(TypeError, match="'stride'"):
+        pool(ck.zeros(1, 1, 4, 4))
+
+
 def test_load_state_dict_result_prints_as_torch():
     ours = nn.Linear(2, 2)
     theirs = torch.nn.Linear(2, 2)

@@ -48,28 +48,54 @@
     return is_int(padding) ? [padding, padding] : padding;
   }
 
-  /** Expand an int to an n-tuple, or check an n-sequence of ints (torch's _ntuple). */
+  function py_type(v) {
+    if (typeof v === "boolean") return "bool";
+    if (typeof v === "string") return "str";
+    if (v === null || v === undefined) return "NoneType";
+    if (Array.isArray(v)) return "tuple";
+    return is_int(v) ? "int" : "float";
+  }
+
+  /** shapes.py's ntuple (int_tuple as the modules use it): an int repeats n times; a sequence
+   * of n ints (or of 1, repeated) is kept; a bool, a float or a string is a TypeError; any other
+   * length a ValueError. */
   function ntuple(value, n, name) {
+    var rule = "an int or a tuple of " + n + " ints";
     if (is_int(value)) {
       var out = [];
       for (var i = 0; i < n; i++) out.push(value);
       return out;
     }
-    if (Array.isArray(value)) {
-      if (value.length === 1 && n > 1) {
-        var repeated = [];
-        for (var j = 0; j < n; j++) repeated.push(value[0]);
-        value = repeated;
-      }
-      if (value.length !== n || !value.every(is_int)) {
+    if (!Array.isArray(value)) {
+      throw new CKError(
+        "TypeError",
+        "argument '" + name + "' must be " + rule + ", not " + py_type(value) + " (" + name +
+          "=" + String(value) + ")"
+      );
+    }
+    for (var k = 0; k < value.length; k++) {
+      if (!is_int(value[k])) {
         throw new CKError(
-          "ValueError",
-          name + " must be an int or a tuple of " + n + " ints, got " + py_tuple(value)
+          "TypeError",
+          "argument '" + name + "' must be " + rule + ", but found element of type " +
+            py_type(value[k]) + " at pos " + k + " (" + name + "=" + py_tuple(value) + ")"
         );
       }
-      return value.slice();
     }
-    throw new CKError("TypeError", name + " must be an int or a tuple of " + n + " ints");
+    if (value.length === 1) {
+      var repeated = [];
+      for (var j = 0; j < n; j++) repeated.push(value[0]);
+      return repeated;
+    }
+    if (value.length !== n) {
+      throw new CKError(
+        "ValueError",
+        name + " must be " + rule + " (one per spatial dimension): expected " + name +
+          " to be a single integer value or a list of " + n + " values, but got " + name + "=" +
+          py_tuple(value) + " (" + value.length + " values)"
+      );
+    }
+    return value.slice();
   }
 
   function check_positive(values, name) {

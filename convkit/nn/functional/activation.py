@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import numbers
+import math
 import warnings
 
 import numpy as np
@@ -12,7 +12,7 @@ from ...ops import activation as A
 from ...ops import basic as B
 from ...ops import nn as N
 from ...tensor import Tensor, where
-from ._utils import check_tensor
+from ._utils import check_bool, check_int, check_number, check_str, check_tensor
 
 __all__ = [
     "relu",
@@ -43,6 +43,10 @@ def _result(input: Tensor, result: Tensor, inplace: bool) -> Tensor:
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0), elementwise; integer inputs stay integer (as torch)."""
     check_tensor("relu", "input", input)
+    if input.dtype == np.bool_:
+        raise RuntimeError(
+            "Boolean inputs not supported for relu (convert the input with .float())"
+        )
     return _result(input, input.relu(), inplace)
 
 
@@ -53,8 +57,9 @@ def leaky_relu(
 ) -> Tensor:
     """x where x > 0, else negative_slope * x."""
     check_tensor("leaky_relu", "input", input)
+    slope = check_number("leaky_relu", "negative_slope", negative_slope)
     _floating_only("leaky_relu", "leaky_relu_cpu", input)
-    return _result(input, N.LeakyRelu.apply(input, float(negative_slope)), inplace)
+    return _result(input, N.LeakyRelu.apply(input, slope), inplace)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -70,7 +75,7 @@ def tanh(input: Tensor) -> Tensor:
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x) (Phi the standard normal CDF); approximate='tanh' uses torch's tanh formula."""
     check_tensor("gelu", "input", input)
-    if approximate not in ("none", "tanh"):
+    if check_str("gelu", "approximate", approximate) not in ("none", "tanh"):
         raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
     _floating_only("gelu", "GeluKernelImpl", input)
     return N.Gelu.apply(input, approximate)
@@ -78,6 +83,11 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 def _softmax_dim(op: str, x: Tensor, dim, dtype) -> tuple[Tensor, int]:
     check_tensor(op, "input", x)
+    if dim is not None:
+        check_int(op, "dim", dim)
+    if dtype is not None and isinstance(dtype, str):
+        # torch takes a dtype object; convkit also takes NumPy's dtypes, but not their names.
+        raise TypeError(f"{op}(): argument 'dtype' must be a dtype such as float64, not str")
     if dim is None:
         warnings.warn(
             f"Implicit dimension choice for {op} has been deprecated. Change the call "
@@ -90,7 +100,8 @@ def _softmax_dim(op: str, x: Tensor, dim, dtype) -> tuple[Tensor, int]:
     if dtype is not None:
         x = x.to(dtype)
     kernel = "softmax" if op == "softmax" else "log_softmax"
-    _floating_only(op, f"{kernel}_lastdim_kernel_impl", x)
+    if x.numel():  # torch returns an empty input of any dtype before its dtype dispatch
+        _floating_only(op, f"{kernel}_lastdim_kernel_impl", x)
     axis = x._dim(dim)
     return x, axis
 
@@ -121,14 +132,22 @@ def log_softmax(
     return N.LogSoftmax.apply(x, axis)
 
 
-def _check_p(p) -> float:
-    if not isinstance(p, numbers.Real) or not 0.0 <= float(p) <= 1.0:
+def _check_p(op: str, p, training) -> float:
+    """torch's order: ``p`` is compared in Python (ValueError; a non-number cannot be), then
+    its kernel refuses a NaN (RuntimeError) and a non-bool ``training`` (TypeError)."""
+    p = check_number(op, "p", p)
+    if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    return float(p)
+    check_bool(op, "train", training)
+    if math.isnan(p):
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
+    return p
 
 
 def _apply_mask(x: Tensor, keep: np.ndarray, p: float) -> Tensor:
-    if x.dtype.kind != "f":
+    # p = 1 multiplies by 0 in the input's dtype (torch zeroes integer and bool tensors then);
+    # any other p scales by the float 1/(1-p), which an integer tensor cannot hold.
+    if x.dtype.kind != "f" and p != 1.0:
         raise RuntimeError(
             f"result type Float can't be cast to the desired output type "
             f"{x.dtype}: dropout needs a floating-point input"
@@ -148,7 +167,7 @@ def dropout(
     """Zero each element with probability p and scale the rest by 1/(1-p); identity if not
     training. The mask comes from convkit's generator (seeded by ``manual_seed``)."""
     check_tensor("dropout", "input", input)
-    p = _check_p(p)
+    p = _check_p("dropout", p, training)
     if not training or p == 0.0:
         return input
     return _result(input, _apply_mask(input, random.bernoulli(input.shape, 1.0 - p), p), inplace)
@@ -166,7 +185,7 @@ def dropout2d(
     warning, not as an unbatched (C, H, W) image.
     """
     check_tensor("dropout2d", "input", input)
-    p = _check_p(p)
+    p = _check_p("dropout2d", p, training)
     ndim = input.ndim
     if ndim not in (3, 4):
         warnings.warn(

@@ -7,7 +7,6 @@ NotImplementedError for unsupported dtypes). One N-d function serves the 1d/2d/3
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from typing import Sequence
 
@@ -16,7 +15,7 @@ import numpy as np
 from ... import shapes
 from ...ops.conv import ConvNd, ConvTransposeNd, Fold, Unfold
 from ...tensor import Tensor
-from ._utils import batched, unbatched
+from ._utils import batched, check_int, scalar_name, unbatched
 
 __all__ = [
     "conv1d",
@@ -28,61 +27,6 @@ __all__ = [
     "unfold",
     "fold",
 ]
-
-_SCALAR_NAMES = {
-    "float32": ("Float", "float"),
-    "float64": ("Double", "double"),
-    "float16": ("Half", "c10::Half"),
-    "int64": ("Long", "long int"),
-    "int32": ("Int", "int"),
-    "int16": ("Short", "short int"),
-    "int8": ("Char", "signed char"),
-    "uint8": ("Byte", "unsigned char"),
-    "bool": ("Bool", "bool"),
-}
-
-
-def _scalar_name(dtype: np.dtype, c_style: bool = False) -> str:
-    names = _SCALAR_NAMES.get(np.dtype(dtype).name)
-    if names is None:
-        return str(dtype)
-    return names[1] if c_style else names[0]
-
-
-# ----------------------------------------------------------------------------------------------
-# Argument normalisation (torch's expand_param_if_needed and _pair)
-# ----------------------------------------------------------------------------------------------
-
-
-def _is_int(v) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-
-
-def _int_tuple(op: str, value, n: int, name: str, expand_one: bool) -> tuple[int, ...]:
-    """An int, or a sequence of n ints (or of 1 int when ``expand_one``), as an n-tuple."""
-    if _is_int(value):
-        return (int(value),) * n
-    if isinstance(value, (tuple, list)):
-        bad = [v for v in value if not _is_int(v)]
-        if bad:
-            raise TypeError(
-                f"{op}(): argument '{name}' must be an int or a tuple of ints, but "
-                f"found element of type {type(bad[0]).__name__}: {name}={value!r}"
-            )
-        if expand_one and len(value) == 1:
-            return (int(value[0]),) * n
-        if len(value) != n:
-            if expand_one:
-                raise RuntimeError(
-                    f"expected {name} to be a single integer value or a list of {n} values to "
-                    f"match the convolution dimensions, but got {name}={list(value)}"
-                )
-            raise RuntimeError(f"It is expected {name} equals to {n}, but got size {len(value)}")
-        return tuple(int(v) for v in value)
-    raise TypeError(
-        f"{op}(): argument '{name}' must be an int or a tuple of ints, not "
-        f"{type(value).__name__} ({value!r})"
-    )
 
 
 def _check_tensor(op: str, name: str, value, optional: bool = False) -> None:
@@ -100,14 +44,14 @@ def _check_dtypes(op: str, input: Tensor, weight: Tensor, bias: Tensor | None) -
         )
     if weight.dtype != input.dtype:
         raise RuntimeError(
-            f"expected scalar type {_scalar_name(input.dtype)} but found "
-            f"{_scalar_name(weight.dtype)} ({op}: input is {input.dtype}, weight is "
+            f"expected scalar type {scalar_name(input.dtype)} but found "
+            f"{scalar_name(weight.dtype)} ({op}: input is {input.dtype}, weight is "
             f"{weight.dtype}; input and weight must have the same dtype)"
         )
     if bias is not None and bias.dtype != input.dtype:
         raise RuntimeError(
-            f"Input type ({_scalar_name(input.dtype, True)}) and bias type "
-            f"({_scalar_name(bias.dtype, True)}) should be the same ({op}: input is "
+            f"Input type ({scalar_name(input.dtype, 'c')}) and bias type "
+            f"({scalar_name(bias.dtype, 'c')}) should be the same ({op}: input is "
             f"{input.dtype}, bias is {bias.dtype})"
         )
 
@@ -123,8 +67,6 @@ def _check_hyper(op: str, stride, dilation, groups) -> None:
             f"dilation should be greater than zero, but got {list(dilation)} "
             f"({op}: every dilation must be >= 1)"
         )
-    if not _is_int(groups):
-        raise TypeError(f"{op}(): argument 'groups' must be int, not {type(groups).__name__}")
     if groups <= 0:
         raise RuntimeError(f"non-positive groups is not supported ({op}: got groups={groups})")
 
@@ -176,6 +118,11 @@ def _check_weight(
             f"1-dimensional with {out_channels} elements, but got bias of size "
             f"{list(bias.shape)} instead"
         )
+    if transposed and wshape[1] == 0:
+        raise RuntimeError(
+            f"non-empty {n + 2}D weight tensor expected, but got: {wshape} ({op}: the weight "
+            f"(in_channels, out_channels/groups, *kernel_size) has no output channels)"
+        )
     kernel = tuple(wshape[2:])
     if any(k <= 0 for k in kernel):
         raise RuntimeError(
@@ -197,10 +144,52 @@ def _conv_pads(op: str, padding, n: int, kernel, stride, dilation) -> tuple[tupl
                 f"({op}: stride={stride}); pad explicitly instead"
             )
         return shapes.conv_padding(padding, kernel, stride, dilation)
-    pad = _int_tuple(op, padding, n, "padding", expand_one=True)
+    pad = shapes.int_tuple(padding, n, "padding", op)
     if any(p < 0 for p in pad):
         raise RuntimeError(f"negative padding is not supported ({op}: got padding={pad})")
     return tuple((p, p) for p in pad)
+
+
+def _check_empty(op: str, x: Tensor) -> None:
+    """torch convolves an empty input only when the batch or the channels are empty."""
+    if x.numel() == 0 and x.shape[0] != 0 and x.shape[1] != 0:
+        raise RuntimeError(
+            f"Only zero batch or zero channel inputs are supported, but got input shape: "
+            f"{list(x.shape)} ({op}: a spatial dimension is empty while the batch and the "
+            f"channels are not)"
+        )
+
+
+def _empty_batch_transpose_size(
+    op: str, spatial, kernel, stride, padding, dilation, output_padding
+) -> tuple[int, ...]:
+    """Output size of a transposed convolution of an empty batch.
+
+    torch contradicts itself here: for a non-empty batch an output size below 1 is an error
+    ("Output size is too small"), but an empty batch skips that check and returns an empty
+    tensor of the formula's shape, even when a size is exactly 0. convkit follows both paths for
+    the size (a negative one is refused, as torch cannot shape it either). torch's empty batch
+    also skips the argument and dtype checks (output_padding, dilation, dtypes); convkit checks
+    those for every batch, so an error never depends on the batch size.
+    """
+    shapes.check_output_padding(op, output_padding, stride, dilation)
+    out = tuple(
+        shapes.conv_transpose_output_size(L, k, s, p, d, o)
+        for L, k, s, p, d, o in zip(
+            spatial, kernel, stride, padding, dilation, output_padding, strict=True
+        )
+    )
+    if any(o < 0 for o in out):
+        formulas = "; ".join(
+            shapes.conv_transpose_output_formula(L, k, s, p, d, o)
+            for L, k, s, p, d, o in zip(
+                spatial, kernel, stride, padding, dilation, output_padding, strict=True
+            )
+        )
+        raise RuntimeError(
+            f"{op}: calculated output size {out} of an empty batch is negative: {formulas}"
+        )
+    return out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -208,12 +197,21 @@ def _conv_pads(op: str, padding, n: int, kernel, stride, dilation) -> tuple[tupl
 # ----------------------------------------------------------------------------------------------
 
 
-def _conv(op: str, n: int, input, weight, bias, stride, padding, dilation, groups) -> Tensor:
+def _parse(op: str, n: int, input, weight, bias, groups, **int_args) -> None:
+    """Every argument's type first, as torch's parser checks them before any value."""
     _check_tensor(op, "input", input)
     _check_tensor(op, "weight", weight)
     _check_tensor(op, "bias", bias, optional=True)
-    stride = _int_tuple(op, stride, n, "stride", expand_one=True)
-    dilation = _int_tuple(op, dilation, n, "dilation", expand_one=True)
+    for name, value in int_args.items():
+        if not (name == "padding" and isinstance(value, str)):
+            shapes.check_int_arg(value, n, name, op)
+    check_int(op, "groups", groups)
+
+
+def _conv(op: str, n: int, input, weight, bias, stride, padding, dilation, groups) -> Tensor:
+    _parse(op, n, input, weight, bias, groups, stride=stride, padding=padding, dilation=dilation)
+    stride = shapes.int_tuple(stride, n, "stride", op)
+    dilation = shapes.int_tuple(dilation, n, "dilation", op)
     x, was_unbatched = batched(op, input, n)
     if not isinstance(padding, str):
         # torch checks padding's sign before stride and dilation
@@ -235,6 +233,7 @@ def _conv(op: str, n: int, input, weight, bias, stride, padding, dilation, group
         )
     _check_dtypes(op, x, weight, bias)
     shapes.conv_output_shape(op, x.shape[2:], kernel, stride, pads, dilation)
+    _check_empty(op, x)
     y = ConvNd.apply(x, weight, bias, pads, stride, dilation, int(groups))
     return unbatched(y, was_unbatched)
 
@@ -299,18 +298,27 @@ def _conv_transpose(
     dilation,
     output_size,
 ) -> Tensor:
-    _check_tensor(op, "input", input)
-    _check_tensor(op, "weight", weight)
-    _check_tensor(op, "bias", bias, optional=True)
     if isinstance(padding, str):
         raise TypeError(
             f"{op}(): argument 'padding' must be tuple of ints, not str "
             f"(transposed convolutions take no padding strings)"
         )
-    stride = _int_tuple(op, stride, n, "stride", expand_one=True)
-    padding = _int_tuple(op, padding, n, "padding", expand_one=True)
-    output_padding = _int_tuple(op, output_padding, n, "output_padding", expand_one=True)
-    dilation = _int_tuple(op, dilation, n, "dilation", expand_one=True)
+    _parse(
+        op,
+        n,
+        input,
+        weight,
+        bias,
+        groups,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+    )
+    stride = shapes.int_tuple(stride, n, "stride", op)
+    padding = shapes.int_tuple(padding, n, "padding", op)
+    output_padding = shapes.int_tuple(output_padding, n, "output_padding", op)
+    dilation = shapes.int_tuple(dilation, n, "dilation", op)
     x, was_unbatched = batched(op, input, n)
     if any(p < 0 for p in padding):
         raise RuntimeError(f"negative padding is not supported ({op}: got padding={padding})")
@@ -323,9 +331,21 @@ def _conv_transpose(
     _check_dtypes(op, x, weight, bias)
     kernel = tuple(weight.shape[2:])
     if output_size is not None:
-        output_size = _int_tuple(
-            op, list(output_size), len(output_size), "output_size", expand_one=False
+        if not isinstance(output_size, (tuple, list)):
+            raise TypeError(
+                f"{op}(): argument 'output_size' must be a tuple of ints, not "
+                f"{type(output_size).__name__}"
+            )
+        output_size = shapes.int_tuple(
+            output_size, len(output_size), "output_size", op, expand_one=False
         )
+    _check_empty(op, x)
+    if x.shape[0] == 0 and output_size is None:
+        out_spatial = _empty_batch_transpose_size(
+            op, x.shape[2:], kernel, stride, padding, dilation, output_padding
+        )
+        y = ConvTransposeNd.apply(x, weight, bias, padding, out_spatial, stride, dilation, groups)
+        return unbatched(y, was_unbatched)
     out_spatial, _ = shapes.conv_transpose_output_shape(
         op,
         x.shape[2:],
@@ -437,10 +457,17 @@ def conv_transpose3d(
 
 
 def _window_args(op: str, kernel_size, dilation, padding, stride):
-    kernel = _int_tuple(op, kernel_size, 2, "kernel_size", expand_one=False)
-    dilation = _int_tuple(op, dilation, 2, "dilation", expand_one=False)
-    padding = _int_tuple(op, padding, 2, "padding", expand_one=False)
-    stride = _int_tuple(op, stride, 2, "stride", expand_one=False)
+    for name, value in (
+        ("kernel_size", kernel_size),
+        ("dilation", dilation),
+        ("padding", padding),
+        ("stride", stride),
+    ):
+        shapes.check_int_arg(value, 2, name, op)  # every type before any length, as torch
+    kernel = shapes.int_tuple(kernel_size, 2, "kernel_size", op, expand_one=False)
+    dilation = shapes.int_tuple(dilation, 2, "dilation", op, expand_one=False)
+    padding = shapes.int_tuple(padding, 2, "padding", op, expand_one=False)
+    stride = shapes.int_tuple(stride, 2, "stride", op, expand_one=False)
     for name, values, rule in (
         ("kernel size", kernel, "greater than zero"),
         ("stride", stride, "greater than zero"),
@@ -458,7 +485,7 @@ def _window_args(op: str, kernel_size, dilation, padding, stride):
 def _check_window_dtype(op: str, kernel_name: str, t: Tensor) -> None:
     if t.dtype.kind != "f":
         raise NotImplementedError(
-            f"\"{kernel_name}\" not implemented for '{_scalar_name(t.dtype)}' ({op} needs a "
+            f"\"{kernel_name}\" not implemented for '{scalar_name(t.dtype)}' ({op} needs a "
             f"floating-point input; convert it with .float())"
         )
 
@@ -505,7 +532,7 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     ``(N, C, *output_size)`` (also unbatched ``(C*kH*kW, L)``); overlapping windows add."""
     op = "fold"
     _check_tensor(op, "input", input)
-    output_size = _int_tuple(op, output_size, 2, "output_size", expand_one=False)
+    output_size = shapes.int_tuple(output_size, 2, "output_size", op, expand_one=False)
     kernel, dilation, pads, stride = _window_args(op, kernel_size, dilation, padding, stride)
     if input.ndim not in (2, 3) or any(v == 0 for v in input.shape[input.ndim - 2 :]):
         raise RuntimeError(

@@ -78,7 +78,7 @@ def dropout1d(
 ) -> Tensor:
     """Zero whole channels of a (N, C, L) or (C, L) input, one draw per channel."""
     check_tensor("dropout1d", "input", input)
-    p = _check_p(p)
+    p = _check_p("dropout1d", p, training)
     if input.ndim not in (2, 3):
         raise RuntimeError(
             f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. Note that "
@@ -94,7 +94,7 @@ def dropout3d(
 ) -> Tensor:
     """Zero whole channels of a (N, C, D, H, W) or (C, D, H, W) input, one draw per channel."""
     check_tensor("dropout3d", "input", input)
-    p = _check_p(p)
+    p = _check_p("dropout3d", p, training)
     if input.ndim not in (4, 5):
         warnings.warn(
             f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated and "
@@ -114,7 +114,7 @@ def alpha_dropout(
     """Dropout for SELU networks: dropped units take SELU's saturation value, and the result is
     rescaled to keep zero mean and unit variance."""
     check_tensor("alpha_dropout", "input", input)
-    out = _alpha_dropout(input, _check_p(p), training, feature=False)
+    out = _alpha_dropout(input, _check_p("alpha_dropout", p, training), training, feature=False)
     return _result(input, out, inplace) if out is not input else input
 
 
@@ -123,5 +123,7 @@ def feature_alpha_dropout(
 ) -> Tensor:
     """alpha_dropout of whole channels: one draw per (sample, channel)."""
     check_tensor("feature_alpha_dropout", "input", input)
-    out = _alpha_dropout(input, _check_p(p), training, feature=True)
+    out = _alpha_dropout(
+        input, _check_p("feature_alpha_dropout", p, training), training, feature=True
+    )
     return _result(input, out, inplace) if out is not input else input

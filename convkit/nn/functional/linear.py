@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ...tensor import Tensor
@@ -55,25 +57,71 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"self and mat2 must have the same dtype, but got {bias.dtype} and "
             f"{input.dtype} (linear's bias must match input and weight)"
         )
-    if bias is not None and weight.ndim == 1 and bias.ndim > 0:
-        raise RuntimeError("mat2 must be a matrix, got 1-D tensor")
-    out = input @ weight.T if weight.ndim == 2 else input @ weight
+    if bias is not None and _fused(input, bias):
+        # torch's addmm path: bias + input(M, in) @ weight.T with bias expanded to (M, out).
+        if weight.ndim == 1:
+            raise RuntimeError(
+                f"mat2 must be a matrix, got 1-D tensor (linear with a bias and a 1-D weight "
+                f"{list(weight.shape)}: give the weight as (out_features, in_features))"
+            )
+        rows = math.prod(input.shape[:-1])
+        _check_expand(bias, (rows, weight.shape[0]))
+        out = (input.reshape(rows, input.shape[-1]) @ weight.T + bias).reshape(
+            tuple(input.shape[:-1]) + (weight.shape[0],)
+        )  # (*, out)
+        return out
+    # A 1-D input is one row and a 1-D weight one output column, each dropped again after the
+    # matrix product (torch's matmul promotes them the same way).
+    x = input.unsqueeze(0) if input.ndim == 1 else input
+    w = weight.unsqueeze(0) if weight.ndim == 1 else weight
+    out = x @ w.T  # (*, out_features)
+    if weight.ndim == 1:
+        out = out.squeeze(-1)
+    if input.ndim == 1:
+        out = out.squeeze(0)
     if bias is not None:
         out_shape = tuple(out.shape)
         try:
-            fits = np.broadcast_shapes(tuple(bias.shape), out_shape) == out_shape
+            grown = np.broadcast_shapes(tuple(bias.shape), out_shape)
         except ValueError:
-            fits = False
-        if not fits:
-            last = out_shape[-1] if out_shape else 1
             raise RuntimeError(
-                f"The expanded size of the tensor ({last}) must match the "
-                f"existing size ({bias.shape[-1]}) at non-singleton dimension "
-                f"{len(out_shape) - 1}.  Target sizes: {list(out_shape)}.  "
-                f"Tensor sizes: {list(bias.shape)}"
+                f"The size of tensor a ({list(out_shape)}) must match the size of tensor b "
+                f"({list(bias.shape)}) at non-singleton dimension: linear's bias must broadcast "
+                f"to its output"
+            ) from None
+        if grown != out_shape:
+            # torch adds the bias in place, so the bias may not grow the output.
+            raise RuntimeError(
+                f"output with shape {list(out_shape)} doesn't match the broadcast shape "
+                f"{list(grown)} (linear's bias {list(bias.shape)} may not add dimensions)"
             )
         out = out + bias
     return out
+
+
+def _fused(input: Tensor, bias: Tensor) -> bool:
+    """Whether torch computes linear as one addmm (which expands the bias to (M, out)).
+
+    torch takes that path for a 2-D input, or a contiguous input with a bias that has one
+    non-trivial dimension (checked against torch 2.13: (3,), (4, 1) and (1, 1, 1, 3) do; (),
+    (1, 1) and (4, 3) do not).
+    """
+    if input.ndim == 2:
+        return True
+    return bool(input._array.flags.c_contiguous) and (
+        bias.ndim == 1 or sum(s != 1 for s in bias.shape) == 1
+    )
+
+
+def _check_expand(bias: Tensor, target: tuple[int, int]) -> None:
+    shape = tuple(bias.shape)
+    if len(shape) > len(target) or any(
+        s not in (1, t) for s, t in zip(reversed(shape), reversed(target), strict=False)
+    ):
+        raise RuntimeError(
+            f"expand(bias of size {list(shape)}, size={list(target)}): linear adds the bias to "
+            f"(input rows, out_features) = {list(target)}, so it must expand to that shape"
+        )
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:

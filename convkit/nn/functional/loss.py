@@ -7,13 +7,14 @@ import warnings
 
 import numpy as np
 
+from ...autograd import is_grad_enabled
 from ...errors import DimensionError
 from ...ops.activation import Log1p
 from ...ops.loss import BinaryCrossEntropy
 from ...ops.nn import NllLoss
 from ...ops.norm import VectorNorm
 from ...tensor import Tensor, check_broadcast, minimum, ones_like, result_dtype, where
-from ._utils import check_tensor
+from ._utils import check_int, check_number, check_tensor
 from .activation import log_softmax, logsigmoid
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss"]
@@ -44,6 +45,11 @@ def _check_class_target(
     ignore_index: int,
 ) -> None:
     """Shapes, dtype and range of class-index targets, as torch checks them."""
+    if target.dtype == np.uint8 and input.ndim >= 3:
+        # torch's spatial (nll_loss2d) kernel takes int64 targets only
+        raise RuntimeError(
+            f"expected scalar type Long but found Byte ({op}: a spatial target must be int64)"
+        )
     if target.dtype not in (np.int64, np.uint8):
         raise RuntimeError(
             f"expected target dtype to be Long or Byte, but got "
@@ -99,6 +105,12 @@ def _check_class_target(
                 f"expected scalar type {input.dtype} but found {weight.dtype} "
                 f"(weight must have the input's dtype)"
             )
+    if weight is not None and weight.requires_grad and is_grad_enabled():
+        raise RuntimeError(
+            "The function 'nll_loss_forward' is not differentiable with respect to argument "
+            f"'weight'. This input cannot have requires_grad True ({op}'s class weights are "
+            "constants: pass weight.detach())"
+        )
     t = target._array.astype(np.int64, copy=False)
     bad = (t != ignore_index) & ((t < 0) | (t >= classes))
     if bad.any():
@@ -141,6 +153,7 @@ def nll_loss(
     check_tensor("nll_loss", "target", target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    ignore_index = check_int("nll_loss", "ignore_index", ignore_index)
     _check_class_target("nll_loss", input, target, weight, ignore_index)
     return _nll(input, target, weight, ignore_index, reduction)
 
@@ -161,6 +174,8 @@ def cross_entropy(
     check_tensor("cross_entropy", "target", target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    ignore_index = check_int("cross_entropy", "ignore_index", ignore_index)
+    label_smoothing = check_number("cross_entropy", "label_smoothing", label_smoothing)
     if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     class_dim = 0 if input.ndim == 1 else 1
@@ -181,7 +196,7 @@ def cross_entropy(
         )
     logp = log_softmax(input, class_dim)
     nll = _nll(logp, target, weight, ignore_index, reduction)
-    if label_smoothing <= 0.0:
+    if not label_smoothing > 0.0:  # torch smooths only above 0: a NaN or negative is none
         return nll
     # torch: (1 - eps) * nll + eps / C * smooth, smooth = -sum_c w_c logp_c per position, with
     # ignored positions zeroed and the mean divided as nll's mean is (by the counted weights).
@@ -285,7 +300,7 @@ def mse_loss(
             f"mse_loss's input and target must broadcast"
         ) from None
     _check_reduction(reduction)
-    dtype = result_dtype(input, target)
+    dtype = _pair_dtype(input, target)
     if dtype.kind != "f":
         raise NotImplementedError(
             f"\"mse_cpu\" not implemented for '{dtype}': mse_loss needs "
@@ -293,6 +308,18 @@ def mse_loss(
         )
     diff = input.to(dtype) - target.to(dtype)
     return _reduce(diff * diff, reduction)
+
+
+def _pair_dtype(input: Tensor, target: Tensor) -> np.dtype:
+    """The dtype of a loss over ``input`` and ``target``.
+
+    torch's pointwise losses broadcast the two first (``torch.broadcast_tensors``), so a 0-d
+    operand promotes as a dimensioned one: mse_loss(0-d float64, float32 vector) is float64,
+    where ``a - b`` would be float32.
+    """
+    if input.ndim == 0 and target.ndim == 0:
+        return result_dtype(input, target)
+    return result_dtype(*(np.empty((1,), dtype=t.dtype) for t in (input, target)))
 
 
 def _legacy_reduction(size_average, reduce, reduction: str) -> str:

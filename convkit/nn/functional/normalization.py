@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -10,7 +11,7 @@ from ...errors import DimensionError
 from ...ops.nn import BatchNorm
 from ...ops.norm import VectorNorm
 from ...tensor import Tensor
-from ._utils import check_tensor
+from ._utils import check_bool, check_number, check_tensor
 
 __all__ = ["batch_norm"]
 
@@ -28,11 +29,27 @@ def batch_norm(
     """Normalise each channel (dimension 1) of (N, C, *) with the batch statistics (training,
     biased variance; the running statistics are updated in place, the variance unbiased) or the
     running statistics (evaluation), then scale by ``weight`` and shift by ``bias``."""
-    check_tensor("batch_norm", "input", input)
-    if not isinstance(momentum, numbers.Real):
-        raise TypeError(
-            f"batch_norm(): argument 'momentum' must be float, not {type(momentum).__name__}"
+    op = "batch_norm"
+    check_tensor(op, "input", input)
+    # torch's Python checks first (on the truth of ``training``), then its kernel's types.
+    if training:
+        shape = tuple(input.shape)
+        per_channel = (shape[0] if shape else 1) * math.prod(shape[2:])
+        if per_channel == 1:
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input size "
+                f"{input.shape}"
+            )
+    eps = check_number(op, "eps", eps)
+    if training and eps <= 0.0:
+        raise ValueError(
+            f"batch_norm eps must be positive during training, but got {eps} (it is added to "
+            f"the variance before the square root)"
         )
+    if eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    check_bool(op, "training", training)
+    momentum = check_number(op, "momentum", momentum)
     if input.dtype.kind != "f":
         raise NotImplementedError(
             f"\"batch_norm\" not implemented for '{input.dtype}': the input must be floating point"
@@ -57,22 +74,15 @@ def batch_norm(
                 f"mixed dtype (CPU): expect parameter to have scalar type of "
                 f"{input.dtype}, but {name} is {t.dtype}"
             )
+    if not training and (running_mean is None or running_var is None):
+        missing = "running_mean" if running_mean is None else "running_var"
+        raise RuntimeError(f"{missing} must be defined in evaluation mode")
     if input.ndim < 2:
         raise DimensionError(
             f"Dimension out of range (expected to be in range of [-1, 0], but got "
             f"1): batch_norm needs an input of at least 2 dimensions (N, C, *), "
             f"got input of size {list(input.shape)}"
         )
-    if training:
-        count = input.numel() // channels if channels else 0
-        if count == 1:
-            raise ValueError(
-                f"Expected more than 1 value per channel when training, got input "
-                f"size {input.shape}"
-            )
-    elif running_mean is None or running_var is None:
-        missing = "running_mean" if running_mean is None else "running_var"
-        raise RuntimeError(f"{missing} must be defined in evaluation mode")
     return BatchNorm.apply(
         input,
         weight,
@@ -80,8 +90,8 @@ def batch_norm(
         running_mean=None if running_mean is None else running_mean._array,
         running_var=None if running_var is None else running_var._array,
         training=bool(training),
-        momentum=float(momentum),
-        eps=float(eps),
+        momentum=momentum,
+        eps=eps,
     )
 
 

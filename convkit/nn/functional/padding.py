@@ -2,46 +2,25 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Sequence
 
+import numpy as np
+
+from ... import shapes
 from ...ops.pad import Pad
 from ...tensor import Tensor
-from ._utils import check_tensor
+from ._utils import check_tensor, scalar_name
 
 __all__ = ["pad"]
 
-_MODES = ("constant", "reflect", "replicate", "circular")
 _SUPPORTED = (
     "Supported combinations for non-constant padding:\n"
     "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
     "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
     "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
 )
-
-
-def _pairs(pad: Sequence[int], ndim: int) -> tuple[tuple[int, int], ...]:
-    """F.pad's flat (left, right, top, bottom, ...) -> (before, after) pairs in dimension order."""
-    if isinstance(pad, Tensor) or not isinstance(pad, (tuple, list)):
-        raise TypeError(
-            f"pad(): argument 'pad' (position 2) must be tuple of ints, not {type(pad).__name__}"
-        )
-    for i, v in enumerate(pad):
-        if not isinstance(v, numbers.Integral) or isinstance(v, bool):
-            raise TypeError(
-                f"pad(): argument 'pad' (position 2) must be tuple of ints, but found "
-                f"element of type {type(v).__name__} at pos {i}"
-            )
-    if len(pad) % 2:
-        raise RuntimeError(f"Padding length must be divisible by 2, got pad={tuple(pad)}")
-    if len(pad) > 2 * ndim:
-        raise RuntimeError(
-            f"Padding length should be less than or equal to two times the input "
-            f"dimension but got padding length {len(pad)} and input of dimension "
-            f"{ndim}"
-        )
-    flat = [int(v) for v in pad]
-    return tuple((flat[2 * k], flat[2 * k + 1]) for k in reversed(range(len(flat) // 2)))
 
 
 def _check_constant(shape, pairs) -> None:
@@ -56,7 +35,7 @@ def _check_constant(shape, pairs) -> None:
 
 def _check_non_constant(mode: str, shape, pairs) -> None:
     ndim, n = len(shape), len(pairs)
-    if not n + 1 <= ndim <= n + 2:
+    if n == 0 or not n + 1 <= ndim <= n + 2:
         raise NotImplementedError(
             f"Padding size {2 * n} is not supported for {ndim}D input tensor.\n{_SUPPORTED}"
         )
@@ -129,21 +108,55 @@ def pad(
     dimensions of an input with one or two more dimensions than that (unbatched or batched).
     """
     check_tensor("pad", "input", input)
-    pairs = _pairs(pad, input.ndim)
+    pairs = shapes.pad_pairs(pad, input.ndim)
     if not isinstance(mode, str):
         raise TypeError(f"pad(): argument 'mode' must be str, not {type(mode).__name__}")
     if value is not None and not isinstance(value, numbers.Real):
         raise TypeError(f"pad(): argument 'value' must be float, not {type(value).__name__}")
-    if mode not in _MODES:
-        raise NotImplementedError(f"Unrecognised padding mode {mode}; expected one of {_MODES}")
+    if mode not in shapes.PAD_MODES:
+        raise NotImplementedError(
+            f"Unrecognised padding mode {mode}; expected one of {shapes.PAD_MODES}"
+        )
     shape = tuple(input.shape)
     if mode == "constant":
         _check_constant(shape, pairs)
         fill = 0 if value is None else value
+        if any(v > 0 for pair in pairs for v in pair):  # torch converts the value only to fill
+            _check_fill(input.dtype, fill)
         return Pad.apply(input, pairs, "constant", fill)
     if value is not None and value != 0:
         raise RuntimeError(
             f'Padding mode "{mode}" doesn\'t take in value argument (got value={value})'
         )
     _check_non_constant(mode, shape, pairs)
+    if input.dtype == np.bool_ and mode != "circular":
+        # torch's reflection and replication kernels have no bool version (circular padding
+        # is a copy and takes any dtype).
+        kernel = {"reflect": "reflection_pad", "replicate": "replication_pad"}[mode]
+        raise NotImplementedError(
+            f"\"{kernel}{len(pairs)}d\" not implemented for 'Bool' (pad: {mode} padding of a "
+            f"bool tensor; convert it with .to(convkit.uint8) or use mode='circular')"
+        )
     return Pad.apply(input, pairs, mode)
+
+
+def _check_fill(dtype: np.dtype, value: float) -> None:
+    """The fill value must fit the dtype, as torch's checked Scalar conversion demands.
+
+    Integers take no NaN or infinity and nothing outside [min, max] (a fraction is truncated
+    after the check: uint8 refuses -0.5, int8 takes it); floats take NaN and infinity but no
+    finite value beyond their largest; bool takes anything.
+    """
+    if dtype == np.bool_:
+        return
+    if dtype.kind == "f":
+        largest = float(np.finfo(dtype).max)
+        fits = math.isinf(value) or math.isnan(value) or -largest <= value <= largest
+    else:
+        bounds = np.iinfo(dtype)
+        fits = not math.isnan(value) and int(bounds.min) <= value <= int(bounds.max)
+    if not fits:
+        raise RuntimeError(
+            f"value cannot be converted to type {scalar_name(dtype, 'conversion')} without "
+            f"overflow (pad: value={value!r} does not fit the input's dtype {dtype})"
+        )

@@ -8,14 +8,13 @@ One private implementation per family serves the 1d, 2d and 3d names.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
 from ... import shapes
 from ...ops import pool as P
-from ...tensor import Tensor, where
-from ._utils import check_tensor
+from ...tensor import Tensor
+from ._utils import check_bool, check_int, check_number, check_tensor, scalar_name
 
 __all__ = [
     "max_pool1d",
@@ -44,48 +43,23 @@ __all__ = [
 # ----------------------------------------------------------------------------------------------
 
 
-def _is_int(v) -> bool:
-    # torch refuses bool and float where it wants ints (TypeError), unlike numbers.Integral.
-    return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
-
-
-def _ints(op: str, name: str, value, n: int) -> tuple[int, ...]:
-    """An int, or a sequence of 1 or n ints, as an n-tuple (torch's BroadcastingList)."""
-    if _is_int(value):
-        return (int(value),) * n
-    if isinstance(value, (tuple, list)):
-        if not all(_is_int(v) for v in value):
-            raise TypeError(
-                f"{op}(): argument '{name}' must be an int or a tuple of {n} ints, got {value!r}"
-            )
-        if len(value) == 1:
-            return (int(value[0]),) * n
-        if len(value) != n:
-            raise RuntimeError(
-                f"{op}: {name} must either be a single int, or a tuple of {n} "
-                f"ints, got {tuple(value)}"
-            )
-        return tuple(int(v) for v in value)
-    raise TypeError(
-        f"{op}(): argument '{name}' must be an int or a tuple of {n} ints, not "
-        f"{type(value).__name__}"
-    )
-
-
-def _flag(op: str, name: str, value) -> bool:
-    """torch's bool arguments take a Python bool only (not 0/1, None, a string or np.bool_)."""
-    if not isinstance(value, bool):
-        raise TypeError(f"{op}(): argument '{name}' must be bool, not {type(value).__name__}")
-    return value
+def _parse(op: str, n: int, input, flags: dict | None = None, **int_args) -> None:
+    """Every argument's type first, as torch's parser checks them before any value: the input,
+    the int-or-tuple arguments (a default stride excepted) and the bool flags."""
+    check_tensor(op, "input", input)
+    for name, value in int_args.items():
+        if not (name == "stride" and shapes.stride_is_default(value)):
+            shapes.check_int_arg(value, n, name, op)
+    for name, value in (flags or {}).items():
+        check_bool(op, name, value)
 
 
 def _window_args(op: str, n: int, kernel_size, stride, padding, dilation=1):
     """kernel, stride (None or () means kernel), padding, dilation as checked n-tuples."""
-    kernel = _ints(op, "kernel_size", kernel_size, n)
-    no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
-    stride = kernel if no_stride else _ints(op, "stride", stride, n)
-    padding = _ints(op, "padding", padding, n)
-    dilation = _ints(op, "dilation", dilation, n)
+    kernel = shapes.int_tuple(kernel_size, n, "kernel_size", op)
+    stride = shapes.int_tuple(shapes.default_stride(kernel, stride), n, "stride", op)
+    padding = shapes.int_tuple(padding, n, "padding", op)
+    dilation = shapes.int_tuple(dilation, n, "dilation", op)
     for name, values in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
         if any(v <= 0 for v in values):
             raise RuntimeError(f"{op}: {name} should be greater than zero, but got {name}={values}")
@@ -142,13 +116,21 @@ def _squeeze(t: Tensor, unbatched: bool) -> Tensor:
 def _max_pool(
     op: str, n: int, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
 ):
+    _parse(
+        op,
+        n,
+        input,
+        {"ceil_mode": ceil_mode},
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+    )
     x, unbatched = _check_input(op, input, n)
     # max_pool1d is implemented for floating dtypes only; 2d/3d also take integers.
     _check_dtype(op, x, "f" if n == 1 else "fi")
     kernel, stride, padding, dilation = _window_args(op, n, kernel_size, stride, padding, dilation)
-    out = shapes.pool_output_shape(
-        op, x.shape[2:], kernel, stride, padding, dilation, _flag(op, "ceil_mode", ceil_mode)
-    )
+    out = shapes.pool_output_shape(op, x.shape[2:], kernel, stride, padding, dilation, ceil_mode)
     result = P.MaxPool.apply(
         x,
         kernel=kernel,
@@ -233,15 +215,14 @@ def _avg_pool(
     count_include_pad,
     divisor_override,
 ):
+    flags = {"ceil_mode": ceil_mode, "count_include_pad": count_include_pad}
+    _parse(op, n, input, flags, kernel_size=kernel_size, stride=stride, padding=padding)
+    if divisor_override is not None:
+        check_int(op, "divisor_override", divisor_override)
     x, unbatched = _check_input(op, input, n)
     _check_dtype(op, x, "f", ints=(np.dtype(np.int64),))
     kernel, stride, padding, _ = _window_args(op, n, kernel_size, stride, padding)
     if divisor_override is not None:
-        if not _is_int(divisor_override):
-            raise TypeError(
-                f"{op}(): argument 'divisor_override' must be int, not "
-                f"{type(divisor_override).__name__}"
-            )
         if divisor_override == 0:
             raise RuntimeError(f"{op}: divisor must be not zero, got divisor_override=0")
         divisor_override = int(divisor_override)
@@ -251,16 +232,14 @@ def _avg_pool(
             f"{op}: input image (D, H, W) = {tuple(x.shape[2:])} is smaller than "
             f"kernel size {kernel}"
         )
-    out = shapes.pool_output_shape(
-        op, x.shape[2:], kernel, stride, padding, (1,) * n, _flag(op, "ceil_mode", ceil_mode)
-    )
+    out = shapes.pool_output_shape(op, x.shape[2:], kernel, stride, padding, (1,) * n, ceil_mode)
     y = P.AvgPool.apply(
         x,
         kernel=kernel,
         stride=stride,
         padding=padding,
         out=out,
-        count_include_pad=_flag(op, "count_include_pad", count_include_pad),
+        count_include_pad=count_include_pad,
         divisor_override=divisor_override,
     )
     return _squeeze(y, unbatched)
@@ -337,55 +316,33 @@ def avg_pool3d(
 
 
 def _output_size(op: str, n: int, output_size, x: Tensor) -> tuple[int, ...]:
-    """An int or an n-sequence; in 2d/3d a None entry keeps that input dimension."""
-    if n == 1:
-        if isinstance(output_size, (tuple, list)):
-            if not all(_is_int(v) for v in output_size):
-                raise TypeError(
-                    f"{op}(): argument 'output_size' must be a tuple of ints, got "
-                    f"{tuple(output_size)}"
-                )
-            if len(output_size) != 1:
-                raise RuntimeError(
-                    f"{op}() argument 'output_size' should contain one int (got {len(output_size)})"
-                )
-            output_size = output_size[0]
-        if not _is_int(output_size):
-            raise TypeError(
-                f"{op}(): argument 'output_size' must be an int or a tuple of one "
-                f"int, not {type(output_size).__name__}"
-            )
-        out = (int(output_size),)
-    elif _is_int(output_size):
-        out = (int(output_size),) * n
-    elif isinstance(output_size, (tuple, list)):
+    """An int or an n-sequence; in 2d/3d a None entry keeps that input dimension (torch's
+    ``_list_with_default``, which also wants more input dimensions than entries)."""
+    if n > 1 and isinstance(output_size, (tuple, list)):
         if x.ndim <= len(output_size):
             raise ValueError(
                 f"{op}: input dimension should be at least {len(output_size) + 1}, "
                 f"got input of size {list(x.shape)}"
             )
-        if len(output_size) != n:
-            raise RuntimeError(
-                f"{op}: output_size must have {n} elements, got {tuple(output_size)}"
-            )
-        if not all(v is None or _is_int(v) for v in output_size):
-            raise TypeError(
-                f"{op}(): output_size must contain ints or None, got {tuple(output_size)}"
-            )
-        out = tuple(
-            x.shape[x.ndim - n + i] if v is None else int(v) for i, v in enumerate(output_size)
-        )
-    else:
-        raise TypeError(
-            f"{op}(): argument 'output_size' must be an int or a tuple of {n} ints "
-            f"(or None), not {type(output_size).__name__}"
-        )
+        lead = x.ndim - len(output_size)
+        output_size = [x.shape[lead + i] if v is None else v for i, v in enumerate(output_size)]
+    # A 1-sequence fills every dimension in 1-d only: torch's 2d/3d ops want n entries.
+    out = shapes.int_tuple(output_size, n, "output_size", op, expand_one=n == 1)
     if any(o < 0 for o in out):
         raise RuntimeError(
             f"{op}: elements of output_size must be greater than or equal to 0, "
             f"but got output_size={out}"
         )
     return out
+
+
+def _mean_dtype_error(op: str, dtype) -> RuntimeError:
+    """Adaptive average pooling to size 1 is torch's mean, which refuses integer dtypes."""
+    return RuntimeError(
+        f"mean(): could not infer output dtype. Input dtype must be either a floating point or "
+        f"complex dtype. Got: {scalar_name(dtype)} ({op} to size 1 is a mean; convert the input "
+        f"with .float())"
+    )
 
 
 def _adaptive(op: str, n: int, input, output_size, fn, return_indices=None):
@@ -395,15 +352,23 @@ def _adaptive(op: str, n: int, input, output_size, fn, return_indices=None):
         # torch takes the global-average shortcut (a mean over the last n dims) for any rank.
         lead = x.shape[: x.ndim - n]
         flat = x.reshape((1, math.prod(lead)) + x.shape[x.ndim - n :])  # (1, prod(lead), *sp)
-        _check_dtype(op, x, "f")
+        if x.dtype.kind != "f":
+            raise _mean_dtype_error(op, x.dtype)
         with np.errstate(invalid="ignore", divide="ignore"):
             y = P.AdaptiveAvgPool.apply(flat, out=out)
         return y.reshape(lead + out)
-    # Adaptive max pooling lets the leading dimension alone be empty, average pooling also the
-    # channels.
-    xb, unbatched = _check_input(
-        op, x, n, allow_empty_channels=(fn is P.AdaptiveAvgPool or x.ndim == n + 1)
-    )
+    # Adaptive max pooling lets the leading dimension alone be empty, 1-d and 2-d average pooling
+    # also the channels (torch's 3-d kernel checks every non-batch dimension).
+    avg = fn is P.AdaptiveAvgPool
+    xb, unbatched = _check_input(op, x, n, allow_empty_channels=(avg and n < 3) or x.ndim == n + 1)
+    if avg and xb.dtype.kind != "f" and all(o == 1 for o in out):
+        # torch's 1-d op is the 2-d one on (..., 1, L), which takes the mean shortcut too.
+        raise _mean_dtype_error(op, x.dtype)
+    if avg and n < 3 and math.prod(xb.shape[:2]) * math.prod(out) == 0 and xb.dtype.kind != "f":
+        # torch's 1-d/2-d average kernel returns an empty result before it dispatches on the
+        # dtype (the 3-d one does not).
+        empty = Tensor._wrap(np.zeros(tuple(xb.shape[:2]) + out, dtype=xb.dtype))
+        return _squeeze(empty, unbatched)
     _check_dtype(op, xb, "f")
     if fn is P.AdaptiveMaxPool:
         result = fn.apply(xb, out=out, return_indices=bool(return_indices))
@@ -466,7 +431,7 @@ def _unpool_size(op: str, spatial, kernel, stride, padding, output_size) -> tupl
         size = default
     else:
         requested = list(output_size) if isinstance(output_size, (tuple, list)) else [output_size]
-        if not all(_is_int(v) for v in requested):
+        if not all(shapes.is_int(v) for v in requested):
             raise TypeError(f"{op}(): output_size must be a sequence of ints, got {output_size!r}")
         if len(requested) == n + 2:
             requested = requested[2:]
@@ -495,11 +460,35 @@ def _unpool_size(op: str, spatial, kernel, stride, padding, output_size) -> tupl
 def _max_unpool(op: str, n: int, input, indices, kernel_size, stride, padding, output_size):
     x = check_tensor(op, "input", input)
     indices = check_tensor(op, "indices", indices)
+    # torch computes the unpooled size in Python from ``_ntuple`` values (True/False count as
+    # 1/0, only None, not an empty list, means "stride = kernel_size", nothing is expanded)
+    # before its kernel checks the tensors.
+    stride_arg, padding_arg = stride, padding
+    kernel, stride, padding = (
+        shapes.int_tuple(value, n, name, op, expand_one=False, bools=True)
+        for name, value in (
+            ("kernel_size", kernel_size),
+            ("stride", shapes.default_stride(kernel_size, stride, empty=False)),
+            ("padding", padding),
+        )
+    )
     if x.ndim not in (n + 1, n + 2):
         raise RuntimeError(
             f"{op}: input should be a {n + 1}d or {n + 2}d Tensor, but got a "
             f"tensor with {x.ndim} dimensions"
         )
+    out = _unpool_size(op, x.shape[x.ndim - n :], kernel, stride, padding, output_size)
+    if n == 3:
+        # max_unpool3d alone hands stride and padding to its kernel, whose parser refuses a bool
+        # (first in the tuple) and which wants a positive stride.
+        given = shapes.default_stride(kernel_size, stride_arg, empty=False)
+        for name, value in (("stride", given), ("padding", padding_arg)):
+            value = value if isinstance(value, (tuple, list)) else (value,) * 3
+            shapes.check_int_arg(value, 3, name, op)
+        if any(v <= 0 for v in stride):
+            raise RuntimeError(
+                f"{op}: strides should be greater than zero, but got stride: {list(stride)}"
+            )
     _check_dtype(op, x, "f")
     if indices.dtype != np.int64:
         raise RuntimeError(
@@ -511,11 +500,15 @@ def _max_unpool(op: str, n: int, input, indices, kernel_size, stride, padding, o
             f"tensor ({list(x.shape)}) but got indices tensor with shape: "
             f"{list(indices.shape)}"
         )
-    kernel, stride, padding, _ = _window_args(op, n, kernel_size, stride, padding)
-    out = _unpool_size(op, x.shape[x.ndim - n :], kernel, stride, padding, output_size)
     plane = math.prod(out)
+    if any(v == 0 for v in x.shape[x.ndim - n - 1 :]) and x.ndim == n + 2:
+        raise RuntimeError(
+            f"{op}: Expected input to have non-zero size for non-batch dimensions, but got "
+            f"{list(x.shape)} (only the batch dimension may be empty)"
+        )
     idx = indices._array
-    if idx.size and (idx.min() < 0 or idx.max() >= plane):
+    # An empty output plane takes no values, so torch never reads the indices then.
+    if idx.size and plane and (idx.min() < 0 or idx.max() >= plane):
         bad = idx.min() if idx.min() < 0 else idx.max()
         raise RuntimeError(
             f"{op}: Found an invalid max index: {bad} (output volumes are of size "
@@ -524,6 +517,10 @@ def _max_unpool(op: str, n: int, input, indices, kernel_size, stride, padding, o
     unbatched = x.ndim == n + 1
     if unbatched:
         x, indices = x.unsqueeze(0), indices.unsqueeze(0)
+    if plane == 0:
+        # No cell to write: an empty result that still reaches the input in the graph.
+        flat = x.reshape(tuple(x.shape[:2]) + (-1,))[:, :, :0]  # (N, C, 0)
+        return _squeeze(flat.reshape(tuple(x.shape[:2]) + out), unbatched)
     y = P.MaxUnpool.apply(x, indices, out=out)
     return _squeeze(y, unbatched)
 
@@ -559,27 +556,35 @@ def _lp_pool(op: str, n: int, input, norm_type, kernel_size, stride, ceil_mode):
     x = check_tensor(op, "input", input)
     max_pool = (max_pool1d, max_pool2d, max_pool3d)[n - 1]
     avg_pool = (avg_pool1d, avg_pool2d, avg_pool3d)[n - 1]
+    if n > 1:
+        # torch unpacks ``kw, kh = _pair(kernel_size)`` first: a 1-tuple does not expand.
+        kernel = shapes.int_tuple(
+            kernel_size, n, "kernel_size", op, expand_one=False, length_error=ValueError
+        )
     if norm_type == math.inf:
         return max_pool(x.abs(), kernel_size, stride, 0, 1, ceil_mode)
     if norm_type == -math.inf:
         return -max_pool(-x.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    check_number(op, "norm_type", norm_type)
+    if n == 1:
+        if not shapes.is_int(kernel_size):
+            # torch multiplies by kernel_size itself in 1-D, so it takes a plain int only.
+            raise TypeError(f"{op}(): kernel_size must be an int, not {type(kernel_size).__name__}")
+        kernel = (int(kernel_size),)
+    numel = math.prod(kernel)
+    out = avg_pool(x.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     if norm_type == 0:
+        # torch fails here too, computing 1.0 / norm_type (ZeroDivisionError)
         raise ValueError(
             f"{op}: norm_type must be non-zero (the result is the 1/norm_type-th "
             f"power of a sum), got norm_type={norm_type}"
         )
-    if n == 1 and not _is_int(kernel_size):
-        # torch multiplies by kernel_size itself in 1-D, so it accepts a plain int only.
-        raise TypeError(f"{op}(): kernel_size must be an int, not {type(kernel_size).__name__}")
-    numel = math.prod(_ints(op, "kernel_size", kernel_size, n))
-    out = avg_pool(x.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     # torch: (sign(out) * relu(|out|)) * numel, then ** (1/p). sign is piecewise constant (no
-    # gradient). relu is written as a where: at a zero window the next power's derivative is
-    # inf, and torch's relu backward (a where, not a product) turns that into 0, not NaN.
-    sign = Tensor._wrap(np.sign(out._array))
-    magnitude = out.abs()
-    magnitude = where(magnitude._array > 0, magnitude, 0)
-    return (sign * magnitude).mul(numel).pow(1.0 / norm_type)
+    # gradient; torch's sign of NaN is 0). At a zero window the next power's derivative is inf,
+    # and relu's backward (a mask, not a product) turns that into 0; a NaN window passes NaN
+    # back through relu and abs to every cell of the window, as in torch.
+    sign = Tensor._wrap(np.where(np.isnan(out._array), 0, np.sign(out._array)).astype(out.dtype))
+    return (sign * out.abs().relu()).mul(numel).pow(1.0 / norm_type)
 
 
 def lp_pool1d(

@@ -11,7 +11,7 @@ import torch.nn.functional as TF
 import convkit as ck
 import convkit.nn.functional as F
 from convkit.ops.nn import erf
-from tests.helpers import check_against_torch, gradcheck, to_torch
+from tests.helpers import check_against_torch, gradcheck, same_as_torch, to_torch
 
 # (name, convkit fn, torch fn)
 ACTIVATIONS = [
@@ -337,3 +337,95 @@ def test_inplace_modules_return_their_input():
     for module in (nn.ReLU(inplace=True), nn.SiLU(True), nn.Dropout(0.3, inplace=True)):
         x = ck.randn(2, 3)
         assert module(x) is x
+
+
+# ----- issue 10: deviations a differential fuzz found, each checked against torch -------------
+
+_SPECIAL = [float("nan"), -1.0, 0.0, 2.0, -0.0, float("inf"), -float("inf")]
+
+
+@pytest.mark.parametrize("name", ["relu", "abs"])
+@pytest.mark.parametrize("upstream", [1.0, float("nan"), float("inf")])
+def test_relu_and_abs_gradients_at_nan(name, upstream):
+    """relu's gradient passes through a NaN input (torch masks where out <= 0); abs's is 0 at NaN
+    (torch's sgn(NaN) is 0), so an infinite upstream gradient gives NaN only at 0 and NaN."""
+
+    def run(lib):
+        x = lib.tensor(_SPECIAL, requires_grad=True)
+        y = lib.relu(x) if name == "relu" else lib.abs(x)
+        y.backward(lib.full((len(_SPECIAL),), upstream))
+        return y, x.grad
+
+    same_as_torch(run)
+
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+@pytest.mark.parametrize(
+    "shape,dtype", [((0,), "int64"), ((2, 0), "int64"), ((0,), "bool"), ((3,), "int64")]
+)
+def test_softmax_of_integer_tensors(fn, shape, dtype):
+    """An empty integer tensor comes back empty (torch returns before its dtype dispatch); a
+    non-empty one is refused."""
+    same_as_torch(
+        lambda lib: getattr(lib.nn.functional, fn)(lib.tensor(np.zeros(shape, dtype=dtype)), -1)
+    )
+
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("dim", ["1", 1.0, True, (1,), 2, -3, np.int64(1)])
+def test_softmax_dim_must_be_an_int(fn, dim):
+    same_as_torch(lambda lib: getattr(lib.nn.functional, fn)(lib.ones(2, 3), dim=dim))
+
+
+def test_softmax_dim_message_names_the_argument():
+    with pytest.raises(TypeError, match=r"softmax\(\): argument 'dim' must be int, not str"):
+        F.softmax(ck.ones(2, 3), dim="1")
+
+
+@pytest.mark.parametrize(
+    "fn,kwargs",
+    [
+        ("dropout", dict(p=-0.1)),
+        ("dropout", dict(p=1.5)),
+        ("dropout", dict(p=float("nan"))),
+        ("dropout", dict(p=float("nan"), training=False)),
+        ("dropout", dict(p="a")),
+        ("dropout", dict(p=None)),
+        ("dropout", dict(training="a")),
+        ("dropout", dict(training=1)),
+        ("dropout", dict(training=None)),
+        ("dropout", dict(p=-1, training=False)),
+        ("dropout2d", dict(p=2)),
+        ("dropout2d", dict(p=float("nan"))),
+        ("dropout2d", dict(training="a")),
+        ("leaky_relu", dict(negative_slope="a")),
+        ("leaky_relu", dict(negative_slope=None)),
+        ("leaky_relu", dict(negative_slope=True)),
+        ("gelu", dict(approximate=None)),
+        ("gelu", dict(approximate=1)),
+        ("gelu", dict(approximate="fast")),
+        ("softmax", dict(dim=1, dtype="float64")),
+    ],
+)
+def test_bad_arguments_raise_as_torch(fn, kwargs):
+    def run(lib):
+        x = lib.ones(1, 2, 2, 2)
+        if fn.startswith("dropout") and not isinstance(kwargs.get("p", 0.5), str):
+            # p = 0 keeps the call deterministic where the arguments are valid
+            kwargs.setdefault("p", 0.0)
+        return getattr(lib.nn.functional, fn)(x, **kwargs)
+
+    same_as_torch(run)
+
+
+@pytest.mark.parametrize("fn,shape", [("dropout", (3,)), ("dropout2d", (1, 2, 2, 2))])
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+@pytest.mark.parametrize("p", [1.0, 0.0, 0.5])
+def test_dropout_of_integer_tensors(fn, shape, dtype, p):
+    """p = 1 zeroes an integer or bool tensor in its dtype, p = 0 returns it; any other p needs
+    a floating-point input (torch: "result type Float can't be cast")."""
+    same_as_torch(
+        lambda lib: getattr(lib.nn.functional, fn)(
+            lib.tensor(np.ones(shape, dtype=dtype)), p, training=True
+        )
+    )

@@ -7,7 +7,7 @@ import torch.nn.functional as TF
 
 import convkit as ck
 import convkit.nn.functional as F
-from tests.helpers import gradcheck, to_torch, tolerance
+from tests.helpers import gradcheck, same_as_torch, to_torch, tolerance
 
 
 @pytest.mark.parametrize("xshape", [(5,), (4, 5), (2, 3, 5)])
@@ -101,7 +101,8 @@ def test_batch_norm_matches_torch(shape, training, dtype):
 def test_batch_norm_running_var_is_unbiased():
     x = np.array([[1.0], [3.0]])  # batch mean 2, biased var 1, unbiased var 2
     rm, rv = ck.zeros(1, dtype=ck.float64), ck.ones(1, dtype=ck.float64)
-    y = F.batch_norm(ck.tensor(x), rm, rv, training=True, momentum=0.5, eps=0.0)
+    # eps tiny, not 0: torch refuses eps <= 0 in training (ValueError), and so does convkit
+    y = F.batch_norm(ck.tensor(x), rm, rv, training=True, momentum=0.5, eps=1e-12)
     np.testing.assert_allclose(y.detach().numpy().ravel(), [-1.0, 1.0])
     np.testing.assert_allclose(rm.data, [1.0])
     np.testing.assert_allclose(rv.data, [1.5])
@@ -201,3 +202,73 @@ def test_bilinear_gradcheck_and_errors():
             TF.bilinear(*(to_torch(np.ones(s)) for s in args))
         with pytest.raises(RuntimeError):
             F.bilinear(*(ck.tensor(np.ones(s)) for s in args))
+
+
+# ----- issue 10: deviations a differential fuzz found, each checked against torch -------------
+
+
+def _linear_case(ishape, wshape, bshape, transposed=False):
+    def run(lib):
+        rng = np.random.default_rng(7)
+        x = lib.tensor(rng.standard_normal(ishape), requires_grad=True)
+        w = lib.tensor(rng.standard_normal(wshape), requires_grad=True)
+        b = None if bshape is None else lib.tensor(rng.standard_normal(bshape), requires_grad=True)
+        y = lib.nn.functional.linear(x.transpose(0, 1) if transposed else x, w, b)
+        y.backward(lib.tensor(rng.standard_normal(tuple(y.shape))))
+        return y, x.grad, w.grad, None if b is None else b.grad
+
+    return run
+
+
+@pytest.mark.parametrize(
+    "ishape,wshape,bshape,transposed",
+    [
+        ((3,), (3,), (), False),  # F.linear(x1d, w1d, b0d).backward(): an AxisError before
+        ((4, 3), (3,), (), False),  # "mat2 must be a matrix" (torch's addmm path)
+        ((3,), (3,), (1,), False),
+        ((5, 4, 3), (3,), (1, 1), False),  # torch's in-place path: no addmm, so it works
+        ((5, 4, 3), (2, 3), (4, 1), False),  # addmm expands the bias to (20, 2): an error
+        ((5, 4, 3), (2, 3), (4, 2), False),
+        ((4, 5, 3), (3,), (4,), True),  # non-contiguous: the in-place path
+        ((3,), (2, 3), (1, 2), False),
+        ((3,), (2, 3), (5, 2), False),  # the in-place add may not grow the output
+        ((4, 3), (2, 3), None, False),
+    ],
+)
+def test_linear_paths_match_torch(ishape, wshape, bshape, transposed):
+    same_as_torch(_linear_case(ishape, wshape, bshape, transposed))
+
+
+def test_linear_1d_weight_with_bias_is_refused_as_torch():
+    with pytest.raises(RuntimeError, match="mat2 must be a matrix"):
+        F.linear(ck.ones(3, 2), ck.ones(2), ck.tensor(1.0))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(eps=-1),
+        dict(eps=-1, training=True),
+        dict(eps=0, training=True),
+        dict(eps=0.0),
+        dict(eps=float("nan"), training=True),
+        dict(eps="a"),
+        dict(training="yes"),
+        dict(training=1),
+        dict(training=None),
+        dict(momentum=None, training=True),
+        dict(momentum="a", training=True),
+        dict(momentum=-1.0, training=True),
+    ],
+)
+def test_batch_norm_argument_errors_match_torch(kwargs):
+    def run(lib):
+        x = lib.tensor([[1.0, 2.0, 3.0], [2.0, 0.0, 1.0]])
+        return lib.nn.functional.batch_norm(x, lib.zeros(3), lib.ones(3), **kwargs)
+
+    same_as_torch(run)
+
+
+def test_batch_norm_negative_eps_names_the_argument():
+    with pytest.raises(ValueError, match="eps must be non-negative, but got -1"):
+        F.batch_norm(ck.ones(2, 3), ck.zeros(3), ck.ones(3), eps=-1)

@@ -7,7 +7,7 @@ import torch.nn.functional as TF
 
 import convkit as ck
 import convkit.nn.functional as F
-from tests.helpers import check_against_torch, gradcheck, to_torch, tolerance
+from tests.helpers import check_against_torch, gradcheck, same_as_torch, to_torch, tolerance
 
 # (input shape, target shape, classes)
 SHAPES = [((6, 4), (6,)), ((2, 4, 3), (2, 3)), ((2, 4, 3, 2), (2, 3, 2)), ((4,), ())]
@@ -619,3 +619,135 @@ def test_more_loss_errors_match_torch(name, args, exc):
         getattr(TF, name)(*[to_torch(a) for a in arrays], **kw)
     with pytest.raises(exc):
         getattr(F, name)(*[ck.tensor(a) for a in arrays], **kw)
+
+
+# ----- issue 10: deviations a differential fuzz found, each checked against torch -------------
+
+_NAN_ROW = [[1.0, 2.0, 3.0], [float("nan"), 0.0, 1.0], [0.5, -1.0, 2.0]]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize(
+    "loss,kwargs",
+    [
+        ("cross_entropy", {}),
+        ("nll_loss", {}),
+        ("cross_entropy", dict(label_smoothing=0.2)),
+        ("cross_entropy", dict(label_smoothing=0.2, weight=[1.0, 2.0, 3.0])),
+        ("nll_loss", dict(weight=[1.0, 2.0, 3.0])),
+        ("cross_entropy", dict(ignore_index=1)),
+    ],
+)
+def test_ignored_row_with_nan_is_skipped(loss, kwargs, reduction):
+    """A NaN logit in a row whose target is ignore_index stays out of the loss (the gradient of
+    that row is NaN in torch too: log_softmax's backward mixes the row)."""
+
+    def run(lib):
+        x = lib.tensor(_NAN_ROW, requires_grad=True)
+        kw = dict(kwargs)
+        if "weight" in kw:
+            kw["weight"] = lib.tensor(kw["weight"])
+        ignore = kw.pop("ignore_index", -100)
+        target = lib.tensor([0, ignore, 2])
+        y = getattr(lib.nn.functional, loss)(
+            x, target, ignore_index=ignore, reduction=reduction, **kw
+        )
+        y.sum().backward()
+        return y, x.grad
+
+    out = same_as_torch(run)
+    assert not np.isnan(out[0].detach().numpy()).any()
+
+
+@pytest.mark.parametrize("module", ["CrossEntropyLoss", "NLLLoss"])
+def test_loss_modules_skip_ignored_nan_rows(module):
+    def run(lib):
+        return getattr(lib.nn, module)()(lib.tensor(_NAN_ROW), lib.tensor([0, -100, 2]))
+
+    same_as_torch(run)
+
+
+@pytest.mark.parametrize(
+    "smoothing", [float("nan"), -0.1, -float("inf"), 0, 1.0, 1.5, float("inf"), "a", True]
+)
+@pytest.mark.parametrize("probabilities", [False, True])
+def test_label_smoothing_values_as_torch(smoothing, probabilities):
+    def run(lib):
+        target = lib.tensor([[0.2, 0.3, 0.5]]) if probabilities else lib.tensor([2])
+        x = lib.tensor([[1.0, 2.0, 0.5]], requires_grad=True)
+        y = lib.nn.functional.cross_entropy(x, target, label_smoothing=smoothing)
+        y.backward()
+        return y, x.grad
+
+    same_as_torch(run)
+
+
+@pytest.mark.parametrize(
+    "loss,kwargs",
+    [
+        ("cross_entropy", {}),
+        ("nll_loss", {}),
+        ("cross_entropy", dict(label_smoothing=0.1)),
+        ("cross_entropy", dict(target="probabilities")),
+    ],
+)
+@pytest.mark.parametrize("grad_mode", [True, False])
+def test_weight_that_requires_grad(loss, kwargs, grad_mode):
+    """torch's nll_loss is not differentiable w.r.t. weight: it refuses one that requires grad
+    (outside no_grad); the probability-target cross_entropy is a composite and accepts it."""
+
+    def run(lib):
+        weight = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        x = lib.tensor([[1.0, 2.0, 0.5], [0.0, 1.0, -1.0]])
+        kw = dict(kwargs)
+        target = lib.tensor([0, 2])
+        if kw.pop("target", None):
+            target = lib.tensor([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]])
+        with lib.enable_grad() if grad_mode else lib.no_grad():
+            return getattr(lib.nn.functional, loss)(x, target, weight=weight, **kw)
+
+    same_as_torch(run)
+
+
+def test_weight_that_requires_grad_message():
+    with pytest.raises(RuntimeError, match="not differentiable with respect to argument 'weight'"):
+        F.nll_loss(ck.zeros(2, 3), ck.tensor([0, 1]), weight=ck.ones(3, requires_grad=True))
+
+
+@pytest.mark.parametrize(
+    "a,b",
+    [
+        (((), "float64"), ((3,), "float32")),
+        (((3,), "float32"), ((), "float64")),
+        (((), "float64"), ((), "float32")),
+        (((1,), "float64"), ((3,), "float32")),
+        (((3,), "int64"), ((), "float32")),
+        (((), "float32"), ((3,), "int64")),
+        (((), "float16"), ((2,), "float32")),
+    ],
+)
+def test_mse_loss_promotes_as_broadcast_tensors(a, b):
+    """mse_loss broadcasts input and target first, so a 0-d float64 promotes a float32 vector."""
+
+    def run(lib):
+        rng = np.random.default_rng(1)
+        x = lib.tensor(rng.standard_normal(a[0]).astype(a[1]) * 3)
+        t = lib.tensor(rng.standard_normal(b[0]).astype(b[1]) * 3)
+        return lib.nn.functional.mse_loss(x, t)
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the broadcasting warning, asserted elsewhere
+        same_as_torch(run)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(ignore_index="a"), dict(ignore_index=1.0), dict(ignore_index=True)],
+)
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+def test_ignore_index_must_be_an_int(loss, kwargs):
+    same_as_torch(
+        lambda lib: getattr(lib.nn.functional, loss)(lib.ones(2, 3), lib.tensor([0, 1]), **kwargs)
+    )

@@ -10,7 +10,7 @@ import convkit.nn.functional as F
 from convkit.kernels.pad import pad as pad_kernel
 from convkit.kernels.pad import pad_backward
 from convkit.kernels.pad_ref import pad_backward_ref, pad_ref
-from tests.helpers import gradcheck, to_torch
+from tests.helpers import gradcheck, same_as_torch, to_torch
 
 MODES = ["constant", "reflect", "replicate", "circular"]
 
@@ -148,3 +148,60 @@ def test_argument_types():
         F.pad(np.zeros((1, 4)), (1, 1))
     assert F.pad(ck.zeros(1, 4), [1, 1]).shape == (1, 6)
     assert F.pad(ck.zeros(1, 4), ()).shape == (1, 4)
+
+
+# ----- issue 10: deviations a differential fuzz found, each checked against torch -------------
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular", "constant"])
+@pytest.mark.parametrize("shape,p", [((1, 1, 3), (1, 1)), ((1, 1, 3, 3), (1, 1, 1, 1))])
+def test_bool_input_per_mode(mode, shape, p):
+    """torch has no bool reflection/replication kernel (NotImplementedError); circular and
+    constant padding copy any dtype."""
+    same_as_torch(
+        lambda lib: lib.nn.functional.pad(
+            lib.tensor(np.arange(np.prod(shape)).reshape(shape) % 2 == 0), p, mode=mode
+        )
+    )
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int8", "uint8", "bool", "float16", "float32"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        float("nan"),
+        float("inf"),
+        -float("inf"),
+        -2.0,
+        -0.5,
+        2.5,
+        127.9,
+        255.5,
+        300.0,
+        1e20,
+        1e300,
+        70000.0,
+        True,
+        -1,
+        256,
+    ],
+)
+def test_fill_value_must_fit_the_dtype(dtype, value):
+    """A fill value that does not fit the dtype is a RuntimeError, as torch's checked
+    conversion gives: never INT64_MIN or a wrapped integer."""
+    same_as_torch(
+        lambda lib: lib.nn.functional.pad(
+            lib.tensor(np.ones((1, 3), dtype=dtype)), (1, 1), value=value
+        )
+    )
+
+
+def test_fill_value_overflow_message():
+    with pytest.raises(RuntimeError, match="cannot be converted to type uint8_t without overflow"):
+        F.pad(ck.ones(1, 3, dtype=ck.uint8), (1, 1), value=-2.0)
+
+
+@pytest.mark.parametrize("p", [(1, True), (True, 1), (np.int64(1), 1), (1.0, 1)])
+def test_pad_entries_as_torch_parses_them(p):
+    """torch's parser type-checks only the first entry of an int list."""
+    same_as_torch(lambda lib: lib.nn.functional.pad(lib.ones(2, 3), p))

@@ -12,7 +12,7 @@ import torch.nn.functional as TF
 
 import convkit as ck
 import convkit.nn.functional as F
-from tests.helpers import gradcheck, tolerance
+from tests.helpers import gradcheck, same_as_torch, tolerance
 
 
 def _pair(name, x, args, kwargs, dtype, seed=0, indices=False):
@@ -292,3 +292,84 @@ def test_empty_batch_and_empty_output(name, args):
         assert tuple(y.shape) == tuple(getattr(TF, name)(torch.from_numpy(x), *args).shape)
         y.backward(ck.tensor(np.ones(tuple(y.shape), dtype=np.float32)))
         assert a.grad.shape == a.shape and a.grad.dtype == np.float32
+
+
+# ----- issue 10: deviations a differential fuzz found, each checked against torch -------------
+
+
+@pytest.mark.parametrize(
+    "n,p,values",
+    [
+        (1, 2, [float("nan"), 1.0, 2.0, 3.0]),
+        (1, 1, [float("nan"), 1.0, 2.0, 3.0]),
+        (1, float("inf"), [float("nan"), 1.0, 2.0, 3.0]),
+        (1, 3, [0.0, 0.0, 1.0, -3.0]),
+        (2, 3, [float("nan"), 1.0, 2.0, 3.0]),
+        (2, 2, [float("inf"), 1.0, 2.0, 3.0]),
+    ],
+)
+def test_lp_pool_gradients_with_nan_and_zero_windows(n, p, values):
+    """A NaN window sends NaN back to every cell of the window (relu and abs pass it, as in
+    torch); an all-zero window gets a zero gradient."""
+
+    def run(lib):
+        shape = (1, 1, 4) if n == 1 else (1, 1, 2, 2)
+        x = lib.tensor(np.array(values, dtype=np.float32).reshape(shape), requires_grad=True)
+        y = getattr(lib.nn.functional, f"lp_pool{n}d")(x, p, 2)
+        y.sum().backward()
+        return y, x.grad
+
+    same_as_torch(run)
+
+
+@pytest.mark.parametrize(
+    "fn,shape,dtype,size",
+    [
+        ("adaptive_avg_pool3d", (1, 0, 2, 2, 2), "float32", 2),
+        ("adaptive_avg_pool3d", (1, 0, 2, 2, 2), "float32", 1),
+        ("adaptive_avg_pool3d", (0, 2, 2, 2), "float32", 2),
+        ("adaptive_avg_pool2d", (1, 0, 2, 2), "float32", 2),
+        ("adaptive_max_pool3d", (1, 0, 2, 2, 2), "float32", 2),
+        ("adaptive_avg_pool2d", (0, 1, 2, 2), "int64", 2),
+        ("adaptive_avg_pool2d", (0, 1, 2, 2), "int64", 1),
+        ("adaptive_avg_pool1d", (0, 1, 2), "int64", 1),
+        ("adaptive_avg_pool1d", (0, 1, 2), "int64", 2),
+        ("adaptive_avg_pool1d", (1, 1, 2), "int64", 1),
+        ("adaptive_avg_pool3d", (0, 1, 2, 2, 2), "int64", 1),
+        ("adaptive_avg_pool2d", (1, 1, 2, 2), "int64", 2),
+    ],
+)
+def test_adaptive_pooling_of_empty_and_integer_inputs(fn, shape, dtype, size):
+    same_as_torch(
+        lambda lib: getattr(lib.nn.functional, fn)(lib.tensor(np.zeros(shape, dtype=dtype)), size)
+    )
+
+
+@pytest.mark.parametrize(
+    "n,shape,kwargs",
+    [
+        (1, (1, 1, 1), dict(kernel_size=2, padding=1)),  # output size 0: empty, indices unread
+        (2, (1, 1, 2, 2), dict(kernel_size=0)),  # kernel 0: a 0 x 0 output
+        (1, (1, 1, 1), dict(kernel_size=1, padding=1)),  # output size -1
+        (1, (0, 1, 2), dict(kernel_size=2)),  # an empty batch
+        (1, (1, 0, 2), dict(kernel_size=2)),  # empty channels
+        (3, (1, 1, 0, 2, 2), dict(kernel_size=2)),  # an empty spatial dimension
+        (2, (0, 2, 2), dict(kernel_size=2)),
+    ],
+)
+def test_max_unpool_empty_sizes(n, shape, kwargs):
+    def run(lib):
+        x = lib.zeros(*shape, requires_grad=True)
+        return getattr(lib.nn.functional, f"max_unpool{n}d")(
+            x, lib.zeros(*shape, dtype=lib.int64), **kwargs
+        )
+
+    out = same_as_torch(run)
+    if isinstance(out, type) or out[0].numel():  # raised, or not empty
+        return
+    # An empty output: convkit's input gradient is zero. (torch's backward gathers at the
+    # indices it never checked and fails with "index 0 is out of bounds"; convkit does not copy
+    # that failure.)
+    x = ck.zeros(*shape, requires_grad=True)
+    getattr(F, f"max_unpool{n}d")(x, ck.zeros(*shape, dtype=ck.int64), **kwargs).sum().backward()
+    assert x.grad is not None and not x.grad.data.any()
