@@ -26,6 +26,7 @@ from .dtypes import (
 )
 from .explain import summary
 from .io import load, save
+from .kernels.parallel import get_num_threads, set_num_threads
 from .random import get_rng_state, manual_seed, set_rng_state
 from .tensor import (
     Size,
@@ -178,6 +179,7 @@ __all__ = [
     "full",
     "functional",
     "get_default_dtype",
+    "get_num_threads",
     "get_rng_state",
     "half",
     "int",
@@ -214,6 +216,7 @@ __all__ = [
     "save",
     "set_default_dtype",
     "set_grad_enabled",
+    "set_num_threads",
     "set_rng_state",
     "sigmoid",
     "short",

@@ -22,9 +22,12 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from .kernels.parallel import set_num_threads
     from .training import TrainConfig, train
 
     try:
+        if args.threads is not None:
+            set_num_threads(args.threads)
         config = TrainConfig(
             model=args.model,
             data=args.data,
@@ -128,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
         "without torch), a .safetensors state dict or a convkit checkpoint",
     )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help="threads for every kernel (default: $CONVKIT_NUM_THREADS, else the available cores)",
+    )
     train.set_defaults(func=_train)
 
     ev = sub.add_parser("evaluate", help="accuracy and confusion matrix of a checkpoint")

@@ -4,12 +4,11 @@ Every array here is ``(B, *spatial)``: the callers fold batch and channels into 
 (``x.reshape(N*C, *spatial)`` is free on a contiguous input), which is also the axis the work is
 split on between threads.
 
-Sliding windows are computed as a loop over the kernel offsets: offset ``j`` (a tuple, one entry
-per spatial dimension) of every window is the strided view
-``xp[:, j0*d0 : j0*d0 + (o0-1)*s0 + 1 : s0, ...]`` of the padded input ``xp``, so one ufunc call
-per offset does all windows at once. NumPy ufuncs release the GIL, so two Python threads that
-work on halves of the leading axis run in parallel (PERF-NOTES: 1.5-4x faster than torch for max
-pooling, where ``sliding_window_view(...).max()`` is 20x slower).
+Sliding windows are computed as a loop over the kernel offsets: offset ``j`` of every window is
+one strided view of the padded input (``windows.offset_slices``), so one ufunc call per offset
+does all windows at once. NumPy ufuncs release the GIL, so the threads of ``parallel.py``, each
+working on its share of the leading axis, run in parallel (PERF-NOTES: 1.5-4x faster than torch
+for max pooling, where ``sliding_window_view(...).max()`` is 20x slower).
 
 Reference loops that spell out each definition are in ``pool_ref.py``.
 """
@@ -18,13 +17,13 @@ from __future__ import annotations
 
 import itertools
 import math
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
 from .. import shapes
+from . import parallel as par
+from . import windows as win
 
 Ints = Sequence[int]
 
@@ -33,38 +32,18 @@ _PARALLEL_MIN_ELEMENTS = 1 << 17
 # Rows are processed in blocks of about this many padded input elements (512 KB of float32), so
 # that the padded copy of a block stays in cache across the k^d passes over it.
 _BLOCK_ELEMENTS = 1 << 17
-# The phase-major max pooling backward makes many short, unit-stride ufunc calls; two threads
-# only overlap when each call is long enough to hide the GIL hand-off (tens of microseconds on
-# this VM), so its blocks are larger (measured: 1<<19 beats 1<<17 by 15-20% on 2 threads).
+# The phase-major max pooling backward makes many short, unit-stride ufunc calls; threads only
+# overlap when each call is long enough to hide the GIL hand-off (tens of microseconds), so its
+# blocks are larger (measured: 1<<19 beats 1<<17 by 15-20% on 2 threads).
 _PHASE_BLOCK_ELEMENTS = 1 << 19
-_THREADS = 2
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _executor() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="convkit-pool")
-        return _pool
 
 
 def _split(work: Callable[[slice], None], rows: int, elements: int) -> None:
-    """Run ``work(rows_slice)`` over the leading axis, on two threads when the problem is large."""
-    if (
-        elements < _PARALLEL_MIN_ELEMENTS
-        or rows < 2
-        or threading.current_thread().name.startswith("convkit-pool")
-    ):
+    """Run ``work(rows_slice)`` over the leading axis, split between the threads when large."""
+    if elements < _PARALLEL_MIN_ELEMENTS or rows < 2:
         work(slice(0, rows))
         return
-    half = rows // 2
-    future = _executor().submit(work, slice(half, rows))
-    try:
-        work(slice(0, half))
-    finally:
-        future.result()
+    par.run_parts(work, par.split(rows, par.get_num_threads()), uses_blas=False)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -86,19 +65,6 @@ def _right_pad(
     )
 
 
-def _window(offset: Ints, stride: Ints, dilation: Ints, out: Ints) -> tuple[slice, ...]:
-    """Index of kernel offset ``offset`` of every window: one strided slice per dimension."""
-    return (slice(None),) + tuple(
-        slice(j * d, j * d + (o - 1) * s + 1, s)
-        for j, s, d, o in zip(offset, stride, dilation, out, strict=True)
-    )
-
-
-def _offsets(kernel: Ints):
-    """Kernel offsets in row-major order (the order torch scans a window)."""
-    return itertools.product(*(range(k) for k in kernel))
-
-
 class _Windows:
     """The sliding-window geometry of one call, computed once."""
 
@@ -113,7 +79,9 @@ class _Windows:
         self.interior = (slice(None),) + tuple(
             slice(p, p + L) for L, p in zip(spatial, padding, strict=True)
         )
-        self.slices = [_window(o, stride, dilation, out) for o in _offsets(kernel)]
+        self.slices = [
+            (slice(None),) + sl for _, sl in win.all_offset_slices(kernel, stride, dilation, out)
+        ]
         # No two (window, offset) pairs read the same cell: gradients can be written, not added.
         self.disjoint = all(
             s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation, strict=True)
@@ -126,7 +94,7 @@ class _Windows:
         self.plane = math.prod(self.padded)
         self.block = max(1, _BLOCK_ELEMENTS // max(self.plane, 1))
 
-    def blocks(self, rows: slice):
+    def blocks(self, rows: slice) -> Iterator[slice]:
         for start in range(rows.start, rows.stop, self.block):
             yield slice(start, min(start + self.block, rows.stop))
 
@@ -134,7 +102,7 @@ class _Windows:
 class _PadBuffer:
     """A per-thread padded block, reused across blocks: the border is filled once."""
 
-    def __init__(self, w: _Windows, fill, dtype: np.dtype):
+    def __init__(self, w: _Windows, fill: float, dtype: np.dtype):
         self.w, self.fill, self.dtype = w, fill, dtype
         self.buf: np.ndarray | None = None
 
@@ -157,7 +125,7 @@ class _PadBuffer:
         return view
 
 
-def _lowest(dtype: np.dtype):
+def _lowest(dtype: np.dtype) -> float:
     """The padding value of max pooling: -inf, or the smallest integer."""
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
@@ -168,7 +136,7 @@ def _positions(w: _Windows) -> list[np.ndarray]:
     ``flat = sum_i pos_i * prod(L_{i+1:})``."""
     n = len(w.spatial)
     result = []
-    for offset in _offsets(w.kernel):
+    for offset in win.offsets(w.kernel):
         flat = np.zeros((1,) * (n + 1), dtype=np.int64)
         valid = np.ones((1,) * (n + 1), dtype=bool)
         for i, (L, s, p, d, o, j) in enumerate(
@@ -208,7 +176,7 @@ class _Phases:
         self.cells = math.prod(self.grid)
         pitch = [math.prod(self.grid[i + 1 :]) for i in range(len(self.grid))]
         phases, self.shifts = [], []
-        for offset in _offsets(w.kernel):
+        for offset in win.offsets(w.kernel):
             reach = [j * d for j, d in zip(offset, w.dilation, strict=True)]
             phases.append(tuple(q % s for q, s in zip(reach, w.stride, strict=True)))
             self.shifts.append(
@@ -231,11 +199,11 @@ class _Phases:
         self.corner = (slice(None),) + tuple(slice(0, o) for o in w.out)
         self.block = max(1, _PHASE_BLOCK_ELEMENTS // max(len(used) * self.cells, 1))
 
-    def blocks(self, rows: slice):
+    def blocks(self, rows: slice) -> Iterator[slice]:
         for start in range(rows.start, rows.stop, self.block):
             yield slice(start, min(start + self.block, rows.stop))
 
-    def buffer(self, rows: slice, fill, dtype: np.dtype) -> np.ndarray:
+    def buffer(self, rows: slice, fill: float, dtype: np.dtype) -> np.ndarray:
         """Phase rows for the largest block of ``rows``, filled with ``fill``."""
         n = min(self.block, rows.stop - rows.start)
         return np.full((len(self.row_of), n * self.cells + self.margin), fill, dtype=dtype)
@@ -348,7 +316,7 @@ def max_pool_backward(
     # Tiled windows: no padding, and every input cell belongs to exactly one window.
     if indices is None and x.dtype.kind == "f" and y.size and np.isnan(np.min(y)):
         _, indices = max_pool_indices(x, kernel, stride, padding, dilation, out)
-    positions = None if indices is None else _positions(w)
+    positions = [] if indices is None else _positions(w)
     # g * mask is the fast way to drop gradients of non-maxima, but inf * 0 is NaN. A finite sum
     # proves every entry finite (an overflowing sum only sends us down the safe path).
     finite = g.dtype.kind != "f" or bool(np.isfinite(np.sum(g, dtype=np.float64)))
@@ -423,7 +391,7 @@ def _max_pool_backward_phases(
     count = len(ph.shifts)
     # The first offset (row-major) of a phase row has the smallest shift; at shift 0 it covers
     # the whole row and can write it instead of adding to zeros.
-    first = {}
+    first: dict[int, int] = {}
     for t, row in enumerate(ph.rows):
         first.setdefault(row, t)
     writes = {t for t in first.values() if ph.shifts[t] == 0}
@@ -441,10 +409,10 @@ def _max_pool_backward_phases(
         # The extended grid's spare windows keep a zero gradient: only their corners are loaded.
         pending = np.zeros(size, dtype=g.dtype)
         hit, taken = np.empty(size, dtype=bool), np.empty(size, dtype=g.dtype)
-        mask = None if finite else np.empty(size, dtype=bits)
+        mask = np.empty(0 if finite else size, dtype=bits)
         if indices is None:
             src = ph.buffer(rows, _lowest(x.dtype), x.dtype)
-            top = None if exact else np.zeros(size, dtype=x.dtype)
+            top = np.zeros(0 if exact else size, dtype=x.dtype)
         else:
             arg = np.full(size, -3, dtype=np.int64)
         for blk in ph.blocks(rows):
@@ -521,10 +489,11 @@ def avg_pool_divisor(
 
 def _divide(total: np.ndarray, divisor: np.ndarray) -> np.ndarray:
     if total.dtype.kind == "f":
-        return np.divide(total, divisor, out=total)
+        return np.divide(total, divisor, out=total)  # type: ignore[no-any-return]
     # Integer average pooling truncates toward zero (C++ integer division), unlike //.
     quotient = np.abs(total) // np.abs(divisor)
-    return np.where((total < 0) != (divisor < 0), -quotient, quotient).astype(total.dtype)
+    result: np.ndarray = np.where((total < 0) != (divisor < 0), -quotient, quotient)
+    return result.astype(total.dtype)
 
 
 def avg_pool(
@@ -641,7 +610,7 @@ def _argmax_axis(v: np.ndarray, axis: int) -> np.ndarray:
             w = v.shape[axis]
             last = w - 1 - np.argmax(np.flip(nan, axis=axis), axis=axis, keepdims=True)
             arg = np.where(nan.any(axis=axis, keepdims=True), last, arg)
-    return arg
+    return arg  # type: ignore[no-any-return]
 
 
 def adaptive_max_pool(x: np.ndarray, out: Ints) -> tuple[np.ndarray, list[np.ndarray]]:
