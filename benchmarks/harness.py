@@ -146,3 +146,39 @@ def competing_load(n: int) -> Iterator[None]:
             p.join(timeout=5)
             if p.is_alive():
                 p.terminate()
+
+
+Case = tuple[str, Callable[[], tuple[Callable[[], object], Callable[[], object]]]]
+
+
+def run_table(
+    cases: Sequence[Case], repeats: int, min_ms: float, compete: int = 0, label: str = "case"
+) -> list[float]:
+    """Time each case's (convkit, torch) pair and print one row per case; returns the ratios.
+
+    With ``compete`` > 0 each case is timed again beside that many CPU-bound processes, and the
+    row adds both libraries' slowdown (loaded median / quiet median) and the loaded ratio.
+    """
+    width = max([len(label)] + [len(name) for name, _ in cases])
+    head = f"{label:{width}s} {'convkit ms':>10s} {'torch ms':>9s} {'ratio':>6s}"
+    if compete:
+        head += f"   {'loaded ck':>9s} {'torch':>9s} {'ck slow':>7s} {'t slow':>7s} {'ratio':>6s}"
+    print(head)
+    print("-" * len(head))
+    ratios = []
+    for name, make in cases:
+        ck, th = make()
+        a, b = measure([ck, th], repeats, min_ms)
+        r = median_ratio(a, b)
+        ratios.append(r)
+        row = f"{name:{width}s} {median(a):10.2f} {median(b):9.2f} {r:6.2f}"
+        if compete:
+            with competing_load(compete):
+                la, lb = measure([ck, th], repeats, min_ms)
+            row += (
+                f"   {median(la):9.2f} {median(lb):9.2f} {median(la) / median(a):7.2f} "
+                f"{median(lb) / median(b):7.2f} {median_ratio(la, lb):6.2f}"
+            )
+        print(row, flush=True)
+    print("-" * len(head))
+    return ratios
