@@ -43,6 +43,7 @@ import numpy as np
 from .. import shapes
 from . import parallel as par
 from . import windows as win
+from . import winograd as wino
 
 Pairs = Sequence[tuple[int, int]]
 Ints = Sequence[int]
@@ -218,6 +219,18 @@ def _from_rows(buf: np.ndarray, nb: int, out_shape: Ints, batch_last: bool) -> n
     return buf.reshape((R, nb) + tuple(out_shape)).swapaxes(0, 1)  # (nb, R, *O)
 
 
+#: Output planes of at least this many positions are written by one GEMM per sample straight into
+#: the output, in its final layout; shorter ones (whose per-sample GEMMs would be too small) take
+#: one GEMM per chunk and a transposing copy.
+DIRECT_OUT_MIN = 256
+
+
+def _add_bias(out: np.ndarray, bias: np.ndarray | None) -> None:
+    """``out (nb, C_out, *O) += bias`` per channel, while the chunk is still in cache."""
+    if bias is not None:
+        np.add(out, bias.reshape((1, -1) + (1,) * (out.ndim - 2)), out=out)
+
+
 def conv_forward(
     x: np.ndarray,
     w: np.ndarray,
@@ -226,13 +239,19 @@ def conv_forward(
     dilation: Sequence[int],
     groups: int,
     out_shape: Sequence[int] | None = None,
+    bias: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Cross-correlation ``out[n, co, o] = sum_{ci, k} w[co, ci, k] * xp[n, g*Cg + ci, o*s + k*d]``.
+    """Cross-correlation ``out[n, co, o] = b[co] + sum_{ci, k} w[co, ci, k] * xp[n, g*Cg + ci,
+    o*s + k*d]``.
 
-    x ``(N, C_in, *S)``, w ``(C_out, C_in/G, *K)``, pads ``((before, after), ...)``; returns
-    ``(N, C_out, *O)``. ``out_shape`` limits the output to its first O positions per dimension
-    (transposed conv's backward needs that when output_padding >= stride); by default it is the
-    largest that fits.
+    x ``(N, C_in, *S)``, w ``(C_out, C_in/G, *K)``, pads ``((before, after), ...)``, bias
+    ``(C_out,)`` or None; returns ``(N, C_out, *O)``. ``out_shape`` limits the output to its first
+    O positions per dimension (transposed conv's backward needs that when output_padding >=
+    stride); by default it is the largest that fits.
+
+    The bias is added to each chunk of the output right after its GEMM, while it is in cache.
+    1x1 kernels without padding skip im2col (``_pointwise_forward``); stride-1 3x3 kernels may
+    run as Winograd F(2x2, 3x3) (``winograd.use_winograd`` decides per shape).
     """
     N, C = x.shape[:2]
     Cout = w.shape[0]
@@ -247,7 +266,33 @@ def conv_forward(
         return out
     if C == 0 or math.prod(kernel) == 0:
         out[...] = 0
+        _add_bias(out, bias)
         return out
+    if all(k == 1 for k in kernel) and not any(lo or hi for lo, hi in pads):
+        _pointwise_forward(x, w, stride, groups, out, bias)
+    elif wino.use_winograd(x.shape, w.shape, pads, stride, dilation, groups, out_shape, dtype):
+        wino.conv3x3(x, w, pads, out, bias)
+    else:
+        _im2col_forward(x, w, pads, stride, dilation, groups, out, bias)
+    return out
+
+
+def _im2col_forward(
+    x: np.ndarray,
+    w: np.ndarray,
+    pads: Pairs,
+    stride: Ints,
+    dilation: Ints,
+    groups: int,
+    out: np.ndarray,
+    bias: np.ndarray | None,
+) -> None:
+    N, C = x.shape[:2]
+    Cout = w.shape[0]
+    kernel = w.shape[2:]
+    out_shape = out.shape[2:]
+    sp = _padded_shape(x.shape[2:], pads)
+    dtype = out.dtype
     G = groups
     Cg, Coutg = C // G, Cout // G
     K = math.prod(kernel)
@@ -259,14 +304,16 @@ def conv_forward(
     threaded = column_bytes(N, C, kernel, out_shape, out.itemsize) >= THREAD_MIN_BYTES
     nsp = len(kernel)
     bl = _use_batch_last(chunk, stride, out_shape)
+    direct = not bl and L >= DIRECT_OUT_MIN
     col_axes = _col_axes(nsp, bl)
     padded = any(lo or hi for lo, hi in pads)
     staged = padded or bl  # x is copied into a (padded, maybe batch-last) buffer first
+    out_g = out.reshape(N, G, Coutg, L)  # (N, G, Cout/G, L)
 
     def work(my_chunks: list[tuple[int, int]]) -> None:
         xbuf = par.scratch("x", chunk * C * P if staged else 0, x.dtype)
         cols = par.scratch("cols", C * K * chunk * L, x.dtype)
-        res = par.scratch("res", Cout * chunk * L, dtype)
+        res = par.scratch("res", 0 if direct else Cout * chunk * L, dtype)
         for n0, n1 in my_chunks:
             nb = n1 - n0
             if staged:
@@ -276,14 +323,57 @@ def conv_forward(
                 xpb = x[n0:n1]
             colb = cols[: C * K * nb * L].reshape(_col_shape(C, kernel, nb, out_shape, bl))
             np.copyto(colb, win.view(xpb, kernel, stride, dilation, out_shape).transpose(col_axes))
-            resb = res[: Cout * nb * L].reshape(G, Coutg, nb * L)
-            colg = colb.reshape(G, Cg * K, nb * L)
-            for sl in _pieces(nb * L):
-                np.matmul(wg, colg[:, :, sl], out=resb[:, :, sl])  # (G, Cout/G, piece)
-            out[n0:n1] = _from_rows(resb.reshape(Cout, nb * L), nb, out_shape, bl)
+            if direct:
+                per_sample = colb.reshape(G, Cg * K, nb, L).transpose(2, 0, 1, 3)
+                np.matmul(wg, per_sample, out=out_g[n0:n1])  # (nb, G, Cout/G, L)
+            else:
+                resb = res[: Cout * nb * L].reshape(G, Coutg, nb * L)
+                colg = colb.reshape(G, Cg * K, nb * L)
+                for sl in _pieces(nb * L):
+                    np.matmul(wg, colg[:, :, sl], out=resb[:, :, sl])  # (G, Cout/G, piece)
+                out[n0:n1] = _from_rows(resb.reshape(Cout, nb * L), nb, out_shape, bl)
+            _add_bias(out[n0:n1], bias)
 
     _run_chunks(work, chunks, threaded)
-    return out
+
+
+def _pointwise_forward(
+    x: np.ndarray,
+    w: np.ndarray,
+    stride: Ints,
+    groups: int,
+    out: np.ndarray,
+    bias: np.ndarray | None,
+) -> None:
+    """A 1x1 kernel without padding: one GEMM per sample on the (strided) input itself, no
+    im2col (strides > 1 first copy the strided positions, a quarter of x at stride 2)."""
+    N, C = x.shape[:2]
+    Cout = w.shape[0]
+    out_shape = out.shape[2:]
+    G = groups
+    Cg, Coutg = C // G, Cout // G
+    L = math.prod(out_shape)
+    wg = w.reshape(G, Coutg, Cg).astype(out.dtype, copy=False)  # (G, Cout/G, Cg)
+    picks = tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(out_shape, stride, strict=True))
+    strided = x.shape[2:] != out_shape
+    ones = (1,) * len(out_shape)
+    chunk = batch_chunk(N, C, ones, out_shape, out.itemsize)
+    threaded = column_bytes(N, C, ones, out_shape, out.itemsize) >= THREAD_MIN_BYTES
+    out_g = out.reshape(N, G, Coutg, L)  # (N, G, Cout/G, L)
+
+    def work(my_chunks: list[tuple[int, int]]) -> None:
+        buf = par.scratch("cols", chunk * C * L if strided else 0, x.dtype)
+        for n0, n1 in my_chunks:
+            nb = n1 - n0
+            xb = x[n0:n1]
+            if strided:
+                xs = buf[: nb * C * L].reshape(xb.shape[:2] + out_shape)
+                np.copyto(xs, xb[(slice(None), slice(None)) + picks])
+                xb = xs
+            np.matmul(wg, xb.reshape(nb, G, Cg, L), out=out_g[n0:n1])  # (nb, G, Cout/G, L)
+            _add_bias(out[n0:n1], bias)
+
+    _run_chunks(work, _chunks(N, chunk), threaded)
 
 
 def conv_input_grad(
@@ -389,6 +479,23 @@ def _conv_backward(
     if is_depthwise(C, w.shape, groups):
         _depthwise_backward(x, w, g, pads, stride, dilation, groups, gx, gw)
         return gx, gw
+    if need_input and gx is not None:
+        # stride 1: the input gradient is the correlation of g, padded by (k-1-p) before, with
+        # the flipped, channel-transposed filter, which Winograd can run
+        flipped = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3) if w.ndim == 4 else w
+        back_pads = tuple(
+            (k - 1 - lo, L + lo - o)
+            for k, (lo, _), L, o in zip(kernel, pads, spatial, out_shape, strict=True)
+        )
+        if wino.use_winograd(
+            g.shape, flipped.shape, back_pads, stride, dilation, groups, spatial, dtype
+        ):
+            wino.conv3x3(g, flipped, back_pads, gx)
+            if need_weight:
+                gw = _conv_backward(x, w, g, spatial, pads, stride, dilation, groups, False, True)[
+                    1
+                ]
+            return gx, gw
     G = groups
     Cg, Coutg = C // G, Cout // G
     wg = w.reshape(G, Coutg, Cg * K)  # (G, Cout/G, Cg*K)
