@@ -72,7 +72,7 @@ def main(argv=None) -> None:
     parser.add_argument("--only", default=None, help="run cases whose name contains this")
     harness.add_common_args(parser)
     args = parser.parse_args(argv)
-    harness.set_threads(args.threads)
+    harness.configure(args)
     repeats, min_ms = (7, 20.0) if args.quick else (15, 50.0)
     suite = [c for c in SUITE if not args.only or args.only in c[0]]
     harness.header("conv2d, convkit / torch", args.threads)

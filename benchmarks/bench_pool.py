@@ -58,7 +58,7 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     harness.add_common_args(parser)
     args = parser.parse_args(argv)
-    harness.set_threads(args.threads)
+    harness.configure(args)
     repeats, min_ms = (7, 20.0) if args.quick else (15, 50.0)
     harness.header("pooling, convkit / torch", args.threads)
     cases = []

@@ -166,7 +166,7 @@ def main(argv=None) -> None:
     parser.add_argument("--only", default=None, help="lenet or resnet18")
     harness.add_common_args(parser)
     args = parser.parse_args(argv)
-    harness.set_threads(args.threads)
+    harness.configure(args)
     repeats, min_ms = (9, 50.0) if args.quick else (21, 100.0)
     cases = [(m, b) for m, b in CASES if not args.only or args.only in m]
     harness.header("whole steps, convkit / torch", args.threads)

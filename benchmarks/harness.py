@@ -26,8 +26,19 @@ from collections.abc import Callable, Iterator, Sequence
 import numpy as np
 
 
+#: The clock ``measure`` reads: wall time, or with ``--cpu`` the process's CPU time (user +
+#: system, all threads), which a busy machine disturbs far less. At one thread per library the
+#: CPU-time ratio is what the wall-time ratio would be on a quiet machine, up to cache effects.
+clock = time.perf_counter
+
+
 def add_common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=2, help="threads for both libraries")
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="time CPU time (process_time) instead of wall time; use with --threads 1",
+    )
     parser.add_argument(
         "--compete",
         type=int,
@@ -35,6 +46,14 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="also run the suite beside N CPU-bound processes and report both slowdowns",
     )
+
+
+def configure(args: argparse.Namespace) -> None:
+    """Apply ``--threads`` and ``--cpu``."""
+    global clock
+    set_threads(args.threads)
+    if args.cpu:
+        clock = time.process_time
 
 
 def set_threads(n: int) -> None:
@@ -73,7 +92,8 @@ def machine() -> str:
 
 
 def header(title: str, threads: int) -> None:
-    print(f"# {title}")
+    what = "CPU time (process_time)" if clock is time.process_time else "wall time"
+    print(f"# {title}; {what}, medians over interleaved rounds, ratio = median of round ratios")
     print(f"# machine: {machine()}")
     print(f"# threads: {threads} (convkit and torch); load average before: {loadavg()}")
 
@@ -83,9 +103,9 @@ def footer() -> None:
 
 
 def _once(fn: Callable[[], object]) -> float:
-    t0 = time.perf_counter()
+    t0 = clock()
     fn()
-    return (time.perf_counter() - t0) * 1e3
+    return (clock() - t0) * 1e3
 
 
 def measure(fns: Sequence[Callable[[], object]], repeats: int, min_ms: float) -> list[list[float]]:
@@ -99,10 +119,10 @@ def measure(fns: Sequence[Callable[[], object]], repeats: int, min_ms: float) ->
         order = list(range(len(fns)))
         order = order[r % len(order) :] + order[: r % len(order)]
         for i in order:
-            t0 = time.perf_counter()
+            t0 = clock()
             for _ in range(inner):
                 fns[i]()
-            times[i].append((time.perf_counter() - t0) * 1e3 / inner)
+            times[i].append((clock() - t0) * 1e3 / inner)
     return times
 
 

@@ -125,6 +125,15 @@ class _PadBuffer:
         return view
 
 
+def _result(out: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """``out`` (a ``(B, *spatial)`` view the caller allocated in its own layout, so that the
+    gradient it returns owns its memory) or a fresh array."""
+    if out is None:
+        return np.empty(shape, dtype=dtype)
+    assert out.shape == shape and out.dtype == dtype, (out.shape, shape, out.dtype, dtype)
+    return out
+
+
 def _lowest(dtype: np.dtype) -> float:
     """The padding value of max pooling: -inf, or the smallest integer."""
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
@@ -297,6 +306,7 @@ def max_pool_backward(
     dilation: Ints,
     out: Ints,
     indices: np.ndarray | None = None,
+    out_array: np.ndarray | None = None,
 ) -> np.ndarray:
     """Gradient of max pooling: each window's ``g`` goes to its (first) maximum, overlaps add.
 
@@ -312,7 +322,7 @@ def max_pool_backward(
     """
     w = _Windows(x.shape[1:], kernel, stride, padding, dilation, out)
     if not w.tiles:
-        return _max_pool_backward_phases(x, y, g, w, indices)
+        return _max_pool_backward_phases(x, y, g, w, indices, out_array)
     # Tiled windows: no padding, and every input cell belongs to exactly one window.
     if indices is None and x.dtype.kind == "f" and y.size and np.isnan(np.min(y)):
         _, indices = max_pool_indices(x, kernel, stride, padding, dilation, out)
@@ -320,14 +330,18 @@ def max_pool_backward(
     # g * mask is the fast way to drop gradients of non-maxima, but inf * 0 is NaN. A finite sum
     # proves every entry finite (an overflowing sum only sends us down the safe path).
     finite = g.dtype.kind != "f" or bool(np.isfinite(np.sum(g, dtype=np.float64)))
-    gx = np.empty(x.shape, dtype=g.dtype)
+    gx = _result(out_array, x.shape, g.dtype)
     count = len(w.slices)
+
+    upsample = indices is None and x.dtype.kind == "f" and all(d == 1 for d in dilation)
 
     def work(rows: slice) -> None:
         shape = (min(w.block, rows.stop - rows.start),) + w.out
         hit_buf, taken_buf = np.empty(shape, dtype=bool), np.empty(shape, dtype=bool)
         for blk in w.blocks(rows):
             n = blk.stop - blk.start
+            if upsample and _tiled_backward_block(x[blk], y[blk], g[blk], gx[blk], kernel, finite):
+                continue
             grad, hit, taken, dst = g[blk], hit_buf[:n], taken_buf[:n], gx[blk]
             if not finite:
                 dst.fill(0)
@@ -355,8 +369,52 @@ def max_pool_backward(
     return gx
 
 
+def _upsample(a: np.ndarray, kernel: Ints) -> np.ndarray:
+    """``a (n, *out)`` with every cell repeated ``k`` times along each axis: ``(n, *(o*k))``.
+
+    The last axis, where ``np.repeat`` copies element by element, doubles 4-byte cells in one
+    ufunc pass instead: a uint32 times 0x100000001 is a uint64 holding the same bits twice.
+    The other axes repeat whole rows.
+    """
+    for axis in range(a.ndim - 1, 0, -1):
+        k = kernel[axis - 1]
+        if k == 1:
+            continue
+        if axis == a.ndim - 1 and k == 2 and a.dtype.itemsize == 4:
+            pair = np.multiply(a.view(np.uint32), np.uint64(0x100000001), dtype=np.uint64)
+            a = pair.view(a.dtype).reshape(a.shape[:-1] + (2 * a.shape[-1],))
+        else:
+            a = np.repeat(a, k, axis=axis)
+    return a
+
+
+def _tiled_backward_block(
+    x: np.ndarray, y: np.ndarray, g: np.ndarray, gx: np.ndarray, kernel: Ints, finite: bool
+) -> bool:
+    """Windows that tile a block exactly: ``gx = g_up * (x == y_up)`` in flat, unit-stride passes
+    (g and y upsampled to x's shape). Returns False, writing nothing, when some window's maximum
+    appears twice (the first must win; the caller resolves that) or is NaN (equality misses it):
+    then the cells equal to their window's max do not number exactly one per window."""
+    hit = x == _upsample(y, kernel)
+    if np.count_nonzero(hit) != y.size:
+        return False
+    g_up = _upsample(g, kernel)
+    if finite:
+        np.multiply(g_up, hit, out=gx)
+    else:  # inf * 0 would be NaN: AND the bits with all-ones / all-zeros instead
+        bits = np.dtype(f"i{g.dtype.itemsize}")
+        mask = np.negative(hit.view(np.int8), dtype=bits)
+        np.bitwise_and(g_up.view(bits), mask, out=gx.view(bits))
+    return True
+
+
 def _max_pool_backward_phases(
-    x: np.ndarray, y: np.ndarray, g: np.ndarray, w: _Windows, indices: np.ndarray | None
+    x: np.ndarray,
+    y: np.ndarray,
+    g: np.ndarray,
+    w: _Windows,
+    indices: np.ndarray | None,
+    out_array: np.ndarray | None = None,
 ) -> np.ndarray:
     """``max_pool_backward`` in the phase-major layout (see the comment above ``_Phases``).
 
@@ -397,7 +455,7 @@ def _max_pool_backward_phases(
     writes = {t for t in first.values() if ph.shifts[t] == 0}
     zero_rows = [row for row, t in first.items() if t not in writes]
     exact = ph.grid == w.out  # no spare windows: the extended grid is the output itself
-    gx = np.empty(x.shape, dtype=g.dtype)
+    gx = _result(out_array, x.shape, g.dtype)
 
     def work(rows: slice) -> None:
         with np.errstate(invalid="ignore"):  # inf + -inf gradients meet: NaN, as in torch
@@ -523,11 +581,12 @@ def avg_pool_backward(
     padding: Ints,
     out: Ints,
     divisor: np.ndarray,
+    out_array: np.ndarray | None = None,
 ) -> np.ndarray:
     """Gradient of average pooling: ``g / divisor`` added back over every kernel offset."""
     w = _Windows(spatial, kernel, stride, padding, (1,) * len(kernel), out)
     gd = g / divisor
-    gx = np.empty(g.shape[:1] + w.spatial, dtype=g.dtype)
+    gx = _result(out_array, g.shape[:1] + w.spatial, g.dtype)
 
     def work(rows: slice) -> None:
         gpad = _PadBuffer(w, 0, g.dtype)
