@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
-
 #: The clock ``measure`` reads: wall time, or with ``--cpu`` the process's CPU time (user +
 #: system, all threads), which a busy machine disturbs far less. At one thread per library the
 #: CPU-time ratio is what the wall-time ratio would be on a quiet machine, up to cache effects.
