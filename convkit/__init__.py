@@ -24,7 +24,6 @@ from .dtypes import (
     set_default_dtype,
     uint8,
 )
-from .explain import summary
 from .io import load, save
 from .kernels.parallel import get_num_threads, set_num_threads
 from .random import get_rng_state, manual_seed, set_rng_state
@@ -65,6 +64,16 @@ int = int32
 short = int16
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # ``convkit.summary`` lives in convkit.explain, which is imported on first use only:
+    # ``import convkit`` stays light (no Pillow, no explainer tables).
+    if name == "summary":
+        from .explain import summary
+
+        return summary
+    raise AttributeError(f"module 'convkit' has no attribute '{name}'")
 
 
 def exp(t):
