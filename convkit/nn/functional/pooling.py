@@ -356,7 +356,7 @@ def _output_size(op: str, n: int, output_size, x: Tensor) -> tuple[int, ...]:
                 f"{op}(): argument 'output_size' must be an int or a tuple of one "
                 f"int, not {type(output_size).__name__}"
             )
-        out = (int(output_size),)
+        out: tuple[int, ...] = (int(output_size),)
     elif _is_int(output_size):
         out = (int(output_size),) * n
     elif isinstance(output_size, (tuple, list)):
@@ -374,7 +374,7 @@ def _output_size(op: str, n: int, output_size, x: Tensor) -> tuple[int, ...]:
                 f"{op}(): output_size must contain ints or None, got {tuple(output_size)}"
             )
         out = tuple(
-            x.shape[x.ndim - n + i] if v is None else int(v) for i, v in enumerate(output_size)
+            int(x.shape[x.ndim - n + i]) if v is None else int(v) for i, v in enumerate(output_size)
         )
     else:
         raise TypeError(
