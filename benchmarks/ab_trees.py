@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
+import time
 from types import ModuleType
 
 import harness
@@ -133,7 +134,11 @@ def main(argv=None) -> None:
     parser.add_argument("--base", required=True, help="root of the other checkout")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--cpu", action="store_true", help="time CPU time (use with --threads 1)")
+    parser.add_argument("--only", default=None, help="run cases whose name contains this")
     args = parser.parse_args(argv)
+    if args.cpu:
+        harness.clock = time.process_time
     base = load_tree(args.base)
     convkit.set_num_threads(args.threads)
     if hasattr(base, "set_num_threads"):
@@ -154,6 +159,8 @@ def main(argv=None) -> None:
         jobs.append((f"LeNet step b{batch}", True, lambda lib, b=batch: lenet_step(lib, b)))
     ratios = []
     for name, bwd, make in jobs:
+        if args.only and args.only not in name:
+            continue
         new, old = harness.measure([make(convkit), make(base)], repeats, min_ms)
         r = harness.median_ratio(new, old)
         ratios.append(r)

@@ -96,10 +96,12 @@ def use_winograd(
 ) -> bool:
     """Whether to run this convolution as Winograd: where it applies and measured faster.
 
-    Measured against the im2col path (docs/PERFORMANCE.md): Winograd wins once both channel
-    counts reach ``MIN_CHANNELS`` (below that its 16 GEMMs are too thin for BLAS) and the output
-    planes reach ``MIN_TILES`` tiles (on smaller planes the extended grid's spare row and column
-    waste more than the 2.25x fewer multiplies save).
+    Measured against the im2col path (CPU time, one thread; docs/PERFORMANCE.md): 0.78x on
+    128 channels at 16x16 and 256 at 14x14, 0.86x on 64 channels at 56x56, but no faster on 64
+    at 32x32, 32 at 32x32 or any 8x8 plane. Thin GEMMs (K = the input channels) and the spare
+    row and column of the extended grid cost most on few channels and small planes, so it takes
+    ``MIN_CHANNELS`` channels and ``MIN_TILES`` tiles, or ``WIDE_TILES`` tiles from
+    ``FEW_CHANNELS`` channels.
     """
     if not ENABLED or not applies(w_shape, pads, stride, dilation, groups, dtype):
         return False
@@ -109,13 +111,18 @@ def use_winograd(
     sample = _sample_bytes(x_shape[1], w_shape[0], plane, np.dtype(dtype).itemsize)
     if sample * par.get_num_threads() > MAX_BYTES:
         return False
-    return min(x_shape[1], w_shape[0]) >= MIN_CHANNELS and th * tw >= MIN_TILES
+    channels, tiles = min(x_shape[1], w_shape[0]), th * tw
+    return (channels >= MIN_CHANNELS and tiles >= MIN_TILES) or (
+        channels >= FEW_CHANNELS and tiles >= WIDE_TILES
+    )
 
 
 #: Off switch (tests force both paths).
 ENABLED = True
 MIN_CHANNELS = 128
 MIN_TILES = 36
+FEW_CHANNELS = 64
+WIDE_TILES = 512
 
 
 def _sample_bytes(c: int, co: int, plane: int, itemsize: int) -> int:
