@@ -13,7 +13,7 @@ group covers the whole chunk:
     dcols[g] = W[g].T (Cg*K, Cout/G) @ gT[g]  (Cout/G, nb*L)     input gradient, then col2im
 
 col2im (the adjoint of im2col) loops over the kernel offsets and adds strided slices, which
-PERF-NOTES measured at 17 ms against 47 ms for ``np.add.at``.
+docs/PERFORMANCE.md measured at 17 ms against 47 ms for ``np.add.at``.
 
 Memory: the batch is chunked so that a column buffer never exceeds ``MAX_COLUMN_BYTES``; for speed
 chunks aim at ``TARGET_COLUMN_BYTES`` (cache-sized), and large problems run their chunks on the
@@ -52,8 +52,8 @@ Ints = Sequence[int]
 MAX_COLUMN_BYTES = 256 * 2**20
 #: Chunks aim at this size so that im2col output stays in cache while the GEMM reads it.
 TARGET_COLUMN_BYTES = 4 * 2**20
-#: Below this much total column data, threads cost more than they save (PERF-NOTES: tiny problems
-#: need the plain path).
+#: Below this much total column data, threads cost more than they save (docs/PERFORMANCE.md:
+#: tiny problems need the plain path).
 THREAD_MIN_BYTES = 8 * 2**20
 
 

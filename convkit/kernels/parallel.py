@@ -16,7 +16,7 @@ descheduled thread stalls the other for a scheduler tick (measured on LeNet conv
 2.3 ms on one thread, 10 ms median and 70 ms p90 on two).
 
 Scratch buffers are kept per thread because every fresh NumPy buffer over about 128 KB is
-mmapped and page-faulted on first touch (PERF-NOTES: a LeNet step went from 8.3 to 5.7 ms
+mmapped and page-faulted on first touch (docs/PERFORMANCE.md: a LeNet step went from 8.3 to 5.7 ms
 without those faults).
 """
 

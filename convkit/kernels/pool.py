@@ -7,8 +7,8 @@ split on between threads.
 Sliding windows are computed as a loop over the kernel offsets: offset ``j`` of every window is
 one strided view of the padded input (``windows.offset_slices``), so one ufunc call per offset
 does all windows at once. NumPy ufuncs release the GIL, so the threads of ``parallel.py``, each
-working on its share of the leading axis, run in parallel (PERF-NOTES: 1.5-4x faster than torch
-for max pooling, where ``sliding_window_view(...).max()`` is 20x slower).
+working on its share of the leading axis, run in parallel (docs/PERFORMANCE.md: 1.5-4x faster
+than torch for max pooling, where ``sliding_window_view(...).max()`` is 20x slower).
 
 Reference loops that spell out each definition are in ``pool_ref.py``.
 """
@@ -311,9 +311,9 @@ def max_pool_backward(
     """Gradient of max pooling: each window's ``g`` goes to its (first) maximum, overlaps add.
 
     Without ``indices`` the argmax is recomputed as the first offset, in row-major order, whose
-    value equals the window's max (cheaper than tracking it in forward, PERF-NOTES). That misses
-    NaN maxima and all--inf windows (which would match the -inf padding), so those take the exact
-    argmax instead.
+    value equals the window's max (cheaper than tracking it in forward, docs/PERFORMANCE.md).
+    That misses NaN maxima and all--inf windows (which would match the -inf padding), so those
+    take the exact argmax instead.
 
     Windows that tile the input (k == s, no padding) run here on strided views, where the input
     needs no copy and each offset writes its cells once; all others take the phase-major path
@@ -419,7 +419,7 @@ def _max_pool_backward_phases(
     """``max_pool_backward`` in the phase-major layout (see the comment above ``_Phases``).
 
     Without ``indices`` the argmax is recomputed (cheaper than tracking it in forward,
-    PERF-NOTES): offsets are visited in row-major order, and each window's gradient, still
+    docs/PERFORMANCE.md): offsets are visited in row-major order, and each window's gradient, still
     ``pending``, goes to the first offset whose value equals the window's max, then is cleared.
     Equality misses NaN maxima and all--inf windows (which would match the -inf padding), so
     those take the exact argmax instead.
