@@ -1,17 +1,15 @@
-"""convkit vs torch pooling, side by side in one process (not a test: it reports, never asserts).
+"""convkit vs torch pooling, side by side in one process (it reports, never asserts).
 
-Both libraries get 2 threads. Runs are interleaved (convkit, torch, convkit, ...) so that the
-shared machine's noise hits both alike; the medians and their ratio convkit/torch are printed.
+Paired and interleaved on the same thread count (``harness``); ratio = convkit / torch.
 
-    python benchmarks/bench_pool.py [--repeat 15]
+    python benchmarks/bench_pool.py [--quick] [--threads 2] [--compete 2]
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
+import harness
 import numpy as np
 import torch
 import torch.nn.functional as TF
@@ -26,72 +24,53 @@ CASES = [
 ]
 
 
-def _timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
-def _runners(op: str, x: np.ndarray, kwargs: dict, backward: bool):
+def runners(op: str, shape, kwargs: dict, backward: bool):
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
     ck_fn, t_fn = getattr(F, op), getattr(TF, op)
-    xt = torch.from_numpy(x)
-    xc = ck.from_numpy(x)
-    if backward:
-        xt.requires_grad_(True)
-        xc.requires_grad_(True)
-        with torch.no_grad():
-            out_shape = t_fn(xt, **kwargs).shape
-        g = np.random.default_rng(1).standard_normal(out_shape).astype(x.dtype)
-        gt, gc = torch.from_numpy(g), ck.from_numpy(g)
+    xt = torch.from_numpy(x).requires_grad_(backward)
+    xc = ck.tensor(x, requires_grad=backward)
+    with torch.no_grad():
+        out_shape = t_fn(xt, **kwargs).shape
+    g = np.random.default_rng(1).standard_normal(out_shape).astype(np.float32)
+    gt, gc = torch.from_numpy(g), ck.tensor(g)
 
-        def run_ck():
-            xc.grad = None
-            ck_fn(xc, **kwargs).backward(gc)
+    def ck_both():
+        xc.grad = None
+        ck_fn(xc, **kwargs).backward(gc)
 
-        def run_torch():
-            xt.grad = None
-            t_fn(xt, **kwargs).backward(gt)
+    def t_both():
+        xt.grad = None
+        t_fn(xt, **kwargs).backward(gt)
 
-        return run_ck, run_torch
-
-    def run_ck_fwd():
+    def ck_fwd():
         with ck.no_grad():
             ck_fn(xc, **kwargs)
 
-    def run_torch_fwd():
+    def t_fwd():
         with torch.no_grad():
             t_fn(xt, **kwargs)
 
-    return run_ck_fwd, run_torch_fwd
+    return (ck_both, t_both) if backward else (ck_fwd, t_fwd)
 
 
-def main() -> None:
+def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=15)
-    args = parser.parse_args()
-    torch.set_num_threads(2)
-    rng = np.random.default_rng(0)
-    print(
-        f"{'op':<11} {'case':<9} {'shape':<19} {'pass':<8} {'convkit ms':>10} "
-        f"{'torch ms':>9} {'ratio':>6}"
-    )
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    harness.add_common_args(parser)
+    args = parser.parse_args(argv)
+    harness.configure(args)
+    repeats, min_ms = (7, 20.0) if args.quick else (15, 50.0)
+    harness.header("pooling, convkit / torch", args.threads)
+    cases = []
     for op in ("max_pool2d", "avg_pool2d"):
         for name, shape, kwargs in CASES:
-            x = rng.standard_normal(shape).astype(np.float32)
             for backward in (False, True):
-                run_ck, run_torch = _runners(op, x, kwargs, backward)
-                run_ck(), run_torch()  # warm up (thread pool, allocator)
-                ck_times, t_times = [], []
-                for _ in range(args.repeat):
-                    ck_times.append(_timed(run_ck))
-                    t_times.append(_timed(run_torch))
-                ck_ms = statistics.median(ck_times) * 1e3
-                t_ms = statistics.median(t_times) * 1e3
-                label = "fwd+bwd" if backward else "fwd"
-                print(
-                    f"{op:<11} {name:<9} {str(shape):<19} {label:<8} {ck_ms:>10.2f} "
-                    f"{t_ms:>9.2f} {ck_ms / t_ms:>6.2f}"
+                label = f"{op} {name} {shape} {'fwd+bwd' if backward else 'fwd'}"
+                cases.append(
+                    (label, lambda o=op, s=shape, k=kwargs, b=backward: runners(o, s, k, b))
                 )
+    harness.run_table(cases, repeats, min_ms, args.compete, label="op case shape pass")
+    harness.footer()
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ from .dtypes import (
     uint8,
 )
 from .io import load, save
+from .kernels.parallel import get_num_threads, set_num_threads
 from .random import get_rng_state, manual_seed, set_rng_state
 from .tensor import (
     Size,
@@ -229,6 +230,7 @@ __all__ = [
     "functional",
     "get_default_device",
     "get_default_dtype",
+    "get_num_threads",
     "get_rng_state",
     "half",
     "inference_mode",
@@ -274,6 +276,7 @@ __all__ = [
     "set_default_device",
     "set_default_dtype",
     "set_grad_enabled",
+    "set_num_threads",
     "set_rng_state",
     "sigmoid",
     "short",

@@ -125,11 +125,21 @@ def _train_arguments(p: argparse.ArgumentParser) -> None:
         ".safetensors state dict or a convkit checkpoint",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help="threads for every kernel (default: $CONVKIT_NUM_THREADS, else the available cores)",
+    )
 
 
 def _train(args: argparse.Namespace) -> int:
+    from .kernels.parallel import set_num_threads
     from .training import BEST, CHECKPOINT, CURVES, METRICS, train
 
+    if args.threads is not None:
+        set_num_threads(args.threads)
     config = TrainConfig(
         model=args.model,
         data=args.data,

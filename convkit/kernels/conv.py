@@ -13,11 +13,12 @@ group covers the whole chunk:
     dcols[g] = W[g].T (Cg*K, Cout/G) @ gT[g]  (Cout/G, nb*L)     input gradient, then col2im
 
 col2im (the adjoint of im2col) loops over the kernel offsets and adds strided slices, which
-PERF-NOTES measured at 17 ms against 47 ms for ``np.add.at``.
+docs/PERFORMANCE.md measured at 17 ms against 47 ms for ``np.add.at``.
 
 Memory: the batch is chunked so that a column buffer never exceeds ``MAX_COLUMN_BYTES``; for speed
-chunks aim at ``TARGET_COLUMN_BYTES`` (cache-sized), and large problems run their chunks on two
-Python threads (NumPy copies and BLAS calls release the GIL; the copies are single-threaded).
+chunks aim at ``TARGET_COLUMN_BYTES`` (cache-sized), and large problems run their chunks on the
+worker threads of ``kernels/parallel.py`` (NumPy copies and BLAS calls release the GIL; the
+copies are single-threaded).
 
 Depthwise convolution (one input channel per group) runs its forward through the grouped GEMM
 (one (1, k*k) @ (k*k, nb*L) product per channel: 1.3-2x faster than multiply-adds per offset,
@@ -27,72 +28,33 @@ its own kernel that loops over kernel offsets and multiply-adds whole arrays (fa
 Column layout: ``(C, *K, nb, *O)``, or ``(C, *K, *O, nb)`` ("batch-last") when the last stride is
 1 and output rows are short, so that copied rows are long (``_use_batch_last``). GEMMs run over
 column pieces of ``GEMM_COLUMNS`` (OpenBLAS is 2x faster on thin GEMMs that way), and scratch
-buffers are kept per thread (``_scratch``) so that hot loops do not page-fault fresh memory.
+buffers are kept per thread (``parallel.scratch``) so that hot loops do not page-fault fresh
+memory.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from .. import shapes
+from . import parallel as par
+from . import windows as win
+from . import winograd as wino
 
 Pairs = Sequence[tuple[int, int]]
+Ints = Sequence[int]
 
 #: No column buffer may exceed this (a (8, 64, 224, 224) 3x3 conv would need 924 MB unchunked).
 MAX_COLUMN_BYTES = 256 * 2**20
 #: Chunks aim at this size so that im2col output stays in cache while the GEMM reads it.
 TARGET_COLUMN_BYTES = 4 * 2**20
-#: Below this much total column data, threads cost more than they save (PERF-NOTES: tiny problems
-#: need the plain path).
+#: Below this much total column data, threads cost more than they save (docs/PERFORMANCE.md:
+#: tiny problems need the plain path).
 THREAD_MIN_BYTES = 8 * 2**20
-#: Worker threads for large problems (the machine has 2 cores).
-THREADS = max(1, min(2, os.cpu_count() or 1))
-
-_pool: ThreadPoolExecutor | None = None
-
-
-def _blas_single_thread_setter() -> Callable[[int], None] | None:
-    """OpenBLAS's per-thread ``openblas_set_num_threads_local`` (0.3.27+) from NumPy's bundled
-    library, or None. Worker threads use it to run their GEMMs on one core each, so that two
-    workers do not start 2 x 2 BLAS threads on 2 cores."""
-    import ctypes
-    import glob
-
-    libs = glob.glob(os.path.join(os.path.dirname(np.__file__) + ".libs", "*openblas*.so*"))
-    for path in libs:
-        try:
-            fn = ctypes.CDLL(path).openblas_set_num_threads_local
-        except (OSError, AttributeError):
-            continue
-        fn.argtypes = [ctypes.c_int]
-        fn.restype = ctypes.c_int
-        return fn
-    return None
-
-
-_set_blas_threads = _blas_single_thread_setter()
-
-
-def _init_worker() -> None:
-    if _set_blas_threads is not None:
-        _set_blas_threads(1)
-
-
-def _executor() -> ThreadPoolExecutor:
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(
-            max_workers=THREADS, thread_name_prefix="convkit-conv", initializer=_init_worker
-        )
-    return _pool
 
 
 # ----------------------------------------------------------------------------------------------
@@ -135,53 +97,11 @@ def _chunks(batch: int, size: int) -> list[tuple[int, int]]:
 
 
 def _run_chunks(
-    work: Callable[[list[tuple[int, int]]], object], chunks: list[tuple[int, int]], threaded: bool
-) -> list:
-    """Run ``work(list_of_chunks)`` once per worker; worker i takes chunks i, i+T, ...
-
-    Small problems run on the calling thread with a single-threaded BLAS: waking and joining
-    BLAS threads costs more than their GEMMs, and on a busy 2-core machine one descheduled
-    thread stalls the other for a scheduler tick (measured: LeNet conv2 backward 2.3 ms on one
-    thread, 10 ms median and 70 ms p90 with two).
-    """
-    if not threaded or THREADS == 1 or len(chunks) < 2 or _set_blas_threads is None:
-        if threaded or _set_blas_threads is None:
-            return [work(chunks)]
-        previous = _set_blas_threads(1)
-        try:
-            return [work(chunks)]
-        finally:
-            _set_blas_threads(max(previous, 1))
-    parts = [chunks[i::THREADS] for i in range(THREADS)]
-    futures = [_executor().submit(work, p) for p in parts if p]
-    return [f.result() for f in futures]
-
-
-#: Scratch buffers up to this size are kept per thread between calls: a fresh buffer over
-#: ~128 KB is mmapped and page-faulted on first touch (PERF-NOTES: 8.3 -> 5.7 ms per LeNet step
-#: without those faults). Larger ones are rare and their faults are small next to their work.
-SCRATCH_KEEP_BYTES = 32 * 2**20
-
-_scratch_local = threading.local()
-
-
-def _scratch(name: str, size: int, dtype) -> np.ndarray:
-    """A flat, uninitialised buffer of ``size`` elements, reused by this thread under ``name``.
-
-    Callers must not let it escape (results are always fresh arrays) nor hold two buffers of
-    one name at once.
-    """
-    dtype = np.dtype(dtype)
-    nbytes = size * dtype.itemsize
-    if nbytes > SCRATCH_KEEP_BYTES:
-        return np.empty(size, dtype=dtype)
-    bufs = getattr(_scratch_local, "bufs", None)
-    if bufs is None:
-        bufs = _scratch_local.bufs = {}
-    buf = bufs.get(name)
-    if buf is None or buf.nbytes < nbytes:
-        buf = bufs[name] = np.empty(max(nbytes, 1), dtype=np.uint8)
-    return buf[:nbytes].view(dtype)
+    work: Callable[[list[tuple[int, int]]], Any], chunks: list[tuple[int, int]], threaded: bool
+) -> list[Any]:
+    """``work(list_of_chunks)`` once per thread; thread i takes chunks i, i+T, ... ."""
+    parts = par.deal(chunks, par.get_num_threads()) if threaded else [chunks]
+    return par.run_parts(work, parts, threaded)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -189,7 +109,7 @@ def _scratch(name: str, size: int, dtype) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------
 
 
-def _out_shape(padded: Sequence[int], kernel, stride, dilation) -> tuple[int, ...]:
+def _out_shape(padded: Ints, kernel: Ints, stride: Ints, dilation: Ints) -> tuple[int, ...]:
     """Output sizes over an already padded input (shapes.conv_output_size with no padding)."""
     return tuple(
         shapes.conv_output_size(L, k, s, 0, d)
@@ -205,49 +125,12 @@ def _interior(spatial: Sequence[int], pads: Pairs) -> tuple[slice, ...]:
     return tuple(slice(lo, lo + s) for s, (lo, _) in zip(spatial, pads, strict=True))
 
 
-def windows(
-    xp: np.ndarray,
-    kernel: Sequence[int],
-    stride: Sequence[int],
-    dilation: Sequence[int],
-    out: Sequence[int],
-) -> np.ndarray:
-    """Read-only strided view ``(N, C, *K, *O)`` of a padded input ``(N, C, *Sp)``:
-    ``view[n, c, k..., o...] = xp[n, c, o*s + k*d ...]``."""
-    n = len(kernel)
-    sp = xp.strides[2:]
-    shape = xp.shape[:2] + tuple(kernel) + tuple(out)
-    strides = (
-        xp.strides[:2]
-        + tuple(d * s for d, s in zip(dilation, sp, strict=True))
-        + tuple(st * s for st, s in zip(stride, sp, strict=True))
-    )
-    assert all(
-        (o - 1) * st + (k - 1) * d < L
-        for o, st, k, d, L in zip(out, stride, kernel, dilation, xp.shape[2 : 2 + n], strict=True)
-    )
-    return as_strided(xp, shape, strides, writeable=False)
-
-
-def _offset_slices(
-    kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int], out: Sequence[int]
-):
-    """For every kernel offset: (flat index, slices of the padded input it reads)."""
-    for idx, ks in enumerate(itertools.product(*(range(k) for k in kernel))):
-        yield (
-            idx,
-            ks,
-            tuple(
-                slice(k * d, k * d + (o - 1) * s + 1, s)
-                for k, d, s, o in zip(ks, dilation, stride, out, strict=True)
-            ),
-        )
-
-
-def _col2im_add(dst: np.ndarray, cols: np.ndarray, kernel, stride, dilation, out) -> None:
+def _col2im_add(
+    dst: np.ndarray, cols: np.ndarray, kernel: Ints, stride: Ints, dilation: Ints, out: Ints
+) -> None:
     """``dst[:, :, o*s + k*d] += cols[:, :, k, o]`` for a padded ``dst (N, C, *Sp)`` and a column
-    view ``cols (N, C, *K, *O)``; the adjoint of ``windows``."""
-    for _, ks, sl in _offset_slices(kernel, stride, dilation, out):
+    view ``cols (N, C, *K, *O)``; the adjoint of ``windows.view``."""
+    for ks, sl in win.all_offset_slices(kernel, stride, dilation, out):
         target = dst[(slice(None), slice(None)) + sl]
         target += cols[(slice(None), slice(None)) + ks + (Ellipsis,)]
 
@@ -319,13 +202,13 @@ def _col_axes(nsp: int, batch_last: bool) -> tuple[int, ...]:
     return (1,) + ks + os_ + (0,) if batch_last else (1,) + ks + (0,) + os_
 
 
-def _col_shape(C, kernel, nb, out_shape, batch_last) -> tuple[int, ...]:
+def _col_shape(C: int, kernel: Ints, nb: int, out_shape: Ints, batch_last: bool) -> tuple[int, ...]:
     if batch_last:
         return (C,) + tuple(kernel) + tuple(out_shape) + (nb,)
     return (C,) + tuple(kernel) + (nb,) + tuple(out_shape)
 
 
-def _from_rows(buf: np.ndarray, nb: int, out_shape, batch_last: bool) -> np.ndarray:
+def _from_rows(buf: np.ndarray, nb: int, out_shape: Ints, batch_last: bool) -> np.ndarray:
     """A ``(R, nb*L)`` GEMM result in column order as a logical ``(nb, R, *O)`` view."""
     R = buf.shape[0]
     nsp = len(out_shape)
@@ -336,6 +219,18 @@ def _from_rows(buf: np.ndarray, nb: int, out_shape, batch_last: bool) -> np.ndar
     return buf.reshape((R, nb) + tuple(out_shape)).swapaxes(0, 1)  # (nb, R, *O)
 
 
+#: Output planes of at least this many positions are written by one GEMM per sample straight into
+#: the output, in its final layout; shorter ones (whose per-sample GEMMs would be too small) take
+#: one GEMM per chunk and a transposing copy.
+DIRECT_OUT_MIN = 256
+
+
+def _add_bias(out: np.ndarray, bias: np.ndarray | None) -> None:
+    """``out (nb, C_out, *O) += bias`` per channel, while the chunk is still in cache."""
+    if bias is not None:
+        np.add(out, bias.reshape((1, -1) + (1,) * (out.ndim - 2)), out=out)
+
+
 def conv_forward(
     x: np.ndarray,
     w: np.ndarray,
@@ -344,13 +239,19 @@ def conv_forward(
     dilation: Sequence[int],
     groups: int,
     out_shape: Sequence[int] | None = None,
+    bias: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Cross-correlation ``out[n, co, o] = sum_{ci, k} w[co, ci, k] * xp[n, g*Cg + ci, o*s + k*d]``.
+    """Cross-correlation ``out[n, co, o] = b[co] + sum_{ci, k} w[co, ci, k] * xp[n, g*Cg + ci,
+    o*s + k*d]``.
 
-    x ``(N, C_in, *S)``, w ``(C_out, C_in/G, *K)``, pads ``((before, after), ...)``; returns
-    ``(N, C_out, *O)``. ``out_shape`` limits the output to its first O positions per dimension
-    (transposed conv's backward needs that when output_padding >= stride); by default it is the
-    largest that fits.
+    x ``(N, C_in, *S)``, w ``(C_out, C_in/G, *K)``, pads ``((before, after), ...)``, bias
+    ``(C_out,)`` or None; returns ``(N, C_out, *O)``. ``out_shape`` limits the output to its first
+    O positions per dimension (transposed conv's backward needs that when output_padding >=
+    stride); by default it is the largest that fits.
+
+    The bias is added to each chunk of the output right after its GEMM, while it is in cache.
+    1x1 kernels without padding skip im2col (``_pointwise_forward``); stride-1 3x3 kernels may
+    run as Winograd F(2x2, 3x3) (``winograd.use_winograd`` decides per shape).
     """
     N, C = x.shape[:2]
     Cout = w.shape[0]
@@ -365,7 +266,33 @@ def conv_forward(
         return out
     if C == 0 or math.prod(kernel) == 0:
         out[...] = 0
+        _add_bias(out, bias)
         return out
+    if all(k == 1 for k in kernel) and not any(lo or hi for lo, hi in pads):
+        _pointwise_forward(x, w, stride, groups, out, bias)
+    elif wino.use_winograd(x.shape, w.shape, pads, stride, dilation, groups, out_shape, dtype):
+        wino.conv3x3(x, w, pads, out, bias)
+    else:
+        _im2col_forward(x, w, pads, stride, dilation, groups, out, bias)
+    return out
+
+
+def _im2col_forward(
+    x: np.ndarray,
+    w: np.ndarray,
+    pads: Pairs,
+    stride: Ints,
+    dilation: Ints,
+    groups: int,
+    out: np.ndarray,
+    bias: np.ndarray | None,
+) -> None:
+    N, C = x.shape[:2]
+    Cout = w.shape[0]
+    kernel = w.shape[2:]
+    out_shape = out.shape[2:]
+    sp = _padded_shape(x.shape[2:], pads)
+    dtype = out.dtype
     G = groups
     Cg, Coutg = C // G, Cout // G
     K = math.prod(kernel)
@@ -377,14 +304,16 @@ def conv_forward(
     threaded = column_bytes(N, C, kernel, out_shape, out.itemsize) >= THREAD_MIN_BYTES
     nsp = len(kernel)
     bl = _use_batch_last(chunk, stride, out_shape)
+    direct = not bl and L >= DIRECT_OUT_MIN
     col_axes = _col_axes(nsp, bl)
     padded = any(lo or hi for lo, hi in pads)
     staged = padded or bl  # x is copied into a (padded, maybe batch-last) buffer first
+    out_g = out.reshape(N, G, Coutg, L)  # (N, G, Cout/G, L)
 
-    def work(my_chunks):
-        xbuf = _scratch("x", chunk * C * P, x.dtype) if staged else None
-        cols = _scratch("cols", C * K * chunk * L, x.dtype)
-        res = _scratch("res", Cout * chunk * L, dtype)
+    def work(my_chunks: list[tuple[int, int]]) -> None:
+        xbuf = par.scratch("x", chunk * C * P if staged else 0, x.dtype)
+        cols = par.scratch("cols", C * K * chunk * L, x.dtype)
+        res = par.scratch("res", 0 if direct else Cout * chunk * L, dtype)
         for n0, n1 in my_chunks:
             nb = n1 - n0
             if staged:
@@ -393,15 +322,58 @@ def conv_forward(
             else:
                 xpb = x[n0:n1]
             colb = cols[: C * K * nb * L].reshape(_col_shape(C, kernel, nb, out_shape, bl))
-            np.copyto(colb, windows(xpb, kernel, stride, dilation, out_shape).transpose(col_axes))
-            resb = res[: Cout * nb * L].reshape(G, Coutg, nb * L)
-            colg = colb.reshape(G, Cg * K, nb * L)
-            for sl in _pieces(nb * L):
-                np.matmul(wg, colg[:, :, sl], out=resb[:, :, sl])  # (G, Cout/G, piece)
-            out[n0:n1] = _from_rows(resb.reshape(Cout, nb * L), nb, out_shape, bl)
+            np.copyto(colb, win.view(xpb, kernel, stride, dilation, out_shape).transpose(col_axes))
+            if direct:
+                per_sample = colb.reshape(G, Cg * K, nb, L).transpose(2, 0, 1, 3)
+                np.matmul(wg, per_sample, out=out_g[n0:n1])  # (nb, G, Cout/G, L)
+            else:
+                resb = res[: Cout * nb * L].reshape(G, Coutg, nb * L)
+                colg = colb.reshape(G, Cg * K, nb * L)
+                for sl in _pieces(nb * L):
+                    np.matmul(wg, colg[:, :, sl], out=resb[:, :, sl])  # (G, Cout/G, piece)
+                out[n0:n1] = _from_rows(resb.reshape(Cout, nb * L), nb, out_shape, bl)
+            _add_bias(out[n0:n1], bias)
 
     _run_chunks(work, chunks, threaded)
-    return out
+
+
+def _pointwise_forward(
+    x: np.ndarray,
+    w: np.ndarray,
+    stride: Ints,
+    groups: int,
+    out: np.ndarray,
+    bias: np.ndarray | None,
+) -> None:
+    """A 1x1 kernel without padding: one GEMM per sample on the (strided) input itself, no
+    im2col (strides > 1 first copy the strided positions, a quarter of x at stride 2)."""
+    N, C = x.shape[:2]
+    Cout = w.shape[0]
+    out_shape = out.shape[2:]
+    G = groups
+    Cg, Coutg = C // G, Cout // G
+    L = math.prod(out_shape)
+    wg = w.reshape(G, Coutg, Cg).astype(out.dtype, copy=False)  # (G, Cout/G, Cg)
+    picks = tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(out_shape, stride, strict=True))
+    strided = x.shape[2:] != out_shape
+    ones = (1,) * len(out_shape)
+    chunk = batch_chunk(N, C, ones, out_shape, out.itemsize)
+    threaded = column_bytes(N, C, ones, out_shape, out.itemsize) >= THREAD_MIN_BYTES
+    out_g = out.reshape(N, G, Coutg, L)  # (N, G, Cout/G, L)
+
+    def work(my_chunks: list[tuple[int, int]]) -> None:
+        buf = par.scratch("cols", chunk * C * L if strided else 0, x.dtype)
+        for n0, n1 in my_chunks:
+            nb = n1 - n0
+            xb = x[n0:n1]
+            if strided:
+                xs = buf[: nb * C * L].reshape(xb.shape[:2] + out_shape)
+                np.copyto(xs, xb[(slice(None), slice(None)) + picks])
+                xb = xs
+            np.matmul(wg, xb.reshape(nb, G, Cg, L), out=out_g[n0:n1])  # (nb, G, Cout/G, L)
+            _add_bias(out[n0:n1], bias)
+
+    _run_chunks(work, _chunks(N, chunk), threaded)
 
 
 def conv_input_grad(
@@ -418,7 +390,7 @@ def conv_input_grad(
     ``input_shape`` is the spatial input shape S; the output positions in g need only fit inside
     the padded input (transposed conv passes output sizes that floor would not give).
     """
-    return _conv_backward(
+    gx, _ = _conv_backward(
         None,
         w,
         g,
@@ -429,7 +401,9 @@ def conv_input_grad(
         groups,
         need_input=True,
         need_weight=False,
-    )[0]
+    )
+    assert gx is not None
+    return gx
 
 
 def conv_weight_grad(
@@ -444,7 +418,7 @@ def conv_weight_grad(
     """Adjoint of ``conv_forward`` w.r.t. w: returns ``(C_out, C_in/G, *K)``."""
     Cout = g.shape[1]
     wshape = (Cout, x.shape[1] // groups) + tuple(kernel)
-    return _conv_backward(
+    _, gw = _conv_backward(
         x,
         np.empty(wshape, dtype=g.dtype),
         g,
@@ -455,7 +429,9 @@ def conv_weight_grad(
         groups,
         need_input=False,
         need_weight=True,
-    )[1]
+    )
+    assert gw is not None
+    return gw
 
 
 def conv_backward(
@@ -475,7 +451,18 @@ def conv_backward(
     )
 
 
-def _conv_backward(x, w, g, spatial, pads, stride, dilation, groups, need_input, need_weight):
+def _conv_backward(
+    x: np.ndarray | None,
+    w: np.ndarray,
+    g: np.ndarray,
+    spatial: Ints,
+    pads: Pairs,
+    stride: Ints,
+    dilation: Ints,
+    groups: int,
+    need_input: bool,
+    need_weight: bool,
+) -> tuple[np.ndarray | None, np.ndarray | None]:
     N, Cout = g.shape[:2]
     out_shape = tuple(g.shape[2:])
     kernel = w.shape[2:]
@@ -492,6 +479,23 @@ def _conv_backward(x, w, g, spatial, pads, stride, dilation, groups, need_input,
     if is_depthwise(C, w.shape, groups):
         _depthwise_backward(x, w, g, pads, stride, dilation, groups, gx, gw)
         return gx, gw
+    if need_input and gx is not None:
+        # stride 1: the input gradient is the correlation of g, padded by (k-1-p) before, with
+        # the flipped, channel-transposed filter, which Winograd can run
+        flipped = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3) if w.ndim == 4 else w
+        back_pads = tuple(
+            (k - 1 - lo, L + lo - o)
+            for k, (lo, _), L, o in zip(kernel, pads, spatial, out_shape, strict=True)
+        )
+        if wino.use_winograd(
+            g.shape, flipped.shape, back_pads, stride, dilation, groups, spatial, dtype
+        ):
+            wino.conv3x3(g, flipped, back_pads, gx)
+            if need_weight:
+                gw = _conv_backward(x, w, g, spatial, pads, stride, dilation, groups, False, True)[
+                    1
+                ]
+            return gx, gw
     G = groups
     Cg, Coutg = C // G, Cout // G
     wg = w.reshape(G, Coutg, Cg * K)  # (G, Cout/G, Cg*K)
@@ -511,29 +515,30 @@ def _conv_backward(x, w, g, spatial, pads, stride, dilation, groups, need_input,
     direct = not (padded or bl)  # col2im may add straight into gx (zeros)
     P = math.prod(sp)
 
-    def work(my_chunks):
-        gt = _scratch("g", Cout * chunk * L, dtype)
-        cols = _scratch("cols", C * K * chunk * L, dtype)
-        xbuf = _scratch("x", chunk * C * P, dtype) if staged_x else None
-        dbuf = _scratch("dx", chunk * C * P, dtype) if need_input and not direct else None
+    def work(my_chunks: list[tuple[int, int]]) -> np.ndarray:
+        gt = par.scratch("g", Cout * chunk * L, dtype)
+        cols = par.scratch("cols", C * K * chunk * L, dtype)
+        xbuf = par.scratch("x", chunk * C * P if staged_x else 0, dtype)
+        dbuf = par.scratch("dx", chunk * C * P if need_input and not direct else 0, dtype)
         # dW^T = cols @ g^T: that orientation runs 1.2-1.6x faster in OpenBLAS than g @ cols^T
-        acc = np.zeros(wgT_shape, dtype=dtype) if need_weight else None
-        part = np.empty(wgT_shape, dtype=dtype) if need_weight else None
+        acc = np.zeros(wgT_shape if need_weight else (0,), dtype=dtype)
+        part = np.empty(wgT_shape if need_weight else (0,), dtype=dtype)
         for n0, n1 in my_chunks:
             nb = n1 - n0
             # g in column order: (Cout, nb, *O), or (Cout, *O, nb) batch-last
-            gtb = gt[: Cout * nb * L].reshape(Cout, nb * L)
-            np.copyto(_from_rows(gtb, nb, out_shape, bl), g[n0:n1])
-            gtb = gtb.reshape(G, Coutg, nb * L)
+            gt2 = gt[: Cout * nb * L].reshape(Cout, nb * L)
+            np.copyto(_from_rows(gt2, nb, out_shape, bl), g[n0:n1])
+            gtb = gt2.reshape(G, Coutg, nb * L)
             colb = cols[: C * K * nb * L].reshape(_col_shape(C, kernel, nb, out_shape, bl))
             if need_weight:
+                assert x is not None
                 if staged_x:
                     xpb = _chunk_view(xbuf, nb, C, sp, bl)  # (nb, C, *Sp)
                     _fill_padded(xpb, x[n0:n1], pads)
                 else:
                     xpb = x[n0:n1]
                 np.copyto(
-                    colb, windows(xpb, kernel, stride, dilation, out_shape).transpose(col_axes)
+                    colb, win.view(xpb, kernel, stride, dilation, out_shape).transpose(col_axes)
                 )
                 colg = colb.reshape(G, Cg * K, nb * L)
                 for sl in _pieces(nb * L):
@@ -549,6 +554,7 @@ def _conv_backward(x, w, g, spatial, pads, stride, dilation, groups, need_input,
                     for sl in _pieces(nb * L):
                         np.matmul(wgT, gtb[:, :, sl], out=dcols[:, :, sl])
                 cview = colb.transpose(win_axes)  # (nb, C, *K, *O)
+                assert gx is not None
                 if direct:
                     _col2im_add(gx[n0:n1], cview, kernel, stride, dilation, out_shape)
                     continue
@@ -559,7 +565,7 @@ def _conv_backward(x, w, g, spatial, pads, stride, dilation, groups, need_input,
         return acc
 
     parts = _run_chunks(work, chunks, threaded)
-    if need_weight:
+    if gw is not None:
         total = parts[0]
         for p in parts[1:]:
             total += p
@@ -576,7 +582,17 @@ def _depthwise_chunk(N: int, per_sample_bytes: int) -> int:
     return int(max(1, min(N, (TARGET_COLUMN_BYTES // 2) // max(per_sample_bytes, 1))))
 
 
-def _depthwise_backward(x, w, g, pads, stride, dilation, groups, gx, gw) -> None:
+def _depthwise_backward(
+    x: np.ndarray | None,
+    w: np.ndarray,
+    g: np.ndarray,
+    pads: Pairs,
+    stride: Ints,
+    dilation: Ints,
+    groups: int,
+    gx: np.ndarray | None,
+    gw: np.ndarray | None,
+) -> None:
     """Input and weight gradients of a depthwise ``conv_forward`` (either may be None):
     ``out[n, c*m + j, o] = sum_k w[c*m + j, 0, k] * xp[n, c, o*s + k*d]``."""
     N, Cout = g.shape[:2]
@@ -584,7 +600,7 @@ def _depthwise_backward(x, w, g, pads, stride, dilation, groups, gx, gw) -> None
     m = Cout // C
     kernel = w.shape[2:]
     out_shape = g.shape[2:]
-    spatial = gx.shape[2:] if gx is not None else x.shape[2:]
+    spatial = gx.shape[2:] if gx is not None else x.shape[2:]  # type: ignore[union-attr]
     nsp = len(kernel)
     K = math.prod(kernel)
     sp = _padded_shape(spatial, pads)
@@ -599,23 +615,25 @@ def _depthwise_backward(x, w, g, pads, stride, dilation, groups, gx, gw) -> None
     letters = "xyz"[:nsp]
     # sum over n and spatial positions of g * window: weight gradient of one offset, (C, m)
     spec = f"ncm{letters},nc{letters}->cm"
+    offs = win.all_offset_slices(kernel, stride, dilation, out_shape)
 
-    def work(my_chunks):
-        xp = _scratch("x", chunk * C * math.prod(sp), dtype)
-        tmp = _scratch("cols", chunk * C * m * math.prod(out_shape), dtype)
-        acc = np.zeros((C, m, K), dtype=dtype) if gw is not None else None
+    def work(my_chunks: list[tuple[int, int]]) -> np.ndarray:
+        xp = par.scratch("x", chunk * C * math.prod(sp), dtype)
+        tmp = par.scratch("cols", chunk * C * m * math.prod(out_shape), dtype)
+        acc = np.zeros((C, m, K) if gw is not None else (0,), dtype=dtype)
         for n0, n1 in my_chunks:
             nb = n1 - n0
             xpb, gb = _chunk_view(xp, nb, C, sp, False), gr[n0:n1]  # (nb, C, *Sp)
             if gw is not None:
+                assert x is not None
                 # the border too: the input gradient below dirties this buffer
                 _fill_padded(xpb, x[n0:n1], pads)
-                for idx, _, sl in _offset_slices(kernel, stride, dilation, out_shape):
+                for idx, (_, sl) in enumerate(offs):
                     acc[:, :, idx] += np.einsum(spec, gb, xpb[(slice(None), slice(None)) + sl])
             if gx is not None:
                 xpb[...] = 0
                 tmpb = tmp[: nb * C * m * math.prod(out_shape)].reshape(gb.shape)
-                for idx, _, sl in _offset_slices(kernel, stride, dilation, out_shape):
+                for idx, (_, sl) in enumerate(offs):
                     np.multiply(gb, wk_all[:, :, idx], out=tmpb)
                     target = xpb[(slice(None), slice(None)) + sl]
                     target += tmpb[:, :, 0] if m == 1 else tmpb.sum(axis=2)
@@ -652,11 +670,11 @@ def unfold(
     if cols.size:
         xp = np.zeros((N, C) + sp, dtype=x.dtype)
         xp[(slice(None), slice(None)) + _interior(x.shape[2:], pads)] = x
-        view = windows(xp, kernel, stride, dilation, out_shape)
-        halves = _chunks(N, max(1, -(-N // THREADS)))
+        view = win.view(xp, kernel, stride, dilation, out_shape)
+        halves = _chunks(N, max(1, -(-N // par.get_num_threads())))
         threaded = cols.nbytes >= THREAD_MIN_BYTES
 
-        def work(my_chunks):
+        def work(my_chunks: list[tuple[int, int]]) -> None:
             for n0, n1 in my_chunks:
                 np.copyto(cols[n0:n1], view[n0:n1])
 
@@ -682,10 +700,10 @@ def fold(
     xp = np.zeros((N, C) + sp, dtype=cols.dtype)
     if xp.size and cols.size:
         view = cols.reshape((N, C) + tuple(kernel) + out_shape)  # (N, C, *K, *O)
-        halves = _chunks(N, max(1, -(-N // THREADS)))
+        halves = _chunks(N, max(1, -(-N // par.get_num_threads())))
         threaded = cols.nbytes >= THREAD_MIN_BYTES
 
-        def work(my_chunks):
+        def work(my_chunks: list[tuple[int, int]]) -> None:
             for n0, n1 in my_chunks:
                 _col2im_add(xp[n0:n1], view[n0:n1], kernel, stride, dilation, out_shape)
 

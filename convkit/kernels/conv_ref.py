@@ -18,7 +18,9 @@ def _pad(x: np.ndarray, pads: Pairs) -> np.ndarray:
     return np.pad(x, ((0, 0), (0, 0)) + tuple(tuple(p) for p in pads))
 
 
-def _window(o: Sequence[int], kernel, stride, dilation) -> tuple[slice, ...]:
+def _window(
+    o: Sequence[int], kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int]
+) -> tuple[slice, ...]:
     """The padded-input cells under the filter at output position o."""
     return tuple(
         slice(i * s, i * s + (k - 1) * d + 1, d)

@@ -64,7 +64,7 @@ def _src(start: int, count: int, step: int) -> slice:
     return slice(start, stop if stop >= 0 else None, -1)
 
 
-def _at(ndim: int, axis: int, s: slice) -> tuple:
+def _at(ndim: int, axis: int, s: slice) -> tuple[slice, ...]:
     return (slice(None),) * axis + (s,)
 
 
@@ -94,7 +94,9 @@ def pad_axis_backward(
     return out
 
 
-def _core(in_shape: tuple[int, ...], pairs: tuple[Pair, ...]) -> tuple[tuple, tuple]:
+def _core(
+    in_shape: tuple[int, ...], pairs: tuple[Pair, ...]
+) -> tuple[tuple[slice, ...], tuple[slice, ...]]:
     """Constant mode: (slices of the output, slices of the input) holding the kept input cells."""
     lead = len(in_shape) - len(pairs)
     dst, src = [slice(None)] * lead, [slice(None)] * lead

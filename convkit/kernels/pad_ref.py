@@ -6,6 +6,7 @@ Slow and obviously correct; only the tests use it.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -28,25 +29,32 @@ def _source(j: int, size: int, before: int, after: int, mode: str) -> int | None
     return -i if i < 0 else 2 * (size - 1) - i
 
 
-def pad_ref(x: np.ndarray, pairs, mode: str = "constant", value: float = 0.0) -> np.ndarray:
+def pad_ref(
+    x: np.ndarray, pairs: Sequence[tuple[int, int]], mode: str = "constant", value: float = 0.0
+) -> np.ndarray:
     lead = x.ndim - len(pairs)
     shape = x.shape[:lead] + tuple(
         n + a + b for n, (a, b) in zip(x.shape[lead:], pairs, strict=True)
     )
     out = np.empty(shape, dtype=x.dtype)
     for idx in itertools.product(*(range(n) for n in shape)):
-        src = list(idx[:lead])
+        src: list[int | None] = list(idx[:lead])
         for j, n, (a, b) in zip(idx[lead:], x.shape[lead:], pairs, strict=True):
             src.append(_source(j, n, a, b, mode))
         out[idx] = value if None in src else x[tuple(src)]
     return out
 
 
-def pad_backward_ref(g: np.ndarray, in_shape, pairs, mode: str = "constant") -> np.ndarray:
+def pad_backward_ref(
+    g: np.ndarray,
+    in_shape: Sequence[int],
+    pairs: Sequence[tuple[int, int]],
+    mode: str = "constant",
+) -> np.ndarray:
     lead = len(in_shape) - len(pairs)
     out = np.zeros(in_shape, dtype=g.dtype)
     for idx in itertools.product(*(range(n) for n in g.shape)):
-        src = list(idx[:lead])
+        src: list[int | None] = list(idx[:lead])
         for j, n, (a, b) in zip(idx[lead:], in_shape[lead:], pairs, strict=True):
             src.append(_source(j, n, a, b, mode))
         if None not in src:

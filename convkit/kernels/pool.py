@@ -4,12 +4,11 @@ Every array here is ``(B, *spatial)``: the callers fold batch and channels into 
 (``x.reshape(N*C, *spatial)`` is free on a contiguous input), which is also the axis the work is
 split on between threads.
 
-Sliding windows are computed as a loop over the kernel offsets: offset ``j`` (a tuple, one entry
-per spatial dimension) of every window is the strided view
-``xp[:, j0*d0 : j0*d0 + (o0-1)*s0 + 1 : s0, ...]`` of the padded input ``xp``, so one ufunc call
-per offset does all windows at once. NumPy ufuncs release the GIL, so two Python threads that
-work on halves of the leading axis run in parallel (PERF-NOTES: 1.5-4x faster than torch for max
-pooling, where ``sliding_window_view(...).max()`` is 20x slower).
+Sliding windows are computed as a loop over the kernel offsets: offset ``j`` of every window is
+one strided view of the padded input (``windows.offset_slices``), so one ufunc call per offset
+does all windows at once. NumPy ufuncs release the GIL, so the threads of ``parallel.py``, each
+working on its share of the leading axis, run in parallel (docs/PERFORMANCE.md: 1.5-4x faster
+than torch for max pooling, where ``sliding_window_view(...).max()`` is 20x slower).
 
 Reference loops that spell out each definition are in ``pool_ref.py``.
 """
@@ -18,13 +17,13 @@ from __future__ import annotations
 
 import itertools
 import math
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
 from .. import shapes
+from . import parallel as par
+from . import windows as win
 
 Ints = Sequence[int]
 
@@ -33,38 +32,18 @@ _PARALLEL_MIN_ELEMENTS = 1 << 17
 # Rows are processed in blocks of about this many padded input elements (512 KB of float32), so
 # that the padded copy of a block stays in cache across the k^d passes over it.
 _BLOCK_ELEMENTS = 1 << 17
-# The phase-major max pooling backward makes many short, unit-stride ufunc calls; two threads
-# only overlap when each call is long enough to hide the GIL hand-off (tens of microseconds on
-# this VM), so its blocks are larger (measured: 1<<19 beats 1<<17 by 15-20% on 2 threads).
+# The phase-major max pooling backward makes many short, unit-stride ufunc calls; threads only
+# overlap when each call is long enough to hide the GIL hand-off (tens of microseconds), so its
+# blocks are larger (measured: 1<<19 beats 1<<17 by 15-20% on 2 threads).
 _PHASE_BLOCK_ELEMENTS = 1 << 19
-_THREADS = 2
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _executor() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="convkit-pool")
-        return _pool
 
 
 def _split(work: Callable[[slice], None], rows: int, elements: int) -> None:
-    """Run ``work(rows_slice)`` over the leading axis, on two threads when the problem is large."""
-    if (
-        elements < _PARALLEL_MIN_ELEMENTS
-        or rows < 2
-        or threading.current_thread().name.startswith("convkit-pool")
-    ):
+    """Run ``work(rows_slice)`` over the leading axis, split between the threads when large."""
+    if elements < _PARALLEL_MIN_ELEMENTS or rows < 2:
         work(slice(0, rows))
         return
-    half = rows // 2
-    future = _executor().submit(work, slice(half, rows))
-    try:
-        work(slice(0, half))
-    finally:
-        future.result()
+    par.run_parts(work, par.split(rows, par.get_num_threads()), uses_blas=False)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -86,19 +65,6 @@ def _right_pad(
     )
 
 
-def _window(offset: Ints, stride: Ints, dilation: Ints, out: Ints) -> tuple[slice, ...]:
-    """Index of kernel offset ``offset`` of every window: one strided slice per dimension."""
-    return (slice(None),) + tuple(
-        slice(j * d, j * d + (o - 1) * s + 1, s)
-        for j, s, d, o in zip(offset, stride, dilation, out, strict=True)
-    )
-
-
-def _offsets(kernel: Ints):
-    """Kernel offsets in row-major order (the order torch scans a window)."""
-    return itertools.product(*(range(k) for k in kernel))
-
-
 class _Windows:
     """The sliding-window geometry of one call, computed once."""
 
@@ -113,7 +79,9 @@ class _Windows:
         self.interior = (slice(None),) + tuple(
             slice(p, p + L) for L, p in zip(spatial, padding, strict=True)
         )
-        self.slices = [_window(o, stride, dilation, out) for o in _offsets(kernel)]
+        self.slices = [
+            (slice(None),) + sl for _, sl in win.all_offset_slices(kernel, stride, dilation, out)
+        ]
         # No two (window, offset) pairs read the same cell: gradients can be written, not added.
         self.disjoint = all(
             s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation, strict=True)
@@ -126,7 +94,7 @@ class _Windows:
         self.plane = math.prod(self.padded)
         self.block = max(1, _BLOCK_ELEMENTS // max(self.plane, 1))
 
-    def blocks(self, rows: slice):
+    def blocks(self, rows: slice) -> Iterator[slice]:
         for start in range(rows.start, rows.stop, self.block):
             yield slice(start, min(start + self.block, rows.stop))
 
@@ -134,7 +102,7 @@ class _Windows:
 class _PadBuffer:
     """A per-thread padded block, reused across blocks: the border is filled once."""
 
-    def __init__(self, w: _Windows, fill, dtype: np.dtype):
+    def __init__(self, w: _Windows, fill: float, dtype: np.dtype):
         self.w, self.fill, self.dtype = w, fill, dtype
         self.buf: np.ndarray | None = None
 
@@ -157,7 +125,16 @@ class _PadBuffer:
         return view
 
 
-def _lowest(dtype: np.dtype):
+def _result(out: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """``out`` (a ``(B, *spatial)`` view the caller allocated in its own layout, so that the
+    gradient it returns owns its memory) or a fresh array."""
+    if out is None:
+        return np.empty(shape, dtype=dtype)
+    assert out.shape == shape and out.dtype == dtype, (out.shape, shape, out.dtype, dtype)
+    return out
+
+
+def _lowest(dtype: np.dtype) -> float:
     """The padding value of max pooling: -inf, or the smallest integer."""
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
@@ -168,7 +145,7 @@ def _positions(w: _Windows) -> list[np.ndarray]:
     ``flat = sum_i pos_i * prod(L_{i+1:})``."""
     n = len(w.spatial)
     result = []
-    for offset in _offsets(w.kernel):
+    for offset in win.offsets(w.kernel):
         flat = np.zeros((1,) * (n + 1), dtype=np.int64)
         valid = np.ones((1,) * (n + 1), dtype=bool)
         for i, (L, s, p, d, o, j) in enumerate(
@@ -208,7 +185,7 @@ class _Phases:
         self.cells = math.prod(self.grid)
         pitch = [math.prod(self.grid[i + 1 :]) for i in range(len(self.grid))]
         phases, self.shifts = [], []
-        for offset in _offsets(w.kernel):
+        for offset in win.offsets(w.kernel):
             reach = [j * d for j, d in zip(offset, w.dilation, strict=True)]
             phases.append(tuple(q % s for q, s in zip(reach, w.stride, strict=True)))
             self.shifts.append(
@@ -231,11 +208,11 @@ class _Phases:
         self.corner = (slice(None),) + tuple(slice(0, o) for o in w.out)
         self.block = max(1, _PHASE_BLOCK_ELEMENTS // max(len(used) * self.cells, 1))
 
-    def blocks(self, rows: slice):
+    def blocks(self, rows: slice) -> Iterator[slice]:
         for start in range(rows.start, rows.stop, self.block):
             yield slice(start, min(start + self.block, rows.stop))
 
-    def buffer(self, rows: slice, fill, dtype: np.dtype) -> np.ndarray:
+    def buffer(self, rows: slice, fill: float, dtype: np.dtype) -> np.ndarray:
         """Phase rows for the largest block of ``rows``, filled with ``fill``."""
         n = min(self.block, rows.stop - rows.start)
         return np.full((len(self.row_of), n * self.cells + self.margin), fill, dtype=dtype)
@@ -329,13 +306,14 @@ def max_pool_backward(
     dilation: Ints,
     out: Ints,
     indices: np.ndarray | None = None,
+    out_array: np.ndarray | None = None,
 ) -> np.ndarray:
     """Gradient of max pooling: each window's ``g`` goes to its (first) maximum, overlaps add.
 
     Without ``indices`` the argmax is recomputed as the first offset, in row-major order, whose
-    value equals the window's max (cheaper than tracking it in forward, PERF-NOTES). That misses
-    NaN maxima and all--inf windows (which would match the -inf padding), so those take the exact
-    argmax instead.
+    value equals the window's max (cheaper than tracking it in forward, docs/PERFORMANCE.md).
+    That misses NaN maxima and all--inf windows (which would match the -inf padding), so those
+    take the exact argmax instead.
 
     Windows that tile the input (k == s, no padding) run here on strided views, where the input
     needs no copy and each offset writes its cells once; all others take the phase-major path
@@ -344,22 +322,26 @@ def max_pool_backward(
     """
     w = _Windows(x.shape[1:], kernel, stride, padding, dilation, out)
     if not w.tiles:
-        return _max_pool_backward_phases(x, y, g, w, indices)
+        return _max_pool_backward_phases(x, y, g, w, indices, out_array)
     # Tiled windows: no padding, and every input cell belongs to exactly one window.
     if indices is None and x.dtype.kind == "f" and y.size and np.isnan(np.min(y)):
         _, indices = max_pool_indices(x, kernel, stride, padding, dilation, out)
-    positions = None if indices is None else _positions(w)
+    positions = [] if indices is None else _positions(w)
     # g * mask is the fast way to drop gradients of non-maxima, but inf * 0 is NaN. A finite sum
     # proves every entry finite (an overflowing sum only sends us down the safe path).
     finite = g.dtype.kind != "f" or bool(np.isfinite(np.sum(g, dtype=np.float64)))
-    gx = np.empty(x.shape, dtype=g.dtype)
+    gx = _result(out_array, x.shape, g.dtype)
     count = len(w.slices)
+
+    upsample = indices is None and x.dtype.kind == "f" and all(d == 1 for d in dilation)
 
     def work(rows: slice) -> None:
         shape = (min(w.block, rows.stop - rows.start),) + w.out
         hit_buf, taken_buf = np.empty(shape, dtype=bool), np.empty(shape, dtype=bool)
         for blk in w.blocks(rows):
             n = blk.stop - blk.start
+            if upsample and _tiled_backward_block(x[blk], y[blk], g[blk], gx[blk], kernel, finite):
+                continue
             grad, hit, taken, dst = g[blk], hit_buf[:n], taken_buf[:n], gx[blk]
             if not finite:
                 dst.fill(0)
@@ -387,13 +369,57 @@ def max_pool_backward(
     return gx
 
 
+def _upsample(a: np.ndarray, kernel: Ints) -> np.ndarray:
+    """``a (n, *out)`` with every cell repeated ``k`` times along each axis: ``(n, *(o*k))``.
+
+    The last axis, where ``np.repeat`` copies element by element, doubles 4-byte cells in one
+    ufunc pass instead: a uint32 times 0x100000001 is a uint64 holding the same bits twice.
+    The other axes repeat whole rows.
+    """
+    for axis in range(a.ndim - 1, 0, -1):
+        k = kernel[axis - 1]
+        if k == 1:
+            continue
+        if axis == a.ndim - 1 and k == 2 and a.dtype.itemsize == 4:
+            pair = np.multiply(a.view(np.uint32), np.uint64(0x100000001), dtype=np.uint64)
+            a = pair.view(a.dtype).reshape(a.shape[:-1] + (2 * a.shape[-1],))
+        else:
+            a = np.repeat(a, k, axis=axis)
+    return a
+
+
+def _tiled_backward_block(
+    x: np.ndarray, y: np.ndarray, g: np.ndarray, gx: np.ndarray, kernel: Ints, finite: bool
+) -> bool:
+    """Windows that tile a block exactly: ``gx = g_up * (x == y_up)`` in flat, unit-stride passes
+    (g and y upsampled to x's shape). Returns False, writing nothing, when some window's maximum
+    appears twice (the first must win; the caller resolves that) or is NaN (equality misses it):
+    then the cells equal to their window's max do not number exactly one per window."""
+    hit = x == _upsample(y, kernel)
+    if np.count_nonzero(hit) != y.size:
+        return False
+    g_up = _upsample(g, kernel)
+    if finite:
+        np.multiply(g_up, hit, out=gx)
+    else:  # inf * 0 would be NaN: AND the bits with all-ones / all-zeros instead
+        bits = np.dtype(f"i{g.dtype.itemsize}")
+        mask = np.negative(hit.view(np.int8), dtype=bits)
+        np.bitwise_and(g_up.view(bits), mask, out=gx.view(bits))
+    return True
+
+
 def _max_pool_backward_phases(
-    x: np.ndarray, y: np.ndarray, g: np.ndarray, w: _Windows, indices: np.ndarray | None
+    x: np.ndarray,
+    y: np.ndarray,
+    g: np.ndarray,
+    w: _Windows,
+    indices: np.ndarray | None,
+    out_array: np.ndarray | None = None,
 ) -> np.ndarray:
     """``max_pool_backward`` in the phase-major layout (see the comment above ``_Phases``).
 
     Without ``indices`` the argmax is recomputed (cheaper than tracking it in forward,
-    PERF-NOTES): offsets are visited in row-major order, and each window's gradient, still
+    docs/PERFORMANCE.md): offsets are visited in row-major order, and each window's gradient, still
     ``pending``, goes to the first offset whose value equals the window's max, then is cleared.
     Equality misses NaN maxima and all--inf windows (which would match the -inf padding), so
     those take the exact argmax instead.
@@ -423,13 +449,13 @@ def _max_pool_backward_phases(
     count = len(ph.shifts)
     # The first offset (row-major) of a phase row has the smallest shift; at shift 0 it covers
     # the whole row and can write it instead of adding to zeros.
-    first = {}
+    first: dict[int, int] = {}
     for t, row in enumerate(ph.rows):
         first.setdefault(row, t)
     writes = {t for t in first.values() if ph.shifts[t] == 0}
     zero_rows = [row for row, t in first.items() if t not in writes]
     exact = ph.grid == w.out  # no spare windows: the extended grid is the output itself
-    gx = np.empty(x.shape, dtype=g.dtype)
+    gx = _result(out_array, x.shape, g.dtype)
 
     def work(rows: slice) -> None:
         with np.errstate(invalid="ignore"):  # inf + -inf gradients meet: NaN, as in torch
@@ -441,10 +467,10 @@ def _max_pool_backward_phases(
         # The extended grid's spare windows keep a zero gradient: only their corners are loaded.
         pending = np.zeros(size, dtype=g.dtype)
         hit, taken = np.empty(size, dtype=bool), np.empty(size, dtype=g.dtype)
-        mask = None if finite else np.empty(size, dtype=bits)
+        mask = np.empty(0 if finite else size, dtype=bits)
         if indices is None:
             src = ph.buffer(rows, _lowest(x.dtype), x.dtype)
-            top = None if exact else np.zeros(size, dtype=x.dtype)
+            top = np.zeros(0 if exact else size, dtype=x.dtype)
         else:
             arg = np.full(size, -3, dtype=np.int64)
         for blk in ph.blocks(rows):
@@ -521,10 +547,11 @@ def avg_pool_divisor(
 
 def _divide(total: np.ndarray, divisor: np.ndarray) -> np.ndarray:
     if total.dtype.kind == "f":
-        return np.divide(total, divisor, out=total)
+        return np.divide(total, divisor, out=total)  # type: ignore[no-any-return]
     # Integer average pooling truncates toward zero (C++ integer division), unlike //.
     quotient = np.abs(total) // np.abs(divisor)
-    return np.where((total < 0) != (divisor < 0), -quotient, quotient).astype(total.dtype)
+    result: np.ndarray = np.where((total < 0) != (divisor < 0), -quotient, quotient)
+    return result.astype(total.dtype)
 
 
 def avg_pool(
@@ -554,11 +581,12 @@ def avg_pool_backward(
     padding: Ints,
     out: Ints,
     divisor: np.ndarray,
+    out_array: np.ndarray | None = None,
 ) -> np.ndarray:
     """Gradient of average pooling: ``g / divisor`` added back over every kernel offset."""
     w = _Windows(spatial, kernel, stride, padding, (1,) * len(kernel), out)
     gd = g / divisor
-    gx = np.empty(g.shape[:1] + w.spatial, dtype=g.dtype)
+    gx = _result(out_array, g.shape[:1] + w.spatial, g.dtype)
 
     def work(rows: slice) -> None:
         gpad = _PadBuffer(w, 0, g.dtype)
@@ -641,7 +669,7 @@ def _argmax_axis(v: np.ndarray, axis: int) -> np.ndarray:
             w = v.shape[axis]
             last = w - 1 - np.argmax(np.flip(nan, axis=axis), axis=axis, keepdims=True)
             arg = np.where(nan.any(axis=axis, keepdims=True), last, arg)
-    return arg
+    return arg  # type: ignore[no-any-return]
 
 
 def adaptive_max_pool(x: np.ndarray, out: Ints) -> tuple[np.ndarray, list[np.ndarray]]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +26,9 @@ def _flat(pos: Ints, spatial: Ints) -> int:
     return index
 
 
-def _window_cells(start: Ints, kernel: Ints, dilation: Ints, spatial: Ints):
+def _window_cells(
+    start: Ints, kernel: Ints, dilation: Ints, spatial: Ints
+) -> Iterator[tuple[int, ...]]:
     """In-bounds cells of one window, in row-major order."""
     for offset in itertools.product(*(range(k) for k in kernel)):
         pos = tuple(s + j * d for s, j, d in zip(start, offset, dilation, strict=True))
@@ -137,7 +140,9 @@ def avg_pool_backward_ref(
     return gx
 
 
-def _adaptive_windows(spatial: Ints, out: Ints):
+def _adaptive_windows(
+    spatial: Ints, out: Ints
+) -> Iterator[tuple[tuple[int, ...], list[tuple[int, ...]]]]:
     bins = [shapes.adaptive_pool_bins(L, o) for L, o in zip(spatial, out, strict=True)]
     for o in itertools.product(*(range(v) for v in out)):
         ranges = [range(*bins[d][i]) for d, i in enumerate(o)]
@@ -167,7 +172,8 @@ def adaptive_max_pool_ref(x: np.ndarray, out: Ints) -> tuple[np.ndarray, np.ndar
     idx = np.empty(y.shape, dtype=np.int64)
     for b in range(x.shape[0]):
         for o, cells in _adaptive_windows(spatial, out):
-            best, best_pos = -math.inf, cells[0]
+            best: Any = -math.inf
+            best_pos = cells[0]
             for pos in cells:
                 val = x[(b,) + pos]
                 if val > best or math.isnan(val):

@@ -364,8 +364,9 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        # torch zeroes the gradient where out <= 0, so it passes through a NaN output.
-        return masked_select_or_zero(g, ~(out <= 0))
+        # torch's threshold_backward: g unless out <= 0, so a NaN output passes g through;
+        # out = max(x, 0) is >= 0 or NaN, where "not out <= 0" is "out != 0"
+        return masked_select_or_zero(g, out != 0)
 
 
 class Sigmoid(Function):

@@ -39,10 +39,7 @@ class ConvNd(Function):
     def forward(ctx, x, w, b, pads, stride, dilation, groups):
         ctx.save_for_backward(x, w)
         ctx.conf = (pads, stride, dilation, groups)
-        out = kconv.conv_forward(x, w, pads, stride, dilation, groups)
-        if b is not None:
-            out += _bias_view(b, x.ndim - 2)
-        return out
+        return kconv.conv_forward(x, w, pads, stride, dilation, groups, bias=b)
 
     @staticmethod
     def backward(ctx, g):

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from ..autograd import Function
+from ..kernels import norm as knorm
 
 
 def erf(x: np.ndarray) -> np.ndarray:
@@ -140,6 +141,15 @@ class BatchNorm(Function):
     Training normalises with the batch's biased variance and updates the running statistics in
     place (the running variance with the unbiased one, as torch); evaluation uses the running
     statistics. ``weight``/``bias`` may be None.
+
+    Forward saves x and the per-channel mean and 1/std (not the normalised x): the output is
+    ``(x - mean) * scale + bias`` with ``scale = weight / std``, and backward needs only the
+    per-channel sums ``sum(g)`` and ``sum(g * (x - mean))`` (``kernels/norm.py``):
+
+        dbias = sum(g),  dweight = sum(g * xhat) = sum(g * (x - mean)) / std
+        dx = scale * (g - sum(g)/M - xhat * sum(g * xhat)/M)          (training, M values per
+           = scale * g - scale * dweight / (M std) * (x - mean) - scale * sum(g)/M    channel)
+        dx = scale * g                                                  (evaluation)
     """
 
     grad_fn_name = "NativeBatchNormBackward0"
@@ -156,19 +166,14 @@ class BatchNorm(Function):
         momentum=0.1,
         eps=1e-5,
     ):
-        axes = (0,) + tuple(range(2, x.ndim))
-        stat_shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)  # (1, C, 1, ...)
+        C = x.shape[1]
+        count = x.size // C if C else 0
         if training:
-            count = x.size // x.shape[1] if x.shape[1] else 0
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mean = (
-                    x.mean(axis=axes, dtype=x.dtype)
-                    if count
-                    else np.full(x.shape[1], np.nan, dtype=x.dtype)
-                )
-                centred = x - mean.reshape(stat_shape)
-                var = (centred * centred).mean(axis=axes) if count else mean.copy()
-            # An empty batch leaves the running statistics alone (as torch).
+            if count:
+                mean, var = knorm.channel_stats(x)  # float64
+            else:  # an empty batch: NaN statistics, running ones left alone (as torch)
+                mean = np.full(C, np.nan)
+                var = mean.copy()
             if running_mean is not None and count:
                 running_mean *= 1 - momentum
                 running_mean += momentum * mean.astype(running_mean.dtype)
@@ -179,37 +184,35 @@ class BatchNorm(Function):
         else:
             mean = running_mean.astype(x.dtype, copy=False)
             var = running_var.astype(x.dtype, copy=False)
-            centred = x - mean.reshape(stat_shape)
-        invstd = (1 / np.sqrt(var + np.asarray(eps, dtype=var.dtype))).astype(x.dtype)
-        xhat = centred * invstd.reshape(stat_shape)
-        out = xhat
-        if weight is not None:
-            out = out * weight.reshape(stat_shape)
-        if bias is not None:
-            out = out + bias.reshape(stat_shape)
-        ctx.save_for_backward(xhat, invstd, weight)
-        ctx.training, ctx.axes, ctx.stat_shape = training, axes, stat_shape
-        return out if out is not x else x.copy()
+        # 1/std from the float64 statistics, then in x's dtype (torch's accumulate type)
+        invstd = (1 / np.sqrt(var.astype(np.float64) + eps)).astype(x.dtype)
+        scale = invstd if weight is None else invstd * weight
+        out = knorm.affine(x, mean, scale, bias)
+        ctx.save_for_backward(x, mean, invstd, weight)
+        ctx.training, ctx.count = training, count
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        xhat, invstd, weight = ctx.saved_tensors
-        axes, shape = ctx.axes, ctx.stat_shape
+        x, mean, invstd, weight = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
         gx = gw = gb = None
-        if ctx.needs_input_grad[0]:
-            scale = invstd if weight is None else invstd * weight  # (C,)
+        scale = invstd if weight is None else invstd * weight  # (C,)
+        sum_g = sum_gd = None
+        if need_w or need_b or (need_x and ctx.training):
+            sum_g, sum_gd = knorm.backward_sums(x, g, mean)  # float64, (C,)
+        if need_x:
             if ctx.training:
-                # The mean and variance depend on x: dx = scale * (g - mean(g) - xhat *
-                # mean(g * xhat)), the mean over every axis but the channel.
-                gmean = g.mean(axis=axes, keepdims=True)
-                gxmean = (g * xhat).mean(axis=axes, keepdims=True)
-                gx = scale.reshape(shape) * (g - gmean - xhat * gxmean)
+                m = ctx.count
+                scale64 = scale.astype(np.float64)
+                b = -scale64 * invstd.astype(np.float64) ** 2 * sum_gd / m
+                gx = knorm.input_grad(x, g, mean, scale, b, -scale64 * sum_g / m)
             else:
-                gx = g * scale.reshape(shape)
-        if ctx.needs_input_grad[1]:
-            gw = (g * xhat).sum(axis=axes)
-        if ctx.needs_input_grad[2]:
-            gb = g.sum(axis=axes)
+                gx = knorm.affine(g, None, scale, None)
+        if need_w:
+            gw = (sum_gd * invstd.astype(np.float64)).astype(g.dtype)
+        if need_b:
+            gb = sum_g.astype(g.dtype)
         return gx, gw, gb
 
 

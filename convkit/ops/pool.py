@@ -42,10 +42,18 @@ class MaxPool(Function):
     def backward(ctx, g):
         xs, y, idx = ctx.saved_tensors
         n = xs.ndim - 1
-        gx = K.max_pool_backward(
-            xs, y, _planes(g.astype(xs.dtype, copy=False), n), *ctx.geometry, indices=idx
+        # allocated in the caller's layout, so that the gradient owns its memory (the engine
+        # would copy a reshaped view)
+        gx = np.empty(g.shape[:2] + xs.shape[1:], dtype=xs.dtype)
+        K.max_pool_backward(
+            xs,
+            y,
+            _planes(g.astype(xs.dtype, copy=False), n),
+            *ctx.geometry,
+            indices=idx,
+            out_array=_planes(gx, n),
         )
-        return gx.reshape(g.shape[:2] + xs.shape[1:])
+        return gx
 
 
 class AvgPool(Function):
@@ -77,10 +85,14 @@ class AvgPool(Function):
     @staticmethod
     def backward(ctx, g):
         spatial = ctx.geometry[0]
-        gx = K.avg_pool_backward(
-            _planes(g, len(spatial)), *ctx.geometry, divisor=ctx.divisor.astype(g.dtype, copy=False)
+        gx = np.empty(g.shape[:2] + tuple(spatial), dtype=g.dtype)
+        K.avg_pool_backward(
+            _planes(g, len(spatial)),
+            *ctx.geometry,
+            divisor=ctx.divisor.astype(g.dtype, copy=False),
+            out_array=_planes(gx, len(spatial)),
         )
-        return gx.reshape(g.shape[:2] + tuple(spatial))
+        return gx
 
 
 class AdaptiveAvgPool(Function):

@@ -7,6 +7,7 @@ import pytest
 
 from convkit.kernels import conv as K
 from convkit.kernels import conv_ref as R
+from convkit.kernels import parallel as par
 
 # (N, C_in, spatial, C_out, kernel, stride, pads, dilation, groups)
 CASES = [
@@ -113,7 +114,7 @@ def test_chunked_and_threaded_paths_agree_with_plain_path(monkeypatch):
     plain = (K.conv_forward(x, w, p, s, d, G),) + K.conv_backward(x, w, g, p, s, d, G)
     monkeypatch.setattr(K, "TARGET_COLUMN_BYTES", 1)
     monkeypatch.setattr(K, "THREAD_MIN_BYTES", 0)
-    monkeypatch.setattr(K, "THREADS", 2)
+    monkeypatch.setattr(par, "_threads", 2)
     chunked = (K.conv_forward(x, w, p, s, d, G),) + K.conv_backward(x, w, g, p, s, d, G)
     for a, b in zip(plain, chunked, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
@@ -176,7 +177,7 @@ def test_many_chunks_per_worker_agree_with_one_chunk(case, one_worker, monkeypat
     plain = _all_results(case)
     monkeypatch.setattr(K, "TARGET_COLUMN_BYTES", 1)
     monkeypatch.setattr(K, "THREAD_MIN_BYTES", 0)
-    monkeypatch.setattr(K, "THREADS", 1 if one_worker else 2)
+    monkeypatch.setattr(par, "_threads", 1 if one_worker else 2)
     for a, b in zip(plain, _all_results(case), strict=True):
         np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12)
 
@@ -213,8 +214,8 @@ def test_scratch_buffers_are_reused_and_never_returned():
     x, w = _arrays(CASES[3], np.float32)
     _, _, _, _, _, s, p, d, G = CASES[3]
     a = K.conv_forward(x, w, p, s, d, G)
-    buf = K._scratch("cols", 1, np.float32)
+    buf = par.scratch("cols", 1, np.float32)
     b = K.conv_forward(x, w, p, s, d, G)
-    assert np.shares_memory(buf, K._scratch("cols", 1, np.float32))
+    assert np.shares_memory(buf, par.scratch("cols", 1, np.float32))
     assert not np.shares_memory(a, b) and not np.shares_memory(b, buf)
     np.testing.assert_array_equal(a, b)

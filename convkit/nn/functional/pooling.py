@@ -127,8 +127,9 @@ def _max_pool(
         dilation=dilation,
     )
     x, unbatched = _check_input(op, input, n)
-    # max_pool1d is implemented for floating dtypes only; 2d/3d also take integers.
-    _check_dtype(op, x, "f" if n == 1 else "fi")
+    # torch's max_pool1d without indices has its own kernel, for floating dtypes only; with
+    # indices it runs max_pool2d_with_indices, which (like 2d and 3d) also takes integers.
+    _check_dtype(op, x, "f" if n == 1 and not return_indices else "fi")
     kernel, stride, padding, dilation = _window_args(op, n, kernel_size, stride, padding, dilation)
     out = shapes.pool_output_shape(op, x.shape[2:], kernel, stride, padding, dilation, ceil_mode)
     result = P.MaxPool.apply(

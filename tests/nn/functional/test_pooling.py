@@ -89,6 +89,48 @@ def test_max_pool2d_integers_like_torch(dtype):
     np.testing.assert_array_equal(i.data, ti.numpy())
 
 
+INT_MAX_CASES = [
+    ("max_pool1d", (2, 3, 11), dict(kernel_size=3, stride=2, padding=1)),
+    ("max_pool1d", (3, 9), dict(kernel_size=2, dilation=2, ceil_mode=True)),
+    ("max_pool2d", (2, 3, 7, 8), dict(kernel_size=(3, 2), stride=(2, 1), padding=(1, 0))),
+    ("max_pool3d", (1, 2, 5, 6, 4), dict(kernel_size=2, stride=2, padding=1, ceil_mode=True)),
+]
+
+
+@pytest.mark.parametrize("name,shape,kwargs", INT_MAX_CASES)
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8])
+def test_max_pool_integers_with_indices_like_torch(name, shape, kwargs, dtype):
+    """torch computes integer max pooling with indices in 1d too (issue 10); ties pick the
+    first cell, and padding is never chosen, even where every real cell is the dtype's min."""
+    rng = np.random.default_rng(4)
+    lo = 0 if dtype == np.uint8 else -3
+    x = rng.integers(lo, lo + 4, size=shape).astype(dtype)  # many ties
+    x.reshape(-1)[:5] = np.iinfo(dtype).min
+    y, i = getattr(F, name)(ck.tensor(x), return_indices=True, **kwargs)
+    ty, ti = getattr(TF, name)(torch.from_numpy(x), return_indices=True, **kwargs)
+    assert y.dtype == dtype and i.dtype == np.int64
+    np.testing.assert_array_equal(y.data, ty.numpy())
+    np.testing.assert_array_equal(i.data, ti.numpy())
+    # the module form
+    n = int(name[-2])
+    module = getattr(ck.nn, f"MaxPool{n}d")(return_indices=True, **kwargs)
+    tmodule = getattr(torch.nn, f"MaxPool{n}d")(return_indices=True, **kwargs)
+    (my, mi), (ty2, ti2) = module(ck.tensor(x)), tmodule(torch.from_numpy(x))
+    np.testing.assert_array_equal(my.data, ty2.numpy())
+    np.testing.assert_array_equal(mi.data, ti2.numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8])
+def test_max_pool1d_integers_without_indices_raise_like_torch(dtype):
+    x = np.zeros((1, 2, 6), dtype=dtype)
+    with pytest.raises(NotImplementedError):
+        TF.max_pool1d(torch.from_numpy(x), 2)
+    with pytest.raises(NotImplementedError, match="max_pool1d"):
+        F.max_pool1d(ck.tensor(x), 2)
+    with pytest.raises(NotImplementedError, match="max_pool1d"):
+        ck.nn.MaxPool1d(2)(ck.tensor(x))
+
+
 AVG_CASES = [
     ("avg_pool1d", (2, 3, 11), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
     (

@@ -1,0 +1,191 @@
+"""Batch normalisation's array math: per-channel statistics and the affine map, in few passes.
+
+Every array is viewed as ``(N, C, S)`` (S = the product of the spatial sizes, 1 for ``(N, C)``)
+and walked in chunks of samples of about ``CHUNK_BYTES``, so that a chunk's temporaries stay in
+cache; the chunks are split between the threads of ``parallel``. Forward reads x twice for the
+statistics (the mean, then the centred squares: two passes keep the variance exact where
+``E[x^2] - E[x]^2`` would cancel) and once for the output; backward reads g and x once for its
+two sums and once for the input gradient. Per-channel sums run pairwise along S in the input's
+dtype and accumulate across samples in float64 (torch's CPU kernel accumulates in double).
+
+Loop references: ``norm_ref.py``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from . import parallel as par
+
+#: Bytes of x per chunk of samples.
+CHUNK_BYTES = 256 * 2**10
+#: Below this many bytes of x the work stays on the calling thread.
+THREAD_MIN_BYTES = 2 * 2**20
+
+
+def planes(a: np.ndarray) -> np.ndarray:
+    """``(N, C, *spatial)`` as ``(N, C, S)`` (a view for a contiguous array)."""
+    return a.reshape(a.shape[0], a.shape[1], math.prod(a.shape[2:]))  # (N, C, S)
+
+
+def _run(work: Callable[[slice], np.ndarray | None], x3: np.ndarray) -> list[np.ndarray | None]:
+    n, nbytes = x3.shape[0], x3.nbytes
+    threaded = nbytes >= THREAD_MIN_BYTES and n > 1
+    parts = par.split(n, par.get_num_threads()) if threaded else [slice(0, n)]
+    return par.run_parts(work, parts, threaded, uses_blas=False)
+
+
+def _chunks(rows: slice, x3: np.ndarray) -> list[slice]:
+    per_sample = max(1, x3[0].nbytes) if x3.shape[0] else 1
+    step = max(1, CHUNK_BYTES // per_sample)
+    return [slice(i, min(i + step, rows.stop)) for i in range(rows.start, rows.stop, step)]
+
+
+def _temp(like: np.ndarray) -> np.ndarray:
+    """A per-thread scratch array shaped like ``like`` (a fresh one would be page-faulted)."""
+    return par.scratch("norm", like.size, like.dtype).reshape(like.shape)
+
+
+def _channel_sum(a: np.ndarray) -> np.ndarray:
+    """``a (nb, C, S)`` summed over samples and S: pairwise along S, float64 across samples."""
+    total: np.ndarray = np.add.reduce(a, axis=2).sum(axis=0, dtype=np.float64)  # (C,)
+    return total
+
+
+def _total(parts: list[np.ndarray | None], channels: int) -> np.ndarray:
+    total = np.zeros(channels, dtype=np.float64)
+    for p in parts:
+        if p is not None:
+            total += p
+    return total
+
+
+def channel_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per channel (dimension 1): the mean and the biased variance of ``x (N, C, *spatial)``,
+    in float64. Needs at least one value per channel.
+
+    The squares are centred on the mean rounded to x's dtype (so they stay in x's dtype) and
+    corrected for that rounding: ``sum (x - m)^2 = sum (x - m')^2 - M (m - m')^2``.
+    """
+    x3 = planes(x)
+    C = x3.shape[1]
+    count = x3.shape[0] * x3.shape[2]
+
+    def sums(rows: slice) -> np.ndarray:
+        return _total([_channel_sum(x3[c]) for c in _chunks(rows, x3)], C)
+
+    mean = _total(_run(sums, x3), C) / count
+    rounded = mean.astype(x.dtype)
+    centre = rounded.reshape(1, C, 1)
+
+    def squares(rows: slice) -> np.ndarray:
+        acc = np.zeros(C, dtype=np.float64)
+        for c in _chunks(rows, x3):
+            d = _temp(x3[c])
+            np.subtract(x3[c], centre, out=d)
+            np.multiply(d, d, out=d)
+            acc += _channel_sum(d)
+        return acc
+
+    offset = mean - rounded
+    var = _total(_run(squares, x3), C) / count - offset * offset
+    return mean, np.maximum(var, 0.0)
+
+
+def _rounded(mean: np.ndarray, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """``mean`` in ``dtype`` (as a (1, C, 1) column) and what that rounding lost, in float64."""
+    rounded = mean.astype(dtype)
+    return rounded.reshape(1, -1, 1), mean.astype(np.float64) - rounded
+
+
+def affine(
+    x: np.ndarray, mean: np.ndarray | None, scale: np.ndarray, shift: np.ndarray | None
+) -> np.ndarray:
+    """``(x - mean) * scale + shift`` per channel (each of shape ``(C,)``, mean and shift may be
+    None for 0): a new array in x's dtype.
+
+    Centring first keeps the result exact where ``x * scale + (shift - mean * scale)`` would
+    cancel (a large mean over a small spread); x is centred on the mean rounded to its dtype,
+    and the shift absorbs the rounding."""
+    x3 = planes(x)
+    C = x3.shape[1]
+    out = np.empty(x.shape, dtype=x.dtype)
+    o3 = planes(out)
+    shift64 = np.zeros(C) if shift is None else shift.astype(np.float64)
+    m = None
+    if mean is not None:
+        m, lost = _rounded(mean, x.dtype)
+        shift64 = shift64 - lost * scale
+    s = scale.astype(x.dtype).reshape(1, C, 1)
+    t = None if not shift64.any() else shift64.astype(x.dtype).reshape(1, C, 1)
+
+    def work(rows: slice) -> None:
+        for c in _chunks(rows, x3):
+            if m is None:
+                np.multiply(x3[c], s, out=o3[c])
+            else:
+                np.subtract(x3[c], m, out=o3[c])
+                np.multiply(o3[c], s, out=o3[c])
+            if t is not None:
+                np.add(o3[c], t, out=o3[c])
+
+    _run(work, x3)
+    return out
+
+
+def backward_sums(x: np.ndarray, g: np.ndarray, mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per channel: ``sum(g)`` and ``sum(g * (x - mean))``, in float64."""
+    x3, g3 = planes(x), planes(g)
+    C = x3.shape[1]
+    centre, lost = _rounded(mean, x.dtype)
+
+    def work(rows: slice) -> np.ndarray:
+        acc = np.zeros((2, C), dtype=np.float64)
+        for c in _chunks(rows, x3):
+            acc[0] += _channel_sum(g3[c])
+            d = _temp(x3[c])
+            np.subtract(x3[c], centre, out=d)
+            np.multiply(d, g3[c], out=d)
+            acc[1] += _channel_sum(d)
+        return acc
+
+    total = np.zeros((2, C), dtype=np.float64)
+    for p in _run(work, x3):
+        assert p is not None
+        total += p
+    # sum g (x - mean) = sum g (x - rounded) - lost * sum g
+    return total[0], total[1] - lost * total[0]
+
+
+def input_grad(
+    x: np.ndarray,
+    g: np.ndarray,
+    mean: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    c: np.ndarray,
+) -> np.ndarray:
+    """``a * g + b * (x - mean) + c`` per channel (every coefficient ``(C,)``): a new array in
+    g's dtype."""
+    x3, g3 = planes(x), planes(g)
+    C = x3.shape[1]
+    out = np.empty(g.shape, dtype=g.dtype)
+    o3 = planes(out)
+    centre, lost = _rounded(mean, x.dtype)
+    c64 = c.astype(np.float64) - b.astype(np.float64) * lost
+    ka, kb, kc = (k.astype(g.dtype).reshape(1, C, 1) for k in (a, b, c64))
+
+    def work(rows: slice) -> None:
+        for s in _chunks(rows, x3):
+            d = _temp(x3[s])
+            np.subtract(x3[s], centre, out=d)
+            np.multiply(d, kb, out=d)
+            np.multiply(g3[s], ka, out=o3[s])
+            np.add(o3[s], d, out=o3[s])
+            np.add(o3[s], kc, out=o3[s])
+
+    _run(work, x3)
+    return out

@@ -1,0 +1,61 @@
+"""Batch normalisation's kernels (kernels/norm.py) against their loop references."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from convkit.kernels import norm as K
+from convkit.kernels import norm_ref as R
+from convkit.kernels import parallel as par
+
+SHAPES = [(5, 3), (4, 3, 7), (3, 2, 5, 6), (2, 3, 2, 3, 4)]
+
+
+def _x(shape, dtype, offset=1.0, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(shape) * 2 + offset).astype(dtype)
+
+
+@pytest.fixture(params=["whole", "chunked-threads"])
+def chunking(request, monkeypatch):
+    if request.param == "chunked-threads":  # one sample per chunk, split over two threads
+        monkeypatch.setattr(K, "CHUNK_BYTES", 1)
+        monkeypatch.setattr(K, "THREAD_MIN_BYTES", 0)
+        monkeypatch.setattr(par, "_threads", 2)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_kernels_match_loops(shape, dtype, chunking):
+    x = _x(shape, dtype)
+    g = _x(shape, dtype, offset=0.0, seed=1)
+    tol = dict(rtol=1e-10, atol=1e-10) if dtype == np.float64 else dict(rtol=1e-5, atol=1e-5)
+    mean, var = K.channel_stats(x)
+    rmean, rvar = R.channel_stats_ref(x)
+    assert mean.dtype == np.float64 and var.dtype == np.float64
+    np.testing.assert_allclose(mean, rmean, **tol)
+    np.testing.assert_allclose(var, rvar, **tol)
+    scale, shift = np.linspace(0.5, 2, shape[1]), np.linspace(-1, 1, shape[1])
+    out = K.affine(x, mean, scale, shift)
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out, R.affine_ref(x, mean, scale, shift), **tol)
+    np.testing.assert_allclose(
+        K.affine(x, None, scale, None), R.affine_ref(x, 0 * scale, scale, 0 * scale), **tol
+    )
+    sum_g, sum_gd = K.backward_sums(x, g, mean)
+    rg, rgd = R.backward_sums_ref(x, g, mean)
+    np.testing.assert_allclose(sum_g, rg, **tol)
+    np.testing.assert_allclose(sum_gd, rgd, **tol)
+    a, b, c = scale, shift, np.linspace(3, 4, shape[1])
+    gx = K.input_grad(x, g, mean, a, b, c)
+    expected = R.affine_ref(g, 0 * a, a, c) + R.affine_ref(x, mean, b, 0 * b)
+    np.testing.assert_allclose(gx, expected, **tol)
+
+
+def test_variance_is_exact_for_a_large_mean():
+    """Two passes: a mean of 1000 over a spread of 1 loses nothing in float32."""
+    x = _x((8, 2, 16, 16), np.float32, offset=1000.0)
+    _, var = K.channel_stats(x)
+    _, rvar = R.channel_stats_ref(x)
+    np.testing.assert_allclose(var, rvar, rtol=1e-4)

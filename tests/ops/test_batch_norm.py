@@ -1,0 +1,43 @@
+"""The BatchNorm primitive (ops/nn.py, on kernels/norm.py) against torch: outputs, running
+statistics and all three gradients, where few-pass arithmetic could lose digits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import convkit as ck
+import convkit.nn.functional as F
+
+
+@pytest.mark.parametrize("offset", [0.0, 1000.0])
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batch_norm_like_torch(offset, training, affine, dtype):
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((6, 4, 5, 3)) + offset).astype(dtype)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    w = rng.uniform(0.5, 2, 4).astype(dtype)
+    b = rng.standard_normal(4).astype(dtype)
+    rm, rv = (offset + rng.standard_normal(4)).astype(dtype), rng.uniform(0.5, 2, 4).astype(dtype)
+    cx = ck.tensor(x, requires_grad=True)
+    tx = torch.tensor(x, requires_grad=True)
+    cw, cb = (ck.tensor(a, requires_grad=True) for a in (w, b)) if affine else (None, None)
+    tw, tb = (torch.tensor(a, requires_grad=True) for a in (w, b)) if affine else (None, None)
+    crm, crv, trm, trv = ck.tensor(rm), ck.tensor(rv), torch.tensor(rm), torch.tensor(rv)
+    y = F.batch_norm(cx, crm, crv, cw, cb, training, 0.2, 1e-5)
+    ty = TF.batch_norm(tx, trm, trv, tw, tb, training, 0.2, 1e-5)
+    y.backward(ck.tensor(g))
+    ty.backward(torch.from_numpy(g))
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), **tol)
+    np.testing.assert_allclose(crm.numpy(), trm.numpy(), **tol)
+    np.testing.assert_allclose(crv.numpy(), trv.numpy(), **tol)
+    np.testing.assert_allclose(cx.grad.numpy(), tx.grad.numpy(), **tol)
+    if affine:
+        np.testing.assert_allclose(cw.grad.numpy(), tw.grad.numpy(), **tol)
+        np.testing.assert_allclose(cb.grad.numpy(), tb.grad.numpy(), **tol)
+    assert y.dtype == dtype and cx.grad.dtype == dtype
