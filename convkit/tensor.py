@@ -76,6 +76,9 @@ def _to_array(data, dtype=None) -> np.ndarray:
     return arr
 
 
+_NO_TO = object()  # random_(from) means [0, from); random_(from, None) means [from, max]
+
+
 class Tensor:
     """An n-d array with reverse-mode autograd.
 
@@ -377,15 +380,67 @@ class Tensor:
     def clamp_(self, min=None, max=None) -> "Tensor":
         return self._set(np.clip(self._array, min, max))
 
-    def uniform_(self, a: float = 0.0, b: float = 1.0) -> "Tensor":
-        from .random import uniform
+    # ----- random fills: torch's draws in torch's order (see convkit.random) -------------------
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None, **bounds) -> "Tensor":
+        """Fill with U[a, b) (torch's ``uniform_(from=0, to=1)``; ``from=``/``to=`` work too)."""
+        from . import random as R
 
-        return self._set(uniform(self.shape, a, b, self.dtype))
+        a, b = R.named_bounds("uniform_", a, b, bounds)
+        flat = R.uniform((self.numel(),), a, b, self.dtype, generator)
+        return self._set(R.in_memory_order(flat, self._array))
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0) -> "Tensor":
-        from .random import normal
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> "Tensor":
+        from . import random as R
 
-        return self._set(normal(self.shape, mean, std, self.dtype))
+        contiguous = bool(self._array.flags.c_contiguous)
+        flat = R.normal((self.numel(),), mean, std, self.dtype, generator, contiguous)
+        return self._set(R.in_memory_order(flat, self._array))
+
+    def bernoulli_(self, p=0.5, *, generator=None) -> "Tensor":
+        """Fill with 1 with probability ``p`` (a float, or a Tensor broadcast to this shape)."""
+        from . import random as R
+
+        if isinstance(p, Tensor):
+            probs = np.broadcast_to(p._array, self.shape)
+            mask = R.bernoulli_tensor(np.ascontiguousarray(probs), generator).reshape(-1)
+        else:
+            mask = R.bernoulli_scalar((self.numel(),), p, generator)
+        return self._set(R.in_memory_order(mask, self._array))
+
+    def bernoulli(self, p=None, *, generator=None) -> "Tensor":
+        """0/1 draws with this tensor's values as probabilities (or the float ``p``)."""
+        return bernoulli(self, p, generator=generator)
+
+    def random_(self, from_=None, to=_NO_TO, *, generator=None, **bounds) -> "Tensor":
+        """Integers: ``random_()`` in [0, 2**mantissa] (floats) or [0, max] (integers),
+        ``random_(to)`` in [0, to), ``random_(from, to)`` in [from, to), ``random_(from, None)``
+        in [from, max]; ``from=`` works as a keyword too."""
+        from . import random as R
+
+        if "from" in bounds:
+            from_ = bounds.pop("from")
+        if bounds:
+            raise TypeError(f"random_() got unexpected keyword arguments {sorted(bounds)}")
+        shape = (self.numel(),)
+        if to is _NO_TO:
+            if from_ is None:
+                flat = R.random_default(shape, self.dtype, generator)
+            else:  # random_(to)
+                flat = R.random_from_to(shape, 0, from_, self.dtype, generator)
+        elif to is None:
+            flat = R.random_to_max(shape, 0 if from_ is None else from_, self.dtype, generator)
+        else:
+            flat = R.random_from_to(shape, 0 if from_ is None else from_, to, self.dtype, generator)
+        return self._set(R.in_memory_order(flat, self._array))
+
+    def exponential_(self, lambd: float = 1.0, *, generator=None) -> "Tensor":
+        from . import random as R
+
+        flat = R.exponential((self.numel(),), lambd, self.dtype, generator)
+        return self._set(R.in_memory_order(flat, self._array))
+
+    def multinomial(self, num_samples: int, replacement: bool = False, *, generator=None):
+        return multinomial(self, num_samples, replacement, generator=generator)
 
     # ----- arithmetic ---------------------------------------------------------------------------
     def _binary(self, fn, other, reverse=False):
@@ -892,34 +947,100 @@ def arange(start, end=None, step=1, dtype=None) -> Tensor:
     return Tensor._wrap(np.arange(start, end, step).astype(as_dtype(dtype)))
 
 
-def randn(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    from .random import normal
-
-    return _factory(
-        normal(_size_args(size), 0.0, 1.0, as_dtype(dtype) or get_default_dtype()), requires_grad
-    )
+def _random_dtype(dtype) -> np.dtype:
+    return as_dtype(dtype) or get_default_dtype()
 
 
-def rand(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def rand(*size, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
+    """U[0, 1) draws, torch's numbers for the same seed (``generator=`` or the global one)."""
     from .random import uniform
 
-    return _factory(
-        uniform(_size_args(size), 0.0, 1.0, as_dtype(dtype) or get_default_dtype()), requires_grad
-    )
+    array = uniform(_size_args(size), 0.0, 1.0, _random_dtype(dtype), generator)
+    return _factory(array, requires_grad)
 
 
-def randint(low, high=None, size=(), dtype=None) -> Tensor:
-    from .random import integers
+def randn(*size, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
+    """N(0, 1) draws, torch's numbers for the same seed (``generator=`` or the global one)."""
+    from .random import normal
 
+    array = normal(_size_args(size), 0.0, 1.0, _random_dtype(dtype), generator)
+    return _factory(array, requires_grad)
+
+
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, requires_grad=False):
+    """Integers in [low, high) as torch draws them: ``randint(high, size)`` or
+    ``randint(low, high, size)``; int64 unless ``dtype`` says otherwise."""
+    from .random import random_from_to
+
+    if size is None:  # randint(high, size)
+        if high is None:
+            raise TypeError("randint() missing the required argument 'size'")
+        low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=...)
+        low, high = 0, low
+    shape = _size_args((size,))
+    array = random_from_to(shape, int(low), int(high), as_dtype(dtype) or int64, generator)
+    return _factory(array, requires_grad)
+
+
+def randperm(n: int, *, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A random permutation of 0 .. n-1, torch's for the same seed."""
+    from .random import randperm as draw
+
+    dtype = as_dtype(dtype) or int64
+    if dtype.kind == "f" and n > 2 ** (np.finfo(dtype).nmant + 1):
+        raise RuntimeError(f"n cannot be greater than 2^{np.finfo(dtype).nmant + 1} for {dtype}")
+    return _factory(draw(n, generator).astype(dtype), requires_grad)
+
+
+def rand_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:
+    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:
+    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randint_like(input: Tensor, low=0, high=None, *, dtype=None, requires_grad=False) -> Tensor:
     if high is None:
         low, high = 0, low
-    return Tensor._wrap(integers(low, high, _size_args((size,))).astype(as_dtype(dtype) or int64))
+    return randint(low, high, input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def randperm(n: int) -> Tensor:
-    from .random import permutation
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, requires_grad=False):
+    """torch.normal: a Tensor mean and/or std give elementwise normals of the broadcast shape
+    (standard normals drawn first, then ``* std + mean`` in the tensor's dtype); two floats need
+    ``size``."""
+    from .random import normal as draw
 
-    return Tensor._wrap(permutation(n).astype(int64))
+    mean_t, std_t = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not mean_t and not std_t:
+        if size is None:
+            raise TypeError("normal() with a float mean and std needs a size")
+        array = draw(_size_args((size,)), mean, std, _random_dtype(dtype), generator)
+        return _factory(array, requires_grad)
+    if std_t and np.any(std._array < 0):
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    shape = np.broadcast_shapes(*(t.shape for t in (mean, std) if isinstance(t, Tensor)))
+    out_dtype = result_dtype(*(t for t in (mean, std) if isinstance(t, Tensor)))
+    if mean_t and not std_t:
+        out = Tensor._wrap(draw(shape, 0.0, std, out_dtype, generator))
+        return _factory((out + mean)._array, requires_grad)
+    out = Tensor._wrap(draw(shape, 0.0, 1.0, out_dtype, generator))
+    return _factory((out * std + mean)._array, requires_grad)
+
+
+def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
+    """0/1 draws in ``input``'s dtype, True with probability ``input`` (or the float ``p``)."""
+    out = zeros(input.shape, dtype=input.dtype)
+    return out.bernoulli_(input if p is None else p, generator=generator)
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None):
+    """Indices drawn from the rows of ``input`` (weights), torch's draws for the same seed."""
+    from .random import multinomial as draw
+
+    return Tensor._wrap(draw(input._array, num_samples, replacement, generator))
 
 
 def cat(tensors, dim: int = 0) -> Tensor:

@@ -13,6 +13,7 @@ import math
 import os
 import time
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -132,28 +133,19 @@ def evaluate(model: nn.Module, loader, num_classes: int):
 
 
 def _rng_state() -> dict:
-    state = ck_random.get_rng_state()["mt19937"]
-    return {
-        "key": np.asarray(state["state"]["key"], dtype=np.uint32),
-        "pos": int(state["state"]["pos"]),
-        "has_gauss": int(state["has_gauss"]),
-        "gauss": float(state["gauss"]),
-    }
+    # torch's own 5056-byte generator state (see convkit.random), stored as a uint8 array.
+    return {"torch_cpu_state": ck_random.get_rng_state()._array.copy()}
 
 
 def _set_rng_state(saved: dict) -> None:
-    key = saved["key"]
-    key = key._array if isinstance(key, Tensor) else np.asarray(key)
-    ck_random.set_rng_state(
-        {
-            "mt19937": {
-                "bit_generator": "MT19937",
-                "state": {"key": key.astype(np.uint32), "pos": int(saved["pos"])},
-                "has_gauss": int(saved["has_gauss"]),
-                "gauss": float(saved["gauss"]),
-            }
-        }
-    )
+    if "torch_cpu_state" not in saved:  # written before convkit kept torch's layout
+        key = saved["key"]
+        key = key._array if isinstance(key, Tensor) else np.asarray(key)
+        ck_random.default_generator._set_mt19937(key.astype(np.uint32), int(saved["pos"]))
+        return
+    state = saved["torch_cpu_state"]
+    state = state._array if isinstance(state, Tensor) else np.asarray(state)
+    ck_random.set_rng_state(state.astype(np.uint8))
 
 
 def write_checkpoint(
@@ -283,8 +275,10 @@ def train(config: TrainConfig, resume: bool = False, log=print, data=None) -> di
         history = list(ckpt["history"])
         start = int(ckpt["epoch"]) + 1
         log(f"resuming from '{ckpt_path}' after epoch {start - 1}")
-    train_loader = DataLoader(train_set, batch_size=config.batch_size, shuffle=True)
-    test_loader = DataLoader(test_set, batch_size=256)
+    train_loader: DataLoader[Any] = DataLoader(
+        train_set, batch_size=config.batch_size, shuffle=True
+    )
+    test_loader: DataLoader[Any] = DataLoader(test_set, batch_size=256)
     n_params = sum(p.numel() for p in model.parameters())
     log(
         f"model {config.model}: {n_params:,} parameters; data {config.data}: "

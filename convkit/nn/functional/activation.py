@@ -5,8 +5,6 @@ from __future__ import annotations
 import numbers
 import warnings
 
-import numpy as np
-
 from ... import random
 from ...ops import basic as B
 from ...ops import nn as N
@@ -121,16 +119,14 @@ def _check_p(p) -> float:
     return float(p)
 
 
-def _apply_mask(x: Tensor, keep: np.ndarray, p: float) -> Tensor:
+def _apply_mask(x: Tensor, shape: tuple, p: float) -> Tensor:
     if x.dtype.kind != "f":
         raise RuntimeError(
             f"result type Float can't be cast to the desired output type "
             f"{x.dtype}: dropout needs a floating-point input"
         )
-    # Survivors are scaled by 1/(1-p) so the expectation is unchanged; p = 1 zeroes everything.
-    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    mask = (keep * scale).astype(x.dtype)
-    return B.Mul.apply(x, mask)
+    # torch's noise: Bernoulli(1 - p) draws scaled by 1/(1-p), so the expectation is unchanged.
+    return B.Mul.apply(x, random.dropout_noise(shape, p, x.dtype))
 
 
 def dropout(
@@ -145,7 +141,7 @@ def dropout(
     p = _check_p(p)
     if not training or p == 0.0:
         return input
-    return _apply_mask(input, random.bernoulli(input.shape, 1.0 - p), p)
+    return _apply_mask(input, input.shape, p)
 
 
 def dropout2d(
@@ -191,4 +187,4 @@ def dropout2d(
         )
     # One draw per (N, C) feature map, broadcast over the rest (a 3-D input is (N, C, L)).
     shape = tuple(input.shape[:2]) + (1,) * (ndim - 2)
-    return _apply_mask(input, random.bernoulli(shape, 1.0 - p), p)
+    return _apply_mask(input, shape, p)
