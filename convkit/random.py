@@ -596,30 +596,42 @@ def random_to_max(
     return random_from_to(shape, low, top + 1, dtype, generator)
 
 
-def randperm(n: int, generator: Any = None) -> NDArray[np.int64]:
-    """torch's CPU ``randperm(n)``: swaps driven by ``random() % (n - i)``.
+_RANDPERM_SWAP_LIMIT = (2**32 - 1) // 20  # torch keeps 32-bit swaps below this n
 
-    From n = 2**32 / 20 on torch switches to an inside-out shuffle driven by ``random64()``.
-    """
+
+def randperm(n: int, generator: Any = None) -> NDArray[np.int64]:
+    """torch's CPU ``randperm(n)``: swaps ``r[i] <-> r[i + random() % (n - i)]``, and from
+    n = 2**32 / 20 on an inside-out shuffle driven by ``random64()``."""
     n = int(n)
     if n < 0:
         raise RuntimeError(f"n must be non-negative, got{n}")
     g = _resolve(generator)
-    if n < (2**32 - 1) // 20:
-        steps = (g._random(n - 1) % np.arange(n, 1, -1, dtype=np.uint32)).tolist() if n else []
-        perm = list(range(n))
-        for i, z in enumerate(steps):
-            j = i + z
-            perm[i], perm[j] = perm[j], perm[i]
-        return np.array(perm, dtype=np.int64)
-    big = np.empty(n, dtype=np.int64)
+    if n < _RANDPERM_SWAP_LIMIT:
+        return _randperm_swaps(n, g)
+    return _randperm_inside_out(n, g)
+
+
+def _randperm_swaps(n: int, g: Generator) -> NDArray[np.int64]:
+    if n < 2:
+        return np.arange(n, dtype=np.int64)
+    offsets = (g._random(n - 1) % np.arange(n, 1, -1, dtype=np.uint32)).tolist()
+    perm = list(range(n))
+    for i, z in enumerate(offsets):
+        j = i + z
+        perm[i], perm[j] = perm[j], perm[i]
+    return np.array(perm, dtype=np.int64)
+
+
+def _randperm_inside_out(n: int, g: Generator) -> NDArray[np.int64]:
+    """r[i] = r[z]; r[z] = i for z = random64() % (i + 1), i = 0 .. n-1."""
+    perm = np.empty(n, dtype=np.int64)
     for start in range(0, n, _CHUNK):
         count = min(_CHUNK, n - start)
         zs = g._random64(count) % np.arange(start + 1, start + count + 1, dtype=np.uint64)
         for i, z in zip(range(start, start + count), zs.tolist(), strict=True):
-            big[i] = big[z]
-            big[z] = i
-    return big
+            perm[i] = perm[z]
+            perm[z] = i
+    return perm
 
 
 # ----- Bernoulli, exponential, multinomial ------------------------------------------------------
@@ -769,10 +781,13 @@ def dropout_noise(
     """torch's dropout noise: ``empty(shape).bernoulli_(1 - p).div_(1 - p)`` in ``dtype``.
 
     Survivors are ``1 / (1 - p)`` rounded in the dtype (a float32 division by float32(1 - p));
-    ``p = 1`` draws nothing and is all zeros, as torch returns before drawing. ``shape`` is the
+    ``p = 1`` draws nothing and is all zeros, ``p = 0`` all ones, as torch returns before
+    drawing. ``shape`` is the
     input's for dropout and alpha_dropout, ``(N, C, 1, ...)`` for the feature (channel) variants.
     """
     dtype = np.dtype(dtype)
+    if p == 0.0:  # torch returns the input untouched, drawing nothing
+        return np.ones(tuple(shape), dtype=dtype)
     if p == 1.0:
         return np.zeros(tuple(shape), dtype=dtype)
     noise = bernoulli_scalar(shape, 1.0 - p, generator).astype(dtype)
@@ -790,9 +805,11 @@ def alpha_dropout_noise(
 
     keep ~ Bernoulli(1 - p) in the dtype; with ``a = 1 / sqrt((alpha**2 p + 1)(1 - p))``,
     ``b = (keep - 1) * (alpha a) + alpha a p``, each step rounded in the dtype as torch does.
-    ``p = 1`` draws nothing (torch returns zeros before drawing): noise and b are zeros.
+    ``p = 0`` and ``p = 1`` draw nothing (torch returns the input, or zeros, before drawing).
     """
     dtype = np.dtype(dtype)
+    if p == 0.0:
+        return np.ones(tuple(shape), dtype=dtype), np.zeros(tuple(shape), dtype=dtype)
     if p == 1.0:
         zeros = np.zeros(tuple(shape), dtype=dtype)
         return zeros, zeros.copy()

@@ -951,11 +951,17 @@ def _random_dtype(dtype) -> np.dtype:
     return as_dtype(dtype) or get_default_dtype()
 
 
+def _random_size(name: str, size: tuple) -> tuple:
+    if not size:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
+    return _size_args(size)
+
+
 def rand(*size, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
     """U[0, 1) draws, torch's numbers for the same seed (``generator=`` or the global one)."""
     from .random import uniform
 
-    array = uniform(_size_args(size), 0.0, 1.0, _random_dtype(dtype), generator)
+    array = uniform(_random_size("rand", size), 0.0, 1.0, _random_dtype(dtype), generator)
     return _factory(array, requires_grad)
 
 
@@ -963,7 +969,7 @@ def randn(*size, generator=None, dtype=None, requires_grad: bool = False) -> Ten
     """N(0, 1) draws, torch's numbers for the same seed (``generator=`` or the global one)."""
     from .random import normal
 
-    array = normal(_size_args(size), 0.0, 1.0, _random_dtype(dtype), generator)
+    array = normal(_random_size("randn", size), 0.0, 1.0, _random_dtype(dtype), generator)
     return _factory(array, requires_grad)
 
 

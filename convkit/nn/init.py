@@ -90,7 +90,8 @@ def kaiming_uniform_(
     fan = _fan(tensor, mode)
     if fan == 0:
         return tensor
-    bound = math.sqrt(3.0) * calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    bound = math.sqrt(3.0) * std  # torch's order of operations: the bound rounds as torch's
     return uniform_(tensor, -bound, bound)
 
 
@@ -107,7 +108,8 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     if fan_in + fan_out == 0:
         return tensor
-    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    bound = math.sqrt(3.0) * std  # torch's order of operations: the bound rounds as torch's
     return uniform_(tensor, -bound, bound)
 
 
