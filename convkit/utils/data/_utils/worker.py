@@ -74,7 +74,12 @@ class ExceptionWrapper:
         except Exception:
             # An exception class that cannot be built from one message string.
             raise RuntimeError(msg) from None
-        raise exception
+        try:
+            raise exception
+        finally:
+            # No cycle exception -> traceback -> this frame -> exception: the failed iterator
+            # (and its workers) is freed as soon as the caller drops it, without a gc pass.
+            del exception
 
 
 @dataclass(frozen=True)
