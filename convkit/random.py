@@ -35,7 +35,9 @@ import contextlib
 import math
 import numbers
 import os
-from typing import Any, Iterator, Sequence
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -75,8 +77,10 @@ _STATE_DTYPE = np.dtype(
 )
 _STATE_BYTES = _STATE_DTYPE.itemsize  # 5056
 # Words are drawn and transformed in chunks of this many elements, so that temporaries stay in
-# cache and memory stays a small multiple of the output.
+# cache and memory stays a small multiple of the output. The float32 Box-Muller makes about a
+# hundred NumPy passes over its chunk: 2**14 elements (8192 lanes) measured fastest there.
 _CHUNK = 1 << 16
+_NORMAL_CHUNK = 1 << 14
 _U32 = NDArray[np.uint32]
 _U64 = NDArray[np.uint64]
 
@@ -318,6 +322,50 @@ def _numel(shape: Sequence[int]) -> int:
     return math.prod(int(s) for s in shape)
 
 
+_pool_by_pid: dict[int, ThreadPoolExecutor] = {}
+_IN_FLIGHT = 4  # chunks drawn ahead of the transforms, bounding the extra memory
+
+
+def _pool() -> ThreadPoolExecutor:
+    """Two worker threads, made once per process (a forked child, e.g. a DataLoader worker,
+    gets its own: the parent's threads do not exist there)."""
+    pid = os.getpid()
+    if pid not in _pool_by_pid:
+        _pool_by_pid.clear()
+        _pool_by_pid[pid] = ThreadPoolExecutor(2, thread_name_prefix="convkit-random")
+    return _pool_by_pid[pid]
+
+
+def _chunked(
+    n: int,
+    chunk: int,
+    draw: Callable[[int], Any],
+    transform: Callable[[Any, int, int], None],
+) -> None:
+    """``transform(draw(count), start, stop)`` for consecutive chunks covering [0, n).
+
+    The draws run here, in order (the stream is sequential); the transforms, which write
+    disjoint slices, run on two threads meanwhile, since NumPy releases the GIL in its loops:
+    drawing chunk k + 1 overlaps transforming chunk k.
+    """
+    if n <= 2 * chunk:
+        for start in range(0, n, chunk):
+            stop = min(start + chunk, n)
+            transform(draw(stop - start), start, stop)
+        return
+    pool = _pool()
+    pending: deque[Future[None]] = deque()
+    try:
+        for start in range(0, n, chunk):
+            stop = min(start + chunk, n)
+            pending.append(pool.submit(transform, draw(stop - start), start, stop))
+            if len(pending) >= _IN_FLIGHT:
+                pending.popleft().result()
+    finally:
+        for future in pending:
+            future.result()
+
+
 # ----- uniform ----------------------------------------------------------------------------------
 
 
@@ -368,16 +416,17 @@ def _uniform_f32(g: Generator, n: int, lo: np.float32, hi: np.float32) -> NDArra
     )
     scale = np.float64(span) * 2.0**-24
     lo64 = np.float64(lo)
-    for start in range(0, n, _CHUNK):
-        w = g._random(min(_CHUNK, n - start))
+
+    def transform(w: _U32, start: int, stop: int) -> None:
         w &= np.uint32(0xFFFFFF)
         if exact:
             s = np.multiply(w, scale, dtype=np.float64)
-            s += lo64
-            out[start : start + w.size] = s
+            np.add(s, lo64, out=out[start:stop], casting="unsafe")
         else:
             x = w.astype(np.float32) * np.float32(2.0**-24)
-            out[start : start + w.size] = K.fma_f32(x, span, lo)
+            out[start:stop] = K.fma_f32(x, span, lo)
+
+    _chunked(n, _CHUNK, g._random, transform)
     # x < 1, but the rounding of x*span + lo can still reach `to`; torch maps it back to `from`.
     top = K.fma_f32(np.array([1 - 2.0**-24], np.float32), span, lo)[0]
     if top >= hi and n:
@@ -398,10 +447,12 @@ def _uniform_f64(g: Generator, n: int, lo: float, hi: float) -> NDArray[np.float
     span = hi - lo
     out = np.empty(n, dtype=np.float64)
     mask = np.uint64((1 << 53) - 1)
-    for start in range(0, n, _CHUNK):
-        bits = g._random64(min(_CHUNK, n - start)) & mask
-        x = bits.astype(np.float64) * 2.0**-53
-        out[start : start + x.size] = K.fma_f64(x, span, lo)
+
+    def transform(bits: _U64, start: int, stop: int) -> None:
+        x = (bits & mask).astype(np.float64) * 2.0**-53
+        out[start:stop] = K.fma_f64(x, span, lo)
+
+    _chunked(n, _CHUNK, g._random64, transform)
     if n:
         out[out >= hi] = lo
     return out
@@ -455,13 +506,14 @@ def _normal_fill(g: Generator, n: int, mean: float, std: float, dtype: np.dtype)
     """torch's normal_fill: n uniforms, Box-Muller per block of 16, last partial block redrawn."""
     out = np.empty(n, dtype=dtype)
     whole = n // 16 * 16
-    chunk = _CHUNK // 16 * 16
-    for start in range(0, whole, chunk):
-        m = min(chunk, whole - start)
-        out[start : start + m] = _box_muller(g, m, mean, std, dtype).ravel()
+
+    def transform(u: NDArray[Any], start: int, stop: int) -> None:
+        out[start:stop] = _box_muller(u, mean, std, dtype).ravel()
+
+    _chunked(whole, _NORMAL_CHUNK, lambda count: _uniforms(g, count, dtype), transform)
     if n % 16:
         _uniforms(g, n - whole, dtype)  # drawn into the tail by torch, then overwritten
-        out[n - 16 :] = _box_muller(g, 16, mean, std, dtype).ravel()
+        out[n - 16 :] = _box_muller(_uniforms(g, 16, dtype), mean, std, dtype).ravel()
     return out
 
 
@@ -469,11 +521,11 @@ def _uniforms(g: Generator, n: int, dtype: np.dtype) -> NDArray[Any]:
     return uniform_float(g, n) if dtype == np.float32 else uniform_double(g, n)
 
 
-def _box_muller(g: Generator, n: int, mean: float, std: float, dtype: np.dtype) -> NDArray[Any]:
-    u = _uniforms(g, n, dtype).reshape(-1, 16)
+def _box_muller(u: NDArray[Any], mean: float, std: float, dtype: np.dtype) -> NDArray[Any]:
+    blocks = u.reshape(-1, 16)
     if dtype == np.float32:
-        return K.box_muller_f32(u, np.float32(mean), np.float32(std))
-    return K.box_muller_f64(u, float(mean), float(std))
+        return K.box_muller_f32(blocks, np.float32(mean), np.float32(std))
+    return K.box_muller_f64(blocks, float(mean), float(std))
 
 
 def _normal_serial(g: Generator, n: int, mean: float, std: float) -> NDArray[np.float64]:
@@ -645,9 +697,11 @@ def bernoulli_scalar(shape: Sequence[int], p: float, generator: Any = None) -> N
     g = _resolve(generator)
     n = _numel(shape)
     out = np.empty(n, dtype=np.bool_)
-    for start in range(0, n, _CHUNK):
-        u = uniform_double(g, min(_CHUNK, n - start))
-        np.less(u, p, out=out[start : start + u.size])
+
+    def transform(u: NDArray[np.float64], start: int, stop: int) -> None:
+        np.less(u, p, out=out[start:stop])
+
+    _chunked(n, _CHUNK, lambda count: uniform_double(g, count), transform)
     return out.reshape(tuple(shape))
 
 

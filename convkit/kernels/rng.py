@@ -84,6 +84,16 @@ def fma_f32(
     return s.astype(np.float32)
 
 
+def fma_f32_plain(a: F32 | np.float32, b: F32 | np.float32, c: F32 | np.float32) -> F32:
+    """``fl32(fl64(a*b + c))``: the fused multiply-add, correct wherever the float64 sum does
+    not land on a float32 halfway point it did not reach exactly (see ``fma_f32``). Used only
+    where that was proven for every possible input (``log_f32``/``sincos_f32`` of the 2**24
+    uniforms torch feeds them; tests/kernels/test_rng.py and benchmarks/prove_box_muller.py)."""
+    s = np.multiply(a, b, dtype=np.float64)
+    s += c
+    return s.astype(np.float32)
+
+
 def _split(x: F64) -> tuple[F64, F64]:
     """Veltkamp's split: x = hi + lo exactly, each half with at most 26 significant bits."""
     t = _SPLIT * x
@@ -137,7 +147,7 @@ _FOPI = np.float32(1.27323954473516)  # 4 / pi
 _SIGN = np.int32(-(2**31))
 
 
-def log_f32(x: F32) -> F32:
+def log_f32(x: F32, fma: Callable[..., F32] = fma_f32) -> F32:
     """Natural log of positive float32 values as avx_mathfun's ``log256_ps`` computes it.
 
     x = m * 2**e with m in [sqrt(1/2), sqrt(2)); log x = e*log(2) + log(m), with log(1 + f) a
@@ -145,22 +155,24 @@ def log_f32(x: F32) -> F32:
     """
     x = np.maximum(x, _MIN_NORMAL32)
     bits = x.view(np.int32)
-    e = ((bits >> 23) - 0x7F).astype(np.float32) + _ONE
+    e = ((bits >> 23) - 0x7E).astype(np.float32)  # exponent + 1, as cvt(imm0 - 127) + 1
     m = ((bits & ~_EXP_MASK) | _HALF_BITS).view(np.float32)  # mantissa in [0.5, 1)
     small = m < _SQRTHF
-    f = (m - _ONE) + np.where(small, m, np.float32(0))  # m - 1, or 2m - 1 below sqrt(1/2)
-    e = e - small.astype(np.float32)
+    f = m - _ONE
+    f += m * small  # m - 1, or 2m - 1 below sqrt(1/2) (and one less in the exponent)
+    e -= small
     z = f * f
-    y = np.full_like(f, _LOG_P32[0])
-    for p in _LOG_P32[1:]:
-        y = fma_f32(y, f, p)
-    y = y * f
-    y = fma_f32(y, z, e * _LOG_Q1)
-    y = fma_f32(-z, _HALF, y)
-    return fma_f32(e, _LOG_Q2, f + y)
+    y = fma(_LOG_P32[0], f, _LOG_P32[1])
+    for p in _LOG_P32[2:]:
+        y = fma(y, f, p)
+    y *= f
+    y = fma(y, z, e * _LOG_Q1)
+    y = fma(-z, _HALF, y)
+    f += y
+    return fma(e, _LOG_Q2, f)
 
 
-def sincos_f32(x: F32) -> tuple[F32, F32]:
+def sincos_f32(x: F32, fma: Callable[..., F32] = fma_f32) -> tuple[F32, F32]:
     """(sin x, cos x) of float32 values as avx_mathfun's ``sincos256_ps`` computes them.
 
     x is reduced by the octant j (an even integer, j*pi/4 subtracted in three exact-ish parts,
@@ -176,29 +188,31 @@ def sincos_f32(x: F32) -> tuple[F32, F32]:
     sign_cos = (~(j - 2) & 4) << 29
     use_sin_poly = (j & 2) == 0
     for dp in _DP:
-        x = fma_f32(y, dp, x)
-    x = fma_f32(y, _DP3, x)
+        x = fma(y, dp, x)
+    x = fma(y, _DP3, x)
     z = x * x
 
-    c = np.full_like(x, _COS_P[0])
-    c = fma_f32(c, z, _COS_P[1])
-    c = fma_f32(c, z, _COS_P2)
-    c = c * z
-    c = fma_f32(c, z, -(z * _HALF)) + _ONE  # cos r = 1 - r^2/2 + r^4 * poly
+    c = fma(_COS_P[0], z, _COS_P[1])
+    c = fma(c, z, _COS_P2)
+    c *= z
+    c = fma(c, z, -(z * _HALF))
+    c += _ONE  # cos r = 1 - r^2/2 + r^4 * poly
 
-    s = np.full_like(x, _SIN_P[0])
-    s = fma_f32(s, z, _SIN_P[1])
-    s = fma_f32(s, z, _SIN_P[2])
-    s = s * z
-    s = fma_f32(s, x, x)  # sin r = r + r^3 * poly
+    s = fma(_SIN_P[0], z, _SIN_P[1])
+    s = fma(s, z, _SIN_P[2])
+    s *= z
+    s = fma(s, x, x)  # sin r = r + r^3 * poly
 
-    zero = np.float32(0)
-    sin_from_s = np.where(use_sin_poly, s, zero)
-    sin_from_c = np.where(use_sin_poly, zero, c)
+    # Lane selection by an exact 0/1 factor (as the and/andnot masks of the vector code).
+    pick = use_sin_poly.astype(np.float32)
+    sin_from_s = s * pick
+    sin_from_c = c - c * pick
     sin_v = sin_from_c + sin_from_s
-    cos_v = (c - sin_from_c) + (s - sin_from_s)
+    c -= sin_from_c
+    s -= sin_from_s
+    c += s
     sin_v = (sin_v.view(np.int32) ^ sign_sin).view(np.float32)
-    cos_v = (cos_v.view(np.int32) ^ sign_cos).view(np.float32)
+    cos_v = (c.view(np.int32) ^ sign_cos).view(np.float32)
     return sin_v, cos_v
 
 
@@ -212,8 +226,12 @@ def box_muller_f32(u: F32, mean: np.float32, std: np.float32) -> F32:
     In each block of 16, lane j < 8 pairs u[j] (radius) with u[j + 8] (angle) and gives
     ``r cos`` at j and ``r sin`` at j + 8, each then ``fma(., std, mean)``.
     """
-    radius = np.sqrt(_MINUS_TWO * log_f32(_ONE - u[:, :8]))
-    sin_t, cos_t = sincos_f32(_TWO_PI32 * u[:, 8:])
+    # The plain float64 sums are exact enough for every one of the 2**24 possible uniforms
+    # (checked exhaustively by benchmarks/prove_box_muller.py), so the halfway-point check of
+    # fma_f32 is left out of these two polynomials; the final fma keeps it (std and mean are
+    # arbitrary).
+    radius = np.sqrt(_MINUS_TWO * log_f32(_ONE - u[:, :8], fma_f32_plain))
+    sin_t, cos_t = sincos_f32(_TWO_PI32 * u[:, 8:], fma_f32_plain)
     out = np.empty_like(u)
     out[:, :8] = fma_f32(radius * cos_t, std, mean, tiny=True)
     out[:, 8:] = fma_f32(radius * sin_t, std, mean, tiny=True)
