@@ -37,8 +37,10 @@ def main() -> int:
         bad_sin += int(np.sum(s_exact != s_plain))
         bad_cos += int(np.sum(c_exact != c_plain))
     took = time.perf_counter() - start
-    print(f"2**24 inputs each, {took:.0f} s: log differs at {bad_log}, sin at {bad_sin}, "
-          f"cos at {bad_cos}")
+    print(
+        f"2**24 inputs each, {took:.0f} s: log differs at {bad_log}, sin at {bad_sin}, "
+        f"cos at {bad_cos}"
+    )
     return 1 if bad_log or bad_sin or bad_cos else 0
 
 
