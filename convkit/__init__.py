@@ -26,7 +26,6 @@ from .dtypes import (
     set_default_dtype,
     uint8,
 )
-from .explain import summary
 from .io import load, save
 from .random import (
     Generator,
@@ -80,6 +79,16 @@ int = int32
 short = int16
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # ``convkit.summary`` lives in convkit.explain, which is imported on first use only:
+    # ``import convkit`` stays light (no Pillow, no explainer tables).
+    if name == "summary":
+        from .explain import summary
+
+        return summary
+    raise AttributeError(f"module 'convkit' has no attribute '{name}'")
 
 
 def exp(t):

@@ -15,12 +15,6 @@ COMMAND_MODULES = (
 )
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from .examples import seed_note
-
-    return seed_note.main()
-
-
 def _train(args: argparse.Namespace) -> int:
     from .training import TrainConfig, train
 
@@ -81,9 +75,6 @@ def build_parser() -> argparse.ArgumentParser:
         prog="convkit", description="Convolutional networks in NumPy, computed as PyTorch does."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-
-    demo = sub.add_parser("demo", help="run the seed note's five Conv2d examples and its CNN cell")
-    demo.set_defaults(func=_demo)
 
     train = sub.add_parser(
         "train",

@@ -464,3 +464,15 @@ def avg_pool_divisors(
         end = min(start + kernel, size + padding)
         divisors.append(end - start if count_include_pad else min(end, size) - max(start, 0))
     return divisors
+
+
+def simple_output_formula(size: int, kernel: int, stride: int = 1, padding: int = 0) -> str:
+    """The study note's form of ``conv_output_size`` (and of floor-mode pooling) for dilation 1
+    and the same padding on both sides, ``(N - F + 2P)/S + 1``, written out with the numbers:
+    ``(227 - 11 + 2*0)/4 + 1 = 55``; ``floor(...)`` when S does not divide ``N - F + 2P``. With
+    d = 1, ``d*(F-1) + 1 = F``, so this is ``conv_output_size``."""
+    value = conv_output_size(size, kernel, stride, padding, 1)
+    ratio = f"({size} - {kernel} + 2*{padding})/{stride}"
+    if (size - kernel + 2 * padding) % stride:
+        ratio = f"floor({ratio})"
+    return f"{ratio} + 1 = {value}"

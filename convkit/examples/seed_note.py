@@ -20,10 +20,17 @@ EXAMPLES = [
 ]
 
 
-def run_examples(print_fn=print) -> list[tuple[int, ...]]:
+def _t(lang: str):
+    from ..explain.i18n import translator
+
+    return translator(lang)
+
+
+def run_examples(print_fn=print, lang: str = "en") -> list[tuple[int, ...]]:
+    t = _t(lang)
     shapes_out = []
     for i, (h, w, k, s, p) in enumerate(EXAMPLES, start=1):
-        print_fn(f"# Example {i}) input {h} x {w}, filter {k}x{k}, stride {s}, padding {p}")
+        print_fn(t("demo_example", i=i, h=h, w=w, k=k, s=s, p=p))
         conv = nn.Conv2d(1, 1, k, stride=s, padding=p)
         print_fn("Convolution : {}".format(conv))
         inputs = torch.Tensor(1, 1, h, w)
@@ -37,8 +44,8 @@ def run_examples(print_fn=print) -> list[tuple[int, ...]]:
     return shapes_out
 
 
-def run_cnn_cell(print_fn=print) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    print_fn("# CNN implementation: Conv2d(1, 5, 5) then MaxPool2d(2) on 1 x 1 x 28 x 28")
+def run_cnn_cell(print_fn=print, lang: str = "en") -> tuple[tuple[int, ...], tuple[int, ...]]:
+    print_fn(_t(lang)("demo_cnn"))
     inputs = torch.Tensor(1, 1, 28, 28)
     conv1 = nn.Conv2d(1, 5, 5)
     pool = nn.MaxPool2d(2)
@@ -49,10 +56,12 @@ def run_cnn_cell(print_fn=print) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return tuple(out.shape), tuple(out2.shape)
 
 
-def main() -> int:
+def main(lang: str = "en") -> int:
+    """Print the examples and the cell; ``lang`` ('en', 'ko') is the language of the headings
+    (the lines the note's own code prints stay as that code prints them)."""
     torch.manual_seed(0)
-    run_examples()
-    run_cnn_cell()
+    run_examples(lang=lang)
+    run_cnn_cell(lang=lang)
     return 0
 
 

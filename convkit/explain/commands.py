@@ -10,14 +10,70 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from typing import Callable
 
 EXIT_OK, EXIT_IMPOSSIBLE, EXIT_USAGE = 0, 1, 2
+# What a command returns when its reader went away (``convkit shape ... | head -1``): 128 + SIGPIPE,
+# as a Unix tool killed by the signal reports it.
+EXIT_PIPE = 141
 
 
 def register(subparsers) -> None:
     _add_shape(subparsers)
     _add_summary(subparsers)
+    _add_demo(subparsers)
+
+
+def quiet_pipe(print_all: Callable[[], int]) -> int:
+    """Run ``print_all`` (which writes to stdout) and flush; a closed pipe ends quietly (no
+    traceback, no "Exception ignored" at exit): stdout is pointed at /dev/null so the
+    interpreter's last flush succeeds, and the exit code is ``EXIT_PIPE``."""
+    try:
+        code = print_all()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
+        return EXIT_PIPE
+    return code
+
+
+def write_out(text: str) -> int:
+    """``text`` on stdout; ``EXIT_OK``, or ``EXIT_PIPE`` when the reader went away."""
+
+    def write() -> int:
+        sys.stdout.write(text)
+        return EXIT_OK
+
+    return quiet_pipe(write)
+
+
+def fail(command: str, error: BaseException, lang: str, code: int, as_json: bool = False) -> int:
+    """Report an error: ``convkit CMD: error: ...`` on stderr, or with ``--json`` a JSON object
+    ``{"ok": false, "error": ..., "kind": ...}`` on stdout (so a script reading JSON gets JSON)."""
+    from .i18n import error_text, translator
+
+    message = error_text(error, lang)
+    if as_json:
+        payload = {"ok": False, "error": message, "kind": type(error).__name__, "exit_code": code}
+        written = write_out(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return code if written == EXIT_OK else written
+    print(f"convkit {command}: {translator(lang)('error')}: {message}", file=sys.stderr)
+    return code
+
+
+def _add_lang(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--lang",
+        choices=["en", "ko"],
+        default="en",
+        help="language of the text (formulas are the same): en or ko",
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -45,15 +101,12 @@ def _add_shape(subparsers) -> None:
         "layers",
         nargs="+",
         metavar="LAYER",
-        help='a layer call such as "Conv2d(1, 1, 11, stride=4)" or "nn.MaxPool2d(2)"',
+        help='a layer call such as "Conv2d(1, 1, 11, stride=4)" or "nn.MaxPool2d(2)"; also '
+        '"conv = nn.Conv2d(...)", a bare "ReLU", "nn.Sequential(...)" or several layers in one '
+        "string separated by commas or spaces",
     )
     p.add_argument("--json", action="store_true", help="print the explanation as JSON")
-    p.add_argument(
-        "--lang",
-        choices=["en", "ko"],
-        default="en",
-        help="language of the explanation (formulas are the same): en or ko",
-    )
+    _add_lang(p)
     p.set_defaults(func=_shape)
 
 
@@ -64,12 +117,14 @@ def _shape(args: argparse.Namespace) -> int:
     try:
         result = explain_shapes(args.input, args.layers, lang=args.lang)
     except (LayerSyntaxError, LayerBuildError, ShapeInputError) as e:
-        print(f"convkit shape: error: {e}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail("shape", e, args.lang, EXIT_USAGE, args.json)
     if args.json:
-        print(json.dumps(result, ensure_ascii=False, indent=2))
+        text = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
     else:
-        sys.stdout.write(render_text(result, lang=args.lang))
+        text = render_text(result, lang=args.lang)
+    written = write_out(text)
+    if written != EXIT_OK:
+        return written
     return EXIT_OK if result["ok"] else EXIT_IMPOSSIBLE
 
 
@@ -112,28 +167,43 @@ def _add_summary(subparsers) -> None:
         "file, the rows of its last 2-d weight)",
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    _add_lang(p)
     p.set_defaults(func=_summary)
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from .model_summary import SummaryError, load_model_for_summary, summary
+    from .model_summary import SummaryError, load_model_for_summary, render_summary, summary
     from .shape import ShapeInputError
 
     try:
         model, size = load_model_for_summary(args.model, args.input, args.num_classes, args.arch)
     except ShapeInputError as e:
-        print(f"convkit summary: error: {e}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail("summary", e, args.lang, EXIT_USAGE, args.json)
     except (SummaryError, ValueError, TypeError, RuntimeError, FileNotFoundError) as e:
-        print(f"convkit summary: error: {e}", file=sys.stderr)
-        return EXIT_IMPOSSIBLE
+        return fail("summary", e, args.lang, EXIT_IMPOSSIBLE, args.json)
     try:
         result = summary(model, size)
     except SummaryError as e:
-        print(f"convkit summary: error: {e}", file=sys.stderr)
-        return EXIT_IMPOSSIBLE
+        return fail("summary", e, args.lang, EXIT_IMPOSSIBLE, args.json)
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
-    else:
-        sys.stdout.write(str(result))
-    return EXIT_OK
+        return write_out(json.dumps(result.to_dict(args.lang), ensure_ascii=False, indent=2) + "\n")
+    return write_out(render_summary(result, args.lang))
+
+
+# ----------------------------------------------------------------------------------------------
+# convkit demo
+# ----------------------------------------------------------------------------------------------
+
+
+def _add_demo(subparsers) -> None:
+    p = subparsers.add_parser(
+        "demo", help="run the seed note's five Conv2d examples and its CNN cell"
+    )
+    _add_lang(p)
+    p.set_defaults(func=_demo)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from ..examples import seed_note
+
+    return quiet_pipe(lambda: seed_note.main(lang=args.lang))

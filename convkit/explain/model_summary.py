@@ -1,8 +1,8 @@
 """``convkit summary``: a table of a model's layers with shapes, parameters, multiply-adds and
 receptive fields.
 
-The shapes are the real ones: the model runs once on zeros while each leaf module's ``forward`` is
-temporarily wrapped to record its input and output shapes (in execution order), then restored.
+The shapes are the real ones: the model runs once on zeros while a forward hook on each leaf
+module (``recorder.Recorder``) records its input and output shapes in execution order.
 Receptive field and jump follow ``convkit.shapes.receptive_field`` through every convolution and
 pooling window; they are shown as "-" once a layer mixes positions in a way a single window does
 not describe (transposed convolution, adaptive pooling, Flatten, Linear, Unfold/Fold, modules the
@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
 from .. import nn, shapes
+from .i18n import ExplainError, Text, translator
+from .recorder import Recorder
 from .shape import fmt_shape, parse_shape
 
 _WINDOW = (
@@ -50,18 +52,8 @@ _POINTWISE = (
     nn.BatchNorm3d,
 )
 
-ACTIVATION_NOTE = (
-    "forward activations: the output of every layer in the table, batch included, "
-    "at its dtype's size (float32: 4 bytes); the input, the parameters, gradients "
-    "and what backward keeps are not counted"
-)
-MACS_NOTE = (
-    "MACs: multiply-adds of Conv, ConvTranspose and Linear weights (bias adds, "
-    "pooling, activations and normalisation not counted), for the whole batch"
-)
 
-
-class SummaryError(ValueError):
+class SummaryError(ExplainError):
     """The model could not be loaded or run for a summary."""
 
 
@@ -78,9 +70,11 @@ class LayerRow:
     jump: list[int] | None
 
 
-@dataclass
+@dataclass(repr=False)
 class ModelSummary:
-    """What ``summary`` found; ``str()`` is the table, ``to_dict()`` the JSON form."""
+    """What ``summary`` found: ``str()``/``repr()`` is the table, ``to_dict()`` the JSON form, and
+    in a notebook it shows as an HTML table (``_repr_html_``). ``lang`` is the language of the
+    text ('en' or 'ko')."""
 
     model: str
     input_size: list[int]
@@ -91,15 +85,23 @@ class ModelSummary:
     input_bytes: int = 0
     param_bytes: int = 0
     activation_bytes: int = 0
+    lang: str = "en"
 
-    def to_dict(self) -> dict:
+    def to_dict(self, lang: str | None = None) -> dict:
+        t = translator(lang or self.lang)
         out = asdict(self)
-        out["activation_note"] = ACTIVATION_NOTE
-        out["macs_note"] = MACS_NOTE
+        del out["lang"]
+        out["activation_note"] = t("summary_activation_note")
+        out["macs_note"] = t("summary_macs_note")
         return out
 
     def __str__(self) -> str:
         return render_summary(self)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        return render_summary_html(self)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -142,52 +144,43 @@ def _first_shape(value) -> tuple[int, ...] | None:
     return tuple(shape) if shape is not None else None
 
 
-def _record_leaf_calls(model, x) -> tuple[list[tuple[str, Any, tuple, tuple]], Any]:
-    """Run ``model(x)`` with every leaf's forward wrapped; return the calls in order."""
-    leaves = [(name, m) for name, m in model.named_modules() if next(m.children(), None) is None]
-    calls: list[tuple[str, Any, tuple, tuple]] = []
-    missing = object()
-    saved = []
-
-    def wrap(name, module, original):
-        def forward(*args, **kwargs):
-            out = original(*args, **kwargs)
-            calls.append(
-                (name or type(module).__name__, module, _first_shape(args), _first_shape(out))
-            )
-            return out
-
-        return forward
-
-    for name, module in leaves:
-        saved.append((module, module.__dict__.get("forward", missing)))
-        object.__setattr__(module, "forward", wrap(name, module, module.forward))
+def _record_leaf_calls(model, x) -> list[tuple[str, Any, tuple | None, tuple | None]]:
+    """Run ``model(x)`` with a forward hook on every leaf; return the calls in order as
+    (name, module, input shape, output shape)."""
+    recorder = Recorder(model)
     try:
-        return calls, model(x)
+        with recorder:
+            model(x)
     except Exception as e:
+        calls = recorder.calls
         where = (
-            f" after {calls[-1][0]} ({type(calls[-1][1]).__name__}, output "
-            f"{fmt_shape(calls[-1][3] or ())})"
+            Text(
+                "summary_after",
+                name=calls[-1].name,
+                type=type(calls[-1].module).__name__,
+                shape=fmt_shape(_first_shape(calls[-1].output) or ()),
+            )
             if calls
-            else " in its first layer"
+            else Text("summary_first_layer")
         )
         raise SummaryError(
-            f"the model failed on an input of {fmt_shape(tuple(x.shape))}{where}: "
-            f"{type(e).__name__}: {e}"
+            "summary_failed",
+            shape=fmt_shape(tuple(x.shape)),
+            where=where,
+            error=f"{type(e).__name__}: {e}",
         ) from None
-    finally:
-        for module, previous in saved:
-            if previous is missing:
-                module.__dict__.pop("forward", None)
-            else:
-                module.__dict__["forward"] = previous
+    return [
+        (c.name, c.module, _first_shape(c.inputs), _first_shape(c.output)) for c in recorder.calls
+    ]
 
 
-def summary(model, input_size: str | Sequence[int], dtype=None) -> ModelSummary:
+def summary(model, input_size: str | Sequence[int], dtype=None, lang: str = "en") -> ModelSummary:
     """Summarise ``model`` on an input of ``input_size`` (batch included, e.g. ``(1, 1, 28, 28)``
     or ``"1x1x28x28"``): a row per leaf-layer call with its output shape, parameters, MACs,
     receptive field and jump, then totals and a memory estimate. The model runs once on zeros
-    in eval mode under ``no_grad``; its modes are restored afterwards."""
+    in eval mode under ``no_grad``; its modes are restored afterwards. ``lang`` ('en', 'ko'):
+    the language the result prints in."""
+    translator(lang)  # refuse an unknown language before running the model
     from .. import no_grad, zeros
 
     if not isinstance(model, nn.Module):
@@ -200,7 +193,7 @@ def summary(model, input_size: str | Sequence[int], dtype=None) -> ModelSummary:
     model.eval()
     try:
         with no_grad():
-            calls, _ = _record_leaf_calls(model, zeros(*size, dtype=dtype))
+            calls = _record_leaf_calls(model, zeros(*size, dtype=dtype))
     finally:
         for m, mode in modes:
             object.__setattr__(m, "training", mode)
@@ -210,7 +203,7 @@ def summary(model, input_size: str | Sequence[int], dtype=None) -> ModelSummary:
     field_, jump = [1] * n, [1] * n
     tracking = True
     seen: set[int] = set()
-    result = ModelSummary(type(model).__name__, list(size))
+    result = ModelSummary(type(model).__name__, list(size), lang=lang)
     for name, module, in_shape, out_shape in calls:
         in_shape, out_shape = in_shape or (), out_shape or ()
         own, trainable = 0, 0
@@ -255,58 +248,114 @@ def summary(model, input_size: str | Sequence[int], dtype=None) -> ModelSummary:
 # ----------------------------------------------------------------------------------------------
 
 
-def _size(num_bytes: int) -> str:
-    for unit, scale in (("MB", 1 << 20), ("KB", 1 << 10)):
-        if num_bytes >= scale:
-            return f"{num_bytes / scale:.2f} {unit} ({num_bytes:,} bytes)"
-    return f"{num_bytes:,} bytes"
+def _cells(values) -> str:
+    return "x".join(str(v) for v in values) if values is not None else "-"
 
 
-def render_summary(s: ModelSummary) -> str:
-    def cells(values):
-        return "x".join(str(v) for v in values) if values is not None else "-"
-
-    header = ("Layer", "Type", "Output shape", "Params", "MACs", "Receptive field", "Jump")
-    rows = [
+def _rows(s: ModelSummary) -> list[tuple[str, ...]]:
+    return [
         (
             r.name,
             r.type,
             fmt_shape(r.output_shape),
             f"{r.params:,}",
             f"{r.macs:,}",
-            cells(r.receptive_field),
-            cells(r.jump),
+            _cells(r.receptive_field),
+            _cells(r.jump),
         )
         for r in s.layers
     ]
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+
+
+def _header(t) -> tuple[str, ...]:
+    return tuple(
+        t(k)
+        for k in (
+            "summary_layer",
+            "summary_type",
+            "summary_output_shape",
+            "summary_params",
+            "summary_macs",
+            "summary_receptive_field",
+            "summary_jump",
+        )
+    )
+
+
+def _totals(s: ModelSummary, t) -> list[str]:
+    return [
+        t("summary_total_params", n=f"{s.total_params:,}"),
+        t("summary_trainable_params", n=f"{s.trainable_params:,}"),
+        t("summary_frozen_params", n=f"{s.total_params - s.trainable_params:,}"),
+        t("summary_total_macs", n=f"{s.total_macs:,}"),
+        t("summary_input_bytes", size=_size(s.input_bytes, t)),
+        t("summary_param_bytes", size=_size(s.param_bytes, t)),
+        t("summary_activation_bytes", size=_size(s.activation_bytes, t)),
+    ]
+
+
+def _notes(t) -> list[str]:
+    return [t("summary_rf_note"), t("summary_macs_note") + ".", t("summary_activation_note") + "."]
+
+
+def _size(num_bytes: int, t) -> str:
+    for unit, scale in (("MB", 1 << 20), ("KB", 1 << 10)):
+        if num_bytes >= scale:
+            return t("bytes_scaled", value=f"{num_bytes / scale:.2f} {unit}", n=f"{num_bytes:,}")
+    return t("bytes", n=f"{num_bytes:,}")
+
+
+def _display_width(text: str) -> int:
+    """Columns a terminal gives ``text``: East Asian wide characters (Hangul) take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def render_summary(s: ModelSummary, lang: str | None = None) -> str:
+    """The summary as a text table with totals and notes, in ``lang`` (default: ``s.lang``)."""
+    t = translator(lang or s.lang)
+    header = _header(t)
+    rows = _rows(s)
+    widths = [max(_display_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
     right = {3, 4}
+
+    def pad(text: str, width: int, right_align: bool) -> str:
+        gap = " " * (width - _display_width(text))
+        return gap + text if right_align else text + gap
 
     def line(row):
         return "  ".join(
-            str(v).rjust(w) if i in right else str(v).ljust(w)
-            for i, (v, w) in enumerate(zip(row, widths, strict=True))
+            pad(str(v), w, i in right) for i, (v, w) in enumerate(zip(row, widths, strict=True))
         ).rstrip()
 
-    rule = "-" * len(line(header))
-    out = [f"{s.model} on input {fmt_shape(s.input_size)}", rule, line(header), rule]
-    out += [line(row) for row in rows]
-    out += [
-        rule,
-        f"Total params: {s.total_params:,}",
-        f"Trainable params: {s.trainable_params:,}",
-        f"Non-trainable params: {s.total_params - s.trainable_params:,}",
-        f"Total MACs: {s.total_macs:,}",
-        f"Input: {_size(s.input_bytes)}",
-        f"Parameters: {_size(s.param_bytes)}",
-        f"Forward activations: {_size(s.activation_bytes)}",
-        "",
-        "Receptive field and jump (per spatial dimension, in input cells): "
-        "r_out = r_in + (k-1)*d*j_in, j_out = j_in*s; '-' once a layer is not one window.",
-        MACS_NOTE + ".",
-        ACTIVATION_NOTE[0].upper() + ACTIVATION_NOTE[1:] + ".",
-    ]
+    rule = "-" * _display_width(line(header))
+    out = [t("summary_title", model=s.model, shape=fmt_shape(s.input_size)), rule, line(header)]
+    out += [rule, *(line(row) for row in rows), rule, *_totals(s, t), "", *_notes(t)]
     return "\n".join(out) + "\n"
+
+
+def render_summary_html(s: ModelSummary, lang: str | None = None) -> str:
+    """The summary as one self-contained HTML table (no scripts, no network)."""
+    from .html import cell, escape, table
+
+    t = translator(lang or s.lang)
+    rows = [
+        [
+            cell(v, cls="ck-num" if i in (3, 4) else "ck-out" if i == 2 else "")
+            for i, v in enumerate(row)
+        ]
+        for row in _rows(s)
+    ]
+    footer = (
+        "<div>"
+        + "<br>".join(escape(line) for line in _totals(s, t))
+        + "</div><div class='ck-muted'>"
+        + "<br>".join(escape(line) for line in _notes(t))
+        + "</div>"
+    )
+    title = t("summary_title", model=s.model, shape=fmt_shape(s.input_size))
+    return table(_header(t), rows, title=title, footer=footer)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -327,10 +376,7 @@ def _load_model_file(path: str, arch: str | None, size, num_classes: int | None)
         ckpt = read_checkpoint(path)
         return load_model(path), (1, *ckpt["info"]["input_shape"])
     if size is None:
-        raise SummaryError(
-            f"'{path}' holds weights only: give --input N x C x H x W (and "
-            f"--arch, the architecture they belong to)"
-        )
+        raise SummaryError("summary_weights_only", path=path)
     return load_model(path, arch, size[1:], num_classes), size
 
 
@@ -358,15 +404,17 @@ def load_model_for_summary(
     if suffix in MODEL_FILE_SUFFIXES or os.path.isfile(spec):
         if suffix not in MODEL_FILE_SUFFIXES:
             raise SummaryError(
-                f"'{spec}': cannot read {suffix or 'this kind of'} files; "
-                f"supported: {', '.join(MODEL_FILE_SUFFIXES)}"
+                "summary_bad_suffix",
+                spec=spec,
+                suffix=suffix or "extensionless",
+                supported=", ".join(MODEL_FILE_SUFFIXES),
             )
         if not os.path.isfile(spec):
-            raise SummaryError(f"no such file: '{spec}'")
+            raise SummaryError("summary_no_file", spec=spec)
         try:
             model, default = _load_model_file(spec, arch, size, num_classes_given)
         except (OSError, RuntimeError, ValueError, KeyError) as e:
-            raise SummaryError(f"cannot load '{spec}': {e}") from None
+            raise SummaryError("summary_load_failed", spec=spec, error=str(e)) from None
         return model, size or default
 
     from ..models import build_model, resolve_factory
@@ -378,16 +426,14 @@ def load_model_for_summary(
         except (KeyError, TypeError, ValueError):
             default = inspect.Parameter.empty
         if default is inspect.Parameter.empty:
-            raise SummaryError(f"model '{spec}' has no default input_shape: give --input")
+            raise SummaryError("summary_no_default_input", spec=spec)
         size = (1, *default)
     if len(size) != 4:
-        raise SummaryError(
-            f"--input for a model factory should be N x C x H x W, got {fmt_shape(size)}"
-        )
+        raise SummaryError("summary_input_ndim", shape=fmt_shape(size))
     try:
-        model = build_model(spec, tuple(size[1:]), num_classes)
+        model = build_model(spec, (size[1], size[2], size[3]), num_classes)
     except (RuntimeError, ValueError, TypeError) as e:
         raise SummaryError(
-            f"cannot build model '{spec}' for input {fmt_shape(size)}: {e}"
+            "summary_build_failed", spec=spec, shape=fmt_shape(size), error=str(e)
         ) from None
     return model, size

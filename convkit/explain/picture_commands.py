@@ -1,7 +1,8 @@
 """``convkit animate``, ``convkit filters`` and ``convkit featuremaps``: argument parsing only.
 
-The drawing lives in ``animate.py`` and ``pictures.py``; they are imported inside the command
-functions so ``convkit --help`` does not load Pillow or NumPy.
+The arithmetic lives in ``steps.py``, the drawing in ``frames.py``, ``player.py`` and
+``pictures.py``; they are imported inside the command functions so ``convkit --help`` does not load
+Pillow or NumPy.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import sys
 
 def parse_sizes(text: str, name: str) -> tuple[int, ...]:
     """'5', '5x7' (also 5,7 or 5X7) -> (5,), (5, 7); a clear error for anything else."""
+    from .steps import AnimateError
+
     parts = text.lower().replace(",", "x").replace("*", "x").split("x")
     try:
         values = tuple(int(p) for p in parts)
     except ValueError:
-        raise ValueError(f"{name} must be an int or INTxINT like 3 or 3x2, got '{text}'") from None
+        raise AnimateError("anim_bad_sizes", name=name, value=text) from None
     return values
 
 
@@ -26,14 +29,26 @@ def _per_dim(text: str, name: str):
     return values[0] if len(values) == 1 else values
 
 
-def _fail(command: str, error: Exception) -> int:
-    print(f"convkit {command}: error: {error}", file=sys.stderr)
+def _fail(command: str, error: Exception, lang: str = "en") -> int:
+    from .i18n import error_text, translator
+
+    print(
+        f"convkit {command}: {translator(lang)('error')}: {error_text(error, lang)}",
+        file=sys.stderr,
+    )
     return 1
 
 
-def _animate(args: argparse.Namespace) -> int:
-    from . import animate as A
+CELL_RANGE = (16, 120)
 
+
+def _animate(args: argparse.Namespace) -> int:
+    from .commands import write_out
+    from .i18n import translator
+    from .player import SAVE_FORMATS, animate
+    from .steps import AnimateError
+
+    t = translator(args.lang)
     try:
         size = parse_sizes(args.input, "--input")
         padding = (
@@ -42,19 +57,18 @@ def _animate(args: argparse.Namespace) -> int:
             else _per_dim(args.padding, "--padding")
         )
         ext = os.path.splitext(args.output)[1].lower()
-        if ext not in (".gif", ".png"):
-            raise ValueError(
-                f"-o must end in .gif (an animation) or .png (all steps on one "
-                f"sheet), got '{args.output}'"
-            )
+        if ext not in SAVE_FORMATS:
+            raise AnimateError("anim_bad_output", value=args.output)
         if args.ms <= 0:
-            raise ValueError(f"--ms must be a positive number of milliseconds, got {args.ms}")
-        if not 16 <= args.cell <= 120:
-            raise ValueError(f"--cell must be between 16 and 120 pixels, got {args.cell}")
-        plan = A.convolution_steps(
+            raise AnimateError("anim_bad_ms", value=args.ms)
+        if not CELL_RANGE[0] <= args.cell <= CELL_RANGE[1]:
+            raise AnimateError(
+                "anim_bad_cell", low=CELL_RANGE[0], high=CELL_RANGE[1], value=args.cell
+            )
+        anim = animate(
             size,
             _per_dim(args.kernel, "--kernel"),
-            _per_dim(args.stride, "--stride"),
+            None if args.stride is None else _per_dim(args.stride, "--stride"),
             padding,
             _per_dim(args.dilation, "--dilation"),
             padding_mode=args.padding_mode,
@@ -63,21 +77,23 @@ def _animate(args: argparse.Namespace) -> int:
             pool=args.pool,
             ceil_mode=args.ceil_mode,
             seed=args.seed,
+            show_values=args.values or args.seed is not None,
+            cell=args.cell,
+            lang=args.lang,
+            ms=args.ms,
         )
-        show = args.values or args.seed is not None
-        if ext == ".gif":
-            A.save_gif(A.iter_frames(plan, show, args.cell), args.output, args.ms)
-        else:
-            A.save_sheet(plan, args.output, show, args.cell)
+        anim.save(args.output)
     except (ValueError, TypeError, RuntimeError, NotImplementedError, OSError) as e:
-        return _fail("animate", e)
-    what = "frames" if ext == ".gif" else "steps on one sheet"
-    print(
-        f"{plan.title}\n"
-        + "\n".join(f"  {f}" for f in plan.formulas)
-        + f"\nwrote {args.output} ({len(plan.steps)} {what})"
+        return _fail("animate", e, args.lang)
+    what = {".gif": "anim_frames", ".png": "anim_sheet_steps", ".html": "anim_player_steps"}[ext]
+    text = "\n".join(
+        [
+            anim.title,
+            *(f"  {f}" for f in anim.formulas),
+            t("anim_wrote", path=args.output, count=len(anim), what=t(what)),
+        ]
     )
-    return 0
+    return write_out(text + "\n")
 
 
 def _model_options(p: argparse.ArgumentParser) -> None:
@@ -154,7 +170,7 @@ def _featuremaps(args: argparse.Namespace) -> int:
 def register(subparsers) -> None:
     an = subparsers.add_parser(
         "animate",
-        help="draw a kernel sliding over an input, step by step (GIF or PNG)",
+        help="draw a kernel sliding over an input, step by step (GIF, PNG or an HTML player)",
         description="Draw a convolution, pooling or transposed convolution one output position "
         "at a time: the padded input, the kernel's footprint, the output filling in "
         "and the output-size formula worked out. Sizes may be per dimension (5x7, "
@@ -164,7 +180,11 @@ def register(subparsers) -> None:
     )
     an.add_argument("--input", default="5x5", help="input size: L, or HxW (default 5x5)")
     an.add_argument("--kernel", default="3", help="kernel size: k or khxkw (default 3)")
-    an.add_argument("--stride", default="1", help="stride: s or shxsw (default 1)")
+    an.add_argument(
+        "--stride",
+        default=None,
+        help="stride: s or shxsw (default as in torch: the kernel size for --pool, else 1)",
+    )
     an.add_argument(
         "--padding",
         default="0",
@@ -210,10 +230,23 @@ def register(subparsers) -> None:
         "-o",
         "--output",
         required=True,
-        help="out.gif (one frame per step, looping) or out.png (all steps)",
+        help="out.gif (one frame per step, looping), out.png (all steps) or out.html (a "
+        "self-contained player: play/pause, a slider, each step's arithmetic)",
     )
-    an.add_argument("--ms", type=int, default=700, help="GIF frame duration in ms (default 700)")
-    an.add_argument("--cell", type=int, default=44, help="cell size in pixels (default 44)")
+    an.add_argument("--ms", type=int, default=700, help="ms per step (default 700)")
+    an.add_argument(
+        "--cell",
+        type=int,
+        default=44,
+        help=f"cell size in pixels, {CELL_RANGE[0]} to {CELL_RANGE[1]} (default 44); the text "
+        "grows with cells above 44, so --cell 88 makes slides",
+    )
+    an.add_argument(
+        "--lang",
+        choices=["en", "ko"],
+        default="en",
+        help="language of the captions (formulas are the same): en or ko",
+    )
     an.set_defaults(func=_animate)
 
     fi = subparsers.add_parser(

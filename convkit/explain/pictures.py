@@ -7,8 +7,8 @@
   pair, coloured red for positive and blue for negative on one symmetric scale per layer, so the
   sign of each weight is visible and tiles of one layer compare.
 - ``record_activations(model, x)`` runs the model once and keeps the output of every convolution,
-  pooling and activation layer, by wrapping those leaf modules' ``forward`` for that one call (the
-  originals are put back even if the forward raises). ``draw_feature_maps`` draws them.
+  pooling and activation layer (forward hooks, removed afterwards: ``recorder.Recorder``).
+  ``draw_feature_maps`` draws them.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import os
 
 import numpy as np
 
-from .animate import _font
+from .drawing import INK, MUTED, OUT_EDGE, WHITE, font
+from .recorder import Recorder, is_leaf
 
 __all__ = [
     "load_model",
@@ -29,8 +30,9 @@ __all__ = [
     "recorded_layer",
 ]
 
-_WHITE, _INK, _MUTED = (255, 255, 255), (33, 33, 33), (97, 97, 97)
 _MARGIN = 16
+# Grid lines between filter tiles: grey, so a near-white (near-zero) kernel still reads as a tile.
+_GROUT = 175
 
 
 # ----------------------------------------------------------------------------------------------
@@ -124,15 +126,128 @@ def _colourbar(draw, x: int, y: int, vmax: float, width: int = 120) -> None:
     ramp = _diverging(np.linspace(-vmax, vmax, width)[None, :], vmax)[0]
     for i, rgb in enumerate(ramp):
         draw.line([(x + i, y), (x + i, y + 10)], fill=tuple(int(v) for v in rgb))
-    draw.rectangle((x, y, x + width, y + 10), outline=_MUTED)
-    font = _font(11)
+    draw.rectangle((x, y, x + width, y + 10), outline=MUTED)
+    small = font(11)
     for frac, text in ((0, f"-{vmax:.2g}"), (0.5, "0"), (1, f"+{vmax:.2g}")):
-        draw.text((x + frac * width, y + 13), text, fill=_MUTED, font=font, anchor="mt")
+        draw.text((x + frac * width, y + 13), text, fill=MUTED, font=small, anchor="mt")
+
+
+_COLOURBAR_W, _COLOURBAR_H = 120, 28
+
+
+def tile_grid(
+    tiles: list[np.ndarray],
+    cols: int,
+    labels: list[str] | None = None,
+    row_labels: list[str] | None = None,
+    col_labels: list[str] | None = None,
+    gap: int = 2,
+    grout: int = _GROUT,
+):
+    """Equal-sized RGB tiles (h, w, 3) in rows of ``cols``, with the channel numbers: ``labels``
+    above each tile, or ``row_labels`` left of each row and ``col_labels`` above each column.
+    Returns a PIL image."""
+    from PIL import Image, ImageDraw
+
+    th, tw = tiles[0].shape[:2]
+    rows = math.ceil(len(tiles) / cols)
+    small = font(10)
+    lab_h = 12 if labels else 0
+    left = (max(int(small.getlength(t)) for t in row_labels) + 6) if row_labels else 0
+    top = 13 if col_labels else 0
+    width = left + cols * (tw + gap) + gap
+    height = top + rows * (lab_h + th + gap) + gap
+    img = Image.new("RGB", (width, height), WHITE)
+    draw = ImageDraw.Draw(img)
+    for k, tile in enumerate(tiles):
+        r, c = divmod(k, cols)
+        x0 = left + gap + c * (tw + gap)
+        y0 = top + gap + r * (lab_h + th + gap) + lab_h
+        # grout around the tile, then the tile
+        draw.rectangle(
+            (x0 - gap, y0 - gap, x0 + tw + gap - 1, y0 + th + gap - 1), fill=(grout,) * 3
+        )
+        img.paste(Image.fromarray(tile), (x0, y0))
+        if labels:
+            draw.text((x0 + tw / 2, y0 - 1), labels[k], fill=MUTED, font=small, anchor="mb")
+    if row_labels:
+        for r, text in enumerate(row_labels):
+            y = top + gap + r * (lab_h + th + gap) + lab_h + th / 2
+            draw.text((left - 4, y), text, fill=MUTED, font=small, anchor="rm")
+    if col_labels:
+        for c, text in enumerate(col_labels):
+            x = left + gap + c * (tw + gap) + tw / 2
+            draw.text((x, top - 1), text, fill=MUTED, font=small, anchor="mb")
+    return img
+
+
+def _rgb_tiles(w: np.ndarray, vmax: float) -> np.ndarray:
+    """(out, 3, kh, kw) weights -> (out, kh, kw, 3) colours: each input channel is one of R, G, B,
+    0 is mid-grey and +-vmax the channel's full or no intensity (one scale for the layer)."""
+    return (
+        (np.clip(0.5 + 0.5 * w / vmax, 0, 1) * 255).round().astype(np.uint8).transpose(0, 2, 3, 1)
+    )
+
+
+def _shown(n: int, limit: int) -> tuple[int, str]:
+    """How many of ``n`` channels are drawn, and the words for the ones left out."""
+    shown = min(n, limit)
+    return shown, ("" if shown == n else f" ({n - shown} left out)")
+
+
+def _filter_block(name: str, m, max_channels: int, first: bool):
+    """(label lines, vmax, tile image) of one convolution layer."""
+    w, note = _kernel_planes(m)
+    vmax = float(np.abs(w).max()) or 1.0
+    n_out, out_cut = _shown(w.shape[0], max_channels)
+    kh, kw = w.shape[2:]
+    # Large layers get smaller tiles so the whole layer stays on screen.
+    rgb = first and w.shape[1] == 3 and not getattr(m, "transposed", False) and w.ndim == 4
+    n_in, in_cut = (3, "") if rgb else _shown(w.shape[1], max_channels)
+    pix = max(2, (48 if n_out * n_in <= 64 or rgb else 24) // max(kh, kw))
+    label = f"{name}: {type(m).__name__}, weight {tuple(m.weight.shape)}{note}"
+    if rgb:
+        tiles = [np.repeat(np.repeat(t, pix, 0), pix, 1) for t in _rgb_tiles(w[:n_out], vmax)]
+        cols = min(16, n_out)
+        grid = tile_grid(tiles, cols, labels=[str(o) for o in range(n_out)])
+        lines = [
+            label,
+            f"output channels 0..{n_out - 1} of {w.shape[0]}{out_cut}, numbered above each tile; "
+            "each tile is one output channel's kernel in colour: input channels 0, 1, 2 as red, "
+            "green, blue; grey = 0",
+        ]
+        return lines, None, grid
+    cells: list[np.ndarray] = []
+    if n_in == 1:
+        cols = min(16, n_out)
+        cells = [w[o, 0] for o in range(n_out)]
+        tiles = [np.repeat(np.repeat(_diverging(k, vmax), pix, 0), pix, 1) for k in cells]
+        grid = tile_grid(tiles, cols, labels=[str(o) for o in range(n_out)])
+        axes = (
+            f"one tile per output channel (numbered above it; 0..{n_out - 1} of "
+            f"{w.shape[0]}{out_cut}); one input channel"
+        )
+    else:
+        cells = [w[o, i] for o in range(n_out) for i in range(n_in)]
+        tiles = [np.repeat(np.repeat(_diverging(k, vmax), pix, 0), pix, 1) for k in cells]
+        grid = tile_grid(
+            tiles,
+            n_in,
+            row_labels=[str(o) for o in range(n_out)],
+            col_labels=[str(i) for i in range(n_in)],
+        )
+        axes = (
+            f"rows: output channels 0..{n_out - 1} of {w.shape[0]}{out_cut}; "
+            f"columns: input channels 0..{n_in - 1} of {w.shape[1]}{in_cut}"
+        )
+    return [label, axes], vmax, grid
 
 
 def draw_filters(model, title: str = "", max_channels: int = 32):
-    """One block per conv layer: rows = output channels, columns = input channels (a layer with
-    one input channel wraps its kernels into rows of 16). Returns a PIL image."""
+    """One block per conv layer: rows = output channels, columns = input channels, numbered (a
+    layer with one input channel wraps its kernels into rows of 16; a first layer on RGB input
+    shows each kernel as one colour tile). Layers deeper than ``max_channels`` are cut there and
+    say how many channels were left out. Returns a PIL image, wide enough for every label."""
     from PIL import Image, ImageDraw
 
     layers = conv_layers(model)
@@ -140,71 +255,46 @@ def draw_filters(model, title: str = "", max_channels: int = 32):
         raise ValueError(f"{type(model).__name__} has no convolution layers to draw")
     if max_channels < 1:
         raise ValueError(f"--max-channels must be at least 1, got {max_channels}")
-    blocks = []
-    for name, m in layers:
-        w, note = _kernel_planes(m)
-        full_shape = tuple(m.weight.shape)
-        n_out, n_in = min(w.shape[0], max_channels), min(w.shape[1], max_channels)
-        if w.shape[:2] != (n_out, n_in):
-            note += f", first {n_out} x {n_in} of {w.shape[0]} x {w.shape[1]} channels shown"
-        vmax = float(np.abs(w).max()) or 1.0
-        w = w[:n_out, :n_in]
-        kh, kw = w.shape[2:]
-        # Large layers get smaller tiles so the whole layer stays on screen.
-        pix = max(2, (48 if n_out * n_in <= 64 else 24) // max(kh, kw))
-        th, tw = kh * pix, kw * pix
-        if n_in == 1:
-            cols = min(16, n_out)
-            cells = [(i // cols, i % cols, w[i, 0]) for i in range(n_out)]
-            rows = math.ceil(n_out / cols)
-            axes = "one tile per output channel (one input channel)"
-        else:
-            cols, rows = n_in, n_out
-            cells = [(o, i, w[o, i]) for o in range(n_out) for i in range(n_in)]
-            axes = "rows: output channels, columns: input channels"
-        # Grey grout between tiles, so a near-white (near-zero) kernel still reads as a tile.
-        gap = 2
-        arr = np.full((rows * (th + gap) + gap, cols * (tw + gap) + gap, 3), 255, np.uint8)
-        arr[: rows * (th + gap) + gap, : cols * (tw + gap) + gap] = 175
-        if n_in == 1 and rows * cols > n_out:  # the unused end of the last wrapped row
-            arr[(rows - 1) * (th + gap) + gap :, (n_out % cols) * (tw + gap) + gap :] = 255
-        for r, c, k in cells:
-            tile = np.repeat(np.repeat(_diverging(k, vmax), pix, 0), pix, 1)  # (th, tw, 3)
-            y0, x0 = gap + r * (th + gap), gap + c * (tw + gap)
-            arr[y0 : y0 + th, x0 : x0 + tw] = tile
-        label = f"{name}: {type(m).__name__}, weight {full_shape}{note}"
-        blocks.append((label, axes, vmax, Image.fromarray(arr)))
-
-    head_font, label_font, small = _font(15, True), _font(13, True), _font(12)
-    head_h = _MARGIN + (24 if title else 0) + 18
-    width = max(
-        max(b[3].size[0] for b in blocks) + 2 * _MARGIN,
-        max(int(label_font.getlength(b[0])) for b in blocks) + 2 * _MARGIN,
-        420,
+    blocks = [
+        _filter_block(name, m, max_channels, first=k == 0) for k, (name, m) in enumerate(layers)
+    ]
+    head_font, label_font, small = font(15, True), font(13, True), font(12)
+    note = (
+        "convolution kernels: red = positive weight, blue = negative, white = 0; one colour "
+        "scale per layer; channel numbers beside the tiles"
     )
-    height = head_h + sum(b[3].size[1] + 66 for b in blocks) + _MARGIN
-    img = Image.new("RGB", (width, height), _WHITE)
+    widths = [420, int(small.getlength(note)), int(head_font.getlength(title))]
+    for lines, _, grid in blocks:
+        widths.append(grid.size[0])
+        widths.append(int(label_font.getlength(lines[0])))
+        widths += [int(small.getlength(line)) for line in lines[1:]]
+        widths.append(_COLOURBAR_W + 48)
+    width = max(widths) + 2 * _MARGIN
+    head_h = _MARGIN + (24 if title else 0) + 18
+    block_h = [
+        8 + 19 + 17 * (len(lines) - 1) + _COLOURBAR_H + grid.size[1] + 8
+        for lines, _, grid in blocks
+    ]
+    img = Image.new("RGB", (width, head_h + sum(block_h) + _MARGIN), WHITE)
     draw = ImageDraw.Draw(img)
     y = _MARGIN
     if title:
-        draw.text((_MARGIN, y), title, fill=_INK, font=head_font)
+        draw.text((_MARGIN, y), title, fill=INK, font=head_font)
         y += 24
-    draw.text(
-        (_MARGIN, y),
-        "convolution kernels: red = positive weight, blue = negative, white "
-        "= 0; one colour scale per layer",
-        fill=_MUTED,
-        font=small,
-    )
+    draw.text((_MARGIN, y), note, fill=MUTED, font=small)
     y += 18
-    for label, axes, vmax, tiles in blocks:
+    for lines, vmax, grid in blocks:
         y += 8
-        draw.text((_MARGIN, y), label, fill=_INK, font=label_font)
-        draw.text((_MARGIN, y + 19), axes, fill=_MUTED, font=small)
-        _colourbar(draw, width - _MARGIN - 130, y + 18, vmax)
-        y += 50
-        img.paste(tiles, (_MARGIN, y))
-        y += tiles.size[1] + 8
+        draw.text((_MARGIN, y), lines[0], fill=INK, font=label_font)
+        y += 19
+        for line in lines[1:]:
+            draw.text((_MARGIN, y), line, fill=MUTED, font=small)
+            y += 17
+        if vmax is not None:
+            _colourbar(draw, _MARGIN + 24, y + 2, vmax)
+        y += _COLOURBAR_H
+        img.paste(grid, (_MARGIN, y))
+        y += grid.size[1] + 8
     return img
 
 
@@ -254,41 +344,21 @@ def recorded_layer(module) -> bool:
 def record_activations(model, x) -> tuple[list, object]:
     """Run ``model(x)`` once without gradients; ``([(name, module, output array)], output)``.
 
-    Each recorded leaf module's ``forward`` is wrapped for this one call and restored afterwards
-    (also when the forward raises). A module called twice is recorded twice ("name (call 2)").
+    A forward hook on each recorded leaf module (``recorder.Recorder``) keeps a copy of its
+    output; the hooks are removed afterwards, also when the forward raises. A module called
+    twice is recorded twice ("name (call 2)").
     """
     from ..autograd import no_grad
     from ..tensor import Tensor
 
-    records: list = []
-    wrapped = []
-    for name, m in model.named_modules():
-        if not recorded_layer(m) or any(True for _ in m.children()):
-            continue
-        had = "forward" in m.__dict__
-        original = m.__dict__.get("forward")
-        inner = m.forward
+    with no_grad(), Recorder(model, _recorded_leaf, copy=True) as recorder:
+        xt = x if isinstance(x, Tensor) else Tensor._wrap(np.asarray(x))
+        output = model(xt)
+    return [(c.label, c.module, c.output) for c in recorder.calls], output
 
-        def spy(*args, _inner=inner, _name=name, _m=m, **kwargs):
-            out = _inner(*args, **kwargs)
-            calls = sum(1 for r in records if r[1] is _m)
-            label = _name if not calls else f"{_name} (call {calls + 1})"
-            records.append((label, _m, np.array(out._array if isinstance(out, Tensor) else out)))
-            return out
 
-        object.__setattr__(m, "forward", spy)
-        wrapped.append((m, had, original))
-    try:
-        with no_grad():
-            xt = x if isinstance(x, Tensor) else Tensor._wrap(np.asarray(x))
-            output = model(xt)
-    finally:
-        for m, had, original in wrapped:
-            if had:
-                object.__setattr__(m, "forward", original)
-            else:
-                del m.__dict__["forward"]
-    return records, output
+def _recorded_leaf(module) -> bool:
+    return recorded_layer(module) and is_leaf(module)
 
 
 def _gray(planes: np.ndarray, per_channel: bool) -> np.ndarray:
@@ -308,7 +378,8 @@ def draw_feature_maps(
     per_channel: bool = False,
     title: str = "",
 ):
-    """The input image, then one grid of grayscale channels per recorded layer, labelled."""
+    """The input image, then one grid of grayscale channels per recorded layer, each channel
+    numbered above its tile."""
     from PIL import Image, ImageDraw
 
     from ..predict import prepare_image
@@ -347,60 +418,62 @@ def draw_feature_maps(
         h, w = shown.shape[1:]
         scale = max(1, min(12, 64 // max(h, w)))
         grey = _gray(shown, per_channel)
-        cols = min(16, len(shown))
-        rows = math.ceil(len(shown) / cols)
-        th, tw, gap = h * scale, w * scale, 4
-        arr = np.full((rows * (th + gap) - gap, cols * (tw + gap) - gap), 255, np.uint8)
-        for k, plane in enumerate(grey):
-            r, c = divmod(k, cols)
-            arr[r * (th + gap) : r * (th + gap) + th, c * (tw + gap) : c * (tw + gap) + tw] = (
-                np.kron(plane, np.ones((scale, scale), np.uint8))
-            )
-        more = f" (first {max_channels} of {len(a)} channels)" if len(a) > max_channels else ""
-        span = f"values {a.min():.3g} .. {a.max():.3g}"
-        tiles.append(
-            (
-                label,
-                f"{shape} (channels x height x width){more}, {span}",
-                Image.fromarray(arr),
-                (th, tw, gap, cols, len(shown)),
-            )
+        planes = [
+            np.repeat(np.kron(g, np.ones((scale, scale), np.uint8))[..., None], 3, 2) for g in grey
+        ]
+        grid = tile_grid(
+            planes,
+            min(16, len(planes)),
+            labels=[str(c) for c in range(len(planes))],
+            gap=4,
+            grout=170,
         )
+        more = (
+            f" (channels 0..{len(shown) - 1} of {len(a)}, {len(a) - len(shown)} left out)"
+            if len(a) > max_channels
+            else ""
+        )
+        span = f"values {a.min():.3g} .. {a.max():.3g}"
+        tiles.append((label, f"{shape} (channels x height x width){more}, {span}", grid))
 
-    head_font, label_font, small = _font(15, True), _font(13, True), _font(12)
+    head_font, label_font, small = font(15, True), font(13, True), font(12)
     note = (
-        "each small image is one channel; white = the layer's largest value, black = its smallest"
+        "each small image is one channel, numbered above it; white = the layer's largest value, "
+        "black = its smallest"
         if not per_channel
-        else "each small image is one channel, stretched to its own black..white range"
+        else "each small image is one channel, numbered above it, stretched to its own "
+        "black..white range"
     )
-    width = max(
-        max(t[2].size[0] for t in tiles) + 2 * _MARGIN,
-        max(int(small.getlength(t[1])) for t in tiles) + 2 * _MARGIN,
-        int(small.getlength(note)) + 2 * _MARGIN,
-        420,
+    width = (
+        max(
+            max(t[2].size[0] for t in tiles),
+            max(int(small.getlength(t[1])) for t in tiles),
+            max(int(label_font.getlength(t[0])) for t in tiles),
+            int(small.getlength(note)),
+            int(head_font.getlength(title)),
+            int(label_font.getlength(prediction)),
+            420,
+        )
+        + 2 * _MARGIN
     )
     head = _MARGIN + (24 if title else 0) + (20 if prediction else 0) + 18
     height = head + sum(t[2].size[1] + 52 for t in tiles) + _MARGIN
-    img = Image.new("RGB", (width, height), _WHITE)
+    img = Image.new("RGB", (width, height), WHITE)
     draw = ImageDraw.Draw(img)
     y = _MARGIN
     if title:
-        draw.text((_MARGIN, y), title, fill=_INK, font=head_font)
+        draw.text((_MARGIN, y), title, fill=INK, font=head_font)
         y += 24
     if prediction:
-        draw.text((_MARGIN, y), prediction, fill=(13, 71, 161), font=label_font)
+        draw.text((_MARGIN, y), prediction, fill=OUT_EDGE, font=label_font)
         y += 20
-    draw.text((_MARGIN, y), note, fill=_MUTED, font=small)
+    draw.text((_MARGIN, y), note, fill=MUTED, font=small)
     y += 18
-    for label, sub, grid, (th, tw, gap, cols, count) in tiles:
+    for label, sub, grid in tiles:
         y += 6
-        draw.text((_MARGIN, y), label, fill=_INK, font=label_font)
-        draw.text((_MARGIN, y + 18), sub, fill=_MUTED, font=small)
+        draw.text((_MARGIN, y), label, fill=INK, font=label_font)
+        draw.text((_MARGIN, y + 18), sub, fill=MUTED, font=small)
         y += 40
         img.paste(grid, (_MARGIN, y))
-        for k in range(count):  # a thin frame makes an all-black channel visible as a tile
-            r, c = divmod(k, cols)
-            x0, y0 = _MARGIN + c * (tw + gap), y + r * (th + gap)
-            draw.rectangle((x0 - 1, y0 - 1, x0 + tw, y0 + th), outline=(170, 170, 170))
         y += grid.size[1] + 6
     return img

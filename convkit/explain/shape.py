@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from .. import nn, shapes
-from .i18n import dim_word, translator
-from .layers import LayerCall, build_layer, parse_layer
+from .i18n import ExplainError, dim_word, error_text, translator
+from .layers import LayerCall, build_layer, parse_layers
 
 # The cross-check runs the module on zeros only below these sizes (elements, multiply-adds).
 CHECK_MAX_ELEMENTS = 4_000_000
@@ -52,7 +52,7 @@ _ELEMENTWISE = (
 )
 
 
-class ShapeInputError(ValueError):
+class ShapeInputError(ExplainError):
     """The input shape text is not a list of positive integers."""
 
 
@@ -62,17 +62,14 @@ def parse_shape(value: str | Sequence[int]) -> tuple[int, ...]:
         text = value.strip().strip("()[]").strip()
         parts = [p for p in re.split(r"\s*[xX×,*]\s*|\s+", text) if p != ""]
         if not parts or not all(p.isdigit() for p in parts):
-            raise ShapeInputError(
-                f"input shape '{value}' should be sizes separated by 'x' or ',',"
-                f" such as 1x1x28x28 or 1,1,28,28"
-            )
+            raise ShapeInputError("input_shape_bad", value=value)
         dims = tuple(int(p) for p in parts)
     else:
         dims = tuple(value)
         if not all(isinstance(d, int) and not isinstance(d, bool) for d in dims):
-            raise ShapeInputError(f"input shape {value!r} should hold ints")
+            raise ShapeInputError("input_shape_ints", value=repr(value))
     if not 1 <= len(dims) <= 6 or any(d <= 0 for d in dims):
-        raise ShapeInputError(f"input shape {value!r} should have 1 to 6 positive sizes")
+        raise ShapeInputError("input_shape_count", value=repr(value))
     return dims
 
 
@@ -92,8 +89,11 @@ class _Context:
     source: str  # "the input" or "the previous layer (...)"
     steps: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    simple: list[str] = field(default_factory=list)  # the note's (N - F + 2P)/S + 1, per dim
+    formula: str | None = None  # the formula in letters, each letter named
     work_per_output: int = 1  # multiply-adds per output element, for the cross-check
     unbatched: bool | None = None
+    previous: Any = None  # the module before this one
 
     def t(self, key: str, **values) -> str:
         return translator(self.lang)(key, **values)
@@ -108,7 +108,12 @@ def _split(cx: _Context, x: tuple[int, ...], n: int) -> tuple[tuple[int, ...], t
     if len(x) not in (n + 1, n + 2):
         dims = ", ".join(shapes.dim_names(n))
         want = f"{n + 1}-D (C, {dims})" + cx.t("or") + f"{n + 2}-D (N, C, {dims})"
-        raise _Problem(cx.t("bad_ndim", layer=cx.name, want=want, got=len(x), shape=fmt_shape(x)))
+        message = cx.t("bad_ndim", layer=cx.name, want=want, got=len(x), shape=fmt_shape(x))
+        if len(x) == n:  # 28x28 for a 2-D layer: the channel dimension is missing
+            channels = getattr(cx.module, "in_channels", 1)
+            guess = "x".join(str(v) for v in (channels, *x))
+            message += cx.t("did_you_mean", guess=guess)
+        raise _Problem(message)
     cx.unbatched = len(x) == n + 1
     return x[:-n], x[-n:]
 
@@ -159,6 +164,18 @@ def _unreached_note(
         )
 
 
+def _simple_form(cx: _Context, names, spatial, kernel, stride, pairs, dilation, rounding) -> None:
+    """Name the formula's letters, and with dilation 1 and even padding (floor rounding) add the
+    study note's form (N - F + 2P)/S + 1 beside the general one."""
+    cx.formula = cx.t("formula_window", rounding=rounding)
+    simple = rounding == "floor" and all(d == 1 for d in dilation)
+    if not (simple and all(lo == hi for lo, hi in pairs)):
+        return
+    cx.formula += cx.t("formula_simple")
+    for name, L, k, s, (p, _) in zip(names, spatial, kernel, stride, pairs, strict=True):
+        cx.simple.append(f"{name}: {shapes.simple_output_formula(L, k, s, p)}")
+
+
 # ----------------------------------------------------------------------------------------------
 # One function per kind of layer: fill cx.steps / cx.notes, return the output shape.
 # ----------------------------------------------------------------------------------------------
@@ -174,6 +191,7 @@ def _conv(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
         names, spatial, m.kernel_size, m.stride, pairs, m.dilation, strict=True
     ):
         cx.steps.append(f"{name}: {shapes.conv_output_formula(L, k, s, p, d)}")
+    _simple_form(cx, names, spatial, m.kernel_size, m.stride, pairs, m.dilation, "floor")
     cx.steps.append(cx.t("channels_step", cin=m.in_channels, cout=m.out_channels))
     cx.work_per_output = m.in_channels // m.groups * math.prod(m.kernel_size)
     try:
@@ -231,6 +249,7 @@ def _conv_transpose(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
         names, spatial, m.kernel_size, m.stride, padding, m.dilation, m.output_padding, strict=True
     ):
         cx.steps.append(f"{name}: {shapes.conv_transpose_output_formula(L, k, s, p, d, o)}")
+    cx.formula = cx.t("formula_transposed")
     cx.steps.append(cx.t("channels_step", cin=m.in_channels, cout=m.out_channels))
     cx.work_per_output = m.in_channels // m.groups * math.prod(m.kernel_size)
     out, _ = shapes.conv_transpose_output_shape(
@@ -262,6 +281,10 @@ def _pool(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
     names = shapes.dim_names(n)
     for name, L, k, s, p, d in zip(names, spatial, kernel, stride, padding, dilation, strict=True):
         cx.steps.append(f"{name}: {shapes.pool_output_formula(L, k, s, p, d, ceil_mode)}")
+    pairs = [(p, p) for p in padding]
+    _simple_form(
+        cx, names, spatial, kernel, stride, pairs, dilation, "ceil" if ceil_mode else "floor"
+    )
     cx.work_per_output = math.prod(kernel)
     try:
         out = shapes.pool_output_shape(
@@ -376,17 +399,31 @@ def _flatten(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
     return (*x[:a], size, *x[b + 1 :])
 
 
+def _linear_fix(cx: _Context, m, x: tuple[int, ...]) -> str:
+    """What to change so that Linear fits, in agreement with the Flatten note before it."""
+    out_f = m.out_features
+    if cx.unbatched and len(x) >= 2:
+        # No batch dimension: Flatten() keeps dim 0 apart (the Flatten note says so); the whole
+        # input is what Flatten(0), or the same input with a batch dimension, gives.
+        flat = math.prod(x)
+        after_flatten = isinstance(cx.previous, nn.Flatten)
+        if flat == m.in_features:
+            key = "linear_fix_unbatched_flatten" if after_flatten else "linear_fix_flatten0_first"
+            return cx.t(key, flat=flat)
+        return cx.t("linear_fix_flatten0", flat=flat, out=out_f)
+    if len(x) >= 3:
+        flat = math.prod(x[1:])
+        if flat == m.in_features:
+            return cx.t("linear_fix_flatten_first", flat=flat)
+        return cx.t("linear_fix_flatten", flat=flat, out=out_f)
+    return cx.t("linear_fix", got=x[-1], out=out_f)
+
+
 def _linear(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
     last = x[-1]
     out_f = m.out_features
     if last != m.in_features:
-        flat = math.prod(x[1:]) if len(x) >= 3 else None
-        if flat == m.in_features:
-            fix = cx.t("linear_fix_flatten_first", flat=flat)
-        elif flat is not None:
-            fix = cx.t("linear_fix_flatten", flat=flat, out=out_f)
-        else:
-            fix = cx.t("linear_fix", got=last, out=out_f)
+        fix = _linear_fix(cx, m, x)
         raise _Problem(
             cx.t(
                 "linear_mismatch",
@@ -400,7 +437,8 @@ def _linear(cx: _Context, m, x: tuple[int, ...]) -> tuple[int, ...]:
     cx.steps.append(cx.t("linear_step", cin=last, cout=out_f))
     cx.work_per_output = m.in_features
     if len(x) >= 3:
-        cx.notes.append(cx.t("linear_last_dim", kept=fmt_shape(x[:-1])))
+        flatten = "Flatten(0)" if cx.unbatched else "Flatten()"
+        cx.notes.append(cx.t("linear_last_dim", kept=fmt_shape(x[:-1]), flatten=flatten))
     return (*x[:-1], out_f)
 
 
@@ -566,40 +604,64 @@ def _cross_check(cx: _Context, m, x: tuple[int, ...], out: tuple[int, ...]) -> b
 def _as_layer(layer) -> tuple[LayerCall | None, Any]:
     if isinstance(layer, nn.Module):
         return None, layer
-    call = layer if isinstance(layer, LayerCall) else parse_layer(layer)
-    return call, build_layer(call)
+    return layer, build_layer(layer)
+
+
+def _layers(layers: Sequence[Any] | str | nn.Module) -> list:
+    """Each layer given: a text may hold several (``parse_layers``) and an ``nn.Sequential``
+    stands for its children, so ``"nn.Sequential(...)"`` and the module itself explain alike."""
+    if isinstance(layers, (str, nn.Module)):
+        layers = [layers]
+    out: list = []
+    for layer in layers:
+        if isinstance(layer, nn.Sequential):
+            out += _layers(list(layer))
+        elif isinstance(layer, (nn.Module, LayerCall)):
+            out.append(layer)
+        else:
+            out += parse_layers(layer)
+    return out
 
 
 def explain_shapes(
-    input_shape: str | Sequence[int], layers: Sequence[Any], lang: str = "en", check: bool = True
-) -> dict:
-    """Explain how ``layers`` (layer-call texts such as ``"Conv2d(1, 5, 5)"`` or convkit.nn
-    modules) transform ``input_shape`` (``"1x1x28x28"`` or a sequence of ints).
+    input_shape: str | Sequence[int],
+    layers: Sequence[Any] | str | nn.Module,
+    lang: str = "en",
+    check: bool = True,
+) -> ShapeExplanation:
+    """Explain how ``layers`` transform ``input_shape`` (``"1x1x28x28"`` or a sequence of ints).
 
-    Returns ``{"input": [...], "layers": [{"layer", "input_shape", "output_shape", "steps",
-    "notes", "checked"[, "error"]}], "output_shape": [...] or None, "ok": bool}``. A layer that
-    cannot run on its input gets ``"error"`` (its worked formula is in ``steps`` or in the
-    message), ``output_shape`` None, and stops the walk. Every layer text is parsed (and refused,
-    raising ``LayerSyntaxError``) before any module is built; a constructor's refusal raises
-    ``LayerBuildError``; a bad shape raises ``ShapeInputError``.
+    ``layers``: layer texts such as ``"Conv2d(1, 5, 5)"`` (a text may hold several, separated by
+    commas or spaces, or be ``"nn.Sequential(...)"``; ``"conv = nn.Conv2d(...)"`` and a bare
+    ``"ReLU"`` work too), convkit.nn modules, or an ``nn.Sequential``.
+
+    Returns a ``ShapeExplanation``: a dict ``{"input": [...], "layers": [{"layer",
+    "input_shape", "output_shape", "steps", "simple", "formula", "notes", "checked"[, "error"]}],
+    "output_shape": [...] or None, "ok": bool, "lang": ...}`` that prints as the worked text and
+    shows as an HTML table in a notebook. A layer that cannot run on its input gets ``"error"``
+    (its worked formula is in ``steps`` or in the message), ``output_shape`` None, and stops the
+    walk. Every layer text is parsed (and refused, raising ``LayerSyntaxError``) before any
+    module is built; a constructor's refusal raises ``LayerBuildError``; a bad shape raises
+    ``ShapeInputError``.
     """
     t = translator(lang)
     shape = parse_shape(input_shape)
-    parsed = [
-        layer if isinstance(layer, (nn.Module, LayerCall)) else parse_layer(layer)
-        for layer in layers
-    ]
-    built = [_as_layer(layer) for layer in parsed]
-    result: dict[str, Any] = {"input": list(shape), "layers": [], "output_shape": None, "ok": True}
+    built = [_as_layer(layer) for layer in _layers(layers)]
+    result = ShapeExplanation(
+        {"input": list(shape), "layers": [], "output_shape": None, "ok": True, "lang": lang}
+    )
     source = t("the_input")
     unbatched = None
+    previous = None
     for call, module in built:
-        cx = _Context(lang, module, call, source, unbatched=unbatched)
+        cx = _Context(lang, module, call, source, unbatched=unbatched, previous=previous)
         entry: dict[str, Any] = {
             "layer": repr(module),
             "input_shape": list(shape),
             "output_shape": None,
+            "formula": None,
             "steps": cx.steps,
+            "simple": cx.simple,
             "notes": cx.notes,
             "checked": False,
         }
@@ -612,16 +674,34 @@ def explain_shapes(
         except _Problem as e:
             entry["error"] = str(e)
         except (RuntimeError, ValueError, TypeError) as e:
-            entry["error"] = str(e)
+            entry["error"] = error_text(e, lang)
+        entry["formula"] = cx.formula
         if "error" in entry:
             result["ok"] = False
             return result
         entry["output_shape"] = list(out)
         shape = out
         unbatched = cx.unbatched
+        previous = module
         source = t("the_previous", layer=repr(module))
     result["output_shape"] = list(shape)
     return result
+
+
+class ShapeExplanation(dict):
+    """What ``explain_shapes`` found: a JSON-ready dict that prints as the worked explanation
+    (``str``, ``repr``) and shows as an HTML table in Jupyter (``_repr_html_``)."""
+
+    def __str__(self) -> str:
+        return render_text(self, self.get("lang", "en"))
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        return render_html(self, self.get("lang", "en"))
+
+    def to_dict(self) -> dict:
+        return dict(self)
 
 
 def render_text(result: dict, lang: str = "en") -> str:
@@ -632,9 +712,15 @@ def render_text(result: dict, lang: str = "en") -> str:
         lines.append("")
         lines.append(f"[{i}] {entry['layer']}")
         error = entry.get("error")
+        if entry.get("formula"):
+            lines.append(f"    {t('formula_label')}: {entry['formula']}")
+        simple = {line.split(":", 1)[0]: line.split(": ", 1)[1] for line in entry.get("simple", [])}
         for step in entry["steps"]:
             if error is None or step.strip() not in error:
                 lines.append(f"    {step}")
+            dim = step.split(":", 1)[0]
+            if dim in simple and (error is None or step.strip() not in error):
+                lines.append(f"    {' ' * len(dim)}  = {simple[dim]}")
         if error is not None:
             text = error.replace("\n", "\n    ")
             lines.append(f"    {t('error')}: {text}")
@@ -647,3 +733,45 @@ def render_text(result: dict, lang: str = "en") -> str:
         lines.append("")
         lines.append(f"{t('shapes')}: " + " -> ".join(fmt_shape(s) for s in chain))
     return "\n".join(lines) + "\n"
+
+
+def render_html(result: dict, lang: str = "en") -> str:
+    """The explanation as one self-contained HTML table (no scripts, no network)."""
+    from .html import cell, escape, table
+
+    t = translator(lang)
+    rows = []
+    for i, entry in enumerate(result["layers"], start=1):
+        simple = {line.split(":", 1)[0]: line.split(": ", 1)[1] for line in entry.get("simple", [])}
+        work = []
+        if entry.get("formula"):
+            work.append(f"<div class='ck-muted'>{escape(entry['formula'])}</div>")
+        for step in entry["steps"]:
+            dim = step.split(":", 1)[0]
+            extra = (
+                f"<br><span class='ck-muted'>= {escape(simple[dim])}</span>"
+                if dim in simple
+                else ""
+            )
+            work.append(f"<div><code>{escape(step)}</code>{extra}</div>")
+        notes = "".join(f"<li>{escape(n)}</li>" for n in entry["notes"])
+        if "error" in entry:
+            work.append(
+                f"<div class='ck-error'>{escape(t('error'))}: {escape(entry['error'])}</div>"
+            )
+        out = entry["output_shape"]
+        rows.append(
+            [
+                cell(str(i)),
+                cell(f"<code>{escape(entry['layer'])}</code>", raw=True),
+                cell(fmt_shape(entry["input_shape"])),
+                cell("".join(work), raw=True),
+                cell("-" if out is None else fmt_shape(out), cls="ck-out"),
+                cell(f"<ul>{notes}</ul>" if notes else "", raw=True),
+            ]
+        )
+    header = ["#", t("layer"), t("input"), t("steps"), t("output"), t("note")]
+    title = f"{t('input')}: {fmt_shape(result['input'])}"
+    if result["ok"] and result["output_shape"] is not None:
+        title += f" &rarr; {t('output')}: {fmt_shape(result['output_shape'])}"
+    return table(header, rows, title=title, title_raw=True)

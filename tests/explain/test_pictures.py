@@ -129,6 +129,7 @@ def test_record_activations_matches_a_step_by_step_run(trained):
     np.testing.assert_allclose(records[0][2], first.data, rtol=1e-6)
     np.testing.assert_array_equal(output.data, model(ck.tensor(x)).data)
     assert all("forward" not in m.__dict__ for m in model.modules())  # restored
+    assert not any(m._forward_hooks for m in model.modules())
 
 
 def test_record_activations_restores_forward_after_an_error():
@@ -140,6 +141,7 @@ def test_record_activations_restores_forward_after_an_error():
     with pytest.raises(ValueError, match="boom"):
         P.record_activations(net, np.zeros((1, 1, 5, 5), np.float32))
     assert all("forward" not in m.__dict__ for m in net.modules())
+    assert not any(m._forward_hooks for m in net.modules())
     records, _ = P.record_activations(
         nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU()), np.zeros((1, 1, 5, 5), np.float32)
     )
@@ -163,3 +165,76 @@ def test_featuremaps_picture(trained, tmp_path, capsys):
     assert code == 1 and "convkit featuremaps: error:" in err
     code, _, err = run_cli(["filters", str(tmp_path / "nope.safetensors")], capsys)
     assert code == 1 and "no such file" in err
+
+
+# ----------------------------------------------------------------------------------------------
+# Filters: nothing clipped, channel numbers, RGB first layers in colour, deep layers capped
+# ----------------------------------------------------------------------------------------------
+
+
+def _touches_edge(img):
+    """Whether anything but white lies on the picture's right or bottom edge."""
+    arr = np.asarray(img.convert("L"))
+    return (arr[:, -1] < 250).any() or (arr[-1, :] < 250).any()
+
+
+def test_filter_pictures_are_not_clipped():
+    from convkit.explain.drawing import font
+
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Conv2d(2, 2, 3))
+    title = "a very long title " * 8
+    img = P.draw_filters(net, title=title)
+    assert img.size[0] >= int(font(15, True).getlength(title)) + 2 * 16
+    assert not _touches_edge(img)
+    wide = nn.Sequential(nn.Conv2d(40, 1, 3))  # one row of 32 tiles, the widest block
+    img = P.draw_filters(wide)
+    assert not _touches_edge(img)
+
+
+def test_filter_blocks_carry_channel_numbers_and_cap_deep_layers():
+    net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.Conv2d(4, 64, 3), nn.Conv2d(64, 40, 3))
+    lines, vmax, grid = P._filter_block("1", net[1], 32, first=False)
+    assert (
+        lines[1]
+        == "rows: output channels 0..31 of 64 (32 left out); columns: input channels 0..3 of 4"
+    )
+    lines, _, _ = P._filter_block("2", net[2], 32, first=False)
+    assert "(8 left out)" in lines[1] and "(32 left out)" in lines[1]
+    # The numbers are drawn: ink left of each row and above each column of tiles.
+    plain = P.tile_grid([np.full((6, 6, 3), 255, np.uint8)] * 4, 2)
+    numbered = P.tile_grid(
+        [np.full((6, 6, 3), 255, np.uint8)] * 4, 2, row_labels=["0", "1"], col_labels=["0", "1"]
+    )
+    assert numbered.size[0] > plain.size[0] and numbered.size[1] > plain.size[1]
+    ink = np.asarray(numbered.convert("L"))
+    assert (ink[:12, :] < 200).any() and (ink[:, :8] < 200).any()
+
+
+def test_rgb_first_layer_is_drawn_as_colour_tiles():
+    conv = nn.Conv2d(3, 2, 2, bias=False)
+    w = np.zeros((2, 3, 2, 2), np.float32)
+    w[0, 0] = 1.0  # output 0 looks at red only
+    w[1, 2] = -1.0  # output 1 dislikes blue
+    conv.weight.data[...] = w
+    lines, vmax, grid = P._filter_block("0", conv, 32, first=True)
+    assert vmax is None and "red, green, blue" in lines[1]
+    arr = np.asarray(grid)
+    gap, label = 2, 12
+    tile = 48 // 2 * 2  # 2x2 kernel, 24 pixels a weight
+    first = arr[gap + label + 2, gap + 2]
+    second = arr[gap + label + 2, gap + tile + gap + 2]
+    assert tuple(first) == (255, 128, 128)  # +1 in red, 0 (mid-grey) elsewhere
+    assert tuple(second) == (128, 128, 0)  # -1 in blue
+    # Not the first layer, or not 3 input channels: the red/blue tiles per input channel.
+    assert P._filter_block("1", conv, 32, first=False)[1] is not None
+    assert P._filter_block("0", nn.Conv2d(4, 2, 2), 32, first=True)[1] is not None
+
+
+def test_feature_maps_are_numbered(trained, tmp_path):
+    ckpt_path, image = trained
+    model, info = P.load_model(str(ckpt_path))
+    img = P.draw_feature_maps(model, str(image), info, max_channels=8)
+    assert not _touches_edge(img)
+    grid = P.tile_grid([np.zeros((8, 8, 3), np.uint8)] * 3, 3, labels=["0", "1", "2"], gap=4)
+    ink = np.asarray(grid.convert("L"))[:12]
+    assert (ink < 200).any()  # the numbers above the tiles

@@ -395,3 +395,233 @@ def test_modules_can_be_passed_directly():
     result = explain_shapes((1, 1, 28, 28), [nn.Conv2d(1, 5, 5), nn.MaxPool2d(2)])
     assert result["output_shape"] == [1, 5, 12, 12]
     assert result["layers"][0]["layer"] == "Conv2d(1, 5, kernel_size=(5, 5), stride=(1, 1))"
+
+
+# ----------------------------------------------------------------------------------------------
+# What learners paste, "did you mean", the note's simple form, advice that agrees
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text,guess",
+    [
+        ("conv2d(1, 1, 3)", "Did you mean Conv2d?"),
+        ("nn.Conv2D(1, 1, 3)", "Did you mean Conv2d?"),
+        ("maxpool2d(2)", "Did you mean MaxPool2d?"),
+        ("F.relu()", "Did you mean ReLU?"),
+        ("Conv2d(1, 1, 3, strid=2)", "Did you mean stride=?"),
+        ("MaxPool2d(2, ceilmode=True)", "Did you mean ceil_mode=?"),
+        ("Linear(4, 2, biass=False)", "Did you mean bias=?"),
+    ],
+)
+def test_did_you_mean(text, guess, capsys):
+    code, out, err = run_cli(capsys, "1x1x8x8", text)
+    assert code == 2 and out == "" and guess in err
+
+
+PASTED = [
+    "1x1x28x28",
+    ["Conv2d(1, 5, 5)", "ReLU()", "MaxPool2d(2)", "Flatten()", "Linear(720, 10)"],
+]
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [
+        ["conv = nn.Conv2d(1, 5, 5)", "act = nn.ReLU()", "self.pool = nn.MaxPool2d(2)"]
+        + ["nn.Flatten", "fc = nn.Linear(720, 10)"],
+        [
+            "nn.Sequential(nn.Conv2d(1, 5, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), "
+            "nn.Linear(720, 10))"
+        ],
+        ["Conv2d(1, 5, 5), ReLU, MaxPool2d(2), Flatten(), Linear(720, 10)"],
+        ["Conv2d(1, 5, 5) ReLU MaxPool2d(2) Flatten() Linear(720, 10)"],
+        ["torch.nn.Conv2d(1, 5, 5); nn.ReLU()\nMaxPool2d(2)", "Flatten Linear(720, 10)"],
+        ["nn.Sequential(\n    nn.Conv2d(1, 5, 5),\n    nn.ReLU(),\n)", "MaxPool2d(2) Flatten()"]
+        + ["Linear (720, 10)"],
+    ],
+)
+def test_accepts_what_learners_paste(layers):
+    want = explain_shapes(PASTED[0], PASTED[1])
+    got = explain_shapes(PASTED[0], layers)
+    assert got["ok"] and got["output_shape"] == want["output_shape"] == [1, 10]
+    assert [e["layer"] for e in got["layers"]] == [e["layer"] for e in want["layers"]]
+
+
+def test_sequential_module_and_the_note_first_example(capsys):
+    import convkit.nn as nn
+
+    model = nn.Sequential(nn.Conv2d(1, 5, 5), nn.Sequential(nn.ReLU(), nn.MaxPool2d(2)))
+    assert explain_shapes("1x1x28x28", model)["output_shape"] == [1, 5, 12, 12]
+    code, out, _ = run_cli(capsys, "--json", "1x1x227x227", "conv = nn.Conv2d(1, 1, 11, stride=4)")
+    assert code == 0 and json.loads(out)["output_shape"] == [1, 1, 55, 55]
+
+
+def test_a_pasted_text_is_still_only_parsed(tmp_path):
+    marker = tmp_path / "marker"
+    for text in (
+        f"ReLU, __import__('os').system('touch {marker}')",
+        f"nn.Sequential(nn.ReLU(), __import__('os').system('touch {marker}'))",
+        f"x = __import__('os').system('touch {marker}')",
+    ):
+        with pytest.raises(LayerSyntaxError):
+            explain_shapes("1x4", [text])
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "L,k,s,p", list(itertools.product([5, 8, 13, 28], [1, 3, 4], [1, 2, 3], [0, 1, 2]))
+)
+def test_simple_form_equals_the_general_formula_and_torch(L, k, s, p):
+    text = shapes.simple_output_formula(L, k, s, p)
+    value = shapes.conv_output_size(L, k, s, p, 1)
+    assert text.endswith(f" = {value}")
+    assert text.startswith("floor(") == bool((L - k + 2 * p) % s)
+    assert f"({L} - {k} + 2*{p})/{s}" in text
+    if value > 0:
+        assert [1, 1, value] == _torch_shape(
+            f"Conv1d(1, 1, {k}, stride={s}, padding={p})", (1, 1, L)
+        )
+        layer = explain_shapes(f"1x1x{L}", [f"Conv1d(1, 1, {k}, stride={s}, padding={p})"])
+        assert layer["layers"][0]["simple"] == [f"L: {text}"]
+
+
+def test_simple_form_only_where_it_holds_and_d_is_named():
+    conv = explain_shapes("1x1x9x9", ["Conv2d(1, 1, 3, dilation=2)"])["layers"][0]
+    assert conv["simple"] == [] and "d dilation" in conv["formula"]
+    same = explain_shapes("1x1x9x9", ["Conv2d(1, 1, 4, padding='same')"])["layers"][0]
+    assert same["simple"] == []  # (1, 2): not the same padding on both sides
+    assert any("d = dilation" in n for n in same["notes"])
+    ceil = explain_shapes("1x1x9", ["MaxPool1d(2, ceil_mode=True)"])["layers"][0]
+    assert ceil["simple"] == [] and ceil["formula"].startswith("ceil(")
+    pool = explain_shapes("1x1x9", ["MaxPool1d(2)"])["layers"][0]
+    assert pool["simple"] == ["L: floor((9 - 2 + 2*0)/2) + 1 = 4"]
+    seed = explain_shapes("1x1x227x227", ["Conv2d(1, 1, 11, stride=4)"])["layers"][0]
+    assert "(N - F + 2P)/S + 1" in seed["formula"]
+    assert seed["simple"] == ["H: (227 - 11 + 2*0)/4 + 1 = 55", "W: (227 - 11 + 2*0)/4 + 1 = 55"]
+    text = str(explain_shapes("1x1x227x227", ["Conv2d(1, 1, 11, stride=4)"]))
+    assert "    H: floor((227 + 2*0 - 1*(11-1) - 1)/4) + 1 = 55\n       = (227 - 11" in text
+
+
+@pytest.mark.parametrize(
+    "shape,layers,fixed",
+    [
+        # The Flatten note says Flatten(0); the Linear advice must say the same.
+        (
+            "1x28x28",
+            ["Conv2d(1, 5, 5)", "MaxPool2d(2)", "Flatten()", "Linear(720, 10)"],
+            ["Conv2d(1, 5, 5)", "MaxPool2d(2)", "Flatten(0)", "Linear(720, 10)"],
+        ),
+        (
+            "1x28x28",
+            ["Conv2d(1, 5, 5)", "MaxPool2d(2)", "Linear(720, 10)"],
+            ["Conv2d(1, 5, 5)", "MaxPool2d(2)", "Flatten(0)", "Linear(720, 10)"],
+        ),
+        (
+            "1x28x28",
+            ["Conv2d(1, 5, 5)", "MaxPool2d(2)", "Flatten()", "Linear(100, 10)"],
+            ["Conv2d(1, 5, 5)", "MaxPool2d(2)", "Flatten(0)", "Linear(720, 10)"],
+        ),
+        (
+            "1x1x28x28",
+            ["Conv2d(1, 5, 5)", "MaxPool2d(2)", "Linear(720, 10)"],
+            ["Conv2d(1, 5, 5)", "MaxPool2d(2)", "Flatten()", "Linear(720, 10)"],
+        ),
+    ],
+)
+def test_flatten_note_and_linear_advice_agree(shape, layers, fixed):
+    result = explain_shapes(shape, layers)
+    assert not result["ok"]
+    error = result["layers"][-1]["error"]
+    notes = " ".join(n for e in result["layers"] for n in e["notes"])
+    wanted_flatten = next(x for x in fixed if x.startswith("Flatten"))
+    assert wanted_flatten in error
+    assert "Linear(720, 10)" in error or "this Linear fits" in error or "before the Linear" in error
+    if "Flatten(0)" in notes:
+        assert "Flatten(0)" in error and "Use Linear(" not in error
+    # Following the advice works.
+    assert explain_shapes(shape, fixed)["ok"]
+
+
+@pytest.mark.parametrize(
+    "shape,layer,guess",
+    [
+        ("28x28", "Conv2d(1, 5, 5)", "1x28x28"),
+        ("32x32", "Conv2d(3, 8, 3)", "3x32x32"),
+        ("28x28", "MaxPool2d(2)", "1x28x28"),
+        ("10", "Conv1d(2, 2, 3)", "2x10"),
+    ],
+)
+def test_missing_channel_dimension_gets_a_guess(shape, layer, guess, capsys):
+    code, out, _ = run_cli(capsys, shape, layer)
+    assert code == 1 and f"Did you mean {guess}?" in out
+    assert explain_shapes(guess, [layer])["ok"]
+
+
+def test_json_errors_are_json(capsys):
+    for argv, kind in (
+        (["1x1x8x8", "conv2d(1, 1, 3)"], "LayerSyntaxError"),
+        (["1xq", "ReLU"], "ShapeInputError"),
+        (["1x1x8x8", "Conv2d(1, 1, 0)"], "LayerBuildError"),
+    ):
+        code, out, err = run_cli(capsys, "--json", *argv)
+        result = json.loads(out)
+        assert code == 2 and err == ""
+        assert result["ok"] is False and result["kind"] == kind and result["error"]
+    code, out, _ = run_cli(capsys, "--json", "--lang", "ko", "1x1x8x8", "conv2d(1, 1, 3)")
+    assert "Conv2d를 쓰려던 것인가요?" in json.loads(out)["error"]
+    assert cli.main(["summary", "nosuchnet", "--json"]) == 1
+    result = json.loads(capsys.readouterr().out)
+    assert result["ok"] is False and "unknown model" in result["error"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["shape", "1x1x28x28", "Conv2d(1, 5, 5)", "MaxPool2d(2)"],
+        ["shape", "--json", "1x1x28x28", "Conv2d(1, 5, 5)"],
+        ["summary", "lenet5"],
+        ["demo"],
+    ],
+)
+def test_a_closed_pipe_ends_quietly(argv):
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written, as after `| head -1`
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "convkit", *argv],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write)
+    assert proc.stderr == ""
+    assert proc.returncode == 141
+
+
+def test_explanation_displays_as_text_and_html():
+    result = explain_shapes("1x1x28x28", ["Conv2d(1, 5, 5)", "MaxPool2d(2)"])
+    assert str(result) == repr(result) == cli_text(["1x1x28x28", "Conv2d(1, 5, 5)", "MaxPool2d(2)"])
+    page = result._repr_html_()
+    assert page.startswith("<div class='ck'>") and "<table>" in page
+    assert "floor((28 + 2*0 - 1*(5-1) - 1)/1) + 1 = 24" in page
+    assert "(28 - 5 + 2*0)/1 + 1 = 24" in page and "1 x 5 x 12 x 12" in page
+    assert "<script" not in page and "http" not in page
+    assert json.loads(json.dumps(result)) == result.to_dict()
+    korean = explain_shapes("1x1x28x28", ["Conv2d(1, 5, 5)"], lang="ko")
+    assert "출력" in korean._repr_html_() and "출력" in str(korean)
+
+
+def cli_text(argv):
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        cli.main(["shape", *argv])
+    return buffer.getvalue()

@@ -108,6 +108,7 @@ def test_recording_is_undone_and_modes_restored():
     model.classifier[0].eval()
     summary(model, (2, 1, 28, 28))
     assert all("forward" not in m.__dict__ for m in model.modules())
+    assert not any(m._forward_hooks for m in model.modules())  # the recorder's hooks are gone
     assert model.training and not model.classifier[0].training and model.features[0].training
     out = model(convkit.zeros(2, 1, 28, 28))
     assert tuple(out.shape) == (2, 10)
@@ -212,3 +213,45 @@ def test_exported_name():
     import convkit.explain
 
     assert convkit.explain.summary is summary_function is summary is convkit.summary
+
+
+def test_import_convkit_does_not_import_explain():
+    import subprocess
+
+    check = (
+        "import convkit, sys; "
+        "assert not any(m.startswith('convkit.explain') for m in sys.modules), "
+        "[m for m in sys.modules if m.startswith('convkit.explain')]; "
+        "s = convkit.summary; "
+        "assert 'convkit.explain' in sys.modules and s.__module__ == "
+        "'convkit.explain.model_summary'"
+    )
+    proc = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_summary_displays_as_a_table_in_text_and_html():
+    s = summary(LeNet5((1, 28, 28), 10), "1x1x28x28")
+    assert repr(s) == str(s)  # not a dataclass dump
+    assert repr(s).startswith("LeNet5 on input 1 x 1 x 28 x 28\n")
+    page = s._repr_html_()
+    assert page.startswith("<div class='ck'>") and page.count("<tr>") == 1 + len(s.layers)
+    assert "features.3" in page and "61,706" in page and "416,520" in page
+    assert "<script" not in page and "http" not in page
+
+
+def test_summary_in_korean(capsys):
+    assert cli.main(["summary", "lenet5", "--lang", "ko"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("LeNet5, 입력 1 x 1 x 28 x 28")
+    assert "전체 파라미터: 61,706" in out and "수용 영역" in out and "Total" not in out
+    with pytest.raises(SummaryError) as failed:
+        summary(LeNet5((1, 28, 28), 10), (1, 1, 32, 32), lang="ko")
+    assert failed.value.render("ko").startswith(
+        "모델이 1 x 1 x 32 x 32 입력을 flatten(Flatten, 출력 1 x 576) 다음에서 실패했습니다"
+    )
+    assert cli.main(["summary", "nosuchnet", "--lang", "ko"]) == 1
+    assert "convkit summary: 오류: (영어 원문) unknown model" in capsys.readouterr().err
+    korean = summary(LeNet5((1, 28, 28), 10), (1, 1, 28, 28), lang="ko")
+    assert "학습되는 파라미터" in str(korean) and "출력 모양" in korean._repr_html_()
+    assert korean.to_dict()["macs_note"].startswith("MACs: Conv, ConvTranspose, Linear 가중치")

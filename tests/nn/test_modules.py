@@ -253,3 +253,12 @@ def test_init_of_zero_element_tensors_is_a_no_op(init_fn):
     w = nn.Conv2d(0, 0, 3).weight
     getattr(nn.init, init_fn)(w)
     assert w.shape == (0, 0, 3, 3)
+
+
+def test_load_state_dict_result_prints_as_torch():
+    ours = nn.Linear(2, 2)
+    theirs = torch.nn.Linear(2, 2)
+    assert repr(ours.load_state_dict(ours.state_dict())) == "<All keys matched successfully>"
+    assert str(ours.load_state_dict({}, strict=False)) == str(
+        theirs.load_state_dict({}, strict=False)
+    )
