@@ -95,6 +95,16 @@ def _executor() -> ThreadPoolExecutor:
     return _pool
 
 
+def _forget_pool() -> None:
+    global _pool
+    _pool = None
+
+
+# A forked child (a DataLoader worker) inherits the executor but not its threads: work
+# submitted there would wait forever, so the child makes its own.
+os.register_at_fork(after_in_child=_forget_pool)
+
+
 # ----------------------------------------------------------------------------------------------
 # Chunking arithmetic and scratch buffers
 # ----------------------------------------------------------------------------------------------

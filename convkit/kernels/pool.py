@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Sequence
@@ -48,6 +49,16 @@ def _executor() -> ThreadPoolExecutor:
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="convkit-pool")
         return _pool
+
+
+def _forget_pool() -> None:
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()
+
+
+# A forked child (a DataLoader worker) inherits the executor but not its threads (and maybe a
+# held lock): work submitted there would wait forever, so the child makes its own.
+os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _split(work: Callable[[slice], None], rows: int, elements: int) -> None:

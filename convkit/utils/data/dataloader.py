@@ -384,6 +384,9 @@ class _BaseIter:
 class _SingleProcessIter(_BaseIter):
     def __init__(self, loader: DataLoader[Any]) -> None:
         super().__init__(loader)
+        if self._timeout != 0:
+            # torch's own check: a timeout only means something with worker processes
+            raise AssertionError("_SingleProcessDataLoaderIter requires timeout == 0")
         self._fetcher = fetch.create_fetcher(
             self._iterable, self._dataset, self._auto_collation, self._collate_fn, self._drop_last
         )

@@ -219,3 +219,11 @@ def test_convkit_data_is_the_same_implementation():
     assert cdata.Subset is cud.Subset and cdata.default_collate is cud.default_collate
     assert issubclass(cdata.ImageArrayDataset, cud.Dataset)
     assert ck.utils.data.DataLoader is cud.DataLoader
+
+
+def test_timeout_without_workers_fails_on_iteration_like_torch():
+    with pytest.raises(AssertionError) as theirs:
+        iter(tud.DataLoader(H.Indices(3), timeout=2))
+    with pytest.raises(AssertionError) as ours:
+        iter(cud.DataLoader(H.Indices(3), timeout=2))
+    assert str(ours.value) == str(theirs.value)

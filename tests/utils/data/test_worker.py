@@ -200,3 +200,11 @@ def test_multiprocessing_argument_errors_like_torch():
         with pytest.raises(type(theirs.value)) as ours:
             cud.DataLoader(H.Indices(5), **kwargs)
         assert str(ours.value) == str(theirs.value)
+
+
+def test_workers_forked_after_the_kernels_ran_can_run_them():
+    # The parent's kernel thread pools exist in a forked child without their threads; the
+    # kernels must make new ones there instead of waiting on dead threads.
+    serial = list(cud.DataLoader(H.UsesKernels(), batch_size=None))
+    forked = list(cud.DataLoader(H.UsesKernels(), batch_size=None, num_workers=2, timeout=120))
+    assert forked == serial

@@ -143,3 +143,18 @@ class InitProbe:
 
     def __getitem__(self, i):
         return int(os.environ.get("CONVKIT_TEST_WORKER", "-1"))
+
+
+class UsesKernels:
+    """Sample i runs convkit's threaded pooling and convolution kernels."""
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        ck = importlib.import_module("convkit")
+        F = importlib.import_module("convkit.nn.functional")
+        ck.manual_seed(i)
+        pooled = F.max_pool2d(ck.randn(4, 64, 112, 112), 3, 2, 1)
+        conv = F.conv2d(ck.randn(4, 64, 56, 56), ck.randn(64, 64, 3, 3), padding=1)
+        return float(pooled.sum().item()), float(conv.sum().item())
