@@ -124,7 +124,7 @@ class Generator:
     @property
     def device(self) -> Any:
         try:
-            from . import device as device_type  # type: ignore[attr-defined]
+            from . import device as device_type
         except ImportError:
             return "cpu"
         return device_type("cpu")

@@ -15,7 +15,7 @@ __all__ = ["DistributedSampler"]
 def _process_group() -> Any:
     """``convkit.distributed`` when it exists and is set up, else a RuntimeError like torch's."""
     try:
-        from ... import distributed as dist  # type: ignore[attr-defined]
+        from ... import distributed as dist
     except ImportError:
         dist = None
     if dist is None or not dist.is_available():

@@ -208,3 +208,13 @@ def test_workers_forked_after_the_kernels_ran_can_run_them():
     serial = list(cud.DataLoader(H.UsesKernels(), batch_size=None))
     forked = list(cud.DataLoader(H.UsesKernels(), batch_size=None, num_workers=2, timeout=120))
     assert forked == serial
+
+
+def test_a_failing_worker_init_fn_is_reported_like_torch():
+    kwargs = dict(batch_size=2, num_workers=2, worker_init_fn=H.failing_init)
+    for module in (tud, cud):
+        kind, text, it = _first_error(module.DataLoader(H.Indices(8), **kwargs))
+        assert kind is OSError
+        assert "Caught OSError in DataLoader worker process 1." in text
+        assert "worker 1 cannot start" in text
+        it._shutdown_workers()

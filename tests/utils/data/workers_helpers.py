@@ -158,3 +158,9 @@ class UsesKernels:
         pooled = F.max_pool2d(ck.randn(4, 64, 112, 112), 3, 2, 1)
         conv = F.conv2d(ck.randn(4, 64, 56, 56), ck.randn(64, 64, 3, 3), padding=1)
         return float(pooled.sum().item()), float(conv.sum().item())
+
+
+def failing_init(worker_id):
+    """A worker_init_fn that fails in worker 1."""
+    if worker_id == 1:
+        raise OSError(f"worker {worker_id} cannot start")
