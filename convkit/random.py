@@ -548,6 +548,8 @@ def _normal_serial(g: Generator, n: int, mean: float, std: float) -> NDArray[np.
             g._next_double_normal = float(flat[-1])
         parts.append(flat[:n])
     values = np.concatenate(parts) if parts else np.zeros(0)
+    if mean == 0:  # fma(v, std, +-0) is v*std rounded once
+        return values * std + mean
     return K.fma_f64(values, std, mean)
 
 

@@ -38,6 +38,9 @@ def _eq(ours, theirs):
     assert ours.shape == theirs.shape
     assert ours.dtype == theirs.dtype, (ours.dtype, theirs.dtype)
     np.testing.assert_array_equal(ours, theirs)
+    if ours.dtype.kind == "f":  # bit for bit: the sign of zeros too
+        bits = np.dtype(f"i{ours.dtype.itemsize}")
+        np.testing.assert_array_equal(ours.view(bits), theirs.view(bits))
 
 
 # ----- Generator objects and the global seed functions -----------------------------------------

@@ -167,9 +167,12 @@ def log_f32(x: F32, fma: Callable[..., F32] = fma_f32) -> F32:
         y = fma(y, f, p)
     y *= f
     y = fma(y, z, e * _LOG_Q1)
-    y = fma(-z, _HALF, y)
+    # z/2 and e*q2 (a small integer times a 9-bit constant) are exact products, so for these
+    # two steps the fused and the separate multiply-add round alike.
+    y -= z * _HALF
     f += y
-    return fma(e, _LOG_Q2, f)
+    f += e * _LOG_Q2
+    return f
 
 
 def sincos_f32(x: F32, fma: Callable[..., F32] = fma_f32) -> tuple[F32, F32]:
@@ -187,8 +190,8 @@ def sincos_f32(x: F32, fma: Callable[..., F32] = fma_f32) -> tuple[F32, F32]:
     sign_sin = sign_sin ^ ((j & 4) << 29)
     sign_cos = (~(j - 2) & 4) << 29
     use_sin_poly = (j & 2) == 0
-    for dp in _DP:
-        x = fma(y, dp, x)
+    for dp in _DP:  # the octant y <= 8 times these short constants: exact products
+        x += y * dp
     x = fma(y, _DP3, x)
     z = x * x
 
@@ -233,8 +236,17 @@ def box_muller_f32(u: F32, mean: np.float32, std: np.float32) -> F32:
     radius = np.sqrt(_MINUS_TWO * log_f32(_ONE - u[:, :8], fma_f32_plain))
     sin_t, cos_t = sincos_f32(_TWO_PI32 * u[:, 8:], fma_f32_plain)
     out = np.empty_like(u)
-    out[:, :8] = fma_f32(radius * cos_t, std, mean, tiny=True)
-    out[:, 8:] = fma_f32(radius * sin_t, std, mean, tiny=True)
+    if mean == 0:
+        # fma(n, std, +-0) is n*std rounded once (+-0 added exactly, fixing a -0 as the fused
+        # add does): float32 multiplication already rounds so.
+        out[:, :8] = radius * cos_t * std + mean
+        out[:, 8:] = radius * sin_t * std + mean
+        return out
+    # Results in float32's subnormal range need the wider check; they need |mean| and
+    # |n * std| (|n| < 6) both below 2**-125.
+    tiny = abs(float(mean)) < 2.0**-100 or abs(float(std)) < 2.0**-100
+    out[:, :8] = fma_f32(radius * cos_t, std, mean, tiny=tiny)
+    out[:, 8:] = fma_f32(radius * sin_t, std, mean, tiny=tiny)
     return out
 
 
@@ -243,6 +255,10 @@ def box_muller_f64(u: F64, mean: float, std: float) -> F64:
     radius = np.sqrt(-2.0 * libm_log(1.0 - u[:, :8]))
     theta = (2.0 * math.pi) * u[:, 8:]
     out = np.empty_like(u)
+    if mean == 0:  # fma(n, std, +-0) is n*std rounded once, as in box_muller_f32
+        out[:, :8] = radius * libm_cos(theta) * std + mean
+        out[:, 8:] = radius * libm_sin(theta) * std + mean
+        return out
     out[:, :8] = fma_f64(radius * libm_cos(theta), std, mean)
     out[:, 8:] = fma_f64(radius * libm_sin(theta), std, mean)
     return out
