@@ -208,11 +208,16 @@ class Generator:
             else None
         )
 
-    def _set_mt19937(self, key: _U32, pos: int) -> None:
-        """Set the raw MT19937 words and position (NumPy's layout); normal caches cleared."""
+    def _mt19937(self) -> tuple[_U32, int, float | None]:
+        """The raw MT19937 words, the position in them (NumPy's layout) and the cached normal."""
+        mt = self._engine.state["state"]
+        return np.asarray(mt["key"], np.uint32), int(mt["pos"]), self._next_double_normal
+
+    def _set_mt19937(self, key: _U32, pos: int, cached_normal: float | None = None) -> None:
+        """Set what ``_mt19937`` returns (a checkpoint's record of the stream)."""
         self._engine.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": pos}}
         self._fresh = False
-        self._next_double_normal = None
+        self._next_double_normal = cached_normal
         self._next_float_normal = None
 
     def __reduce__(self) -> tuple[Any, ...]:

@@ -72,3 +72,36 @@ def tolerance(dtype):
     if np.dtype(dtype) == np.float64:
         return dict(rtol=1e-10, atol=1e-12)
     return dict(rtol=1e-4, atol=1e-5)
+
+
+def outcome(fn, lib):
+    """Run ``fn(lib)`` for ``lib`` torch or convkit: ``("ok", result)``, or the exception's class
+    and its message with convkit's names written as torch's, for side-by-side checks."""
+    try:
+        return "ok", fn(lib)
+    except Exception as e:  # the exception itself is what is compared
+        return type(e), str(e).replace("convkit", "torch")[:500]
+
+
+def assert_same_outcome(fn, message: bool = False):
+    """``fn`` raises the same exception class (convkit's may subclass torch's, as DimensionError
+    subclasses IndexError) and message, if asked, under torch and convkit, or returns equal
+    values (Tensors compared as arrays). Returns convkit's outcome, the class as its name."""
+    import torch
+
+    theirs, ours = outcome(fn, torch), outcome(fn, ck)
+    if theirs[0] == "ok" or ours[0] == "ok":
+        assert ours[0] == theirs[0], f"torch: {theirs}, convkit: {ours}"
+    else:
+        assert issubclass(ours[0], theirs[0]), f"torch: {theirs}, convkit: {ours}"
+        if message:
+            assert ours[1] == theirs[1]
+        return theirs[0].__name__, ours[1]
+    a, b = theirs[1], ours[1]
+    if isinstance(a, torch.Tensor):
+        a, b = a.detach().numpy(), np.asarray(b.detach())
+        assert a.shape == b.shape and str(a.dtype) == str(b.dtype), (a, b)
+        np.testing.assert_array_equal(a, b)
+    else:
+        assert a == b
+    return ours

@@ -625,6 +625,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "'{spec}': {suffix} 파일은 읽을 수 없습니다. 읽을 수 있는 것: {supported}",
     },
     "summary_no_file": {"en": "no such file: '{spec}'", "ko": "파일이 없습니다: '{spec}'"},
+    "summary_is_dir": {
+        "en": "'{spec}' is a directory, not a weights file",
+        "ko": "'{spec}'은(는) 폴더입니다. 가중치 파일이 아닙니다",
+    },
     "summary_load_failed": {
         "en": "cannot load '{spec}': {error}",
         "ko": "'{spec}'을(를) 불러올 수 없습니다: {error}",

@@ -8,8 +8,9 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from ..devices import NO_CUDA, as_device, cuda_target
 from ..dtypes import as_dtype
-from ..tensor import Size, Tensor, _to_array
+from ..tensor import Size, Tensor, _parse_to, _to_array
 from .hooks import BackwardHook, RemovableHandle
 
 
@@ -50,11 +51,7 @@ class Parameter(Tensor):
             array = data._array
         else:
             array = _to_array(data)  # torch's default dtypes: Python floats become float32
-        self._array = array
-        self.grad = None
-        self._node = None
-        self._retains_grad = False
-        self.requires_grad = bool(requires_grad)
+        self._setup(array, bool(requires_grad))
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
@@ -504,20 +501,38 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype=None, *args, **kwargs) -> "Module":
-        if isinstance(dtype, str) and dtype == "cpu":
-            dtype = kwargs.get("dtype", args[0] if args else None)
+    def _tensors(self) -> list[Tensor]:
+        return [
+            t
+            for m in self.modules()
+            for store in (m._parameters, m._buffers)
+            for t in store.values()
+            if t is not None
+        ]
+
+    def to(self, *args, **kwargs) -> "Module":
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)``, with
+        ``non_blocking`` and ``memory_format``, as torch: floating parameters and buffers change
+        dtype in place; a non-CPU device raises torch's error (once there is a tensor to move)."""
+        dev, dtype, _, _ = _parse_to(args, kwargs)
+        if dtype is not None:
+            dtype = np.dtype(as_dtype(dtype))
+            if dtype.kind != "f":
+                raise TypeError(
+                    "nn.Module.to only accepts floating point or complex dtypes, but got desired "
+                    f"dtype=convkit.{dtype}"
+                )
+        tensors = self._tensors()
+        if dev is not None and tensors:
+            as_device(dev)
         if dtype is None:
             return self
-        dtype = as_dtype(dtype)
-        for m in self.modules():
-            for store in (m._parameters, m._buffers):
-                for _name, t in store.items():
-                    # Only floating tensors change dtype (num_batches_tracked stays int64).
-                    if t is not None and t.dtype.kind == "f":
-                        t._array = t._array.astype(dtype)
-                        if t.grad is not None:
-                            t.grad = Tensor._wrap(t.grad._array.astype(dtype))
+        for t in tensors:
+            # Only floating tensors change dtype (num_batches_tracked stays int64).
+            if t.dtype.kind == "f":
+                t._array = t._array.astype(dtype)
+                if t.grad is not None:
+                    t.grad = Tensor._wrap(t.grad._array.astype(dtype))
         return self
 
     def double(self) -> "Module":
@@ -527,6 +542,14 @@ class Module:
         return self.to(np.float32)
 
     def cpu(self) -> "Module":
+        return self
+
+    def cuda(self, device=None) -> "Module":
+        """Raises what torch raises on a build without CUDA (a module without tensors has
+        nothing to move and is returned, as in torch)."""
+        if self._tensors():
+            cuda_target(device)
+            raise AssertionError(NO_CUDA)
         return self
 
     # ----- printing -------------------------------------------------------------------------------

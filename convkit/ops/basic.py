@@ -1,9 +1,12 @@
-"""Elementwise, reduction and shape primitives.
+"""Elementwise, reduction, shape and in-place-support primitives.
 
 Each Function's backward sits right under its forward and uses only what forward saved.
-Broadcasting is undone by the engine (``autograd.unbroadcast``), so binary ops return gradients
-of the broadcast shape. Composite operations (mean, softmax, transpose, ...) live elsewhere and
-have no backward of their own.
+Broadcasting is undone by the engine (``autograd.sum_to``), so binary ops return gradients of
+the broadcast shape. ``grad_fn_name`` is the name torch gives the same op's node; where torch's
+name depends on the call (``sum()`` is SumBackward0, ``sum(dim)`` SumBackward1), a subclass
+carries the other name. Arguments that are not graph inputs (axes, scalars, masks) are passed
+by keyword, so a node's ``next_functions`` list the tensor inputs only, as torch's do.
+Composite operations (softmax, var, lerp, ...) live elsewhere and have no backward of their own.
 """
 
 from __future__ import annotations
@@ -25,7 +28,12 @@ def masked_select_or_zero(g: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.bitwise_and(g.view(ints), keep).view(g.dtype)
 
 
+# ----- arithmetic -------------------------------------------------------------------------------
+
+
 class Add(Function):
+    grad_fn_name = "AddBackward0"
+
     @staticmethod
     def forward(ctx, a, b):
         return np.add(a, b)
@@ -36,6 +44,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    grad_fn_name = "SubBackward0"
+
     @staticmethod
     def forward(ctx, a, b):
         return np.subtract(a, b)
@@ -45,10 +55,29 @@ class Sub(Function):
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
+class Rsub(Function):
+    """``other - a`` for a constant ``other`` (Python scalar on the left)."""
+
+    grad_fn_name = "RsubBackward1"
+
+    @staticmethod
+    def forward(ctx, a, other):
+        return np.subtract(other, a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
 class Mul(Function):
+    grad_fn_name = "MulBackward0"
+
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        # Save only what a wanted gradient reads: an in-place a.mul_(2) then need not keep a copy
+        # of a's old value.
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
         return np.multiply(a, b)
 
     @staticmethod
@@ -61,9 +90,11 @@ class Mul(Function):
 
 
 class Div(Function):
+    grad_fn_name = "DivBackward0"
+
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         return np.divide(a, b)
 
     @staticmethod
@@ -75,6 +106,8 @@ class Div(Function):
 
 
 class Neg(Function):
+    grad_fn_name = "NegBackward0"
+
     @staticmethod
     def forward(ctx, a):
         return np.negative(a)
@@ -85,7 +118,34 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """``a ** b`` for tensors a, b (either may be a constant array)."""
+    """``a ** exponent`` for a constant exponent."""
+
+    grad_fn_name = "PowBackward0"
+
+    @staticmethod
+    def forward(ctx, a, exponent):
+        ctx.save_for_backward(a)
+        ctx.exponent = exponent
+        return np.power(a, exponent)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        b = ctx.exponent
+        # d(a^b)/da = b * a^(b-1); written with power() so that a = 0, b >= 1 is finite.
+        return np.where(b == 0, np.zeros((), dtype=g.dtype), g * b * np.power(a, b - 1))
+
+
+def _log_grad(a, b, out):
+    """d(a^b)/db = a^b log a, with torch's value 0 where a = 0 and b >= 0."""
+    log_a = np.where(a > 0, np.log(np.where(a > 0, a, 1)), np.nan)
+    return out * np.where((a == 0) & (np.asarray(b) >= 0), 0, log_a)
+
+
+class PowTensor(Function):
+    """``a ** b`` for tensors a and b."""
+
+    grad_fn_name = "PowBackward1"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -98,15 +158,34 @@ class Pow(Function):
         a, b, out = ctx.saved_tensors
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            # d(a^b)/da = b * a^(b-1); written with power() so that a = 0, b >= 1 is finite.
             ga = g * b * np.power(a, b - 1)
         if ctx.needs_input_grad[1]:
-            ga_log = np.where(a > 0, np.log(np.where(a > 0, a, 1)), np.nan)
-            gb = g * out * np.where((a == 0) & (np.asarray(b) >= 0), 0, ga_log)
+            gb = g * _log_grad(a, b, out)
         return ga, gb
 
 
+class RPow(Function):
+    """``base ** a`` for a constant base."""
+
+    grad_fn_name = "PowBackward2"
+
+    @staticmethod
+    def forward(ctx, a, base):
+        out = np.power(base, a)
+        ctx.save_for_backward(out)
+        ctx.base = base
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        base = ctx.base
+        return g * _log_grad(base, np.ones((), dtype=g.dtype), out)
+
+
 class Exp(Function):
+    grad_fn_name = "ExpBackward0"
+
     @staticmethod
     def forward(ctx, a):
         out = np.exp(a)
@@ -120,6 +199,8 @@ class Exp(Function):
 
 
 class Log(Function):
+    grad_fn_name = "LogBackward0"
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -131,7 +212,54 @@ class Log(Function):
         return g / a
 
 
+class Sqrt(Function):
+    grad_fn_name = "SqrtBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g / (2 * out)
+
+
+class Rsqrt(Function):
+    grad_fn_name = "RsqrtBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = 1 / np.sqrt(a)
+        ctx.save_for_backward(out)
+        return out.astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (-0.5 * out * out * out).astype(g.dtype, copy=False)
+
+
+class Reciprocal(Function):
+    grad_fn_name = "ReciprocalBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.reciprocal(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return -g * out * out
+
+
 class Abs(Function):
+    grad_fn_name = "AbsBackward0"
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -143,8 +271,58 @@ class Abs(Function):
         return g * np.sign(a).astype(g.dtype, copy=False)
 
 
+class _Piecewise(Function):
+    """Piecewise-constant ops (sign, floor, ...): the gradient is zero wherever it exists."""
+
+    _op = staticmethod(np.sign)
+
+    @classmethod
+    def forward(cls, ctx, a):
+        return cls._op(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.zeros_like(g)
+
+
+class Sign(_Piecewise):
+    grad_fn_name = "SignBackward0"
+    _op = staticmethod(np.sign)
+
+
+class Floor(_Piecewise):
+    grad_fn_name = "FloorBackward0"
+    _op = staticmethod(np.floor)
+
+
+class Ceil(_Piecewise):
+    grad_fn_name = "CeilBackward0"
+    _op = staticmethod(np.ceil)
+
+
+class Trunc(_Piecewise):
+    grad_fn_name = "TruncBackward0"
+    _op = staticmethod(np.trunc)
+
+
+class Round(Function):
+    """Round half to even (torch's rule, and NumPy's)."""
+
+    grad_fn_name = "RoundBackward0"
+
+    @staticmethod
+    def forward(ctx, a, decimals=0):
+        return np.round(a, decimals)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.zeros_like(g)
+
+
 class Clamp(Function):
     """Clamp to [lo, hi]; the gradient passes where the input was inside (ends included)."""
+
+    grad_fn_name = "ClampBackward1"
 
     @staticmethod
     def forward(ctx, a, lo=None, hi=None):
@@ -165,7 +343,17 @@ class Clamp(Function):
         return g * mask
 
 
+class ClampMin(Clamp):
+    grad_fn_name = "ClampMinBackward0"
+
+
+class ClampMax(Clamp):
+    grad_fn_name = "ClampMaxBackward0"
+
+
 class Relu(Function):
+    grad_fn_name = "ReluBackward0"
+
     @staticmethod
     def forward(ctx, a):
         out = np.maximum(a, 0)
@@ -179,6 +367,8 @@ class Relu(Function):
 
 
 class Sigmoid(Function):
+    grad_fn_name = "SigmoidBackward0"
+
     @staticmethod
     def forward(ctx, a):
         # Split by sign so exp never overflows.
@@ -194,6 +384,8 @@ class Sigmoid(Function):
 
 
 class Tanh(Function):
+    grad_fn_name = "TanhBackward0"
+
     @staticmethod
     def forward(ctx, a):
         out = np.tanh(a)
@@ -207,25 +399,33 @@ class Tanh(Function):
 
 
 class Where(Function):
-    """``where(cond, a, b)``; cond is a constant boolean array."""
+    """``where(cond, a, b)`` with a constant boolean ``cond``."""
+
+    grad_fn_name = "WhereBackward0"
 
     @staticmethod
-    def forward(ctx, cond, a, b):
-        ctx.save_for_backward(cond)
+    def forward(ctx, a, b, cond):
+        ctx.cond = cond
         return np.where(cond, a, b)
 
     @staticmethod
     def backward(ctx, g):
-        (cond,) = ctx.saved_tensors
+        cond = ctx.cond
         zero = np.zeros((), dtype=g.dtype)
         return (
-            None,
-            np.where(cond, g, zero) if ctx.needs_input_grad[1] else None,
-            np.where(cond, zero, g) if ctx.needs_input_grad[2] else None,
+            np.where(cond, g, zero) if ctx.needs_input_grad[0] else None,
+            np.where(cond, zero, g) if ctx.needs_input_grad[1] else None,
         )
 
 
+# ----- matrix products --------------------------------------------------------------------------
+
+
 class MatMul(Function):
+    """``np.matmul`` of any ranks; batched products (3-d and more) are torch's BmmBackward0."""
+
+    grad_fn_name = "BmmBackward0"
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -254,31 +454,185 @@ class MatMul(Function):
         return ga, gb
 
 
-class Sum(Function):
+class Mm(MatMul):
+    grad_fn_name = "MmBackward0"
+
+
+class Mv(MatMul):
+    grad_fn_name = "MvBackward0"
+
+
+class Dot(MatMul):
+    grad_fn_name = "DotBackward0"
+
+
+def matmul_function(ndim_a: int, ndim_b: int) -> type[MatMul]:
+    """The MatMul class torch's node name for these ranks calls for."""
+    if ndim_a == 1 and ndim_b == 1:
+        return Dot
+    if ndim_a == 2 and ndim_b == 1:
+        return Mv
+    if ndim_a <= 2 and ndim_b == 2:
+        return Mm
+    return MatMul
+
+
+class Addmm(Function):
+    """``bias + x @ w`` for a matrix ``x`` (N, K) and ``w`` (K, M) (torch's addmm: linear with a
+    bias is ``addmm(bias, input, weight.t())``)."""
+
+    grad_fn_name = "AddmmBackward0"
+
     @staticmethod
-    def forward(ctx, a, axis=None, keepdims=False):
-        ctx.shape, ctx.axis, ctx.keepdims = a.shape, axis, keepdims
-        return np.sum(a, axis=axis, keepdims=keepdims)
+    def forward(ctx, bias, x, w):
+        ctx.save_for_backward(x if ctx.needs_input_grad[2] else None, w)
+        out = np.matmul(x, w)
+        out += bias
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        if ctx.axis is not None and not ctx.keepdims:
+        x, w = ctx.saved_tensors
+        gx = np.matmul(g, w.T) if ctx.needs_input_grad[1] else None
+        gw = np.matmul(x.T, g) if ctx.needs_input_grad[2] else None
+        return g, gx, gw
+
+
+class MseLoss(Function):
+    """``(a - b)^2`` reduced by ``reduction`` ('none', 'sum' or 'mean'); a and b broadcast."""
+
+    grad_fn_name = "MseLossBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, reduction="mean"):
+        diff = np.subtract(a, b)
+        ctx.save_for_backward(diff)
+        ctx.reduction = reduction
+        sq = diff * diff
+        if reduction == "none":
+            return sq
+        if reduction == "sum":
+            return np.asarray(sq.sum(), dtype=diff.dtype)
+        return np.asarray(
+            sq.sum() / np.asarray(max(sq.size, 0), dtype=diff.dtype), dtype=diff.dtype
+        )
+
+    @staticmethod
+    def backward(ctx, g):
+        (diff,) = ctx.saved_tensors
+        scale = g if ctx.reduction != "mean" else g / np.asarray(diff.size, dtype=g.dtype)
+        ga = (2 * diff * scale).astype(diff.dtype, copy=False)
+        return (ga if ctx.needs_input_grad[0] else None), (-ga if ctx.needs_input_grad[1] else None)
+
+
+# ----- reductions -------------------------------------------------------------------------------
+
+
+class Sum(Function):
+    """The sum of every element."""
+
+    grad_fn_name = "SumBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.shape = a.shape
+        return np.asarray(np.sum(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.broadcast_to(g, ctx.shape)
+
+
+class SumDim(Function):
+    grad_fn_name = "SumBackward1"
+
+    @staticmethod
+    def forward(ctx, a, axis, keepdims=False):
+        ctx.shape, ctx.axis, ctx.keepdims = a.shape, axis, keepdims
+        return np.asarray(np.sum(a, axis=axis, keepdims=keepdims))
+
+    @staticmethod
+    def backward(ctx, g):
+        if not ctx.keepdims:
             g = np.expand_dims(g, ctx.axis)
         return np.broadcast_to(g, ctx.shape)
 
 
-class Max(Function):
-    """Max over ``axis`` (None: all); the gradient goes to the first maximum, as torch's does
-    for ``max(dim)``. Returns (values, indices)."""
+def _count(shape, axis) -> int:
+    axes = range(len(shape)) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    n = 1
+    for ax in axes:
+        n *= shape[ax]
+    return n
+
+
+class Mean(Function):
+    grad_fn_name = "MeanBackward0"
 
     @staticmethod
-    def forward(ctx, a, axis=None, keepdims=False):
-        if axis is None:
-            flat = a.reshape(-1)
-            idx = np.argmax(flat)
-            ctx.shape, ctx.axis, ctx.keepdims, ctx.idx = a.shape, None, False, idx
-            return flat[idx].copy(), np.asarray(idx, dtype=np.int64)
-        idx = np.argmax(a, axis=axis, keepdims=True)
+    def forward(ctx, a):
+        ctx.shape = a.shape
+        return np.asarray(np.sum(a) / np.asarray(max(a.size, 0), dtype=a.dtype), dtype=a.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.broadcast_to(g / np.asarray(_count(ctx.shape, None), dtype=g.dtype), ctx.shape)
+
+
+class MeanDim(Function):
+    grad_fn_name = "MeanBackward1"
+
+    @staticmethod
+    def forward(ctx, a, axis, keepdims=False):
+        ctx.shape, ctx.axis, ctx.keepdims = a.shape, axis, keepdims
+        total = np.sum(a, axis=axis, keepdims=keepdims)
+        return np.asarray(total / np.asarray(_count(a.shape, axis), dtype=a.dtype), dtype=a.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        if not ctx.keepdims:
+            g = np.expand_dims(g, ctx.axis)
+        return np.broadcast_to(
+            g / np.asarray(_count(ctx.shape, ctx.axis), dtype=g.dtype), ctx.shape
+        )
+
+
+class Max(Function):
+    """The largest element (NaN wins); the gradient goes to the first one. Returns
+    (value, flat index)."""
+
+    grad_fn_name = "MaxBackward1"
+    _arg = staticmethod(np.argmax)
+
+    @classmethod
+    def forward(cls, ctx, a):
+        flat = a.reshape(-1)
+        idx = cls._arg(flat)
+        ctx.shape, ctx.idx = a.shape, idx
+        return flat[idx].copy(), np.asarray(idx, dtype=np.int64)
+
+    @staticmethod
+    def backward(ctx, g):
+        out = np.zeros(ctx.shape, dtype=g.dtype)
+        out.reshape(-1)[ctx.idx] = g
+        return out
+
+
+class Min(Max):
+    grad_fn_name = "MinBackward1"
+    _arg = staticmethod(np.argmin)
+
+
+class MaxDim(Function):
+    """Max over ``axis``; the gradient goes to the first maximum, as torch's does for
+    ``max(dim)``. Returns (values, indices)."""
+
+    grad_fn_name = "MaxBackward0"
+    _arg = staticmethod(np.argmax)
+
+    @classmethod
+    def forward(cls, ctx, a, axis, keepdims=False):
+        idx = cls._arg(a, axis=axis, keepdims=True)
         ctx.shape, ctx.axis, ctx.keepdims, ctx.idx = a.shape, axis, keepdims, idx
         values = np.take_along_axis(a, idx, axis=axis)
         if not keepdims:
@@ -288,16 +642,23 @@ class Max(Function):
     @staticmethod
     def backward(ctx, g):
         out = np.zeros(ctx.shape, dtype=g.dtype)
-        if ctx.axis is None:
-            out.reshape(-1)[ctx.idx] = g
-            return out
         if not ctx.keepdims:
             g = np.expand_dims(g, ctx.axis)
         np.put_along_axis(out, ctx.idx, g, axis=ctx.axis)
         return out
 
 
+class MinDim(MaxDim):
+    grad_fn_name = "MinBackward0"
+    _arg = staticmethod(np.argmin)
+
+
+# ----- views (forward returns a view of the input, so autograd shares memory and versions) ------
+
+
 class Reshape(Function):
+    grad_fn_name = "ViewBackward0"
+
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape
@@ -308,7 +669,27 @@ class Reshape(Function):
         return g.reshape(ctx.shape)
 
 
+class ReshapeCopy(Reshape):
+    """A reshape of a non-contiguous input (NumPy may have to copy)."""
+
+    grad_fn_name = "UnsafeViewBackward0"
+
+
+class Unsqueeze(Reshape):
+    grad_fn_name = "UnsqueezeBackward0"
+
+
+class Squeeze(Reshape):
+    grad_fn_name = "SqueezeBackward0"
+
+
+class SqueezeDim(Reshape):
+    grad_fn_name = "SqueezeBackward1"
+
+
 class Permute(Function):
+    grad_fn_name = "PermuteBackward0"
+
     @staticmethod
     def forward(ctx, a, dims):
         ctx.inverse = tuple(np.argsort(dims))
@@ -319,7 +700,17 @@ class Permute(Function):
         return np.transpose(g, ctx.inverse)
 
 
+class Transpose(Permute):
+    grad_fn_name = "TransposeBackward0"
+
+
+class T(Permute):
+    grad_fn_name = "TBackward0"
+
+
 class Expand(Function):
+    grad_fn_name = "ExpandBackward0"
+
     @staticmethod
     def forward(ctx, a, shape):
         return np.broadcast_to(a, shape)
@@ -330,6 +721,10 @@ class Expand(Function):
 
 
 class GetItem(Function):
+    """``a[index]``; the name is torch's for the index's last non-trivial part."""
+
+    grad_fn_name = "SliceBackward0"
+
     @staticmethod
     def forward(ctx, a, index):
         ctx.shape, ctx.index = a.shape, index
@@ -343,7 +738,39 @@ class GetItem(Function):
         return out
 
 
+class Select(GetItem):
+    grad_fn_name = "SelectBackward0"
+
+
+class Index(GetItem):
+    grad_fn_name = "IndexBackward0"
+
+
+class Alias(GetItem):
+    """``a[...]`` or ``a[:]``: the whole tensor again."""
+
+    grad_fn_name = "AliasBackward0"
+
+
+def getitem_function(index) -> type[GetItem]:
+    parts = index if isinstance(index, tuple) else (index,)
+    last = GetItem if any(isinstance(p, slice) for p in parts) else Alias
+    for p in parts:
+        if isinstance(p, (list, np.ndarray)) and not (isinstance(p, np.ndarray) and p.ndim == 0):
+            return Index
+        if isinstance(p, (int, np.integer)) or (isinstance(p, np.ndarray) and p.ndim == 0):
+            last = Select
+        elif isinstance(p, slice) and p != slice(None):
+            last = GetItem
+    return last
+
+
+# ----- joining ----------------------------------------------------------------------------------
+
+
 class Cat(Function):
+    grad_fn_name = "CatBackward0"
+
     @staticmethod
     def forward(ctx, *arrays, axis=0):
         ctx.axis = axis
@@ -355,7 +782,25 @@ class Cat(Function):
         return tuple(np.split(g, ctx.bounds, axis=ctx.axis))
 
 
+class Stack(Function):
+    grad_fn_name = "StackBackward0"
+
+    @staticmethod
+    def forward(ctx, *arrays, axis=0):
+        ctx.axis = axis
+        return np.stack(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(np.moveaxis(g, ctx.axis, 0))
+
+
+# ----- copies, casts and the values in-place methods write --------------------------------------
+
+
 class Cast(Function):
+    grad_fn_name = "ToCopyBackward0"
+
     @staticmethod
     def forward(ctx, a, dtype):
         ctx.dtype = a.dtype
@@ -364,3 +809,227 @@ class Cast(Function):
     @staticmethod
     def backward(ctx, g):
         return g.astype(ctx.dtype)
+
+
+class Clone(Function):
+    grad_fn_name = "CloneBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.array(a, copy=True, order="C")
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class Copy(Function):
+    """``a.copy_(src)``: src broadcast to a's shape and cast to its dtype; a's old values get
+    no gradient."""
+
+    grad_fn_name = "CopyBackwards"
+
+    @staticmethod
+    def forward(ctx, a, src):
+        return np.broadcast_to(src, a.shape).astype(a.dtype, copy=True)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (np.zeros_like(g) if ctx.needs_input_grad[0] else None), g
+
+
+class Overwrite(Function):
+    """New values for ``a`` that do not depend on it (``fill_``, ``uniform_``, ...): a's old
+    values get a zero gradient."""
+
+    grad_fn_name = "FillBackward2"
+
+    @staticmethod
+    def forward(ctx, a, values):
+        return np.broadcast_to(np.asarray(values, dtype=a.dtype), a.shape).copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.zeros_like(g)
+
+
+class Fill(Overwrite):
+    @staticmethod
+    def forward(ctx, a, value):
+        return np.full(a.shape, value, dtype=a.dtype)
+
+
+class Zero(Overwrite):
+    grad_fn_name = "ZeroBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.zeros(a.shape, dtype=a.dtype)
+
+
+class Uniform(Overwrite):
+    grad_fn_name = "UniformBackward0"
+
+
+class Normal(Overwrite):
+    grad_fn_name = "NormalBackward0"
+
+
+class Bernoulli(Overwrite):
+    grad_fn_name = "BernoulliBackward2"
+
+
+class MaskedFill(Function):
+    """``value`` where ``mask`` (broadcast to a's shape), else a."""
+
+    grad_fn_name = "MaskedFillBackward0"
+
+    @staticmethod
+    def forward(ctx, a, mask, value):
+        ctx.mask = mask
+        return np.where(mask, np.asarray(value).astype(a.dtype), a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.where(ctx.mask, np.zeros((), dtype=g.dtype), g)
+
+
+class IndexFill(Function):
+    """``value`` at positions ``index`` along ``axis``."""
+
+    grad_fn_name = "IndexFillBackward0"
+
+    @staticmethod
+    def forward(ctx, a, axis, index, value):
+        where = (slice(None),) * axis + (index,)
+        ctx.where = where
+        out = np.array(a, copy=True)
+        if out.ndim == 0:
+            out[...] = value
+            return out
+        out[where] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        out = np.array(g, copy=True)
+        if out.ndim == 0:
+            return np.zeros_like(g)
+        out[ctx.where] = 0
+        return out
+
+
+def _positions(index: np.ndarray, axis: int) -> tuple:
+    """The element coordinates ``(i0, ..., index[i], ..., in)`` that gather/scatter address."""
+    coords: list[np.ndarray] = list(np.indices(index.shape, sparse=True))
+    coords[axis] = index
+    return tuple(coords)
+
+
+def _block(index: np.ndarray) -> tuple:
+    return tuple(slice(0, n) for n in index.shape)
+
+
+class Gather(Function):
+    grad_fn_name = "GatherBackward0"
+
+    @staticmethod
+    def forward(ctx, a, axis, index):
+        if a.ndim == 0:
+            ctx.where, ctx.shape = (), a.shape
+            return a.reshape(index.shape).copy()
+        ctx.where, ctx.shape = _positions(index, axis), a.shape
+        return a[ctx.where]
+
+    @staticmethod
+    def backward(ctx, g):
+        out = np.zeros(ctx.shape, dtype=g.dtype)
+        if not ctx.where:
+            return g.reshape(ctx.shape)
+        np.add.at(out, ctx.where, g)
+        return out
+
+
+class Scatter(Function):
+    """``a`` with ``src[i]`` written at ``index[i]`` along ``axis`` (last write wins)."""
+
+    grad_fn_name = "ScatterBackward0"
+
+    @staticmethod
+    def forward(ctx, a, src, axis, index):
+        where = _positions(index, axis)
+        ctx.where, ctx.block, ctx.src_shape = where, _block(index), src.shape
+        out = np.array(a, copy=True)
+        out[where] = src[ctx.block]
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        ga = gs = None
+        if ctx.needs_input_grad[0]:
+            ga = np.array(g, copy=True)
+            ga[ctx.where] = 0
+        if ctx.needs_input_grad[1]:
+            gs = np.zeros(ctx.src_shape, dtype=g.dtype)
+            gs[ctx.block] = g[ctx.where]
+        return ga, gs
+
+
+class ScatterValue(Function):
+    grad_fn_name = "ScatterBackward1"
+
+    @staticmethod
+    def forward(ctx, a, axis, index, value):
+        ctx.where = _positions(index, axis)
+        out = np.array(a, copy=True)
+        out[ctx.where] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        ga = np.array(g, copy=True)
+        ga[ctx.where] = 0
+        return ga
+
+
+class ScatterAdd(Function):
+    grad_fn_name = "ScatterAddBackward0"
+
+    @staticmethod
+    def forward(ctx, a, src, axis, index):
+        where = _positions(index, axis)
+        ctx.where, ctx.block, ctx.src_shape = where, _block(index), src.shape
+        out = np.array(a, copy=True)
+        np.add.at(out, where, src[ctx.block])
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        gs = None
+        if ctx.needs_input_grad[1]:
+            gs = np.zeros(ctx.src_shape, dtype=g.dtype)
+            gs[ctx.block] = g[ctx.where]
+        return g, gs
+
+
+class IndexPut(Function):
+    """``a[index] = values`` as a new array (advanced indexing, which no view can express)."""
+
+    grad_fn_name = "IndexPutBackward0"
+
+    @staticmethod
+    def forward(ctx, a, values, index):
+        ctx.index = index
+        out = np.array(a, copy=True)
+        out[index] = values
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        ga = gv = None
+        if ctx.needs_input_grad[0]:
+            ga = np.array(g, copy=True)
+            ga[ctx.index] = 0
+        if ctx.needs_input_grad[1]:
+            gv = g[ctx.index]
+        return ga, gv

@@ -33,6 +33,8 @@ def _bias_grad(g: np.ndarray) -> np.ndarray:
 class ConvNd(Function):
     """``conv(x, w, b)``: x ``(N, C_in, *S)``, w ``(C_out, C_in/G, *K)``, b ``(C_out,)`` or None."""
 
+    grad_fn_name = "ConvolutionBackward0"
+
     @staticmethod
     def forward(ctx, x, w, b, pads, stride, dilation, groups):
         ctx.save_for_backward(x, w)
@@ -61,6 +63,8 @@ class ConvTransposeNd(Function):
     ``(N, C_out, *out_spatial)`` is the conv input gradient of x, ``padding`` cropped off both
     ends (output_padding is already in ``out_spatial``)."""
 
+    grad_fn_name = "ConvolutionBackward0"
+
     @staticmethod
     def forward(ctx, x, w, b, padding, out_spatial, stride, dilation, groups):
         pads = tuple((p, p) for p in padding)
@@ -88,6 +92,8 @@ class ConvTransposeNd(Function):
 class Unfold(Function):
     """im2col: ``(N, C, *S)`` -> ``(N, C*prod(K), L)`` in torch's row order."""
 
+    grad_fn_name = "Im2ColBackward0"
+
     @staticmethod
     def forward(ctx, x, kernel, pads, stride, dilation):
         ctx.conf = (x.shape[2:], kernel, pads, stride, dilation)
@@ -101,6 +107,8 @@ class Unfold(Function):
 
 class Fold(Function):
     """col2im: ``(N, C*prod(K), L)`` -> ``(N, C, *output_size)``, overlaps summed."""
+
+    grad_fn_name = "Col2ImBackward0"
 
     @staticmethod
     def forward(ctx, cols, output_size, kernel, pads, stride, dilation):

@@ -44,6 +44,8 @@ def erf(x: np.ndarray) -> np.ndarray:
 
 
 class LeakyRelu(Function):
+    grad_fn_name = "LeakyReluBackward0"
+
     @staticmethod
     def forward(ctx, a, negative_slope=0.01):
         ctx.save_for_backward(a)
@@ -63,6 +65,8 @@ _GELU_CUBIC = 0.044715
 
 class Gelu(Function):
     """``x * Phi(x)``, or with ``approximate='tanh'`` torch's tanh formula."""
+
+    grad_fn_name = "GeluBackward0"
 
     @staticmethod
     def forward(ctx, a, approximate="none"):
@@ -90,6 +94,8 @@ class Gelu(Function):
 
 
 class Softmax(Function):
+    grad_fn_name = "SoftmaxBackward0"
+
     @staticmethod
     def forward(ctx, a, axis):
         if a.size == 0:
@@ -109,6 +115,8 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    grad_fn_name = "LogSoftmaxBackward0"
+
     @staticmethod
     def forward(ctx, a, axis):
         if a.size == 0:
@@ -133,6 +141,8 @@ class BatchNorm(Function):
     place (the running variance with the unbiased one, as torch); evaluation uses the running
     statistics. ``weight``/``bias`` may be None.
     """
+
+    grad_fn_name = "NativeBatchNormBackward0"
 
     @staticmethod
     def forward(
@@ -210,6 +220,8 @@ class NllLoss(Function):
     ``logp`` is (N, C, *d) and ``target`` (N, *d), already checked; ``reduction`` is 'none',
     'sum' or 'mean' (divided by the summed weight of the counted targets).
     """
+
+    grad_fn_name = "NllLossBackward0"
 
     @staticmethod
     def forward(ctx, logp, target, weight=None, ignore_index=-100, reduction="mean"):

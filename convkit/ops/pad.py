@@ -13,6 +13,8 @@ class Pad(Function):
     cell it was read from; constant padding's backward keeps the uncropped core.
     """
 
+    grad_fn_name = "ConstantPadNdBackward0"
+
     @staticmethod
     def forward(ctx, x, pairs, mode="constant", value=0.0):
         ctx.in_shape, ctx.pairs, ctx.mode = x.shape, pairs, mode

@@ -22,6 +22,8 @@ def _planes(a: np.ndarray, n: int) -> np.ndarray:
 class MaxPool(Function):
     """Max pooling; returns (values, int64 indices) when ``return_indices``."""
 
+    grad_fn_name = "MaxPool{d}DWithIndicesBackward0"
+
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, out, return_indices=False):
         n = len(kernel)
@@ -48,6 +50,8 @@ class MaxPool(Function):
 
 class AvgPool(Function):
     """Average pooling with torch's divisor rule (``kernels.pool.avg_pool_divisor``)."""
+
+    grad_fn_name = "AvgPool{d}DBackward0"
 
     @staticmethod
     def forward(
@@ -80,6 +84,8 @@ class AvgPool(Function):
 
 
 class AdaptiveAvgPool(Function):
+    grad_fn_name = "AdaptiveAvgPool{d}DBackward0"
+
     @staticmethod
     def forward(ctx, x, out):
         n = len(out)
@@ -96,6 +102,8 @@ class AdaptiveAvgPool(Function):
 
 class AdaptiveMaxPool(Function):
     """Adaptive max pooling; returns (values, int64 indices) when ``return_indices``."""
+
+    grad_fn_name = "AdaptiveMaxPool{d}DBackward0"
 
     @staticmethod
     def forward(ctx, x, out, return_indices=False):
@@ -118,6 +126,8 @@ class AdaptiveMaxPool(Function):
 
 class MaxUnpool(Function):
     """Scatter ``x`` to ``indices`` (checked in range by the caller) of a zero (N, C, *out)."""
+
+    grad_fn_name = "MaxUnpool{d}DBackward0"
 
     @staticmethod
     def forward(ctx, x, indices, out):

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, lerp_, scalar
-from .sgd import _check_kernel_flags
+from . import _pointwise as pw
+from .optimizer import Optimizer, _check_flags, _check_lr, _scalar_state, _value, _zeros_like
+
+
+def _check_betas(betas: tuple[float, float]) -> None:
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+
+
+def _check_nonnegative(**values: float) -> None:
+    """torch's messages: ``Invalid epsilon value: -1`` and ``Invalid <name> value: -1``."""
+    for name, value in values.items():
+        if not 0.0 <= value:
+            label = "epsilon" if name == "eps" else name
+            raise ValueError(f"Invalid {label} value: {value}")
 
 
 class Adam(Optimizer):
@@ -25,7 +40,7 @@ class Adam(Optimizer):
     def __init__(
         self,
         params: Iterable,
-        lr: float = 1e-3,
+        lr: float | Tensor = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0,
@@ -38,19 +53,15 @@ class Adam(Optimizer):
         fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not (isinstance(betas[0], float) and isinstance(betas[1], float)):
+        _check_lr(lr)
+        _check_nonnegative(eps=eps)
+        _check_betas(betas)
+        _check_nonnegative(weight_decay=weight_decay)
+        if not (
+            (isinstance(betas[0], float) and isinstance(betas[1], float))
+            or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor))
+        ):
             raise ValueError("betas must be either both floats or both Tensors")
-        _check_kernel_flags(differentiable)
         defaults = {
             "lr": lr,
             "betas": tuple(betas),
@@ -65,46 +76,66 @@ class Adam(Optimizer):
             "decoupled_weight_decay": decoupled_weight_decay,
         }
         super().__init__(params, defaults)
+        _check_flags(differentiable, fused, foreach)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("amsgrad", False)
+            group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("capturable", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("decoupled_weight_decay", False)
+            group.setdefault("fused", None)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One Adam update of every parameter that has a gradient; returns the closure's loss."""
+        return self._step_groups(closure)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        weight_decay, amsgrad = group["weight_decay"], group["amsgrad"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            dt = p._array.dtype
+        lr, eps, weight_decay = _value(group["lr"]), group["eps"], group["weight_decay"]
+        beta1, beta2 = (_value(b) for b in group["betas"])
+        amsgrad = group["amsgrad"]
+        for p, grad in self._grads(group, "Adam"):
             state = self.state[p]
             if len(state) == 0:
-                state["step"] = Tensor._wrap(np.zeros((), dtype=np.float32))
-                state["exp_avg"] = Tensor._wrap(np.zeros_like(p._array))
-                state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._array))
+                state["step"] = _scalar_state(0.0)
+                state["exp_avg"] = _zeros_like(p)
+                state["exp_avg_sq"] = _zeros_like(p)
                 if amsgrad:
-                    state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._array))
-            grad = -p.grad._array if group["maximize"] else p.grad._array
-            exp_avg, exp_avg_sq = state["exp_avg"]._array, state["exp_avg_sq"]._array
+                    state["max_exp_avg_sq"] = _zeros_like(p)
+            if group["maximize"]:
+                grad = -grad
+            param, exp_avg, exp_avg_sq = (
+                p._array,
+                state["exp_avg"]._array,
+                state["exp_avg_sq"]._array,
+            )
             step_t = state["step"]._array
             step_t += 1
             if weight_decay != 0:
                 if group["decoupled_weight_decay"]:
-                    p._array *= scalar(1 - lr * weight_decay, dt)
+                    pw.mul_(param, 1 - lr * weight_decay)
                 else:
-                    grad = grad + scalar(weight_decay, dt) * p._array
-            lerp_(exp_avg, grad, 1 - beta1)
-            exp_avg_sq *= scalar(beta2, dt)
-            exp_avg_sq += scalar(1 - beta2, dt) * grad * grad
+                    grad = pw.add(grad, param, weight_decay)
+            pw.lerp_(exp_avg, grad, 1 - beta1)
+            pw.addcmul_(pw.mul_(exp_avg_sq, beta2), grad, grad, 1 - beta2)
             # torch reads the step back as a Python float: the corrections are in double.
             step = float(step_t)
             bias_correction1 = 1 - beta1**step
-            bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+            bias_correction2 = 1 - beta2**step
             step_size = lr / bias_correction1
+            bias_correction2_sqrt = bias_correction2**0.5
             if amsgrad:
                 max_sq = state["max_exp_avg_sq"]._array
                 np.maximum(max_sq, exp_avg_sq, out=max_sq)
                 second = max_sq
             else:
                 second = exp_avg_sq
-            denom = np.sqrt(second) / scalar(bias_correction2_sqrt, dt) + scalar(eps, dt)
-            p._array += scalar(-step_size, dt) * (exp_avg / denom)
+            denom = np.sqrt(second) / pw.scalar(bias_correction2_sqrt, param.dtype)
+            denom += pw.scalar(eps, param.dtype)
+            pw.addcdiv_(param, exp_avg, denom, -step_size)
 
 
 class AdamW(Adam):
@@ -113,7 +144,7 @@ class AdamW(Adam):
     def __init__(
         self,
         params: Iterable,
-        lr: float = 1e-3,
+        lr: float | Tensor = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
@@ -140,7 +171,8 @@ class AdamW(Adam):
             decoupled_weight_decay=True,
         )
 
-    def _after_load(self) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         # A state_dict saved by Adam must not switch AdamW back to coupled decay.
+        super().__setstate__(state)
         for group in self.param_groups:
             group["decoupled_weight_decay"] = True

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
+
+import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, scalar
-
-
-def _check_kernel_flags(differentiable: bool) -> None:
-    # foreach/fused only choose among torch kernels that compute the same update; convkit has
-    # one. A differentiable step (autograd through the update) is a different feature.
-    if differentiable:
-        raise NotImplementedError("convkit optimizers do not support differentiable=True")
+from . import _pointwise as pw
+from .optimizer import Optimizer, _check_flags, _check_lr, _value
 
 
 class SGD(Optimizer):
@@ -27,10 +23,10 @@ class SGD(Optimizer):
     def __init__(
         self,
         params: Iterable,
-        lr: float = 1e-3,
+        lr: float | Tensor = 1e-3,
         momentum: float = 0,
         dampening: float = 0,
-        weight_decay: float = 0,
+        weight_decay: float | Tensor = 0,
         nesterov: bool = False,
         *,
         maximize: bool = False,
@@ -38,8 +34,7 @@ class SGD(Optimizer):
         differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_lr(lr)
         if momentum < 0.0:
             raise ValueError(f"Invalid momentum value: {momentum}")
         if weight_decay < 0.0:
@@ -57,27 +52,40 @@ class SGD(Optimizer):
         }
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
-        _check_kernel_flags(differentiable)
         super().__init__(params, defaults)
+        _check_flags(differentiable, fused, foreach)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("nesterov", False)
+            group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("differentiable", False)
+            group.setdefault("fused", False)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One SGD update of every parameter that has a gradient; returns the closure's loss."""
+        return self._step_groups(closure)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-        weight_decay, nesterov = group["weight_decay"], group["nesterov"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            dt = p._array.dtype
-            grad = -p.grad._array if group["maximize"] else p.grad._array
+        lr, momentum, dampening = _value(group["lr"]), group["momentum"], group["dampening"]
+        weight_decay = _value(group["weight_decay"])
+        for p, grad in self._grads(group, "SGD"):
+            if group["maximize"]:
+                grad = -grad
             if weight_decay != 0:
-                grad = grad + scalar(weight_decay, dt) * p._array
+                grad = pw.add(grad, p._array, weight_decay)
             if momentum != 0:
                 state = self.state[p]
                 buf = state.get("momentum_buffer")
                 if buf is None:
-                    buf = Tensor._wrap(grad.astype(dt, copy=True))
+                    buf = Tensor._wrap(np.array(grad, copy=True))
                     state["momentum_buffer"] = buf
                 else:
-                    buf._array *= scalar(momentum, dt)
-                    buf._array += scalar(1 - dampening, dt) * grad
-                grad = grad + scalar(momentum, dt) * buf._array if nesterov else buf._array
-            p._array += scalar(-lr, dt) * grad
+                    pw.add_(pw.mul_(buf._array, momentum), grad, 1 - dampening)
+                if group["nesterov"]:
+                    grad = pw.add(grad, buf._array, momentum)
+                else:
+                    grad = buf._array
+            pw.add_(p._array, grad, -lr)

@@ -1,10 +1,13 @@
-"""SGD, Adam and AdamW against torch 2.13: 20 training steps of a small MLP from identical weights.
+"""The optimisers' surface against torch 2.13: signatures, errors, param groups, state_dict, hooks,
+zero_grad, closures; and 20 training steps of a small MLP from identical weights.
 
 The model uses only matmul, addition, relu, exp/log and reductions, so these tests do not depend on
-the convolution ops. Losses and parameters must match torch at every step.
+the convolution ops. Losses and parameters must match torch at every step. The update rules
+themselves are compared step by step in test_optimizer_parity.py and test_lbfgs.py.
 """
 
 import copy
+import inspect
 import warnings
 
 import numpy as np
@@ -31,7 +34,44 @@ CONFIGS = [
     ("AdamW", dict(lr=1e-2)),
     ("AdamW", dict(lr=2e-2, weight_decay=0.3, amsgrad=True)),
     ("AdamW", dict(lr=1e-2, betas=(0.5, 0.9), weight_decay=0.0)),
+    ("RMSprop", dict(lr=1e-2, centered=True, momentum=0.5)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.01)),
+    ("Adadelta", dict(lr=1.0)),
+    ("Adamax", dict(lr=1e-2)),
+    ("NAdam", dict(lr=1e-2, weight_decay=0.01)),
+    ("RAdam", dict(lr=1e-2)),
+    ("ASGD", dict(lr=0.1, t0=5)),
+    ("Rprop", dict(lr=1e-2)),
 ]
+
+OPTIMIZERS = [
+    "Adafactor",
+    "Muon",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "RMSprop",
+    "Adagrad",
+    "Adadelta",
+    "Adamax",
+    "NAdam",
+    "RAdam",
+    "ASGD",
+    "Rprop",
+    "LBFGS",
+    "Optimizer",
+]
+
+
+def signature(cls):
+    """(name, kind, default) of every constructor parameter; annotations differ (torch's name
+    torch types) and are not compared."""
+    return [(p.name, p.kind, p.default) for p in inspect.signature(cls).parameters.values()]
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_constructor_signature_matches_torch(name):
+    assert signature(getattr(optim, name)) == signature(getattr(torch.optim, name))
 
 
 def make_data(dtype, seed=0):
@@ -227,7 +267,60 @@ BAD = [
     ("Adam", dict(betas=(0.9, -0.1))),
     ("Adam", dict(weight_decay=-0.1)),
     ("Adam", dict(betas=(0, 0.999))),
+    ("Adam", dict(fused=True, foreach=True)),
     ("AdamW", dict(betas=(0.9, 1.5))),
+    ("AdamW", dict(eps=-1e-8)),
+    ("SGD", dict(lr=0.1, fused=True, foreach=True)),
+    ("SGD", dict(lr=0.1, fused=True, differentiable=True)),
+    ("RMSprop", dict(lr=-1)),
+    ("RMSprop", dict(eps=-1)),
+    ("RMSprop", dict(momentum=-1)),
+    ("RMSprop", dict(weight_decay=-1)),
+    ("RMSprop", dict(alpha=-1)),
+    ("Adagrad", dict(lr=-1)),
+    ("Adagrad", dict(lr_decay=-1)),
+    ("Adagrad", dict(weight_decay=-1)),
+    ("Adagrad", dict(initial_accumulator_value=-1)),
+    ("Adagrad", dict(eps=-1)),
+    ("Adagrad", dict(fused=True, foreach=True)),
+    ("Adadelta", dict(lr=-1)),
+    ("Adadelta", dict(rho=1.5)),
+    ("Adadelta", dict(rho=-0.1)),
+    ("Adadelta", dict(eps=-1)),
+    ("Adadelta", dict(weight_decay=-1)),
+    ("Adamax", dict(lr=-1)),
+    ("Adamax", dict(eps=-1)),
+    ("Adamax", dict(betas=(1.0, 0.9))),
+    ("Adamax", dict(betas=(0.9, 1.0))),
+    ("Adamax", dict(weight_decay=-1)),
+    ("NAdam", dict(lr=-1)),
+    ("NAdam", dict(eps=-1)),
+    ("NAdam", dict(betas=(-0.1, 0.9))),
+    ("NAdam", dict(betas=(0.9, 1.0))),
+    ("NAdam", dict(weight_decay=-1)),
+    ("NAdam", dict(momentum_decay=-1)),
+    ("RAdam", dict(lr=-1)),
+    ("RAdam", dict(eps=-1)),
+    ("RAdam", dict(betas=(1.0, 0.9))),
+    ("RAdam", dict(betas=(0.9, -1.0))),
+    ("RAdam", dict(weight_decay=-1)),
+    ("ASGD", dict(lr=-1)),
+    ("ASGD", dict(weight_decay=-1)),
+    ("Rprop", dict(lr=-1)),
+    ("Rprop", dict(etas=(1.5, 2.0))),
+    ("Rprop", dict(etas=(0.5, 0.9))),
+    ("Rprop", dict(etas=(0.0, 1.2))),
+    ("LBFGS", dict(lr=-1)),
+    ("Adafactor", dict(lr=-1)),
+    ("Adafactor", dict(beta2_decay=0.5)),
+    ("Adafactor", dict(eps=(-1, 1e-3))),
+    ("Adafactor", dict(eps=(None, -1))),
+    ("Adafactor", dict(d=0.5)),
+    ("Adafactor", dict(weight_decay=-1)),
+    ("Muon", dict(lr=-1)),
+    ("Muon", dict(momentum=-1)),
+    ("Muon", dict(weight_decay=-1)),
+    ("Muon", dict(adjust_lr_fn="sqrt")),
 ]
 
 
@@ -295,3 +388,11 @@ def test_repr_matches_torch():
     theirs = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(2))], lr=0.01)
     ours = optim.AdamW([nn.Parameter(ck.zeros(2))], lr=0.01)
     assert repr(ours) == repr(theirs)
+
+
+def test_muon_takes_matrices_only_like_torch():
+    with pytest.raises(ValueError) as theirs:
+        torch.optim.Muon([torch.nn.Parameter(torch.zeros(3))])
+    with pytest.raises(ValueError) as ours:
+        optim.Muon([nn.Parameter(ck.zeros(3))])
+    assert str(ours.value).replace("convkit", "torch") == str(theirs.value)
