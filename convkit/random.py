@@ -42,6 +42,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from .devices import device as device_type
 from .kernels import rng as K
 
 __all__ = [
@@ -107,12 +108,13 @@ class Generator:
     """
 
     def __init__(self, device: Any = "cpu") -> None:
-        kind = str(getattr(device, "type", device)).split(":")[0]
-        if kind != "cpu":
+        kind = device_type(device).type
+        if kind == "cuda":
             raise RuntimeError(
-                f"convkit.Generator: device {device!r} is not available: convkit runs on the "
-                "CPU only (torch without CUDA raises the same way for a cuda generator)"
+                "Cannot get CUDA generator without ATen_cuda library: convkit runs on the CPU only"
             )
+        if kind != "cpu":
+            raise RuntimeError(f"{kind.upper()} device type not an accelerator.")
         self._engine = np.random.MT19937()
         self._draw = np.random.Generator(self._engine)
         self._next_double_normal: float | None = None
@@ -123,10 +125,6 @@ class Generator:
 
     @property
     def device(self) -> Any:
-        try:
-            from . import device as device_type
-        except ImportError:
-            return "cpu"
         return device_type("cpu")
 
     # ----- seeding and state ------------------------------------------------------------------

@@ -80,8 +80,13 @@ def test_seed_errors_like_torch():
         torch.manual_seed(seed)
         ck.manual_seed(seed)
         assert ck.initial_seed() == torch.initial_seed()
-    with pytest.raises(RuntimeError, match="CPU only"):
-        ck.Generator(device="cuda")
+    for device in ("cuda", "meta"):
+        with pytest.raises(RuntimeError) as theirs:
+            torch.Generator(device=device)
+        with pytest.raises(RuntimeError) as ours:
+            ck.Generator(device=device)
+        assert str(ours.value).split(":")[0] in str(theirs.value)
+    assert ck.Generator(device=ck.device("cpu")).device == ck.device("cpu")
 
 
 def test_os_seed_is_reported_and_used():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 from typing import Any, Iterator
 
@@ -14,8 +15,8 @@ __all__ = ["DistributedSampler"]
 
 def _process_group() -> Any:
     """``convkit.distributed`` when it exists and is set up, else a RuntimeError like torch's."""
-    try:
-        from ... import distributed as dist
+    try:  # optional: convkit.distributed may not exist (yet)
+        dist = importlib.import_module("convkit.distributed")
     except ImportError:
         dist = None
     if dist is None or not dist.is_available():
