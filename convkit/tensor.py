@@ -1016,7 +1016,12 @@ class Tensor:
         """Write draws (flat, in the order torch's kernels fill memory) into self, in place."""
         from .random import in_memory_order
 
-        return self._inplace(fn.apply(self, values=in_memory_order(flat, self._array)))
+        values = in_memory_order(flat, self._array)
+        if not _mode.grad_enabled:
+            # Initialisation runs here (under no_grad): no node to record, and no second copy
+            # of the draws (a 400 MB layer would hold three).
+            return self._inplace(Tensor._wrap(values))
+        return self._inplace(fn.apply(self, values=values))
 
     def uniform_(
         self, a: builtins.float = 0.0, b: builtins.float = 1.0, *, generator=None, **bounds
