@@ -1,6 +1,6 @@
 """``convkit.nn``: modules with torch's constructors, parameters, initialisation and reprs."""
 
-from . import functional, init
+from . import functional, init, parallel
 from .conv import (
     Conv1d,
     Conv2d,
@@ -32,6 +32,7 @@ from .layers import (
     Tanh,
 )
 from .module import Module, ModuleList, Parameter, Sequential
+from .parallel import DataParallel
 from .pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -51,6 +52,7 @@ from .pooling import (
     MaxUnpool2d,
     MaxUnpool3d,
 )
+from .syncbatchnorm import SyncBatchNorm
 
 __all__ = [
     "AdaptiveAvgPool1d",
@@ -72,6 +74,7 @@ __all__ = [
     "ConvTranspose2d",
     "ConvTranspose3d",
     "CrossEntropyLoss",
+    "DataParallel",
     "Dropout",
     "Dropout2d",
     "Flatten",
@@ -95,10 +98,12 @@ __all__ = [
     "ModuleList",
     "MSELoss",
     "NLLLoss",
+    "parallel",
     "Parameter",
     "ReLU",
     "Sequential",
     "Sigmoid",
+    "SyncBatchNorm",
     "Softmax",
     "Tanh",
     "Unfold",

@@ -25,6 +25,40 @@ def batch_norm(
     """Normalise each channel (dimension 1) of (N, C, *) with the batch statistics (training,
     biased variance; the running statistics are updated in place, the variance unbiased) or the
     running statistics (evaluation), then scale by ``weight`` and shift by ``bias``."""
+    check_batch_norm_args(input, running_mean, running_var, weight, bias, momentum)
+    channels = input.shape[1]
+    if training:
+        count = input.numel() // channels if channels else 0
+        if count == 1:
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input "
+                f"size {input.shape}"
+            )
+    elif running_mean is None or running_var is None:
+        missing = "running_mean" if running_mean is None else "running_var"
+        raise RuntimeError(f"{missing} must be defined in evaluation mode")
+    return BatchNorm.apply(
+        input,
+        weight,
+        bias,
+        running_mean=None if running_mean is None else running_mean._array,
+        running_var=None if running_var is None else running_var._array,
+        training=bool(training),
+        momentum=float(momentum),
+        eps=float(eps),
+    )
+
+
+def check_batch_norm_args(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None,
+    bias: Tensor | None,
+    momentum: float,
+) -> None:
+    """batch_norm's argument checks (SyncBatchNorm's too): a floating input of at least two
+    dimensions, one element per channel in each statistic and parameter, in the input's dtype."""
     check_tensor("batch_norm", "input", input)
     if not isinstance(momentum, numbers.Real):
         raise TypeError(
@@ -60,23 +94,3 @@ def batch_norm(
             f"1): batch_norm needs an input of at least 2 dimensions (N, C, *), "
             f"got input of size {list(input.shape)}"
         )
-    if training:
-        count = input.numel() // channels if channels else 0
-        if count == 1:
-            raise ValueError(
-                f"Expected more than 1 value per channel when training, got input "
-                f"size {input.shape}"
-            )
-    elif running_mean is None or running_var is None:
-        missing = "running_mean" if running_mean is None else "running_var"
-        raise RuntimeError(f"{missing} must be defined in evaluation mode")
-    return BatchNorm.apply(
-        input,
-        weight,
-        bias,
-        running_mean=None if running_mean is None else running_mean._array,
-        running_var=None if running_var is None else running_var._array,
-        training=bool(training),
-        momentum=float(momentum),
-        eps=float(eps),
-    )
