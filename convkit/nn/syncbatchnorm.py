@@ -120,7 +120,7 @@ class SyncBatchNorm(_BatchNorm):
             output.training = module.training
             if hasattr(module, "qconfig"):
                 output.qconfig = module.qconfig
-        for name, child in module.named_children():
+        for name, child in list(module.named_children()):
             output.add_module(name, cls.convert_sync_batchnorm(child, process_group))
         return output
 

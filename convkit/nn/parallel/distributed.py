@@ -3,8 +3,10 @@
 How the gradients travel (torch's Reducer, in Python over MPI):
 
 - The parameters that require grad are cut into buckets in reverse registration order (about the
-  order backward produces their gradients): the first bucket holds at most 1 MiB, the others
-  ``bucket_cap_mb`` (25 MB), never mixing dtypes. Each bucket is one contiguous buffer.
+  order backward produces their gradients): with the default cap the first bucket holds about
+  1 MiB, the others ``bucket_cap_mb`` (25 MB), never mixing dtypes. Each bucket is one
+  contiguous buffer. (torch starts with one bucket and rebuilds them after the first iteration
+  in the order the gradients arrived; here the assignment is made once, at construction.)
 - A post-accumulate-grad hook on every parameter copies its ``.grad``, divided by the world size,
   into its slot. When a bucket is full its all-reduce (a non-blocking MPI ``Iallreduce``, sum)
   starts while backward goes on with the layers below; buckets start strictly in index order,
@@ -54,8 +56,11 @@ class _Bucket:
         self.request: Any = None
 
 
-def _bucket_assignment(params: list[Parameter], cap_bytes: int) -> list[list[Parameter]]:
-    """Buckets in reverse parameter order, one dtype per bucket, the first at most 1 MiB."""
+def _bucket_assignment(
+    params: list[Parameter], first_cap: int, cap_bytes: int
+) -> list[list[Parameter]]:
+    """Buckets in reverse parameter order, one dtype per bucket; a bucket closes once it holds
+    at least its cap (``first_cap`` for the first)."""
     buckets: list[list[Parameter]] = []
     open_by_dtype: dict[np.dtype, tuple[list[Parameter], int]] = {}
     for p in reversed(params):
@@ -63,7 +68,7 @@ def _bucket_assignment(params: list[Parameter], cap_bytes: int) -> list[list[Par
         members, size = open_by_dtype.get(dtype, ([], 0))
         members.append(p)
         size += p._array.nbytes
-        limit = FIRST_BUCKET_BYTES if not buckets else cap_bytes
+        limit = first_cap if not buckets else cap_bytes
         if size >= limit:
             buckets.append(members)
             open_by_dtype.pop(dtype, None)
@@ -158,6 +163,8 @@ class DistributedDataParallel(Module):
         self.require_forward_param_sync = True
         cap_mb = DEFAULT_BUCKET_CAP_MB if bucket_cap_mb is None else bucket_cap_mb
         self.bucket_bytes_cap = int(cap_mb * 1024 * 1024)
+        # As torch: the small first bucket only with the default cap.
+        first_cap = FIRST_BUCKET_BYTES if bucket_cap_mb is None else self.bucket_bytes_cap
 
         self._params = [p for p in module.parameters() if p.requires_grad]
         if not self._params:
@@ -176,7 +183,7 @@ class DistributedDataParallel(Module):
         if init_sync:
             self._broadcast_coalesced(list(module.parameters()) + self.modules_buffers)
         self._buckets = [
-            _Bucket(ps) for ps in _bucket_assignment(self._params, self.bucket_bytes_cap)
+            _Bucket(ps) for ps in _bucket_assignment(self._params, first_cap, self.bucket_bytes_cap)
         ]
         self._slot = {
             id(p): (bucket, i) for bucket in self._buckets for i, p in enumerate(bucket.params)
