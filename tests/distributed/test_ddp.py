@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import convkit
-from tests.distributed import launch, scenarios
+from tests.distributed import launch, scenarios, worker_ddp
 
 WORKER = "tests.distributed.worker_ddp"
 TOL = {"float32": dict(rtol=1e-4, atol=1e-6), "float64": dict(rtol=1e-10, atol=1e-12)}
@@ -153,3 +153,26 @@ def test_unused_parameters(ranks, lib):
         assert g["unused without find_unused_parameters"].startswith(
             "Expected to have finished reduction in the prior iteration"
         )
+
+
+@pytest.mark.parametrize("case", sorted(worker_ddp.SYNCBN_SIZES))
+def test_sync_batchnorm_on_unequal_shards_is_batchnorm_of_the_whole_batch(ranks, case):
+    got = [r["sync_batchnorm"][case] for r in ranks(2)]
+    x, w = worker_ddp.syncbn_data(worker_ddp.SYNCBN_SIZES[case])
+    m = torch.nn.BatchNorm2d(3).double()
+    xt = torch.tensor(x, requires_grad=True)
+    out = m(xt)
+    (out * torch.tensor(w)).sum().backward()
+    tol = TOL["float64"]
+    np.testing.assert_allclose(
+        np.concatenate([np.reshape(g["out"], (-1, 3, 4, 4)) for g in got]), out.detach(), **tol
+    )
+    np.testing.assert_allclose(
+        np.concatenate([np.reshape(g["x grad"], (-1, 3, 4, 4)) for g in got]), xt.grad, **tol
+    )
+    # Each rank's parameter gradient is its own share (DDP averages them).
+    np.testing.assert_allclose(sum(np.array(g["weight grad"]) for g in got), m.weight.grad, **tol)
+    np.testing.assert_allclose(sum(np.array(g["bias grad"]) for g in got), m.bias.grad, **tol)
+    for g in got:
+        np.testing.assert_allclose(g["running_mean"], m.running_mean, **tol)
+        np.testing.assert_allclose(g["running_var"], m.running_var, **tol)

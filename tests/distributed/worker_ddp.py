@@ -100,6 +100,37 @@ def features(lib, rank, world):
     return got
 
 
+SYNCBN_SIZES = {"uneven": [3, 5], "empty shard": [0, 6]}
+
+
+def syncbn_data(sizes):
+    rng = np.random.RandomState(1)
+    shape = (sum(sizes), 3, 4, 4)
+    return rng.randn(*shape) * 2 + 1, rng.randn(*shape)
+
+
+def sync_batchnorm(lib, rank):
+    """SyncBatchNorm on unequal shards (one empty): outputs, gradients and statistics."""
+    got = {}
+    for name, sizes in SYNCBN_SIZES.items():
+        x, w = syncbn_data(sizes)
+        start = sum(sizes[:rank])
+        part = slice(start, start + sizes[rank])
+        m = lib.nn.SyncBatchNorm(3).double()
+        xt = lib.from_numpy(x[part].copy()).requires_grad_(True)
+        out = m(xt)
+        (out * lib.from_numpy(w[part])).sum().backward()
+        got[name] = {
+            "out": out.detach().numpy(),
+            "x grad": xt.grad.numpy(),
+            "weight grad": m.weight.grad.numpy(),
+            "bias grad": m.bias.grad.numpy(),
+            "running_mean": m.running_mean.numpy(),
+            "running_var": m.running_var.numpy(),
+        }
+    return got
+
+
 def overlap(lib, rank, world):
     """How many buckets started their all-reduce before backward ended (convkit only)."""
     DDP = lib.nn.parallel.DistributedDataParallel
@@ -130,6 +161,7 @@ def main(out, what):
         got["features"] = features(lib, rank, world)
         if os.environ["LIB"] == "convkit":
             got["overlap"] = overlap(lib, rank, world)
+            got["sync_batchnorm"] = sync_batchnorm(lib, rank)
     write(out, rank, got)
     dist.destroy_process_group()
 
