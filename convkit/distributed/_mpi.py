@@ -40,11 +40,14 @@ def mpi() -> Any:
 
 def available() -> bool:
     """Whether mpi4py can be imported (without importing it)."""
-    if "mpi4py.MPI" in sys.modules:
+    if sys.modules.get("mpi4py.MPI") is not None:
         return True
     import importlib.util
 
-    return importlib.util.find_spec("mpi4py") is not None
+    try:
+        return importlib.util.find_spec("mpi4py") is not None
+    except (ImportError, ValueError, AttributeError):  # a module blocked in sys.modules
+        return False
 
 
 # torch's names for the dtypes, which its error messages use.
