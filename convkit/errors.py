@@ -8,3 +8,19 @@ class DimensionError(IndexError, ValueError):
     bare IndexError). Being both, it is caught by ``except IndexError`` written for torch and by
     ``except ValueError`` written for convkit.
     """
+
+
+class UserError(Exception):
+    """Marks an error whose cause is the user's input (a file, a folder, an option), not convkit.
+
+    Concrete classes combine it with a builtin class (``class DatasetError(UserError,
+    RuntimeError)``), so Python callers catch them as usual. The ``convkit`` command reports one
+    as a one-line message with exit code ``exit_code`` instead of a traceback.
+    """
+
+    exit_code = 1
+
+
+class FileFormatError(UserError, RuntimeError):
+    """A file that cannot be read as what it should be: missing records, wrong types, a failed
+    checksum, a foreign or unsafe format. The message names the file and the fault."""

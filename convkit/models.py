@@ -2,17 +2,102 @@
 
 Each factory takes the input shape ``(C, H, W)`` and the number of classes, so the same net serves
 8x8 digits and 28x28 MNIST; the Linear layer's in_features is found by passing a zero image through
-the convolutional part once (no size formula is written again here).
+the convolutional part once (no size formula is written again here). A factory may declare the
+image size it was designed for as ``input_size = (H, W)`` (LeNet-5: 28 x 28); ``convkit train``
+then resizes other data to it.
+
+``run_model(model, x)`` is how convkit's own code calls a model: when the forward raises, the
+error is raised again naming the layer that failed and the shape it was given
+(``features.3: Conv2d(6, 16, kernel_size=(5, 5), stride=(1, 1)) with input of shape
+(1, 6, 4, 4): ...``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
-from typing import Callable
+import importlib.util
+import os
+import sys
+from typing import Any, Callable, Iterator, Sequence
 
 from . import nn
 from .autograd import no_grad
-from .tensor import zeros
+from .errors import UserError
+from .tensor import Tensor, zeros
+
+
+class LayerError(UserError, RuntimeError):
+    """A model's forward failed; the message names the layer and the shape of its input."""
+
+
+class LayerValueError(LayerError, ValueError):
+    """``LayerError`` for a ValueError from inside a model, so ``except ValueError`` still works."""
+
+
+def run_model(model: nn.Module, x: Any, prefix: str = "") -> Any:
+    """``model(x)``; a RuntimeError/ValueError from inside is raised again as ``LayerError``
+    naming the innermost module that failed (``prefix`` is the model's own dotted name)."""
+    try:
+        return model(x)
+    except LayerError:
+        raise
+    except (RuntimeError, ValueError) as e:
+        where = locate_failure(model, x, prefix)
+        if where is None:  # the failure did not repeat: report it as it came
+            raise
+        cls = LayerValueError if isinstance(e, ValueError) else LayerError
+        raise cls(f"{where}: {e}") from e
+
+
+def locate_failure(model: nn.Module, x: Any, prefix: str = "") -> str | None:
+    """Run ``model(x)`` again (without gradients) with every module's ``forward`` wrapped for this
+    one call, and describe the innermost module the exception came out of; None if none did."""
+    failed: list[str] = []
+
+    def describe(name: str, module: nn.Module, args: tuple) -> str:
+        shapes = [tuple(a.shape) for a in args if isinstance(a, Tensor)]
+        leaf = not any(True for _ in module.children())
+        text = repr(module) if leaf and "\n" not in repr(module) else type(module).__name__
+        label = name or type(module).__name__
+        shape = f" with input of shape {shapes[0]}" if len(shapes) == 1 else ""
+        if len(shapes) > 1:
+            shape = f" with inputs of shapes {', '.join(str(s) for s in shapes)}"
+        return f"{label}: {text}{shape}"
+
+    with _wrapped_forwards(model, prefix, failed, describe):
+        try:
+            with no_grad():
+                model(x)
+        except Exception:  # the same failure, now located (any class: only its place matters)
+            pass
+    return failed[0] if failed else None
+
+
+@contextlib.contextmanager
+def _wrapped_forwards(model: nn.Module, prefix: str, failed: list, describe) -> Iterator[None]:
+    wrapped = []
+    for name, module in model.named_modules(prefix=prefix):
+        inner = module.forward
+
+        def spy(*args, _inner=inner, _name=name, _module=module, **kwargs):
+            try:
+                return _inner(*args, **kwargs)
+            except Exception:
+                if not failed:  # the innermost module sees the exception first
+                    failed.append(describe(_name, _module, args))
+                raise
+
+        wrapped.append((module, module.__dict__.get("forward")))
+        object.__setattr__(module, "forward", spy)
+    try:
+        yield
+    finally:
+        for module, original in wrapped:
+            if original is None:
+                del module.__dict__["forward"]
+            else:
+                object.__setattr__(module, "forward", original)
 
 
 def _flat_features(features: nn.Module, input_shape: tuple[int, int, int]) -> int:
@@ -20,7 +105,7 @@ def _flat_features(features: nn.Module, input_shape: tuple[int, int, int]) -> in
     training = features.training
     features.eval()
     with no_grad():
-        out = features(zeros(1, *input_shape))
+        out = run_model(features, zeros(1, *input_shape), prefix="features")
     features.train(training)
     return out.numel()
 
@@ -56,6 +141,8 @@ class LeNet5(nn.Module):
     The first convolution pads by 2 so a 28x28 image behaves like the original 32x32 input.
     """
 
+    input_size = (28, 28)
+
     def __init__(self, input_shape=(1, 28, 28), num_classes: int = 10):
         super().__init__()
         self.features = nn.Sequential(
@@ -81,6 +168,8 @@ class LeNet5(nn.Module):
 
 class SmallVGG(nn.Module):
     """A small VGG-style net for 32x32 colour images: two blocks of (conv3-BN-ReLU) x 2 + pool."""
+
+    input_size = (32, 32)
 
     def __init__(self, input_shape=(3, 32, 32), num_classes: int = 10, width: int = 32):
         super().__init__()
@@ -125,9 +214,9 @@ def resolve_factory(name: str) -> Callable[..., nn.Module]:
         raise ValueError(
             f"unknown model '{name}': use one of {sorted(BUILTIN)} or 'package.module:factory'"
         )
-    module_name, _, attr = name.partition(":")
+    module_name, _, attr = name.rpartition(":")
     try:
-        module = importlib.import_module(module_name)
+        module = _import(module_name)
     except ImportError as e:
         raise ValueError(f"model '{name}': cannot import module '{module_name}' ({e})") from None
     factory = getattr(module, attr, None)
@@ -136,87 +225,70 @@ def resolve_factory(name: str) -> Callable[..., nn.Module]:
     return factory
 
 
-def build_model(name: str, input_shape: tuple[int, int, int], num_classes: int) -> nn.Module:
-    model = resolve_factory(name)(input_shape=tuple(input_shape), num_classes=num_classes)
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model '{name}' returned {type(model).__name__}, not a convkit.nn.Module")
-    return model
-
-
-# ----------------------------------------------------------------------------------------------
-# Weights from files: training checkpoints, safetensors state dicts, PyTorch .pt state dicts
-# ----------------------------------------------------------------------------------------------
-
-
-def read_state_dict(path: str, key: str | None = None):
-    """The model weights in ``path``, as an ordered name -> array/Tensor mapping.
-
-    ``.pt``/``.pth``: a ``torch.save``'d state dict, read without torch (``convkit.io.load_torch``);
-    a nested checkpoint is entered at ``key``, or at ``"model"``/``"state_dict"``/
-    ``"model_state_dict"`` when one of those holds the weights. ``.safetensors``: a convkit training
-    checkpoint (its model part) or a plain state dict (``convkit.save``).
-    """
-    import os
-
-    from .io import load, load_torch
-    from .io.checkpoint import load_checkpoint
-
-    suffix = os.path.splitext(path)[1].lower()
-    if suffix in (".pt", ".pth", ".bin"):
-        state = load_torch(path)
-        if key is not None:
-            if not isinstance(state, dict) or key not in state:
-                raise ValueError(
-                    f"'{path}' has no entry '{key}' (entries: "
-                    f"{list(state) if isinstance(state, dict) else type(state)})"
-                )
-            state = state[key]
-        elif isinstance(state, dict) and not any(hasattr(v, "shape") for v in state.values()):
-            for name in ("model", "state_dict", "model_state_dict"):
-                if isinstance(state.get(name), dict):
-                    state = state[name]
-                    break
-        if not isinstance(state, dict) or not state:
-            raise ValueError(
-                f"'{path}' does not hold a state dict of tensors; save it with "
-                f"torch.save(model.state_dict(), path)"
-            )
-        return state
-    if suffix == ".safetensors":
-        try:
-            return load_checkpoint(path)["model"]
-        except RuntimeError as e:
-            if "not a convkit training checkpoint" not in str(e):
-                raise
-        return load(path)
-    raise ValueError(f"'{path}': unknown weights format '{suffix}' (use .safetensors, .pt or .pth)")
-
-
-def load_model(
-    path: str, model: str | None = None, input_shape=None, num_classes=None, key: str | None = None
-) -> nn.Module:
-    """A model with the weights of ``path``: a convkit training checkpoint rebuilds its own
-    architecture; any other weights file needs ``model`` (a name or factory) and ``input_shape``
-    (C, H, W). ``num_classes`` defaults to the rows of the last 2-d weight in the file."""
-    if path.lower().endswith(".safetensors") and model is None:
-        from .training import model_from_checkpoint, read_checkpoint
-
-        return model_from_checkpoint(read_checkpoint(path))
-    if model is None or input_shape is None:
-        raise ValueError(
-            f"'{path}' holds weights only: say which architecture they belong to "
-            f"(a model name such as lenet5, or package.module:factory) and the input "
-            f"shape C x H x W"
+def _import(module_name: str) -> Any:
+    """A module by dotted name, found on ``sys.path`` or else in the current directory (the
+    ``convkit`` command, unlike ``python -m``, does not put it on the path); or a ``.py`` file."""
+    if module_name.endswith(".py"):
+        spec = importlib.util.spec_from_file_location(
+            os.path.splitext(os.path.basename(module_name))[0], module_name
         )
-    state = read_state_dict(path, key)
-    if num_classes is None:
-        matrices = [v for v in state.values() if len(getattr(v, "shape", ())) == 2]
-        if not matrices:
-            raise ValueError(
-                f"'{path}': cannot infer the number of classes (no 2-d weight); give it explicitly"
-            )
-        num_classes = int(matrices[-1].shape[0])
-    net = build_model(model, tuple(input_shape), int(num_classes))
-    net.load_state_dict(state)
-    net.eval()
-    return net
+        if spec is None or spec.loader is None or not os.path.isfile(module_name):
+            raise ImportError(f"no such file: '{module_name}'")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        cwd = os.getcwd()
+        top = module_name.split(".")[0]
+        if e.name != top or cwd in sys.path or "" in sys.path:
+            raise
+    sys.path.insert(0, cwd)
+    try:
+        return importlib.import_module(module_name)
+    finally:
+        sys.path.remove(cwd)
+
+
+class ModelBuildError(UserError, TypeError):
+    """A model factory returned something that is not a convkit module."""
+
+
+def declared_input_size(name: str) -> tuple[int, int] | None:
+    """The ``(H, W)`` a model's factory declares with ``input_size``; None if it takes any."""
+    size = getattr(resolve_factory(name), "input_size", None)
+    if size is None:
+        return None
+    if not (
+        isinstance(size, (tuple, list))
+        and len(size) == 2
+        and all(isinstance(n, int) and n > 0 for n in size)
+    ):
+        raise ValueError(f"model '{name}': input_size must be (H, W), got {size!r}")
+    return int(size[0]), int(size[1])
+
+
+def chw(shape: Sequence[int]) -> tuple[int, int, int]:
+    """An input shape as ``(C, H, W)`` ints; ValueError for anything else."""
+    if len(shape) != 3:
+        raise ValueError(f"an input shape must be C x H x W, got {tuple(shape)}")
+    return int(shape[0]), int(shape[1]), int(shape[2])
+
+
+def build_model(name: str, input_shape: Sequence[int], num_classes: int) -> nn.Module:
+    """``factory(input_shape=(C, H, W), num_classes=K)`` for a name ``resolve_factory`` knows;
+    a layer that cannot take that input is named in a ``LayerError``."""
+    factory = resolve_factory(name)
+    input_shape = chw(input_shape)
+    try:
+        model = factory(input_shape=input_shape, num_classes=num_classes)
+    except LayerError as e:
+        raise LayerError(
+            f"model '{name}' cannot take input of shape {tuple(input_shape)}: {e}"
+        ) from e
+    if not isinstance(model, nn.Module):
+        raise ModelBuildError(
+            f"model '{name}' returned {type(model).__name__}, not a convkit.nn.Module"
+        )
+    return model

@@ -7,8 +7,10 @@ import os
 import zlib
 from pathlib import Path
 
+from ..errors import UserError
 
-class DatasetError(RuntimeError):
+
+class DatasetError(UserError, RuntimeError):
     """A dataset file is missing, truncated or corrupt; the message names the file and the fault."""
 
 

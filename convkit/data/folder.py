@@ -45,11 +45,34 @@ def _normalize_size(size) -> tuple[int, int] | None:
     return int(pair[0]), int(pair[1])
 
 
+_ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
+_GRAY_MODES = ("1", "L", "LA", "La", "I", "I;16", "I;16L", "I;16B", "F")
+
+
+def _flatten(img):
+    """An 8-bit L or RGB image: transparency composited over white (a transparent background
+    reads as paper), 16-bit and float greys scaled to 0..255."""
+    Image, _ = _pillow()
+    if img.mode in _ALPHA_MODES or "transparency" in img.info:
+        rgba = img.convert("RGBA")
+        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(paper, rgba).convert("L" if img.mode in _GRAY_MODES else "RGB")
+    if img.mode in ("I", "I;16", "I;16L", "I;16B", "F"):
+        values = np.asarray(img, dtype=np.float64)
+        top = 255.0 if values.max(initial=0) <= 255 else 65535.0 if img.mode != "F" else 1.0
+        if img.mode == "F" and values.max(initial=0) > 1:
+            top = float(values.max())
+        img = Image.fromarray(np.clip(values / top * 255, 0, 255).round().astype(np.uint8), "L")
+    return img
+
+
 def load_image(
     path: str | os.PathLike, grayscale: bool = False, size: int | tuple[int, int] | None = None
 ) -> np.ndarray:
     """One image file as a uint8 ``(C, H, W)`` array: C = 1 if ``grayscale`` else 3.
 
+    Any mode Pillow reads is accepted: transparency is composited over white, 16-bit greys are
+    scaled to 8 bits, colour becomes luminance for ``grayscale`` and grey is repeated for RGB.
     ``size`` (an int for a square, or ``(height, width)``) resizes with bilinear filtering.
     """
     Image, UnidentifiedImageError = _pillow()
@@ -57,12 +80,14 @@ def load_image(
     hw = _normalize_size(size)
     try:
         with Image.open(path) as img:
-            img = img.convert("L" if grayscale else "RGB")
+            img = _flatten(img).convert("L" if grayscale else "RGB")
             if hw is not None and img.size != (hw[1], hw[0]):
                 img = img.resize((hw[1], hw[0]), Image.BILINEAR)  # PIL sizes are (W, H)
             array = np.asarray(img, dtype=np.uint8)
     except FileNotFoundError:
         raise DatasetError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise DatasetError(f"{path}: is a directory, not an image file") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         # Pillow reports truncated data as OSError and some corrupt headers as SyntaxError.
         raise DatasetError(
@@ -71,6 +96,22 @@ def load_image(
     if array.ndim == 2:
         return array[None]  # (1, H, W)
     return array.transpose(2, 0, 1)  # (3, H, W)
+
+
+def image_header(path: str | os.PathLike) -> tuple[tuple[int, int], bool]:
+    """``((height, width), is_grey)`` of an image file, from its header (no pixels decoded)."""
+    Image, UnidentifiedImageError = _pillow()
+    path = Path(path)
+    try:
+        with Image.open(path) as img:
+            grey = img.mode in _GRAY_MODES or (
+                img.mode == "P" and img.palette is not None and img.palette.mode == "L"
+            )
+            return (img.size[1], img.size[0]), grey
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        raise DatasetError(
+            f"{path.name}: cannot read the image in {path.parent} ({type(e).__name__}: {e})"
+        ) from None
 
 
 class ImageFolder(Dataset):
@@ -111,7 +152,7 @@ class ImageFolder(Dataset):
                 f"{root}: no class folders found (expected root/<class name>/<image files>)"
             )
         extensions = tuple(e.lower() for e in extensions)
-        samples = []
+        samples: list[tuple[str, int]] = []
         empty = []
         for index, name in enumerate(classes):
             files = sorted(

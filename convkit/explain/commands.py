@@ -1,70 +1,44 @@
-"""The explainer's subcommands: ``convkit shape`` and ``convkit summary``.
+"""The explainer's subcommands: ``convkit shape``, ``convkit summary`` and ``convkit demo``.
 
-``register(subparsers)`` adds each subcommand through a small ``_add_*`` helper; the command
-functions import the explainer only when they run, so ``convkit --help`` stays fast. Exit codes:
-0 done; 1 the layers or model cannot run on that input (the worked formula says why); 2 the
-command line itself is wrong (a layer text that is not a plain layer call, bad arguments).
+``COMMANDS`` declares each subcommand (see ``convkit.commandline``); the command functions import
+the explainer only when they run, so ``convkit --help`` stays fast. Exit codes: 0 done; 1 the
+layers or model cannot run on that input (the worked formula says why); 2 the command line itself
+is wrong (a layer text that is not a plain layer call, bad arguments). Errors are raised and
+``convkit.commandline.run_command`` reports them, through ``report`` here: in the ``--lang``
+language, and as JSON on stdout with ``--json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from typing import Callable
+
+from ..commandline import Command, format_error
 
 EXIT_OK, EXIT_IMPOSSIBLE, EXIT_USAGE = 0, 1, 2
-# What a command returns when its reader went away (``convkit shape ... | head -1``): 128 + SIGPIPE,
-# as a Unix tool killed by the signal reports it.
-EXIT_PIPE = 141
-
-
-def register(subparsers) -> None:
-    _add_shape(subparsers)
-    _add_summary(subparsers)
-    _add_demo(subparsers)
-
-
-def quiet_pipe(print_all: Callable[[], int]) -> int:
-    """Run ``print_all`` (which writes to stdout) and flush; a closed pipe ends quietly (no
-    traceback, no "Exception ignored" at exit): stdout is pointed at /dev/null so the
-    interpreter's last flush succeeds, and the exit code is ``EXIT_PIPE``."""
-    try:
-        code = print_all()
-        sys.stdout.flush()
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, sys.stdout.fileno())
-        finally:
-            os.close(devnull)
-        return EXIT_PIPE
-    return code
 
 
 def write_out(text: str) -> int:
-    """``text`` on stdout; ``EXIT_OK``, or ``EXIT_PIPE`` when the reader went away."""
-
-    def write() -> int:
-        sys.stdout.write(text)
-        return EXIT_OK
-
-    return quiet_pipe(write)
+    """``text`` on stdout; ``EXIT_OK``. (A reader that went away, ``convkit shape ... | head``,
+    ends the command quietly with 141: ``convkit.commandline.run_command``.)"""
+    sys.stdout.write(text)
+    return EXIT_OK
 
 
-def fail(command: str, error: BaseException, lang: str, code: int, as_json: bool = False) -> int:
-    """Report an error: ``convkit CMD: error: ...`` on stderr, or with ``--json`` a JSON object
-    ``{"ok": false, "error": ..., "kind": ...}`` on stdout (so a script reading JSON gets JSON)."""
+def report(command: str, error: BaseException, args: argparse.Namespace, code: int) -> None:
+    """How the explainer's commands show a user error: ``convkit CMD: error: ...`` on stderr in
+    the ``--lang`` language, or with ``--json`` a JSON object ``{"ok": false, "error": ...,
+    "kind": ...}`` on stdout (so a script reading JSON gets JSON)."""
     from .i18n import error_text, translator
 
+    lang = getattr(args, "lang", "en")
     message = error_text(error, lang)
-    if as_json:
+    if getattr(args, "json", False):
         payload = {"ok": False, "error": message, "kind": type(error).__name__, "exit_code": code}
-        written = write_out(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-        return code if written == EXIT_OK else written
-    print(f"convkit {command}: {translator(lang)('error')}: {message}", file=sys.stderr)
-    return code
+        write_out(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    print(format_error(command, message, translator(lang)("error")), file=sys.stderr)
 
 
 def _add_lang(p: argparse.ArgumentParser) -> None:
@@ -81,17 +55,7 @@ def _add_lang(p: argparse.ArgumentParser) -> None:
 # ----------------------------------------------------------------------------------------------
 
 
-def _add_shape(subparsers) -> None:
-    p = subparsers.add_parser(
-        "shape",
-        help="work out each layer's output shape, formula by formula",
-        description="Show how each layer changes the input shape: the output-size formula "
-        "worked out with your numbers, the output shape, and what is easy to miss. "
-        "Layers are written as torch constructor calls; they are parsed, never "
-        "evaluated.",
-        epilog='example: convkit shape 1x1x28x28 "Conv2d(1, 5, 5)" "MaxPool2d(2)" "Flatten()" '
-        '"Linear(720, 10)"',
-    )
+def _shape_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "input",
         help="input shape, e.g. 1x1x227x227 or 1,1,227,227 (N, C, H, W; "
@@ -107,17 +71,13 @@ def _add_shape(subparsers) -> None:
     )
     p.add_argument("--json", action="store_true", help="print the explanation as JSON")
     _add_lang(p)
-    p.set_defaults(func=_shape)
 
 
 def _shape(args: argparse.Namespace) -> int:
-    from .layers import LayerBuildError, LayerSyntaxError
-    from .shape import ShapeInputError, explain_shapes, render_text
+    from .shape import explain_shapes, render_text
 
-    try:
-        result = explain_shapes(args.input, args.layers, lang=args.lang)
-    except (LayerSyntaxError, LayerBuildError, ShapeInputError) as e:
-        return fail("shape", e, args.lang, EXIT_USAGE, args.json)
+    # LayerSyntaxError, LayerBuildError and ShapeInputError carry exit_code EXIT_USAGE.
+    result = explain_shapes(args.input, args.layers, lang=args.lang)
     if args.json:
         text = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
     else:
@@ -133,14 +93,7 @@ def _shape(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------------------------------
 
 
-def _add_summary(subparsers) -> None:
-    p = subparsers.add_parser(
-        "summary",
-        help="table of a model's layers: shapes, parameters, MACs, receptive field",
-        description="Run the model once on zeros and list every layer with its output shape, "
-        "parameters, multiply-adds, receptive field and jump, then the totals and "
-        "a memory estimate.",
-    )
+def _summary_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "model",
         help="seednet, lenet5, vgg-small, package.module:factory, a "
@@ -168,23 +121,14 @@ def _add_summary(subparsers) -> None:
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     _add_lang(p)
-    p.set_defaults(func=_summary)
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from .model_summary import SummaryError, load_model_for_summary, render_summary, summary
-    from .shape import ShapeInputError
+    from .model_summary import load_model_for_summary, render_summary, summary
 
-    try:
-        model, size = load_model_for_summary(args.model, args.input, args.num_classes, args.arch)
-    except ShapeInputError as e:
-        return fail("summary", e, args.lang, EXIT_USAGE, args.json)
-    except (SummaryError, ValueError, TypeError, RuntimeError, FileNotFoundError) as e:
-        return fail("summary", e, args.lang, EXIT_IMPOSSIBLE, args.json)
-    try:
-        result = summary(model, size)
-    except SummaryError as e:
-        return fail("summary", e, args.lang, EXIT_IMPOSSIBLE, args.json)
+    # ShapeInputError exits with EXIT_USAGE; SummaryError, file and model errors with 1.
+    model, size = load_model_for_summary(args.model, args.input, args.num_classes, args.arch)
+    result = summary(model, size)
     if args.json:
         return write_out(json.dumps(result.to_dict(args.lang), ensure_ascii=False, indent=2) + "\n")
     return write_out(render_summary(result, args.lang))
@@ -195,15 +139,41 @@ def _summary(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------------------------------
 
 
-def _add_demo(subparsers) -> None:
-    p = subparsers.add_parser(
-        "demo", help="run the seed note's five Conv2d examples and its CNN cell"
-    )
-    _add_lang(p)
-    p.set_defaults(func=_demo)
-
-
 def _demo(args: argparse.Namespace) -> int:
     from ..examples import seed_note
 
-    return quiet_pipe(lambda: seed_note.main(lang=args.lang))
+    return seed_note.main(lang=args.lang)
+
+
+COMMANDS = (
+    Command(
+        "shape",
+        "work out each layer's output shape, formula by formula",
+        _shape,
+        _shape_arguments,
+        description="Show how each layer changes the input shape: the output-size formula "
+        "worked out with your numbers, the output shape, and what is easy to miss. "
+        "Layers are written as torch constructor calls; they are parsed, never "
+        "evaluated.",
+        epilog='example: convkit shape 1x1x28x28 "Conv2d(1, 5, 5)" "MaxPool2d(2)" "Flatten()" '
+        '"Linear(720, 10)"',
+        report=report,
+    ),
+    Command(
+        "summary",
+        "table of a model's layers: shapes, parameters, MACs, receptive field",
+        _summary,
+        _summary_arguments,
+        description="Run the model once on zeros and list every layer with its output shape, "
+        "parameters, multiply-adds, receptive field and jump, then the totals and "
+        "a memory estimate.",
+        report=report,
+    ),
+    Command(
+        "demo",
+        "run the seed note's five Conv2d examples and its CNN cell",
+        _demo,
+        _add_lang,
+        report=report,
+    ),
+)

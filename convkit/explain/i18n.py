@@ -551,6 +551,74 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "--cell은 {low}~{high}픽셀이어야 하는데 {value}이(가) 왔습니다",
     },
     "anim_no_frames": {"en": "no frames to save", "ko": "저장할 프레임이 없습니다"},
+    # ---- the interactive page (convkit animate --interactive; page.py, web/page.js) ---------
+    "page_title": {"en": "Convolution, step by step", "ko": "합성곱, 한 단계씩"},
+    "page_intro": {
+        "en": "Change the numbers on the left: the output size, its formula and the path of the "
+        "kernel are worked out again at once. Everything runs inside this file, offline.",
+        "ko": "왼쪽의 숫자를 바꾸면 출력 크기와 공식, 커널이 지나가는 길이 바로 다시 계산됩니다. "
+        "모든 계산은 이 파일 안에서 이루어지므로 인터넷 연결이 필요 없습니다.",
+    },
+    "page_language": {"en": "language", "ko": "언어"},
+    "page_operation": {"en": "layer", "ko": "층"},
+    "page_conv": {"en": "convolution (Conv)", "ko": "합성곱 (Conv)"},
+    "page_max": {"en": "max pooling (MaxPool)", "ko": "최대 풀링 (MaxPool)"},
+    "page_avg": {"en": "average pooling (AvgPool)", "ko": "평균 풀링 (AvgPool)"},
+    "page_input": {"en": "input size (N)", "ko": "입력 크기 (N)"},
+    "page_input_hint": {
+        "en": "N for 1-D, H x W for 2-D, e.g. 5x7",
+        "ko": "1차원은 N, 2차원은 HxW (예: 5x7)",
+    },
+    "page_kernel": {"en": "kernel_size (F)", "ko": "kernel_size (F, 필터 크기)"},
+    "page_stride": {"en": "stride (S)", "ko": "stride (S, 한 번에 움직이는 칸 수)"},
+    "page_stride_hint": {
+        "en": "empty: torch's default (1; for pooling the kernel size)",
+        "ko": "비워 두면 torch 기본값 (1, 풀링은 커널 크기)",
+    },
+    "page_stride_default_pool": {"en": "= kernel_size", "ko": "= kernel_size (커널 크기)"},
+    "page_padding": {"en": "padding (P)", "ko": "padding (P, 가장자리에 덧대는 칸 수)"},
+    "page_padding_hint": {
+        "en": "a number or HxW; for convolution also same or valid",
+        "ko": "숫자나 HxW. 합성곱에서는 same, valid도 됩니다",
+    },
+    "page_dilation": {"en": "dilation (d)", "ko": "dilation (d, 커널 칸 사이 간격)"},
+    "page_show_values": {"en": "show the numbers", "ko": "숫자 보이기"},
+    "page_keys_hint": {
+        "en": "Tip: the arrow keys \u2191 and \u2193 in a field add or take away 1.",
+        "ko": "팁: 입력 칸에서 \u2191, \u2193 키를 누르면 1씩 늘거나 줄어듭니다.",
+    },
+    "page_output_size": {"en": "output size", "ko": "출력 크기"},
+    "page_code": {"en": "the same layer in torch:", "ko": "torch 코드로 쓰면:"},
+    "page_first": {"en": "first step", "ko": "첫 단계"},
+    "page_prev": {"en": "previous step", "ko": "이전 단계"},
+    "page_next": {"en": "next step", "ko": "다음 단계"},
+    "page_speed": {"en": "speed", "ko": "속도"},
+    "page_key_padding": {"en": "padding", "ko": "padding (덧댄 칸)"},
+    "page_footer": {
+        "en": "Written by convkit animate --interactive. The arithmetic on this page is a copy of "
+        "convkit's Python (shapes.py, steps.py), and convkit's tests hold the two together.",
+        "ko": "convkit animate --interactive로 만든 페이지입니다. 이 페이지의 계산은 convkit의 "
+        "파이썬 코드(shapes.py, steps.py)를 옮긴 것이고, convkit의 테스트가 둘이 같은지 "
+        "확인합니다.",
+    },
+    "page_steps": {"en": "steps in an interactive page", "ko": "인터랙티브 페이지의 단계"},
+    "page_needs_html": {
+        "en": "--interactive writes an HTML page: -o must end in .html, got '{value}'",
+        "ko": "--interactive는 HTML 페이지를 만듭니다. -o는 .html로 끝나야 하는데 "
+        "'{value}'이(가) 왔습니다",
+    },
+    "page_no_transposed": {
+        "en": "the interactive page covers convolution and pooling; for a transposed convolution "
+        "leave out --interactive (-o x.html writes the player)",
+        "ko": "인터랙티브 페이지는 합성곱과 풀링만 다룹니다. 전치 합성곱은 --interactive 없이 "
+        "만드세요 (-o x.html은 플레이어를 만듭니다)",
+    },
+    "page_no_seed": {
+        "en": "the interactive page draws the 1..9 input and the -1/0/1 kernel, so it takes no "
+        "--seed (the GIF, the PNG sheet and the player do)",
+        "ko": "인터랙티브 페이지는 1..9 입력과 -1/0/1 커널로 그리므로 --seed를 받지 않습니다 "
+        "(GIF, PNG, 플레이어는 받습니다)",
+    },
     # ---- convkit demo ------------------------------------------------------------------------
     "demo_example": {
         "en": "# Example {i}) input {h} x {w}, filter {k}x{k}, stride {s}, padding {p}",
@@ -625,6 +693,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "'{spec}': {suffix} 파일은 읽을 수 없습니다. 읽을 수 있는 것: {supported}",
     },
     "summary_no_file": {"en": "no such file: '{spec}'", "ko": "파일이 없습니다: '{spec}'"},
+    "summary_is_dir": {
+        "en": "'{spec}' is a directory, not a weights file",
+        "ko": "'{spec}'은(는) 폴더입니다. 가중치 파일이 아닙니다",
+    },
     "summary_load_failed": {
         "en": "cannot load '{spec}': {error}",
         "ko": "'{spec}'을(를) 불러올 수 없습니다: {error}",

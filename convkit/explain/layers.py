@@ -79,9 +79,13 @@ MAX_PARAMETERS = 1_000_000_000
 class LayerSyntaxError(ExplainError):
     """The text is not a plain layer call with literal arguments; nothing was run."""
 
+    exit_code = 2  # the command line itself is wrong (convkit.commandline)
+
 
 class LayerBuildError(ExplainError):
     """The layer's constructor refused the arguments (its own message is kept)."""
+
+    exit_code = 2  # the command line itself is wrong (convkit.commandline)
 
 
 @dataclass(frozen=True)

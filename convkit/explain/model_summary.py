@@ -363,21 +363,21 @@ def render_summary_html(s: ModelSummary, lang: str | None = None) -> str:
 # ----------------------------------------------------------------------------------------------
 
 #: Files a MODEL argument may name: convkit training checkpoints and weights-only state dicts
-#: (safetensors, or PyTorch .pt/.pth read without torch), all read by ``convkit.models``.
+#: (safetensors, or PyTorch .pt/.pth read without torch), all read by ``convkit.weights``.
 MODEL_FILE_SUFFIXES = (".safetensors", ".pt", ".pth")
 
 
 def _load_model_file(path: str, arch: str | None, size, num_classes: int | None):
     """(model, default input size with batch or None) for a weights file."""
-    from ..models import load_model
-    from ..training import read_checkpoint
+    from ..weights import open_model
 
-    if path.lower().endswith(".safetensors") and arch is None:
-        ckpt = read_checkpoint(path)
-        return load_model(path), (1, *ckpt["info"]["input_shape"])
+    if arch is None:
+        loaded = open_model(path)  # a training checkpoint knows its architecture and input
+        assert loaded.input_shape is not None
+        return loaded.model, (1, *loaded.input_shape)
     if size is None:
         raise SummaryError("summary_weights_only", path=path)
-    return load_model(path, arch, size[1:], num_classes), size
+    return open_model(path, arch, size[1:], num_classes).model, size
 
 
 def load_model_for_summary(
@@ -409,6 +409,8 @@ def load_model_for_summary(
                 suffix=suffix or "extensionless",
                 supported=", ".join(MODEL_FILE_SUFFIXES),
             )
+        if os.path.isdir(spec):
+            raise SummaryError("summary_is_dir", spec=spec)
         if not os.path.isfile(spec):
             raise SummaryError("summary_no_file", spec=spec)
         try:

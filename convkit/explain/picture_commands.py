@@ -2,14 +2,17 @@
 
 The arithmetic lives in ``steps.py``, the drawing in ``frames.py``, ``player.py`` and
 ``pictures.py``; they are imported inside the command functions so ``convkit --help`` does not load
-Pillow or NumPy.
+Pillow or NumPy. Errors are raised and reported by ``convkit.commandline.run_command`` (animate's
+through ``commands.report``, in the --lang language).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
+
+from ..commandline import Command
+from .commands import report
 
 
 def parse_sizes(text: str, name: str) -> tuple[int, ...]:
@@ -29,16 +32,6 @@ def _per_dim(text: str, name: str):
     return values[0] if len(values) == 1 else values
 
 
-def _fail(command: str, error: Exception, lang: str = "en") -> int:
-    from .i18n import error_text, translator
-
-    print(
-        f"convkit {command}: {translator(lang)('error')}: {error_text(error, lang)}",
-        file=sys.stderr,
-    )
-    return 1
-
-
 CELL_RANGE = (16, 120)
 
 
@@ -49,43 +42,63 @@ def _animate(args: argparse.Namespace) -> int:
     from .steps import AnimateError
 
     t = translator(args.lang)
-    try:
-        size = parse_sizes(args.input, "--input")
-        padding = (
-            args.padding
-            if args.padding in ("same", "valid")
-            else _per_dim(args.padding, "--padding")
-        )
-        ext = os.path.splitext(args.output)[1].lower()
-        if ext not in SAVE_FORMATS:
-            raise AnimateError("anim_bad_output", value=args.output)
-        if args.ms <= 0:
-            raise AnimateError("anim_bad_ms", value=args.ms)
-        if not CELL_RANGE[0] <= args.cell <= CELL_RANGE[1]:
-            raise AnimateError(
-                "anim_bad_cell", low=CELL_RANGE[0], high=CELL_RANGE[1], value=args.cell
-            )
-        anim = animate(
-            size,
-            _per_dim(args.kernel, "--kernel"),
-            None if args.stride is None else _per_dim(args.stride, "--stride"),
-            padding,
-            _per_dim(args.dilation, "--dilation"),
-            padding_mode=args.padding_mode,
-            transposed=args.transposed,
-            output_padding=_per_dim(args.output_padding, "--output-padding"),
+    size = parse_sizes(args.input, "--input")
+    padding = (
+        args.padding if args.padding in ("same", "valid") else _per_dim(args.padding, "--padding")
+    )
+    ext = os.path.splitext(args.output)[1].lower()
+    if args.interactive:
+        if ext != ".html":
+            raise AnimateError("page_needs_html", value=args.output)
+        if args.transposed:
+            raise AnimateError("page_no_transposed")
+        if args.seed is not None:
+            raise AnimateError("page_no_seed")
+    if ext not in SAVE_FORMATS:
+        raise AnimateError("anim_bad_output", value=args.output)
+    if args.ms <= 0:
+        raise AnimateError("anim_bad_ms", value=args.ms)
+    if not CELL_RANGE[0] <= args.cell <= CELL_RANGE[1]:
+        raise AnimateError("anim_bad_cell", low=CELL_RANGE[0], high=CELL_RANGE[1], value=args.cell)
+    anim = animate(
+        size,
+        _per_dim(args.kernel, "--kernel"),
+        None if args.stride is None else _per_dim(args.stride, "--stride"),
+        padding,
+        _per_dim(args.dilation, "--dilation"),
+        padding_mode=args.padding_mode,
+        transposed=args.transposed,
+        output_padding=_per_dim(args.output_padding, "--output-padding"),
+        pool=args.pool,
+        ceil_mode=args.ceil_mode,
+        seed=args.seed,
+        show_values=args.values or args.seed is not None,
+        cell=args.cell,
+        lang=args.lang,
+        ms=args.ms,
+    )
+    if args.interactive:
+        from .page import save_page
+
+        save_page(
+            args.output,
+            input_size=size,
+            kernel_size=_per_dim(args.kernel, "--kernel"),
+            stride=None if args.stride is None else _per_dim(args.stride, "--stride"),
+            padding=padding,
+            dilation=_per_dim(args.dilation, "--dilation"),
             pool=args.pool,
+            padding_mode=args.padding_mode,
             ceil_mode=args.ceil_mode,
-            seed=args.seed,
-            show_values=args.values or args.seed is not None,
-            cell=args.cell,
+            show_values=args.values,
             lang=args.lang,
             ms=args.ms,
         )
+    else:
         anim.save(args.output)
-    except (ValueError, TypeError, RuntimeError, NotImplementedError, OSError) as e:
-        return _fail("animate", e, args.lang)
     what = {".gif": "anim_frames", ".png": "anim_sheet_steps", ".html": "anim_player_steps"}[ext]
+    if args.interactive:
+        what = "page_steps"
     text = "\n".join(
         [
             anim.title,
@@ -135,14 +148,11 @@ def _load(args):
 def _filters(args: argparse.Namespace) -> int:
     from .pictures import draw_filters
 
-    try:
-        model, info = _load(args)
-        img = draw_filters(
-            model, title=f"{args.checkpoint}: {info['name']}", max_channels=args.max_channels
-        )
-        img.save(args.output)
-    except (ValueError, TypeError, RuntimeError, OSError, KeyError) as e:
-        return _fail("filters", e)
+    model, info = _load(args)
+    img = draw_filters(
+        model, title=f"{args.checkpoint}: {info['name']}", max_channels=args.max_channels
+    )
+    img.save(args.output)
     print(f"wrote {args.output} ({img.size[0]}x{img.size[1]} pixels)")
     return 0
 
@@ -150,34 +160,21 @@ def _filters(args: argparse.Namespace) -> int:
 def _featuremaps(args: argparse.Namespace) -> int:
     from .pictures import draw_feature_maps
 
-    try:
-        model, info = _load(args)
-        img = draw_feature_maps(
-            model,
-            args.image,
-            info,
-            max_channels=args.max_channels,
-            per_channel=args.per_channel,
-            title=f"{args.checkpoint}: {info['name']}",
-        )
-        img.save(args.output)
-    except (ValueError, TypeError, RuntimeError, OSError, KeyError) as e:
-        return _fail("featuremaps", e)
+    model, info = _load(args)
+    img = draw_feature_maps(
+        model,
+        args.image,
+        info,
+        max_channels=args.max_channels,
+        per_channel=args.per_channel,
+        title=f"{args.checkpoint}: {info['name']}",
+    )
+    img.save(args.output)
     print(f"wrote {args.output} ({img.size[0]}x{img.size[1]} pixels)")
     return 0
 
 
-def register(subparsers) -> None:
-    an = subparsers.add_parser(
-        "animate",
-        help="draw a kernel sliding over an input, step by step (GIF, PNG or an HTML player)",
-        description="Draw a convolution, pooling or transposed convolution one output position "
-        "at a time: the padded input, the kernel's footprint, the output filling in "
-        "and the output-size formula worked out. Sizes may be per dimension (5x7, "
-        "3x2); --input 7 draws a 1-D case.",
-        epilog="example: convkit animate --input 5x5 --kernel 3 --stride 2 --padding 1 "
-        "--values -o conv.gif",
-    )
+def _animate_arguments(an: argparse.ArgumentParser) -> None:
     an.add_argument("--input", default="5x5", help="input size: L, or HxW (default 5x5)")
     an.add_argument("--kernel", default="3", help="kernel size: k or khxkw (default 3)")
     an.add_argument(
@@ -233,6 +230,14 @@ def register(subparsers) -> None:
         help="out.gif (one frame per step, looping), out.png (all steps) or out.html (a "
         "self-contained player: play/pause, a slider, each step's arithmetic)",
     )
+    an.add_argument(
+        "--interactive",
+        action="store_true",
+        help="with -o page.html: an interactive page instead of the player, where input size, "
+        "kernel, stride, padding, dilation, padding mode and conv/pool are controls and the "
+        "formula, output size and steps are worked out again in the page (offline, one file); "
+        "these arguments are its first settings",
+    )
     an.add_argument("--ms", type=int, default=700, help="ms per step (default 700)")
     an.add_argument(
         "--cell",
@@ -247,36 +252,26 @@ def register(subparsers) -> None:
         default="en",
         help="language of the captions (formulas are the same): en or ko",
     )
-    an.set_defaults(func=_animate)
 
-    fi = subparsers.add_parser(
-        "filters",
-        help="draw every conv layer's kernels from a checkpoint",
-        description="Draw each convolution layer's weights: one small tile per (out, in) "
-        "channel pair, red positive and blue negative, scaled per layer.",
-    )
+
+def _filters_arguments(fi: argparse.ArgumentParser) -> None:
     fi.add_argument(
         "checkpoint",
         help="a convkit training checkpoint (.safetensors) or a .pt "
         "state dict (with --model and --input)",
     )
-    fi.add_argument("-o", "--output", default="filters.png")
+    fi.add_argument("-o", "--output", default="filters.png", help="the picture to write")
     _model_options(fi)
-    fi.set_defaults(func=_filters)
 
-    fm = subparsers.add_parser(
-        "featuremaps",
-        help="draw what each conv/pool/activation layer outputs for one image",
-        description="Run one image through the model (prepared as 'convkit predict' does) and "
-        "draw every conv, pooling and activation layer's output channels.",
-    )
+
+def _featuremaps_arguments(fm: argparse.ArgumentParser) -> None:
     fm.add_argument(
         "checkpoint",
         help="a convkit training checkpoint (.safetensors) or a .pt "
         "state dict (with --model and --input)",
     )
     fm.add_argument("image", help="an image file (PNG, JPEG, ...)")
-    fm.add_argument("-o", "--output", default="maps.png")
+    fm.add_argument("-o", "--output", default="maps.png", help="the picture to write")
     fm.add_argument(
         "--per-channel",
         action="store_true",
@@ -284,4 +279,38 @@ def register(subparsers) -> None:
         "per layer, so channels compare)",
     )
     _model_options(fm)
-    fm.set_defaults(func=_featuremaps)
+
+
+COMMANDS = (
+    Command(
+        "animate",
+        "draw a kernel sliding over an input, step by step (GIF, PNG or an HTML player)",
+        _animate,
+        _animate_arguments,
+        description="Draw a convolution, pooling or transposed convolution one output position "
+        "at a time: the padded input, the kernel's footprint, the output filling in "
+        "and the output-size formula worked out. Sizes may be per dimension (5x7, "
+        "3x2); --input 7 draws a 1-D case.",
+        epilog="example: convkit animate --input 5x5 --kernel 3 --stride 2 --padding 1 "
+        "--values -o conv.gif",
+        # shapes.py explains an impossible size in a RuntimeError, as torch raises one.
+        user_errors=(RuntimeError, NotImplementedError),
+        report=report,
+    ),
+    Command(
+        "filters",
+        "draw every conv layer's kernels from a checkpoint",
+        _filters,
+        _filters_arguments,
+        description="Draw each convolution layer's weights: one small tile per (out, in) "
+        "channel pair, red positive and blue negative, scaled per layer.",
+    ),
+    Command(
+        "featuremaps",
+        "draw what each conv/pool/activation layer outputs for one image",
+        _featuremaps,
+        _featuremaps_arguments,
+        description="Run one image through the model (prepared as 'convkit predict' does) and "
+        "draw every conv, pooling and activation layer's output channels.",
+    ),
+)

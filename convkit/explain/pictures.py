@@ -47,10 +47,9 @@ def load_model(
 
     A convkit training checkpoint records everything; a plain state dict (``.safetensors``, or
     PyTorch ``.pt`` read without torch) needs ``model`` (the architecture) and ``input_shape``
-    (C, H, W). Loading is ``convkit.models.load_model``'s; this adds what the pictures label.
+    (C, H, W). Loading is ``convkit.weights.open_model``'s; this adds what the pictures label.
     """
-    from ..models import load_model as load_weights
-    from ..training import read_checkpoint
+    from ..weights import open_model
 
     path = os.fspath(spec)
     if not os.path.exists(path):
@@ -62,28 +61,23 @@ def load_model(
             f"state dict (.safetensors, or PyTorch .pt/.pth), got a "
             f"'{ext or 'extensionless'}' file"
         )
-    if ext == ".safetensors" and model is None:
-        try:
-            ckpt = read_checkpoint(path)
-        except RuntimeError as e:  # a plain state dict: the architecture must be named
-            raise ValueError(
-                f"{e}; for a plain state dict give --model NAME and --input CxHxW"
-            ) from None
-        return load_weights(path), {
-            "name": f"{ckpt['config']['model']} after {ckpt['epoch']} epoch(s)",
-            "input_shape": tuple(int(v) for v in ckpt["info"]["input_shape"]),
-            "classes": list(ckpt["info"].get("classes") or []) or None,
-        }
-    if input_shape is None or len(input_shape) != 3:
+    if model is not None and (input_shape is None or len(input_shape) != 3):
         raise ValueError(
             f"'{path}': a state dict does not record the input shape; give "
             f"--model NAME and --input CxHxW (e.g. 1x28x28), got {input_shape}"
         )
-    net = load_weights(path, model, tuple(int(v) for v in input_shape), num_classes)
-    return net, {
-        "name": f"{model} (state dict)",
-        "input_shape": tuple(input_shape),
-        "classes": None,
+    shape = tuple(int(v) for v in input_shape) if input_shape is not None else None
+    try:
+        loaded = open_model(path, model, shape, num_classes)
+    except ValueError as e:  # weights only: the architecture must be named
+        raise ValueError(
+            f"{e}; for a plain state dict give --model NAME and --input CxHxW"
+        ) from None
+    return loaded.model, {
+        "name": loaded.name,
+        "input_shape": loaded.input_shape,
+        "classes": loaded.classes,
+        "ink_extent": loaded.checkpoint.info.ink_extent if loaded.checkpoint else None,
     }
 
 
@@ -349,11 +343,12 @@ def record_activations(model, x) -> tuple[list, object]:
     twice is recorded twice ("name (call 2)").
     """
     from ..autograd import no_grad
+    from ..models import run_model
     from ..tensor import Tensor
 
     with no_grad(), Recorder(model, _recorded_leaf, copy=True) as recorder:
         xt = x if isinstance(x, Tensor) else Tensor._wrap(np.asarray(x))
-        output = model(xt)
+        output = run_model(model, xt)  # a failing layer is named in a LayerError
     return [(c.label, c.module, c.output) for c in recorder.calls], output
 
 
@@ -386,7 +381,8 @@ def draw_feature_maps(
 
     if max_channels < 1:
         raise ValueError(f"--max-channels must be at least 1, got {max_channels}")
-    x = prepare_image(image_path, info["input_shape"])  # (C, H, W), exactly as predict does
+    # (C, H, W), exactly as predict does
+    x = prepare_image(image_path, info["input_shape"], info.get("ink_extent"))
     records, output = record_activations(model, x[None])
     maps = [(name, m, a[0]) for name, m, a in records if a.ndim >= 3]  # spatial layers only
     if not maps:

@@ -55,6 +55,8 @@ _ELEMENTWISE = (
 class ShapeInputError(ExplainError):
     """The input shape text is not a list of positive integers."""
 
+    exit_code = 2  # the command line itself is wrong (convkit.commandline)
+
 
 def parse_shape(value: str | Sequence[int]) -> tuple[int, ...]:
     """``"1x1x227x227"``, ``"1,1,227,227"``, ``"(1, 1, 227, 227)"`` or a sequence of ints."""

@@ -13,17 +13,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
+
+from ..commandline import Command
 
 
-def register(sub) -> None:
-    p = sub.add_parser(
-        "convert",
-        help="convert a PyTorch .pt state dict to .safetensors (runs no code from it)",
-        description="Read a file written by torch.save(model.state_dict(), path) without torch "
-        "and without running code from it, and write its tensors as safetensors. "
-        "Nested dicts are flattened with dotted keys; non-tensor values are left out.",
-    )
+def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("source", help="the .pt file (torch's zip format)")
     p.add_argument("target", help="the .safetensors file to write")
     p.add_argument(
@@ -32,7 +26,6 @@ def register(sub) -> None:
         help="convert only this entry of a nested checkpoint (dotted path, e.g. "
         "'model' or 'state_dict')",
     )
-    p.set_defaults(func=_convert)
 
 
 def flatten_tensors(obj, prefix: str = "") -> tuple[dict, list[str]]:
@@ -88,7 +81,7 @@ def convert(
     Returns (tensors written, keys of the non-tensor values left out, top-level entries that are
     dicts holding tensors: candidates for ``key``).
     """
-    from .files import save
+    from .files import save_safetensors
     from .torch_pt import load_torch
 
     if os.path.exists(source) and os.path.exists(target) and os.path.samefile(source, target):
@@ -107,18 +100,12 @@ def convert(
             f"'{os.fspath(source)}' holds no tensors" + (f" under --key '{key}'" if key else "")
         )
     nested = [str(k) for k, v in obj.items() if isinstance(v, dict) and flatten_tensors(v)[0]]
-    save(arrays, target)
+    save_safetensors(arrays, target)
     return len(arrays), skipped, nested
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from .torch_pt import TorchFileError
-
-    try:
-        n, skipped, nested = convert(args.source, args.target, key=args.key)
-    except (TorchFileError, ValueError, TypeError, FileNotFoundError, OSError) as e:
-        print(f"convkit convert: error: {e}", file=sys.stderr)
-        return 1
+    n, skipped, nested = convert(args.source, args.target, key=args.key)
     print(f"wrote {n} tensors to {args.target}")
     if skipped:
         shown = ", ".join(skipped[:10]) + (
@@ -132,3 +119,16 @@ def _convert(args: argparse.Namespace) -> int:
             f"{', '.join(nested)})"
         )
     return 0
+
+
+COMMANDS = (
+    Command(
+        "convert",
+        "convert a PyTorch .pt state dict to .safetensors (runs no code from it)",
+        _convert,
+        _arguments,
+        description="Read a file written by torch.save(model.state_dict(), path) without torch "
+        "and without running code from it, and write its tensors as safetensors. "
+        "Nested dicts are flattened with dotted keys; non-tensor values are left out.",
+    ),
+)

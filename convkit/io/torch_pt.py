@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import FileFormatError
+
 __all__ = ["TorchFileError", "load_torch"]
 
 # Default memory bound: every storage read and every array produced counts against it, and each
@@ -51,7 +53,7 @@ _STATE_DICT_HINT = (
 )
 
 
-class TorchFileError(RuntimeError):
+class TorchFileError(FileFormatError):
     """A ``.pt`` file that ``load_torch`` will not read (malformed, unsupported or unsafe)."""
 
 
@@ -149,25 +151,32 @@ _UNTYPED = _StorageType("UntypedStorage", None)  # numel counts bytes
 class _Storage(_Frozen):
     """One ``<name>/data/<key>`` record: raw bytes and the dtype the pickle declared for them."""
 
-    __slots__ = ("key", "raw", "dtype")
+    __slots__ = ("key", "raw", "dtype", "location")
 
     def __repr__(self) -> str:
         return f"storage '{self.key}'"
 
-    def __init__(self, key: str, raw: bytes, dtype: _Dtype | None):
+    def __init__(self, key: str, raw: bytes, dtype: _Dtype | None, location: str = "cpu"):
         self.key = key
         self.raw = raw
         self.dtype = dtype
+        self.location = location
 
 
 class _TensorRef(_Frozen):
     """A rebuilt tensor inside the unpickled tree. Wrapping the array keeps pickle's BUILD opcode
-    away from ``ndarray.__setstate__``; ``_to_python`` unwraps it."""
+    away from ``ndarray.__setstate__``; ``_to_python`` unwraps it. ``location`` is the device the
+    storage was saved from ("cpu", "cuda:0", ...); ``parameter`` marks an ``nn.Parameter``."""
 
-    __slots__ = ("array",)
+    __slots__ = ("array", "requires_grad", "parameter", "location")
 
-    def __init__(self, array: np.ndarray):
+    def __init__(
+        self, array: np.ndarray, requires_grad: bool = False, location: str = "cpu"
+    ) -> None:
         self.array = array
+        self.requires_grad = requires_grad
+        self.parameter = False
+        self.location = location
 
     def __repr__(self) -> str:
         return "a tensor"
@@ -300,7 +309,7 @@ class _Reader:
             self.raw[key] = self.record(f"data/{key}", numel * itemsize)
         elif len(self.raw[key]) != numel * itemsize:
             raise TorchFileError(f"storage '{key}' is declared with two different sizes")
-        return _Storage(key, self.raw[key], stype.dtype)
+        return _Storage(key, self.raw[key], stype.dtype, location)
 
     def rebuild_tensor_v2(self, *args) -> _TensorRef:
         if len(args) not in (6, 7):
@@ -311,7 +320,11 @@ class _Reader:
                 "_rebuild_tensor_v2's first argument must be a typed storage, "
                 f"got {_short(storage)}"
             )
-        return self._tensor(storage, storage.dtype, *args[1:6], args[6] if len(args) == 7 else None)
+        offset, size, stride, requires_grad, hooks = args[1:6]
+        metadata = args[6] if len(args) == 7 else None
+        return self._tensor(
+            storage, storage.dtype, offset, size, stride, requires_grad, hooks, metadata
+        )
 
     def rebuild_tensor_v3(self, *args) -> _TensorRef:
         if len(args) not in (7, 8):
@@ -325,7 +338,9 @@ class _Reader:
             raise TorchFileError(
                 f"_rebuild_tensor_v3's dtype must be a torch dtype, got {_short(dtype)}"
             )
-        return self._tensor(storage, dtype, *args[1:6], args[7] if len(args) == 8 else None)
+        offset, size, stride, requires_grad, hooks = args[1:6]
+        metadata = args[7] if len(args) == 8 else None
+        return self._tensor(storage, dtype, offset, size, stride, requires_grad, hooks, metadata)
 
     def _tensor(
         self, storage: _Storage, dtype: _Dtype, offset, size, stride, requires_grad, hooks, metadata
@@ -378,7 +393,7 @@ class _Reader:
         self.charge(numel * out_dtype.itemsize, f"tensor of size {size} ({dtype.name})")
         if numel == 0:
             try:
-                return _TensorRef(np.zeros(size, dtype=out_dtype))
+                return _TensorRef(np.zeros(size, dtype=out_dtype), requires_grad, storage.location)
             except ValueError:  # NumPy bounds the product of the other dimensions too
                 raise TorchFileError(
                     f"empty tensor of size {size} is too large for NumPy"
@@ -400,7 +415,7 @@ class _Reader:
             array = np.conj(array)
         if metadata and metadata.get("neg"):
             array = -array
-        return _TensorRef(array)
+        return _TensorRef(array, requires_grad, storage.location)
 
 
 def _rebuild_parameter(data, requires_grad, hooks):
@@ -408,7 +423,30 @@ def _rebuild_parameter(data, requires_grad, hooks):
         raise TorchFileError(f"_rebuild_parameter expects a tensor, got {_short(data)}")
     if not isinstance(requires_grad, bool) or not isinstance(hooks, dict) or hooks:
         raise TorchFileError("_rebuild_parameter expects (tensor, bool, empty OrderedDict)")
-    return data
+    param = _TensorRef(data.array, requires_grad, data.location)
+    param.parameter = True
+    return param
+
+
+def _codecs_encode(text, encoding):
+    # Protocol 2 stores bytes as _codecs.encode(text, 'latin1'): one character per byte.
+    if not isinstance(text, str) or encoding != "latin1":
+        raise TorchFileError(
+            f"_codecs.encode is read only as (str, 'latin1'), got {_short(text)}, "
+            f"{_short(encoding)}"
+        )
+    try:
+        return text.encode("latin1")
+    except UnicodeEncodeError:
+        raise TorchFileError(
+            "_codecs.encode: a character beyond latin-1 in a bytes value"
+        ) from None
+
+
+def _builtin_set(items=()):
+    if not isinstance(items, (list, tuple)):
+        raise TorchFileError(f"set() is read only from a list, got {_short(items)}")
+    return set(_key(v) for v in items)
 
 
 def _torch_size(dims=()) -> tuple:
@@ -440,6 +478,9 @@ class _SafeUnpickler(pickle.Unpickler):
             ),
             ("torch", "Size"): _Callable("torch.Size", _torch_size),
             ("torch", "device"): _Callable("torch.device", _torch_device),
+            ("_codecs", "encode"): _Callable("_codecs.encode", _codecs_encode),
+            ("builtins", "set"): _Callable("builtins.set", _builtin_set),
+            ("__builtin__", "set"): _Callable("builtins.set", _builtin_set),
             ("torch.storage", "UntypedStorage"): _UNTYPED,
             ("torch", "UntypedStorage"): _UNTYPED,
         }
@@ -501,16 +542,29 @@ def _prescan(data: bytes) -> None:
             )
 
 
-def _to_python(obj, memo: dict, path: set, depth: int):
-    """Replace the stand-ins by plain values; refuse anything that is not data."""
+def _plain_tensor(ref: _TensorRef) -> np.ndarray:
+    return ref.array
+
+
+def _plain_dtype(dtype: _Dtype) -> str:
+    return repr(dtype)
+
+
+def _to_python(obj, memo: dict, path: set, depth: int, tensor=_plain_tensor, dtype=_plain_dtype):
+    """Replace the stand-ins by plain values; refuse anything that is not data.
+
+    ``tensor`` turns a rebuilt tensor into its value (a NumPy array by default) and ``dtype`` a
+    torch dtype (its name by default); an object met twice gives the same value twice.
+    """
     if obj is None or isinstance(obj, (bool, int, float, complex, str, bytes)):
         return obj
-    if isinstance(obj, _TensorRef):
-        return obj.array
     if isinstance(obj, _Dtype):
-        return repr(obj)
+        return dtype(obj)
     key = id(obj)
     if key in memo:
+        return memo[key]
+    if isinstance(obj, _TensorRef):
+        memo[key] = tensor(obj)
         return memo[key]
     if key in path:
         raise TorchFileError("data.pkl contains a container that contains itself")
@@ -519,8 +573,9 @@ def _to_python(obj, memo: dict, path: set, depth: int):
     path.add(key)
 
     def conv(x):
-        return _to_python(x, memo, path, depth + 1)
+        return _to_python(x, memo, path, depth + 1, tensor, dtype)
 
+    out: Any
     if isinstance(obj, _PickledOrderedDict):
         out = OrderedDict((_key(k), conv(v)) for k, v in obj.items())
         if "_metadata" in obj.__dict__:
@@ -576,7 +631,9 @@ def _find_prefix(zf: zipfile.ZipFile, path: str) -> str:
     return prefix
 
 
-def _legacy_message(path: str, head: bytes) -> str:
+def old_torch_format(path: str, head: bytes) -> str | None:
+    """What is wrong with a file in one of torch's pre-zip formats (from its first 512 bytes);
+    None for any other file."""
     # Before torch 1.6 (and with _use_new_zipfile_serialization=False) torch.save wrote several
     # pickles back to back, starting with this magic number (0x1950a86a20f9469cfc6c as a LONG1).
     if head.startswith(b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19"):
@@ -586,6 +643,13 @@ def _legacy_message(path: str, head: bytes) -> str:
         )
     if len(head) > 262 and head[257:262] == b"ustar":
         return f"'{path}' uses torch's tar-based serialization (torch < 0.4), which is not read"
+    return None
+
+
+def _legacy_message(path: str, head: bytes) -> str:
+    old = old_torch_format(path, head)
+    if old is not None:
+        return old
     if head.startswith(b"PK\x03\x04"):
         return f"'{path}' is a damaged zip archive (truncated or corrupt): its directory is missing"
     return f"'{path}' is not a zip archive, so it is not a file written by torch.save"
@@ -596,8 +660,9 @@ def load_torch(path: str | os.PathLike, *, max_bytes: int | None = None) -> Any:
 
     Returns the saved object with every tensor replaced by a NumPy array of the same shape and
     dtype (an ``OrderedDict`` of arrays for a state dict, with torch's ``_metadata`` attribute;
-    nested dicts, lists, tuples, numbers, strings and None as they were; dtypes as strings such as
-    ``"torch.float32"``). bfloat16 tensors are widened to float32, with a warning.
+    nested dicts, lists, tuples, numbers, strings, bytes and None as they were; dtypes as strings
+    such as ``"torch.float32"``). bfloat16 tensors are widened to float32, with a warning.
+    Tensors saved from a GPU are read onto the CPU (``convkit.load`` follows torch instead).
 
     No code from the file is run: only the globals a saved state dict needs are resolved, each to
     a checking stand-in, and anything else (a pickled ``nn.Module``, ``os.system``, ...) raises
@@ -605,19 +670,38 @@ def load_torch(path: str | os.PathLike, *, max_bytes: int | None = None) -> Any:
     ``max_bytes`` bounds the memory spent (storages read plus arrays made; default the larger of
     1 GiB and 4 times the file size); sizes are checked before anything is allocated.
     """
-    path = os.fspath(path)
-    try:
-        file_size = os.path.getsize(path)
-        with open(path, "rb") as f:
-            head = f.read(512)
-    except FileNotFoundError:
-        raise FileNotFoundError(f"no such file: '{path}'") from None
+    return read_torch_archive(path, max_bytes=max_bytes)
+
+
+def read_torch_archive(
+    source: str | os.PathLike | bytes,
+    name: str | None = None,
+    *,
+    max_bytes: int | None = None,
+    tensor=_plain_tensor,
+    dtype=_plain_dtype,
+) -> Any:
+    """``load_torch`` for a path or the file's bytes (``name`` labels them in messages), with
+    ``tensor``/``dtype`` choosing what rebuilt tensors and dtypes become (see ``_to_python``)."""
+    if isinstance(source, bytes):
+        path, file_size, head = name or "<bytes>", len(source), source[:512]
+        archive: Any = io.BytesIO(source)
+    else:
+        path = archive = os.fspath(source)
+        if os.path.isdir(path):
+            raise IsADirectoryError(f"'{path}' is a directory, not a file written by torch.save")
+        try:
+            file_size = os.path.getsize(path)
+            with open(path, "rb") as f:
+                head = f.read(512)
+        except FileNotFoundError:
+            raise FileNotFoundError(f"no such file: '{path}'") from None
     if max_bytes is None:
         max_bytes = max(_MIN_BUDGET, _BUDGET_PER_FILE_BYTE * file_size)
-    if not zipfile.is_zipfile(path):
+    if not zipfile.is_zipfile(archive):
         raise TorchFileError(_legacy_message(path, head))
     try:
-        zf = zipfile.ZipFile(path)
+        zf = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
         raise TorchFileError(f"'{path}' is a corrupt zip archive: {e}") from None
     with zf:
@@ -645,13 +729,13 @@ def load_torch(path: str | os.PathLike, *, max_bytes: int | None = None) -> Any:
                 f"something other than data ({type(e).__name__}: {e})"
             ) from None
         try:
-            result = _to_python(obj, {}, set(), 0)
+            result = _to_python(obj, {}, set(), 0, tensor, dtype)
         except TorchFileError as e:
             raise TorchFileError(f"cannot read '{path}': {e}") from None
     if reader.widened_bf16:
         warnings.warn(
-            f"load_torch('{path}'): {reader.widened_bf16} bfloat16 tensor(s) widened "
+            f"reading '{path}': {reader.widened_bf16} bfloat16 tensor(s) widened "
             "to float32 (NumPy has no bfloat16; the values are exact)",
-            stacklevel=2,
+            stacklevel=3,  # the caller of load_torch / convkit.load
         )
     return result

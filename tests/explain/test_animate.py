@@ -1,6 +1,5 @@
 """convkit animate: the steps add up to the real ops' outputs; frames, pixels, files and errors."""
 
-import argparse
 import re
 
 import numpy as np
@@ -8,10 +7,10 @@ import pytest
 
 import convkit as ck
 from convkit import nn, shapes
+from convkit.cli import main
 from convkit.explain import drawing as D
 from convkit.explain import frames as FR
 from convkit.explain import steps as S
-from convkit.explain.picture_commands import register
 from convkit.nn import functional as F
 
 
@@ -20,10 +19,7 @@ def t(a):
 
 
 def run_cli(argv, capsys):
-    parser = argparse.ArgumentParser(prog="convkit")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    code = args.func(args)
+    code = main(argv)
     out = capsys.readouterr()
     return code, out.out, out.err
 

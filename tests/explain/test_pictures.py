@@ -1,17 +1,16 @@
 """convkit filters and convkit featuremaps on a tiny checkpoint trained in the test."""
 
-import argparse
-
 import numpy as np
 import pytest
 
 import convkit as ck
 from convkit import nn
+from convkit.cli import main
 from convkit.explain import pictures as P
-from convkit.explain.picture_commands import register
 from convkit.nn import functional as F
 from convkit.predict import prepare_image
-from convkit.training import TrainConfig, read_checkpoint, train
+from convkit.training import TrainConfig, train
+from convkit.weights import read_checkpoint
 from tests.test_training import small_digits
 
 
@@ -32,10 +31,7 @@ def trained(tmp_path_factory):
 
 
 def run_cli(argv, capsys):
-    parser = argparse.ArgumentParser(prog="convkit")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    code = args.func(args)
+    code = main(argv)
     out = capsys.readouterr()
     return code, out.out, out.err
 
@@ -44,7 +40,7 @@ def test_load_model_from_a_training_checkpoint(trained):
     ckpt_path, _ = trained
     model, info = P.load_model(str(ckpt_path))
     assert info["input_shape"] == (1, 8, 8) and len(info["classes"]) == 10
-    saved = read_checkpoint(str(ckpt_path))["model"]
+    saved = read_checkpoint(str(ckpt_path)).model
     np.testing.assert_array_equal(model.features[0].weight.data, saved["features.0.weight"].data)
     assert [name for name, _ in P.conv_layers(model)] == ["features.0", "features.3"]
 
@@ -54,7 +50,7 @@ def test_load_model_from_state_dicts(trained, tmp_path):
     model, _ = P.load_model(str(ckpt_path))
     plain = tmp_path / "weights.safetensors"
     ck.save(model.state_dict(), plain)
-    with pytest.raises(ValueError, match="not a convkit training checkpoint.*--model NAME"):
+    with pytest.raises(ValueError, match="holds weights only.*--model NAME"):
         P.load_model(str(plain))
     again, info = P.load_model(str(plain), model="seednet", input_shape=(1, 8, 8))
     np.testing.assert_array_equal(again.classifier.weight.data, model.classifier.weight.data)

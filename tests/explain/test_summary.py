@@ -167,19 +167,20 @@ def test_load_models(tmp_path, monkeypatch):
 
 def test_checkpoint_summary(tmp_path, capsys):
     from convkit.optim import Adam
-    from convkit.training import TrainConfig, write_checkpoint
+    from convkit.weights import Checkpoint, DataInfo, RngState, TrainConfig, write_checkpoint
 
     model = LeNet5((1, 12, 12), 3)
     path = tmp_path / "checkpoint.safetensors"
-    write_checkpoint(
-        str(path),
-        model,
-        Adam(model.parameters(), 0.001),
-        TrainConfig(model="lenet5"),
-        {"input_shape": [1, 12, 12], "num_classes": 3},
-        1,
+    record = Checkpoint(
+        TrainConfig(model="lenet5").resolved(),
+        DataInfo("digits", (1, 12, 12), 3, ["a", "b", "c"]),
+        0,
         [],
+        model.state_dict(),
+        Adam(model.parameters(), 0.001).state_dict(),
+        RngState.capture(),
     )
+    write_checkpoint(str(path), record)
     assert cli.main(["summary", str(path), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["input_size"] == [1, 1, 12, 12]

@@ -35,7 +35,7 @@ def test_metadata_and_torch_reads_our_file(tmp_path):
 
     path = tmp_path / "m.safetensors"
     cio.save({"w": ck.ones(2, 2)}, path, metadata={"epoch": 3})
-    tensors, meta = cio.files.load_with_metadata(path)
+    tensors, meta = cio.load_safetensors(path)
     assert meta == {"epoch": "3"}
     t = safetensors.torch.load_file(str(path))
     np.testing.assert_array_equal(t["w"].numpy(), np.ones((2, 2), dtype=np.float32))
@@ -93,6 +93,113 @@ def test_missing_file_and_bad_values(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope.safetensors"):
         cio.load(tmp_path / "nope.safetensors")
     with pytest.raises(TypeError, match="key 'x'"):
-        cio.save({"x": "text"}, tmp_path / "a.safetensors")
+        cio.save_safetensors({"x": "text"}, tmp_path / "a.safetensors")
     with pytest.raises(TypeError, match="keys must be strings"):
-        cio.save({1: ck.ones(1)}, tmp_path / "a.safetensors")
+        cio.save_safetensors({1: ck.ones(1)}, tmp_path / "a.safetensors")
+    with pytest.raises(TypeError, match="cannot store a object at '/x'"):
+        cio.save({"x": object()}, tmp_path / "a.safetensors")
+
+
+def test_a_killed_save_leaves_no_orphan_after_the_next_save(tmp_path):
+    """kill -9 in the middle of a save leaves a temporary; the next save to that file removes it
+    (and leaves a temporary of a live writer alone)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "ckpt.safetensors"
+    cio.save({"w": ck.zeros(3)}, path)
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import os, sys, time\n"
+            "import convkit as ck, convkit.io as cio\n"
+            "os.fsync = lambda fd: (print('writing', flush=True), time.sleep(60))\n"
+            f"cio.save({{'w': ck.ones(3)}}, {str(path)!r})\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )
+    assert writer.stdout.readline() == "writing\n"
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait()
+    orphans = [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+    assert len(orphans) == 1 and orphans[0].startswith(f".ckpt.safetensors.{writer.pid}-")
+    live = tmp_path / f".ckpt.safetensors.{os.getppid()}-abc.tmp"  # a running process's
+    live.write_bytes(b"")
+    time.sleep(0.01)
+    cio.save({"w": ck.full((3,), 2.0)}, path)
+    assert sorted(os.listdir(tmp_path)) == sorted(["ckpt.safetensors", live.name])
+    assert cio.load(path)["w"].tolist() == [2.0, 2.0, 2.0]
+
+
+def test_files_keep_the_umask_permissions(tmp_path):
+    path = tmp_path / "a.safetensors"
+    cio.save({"w": ck.ones(1)}, path)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~mask
+
+
+def _data_area(path):
+    raw = path.read_bytes()
+    return raw, 8 + int.from_bytes(raw[:8], "little")
+
+
+def _strip_checksum(raw: bytes) -> bytes:
+    import json
+
+    n = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8 : 8 + n])
+    del header["__metadata__"][cio.files.CHECKSUM_KEY]
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    return len(text).to_bytes(8, "little") + text + raw[8 + n :]
+
+
+def test_flipped_bytes_are_detected_and_a_file_without_checksum_loads(tmp_path):
+    from convkit.errors import FileFormatError
+
+    path = tmp_path / "w.safetensors"
+    state = {"a": ck.arange(1000, dtype=ck.float32), "b": ck.ones(3, 3)}
+    cio.save(state, path)
+    raw, start = _data_area(path)
+    flipped = bytearray(raw)
+    for i in range(20):
+        flipped[start + 37 * i] ^= 0xFF
+    path.write_bytes(bytes(flipped))
+    with pytest.raises(FileFormatError, match="w.safetensors' is corrupt: its SHA-256 checksum"):
+        cio.load(path)
+    # Without the checksum (as another program writes safetensors) the same file loads.
+    path.write_bytes(_strip_checksum(bytes(flipped)))
+    out = cio.load(path)
+    assert list(out) == ["a", "b"] and not np.array_equal(out["a"].numpy(), np.arange(1000))
+    # Header metadata is covered too.
+    cio.save(state, path, metadata={"note": "x"})
+    raw = path.read_bytes()
+    path.write_bytes(raw.replace(b'"note":"x"', b'"note":"y"'))
+    with pytest.raises(FileFormatError, match="checksum"):
+        cio.load(path)
+
+
+@pytest.mark.parametrize(
+    "order,match",
+    [
+        ('{"a": 1}', "must be a JSON list of tensor names"),
+        ("[1, 2]", "must be a JSON list of tensor names"),
+        ("not json", "must be a JSON list of tensor names"),
+        ('["w", "x"]', "lists 2 tensor name"),
+    ],
+)
+def test_bad_key_order_metadata(tmp_path, order, match):
+    from safetensors.numpy import save_file
+
+    from convkit.errors import FileFormatError
+
+    path = tmp_path / "k.safetensors"
+    save_file({"w": np.ones(2, np.float32)}, str(path), metadata={cio.files.ORDER_KEY: order})
+    with pytest.raises(FileFormatError, match=match):
+        cio.load(path)
