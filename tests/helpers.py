@@ -74,6 +74,40 @@ def tolerance(dtype):
     return dict(rtol=1e-4, atol=1e-5)
 
 
+def check_against_torch(fn, tfn, arrays, dtype, seed=0, grads=True):
+    """Run ``fn`` (convkit) and ``tfn`` (torch) on the same arrays, backward with the same random
+    upstream gradient, and compare outputs and every input's gradient at the parity tolerance.
+
+    Non-floating arrays (targets, indices) are passed through without gradients; ``grads`` may
+    also list the positions of the arrays that get one.
+    """
+    import torch
+
+    rng = np.random.default_rng(seed)
+    arrays = [np.asarray(a) for a in arrays]
+    chosen = range(len(arrays)) if grads is True else (grads or ())
+    wants = [i in chosen and a.dtype.kind == "f" for i, a in enumerate(arrays)]
+    ours = [ck.tensor(a, requires_grad=w) for a, w in zip(arrays, wants, strict=True)]
+    theirs = [to_torch(a, requires_grad=w) for a, w in zip(arrays, wants, strict=True)]
+    y = fn(*ours)
+    yt = tfn(*theirs)
+    assert tuple(y.shape) == tuple(yt.shape), (y.shape, yt.shape)
+    assert str(y.dtype) == str(yt.dtype).replace("torch.", ""), (y.dtype, yt.dtype)
+    np.testing.assert_allclose(y.data, yt.detach().numpy(), **tolerance(dtype))
+    if any(wants):
+        g = rng.standard_normal(tuple(yt.shape)).astype(yt.detach().numpy().dtype)
+        y.backward(ck.tensor(g))
+        yt.backward(torch.from_numpy(g))
+        for i, (c, t, w) in enumerate(zip(ours, theirs, wants, strict=True)):
+            if not w:
+                continue
+            assert c.grad is not None, f"input {i} got no gradient"
+            np.testing.assert_allclose(
+                c.grad.data, t.grad.numpy(), err_msg=f"gradient of input {i}", **tolerance(dtype)
+            )
+    return y, yt
+
+
 def outcome(fn, lib):
     """Run ``fn(lib)`` for ``lib`` torch or convkit: ``("ok", result)``, or the exception's class
     and its message with convkit's names written as torch's, for side-by-side checks."""

@@ -9,6 +9,7 @@ NumPy functions that rebuild an array and refuses every other global.
 
 from __future__ import annotations
 
+import importlib
 import io
 import os
 import pickle
@@ -21,12 +22,11 @@ import numpy as np
 from ._io import DatasetError, find_file, read_bytes
 from .dataset import ImageArrayDataset
 
-try:  # NumPy >= 2 moved numpy.core to numpy._core; pickles may name either.
-    from numpy._core import multiarray as _multiarray
-    from numpy._core import numeric as _numeric
-except ImportError:  # pragma: no cover - NumPy 1.x
-    from numpy.core import multiarray as _multiarray
-    from numpy.core import numeric as _numeric
+# NumPy >= 2 moved numpy.core to numpy._core; pickles may name either. Imported by name
+# because the other spelling does not exist in the installed NumPy.
+_CORE = "numpy._core" if hasattr(np, "_core") else "numpy.core"
+_multiarray: Any = importlib.import_module(f"{_CORE}.multiarray")
+_numeric: Any = importlib.import_module(f"{_CORE}.numeric")
 
 
 def _latin1_encode(text: Any, encoding: str = "utf-8") -> bytes:

@@ -18,7 +18,7 @@ from ._io import DatasetError, find_file, read_bytes
 from .dataset import ImageArrayDataset
 
 # IDX type code -> big-endian NumPy dtype.
-IDX_DTYPES = {
+IDX_DTYPES: dict[int, np.dtype] = {
     0x08: np.dtype(">u1"),
     0x09: np.dtype(">i1"),
     0x0B: np.dtype(">i2"),

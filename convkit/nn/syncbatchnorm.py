@@ -8,10 +8,9 @@ import numpy as np
 
 from ..ops.sync_batch_norm import SyncBatchNorm as _SyncBatchNormFn
 from ..tensor import Tensor
-from . import functional as F
 from .functional.normalization import check_batch_norm_args
-from .layers import _BatchNorm
 from .module import Module
+from .normalization import _BatchNorm
 
 __all__ = ["SyncBatchNorm"]
 
@@ -58,31 +57,16 @@ class SyncBatchNorm(_BatchNorm):
 
         self._check_input_dim(input)
         self._check_non_zero_input_channels(input)
-        factor = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked.add_(1)
-            if self.momentum is None:  # cumulative moving average
-                factor = 1.0 / float(self.num_batches_tracked.item())
-        bn_training = self.training or (self.running_mean is None and self.running_var is None)
-        track = not self.training or self.track_running_stats
-        running_mean = self.running_mean if track else None
-        running_var = self.running_var if track else None
         group = None
-        if bn_training and self.training and dist.is_initialized():
+        if self.training and dist.is_initialized():
             group = self.process_group or dist.group.WORLD
-            if dist.get_world_size(group) <= 1:
+            if dist.get_world_size(group) <= 1:  # one rank, or not a member of the group
                 group = None
         if group is None:
-            return F.batch_norm(
-                input,
-                running_mean,
-                running_var,
-                self.weight,
-                self.bias,
-                bn_training,
-                factor,
-                self.eps,
-            )
+            return super().forward(input)
+        factor = self._count_batch()
+        running_mean = self.running_mean if self.track_running_stats else None
+        running_var = self.running_var if self.track_running_stats else None
         check_batch_norm_args(input, running_mean, running_var, self.weight, self.bias, factor)
         return _SyncBatchNormFn.apply(
             input,

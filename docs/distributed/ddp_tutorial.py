@@ -128,7 +128,7 @@ def main(total_epochs=4, save_every=2, snapshot_path=None):
         x, y = dataset.tensors
         accuracy = (fresh(x).argmax(1) == y).float().mean().item()
         checksum = sum(p.double().sum().item() for p in trainer.model.module.parameters())
-    print(f"[rank {rank}/{world}] checkpoint accuracy {accuracy:.4f} | parameter sum {checksum:.6f}")
+    print(f"[rank {rank}/{world}] checkpoint accuracy {accuracy:.4f} | parameters {checksum:.6f}")
     cleanup()
 
 

@@ -8,27 +8,39 @@ below never branch on "int or tuple". Each area lives in its own file; this file
 # to the function F.linear, as torch's namespace has it.
 from . import activation as _activation
 from . import conv as _conv
+from . import dropout as _dropout
 from . import linear as _linear
 from . import loss as _loss
 from . import normalization as _normalization
 from . import padding as _padding
 from . import pooling as _pooling
+from . import sparse as _sparse
+from . import upsampling as _upsampling
+from . import vision as _vision
 from .activation import *  # noqa: F403
 from .conv import *  # noqa: F403
+from .dropout import *  # noqa: F403
 from .linear import *  # noqa: F403
 from .loss import *  # noqa: F403
 from .normalization import *  # noqa: F403
 from .padding import *  # noqa: F403
 from .pooling import *  # noqa: F403
+from .sparse import *  # noqa: F403
+from .upsampling import *  # noqa: F403
+from .vision import *  # noqa: F403
 
 __all__ = sorted(
     set(
         _activation.__all__
         + _conv.__all__
+        + _dropout.__all__
         + _linear.__all__
         + _loss.__all__
         + _normalization.__all__
         + _padding.__all__
         + _pooling.__all__
+        + _sparse.__all__
+        + _upsampling.__all__
+        + _vision.__all__
     )
 )

@@ -8,9 +8,10 @@ import warnings
 import numpy as np
 
 from ... import random
+from ...ops import activation as A
 from ...ops import basic as B
 from ...ops import nn as N
-from ...tensor import Tensor
+from ...tensor import Tensor, where
 from ._utils import check_tensor
 
 __all__ = [
@@ -34,10 +35,15 @@ def _floating_only(op: str, kernel: str, x: Tensor) -> None:
         )
 
 
+def _result(input: Tensor, result: Tensor, inplace: bool) -> Tensor:
+    """``result``, or with ``inplace`` the input itself holding it (torch's ``inplace=True``)."""
+    return input._inplace(result) if inplace else result
+
+
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0), elementwise; integer inputs stay integer (as torch)."""
     check_tensor("relu", "input", input)
-    return input.relu()
+    return _result(input, input.relu(), inplace)
 
 
 def leaky_relu(
@@ -48,7 +54,7 @@ def leaky_relu(
     """x where x > 0, else negative_slope * x."""
     check_tensor("leaky_relu", "input", input)
     _floating_only("leaky_relu", "leaky_relu_cpu", input)
-    return N.LeakyRelu.apply(input, float(negative_slope))
+    return _result(input, N.LeakyRelu.apply(input, float(negative_slope)), inplace)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -116,7 +122,7 @@ def log_softmax(
 
 
 def _check_p(p) -> float:
-    if not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
+    if not isinstance(p, numbers.Real) or not 0.0 <= float(p) <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     return float(p)
 
@@ -145,7 +151,7 @@ def dropout(
     p = _check_p(p)
     if not training or p == 0.0:
         return input
-    return _apply_mask(input, random.bernoulli(input.shape, 1.0 - p), p)
+    return _result(input, _apply_mask(input, random.bernoulli(input.shape, 1.0 - p), p), inplace)
 
 
 def dropout2d(
@@ -191,4 +197,272 @@ def dropout2d(
         )
     # One draw per (N, C) feature map, broadcast over the rest (a 3-D input is (N, C, L)).
     shape = tuple(input.shape[:2]) + (1,) * (ndim - 2)
-    return _apply_mask(input, random.bernoulli(shape, 1.0 - p), p)
+    return _result(input, _apply_mask(input, random.bernoulli(shape, 1.0 - p), p), inplace)
+
+
+# ----- the rest of torch's activations ----------------------------------------------------------
+
+__all__ += [
+    "relu6",
+    "hardtanh",
+    "elu",
+    "celu",
+    "selu",
+    "silu",
+    "mish",
+    "hardswish",
+    "hardsigmoid",
+    "softplus",
+    "softsign",
+    "softshrink",
+    "hardshrink",
+    "tanhshrink",
+    "logsigmoid",
+    "threshold",
+    "prelu",
+    "rrelu",
+    "glu",
+    "softmin",
+    "relu_",
+    "leaky_relu_",
+    "hardtanh_",
+    "elu_",
+    "celu_",
+    "selu_",
+    "rrelu_",
+    "threshold_",
+]
+
+# torch's SELU constants (Klambauer et al. 2017), as aten/src/ATen/native/Activation.cpp has them.
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _floating(op: str, input: Tensor) -> Tensor:
+    check_tensor(op, "input", input)
+    _floating_only(op, f"{op}_cpu", input)
+    return input
+
+
+def hardtanh(
+    input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+) -> Tensor:
+    """Clamp to [min_val, max_val]; the gradient is 0 at and beyond both ends."""
+    check_tensor("hardtanh", "input", input)
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    if input.dtype.kind == "b":
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    return _result(input, A.Hardtanh.apply(input, min_val, max_val), inplace)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """``min(max(x, 0), 6)`` (hardtanh(0, 6))."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, else ``alpha * (exp(x) - 1)``."""
+    return _result(input, A.Elu.apply(_floating("elu", input), float(alpha), 1.0, 1.0), inplace)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, else ``alpha * (exp(x / alpha) - 1)``."""
+    x = _floating("celu", input)
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return _result(input, A.Elu.apply(x, float(alpha), 1.0, 1.0 / alpha), inplace)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``scale * elu(x, alpha)`` with the self-normalising constants."""
+    y = A.Elu.apply(_floating("elu", input), _SELU_ALPHA, _SELU_SCALE, 1.0)
+    return _result(input, y, inplace)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * sigmoid(x)`` (swish)."""
+    return _result(input, A.Silu.apply(_floating("silu", input)), inplace)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * tanh(softplus(x))``."""
+    return _result(input, A.Mish.apply(_floating("mish", input)), inplace)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * relu6(x + 3) / 6``."""
+    return _result(input, A.Hardswish.apply(_floating("hardswish", input)), inplace)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """``relu6(x + 3) / 6``."""
+    return _result(input, A.Hardsigmoid.apply(_floating("hardsigmoid", input)), inplace)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(beta x)) / beta``; linear where ``beta x > threshold``."""
+    return A.Softplus.apply(_floating("softplus", input), float(beta), float(threshold))
+
+
+def softsign(input: Tensor) -> Tensor:
+    """``x / (1 + |x|)``."""
+    check_tensor("softsign", "input", input)
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """``x - tanh(x)``."""
+    check_tensor("tanhshrink", "input", input)
+    return input - input.tanh()
+
+
+def _check_lambd(op: str, input: Tensor, lambd: float) -> float:
+    if lambd < 0:
+        name = "Float" if input.dtype == np.float32 else "Double"
+        raise RuntimeError(
+            f"lambda must be in range [0, {float(np.finfo(input.dtype).max):g}] for input "
+            f"dtype {name}, but found {lambd} ({op} shrinks towards 0 by a non-negative lambd)"
+        )
+    return float(lambd)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+    x = _floating("softshrink", input)
+    return A.Shrink.apply(x, _check_lambd("softshrink", x, lambd), True)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x outside [-lambd, lambd], 0 inside."""
+    x = _floating("hardshrink", input)
+    return A.Shrink.apply(x, float(lambd), False)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """``log(sigmoid(x))``, stable for large |x|."""
+    check_tensor("logsigmoid", "input", input)
+    _floating_only("logsigmoid", "log_sigmoid_cpu", input)
+    return A.LogSigmoid.apply(input)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """``value`` where ``x <= threshold``, else x."""
+    check_tensor("threshold", "input", input)
+    return _result(input, A.Threshold.apply(input, threshold, value), inplace)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x where x > 0, else ``weight * x``; weight has 1 or C (``input.shape[1]``) entries."""
+    check_tensor("prelu", "input", input)
+    check_tensor("prelu", "weight", weight)
+    if weight.ndim > 1:
+        raise RuntimeError(
+            f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}"
+        )
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    if weight.numel() != 1 and weight.numel() != channels:
+        raise RuntimeError(
+            f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+            f"{weight.numel()} and channel size = {channels}."
+        )
+    if weight.numel() == 1:
+        w = weight.reshape(())
+    else:
+        w = weight.reshape((channels,) + (1,) * (input.ndim - 2))  # (C, 1, ...)
+    return where(input._array > 0, input, w * input)
+
+
+def rrelu(
+    input: Tensor,
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    inplace: bool = False,
+) -> Tensor:
+    """Leaky ReLU with a random slope ~ U(lower, upper) per negative element while training, and
+    the mean slope ``(lower + upper) / 2`` otherwise."""
+    check_tensor("rrelu", "input", input)
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    _floating_only("rrelu", "leaky_relu_cpu", input)
+    if not training:
+        return _result(input, N.LeakyRelu.apply(input, (lower + upper) / 2), inplace)
+    # torch draws one double per element with x <= 0, in order (uniform_real_distribution: 53
+    # bits, then u * (upper - lower) + lower, no fused multiply-add, with the bounds first
+    # rounded to the input's dtype), and casts it to that dtype; positive elements keep slope 1
+    # and draw nothing.
+    negative = input._array <= 0
+    u = random.uniform((int(negative.sum()),), 0.0, 1.0, np.float64)
+    lo, hi = float(input.dtype.type(lower)), float(input.dtype.type(upper))
+    noise = np.ones(input.shape, dtype=input.dtype)
+    noise[negative] = u * (hi - lo) + lo
+    return _result(input, B.Mul.apply(input, noise), inplace)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """``a * sigmoid(b)`` where a, b are the two halves of ``input`` along ``dim``."""
+    check_tensor("glu", "input", input)
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = input._dim(dim)
+    size = input.shape[d]
+    if size % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {size}")
+    half = size // 2
+    index_a = (slice(None),) * d + (slice(0, half),)
+    index_b = (slice(None),) * d + (slice(half, size),)
+    return input[index_a] * input[index_b].sigmoid()
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """``softmax(-x)`` along ``dim``."""
+    check_tensor("softmin", "input", input)
+    if dim is None:
+        warnings.warn(
+            "Implicit dimension choice for softmin has been deprecated. Change the call to "
+            "include dim=X as an argument.",
+            UserWarning,
+            stacklevel=2,
+        )
+        dim = 0 if input.ndim in (0, 1, 3) else 1
+    x = input if dtype is None else input.to(dtype)
+    return softmax(-x, dim)
+
+
+# ----- torch's in-place spellings: the function with inplace=True ------------------------------
+
+
+def relu_(input: Tensor) -> Tensor:
+    return relu(input, inplace=True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, inplace=True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return celu(input, alpha, inplace=True)
+
+
+def selu_(input: Tensor) -> Tensor:
+    return selu(input, inplace=True)
+
+
+def rrelu_(
+    input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False
+) -> Tensor:
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    check_tensor("threshold_", "input", input)
+    return input._inplace(A.Threshold.apply(input, threshold, value))

@@ -80,3 +80,37 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions start_dim..end_dim into one (``torch.flatten``)."""
     check_tensor("flatten", "input", input)
     return input.flatten(start_dim, end_dim)
+
+
+__all__ += ["bilinear"]
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``y_o = x1^T W_o x2 + b_o``: input1 (*, in1), input2 (*, in2), weight (out, in1, in2)."""
+    for name, t in (("input1", input1), ("input2", input2), ("weight", weight)):
+        check_tensor("bilinear", name, t)
+    if weight.ndim != 3:
+        raise RuntimeError(f"bilinear(): weight must be three-dimensional, but got {weight.ndim}")
+    if input1.ndim != input2.ndim:
+        raise RuntimeError(
+            f"bilinear(): input dimensions do not match: got {input1.ndim} and {input2.ndim}"
+        )
+    for d in range(input1.ndim - 1):
+        if input1.shape[d] != input2.shape[d]:
+            raise RuntimeError(
+                f"bilinear(): input batch dimensions do not match at dim {d}: got "
+                f"{input1.shape[d]} and {input2.shape[d]}"
+            )
+    if input1.shape[-1] != weight.shape[1]:
+        raise RuntimeError(
+            f"bilinear(): input1 size does not match weight size: got {input1.shape[-1]} but "
+            f"expected {weight.shape[1]}"
+        )
+    if input2.shape[-1] != weight.shape[2]:
+        raise RuntimeError(
+            f"bilinear(): input2 size does not match weight size: got {input2.shape[-1]} but "
+            f"expected {weight.shape[2]}"
+        )
+    left = input1.unsqueeze(-2).unsqueeze(-3) @ weight  # (*, out, 1, in2)
+    out = (left.squeeze(-2) * input2.unsqueeze(-2)).sum(-1)  # (*, out)
+    return out + bias if bias is not None else out

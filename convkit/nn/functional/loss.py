@@ -1,16 +1,20 @@
-"""Losses: cross_entropy, nll_loss, mse_loss, with torch's argument checks."""
+"""Losses and distances with torch's signatures, argument checks and reductions."""
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
 
 from ...errors import DimensionError
+from ...ops.activation import Log1p
+from ...ops.loss import BinaryCrossEntropy
 from ...ops.nn import NllLoss
-from ...tensor import Tensor, result_dtype, where
+from ...ops.norm import VectorNorm
+from ...tensor import Tensor, check_broadcast, minimum, ones_like, result_dtype, where
 from ._utils import check_tensor
-from .activation import log_softmax
+from .activation import log_softmax, logsigmoid
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss"]
 
@@ -305,3 +309,623 @@ def _legacy_reduction(size_average, reduce, reduction: str) -> str:
         stacklevel=3,
     )
     return result
+
+
+# ----- the rest of torch's losses ---------------------------------------------------------------
+
+__all__ += [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "kl_div",
+    "margin_ranking_loss",
+    "hinge_embedding_loss",
+    "soft_margin_loss",
+    "multilabel_soft_margin_loss",
+    "multilabel_margin_loss",
+    "multi_margin_loss",
+    "cosine_embedding_loss",
+    "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
+    "poisson_nll_loss",
+    "gaussian_nll_loss",
+    "pairwise_distance",
+    "cosine_similarity",
+    "pdist",
+]
+
+
+def _reduction_of(size_average, reduce, reduction: str) -> str:
+    """The legacy pair folded in, then checked (torch's ``_Reduction.get_enum``)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _same_size_warning(input: Tensor, target: Tensor) -> None:
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}). This will likely lead to incorrect results due to "
+            f"broadcasting. Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _broadcast_pair(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+    shape = check_broadcast(tuple(input.shape), tuple(target.shape))
+    return input.expand(shape), target.expand(shape)
+
+
+def _floating_pair(op: str, input: Tensor, target: Tensor) -> None:
+    if input.dtype.kind != "f" and target.dtype.kind != "f":
+        raise RuntimeError(
+            f"mean(): could not infer output dtype. Input dtype must be either a floating point "
+            f"or complex dtype. Got: {input.dtype} ({op} needs floating-point tensors)"
+        )
+
+
+def _weighted(loss: Tensor, weight: Tensor | None, input: Tensor, reduction: str) -> Tensor:
+    """torch's python-side weighting of l1_loss: the weighted mean divides by sum(weight)."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    loss = loss * weight
+    if reduction == "mean":
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``-w * (t log x + (1 - t) log(1 - x))`` for probabilities x in [0, 1] (logs clamped at
+    -100, as torch)."""
+    check_tensor("binary_cross_entropy", "input", input)
+    check_tensor("binary_cross_entropy", "target", target)
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}) is deprecated. Please ensure they have the same size."
+        )
+    if target.dtype != input.dtype:
+        raise RuntimeError(
+            f"Found dtype {target.dtype} but expected {input.dtype} (binary_cross_entropy's "
+            f"target must have the input's dtype)"
+        )
+    x = input._array
+    if ((x < 0) | (x > 1)).any():
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    w = None
+    if weight is not None:
+        check_tensor("binary_cross_entropy", "weight", weight)
+        try:
+            shape = np.broadcast_shapes(tuple(target.shape), tuple(weight.shape))
+        except ValueError:
+            shape = None
+        if shape != tuple(target.shape):
+            raise RuntimeError(
+                f"The size of tensor a ({list(weight.shape)}) must match the size of tensor b "
+                f"({list(target.shape)}): binary_cross_entropy's weight must broadcast to the "
+                f"target's shape"
+            )
+        w = weight.expand(tuple(target.shape))
+    return _reduce(BinaryCrossEntropy.apply(input, target, w), reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
+    """BCE on logits, stable for any input: ``(1 - t) x - lw * logsigmoid(x)`` with
+    ``lw = 1 + (pos_weight - 1) t`` (1 without pos_weight), times ``weight``."""
+    check_tensor("binary_cross_entropy_with_logits", "input", input)
+    check_tensor("binary_cross_entropy_with_logits", "target", target)
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(
+            f"Target size ({target.shape}) must be the same as input size ({input.shape})"
+        )
+    log_sig = logsigmoid(input)
+    if pos_weight is not None:
+        check_tensor("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
+        check_broadcast(tuple(pos_weight.shape), tuple(target.shape))
+        log_sig = log_sig * ((pos_weight - 1) * target + 1)
+    loss = (1 - target) * input - log_sig
+    if weight is not None:
+        check_tensor("binary_cross_entropy_with_logits", "weight", weight)
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    weight: Tensor | None = None,
+) -> Tensor:
+    """Mean (sum, none) of ``|input - target|``; with ``weight`` the mean is weighted."""
+    check_tensor("l1_loss", "input", input)
+    check_tensor("l1_loss", "target", target)
+    _same_size_warning(input, target)
+    reduction = _reduction_of(size_average, reduce, reduction)
+    x, t = _broadcast_pair(input, target)
+    _floating_pair("l1_loss", x, t)
+    return _weighted((x - t).abs(), weight, input, reduction)
+
+
+def smooth_l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor:
+    """``0.5 z^2 / beta`` where ``z = |input - target| < beta``, else ``z - 0.5 beta``."""
+    check_tensor("smooth_l1_loss", "input", input)
+    check_tensor("smooth_l1_loss", "target", target)
+    _same_size_warning(input, target)
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    x, t = _broadcast_pair(input, target)
+    z = (x - t).abs()
+    if beta == 0.0:
+        return _reduce(z, reduction)
+    return _reduce(where(z._array < beta, z * z * 0.5 / beta, z - 0.5 * beta), reduction)
+
+
+def huber_loss(
+    input: Tensor,
+    target: Tensor,
+    reduction: str = "mean",
+    delta: float = 1.0,
+    weight: Tensor | None = None,
+) -> Tensor:
+    """``0.5 z^2`` where ``z = |input - target| < delta``, else ``delta (z - 0.5 delta)``."""
+    check_tensor("huber_loss", "input", input)
+    check_tensor("huber_loss", "target", target)
+    _same_size_warning(input, target)
+    reduction = _reduction_of(None, None, reduction)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    x, t = _broadcast_pair(input, target)
+    z = (x - t).abs()
+    loss = where(z._array < delta, z * z * 0.5, (z - 0.5 * delta) * delta)
+    if weight is None:
+        return _reduce(loss, reduction)
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    return _reduce(loss * weight, reduction)
+
+
+def _xlogy(x: Tensor) -> Tensor:
+    """``x log x`` with 0 where x == 0 (torch's xlogy(x, x))."""
+    zero = x._array == 0
+    safe = where(zero, 1.0, x)
+    return where(zero, 0.0, x * safe.log())
+
+
+def kl_div(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor:
+    """Pointwise KL divergence with ``input`` as log-probabilities: ``t (log t - input)``, or
+    ``exp(t) (t - input)`` with ``log_target``; 'batchmean' divides the sum by the batch size."""
+    check_tensor("kl_div", "input", input)
+    check_tensor("kl_div", "target", target)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, reduction)
+    elif reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support "
+            "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+            "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+            "major release.",
+            UserWarning,
+            stacklevel=2,
+        )
+    if reduction not in _REDUCTIONS + ("batchmean",):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        loss = _xlogy(target) - target * input
+    if reduction == "batchmean":
+        total = loss.sum()
+        return total / input.shape[0] if input.ndim != 0 else total
+    return _reduce(loss, reduction)
+
+
+def margin_ranking_loss(
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: float = 0,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``max(0, -target * (input1 - input2) + margin)``, target in {1, -1}."""
+    for name, t in (("input1", input1), ("input2", input2), ("target", target)):
+        check_tensor("margin_ranking_loss", name, t)
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if input1.ndim != input2.ndim or input1.ndim != target.ndim:
+        raise RuntimeError(
+            f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+            f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} "
+        )
+    check_broadcast(tuple(input1.shape), tuple(input2.shape), tuple(target.shape))
+    return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+
+
+def hinge_embedding_loss(
+    input: Tensor,
+    target: Tensor,
+    margin: float = 1.0,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """x where target == 1, ``max(0, margin - x)`` where target == -1 (both for other values)."""
+    check_tensor("hinge_embedding_loss", "input", input)
+    check_tensor("hinge_embedding_loss", "target", target)
+    reduction = _reduction_of(size_average, reduce, reduction)
+    check_broadcast(tuple(input.shape), tuple(target.shape))
+    t = target._array
+    margin_part = where(t != 1, (margin - input).clamp(min=0), 0.0)
+    self_part = where(t != -1, input, 0.0)
+    return _reduce(margin_part + self_part, reduction)
+
+
+def soft_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``log(1 + exp(-target * input))``."""
+    check_tensor("soft_margin_loss", "input", input)
+    check_tensor("soft_margin_loss", "target", target)
+    reduction = _reduction_of(size_average, reduce, reduction)
+    check_broadcast(tuple(input.shape), tuple(target.shape))
+    return _reduce(Log1p.apply((-input * target).exp()), reduction)
+
+
+def multilabel_soft_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Per-class logistic loss averaged over the classes (last dimension) of each sample."""
+    check_tensor("multilabel_soft_margin_loss", "input", input)
+    check_tensor("multilabel_soft_margin_loss", "target", target)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, reduction)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.ndim - 1
+    loss = loss.sum(class_dim) / input.shape[class_dim]
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not valid")
+    return _reduce(loss, reduction)
+
+
+def _class_rows(op: str, input: Tensor, target: Tensor) -> tuple[Tensor, np.ndarray, bool]:
+    """(N, C) input and (N,) int64 targets for the multi-class margin losses."""
+    if input.ndim == 0 or input.ndim > 2 or (input.ndim == 2 and input.shape[1] == 0):
+        raise RuntimeError(
+            f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+            f"{list(input.shape)}"
+        )
+    unbatched = input.ndim == 1
+    x = input.unsqueeze(0) if unbatched else input
+    t = target._array.reshape(-1).astype(np.int64) if target.ndim <= 1 else None
+    if target.ndim > 1 or t is None or t.shape[0] != x.shape[0]:
+        raise RuntimeError(
+            f"{op}: target tensor should be 1-D with size equal to the number of input samples "
+            f"(batch size). Expected target size [{x.shape[0]}], but got "
+            f"{list(target.shape)}. Input has shape {list(input.shape)}."
+        )
+    if ((t < 0) | (t >= x.shape[1])).any():
+        raise RuntimeError("target out of range")
+    return x, t, unbatched
+
+
+def multi_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    p: int = 1,
+    margin: float = 1.0,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Multi-class hinge: ``sum_{i != y} w_y max(0, margin - x_y + x_i)^p / C`` per sample."""
+    check_tensor("multi_margin_loss", "input", input)
+    check_tensor("multi_margin_loss", "target", target)
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.ndim != 1:
+        raise ValueError("weight must be one-dimensional")
+    x, t, unbatched = _class_rows("multi_margin_loss", input, target)
+    n, c = x.shape
+    rows = np.arange(n)
+    picked = x[rows, t].reshape(n, 1)  # (N, 1)
+    z = (margin - picked + x).relu()  # (N, C)
+    off_target = np.ones((n, c), dtype=bool)
+    off_target[rows, t] = False
+    h = where(off_target, z if p == 1 else z * z, 0.0)
+    if weight is not None:
+        h = h * weight[t].reshape(n, 1)
+    loss = h.sum(1) / c
+    if unbatched and reduction == "none":
+        loss = loss.reshape(())
+    return _reduce(loss, reduction)
+
+
+def multilabel_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Multi-label hinge: ``sum_{j in labels} sum_{i not in labels} max(0, 1 - (x_j - x_i)) / C``;
+    each row of ``target`` lists the labels, ended by the first -1."""
+    check_tensor("multilabel_margin_loss", "input", input)
+    check_tensor("multilabel_margin_loss", "target", target)
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if input.ndim > 2 or tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(
+            f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}"
+        )
+    unbatched = input.ndim <= 1
+    x = input.reshape(1, -1) if unbatched else input
+    t = target._array.reshape(x.shape).astype(np.int64)
+    n, c = x.shape
+    # The labels of row k are t[k, :j] up to the first -1.
+    slot = np.cumprod(t >= 0, axis=1).astype(bool)  # (N, C): slot j holds a label
+    if (t[slot] >= c).any():
+        raise RuntimeError(f"target index {int(t[slot].max())} is out of range [0, {c})")
+    labels = np.where(slot, t, 0)  # (N, C)
+    is_label = np.zeros((n, c), dtype=bool)  # (N, C): class i is a label of row k
+    rows = np.broadcast_to(np.arange(n)[:, None], (n, c))
+    is_label[rows[slot], labels[slot]] = True
+    x_label = _rows(x, labels)  # (N, C): x[k, labels[k, j]]
+    hinge = (1 - (x_label.unsqueeze(2) - x.unsqueeze(1))).relu()  # (N, slot j, class i)
+    mask = slot[:, :, None] & ~is_label[:, None, :]
+    loss = where(mask, hinge, 0.0).sum((1, 2)) / c
+    if unbatched and reduction == "none":
+        loss = loss.reshape(())
+    return _reduce(loss, reduction)
+
+
+def _rows(x: Tensor, index: np.ndarray) -> Tensor:
+    """``x[k, index[k, j]]`` for every (k, j)."""
+    return x[np.arange(x.shape[0])[:, None], index]
+
+
+def pairwise_distance(
+    x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
+) -> Tensor:
+    """``||x1 - x2 + eps||_p`` over the last dimension."""
+    check_tensor("pairwise_distance", "x1", x1)
+    check_tensor("pairwise_distance", "x2", x2)
+    check_broadcast(tuple(x1.shape), tuple(x2.shape))
+    diff = x1 - x2 + eps
+    if diff.ndim == 0:
+        diff = diff.reshape(1)
+        return VectorNorm.apply(diff, float(p), (0,), keepdim)
+    return VectorNorm.apply(diff, float(p), (diff.ndim - 1,), keepdim)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """``sum(x1/|x1| * x2/|x2|)`` along ``dim``, each norm at least ``eps``."""
+    check_tensor("cosine_similarity", "x1", x1)
+    check_tensor("cosine_similarity", "x2", x2)
+    shape = check_broadcast(tuple(x1.shape), tuple(x2.shape))
+    a, b = x1.expand(shape), x2.expand(shape)
+    axis = a._dim(dim)
+    na = VectorNorm.apply(a, 2.0, (axis,), True)
+    nb = VectorNorm.apply(b, 2.0, (axis,), True)
+    # torch clamps clones of the norms under no_grad: the gradient ignores the clamp.
+    na, nb = na + 0.0, nb + 0.0
+    np.maximum(na._array, eps, out=na._array)
+    np.maximum(nb._array, eps, out=nb._array)
+    return ((a / na) * (b / nb)).sum(axis)
+
+
+def pdist(input: Tensor, p: float = 2) -> Tensor:
+    """Distances between all pairs of rows i < j of an (N, M) input, in row-major order."""
+    check_tensor("pdist", "input", input)
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    i, j = np.triu_indices(input.shape[0], k=1)
+    return VectorNorm.apply(input[i] - input[j], float(p), (1,), False)
+
+
+def cosine_embedding_loss(
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: float = 0,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``1 - cos(x1, x2)`` where target == 1, ``max(0, cos - margin)`` where target == -1."""
+    for name, t in (("input1", input1), ("input2", input2), ("target", target)):
+        check_tensor("cosine_embedding_loss", name, t)
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if target.ndim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input1.ndim != input2.ndim or input1.ndim != target.ndim + 1:
+        raise RuntimeError(
+            f"cosine_embedding_loss : All input tensors should have same dimension but got "
+            f"sizes: input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} "
+        )
+    dim = input1.ndim - 1
+    eps = 1e-12  # torch's EPSILON in cosine_embedding_loss
+    prod = (input1 * input2).sum(dim)
+    mag1 = (input1 * input1).sum(dim) + eps
+    mag2 = (input2 * input2).sum(dim) + eps
+    cos = prod / (mag1 * mag2).sqrt()
+    labels = target._array
+    check_broadcast(tuple(cos.shape), labels.shape)
+    pos = where(labels == 1, 1 - cos, 0.0)
+    neg = where(labels == -1, (cos - margin).clamp(min=0), 0.0)
+    return _reduce(pos + neg, reduction)
+
+
+def _check_triplet_dims(anchor: Tensor, positive: Tensor, negative: Tensor) -> None:
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(
+            f"The anchor, positive, and negative tensors are expected to have the same number "
+            f"of dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and "
+            f"negative {negative.ndim}D inputs"
+        )
+
+
+def triplet_margin_loss(
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: float = 1.0,
+    p: float = 2,
+    eps: float = 1e-6,
+    swap: bool = False,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``max(0, margin + d(a, p) - d(a, n))`` with d the pairwise p-distance (``swap``: d(a, n)
+    becomes min(d(a, n), d(p, n)))."""
+    for name, t in (("anchor", anchor), ("positive", positive), ("negative", negative)):
+        check_tensor("triplet_margin_loss", name, t)
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    _check_triplet_dims(anchor, positive, negative)
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce((margin + d_pos - d_neg).clamp(min=0), reduction)
+
+
+def triplet_margin_with_distance_loss(
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    *,
+    distance_function=None,
+    margin: float = 1.0,
+    swap: bool = False,
+    reduction: str = "mean",
+) -> Tensor:
+    """triplet_margin_loss with any ``distance_function(x, y)`` (default pairwise_distance)."""
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    _check_triplet_dims(anchor, positive, negative)
+    dist = pairwise_distance if distance_function is None else distance_function
+    d_pos = dist(anchor, positive)
+    d_neg = dist(anchor, negative)
+    if swap:
+        d_neg = minimum(d_neg, dist(positive, negative))
+    return _reduce((margin + d_pos - d_neg).clamp(min=0), reduction)
+
+
+def poisson_nll_loss(
+    input: Tensor,
+    target: Tensor,
+    log_input: bool = True,
+    full: bool = False,
+    size_average=None,
+    eps: float = 1e-8,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``exp(input) - target * input`` (log_input), else ``input - target * log(input + eps)``;
+    ``full`` adds Stirling's ``t log t - t + 0.5 log(2 pi t)`` where target > 1."""
+    check_tensor("poisson_nll_loss", "input", input)
+    check_tensor("poisson_nll_loss", "target", target)
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        big = target._array > 1
+        safe = where(big, target, 2.0)
+        stirling = safe * safe.log() - safe + 0.5 * (safe * (2 * math.pi)).log()
+        loss = loss + where(big, stirling, 0.0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(
+    input: Tensor,
+    target: Tensor,
+    var,
+    full: bool = False,
+    eps: float = 1e-6,
+    reduction: str = "mean",
+) -> Tensor:
+    """``0.5 (log var + (input - target)^2 / var)`` (+ 0.5 log 2 pi with ``full``), var clamped
+    to at least eps (the clamp does not stop the gradient, as in torch)."""
+    check_tensor("gaussian_nll_loss", "input", input)
+    check_tensor("gaussian_nll_loss", "target", target)
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = ones_like(input) * var
+    elif (var._array < 0).any():
+        raise ValueError("var has negative entry/entries")
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif not (
+            input.ndim == var.ndim
+            and sum(y for x, y in zip(input.shape, var.shape, strict=True) if x != y) == 1
+        ):
+            raise ValueError("var is of incorrect size")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not valid")
+    var = var + 0.0  # torch clamps a clone under no_grad
+    np.maximum(var._array, eps, out=var._array)
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)

@@ -11,7 +11,7 @@ import torch.nn.functional as TF
 import convkit as ck
 import convkit.nn.functional as F
 from convkit.ops.nn import erf
-from tests.helpers import gradcheck, to_torch, tolerance
+from tests.helpers import check_against_torch, gradcheck, to_torch
 
 # (name, convkit fn, torch fn)
 ACTIVATIONS = [
@@ -30,6 +30,27 @@ ACTIVATIONS = [
     ("softmax-1", lambda t: F.softmax(t, -1), lambda t: TF.softmax(t, -1)),
     ("log_softmax0", lambda t: F.log_softmax(t, 0), lambda t: TF.log_softmax(t, 0)),
     ("log_softmax2", lambda t: F.log_softmax(t, 2), lambda t: TF.log_softmax(t, 2)),
+    ("relu6", F.relu6, TF.relu6),
+    ("hardtanh", lambda t: F.hardtanh(t, -0.5, 2.0), lambda t: TF.hardtanh(t, -0.5, 2.0)),
+    ("elu", lambda t: F.elu(t, 0.7), lambda t: TF.elu(t, 0.7)),
+    ("celu", lambda t: F.celu(t, 1.5), lambda t: TF.celu(t, 1.5)),
+    ("selu", F.selu, TF.selu),
+    ("silu", F.silu, TF.silu),
+    ("mish", F.mish, TF.mish),
+    ("hardswish", F.hardswish, TF.hardswish),
+    ("hardsigmoid", F.hardsigmoid, TF.hardsigmoid),
+    ("softplus", F.softplus, TF.softplus),
+    ("softplus_beta", lambda t: F.softplus(t, 2.0, 3.0), lambda t: TF.softplus(t, 2.0, 3.0)),
+    ("softsign", F.softsign, TF.softsign),
+    ("softshrink", lambda t: F.softshrink(t, 0.8), lambda t: TF.softshrink(t, 0.8)),
+    ("hardshrink", lambda t: F.hardshrink(t, 0.8), lambda t: TF.hardshrink(t, 0.8)),
+    ("tanhshrink", F.tanhshrink, TF.tanhshrink),
+    ("logsigmoid", F.logsigmoid, TF.logsigmoid),
+    ("threshold", lambda t: F.threshold(t, 0.3, -2.0), lambda t: TF.threshold(t, 0.3, -2.0)),
+    ("rrelu_eval", lambda t: F.rrelu(t, 0.1, 0.3), lambda t: TF.rrelu(t, 0.1, 0.3)),
+    ("glu", lambda t: F.glu(t, 1), lambda t: TF.glu(t, 1)),
+    ("glu_last", lambda t: F.glu(t[..., :4]), lambda t: TF.glu(t[..., :4])),
+    ("softmin", lambda t: F.softmin(t, 1), lambda t: TF.softmin(t, 1)),
 ]
 
 
@@ -37,21 +58,14 @@ ACTIVATIONS = [
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_matches_torch(name, fn, tfn, dtype):
     x = (np.random.default_rng(0).standard_normal((3, 4, 5)) * 3).astype(dtype)
-    g = np.random.default_rng(1).standard_normal((3, 4, 5)).astype(dtype)
-    xc = ck.tensor(x, requires_grad=True)
-    y = fn(xc)
-    y.backward(ck.tensor(g))
-    xt = to_torch(x, requires_grad=True)
-    yt = tfn(xt)
-    yt.backward(to_torch(g))
-    assert y.dtype == dtype and xc.grad.dtype == dtype
-    np.testing.assert_allclose(y.data, yt.detach().numpy(), **tolerance(dtype))
-    np.testing.assert_allclose(xc.grad.data, xt.grad.numpy(), **tolerance(dtype))
+    x.reshape(-1)[:6] = [-3.0, 3.0, 0.3, -0.5, 2.0, 0.8]  # on the kinks: torch's choice of side
+    y, _ = check_against_torch(fn, tfn, [x], dtype)
+    assert y.dtype == dtype
 
 
 @pytest.mark.parametrize("name,fn,tfn", ACTIVATIONS, ids=[a[0] for a in ACTIVATIONS])
 def test_gradcheck(name, fn, tfn):
-    x = np.random.default_rng(2).standard_normal((2, 3, 4)) * 2
+    x = np.random.default_rng(2).standard_normal((2, 4, 6)) * 2
     x[np.abs(x) < 1e-3] = 0.5  # keep central differences off the kinks of relu/leaky_relu
     gradcheck(fn, x)
 
@@ -168,3 +182,158 @@ def test_dropout2d_needs_two_dims():
     with pytest.raises(RuntimeError, match="at least 2 dimensions"):
         with pytest.warns(UserWarning):
             F.dropout2d(ck.ones(3), 0.5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,wshape", [((3, 4, 5), (4,)), ((3, 4), (1,)), ((5,), (1,))])
+def test_prelu_matches_torch_with_weight_gradient(dtype, shape, wshape):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(shape).astype(dtype)
+    w = rng.uniform(0.05, 0.5, wshape).astype(dtype)
+    check_against_torch(F.prelu, TF.prelu, [x, w], dtype)
+
+
+def test_prelu_gradcheck():
+    rng = np.random.default_rng(5)
+    gradcheck(F.prelu, rng.standard_normal((2, 3, 4)) + 0.01, rng.uniform(0.1, 0.5, 3))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_rrelu_training_draws_torchs_slopes(dtype):
+    x = np.random.default_rng(6).standard_normal((7, 9)).astype(dtype)
+    torch.manual_seed(12)
+    xt = to_torch(x, requires_grad=True)
+    yt = TF.rrelu(xt, 0.1, 0.6, training=True)
+    after_t = torch.rand(3).numpy()
+    ck.manual_seed(12)
+    xc = ck.tensor(x, requires_grad=True)
+    y = F.rrelu(xc, 0.1, 0.6, training=True)
+    after_c = ck.rand(3).numpy()
+    np.testing.assert_array_equal(y.data, yt.detach().numpy())
+    np.testing.assert_array_equal(after_c, after_t)  # the stream moved exactly as torch's
+    g = np.random.default_rng(7).standard_normal(x.shape).astype(dtype)
+    y.backward(ck.tensor(g))
+    yt.backward(to_torch(g))
+    np.testing.assert_array_equal(xc.grad.data, xt.grad.numpy())
+
+
+@pytest.mark.parametrize(
+    "call,exc,match",
+    [
+        (lambda x: F.celu(x, alpha=0.0), RuntimeError, "alpha cannot be 0"),
+        (lambda x: F.hardtanh(x, 2.0, 1.0), ValueError, "min_val cannot be greater"),
+        (lambda x: F.glu(x[:, :3], 1), RuntimeError, "Halving dimension must be even"),
+        (lambda x: F.glu(x[0, 0, :1], 0), RuntimeError, "Halving dimension must be even"),
+        (lambda x: F.prelu(x, ck.ones(3)), RuntimeError, "Mismatch of parameter numbers"),
+        (lambda x: F.prelu(x, ck.ones(1, 4)), RuntimeError, "scalar or 1D tensor"),
+        (lambda x: F.softshrink(x, -1.0), RuntimeError, "lambda must be in range"),
+        (lambda x: F.rrelu(x, 0.5, 0.2, training=True), RuntimeError, "Lower bound"),
+        (lambda x: F.elu(x.long()), NotImplementedError, "not implemented"),
+        (lambda x: F.silu(x.long()), NotImplementedError, "not implemented"),
+        (lambda x: F.relu6(x > 0), RuntimeError, "Bool inputs not supported"),
+    ],
+)
+def test_activation_errors_match_torch(call, exc, match):
+    x = np.random.default_rng(8).standard_normal((2, 4, 2)).astype(np.float32)
+    with pytest.raises(exc, match=match):
+        call(ck.tensor(x))
+    tcall = {
+        "min_val cannot be greater": lambda t: TF.hardtanh(t, 2.0, 1.0),
+    }.get(match)
+    if tcall is not None:
+        with pytest.raises(exc, match=match):
+            tcall(to_torch(x))
+
+
+def test_integer_relu6_and_threshold_stay_integer_as_in_torch():
+    x = np.arange(-4, 10).reshape(2, 7)
+    assert F.relu6(ck.tensor(x)).dtype == np.int64
+    np.testing.assert_array_equal(F.relu6(ck.tensor(x)).data, TF.relu6(to_torch(x)).numpy())
+    np.testing.assert_array_equal(
+        F.threshold(ck.tensor(x), 2, 0).data, TF.threshold(to_torch(x), 2, 0).numpy()
+    )
+
+
+def test_softplus_and_logsigmoid_are_accurate_far_out():
+    x = np.array([-800.0, -50.0, -1e-8, 0.0, 1e-8, 50.0, 800.0])
+    np.testing.assert_allclose(
+        F.softplus(ck.tensor(x)).data, TF.softplus(to_torch(x)).numpy(), rtol=1e-15, atol=0
+    )
+    np.testing.assert_allclose(
+        F.logsigmoid(ck.tensor(x)).data, TF.logsigmoid(to_torch(x)).numpy(), rtol=1e-15, atol=0
+    )
+
+
+INPLACE = [
+    ("relu", {}),
+    ("leaky_relu", dict(negative_slope=0.2)),
+    ("hardtanh", dict(min_val=-0.5, max_val=0.5)),
+    ("relu6", {}),
+    ("elu", dict(alpha=0.5)),
+    ("celu", dict(alpha=2.0)),
+    ("selu", {}),
+    ("silu", {}),
+    ("mish", {}),
+    ("hardswish", {}),
+    ("hardsigmoid", {}),
+    ("threshold", dict(threshold=0.1, value=-1.0)),
+    ("rrelu", {}),
+    ("dropout", dict(p=0.4)),
+    ("dropout2d", dict(p=0.4)),
+]
+
+
+@pytest.mark.parametrize("name,kwargs", INPLACE, ids=[n for n, _ in INPLACE])
+def test_inplace_writes_into_the_input_and_keeps_the_gradient(name, kwargs):
+    x = np.random.default_rng(9).standard_normal((2, 3, 4, 5))
+    leaf = ck.tensor(x, requires_grad=True)
+    h = leaf * 1.5  # a non-leaf, as in a network
+    ck.manual_seed(3)
+    want = getattr(F, name)(h, **kwargs)
+    h2 = leaf * 1.5
+    ck.manual_seed(3)
+    out = getattr(F, name)(h2, inplace=True, **kwargs)
+    assert out is h2
+    np.testing.assert_array_equal(h2.data, want.data)
+    g = np.random.default_rng(10).standard_normal(x.shape)
+    want.backward(ck.tensor(g))
+    expected = leaf.grad.numpy().copy()
+    leaf.grad = None
+    out.backward(ck.tensor(g))
+    np.testing.assert_array_equal(leaf.grad.numpy(), expected)
+
+
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("relu_", ()),
+        ("leaky_relu_", (0.1,)),
+        ("hardtanh_", (-0.3, 0.2)),
+        ("elu_", (0.7,)),
+        ("celu_", (1.5,)),
+        ("selu_", ()),
+        ("threshold_", (0.2, 5.0)),
+        ("rrelu_", (0.1, 0.3)),
+    ],
+)
+def test_underscore_functions_match_torch(name, args):
+    x = np.random.default_rng(11).standard_normal((3, 4))
+    ours, theirs = ck.tensor(x), to_torch(x.copy())
+    assert getattr(F, name)(ours, *args) is ours
+    getattr(TF, name)(theirs, *args)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+def test_inplace_on_a_leaf_that_requires_grad_is_refused_as_torch():
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        TF.relu(torch.ones(2, requires_grad=True), inplace=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        F.relu(ck.ones(2, requires_grad=True), inplace=True)
+
+
+def test_inplace_modules_return_their_input():
+    import convkit.nn as nn
+
+    for module in (nn.ReLU(inplace=True), nn.SiLU(True), nn.Dropout(0.3, inplace=True)):
+        x = ck.randn(2, 3)
+        assert module(x) is x

@@ -174,3 +174,30 @@ def test_batch_norm_eval_single_value_and_empty_batch():
     assert F.batch_norm(ck.zeros(0, 3), rm, rv, training=True).shape == (0, 3)
     np.testing.assert_array_equal(rm.data, 0)
     np.testing.assert_array_equal(rv.data, 1)
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        [(2, 3), (2, 4), (5, 3, 4), (5,)],
+        [(3,), (4,), (5, 3, 4)],
+        [(7, 2, 3), (7, 2, 4), (5, 3, 4), (5,)],
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bilinear_matches_torch(shapes, dtype):
+    from tests.helpers import check_against_torch
+
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    check_against_torch(F.bilinear, TF.bilinear, arrays, dtype)
+
+
+def test_bilinear_gradcheck_and_errors():
+    rng = np.random.default_rng(4)
+    gradcheck(F.bilinear, *(rng.standard_normal(s) for s in [(2, 3), (2, 4), (5, 3, 4), (5,)]))
+    for args in ([(2, 3), (2, 4), (5, 3, 3)], [(2, 3), (1, 4), (5, 3, 4)]):
+        with pytest.raises(RuntimeError):
+            TF.bilinear(*(to_torch(np.ones(s)) for s in args))
+        with pytest.raises(RuntimeError):
+            F.bilinear(*(ck.tensor(np.ones(s)) for s in args))

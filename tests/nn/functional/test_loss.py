@@ -7,7 +7,7 @@ import torch.nn.functional as TF
 
 import convkit as ck
 import convkit.nn.functional as F
-from tests.helpers import gradcheck, to_torch, tolerance
+from tests.helpers import check_against_torch, gradcheck, to_torch, tolerance
 
 # (input shape, target shape, classes)
 SHAPES = [((6, 4), (6,)), ((2, 4, 3), (2, 3)), ((2, 4, 3, 2), (2, 3, 2)), ((4,), ())]
@@ -200,3 +200,422 @@ def test_ignore_index_may_be_out_of_range():
     got = F.nll_loss(ck.tensor(x), ck.tensor(t), ignore_index=5)
     want = TF.nll_loss(torch.from_numpy(x), torch.from_numpy(t), ignore_index=5)
     np.testing.assert_allclose(got.item(), want.item(), rtol=1e-6)
+
+
+# ----- the rest of torch's losses ------------------------------------------------------------
+
+_rng = np.random.default_rng(21)
+
+
+def _sign(shape):
+    return np.where(_rng.random(shape) < 0.5, -1.0, 1.0)
+
+
+# (id, function name, arrays (built per dtype), keyword arguments, positions with gradients)
+LOSSES = [
+    (
+        "bce",
+        "binary_cross_entropy",
+        lambda: [_rng.uniform(0.02, 0.98, (4, 3)), _rng.random((4, 3))],
+        {},
+        [0, 1],
+    ),
+    (
+        "bce_weight",
+        "binary_cross_entropy",
+        lambda: [_rng.uniform(0.02, 0.98, (4, 3)), _rng.random((4, 3)), _rng.random(3)],
+        {},
+        [0, 1],
+    ),
+    (
+        "bce_logits",
+        "binary_cross_entropy_with_logits",
+        lambda: [_rng.standard_normal((4, 3)) * 4, _rng.random((4, 3))],
+        {},
+        [0, 1],
+    ),
+    (
+        "bce_logits_pos_weight",
+        "binary_cross_entropy_with_logits",
+        lambda: [
+            _rng.standard_normal((4, 3)) * 4,
+            _rng.random((4, 3)),
+            _rng.random(3),
+            _rng.random(3) + 0.5,
+        ],
+        {},
+        [0, 1, 2, 3],
+    ),
+    (
+        "l1",
+        "l1_loss",
+        lambda: [_rng.standard_normal((3, 5)), _rng.standard_normal((3, 5))],
+        {},
+        [0, 1],
+    ),
+    (
+        "l1_broadcast",
+        "l1_loss",
+        lambda: [_rng.standard_normal((3, 5)), _rng.standard_normal(5)],
+        {},
+        [0, 1],
+    ),
+    (
+        "l1_weight",
+        "l1_loss",
+        lambda: [_rng.standard_normal((3, 5)), _rng.standard_normal((3, 5))],
+        {"weight": "w35"},
+        [0, 1],
+    ),
+    (
+        "smooth_l1",
+        "smooth_l1_loss",
+        lambda: [_rng.standard_normal((3, 5)) * 2, _rng.standard_normal((3, 5))],
+        {},
+        [0, 1],
+    ),
+    (
+        "smooth_l1_beta",
+        "smooth_l1_loss",
+        lambda: [_rng.standard_normal((3, 5)) * 2, _rng.standard_normal((3, 5))],
+        {"beta": 0.3},
+        [0, 1],
+    ),
+    (
+        "smooth_l1_beta0",
+        "smooth_l1_loss",
+        lambda: [_rng.standard_normal((3, 5)) * 2, _rng.standard_normal((3, 5))],
+        {"beta": 0.0},
+        [0, 1],
+    ),
+    (
+        "huber",
+        "huber_loss",
+        lambda: [_rng.standard_normal((3, 5)) * 2, _rng.standard_normal((3, 5))],
+        {"delta": 0.7},
+        [0, 1],
+    ),
+    (
+        "huber_weight",
+        "huber_loss",
+        lambda: [_rng.standard_normal((3, 5)) * 2, _rng.standard_normal((3, 5))],
+        {"weight": "w35"},
+        [0, 1],
+    ),
+    (
+        "kl_div",
+        "kl_div",
+        lambda: [np.log(_rng.dirichlet(np.ones(4), 3)), _rng.dirichlet(np.ones(4), 3)],
+        {},
+        [0, 1],
+    ),
+    (
+        "kl_div_zero_target",
+        "kl_div",
+        lambda: [np.log(_rng.dirichlet(np.ones(4), 3)), np.eye(3, 4)],
+        {},
+        [0],
+    ),
+    (
+        "kl_div_log_target",
+        "kl_div",
+        lambda: [np.log(_rng.dirichlet(np.ones(4), 3)), np.log(_rng.dirichlet(np.ones(4), 3))],
+        {"log_target": True},
+        [0, 1],
+    ),
+    (
+        "margin_ranking",
+        "margin_ranking_loss",
+        lambda: [_rng.standard_normal(6), _rng.standard_normal(6), _sign(6)],
+        {"margin": 0.3},
+        [0, 1],
+    ),
+    (
+        "hinge",
+        "hinge_embedding_loss",
+        lambda: [_rng.standard_normal((3, 4)), _sign((3, 4))],
+        {"margin": 0.8},
+        [0],
+    ),
+    (
+        "soft_margin",
+        "soft_margin_loss",
+        lambda: [_rng.standard_normal((3, 4)) * 3, _sign((3, 4))],
+        {},
+        [0],
+    ),
+    (
+        "multilabel_soft_margin",
+        "multilabel_soft_margin_loss",
+        lambda: [_rng.standard_normal((3, 4)), (_rng.random((3, 4)) < 0.5) * 1.0],
+        {},
+        [0],
+    ),
+    (
+        "multilabel_soft_margin_weight",
+        "multilabel_soft_margin_loss",
+        lambda: [_rng.standard_normal((3, 4)), (_rng.random((3, 4)) < 0.5) * 1.0, _rng.random(4)],
+        {},
+        [0],
+    ),
+    (
+        "multi_margin",
+        "multi_margin_loss",
+        lambda: [_rng.standard_normal((5, 4)), _rng.integers(0, 4, 5)],
+        {},
+        [0],
+    ),
+    (
+        "multi_margin_p2",
+        "multi_margin_loss",
+        lambda: [_rng.standard_normal((5, 4)), _rng.integers(0, 4, 5)],
+        {"p": 2, "margin": 0.5, "weight": "w4"},
+        [0],
+    ),
+    (
+        "multi_margin_unbatched",
+        "multi_margin_loss",
+        lambda: [_rng.standard_normal(4), np.array(2)],
+        {},
+        [0],
+    ),
+    (
+        "multilabel_margin",
+        "multilabel_margin_loss",
+        lambda: [
+            _rng.standard_normal((3, 4)),
+            np.array([[3, 0, -1, 1], [1, 2, 3, 0], [-1, 1, 2, 0]]),
+        ],
+        {},
+        [0],
+    ),
+    (
+        "cosine_embedding",
+        "cosine_embedding_loss",
+        lambda: [_rng.standard_normal((5, 3)), _rng.standard_normal((5, 3)), _sign(5)],
+        {"margin": 0.2},
+        [0, 1],
+    ),
+    (
+        "triplet",
+        "triplet_margin_loss",
+        lambda: [
+            _rng.standard_normal((4, 3)),
+            _rng.standard_normal((4, 3)),
+            _rng.standard_normal((4, 3)),
+        ],
+        {},
+        [0, 1, 2],
+    ),
+    (
+        "triplet_swap_p1",
+        "triplet_margin_loss",
+        lambda: [
+            _rng.standard_normal((4, 3)),
+            _rng.standard_normal((4, 3)),
+            _rng.standard_normal((4, 3)),
+        ],
+        {"p": 1, "swap": True, "margin": 2.0},
+        [0, 1, 2],
+    ),
+    (
+        "poisson",
+        "poisson_nll_loss",
+        lambda: [_rng.standard_normal((3, 4)), _rng.poisson(2.0, (3, 4)) * 1.0],
+        {},
+        [0],
+    ),
+    (
+        "poisson_full",
+        "poisson_nll_loss",
+        lambda: [_rng.uniform(0.5, 3, (3, 4)), _rng.poisson(2.0, (3, 4)) * 1.0],
+        {"log_input": False, "full": True},
+        [0],
+    ),
+    (
+        "gaussian",
+        "gaussian_nll_loss",
+        lambda: [
+            _rng.standard_normal((3, 4)),
+            _rng.standard_normal((3, 4)),
+            _rng.uniform(0.1, 2, (3, 4)),
+        ],
+        {},
+        [0, 1, 2],
+    ),
+    (
+        "gaussian_homoscedastic_full",
+        "gaussian_nll_loss",
+        lambda: [
+            _rng.standard_normal((3, 4)),
+            _rng.standard_normal((3, 4)),
+            _rng.uniform(0.1, 2, (3, 1)),
+        ],
+        {"full": True},
+        [0, 1, 2],
+    ),
+]
+LOSS_IDS = [c[0] for c in LOSSES]
+_WEIGHTS = {"w35": lambda: _rng.random((3, 5)), "w4": lambda: _rng.random(4) + 0.5}
+
+
+@pytest.mark.parametrize("case", LOSSES, ids=LOSS_IDS)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_more_losses_match_torch(case, reduction, dtype):
+    _, name, make, kwargs, grads = case
+    arrays = [a.astype(dtype) if a.dtype.kind == "f" else a for a in make()]
+    kw = dict(kwargs, reduction=reduction)
+    weight_arrays = {k: _WEIGHTS[v]().astype(dtype) for k, v in kw.items() if v in _WEIGHTS}
+    if name == "multilabel_margin_loss":
+        arrays[1] = arrays[1].astype(np.int64)
+    if name == "binary_cross_entropy_with_logits" and len(arrays) == 4:
+        arrays, extra = arrays[:2], arrays[2:]
+        grads = [0, 1]  # torch has no derivative for weight and pos_weight
+
+        def fn(x, t, w, pw, lib=F):
+            return lib.binary_cross_entropy_with_logits(x, t, w, pos_weight=pw, reduction=reduction)
+
+        check_against_torch(fn, lambda *a: fn(*a, lib=TF), arrays + extra, dtype, grads=grads)
+        return
+
+    def call(lib, conv):
+        def run(*tensors):
+            extra = {k: conv(v) for k, v in weight_arrays.items()}
+            return getattr(lib, name)(*tensors, **dict(kw, **extra))
+
+        return run
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # kl_div's 'mean' and the broadcast warnings
+        check_against_torch(call(F, ck.tensor), call(TF, to_torch), arrays, dtype, grads=grads)
+
+
+@pytest.mark.parametrize(
+    "name,make",
+    [
+        ("binary_cross_entropy", lambda r: [r.uniform(0.1, 0.9, (3, 2)), r.random((3, 2))]),
+        (
+            "binary_cross_entropy_with_logits",
+            lambda r: [r.standard_normal((3, 2)), r.random((3, 2))],
+        ),
+        ("smooth_l1_loss", lambda r: [r.standard_normal((3, 2)) * 2, r.standard_normal((3, 2))]),
+        ("huber_loss", lambda r: [r.standard_normal((3, 2)) * 2, r.standard_normal((3, 2))]),
+        (
+            "soft_margin_loss",
+            lambda r: [r.standard_normal((3, 2)), np.sign(r.standard_normal((3, 2)))],
+        ),
+        (
+            "cosine_embedding_loss",
+            lambda r: [
+                r.standard_normal((3, 2)),
+                r.standard_normal((3, 2)),
+                np.array([1.0, -1.0, -1.0]),
+            ],
+        ),
+        (
+            "triplet_margin_loss",
+            lambda r: [
+                r.standard_normal((3, 2)),
+                r.standard_normal((3, 2)),
+                r.standard_normal((3, 2)),
+            ],
+        ),
+    ],
+)
+def test_more_losses_gradcheck(name, make):
+    arrays = make(np.random.default_rng(22))
+    grad_count = 2 if name in ("soft_margin_loss", "cosine_embedding_loss") else len(arrays)
+    fixed = arrays[grad_count:]
+    gradcheck(
+        lambda *ts: getattr(F, name)(*ts, *[ck.tensor(a) for a in fixed], reduction="sum"),
+        *arrays[:grad_count],
+    )
+
+
+def test_bce_at_zero_and_one_matches_torchs_clamped_logs_and_gradient():
+    x = np.array([0.0, 1.0, 0.5, 1e-30])
+    t = np.array([1.0, 0.0, 1.0, 1.0])
+    check_against_torch(
+        F.binary_cross_entropy, TF.binary_cross_entropy, [x, t], np.float64, grads=[0]
+    )
+
+
+@pytest.mark.parametrize("p", [1.0, 2.0, 3.0, float("inf")])
+def test_distances_match_torch(p):
+    r = np.random.default_rng(23)
+    a, b = r.standard_normal((4, 5)), r.standard_normal((4, 5))
+    check_against_torch(
+        lambda x, y: F.pairwise_distance(x, y, p, keepdim=True),
+        lambda x, y: TF.pairwise_distance(x, y, p, keepdim=True),
+        [a, b],
+        np.float64,
+    )
+    check_against_torch(lambda x: F.pdist(x, p), lambda x: TF.pdist(x, p), [a], np.float64)
+
+
+def test_cosine_similarity_matches_torch_also_for_a_zero_vector():
+    r = np.random.default_rng(24)
+    a, b = r.standard_normal((4, 5)), r.standard_normal((4, 5))
+    check_against_torch(
+        lambda x, y: F.cosine_similarity(x, y, 0),
+        lambda x, y: TF.cosine_similarity(x, y, 0),
+        [a, b],
+        np.float64,
+    )
+    check_against_torch(
+        F.cosine_similarity, TF.cosine_similarity, [a, np.zeros((4, 5))], np.float64
+    )
+
+
+@pytest.mark.parametrize(
+    "name,args,exc",
+    [
+        ("binary_cross_entropy", lambda: [np.array([1.5]), np.array([1.0])], RuntimeError),
+        ("binary_cross_entropy", lambda: [np.array([0.5]), np.array([1.0, 0.0])], ValueError),
+        (
+            "binary_cross_entropy_with_logits",
+            lambda: [np.array([0.5]), np.array([1.0, 0.0])],
+            ValueError,
+        ),
+        ("kl_div", lambda: [np.array([0.5]), np.array([1.0])], ValueError),
+        ("margin_ranking_loss", lambda: [np.ones(3), np.ones(3), np.ones((3, 1))], RuntimeError),
+        ("multi_margin_loss", lambda: [np.ones((3, 4)), np.array([0, 1, 4])], RuntimeError),
+        ("multi_margin_loss", lambda: [np.ones((3, 4)), np.array([0, 1])], RuntimeError),
+        (
+            "cosine_embedding_loss",
+            lambda: [np.ones((3, 4)), np.ones((3, 4)), np.ones((3, 1))],
+            RuntimeError,
+        ),
+        (
+            "triplet_margin_loss",
+            lambda: [np.ones((3, 4)), np.ones((3, 4)), np.ones(4)],
+            RuntimeError,
+        ),
+        ("smooth_l1_loss", lambda: [np.ones(3), np.ones(3)], RuntimeError),
+        ("huber_loss", lambda: [np.ones(3), np.ones(3)], RuntimeError),
+        (
+            "gaussian_nll_loss",
+            lambda: [np.ones((3, 4)), np.ones((3, 4)), -np.ones((3, 4))],
+            ValueError,
+        ),
+        (
+            "gaussian_nll_loss",
+            lambda: [np.ones((3, 4)), np.ones((3, 4)), np.ones((2, 4))],
+            ValueError,
+        ),
+    ],
+)
+def test_more_loss_errors_match_torch(name, args, exc):
+    kw = {
+        "kl_div": dict(reduction="bogus"),
+        "smooth_l1_loss": dict(beta=-1.0),
+        "huber_loss": dict(delta=0.0),
+    }.get(name, {})
+    arrays = args()
+    with pytest.raises(exc):
+        getattr(TF, name)(*[to_torch(a) for a in arrays], **kw)
+    with pytest.raises(exc):
+        getattr(F, name)(*[ck.tensor(a) for a in arrays], **kw)

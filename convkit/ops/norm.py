@@ -1,0 +1,64 @@
+"""The vector p-norm primitive, ``(sum |x|^p)^(1/p)`` over some axes.
+
+Its backward is torch's (linalg_vector_norm_backward), which is defined where the chain rule over
+``sqrt(sum(x*x))`` is not: a zero vector gets a zero gradient, not 0/0.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..autograd import Function
+
+
+class VectorNorm(Function):
+    """p-norm over ``axes`` (a tuple); p may be 0, inf or -inf as in torch."""
+
+    @staticmethod
+    def forward(ctx, a, p, axes, keepdims=False):
+        ax = np.abs(a)
+        if p == 2:
+            out = np.sqrt(np.sum(a * a, axis=axes, keepdims=True))
+        elif p == 1:
+            out = np.sum(ax, axis=axes, keepdims=True)
+        elif p == math.inf:
+            out = np.max(ax, axis=axes, keepdims=True, initial=0)
+        elif p == -math.inf:
+            out = np.min(ax, axis=axes, keepdims=True)
+        elif p == 0:
+            out = np.sum(a != 0, axis=axes, keepdims=True).astype(a.dtype)
+        else:
+            out = np.power(np.sum(np.power(ax, p), axis=axes, keepdims=True), 1.0 / p)
+        out = out.astype(a.dtype, copy=False)
+        ctx.save_for_backward(a, out)
+        ctx.p, ctx.axes, ctx.keepdims = p, axes, keepdims
+        return out if keepdims else np.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, norm = ctx.saved_tensors
+        p = ctx.p
+        if not ctx.keepdims:
+            g = np.expand_dims(g, ctx.axes)
+        zero = np.zeros((), dtype=a.dtype)
+        if p == 0:
+            return np.zeros_like(a)
+        if p == 1:
+            return np.sign(a) * g
+        if p == 2:
+            return a * np.where(norm == 0, zero, g / np.where(norm == 0, 1, norm))
+        if p in (math.inf, -math.inf):
+            # The gradient is shared evenly between the entries that attain the norm.
+            hit = (np.abs(a) == norm).astype(a.dtype)
+            return np.sign(a) * hit * (g / hit.sum(axis=ctx.axes, keepdims=True))
+        absa = np.abs(a)
+        if p < 2:
+            scaled = np.sign(a) * np.power(absa, p - 1)
+            if p < 1:
+                scaled = np.where(a == 0, zero, scaled)
+        else:
+            scaled = a * np.power(absa, p - 2)
+        safe = np.where(norm == 0, 1, norm)
+        return scaled * np.where(norm == 0, zero, g / np.power(safe, p - 1))

@@ -1,0 +1,170 @@
+"""dropout1d, dropout3d, alpha_dropout, feature_alpha_dropout against torch.
+
+The masks come from convkit.random (made bit-exact with torch's stream elsewhere); here torch's
+own mask is read back from torch's output and handed to convkit, so the arithmetic, the noise
+shape and the draw are compared exactly.
+"""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import convkit as ck
+import convkit.nn as nn
+import convkit.nn.functional as F
+from convkit import random as R
+from tests.helpers import gradcheck, to_torch, tolerance
+
+ALPHA = 1.7580993408473766
+
+# (name, input shape, the noise shape torch draws)
+CASES = [
+    ("dropout1d", (3, 4, 5), (3, 4, 1)),
+    ("dropout1d", (4, 5), (1, 4, 1)),  # unbatched (C, L)
+    ("dropout3d", (2, 3, 2, 2, 3), (2, 3, 1, 1, 1)),
+    ("dropout3d", (3, 2, 2, 3), (1, 3, 1, 1, 1)),  # unbatched (C, D, H, W)
+    ("alpha_dropout", (3, 4, 5), (3, 4, 5)),
+    ("feature_alpha_dropout", (3, 4, 5), (3, 4, 1)),
+]
+
+
+def _torch_mask(name, out, p, noise_shape):
+    """Which noise cells torch kept, read back from its output."""
+    out = out.reshape((1,) * (len(noise_shape) - out.ndim) + out.shape)  # unbatched: add N
+    if "alpha" in name:
+        a = 1.0 / math.sqrt((ALPHA * ALPHA * p + 1) * (1 - p))
+        dropped = np.isclose(out, a * ALPHA * p - a * ALPHA, rtol=0, atol=1e-6)
+    else:
+        dropped = out == 0
+    # One decision per noise cell: all the entries it covers agree.
+    axes = tuple(i for i, s in enumerate(noise_shape) if s == 1 and out.shape[i] != 1)
+    return ~dropped.all(axis=axes, keepdims=True)
+
+
+@pytest.mark.parametrize("name,shape,noise", CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_matches_torch_given_torchs_mask(name, shape, noise, dtype, monkeypatch):
+    p = 0.4
+    x = (np.random.default_rng(1).standard_normal(shape) + 3).astype(dtype)  # no zeros in x
+    torch.manual_seed(3)
+    xt = to_torch(x, requires_grad=True)
+    yt = getattr(TF, name)(xt, p, training=True)
+    keep = _torch_mask(name, yt.detach().numpy(), p, noise)
+    draws = []
+
+    def fake_bernoulli(shape, prob):
+        draws.append((tuple(shape), prob))
+        return keep.reshape(shape)
+
+    monkeypatch.setattr(R, "bernoulli", fake_bernoulli)
+    xc = ck.tensor(x, requires_grad=True)
+    y = getattr(F, name)(xc, p, training=True)
+    assert draws == [(noise, pytest.approx(1 - p))]
+    np.testing.assert_allclose(y.data, yt.detach().numpy(), **tolerance(dtype))
+    g = np.random.default_rng(2).standard_normal(shape).astype(dtype)
+    y.backward(ck.tensor(g))
+    yt.backward(to_torch(g))
+    np.testing.assert_allclose(xc.grad.data, xt.grad.numpy(), **tolerance(dtype))
+
+
+@pytest.mark.parametrize(
+    "name", ["dropout1d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
+)
+def test_identity_when_not_training_or_p_zero(name):
+    shape = (2, 3, 4) if name == "dropout1d" else (2, 3, 2, 2, 2)
+    x = ck.tensor(np.random.default_rng(3).standard_normal(shape))
+    assert getattr(F, name)(x, 0.5, training=False) is x
+    assert getattr(F, name)(x, 0.0, training=True) is x
+
+
+@pytest.mark.parametrize("name", ["alpha_dropout", "feature_alpha_dropout"])
+def test_alpha_dropout_p1_zeroes_everything_as_torch(name):
+    x = np.random.default_rng(4).standard_normal((2, 3, 4))
+    y = getattr(F, name)(ck.tensor(x), 1.0, training=True)
+    np.testing.assert_array_equal(y.data, getattr(TF, name)(to_torch(x), 1.0, True).numpy())
+
+
+def test_alpha_dropout_keeps_mean_and_variance():
+    ck.manual_seed(0)
+    x = ck.randn(200_000, dtype=ck.float64)
+    y = F.alpha_dropout(x, 0.3, training=True).numpy()
+    assert abs(y.mean()) < 0.01 and abs(y.var() - 1) < 0.02
+
+
+def test_gradcheck_with_a_fixed_mask():
+    x = np.random.default_rng(5).standard_normal((2, 3, 4))
+    ck.manual_seed(1)
+    gradcheck(lambda t: (ck.manual_seed(1), F.alpha_dropout(t, 0.3, True))[1], x)
+    gradcheck(lambda t: (ck.manual_seed(1), F.dropout1d(t, 0.3, True))[1], x)
+
+
+@pytest.mark.parametrize(
+    "call,tcall,exc,match",
+    [
+        (
+            lambda x: F.dropout1d(x, 0.5),
+            lambda x: TF.dropout1d(x, 0.5),
+            RuntimeError,
+            "Expected 2D or 3D input",
+        ),
+        (
+            lambda x: F.alpha_dropout(x, 1.5),
+            lambda x: TF.alpha_dropout(x, 1.5),
+            ValueError,
+            "between 0 and 1",
+        ),
+        (
+            lambda x: F.feature_alpha_dropout(x[0, 0, 0], 0.5, True),
+            lambda x: TF.feature_alpha_dropout(x[0, 0, 0], 0.5, True),
+            RuntimeError,
+            "Feature dropout requires at least 2 dimensions",
+        ),
+    ],
+)
+def test_errors_match_torch(call, tcall, exc, match):
+    x = np.ones((2, 2, 2, 2), dtype=np.float32)
+    with pytest.raises(exc, match=match):
+        call(ck.tensor(x))
+    with pytest.raises(exc, match=match):
+        tcall(to_torch(x))
+
+
+def test_dropout3d_warns_on_other_ranks_as_torch():
+    x = np.ones((2, 3, 4), dtype=np.float32)
+    with pytest.warns(UserWarning, match="Received a 3-D input to dropout3d"):
+        F.dropout3d(ck.tensor(x), 0.5, training=False)
+
+
+@pytest.mark.parametrize("name", ["Dropout1d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"])
+def test_modules_follow_training_mode(name):
+    shape = (2, 3, 4) if name == "Dropout1d" else (2, 3, 2, 2, 2)
+    x = ck.tensor(np.random.default_rng(6).standard_normal(shape) + 5)
+    m = getattr(nn, name)(0.5)
+    assert repr(m) == repr(getattr(torch.nn, name)(0.5))
+    ck.manual_seed(0)
+    assert not np.array_equal(m(x).data, x.data)
+    m.eval()
+    assert m(x) is x
+
+
+@pytest.mark.parametrize(
+    "name,shape",
+    [
+        ("dropout1d", (2, 3, 4)),
+        ("dropout1d", (3, 4)),
+        ("dropout3d", (3, 2, 2, 2)),
+        ("alpha_dropout", (2, 3)),
+        ("feature_alpha_dropout", (2, 3, 4)),
+    ],
+)
+def test_inplace_gives_the_same_values_into_the_input(name, shape):
+    x = np.random.default_rng(7).standard_normal(shape) + 3
+    ck.manual_seed(2)
+    want = getattr(F, name)(ck.tensor(x), 0.5, True)
+    t = ck.tensor(x)
+    ck.manual_seed(2)
+    assert getattr(F, name)(t, 0.5, True, inplace=True) is t
+    np.testing.assert_array_equal(t.numpy(), want.numpy())

@@ -1,0 +1,186 @@
+"""layer_norm, group_norm, instance_norm, local_response_norm, normalize, rms_norm against torch;
+gradient checks; errors."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import convkit as ck
+import convkit.nn.functional as F
+from tests.helpers import check_against_torch, gradcheck, to_torch
+
+rng = np.random.default_rng(0)
+
+
+def _arrays(*shapes, dtype):
+    return [(rng.standard_normal(s) * 2 + 0.5).astype(dtype) for s in shapes]
+
+
+# (id, convkit fn, torch fn, shapes of the arguments that get gradients)
+CASES = [
+    (
+        "layer_norm_last",
+        lambda x: F.layer_norm(x, (5,)),
+        lambda x: TF.layer_norm(x, (5,)),
+        [(3, 4, 5)],
+    ),
+    (
+        "layer_norm_affine",
+        lambda x, w, b: F.layer_norm(x, [4, 5], w, b, 1e-3),
+        lambda x, w, b: TF.layer_norm(x, [4, 5], w, b, 1e-3),
+        [(3, 4, 5), (4, 5), (4, 5)],
+    ),
+    (
+        "layer_norm_weight_only",
+        lambda x, w: F.layer_norm(x, 5, w),
+        lambda x, w: TF.layer_norm(x, (5,), w),
+        [(2, 5), (5,)],
+    ),
+    (
+        "group_norm",
+        lambda x, w, b: F.group_norm(x, 2, w, b),
+        lambda x, w, b: TF.group_norm(x, 2, w, b),
+        [(3, 4, 5, 2), (4,), (4,)],
+    ),
+    (
+        "group_norm_no_affine",
+        lambda x: F.group_norm(x, 3),
+        lambda x: TF.group_norm(x, 3),
+        [(2, 6, 4)],
+    ),
+    ("group_norm_2d", lambda x: F.group_norm(x, 1), lambda x: TF.group_norm(x, 1), [(3, 4)]),
+    ("instance_norm", F.instance_norm, TF.instance_norm, [(2, 3, 5)]),
+    (
+        "instance_norm_affine",
+        lambda x, w, b: F.instance_norm(x, weight=w, bias=b, eps=1e-3),
+        lambda x, w, b: TF.instance_norm(x, weight=w, bias=b, eps=1e-3),
+        [(2, 3, 4, 4), (3,), (3,)],
+    ),
+    (
+        "local_response_norm_3d",
+        lambda x: F.local_response_norm(x, 3, 1e-2, 0.75, 2.0),
+        lambda x: TF.local_response_norm(x, 3, 1e-2, 0.75, 2.0),
+        [(2, 5, 4)],
+    ),
+    (
+        "local_response_norm_4d",
+        lambda x: F.local_response_norm(x, 2),
+        lambda x: TF.local_response_norm(x, 2),
+        [(2, 5, 3, 3)],
+    ),
+    (
+        "local_response_norm_5d",
+        lambda x: F.local_response_norm(x, 4, 0.1),
+        lambda x: TF.local_response_norm(x, 4, 0.1),
+        [(1, 6, 2, 2, 3)],
+    ),
+    ("normalize", F.normalize, TF.normalize, [(3, 4, 5)]),
+    ("normalize_p1", lambda x: F.normalize(x, 1.0, 0), lambda x: TF.normalize(x, 1.0, 0), [(3, 4)]),
+    (
+        "normalize_p3",
+        lambda x: F.normalize(x, 3.0, -1),
+        lambda x: TF.normalize(x, 3.0, -1),
+        [(3, 4)],
+    ),
+    (
+        "normalize_inf",
+        lambda x: F.normalize(x, float("inf"), 1),
+        lambda x: TF.normalize(x, float("inf"), 1),
+        [(3, 4)],
+    ),
+    (
+        "rms_norm",
+        lambda x, w: F.rms_norm(x, (4, 5), w),
+        lambda x, w: TF.rms_norm(x, (4, 5), w),
+        [(3, 4, 5), (4, 5)],
+    ),
+    (
+        "rms_norm_eps",
+        lambda x: F.rms_norm(x, [5], eps=0.1),
+        lambda x: TF.rms_norm(x, [5], eps=0.1),
+        [(3, 5)],
+    ),
+]
+IDS = [c[0] for c in CASES]
+
+
+@pytest.mark.parametrize("name,fn,tfn,shapes", CASES, ids=IDS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_matches_torch(name, fn, tfn, shapes, dtype):
+    check_against_torch(fn, tfn, _arrays(*shapes, dtype=dtype), dtype)
+
+
+@pytest.mark.parametrize("name,fn,tfn,shapes", CASES, ids=IDS)
+def test_gradcheck(name, fn, tfn, shapes):
+    gradcheck(fn, *_arrays(*shapes, dtype=np.float64), rtol=1e-5, atol=1e-6)
+
+
+def test_normalize_of_a_zero_vector_has_a_zero_gradient_as_torch():
+    x = np.zeros((2, 3))
+    x[1] = [1.0, 2.0, 2.0]
+    check_against_torch(F.normalize, TF.normalize, [x], np.float64)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("use_input_stats", [True, False])
+def test_instance_norm_running_statistics_match_torch(dtype, use_input_stats):
+    x = _arrays((4, 3, 6), dtype=dtype)[0]
+    rm, rv = np.linspace(-1, 1, 3).astype(dtype), np.linspace(0.5, 2, 3).astype(dtype)
+    ours = [ck.tensor(rm), ck.tensor(rv)]
+    theirs = [to_torch(rm.copy()), to_torch(rv.copy())]
+    y = F.instance_norm(ck.tensor(x), *ours, use_input_stats=use_input_stats, momentum=0.3)
+    yt = TF.instance_norm(to_torch(x), *theirs, use_input_stats=use_input_stats, momentum=0.3)
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(y.data, yt.numpy(), **tol)
+    for c, t in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(c.data, t.numpy(), **tol)
+
+
+@pytest.mark.parametrize(
+    "call,tcall,exc",
+    [
+        (lambda x: F.layer_norm(x, (3,)), lambda x: TF.layer_norm(x, (3,)), RuntimeError),
+        (
+            lambda x: F.layer_norm(x, (4,), ck.ones(3)),
+            lambda x: TF.layer_norm(x, (4,), torch.ones(3)),
+            RuntimeError,
+        ),
+        (lambda x: F.group_norm(x, 3), lambda x: TF.group_norm(x, 3), RuntimeError),
+        (
+            lambda x: F.group_norm(x, 2, ck.ones(3)),
+            lambda x: TF.group_norm(x, 2, torch.ones(3)),
+            RuntimeError,
+        ),
+        (lambda x: F.group_norm(x[0, 0], 1), lambda x: TF.group_norm(x[0, 0], 1), RuntimeError),
+        (
+            lambda x: F.instance_norm(x[:, :, :1]),
+            lambda x: TF.instance_norm(x[:, :, :1]),
+            ValueError,
+        ),
+        (
+            lambda x: F.instance_norm(x, use_input_stats=False),
+            lambda x: TF.instance_norm(x, use_input_stats=False),
+            RuntimeError,
+        ),
+        (
+            lambda x: F.local_response_norm(x[0], 2),
+            lambda x: TF.local_response_norm(x[0], 2),
+            ValueError,
+        ),
+    ],
+)
+def test_errors_match_torch(call, tcall, exc):
+    x = np.ones((2, 4, 4), dtype=np.float32)
+    with pytest.raises(exc):
+        tcall(to_torch(x))
+    with pytest.raises(exc):
+        call(ck.tensor(x))
+
+
+def test_group_norm_of_one_value_per_group_is_an_error_as_torch():
+    x = np.ones((1, 2), dtype=np.float32)
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
+        TF.group_norm(to_torch(x), 2)
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
+        F.group_norm(ck.tensor(x), 2)

@@ -1,0 +1,40 @@
+"""one_hot against torch."""
+
+import numpy as np
+import pytest
+import torch.nn.functional as TF
+
+import convkit as ck
+import convkit.nn.functional as F
+from tests.helpers import to_torch
+
+
+@pytest.mark.parametrize(
+    "values,num_classes",
+    [([0, 2, 1], -1), ([[1, 0], [3, 3]], 5), (1, 3), (np.zeros(0, dtype=np.int64), 3)],
+)
+def test_one_hot_matches_torch(values, num_classes):
+    x = np.asarray(values, dtype=np.int64)
+    got = F.one_hot(ck.tensor(x), num_classes)
+    want = TF.one_hot(to_torch(x), num_classes).numpy()
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got.data, want)
+
+
+@pytest.mark.parametrize(
+    "values,num_classes,match",
+    [
+        ([0, -1], -1, "non-negative"),
+        ([0, 3], 3, "smaller than num_classes"),
+        (np.zeros(0, dtype=np.int64), -1, "empty tensor"),
+        (np.array([1.0]), 3, "LongTensor"),
+    ],
+)
+def test_one_hot_errors_match_torch(values, num_classes, match):
+    x = np.asarray(values)
+    if x.dtype.kind == "i":
+        x = x.astype(np.int64)
+    with pytest.raises(RuntimeError, match=match):
+        TF.one_hot(to_torch(x), num_classes)
+    with pytest.raises(RuntimeError, match=match):
+        F.one_hot(ck.tensor(x), num_classes)
