@@ -5,6 +5,7 @@
 
 from . import (
     accelerator,
+    functions,
     autograd,
     backends,
     cuda,
@@ -36,6 +37,7 @@ from .dtypes import (
     set_default_dtype,
     uint8,
 )
+from .functions import *  # noqa: F403 - torch's functions, listed in functions.__all__
 from .io import load, save
 from .random import get_rng_state, manual_seed, set_rng_state
 from .tensor import (
@@ -102,34 +104,6 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'convkit' has no attribute '{name}'")
 
 
-def exp(t):
-    return t.exp()
-
-
-def log(t):
-    return t.log()
-
-
-def sqrt(t):
-    return t.sqrt()
-
-
-def abs(t):
-    return t.abs()
-
-
-def relu(t):
-    return t.relu()
-
-
-def sigmoid(t):
-    return t.sigmoid()
-
-
-def tanh(t):
-    return t.tanh()
-
-
 def sum(t, dim=None, keepdim=False):
     return t.sum(dim, keepdim)
 
@@ -160,10 +134,6 @@ def reshape(t, shape):
 
 def matmul(a, b):
     return a @ b
-
-
-def clamp(t, min=None, max=None):
-    return t.clamp(min, max)
 
 
 def transpose(t, dim0, dim1):

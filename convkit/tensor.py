@@ -37,6 +37,7 @@ from .dtypes import (
 )
 from .errors import DimensionError
 from .ops import basic as B
+from .ops import pointwise as P
 
 # torch returns these as torch.return_types.max / .min: same fields, same repr name.
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
@@ -894,84 +895,6 @@ class Tensor:
     def pow_(self, exponent) -> Tensor:
         return self._inplace(self.pow(exponent))
 
-    def floor_divide_(self, other) -> Tensor:
-        return self._inplace(self.floor_divide(other))
-
-    def remainder_(self, other) -> Tensor:
-        return self._inplace(self.remainder(other))
-
-    def addcmul_(self, tensor1, tensor2, value=1) -> Tensor:
-        return self._inplace(self.addcmul(tensor1, tensor2, value=value))
-
-    def addcdiv_(self, tensor1, tensor2, value=1) -> Tensor:
-        return self._inplace(self.addcdiv(tensor1, tensor2, value=value))
-
-    def lerp_(self, end, weight) -> Tensor:
-        return self._inplace(self.lerp(end, weight))
-
-    def clamp_(self, min=None, max=None) -> Tensor:
-        return self._inplace(self.clamp(min, max))
-
-    clip_ = clamp_
-
-    def clamp_min_(self, min) -> Tensor:
-        return self._inplace(self.clamp_min(min))
-
-    def clamp_max_(self, max) -> Tensor:
-        return self._inplace(self.clamp_max(max))
-
-    def sqrt_(self) -> Tensor:
-        return self._inplace(self.sqrt())
-
-    def rsqrt_(self) -> Tensor:
-        return self._inplace(self.rsqrt())
-
-    def exp_(self) -> Tensor:
-        return self._inplace(self.exp())
-
-    def log_(self) -> Tensor:
-        return self._inplace(self.log())
-
-    def neg_(self) -> Tensor:
-        return self._inplace(self.neg())
-
-    negative_ = neg_
-
-    def abs_(self) -> Tensor:
-        return self._inplace(self.abs())
-
-    absolute_ = abs_
-
-    def reciprocal_(self) -> Tensor:
-        return self._inplace(self.reciprocal())
-
-    def square_(self) -> Tensor:
-        return self._inplace(self.square())
-
-    def sign_(self) -> Tensor:
-        return self._inplace(self.sign())
-
-    def floor_(self) -> Tensor:
-        return self._inplace(self.floor())
-
-    def ceil_(self) -> Tensor:
-        return self._inplace(self.ceil())
-
-    def round_(self, decimals: builtins.int = 0) -> Tensor:
-        return self._inplace(self.round(decimals=decimals))
-
-    def trunc_(self) -> Tensor:
-        return self._inplace(self.trunc())
-
-    def relu_(self) -> Tensor:
-        return self._inplace(self.relu())
-
-    def sigmoid_(self) -> Tensor:
-        return self._inplace(self.sigmoid())
-
-    def tanh_(self) -> Tensor:
-        return self._inplace(self.tanh())
-
     def zero_(self) -> Tensor:
         return self._inplace(B.Zero.apply(self))
 
@@ -1160,7 +1083,7 @@ class Tensor:
         return B.RPow.apply(self.to(dtype), base=np.asarray(other, dtype=dtype))
 
     def __neg__(self):
-        return B.Neg.apply(self)
+        return self.neg()
 
     def __pos__(self):
         return self
@@ -1228,7 +1151,7 @@ class Tensor:
         other_arr = other._array if isinstance(other, Tensor) else np.asarray(other)
         for arr in (self._array, other_arr):
             if arr.dtype.kind not in "biu":
-                raise RuntimeError(
+                raise NotImplementedError(
                     f"\"{name}_cpu\" not implemented for '{_scalar_name(arr.dtype)}'"
                 )
         if other_arr.ndim:
@@ -1303,30 +1226,6 @@ class Tensor:
     divide = div
     true_divide = div
 
-    def floor_divide(self, other):
-        other_t = _as_operand(other, self)
-        dtype = result_dtype(self, other_t if isinstance(other, Tensor) else other)
-        if dtype.kind != "f":
-            check_broadcast(self.shape, other_t.shape)
-            with np.errstate(all="ignore"):
-                if np.any(other_t._array == 0):
-                    raise RuntimeError("ZeroDivisionError")
-                return Tensor._wrap(
-                    np.floor_divide(self._array.astype(dtype), other_t._array.astype(dtype))
-                )
-        return (self.to(dtype) / other_t.to(dtype)).floor()
-
-    def remainder(self, other):
-        other_t = _as_operand(other, self)
-        dtype = result_dtype(self, other_t if isinstance(other, Tensor) else other)
-        if dtype.kind != "f":
-            check_broadcast(self.shape, other_t.shape)
-            if np.any(other_t._array == 0):
-                raise RuntimeError("ZeroDivisionError")
-            return Tensor._wrap(np.mod(self._array.astype(dtype), other_t._array.astype(dtype)))
-        a, b = self.to(dtype), other_t.to(dtype)
-        return a - (a / b).floor() * b
-
     def pow(self, exponent):
         return self**exponent
 
@@ -1339,102 +1238,6 @@ class Tensor:
                 "self must be a matrix" if self.ndim != 2 else "mat2 must be a matrix"
             )
         return self @ mat2
-
-    def addcmul(self, tensor1, tensor2, value=1):
-        return self + value * tensor1 * tensor2 if value != 1 else self + tensor1 * tensor2
-
-    def addcdiv(self, tensor1, tensor2, value=1):
-        return self + value * tensor1 / tensor2 if value != 1 else self + tensor1 / tensor2
-
-    def lerp(self, end, weight):
-        return self + weight * (end - self)
-
-    def neg(self):
-        return -self
-
-    negative = neg
-
-    def exp(self):
-        return B.Exp.apply(self._floating())
-
-    def log(self):
-        return B.Log.apply(self._floating())
-
-    def sqrt(self):
-        return B.Sqrt.apply(self._floating())
-
-    def rsqrt(self):
-        return B.Rsqrt.apply(self._floating())
-
-    def reciprocal(self):
-        return B.Reciprocal.apply(self._floating())
-
-    def square(self):
-        return self * self
-
-    def abs(self):
-        return B.Abs.apply(self)
-
-    def absolute(self):
-        return self.abs()
-
-    def sign(self):
-        return B.Sign.apply(self)
-
-    def floor(self):
-        return B.Floor.apply(self) if self.dtype.kind == "f" else self.clone()
-
-    def ceil(self):
-        return B.Ceil.apply(self) if self.dtype.kind == "f" else self.clone()
-
-    def trunc(self):
-        return B.Trunc.apply(self) if self.dtype.kind == "f" else self.clone()
-
-    fix = trunc
-
-    def round(self, decimals: builtins.int = 0):
-        if self.dtype.kind != "f":
-            return self.clone()
-        return B.Round.apply(self, decimals=int(decimals))
-
-    def sigmoid(self):
-        return B.Sigmoid.apply(self._floating())
-
-    def tanh(self):
-        return B.Tanh.apply(self._floating())
-
-    def relu(self):
-        return B.Relu.apply(self)
-
-    def clamp(self, min=None, max=None):
-        if min is None and max is None:
-            raise RuntimeError("At least one of 'min' or 'max' must not be None")
-        if isinstance(min, Tensor) or isinstance(max, Tensor):
-            out = self
-            if min is not None:
-                out = maximum(
-                    out, min if isinstance(min, Tensor) else tensor(min, dtype=self.dtype)
-                )
-            if max is not None:
-                out = minimum(
-                    out, max if isinstance(max, Tensor) else tensor(max, dtype=self.dtype)
-                )
-            return out
-        dtype = result_dtype(self, *(v for v in (min, max) if v is not None))
-        return B.Clamp.apply(self.to(dtype), lo=min, hi=max)
-
-    clip = clamp
-
-    def clamp_min(self, min):
-        dtype = result_dtype(self, min)
-        return B.ClampMin.apply(self.to(dtype), lo=min)
-
-    def clamp_max(self, max):
-        dtype = result_dtype(self, max)
-        return B.ClampMax.apply(self.to(dtype), hi=max)
-
-    def _floating(self) -> Tensor:
-        return self if self.is_floating_point() else self.float()
 
     def masked_fill(self, mask, value) -> Tensor:
         return self._masked_fill(mask, value, inplace=False)
@@ -2308,26 +2111,30 @@ def where(condition, input=None, other=None) -> Any:
     return B.Where.apply(a.to(dtype), b.to(dtype), cond=cond.astype(bool))
 
 
-def maximum(a: Tensor, b: Tensor) -> Tensor:
-    """Elementwise max; NaN in either operand wins, as in torch."""
-    return where(
-        np.isnan(a._array) | (a._array >= b._array)
-        if a.is_floating_point()
-        else a._array >= b._array,
-        a,
-        b,
-    )
+def _pair_extremum(name: str, fn, input, other) -> Tensor:
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
+        bad, pos = ("input", 1) if not isinstance(input, Tensor) else ("other", 2)
+        value = input if pos == 1 else other
+        raise TypeError(
+            f"{name}(): argument '{bad}' (position {pos}) must be Tensor, not "
+            f"{type(value).__name__}"
+        )
+    check_broadcast(input.shape, other.shape)
+    dtype = result_dtype(input, other)
+    a, b = input.to(dtype), other.to(dtype)
+    if dtype.kind != "f":
+        return Tensor._wrap(np.asarray(fn._op(a._array, b._array)))
+    return fn.apply(a, b)
 
 
-def minimum(a: Tensor, b: Tensor) -> Tensor:
-    """Elementwise min; NaN in either operand wins, as in torch."""
-    return where(
-        np.isnan(a._array) | (a._array <= b._array)
-        if a.is_floating_point()
-        else a._array <= b._array,
-        a,
-        b,
-    )
+def maximum(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise max; NaN in either operand wins, ties share the gradient, as in torch."""
+    return _pair_extremum("maximum", P.Maximum, input, other)
+
+
+def minimum(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise min; NaN in either operand wins, ties share the gradient, as in torch."""
+    return _pair_extremum("minimum", P.Minimum, input, other)
 
 
 def check_broadcast(*shape_list) -> tuple[int, ...]:
