@@ -104,52 +104,8 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'convkit' has no attribute '{name}'")
 
 
-def sum(t, dim=None, keepdim=False):
-    return t.sum(dim, keepdim)
-
-
-def mean(t, dim=None, keepdim=False):
-    return t.mean(dim, keepdim)
-
-
-def max(t, dim=None, keepdim=False):
-    return t.max(dim, keepdim)
-
-
-def min(t, dim=None, keepdim=False):
-    return t.min(dim, keepdim)
-
-
-def argmax(t, dim=None, keepdim=False):
-    return t.argmax(dim, keepdim)
-
-
-def flatten(t, start_dim=0, end_dim=-1):
-    return t.flatten(start_dim, end_dim)
-
-
-def reshape(t, shape):
-    return t.reshape(shape)
-
-
 def matmul(a, b):
     return a @ b
-
-
-def transpose(t, dim0, dim1):
-    return t.transpose(dim0, dim1)
-
-
-def permute(t, dims):
-    return t.permute(dims)
-
-
-def unsqueeze(t, dim):
-    return t.unsqueeze(dim)
-
-
-def squeeze(t, dim=None):
-    return t.squeeze(dim)
 
 
 def softmax(t, dim):

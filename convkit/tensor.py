@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import builtins
 import numbers
-from collections import namedtuple
 from typing import Any
 
 import numpy as np
@@ -38,12 +37,6 @@ from .dtypes import (
 from .errors import DimensionError
 from .ops import basic as B
 from .ops import pointwise as P
-
-# torch returns these as torch.return_types.max / .min: same fields, same repr name.
-MaxResult = namedtuple("MaxResult", ["values", "indices"])
-MinResult = namedtuple("MinResult", ["values", "indices"])
-MaxResult.__name__ = MaxResult.__qualname__ = "max"
-MinResult.__name__ = MinResult.__qualname__ = "min"
 
 __all__ = ["Size", "Tensor", "result_dtype"]
 
@@ -1318,133 +1311,6 @@ class Tensor:
         idx = _index_array(index, "scatter_add")
         _check_scatter_shapes("scatter_add", self, d, idx, src)
         return B.ScatterAdd.apply(self, src, axis=d, index=idx)
-
-    # ----- reductions ---------------------------------------------------------------------------
-    def _axes(self, dim):
-        if dim is None:
-            return None
-        if isinstance(dim, (tuple, list)):
-            return tuple(self._dim(d) for d in dim)
-        return self._dim(dim)
-
-    def sum(self, dim=None, keepdim: builtins.bool = False, dtype=None, **kwargs):
-        dim, keepdim = _aliases("sum", dim, keepdim, kwargs)
-        t = self if dtype is None else self.to(dtype)
-        if t.dtype.kind in "biu" and dtype is None:
-            t = t.to(int64)
-        axes = self._axes(dim)
-        if axes is None:
-            return B.Sum.apply(t)
-        return B.SumDim.apply(t, axis=axes, keepdims=bool(keepdim))
-
-    def mean(self, dim=None, keepdim: builtins.bool = False, dtype=None, **kwargs):
-        dim, keepdim = _aliases("mean", dim, keepdim, kwargs)
-        t = self if dtype is None else self.to(dtype)
-        if not t.is_floating_point():
-            raise RuntimeError(
-                f"mean(): could not infer output dtype. Input dtype must be "
-                f"either a floating point or complex dtype. Got: {_scalar_name(t.dtype)}"
-            )
-        axes = self._axes(dim)
-        if axes is None:
-            return B.Mean.apply(t)
-        return B.MeanDim.apply(t, axis=axes, keepdims=bool(keepdim))
-
-    def var(
-        self,
-        dim=None,
-        unbiased: builtins.bool = True,
-        keepdim: builtins.bool = False,
-        correction=None,
-        **kwargs,
-    ):
-        dim, keepdim = _aliases("var", dim, keepdim, kwargs)
-        if correction is None:
-            correction = 1 if unbiased else 0
-        mu = self.mean(dim, keepdim=True)
-        sq = ((self - mu) ** 2).sum(dim, keepdim=keepdim)
-        n = self.numel() if dim is None else self.numel() // max(sq.numel(), 1)
-        return sq / max(n - correction, 0)
-
-    def std(
-        self,
-        dim=None,
-        unbiased: builtins.bool = True,
-        keepdim: builtins.bool = False,
-        correction=None,
-        **kwargs,
-    ):
-        dim, keepdim = _aliases("std", dim, keepdim, kwargs)
-        return self.var(dim, unbiased, keepdim, correction=correction) ** 0.5
-
-    def _extremum(self, fn_all, fn_dim, result_type, name, dim, keepdim):
-        if isinstance(dim, Tensor):
-            return (maximum if name == "max" else minimum)(self, dim)
-        if dim is None:
-            if self._array.size == 0:
-                raise RuntimeError(
-                    f"{name}(): Expected reduction dim to be specified for "
-                    "input.numel() == 0. Specify the reduction dim with the "
-                    "'dim' argument."
-                )
-            return fn_all.apply(self)[0]
-        d = self._dim(dim)
-        if self.ndim and self.shape[d] == 0:
-            raise DimensionError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
-        values, indices = fn_dim.apply(self, axis=d, keepdims=bool(keepdim))
-        return result_type(values, indices)
-
-    def max(self, dim=None, keepdim: builtins.bool = False, **kwargs):
-        dim, keepdim = _aliases("max", dim, keepdim, kwargs)
-        return self._extremum(B.Max, B.MaxDim, MaxResult, "max", dim, keepdim)
-
-    def min(self, dim=None, keepdim: builtins.bool = False, **kwargs):
-        dim, keepdim = _aliases("min", dim, keepdim, kwargs)
-        return self._extremum(B.Min, B.MinDim, MinResult, "min", dim, keepdim)
-
-    def amax(self, dim=(), keepdim: builtins.bool = False, **kwargs):
-        dim, keepdim = _aliases("amax", dim, keepdim, kwargs, dim_default=())
-        axes = None if dim in ((), None) else self._axes(dim)
-        return Tensor._wrap(np.asarray(np.max(self._array, axis=axes, keepdims=keepdim)))
-
-    def amin(self, dim=(), keepdim: builtins.bool = False, **kwargs):
-        dim, keepdim = _aliases("amin", dim, keepdim, kwargs, dim_default=())
-        axes = None if dim in ((), None) else self._axes(dim)
-        return Tensor._wrap(np.asarray(np.min(self._array, axis=axes, keepdims=keepdim)))
-
-    def _check_arg_reduction(self, name: str) -> None:
-        if self.dtype.kind == "b":
-            raise RuntimeError(f"{name}(): does not support bool input (convert it with .long())")
-
-    def argmax(self, dim=None, keepdim: builtins.bool = False, **kwargs):
-        dim, keepdim = _aliases("argmax", dim, keepdim, kwargs)
-        self._check_arg_reduction("argmax")
-        if dim is None:
-            return Tensor._wrap(np.asarray(np.argmax(self._array), dtype=int64))
-        idx = np.argmax(self._array, axis=self._dim(dim), keepdims=keepdim)
-        return Tensor._wrap(idx.astype(int64))
-
-    def argmin(self, dim=None, keepdim: builtins.bool = False, **kwargs):
-        dim, keepdim = _aliases("argmin", dim, keepdim, kwargs)
-        self._check_arg_reduction("argmin")
-        if dim is None:
-            return Tensor._wrap(np.asarray(np.argmin(self._array), dtype=int64))
-        idx = np.argmin(self._array, axis=self._dim(dim), keepdims=keepdim)
-        return Tensor._wrap(idx.astype(int64))
-
-    def all(self, dim=None, keepdim: builtins.bool = False, **kwargs):
-        dim, keepdim = _aliases("all", dim, keepdim, kwargs)
-        axes = self._axes(dim)
-        return Tensor._wrap(
-            np.asarray(np.all(self._array, axis=axes, keepdims=bool(keepdim) and axes is not None))
-        )
-
-    def any(self, dim=None, keepdim: builtins.bool = False, **kwargs):
-        dim, keepdim = _aliases("any", dim, keepdim, kwargs)
-        axes = self._axes(dim)
-        return Tensor._wrap(
-            np.asarray(np.any(self._array, axis=axes, keepdims=bool(keepdim) and axes is not None))
-        )
 
     # ----- shape --------------------------------------------------------------------------------
     def reshape(self, *shape):
