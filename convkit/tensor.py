@@ -912,18 +912,6 @@ class Tensor:
             )
         return self._inplace(B.Copy.apply(self, src))
 
-    def masked_fill_(self, mask, value) -> Tensor:
-        return self._inplace(self._masked_fill(mask, value, inplace=True))
-
-    def index_fill_(self, dim: builtins.int, index, value) -> Tensor:
-        return self._inplace(self.index_fill(dim, index, value))
-
-    def scatter_(self, dim: builtins.int, index, src=None, value=None, reduce=None) -> Tensor:
-        return self._inplace(self.scatter(dim, index, src, value=value, reduce=reduce))
-
-    def scatter_add_(self, dim: builtins.int, index, src) -> Tensor:
-        return self._inplace(self.scatter_add(dim, index, src))
-
     def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0, generator=None) -> Tensor:
         from .random import uniform
 
@@ -1232,86 +1220,6 @@ class Tensor:
             )
         return self @ mat2
 
-    def masked_fill(self, mask, value) -> Tensor:
-        return self._masked_fill(mask, value, inplace=False)
-
-    def _masked_fill(self, mask, value, inplace: builtins.bool) -> Tensor:
-        m = mask._array if isinstance(mask, Tensor) else np.asarray(mask)
-        if m.dtype != np.bool_:
-            raise RuntimeError(
-                f"masked_fill_ only supports boolean masks, but got mask with dtype {m.dtype}"
-            )
-        shape = check_broadcast(self.shape, m.shape)
-        if inplace and tuple(shape) != self._array.shape:
-            raise RuntimeError(
-                f"The expanded size of the tensor ({self.shape[-1] if self.ndim else 1}) must "
-                f"match the existing size ({m.shape[-1]}) at non-singleton dimension "
-                f"{self.ndim - 1}"
-            )
-        if isinstance(value, Tensor):
-            if value.ndim != 0:
-                raise RuntimeError(
-                    f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
-                    f"{value.ndim} dimension(s)."
-                )
-            value = value.item()
-        src = self.expand(*shape) if tuple(shape) != self._array.shape else self
-        return B.MaskedFill.apply(src, mask=m, value=value)
-
-    def index_fill(self, dim: builtins.int, index, value) -> Tensor:
-        d = self._dim(dim)
-        idx = index._array if isinstance(index, Tensor) else np.asarray(index)
-        if idx.dtype.kind not in "iu":
-            raise IndexError("index_fill_(): Expected dtype int64 for index.")
-        if idx.ndim > 1:
-            raise IndexError("Index has to be a vector/scalar")
-        n = self.shape[d] if self.ndim else 1
-        if idx.size and (idx.max() >= n or idx.min() < -n):
-            raise IndexError(
-                f"index {int(idx.max())} is out of bounds for dimension {d} with size {n}"
-            )
-        if isinstance(value, Tensor):
-            value = value.item()
-        return B.IndexFill.apply(self, axis=d, index=idx.reshape(-1), value=value)
-
-    def gather(self, dim: builtins.int, index) -> Tensor:
-        d = self._dim(dim)
-        idx = _index_array(index, "gather")
-        _check_scatter_shapes("gather", self, d, idx, None)
-        return B.Gather.apply(self, axis=d, index=idx)
-
-    def scatter(self, dim: builtins.int, index, src=None, value=None, reduce=None) -> Tensor:
-        d = self._dim(dim)
-        idx = _index_array(index, "scatter")
-        if src is None and value is None:
-            raise TypeError("scatter() missing 1 required positional argument: 'src' or 'value'")
-        if src is not None and value is not None:
-            raise TypeError("scatter() got both 'src' and 'value'")
-        if reduce is not None:
-            if reduce not in ("add", "multiply"):
-                raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
-            if src is None or not isinstance(src, Tensor):
-                src = full(idx.shape, src if value is None else value, dtype=self.dtype)
-            if reduce == "add":
-                return self.scatter_add(dim, index, src)
-            raise NotImplementedError("scatter(reduce='multiply') is not implemented in convkit")
-        if isinstance(src, Tensor):
-            _check_scatter_shapes("scatter", self, d, idx, src)
-            if src.dtype != self.dtype:
-                raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
-            return B.Scatter.apply(self, src, axis=d, index=idx)
-        fill = value if value is not None else src
-        if isinstance(fill, Tensor):
-            fill = fill.item()
-        _check_scatter_shapes("scatter", self, d, idx, None)
-        return B.ScatterValue.apply(self, axis=d, index=idx, value=fill)
-
-    def scatter_add(self, dim: builtins.int, index, src) -> Tensor:
-        d = self._dim(dim)
-        idx = _index_array(index, "scatter_add")
-        _check_scatter_shapes("scatter_add", self, d, idx, src)
-        return B.ScatterAdd.apply(self, src, axis=d, index=idx)
-
     # ----- shape --------------------------------------------------------------------------------
     def reshape(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -1617,38 +1525,6 @@ def _as_operand(value, like: Tensor) -> Tensor:
     if isinstance(value, np.ndarray):
         return Tensor._wrap(value)
     return Tensor._wrap(np.asarray(value, dtype=result_dtype(like, value)))
-
-
-def _index_array(index, op: str) -> np.ndarray:
-    idx = index._array if isinstance(index, Tensor) else np.asarray(index)
-    if idx.dtype != np.int64:
-        if idx.dtype.kind not in "iu":
-            raise RuntimeError(f"{op}(): Expected dtype int64 for index")
-        idx = idx.astype(np.int64)
-    return idx
-
-
-def _check_scatter_shapes(op: str, t: Tensor, d: int, idx: np.ndarray, src) -> None:
-    if idx.ndim != t.ndim and not (idx.ndim <= 1 and t.ndim <= 1):
-        raise RuntimeError(
-            "Index tensor must have the same number of dimensions as "
-            f"{'input' if op == 'gather' else 'self'} tensor"
-        )
-    for i in range(idx.ndim):
-        if i != d and idx.shape[i] > (t.shape[i] if t.ndim else 1):
-            raise RuntimeError(
-                f"Size does not match at dimension {i} expected index {list(idx.shape)} to be "
-                f"smaller than self {list(t.shape)} apart from dimension {d}"
-            )
-        if src is not None and idx.shape[i] > (src.shape[i] if src.ndim else 1):
-            raise RuntimeError(
-                f"Expected index {list(idx.shape)} to be smaller than self {list(t.shape)} "
-                f"apart from dimension {d} and to be smaller size than src {list(src.shape)}"
-            )
-    n = t.shape[d] if t.ndim else 1
-    if idx.size and (idx.max() >= n or idx.min() < -n):
-        bad = int(idx.max() if idx.max() >= n else idx.min())
-        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
 
 
 # ----- factories --------------------------------------------------------------------------------
@@ -1967,7 +1843,14 @@ def stack(tensors, dim: int = 0, **kwargs) -> Tensor:
 
 
 def where(condition, input=None, other=None) -> Any:
+    """``input`` where ``condition``, else ``other`` (all broadcast; numbers promote as
+    torch's scalars do); ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``."""
     cond = condition._array if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype.kind != "b" and (input is not None or other is not None):
+        raise RuntimeError(
+            "where expected condition to be a boolean tensor, but got a tensor with dtype "
+            f"{_scalar_name(cond.dtype)}"
+        )
     if input is None and other is None:
         return tuple(Tensor._wrap(i.astype(int64)) for i in np.nonzero(cond))
     a = input if isinstance(input, Tensor) else tensor(input)

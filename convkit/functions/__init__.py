@@ -3,9 +3,10 @@ has one (see ``_bind``). Grouped as torch's documentation groups them; ``convkit
 every name in the submodules' ``__all__``.
 """
 
-from . import pointwise, reductions, shape
-from .pointwise import *  # noqa: F403 - the submodules' __all__ are the public lists
+from . import indexing, pointwise, reductions, shape
+from .indexing import *  # noqa: F403 - the submodules' __all__ are the public lists
+from .pointwise import *  # noqa: F403
 from .reductions import *  # noqa: F403
 from .shape import *  # noqa: F403
 
-__all__ = [*pointwise.__all__, *reductions.__all__, *shape.__all__]
+__all__ = [*indexing.__all__, *pointwise.__all__, *reductions.__all__, *shape.__all__]

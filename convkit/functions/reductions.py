@@ -347,7 +347,7 @@ def aminmax(input: Tensor, *, dim: Any = None, keepdim: builtins.bool = False) -
 
 def _arg(name: str, op, input: Tensor, dim: Any, keepdim: builtins.bool) -> Tensor:
     if input.dtype.kind == "b":
-        raise RuntimeError(f'"{name}_cpu" not implemented for \'Bool\'')
+        raise RuntimeError(f"{name}(): does not support bool input")
     a = input._array
     if dim is None:
         if a.size == 0:

@@ -245,9 +245,10 @@ class Cummax(Function):
         values = np.empty_like(al)
         idx = np.empty(al.shape, dtype=np.int64)
         best, where = al[0].copy(), np.zeros(al.shape[1:], dtype=np.int64)
+        isnan = np.isnan if a.dtype.kind == "f" else np.zeros_like
         for i in range(al.shape[0]):
             x = al[i]
-            take = (cls._better(x, best) | np.isnan(x)) & ~(np.isnan(best) & ~np.isnan(x))
+            take = (cls._better(x, best) | isnan(x)) & ~(isnan(best) & ~isnan(x))
             best = np.where(take, x, best)
             where = np.where(take, i, where)
             values[i], idx[i] = best, where
