@@ -6,6 +6,7 @@
 from . import (
     accelerator,
     functions,
+    linalg,
     autograd,
     backends,
     cuda,
@@ -43,7 +44,6 @@ from .random import get_rng_state, manual_seed, set_rng_state
 from .tensor import (
     Size,
     Tensor,
-    allclose,
     arange,
     as_tensor,
     asarray,
@@ -102,18 +102,6 @@ def __getattr__(name: str):
 
         return summary
     raise AttributeError(f"module 'convkit' has no attribute '{name}'")
-
-
-def matmul(a, b):
-    return a @ b
-
-
-def softmax(t, dim):
-    return nn.functional.softmax(t, dim)
-
-
-def log_softmax(t, dim):
-    return nn.functional.log_softmax(t, dim)
 
 
 __all__ = [

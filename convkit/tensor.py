@@ -1906,11 +1906,5 @@ def check_broadcast(*shape_list) -> tuple[int, ...]:
     raise RuntimeError(f"shapes {shape_list} do not broadcast")  # pragma: no cover
 
 
-def allclose(a, b, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:
-    return bool(
-        np.allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol, equal_nan=equal_nan)
-    )
-
-
 def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)

@@ -3,10 +3,17 @@ has one (see ``_bind``). Grouped as torch's documentation groups them; ``convkit
 every name in the submodules' ``__all__``.
 """
 
-from . import indexing, pointwise, reductions, shape
+from . import indexing, linalg, nn, pointwise, reductions, shape, sorting
 from .indexing import *  # noqa: F403 - the submodules' __all__ are the public lists
+from .linalg import *  # noqa: F403
+from .nn import *  # noqa: F403
 from .pointwise import *  # noqa: F403
 from .reductions import *  # noqa: F403
 from .shape import *  # noqa: F403
+from .sorting import *  # noqa: F403
 
-__all__ = [*indexing.__all__, *pointwise.__all__, *reductions.__all__, *shape.__all__]
+__all__ = [
+    *indexing.__all__,
+    *linalg.__all__,
+    *nn.__all__,
+    *pointwise.__all__, *reductions.__all__, *shape.__all__, *sorting.__all__]

@@ -32,6 +32,7 @@ __all__ = [
     "add",
     "addcdiv",
     "addcmul",
+    "allclose",
     "arccos",
     "arccos_",
     "arccosh",
@@ -664,6 +665,18 @@ def isclose(
     return Tensor._wrap(
         np.asarray(np.isclose(input._array, other._array, rtol=rtol, atol=atol, equal_nan=equal_nan))
     )
+
+
+@method
+def allclose(
+    input: Tensor,
+    other: Tensor,
+    rtol: builtins.float = 1e-05,
+    atol: builtins.float = 1e-08,
+    equal_nan: builtins.bool = False,
+) -> builtins.bool:
+    """True if every element of ``isclose(input, other, ...)`` is."""
+    return builtins.bool(isclose(input, other, rtol, atol, equal_nan)._array.all())
 
 
 # ----- NaN and infinity tests -------------------------------------------------------------------

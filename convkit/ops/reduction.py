@@ -245,7 +245,7 @@ class Cummax(Function):
         values = np.empty_like(al)
         idx = np.empty(al.shape, dtype=np.int64)
         best, where = al[0].copy(), np.zeros(al.shape[1:], dtype=np.int64)
-        isnan = np.isnan if a.dtype.kind == "f" else np.zeros_like
+        isnan = np.isnan if a.dtype.kind == "f" else (lambda x: np.zeros(np.shape(x), dtype=bool))
         for i in range(al.shape[0]):
             x = al[i]
             take = (cls._better(x, best) | isnan(x)) & ~(isnan(best) & ~isnan(x))
