@@ -35,6 +35,7 @@ from .dtypes import (
     result_dtype,
 )
 from .errors import DimensionError
+from .printing import format_tensor
 from .ops import basic as B
 from .ops import pointwise as P
 
@@ -66,6 +67,18 @@ class memory_format:
     def __repr__(self):
         return f"convkit.{self.name}"
 
+
+class layout:
+    """torch's memory layouts; convkit's tensors are all dense: ``convkit.strided``."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self):
+        return f"convkit.{self.name}"
+
+
+strided = layout("strided")
 
 contiguous_format = memory_format("contiguous_format")
 preserve_format = memory_format("preserve_format")
@@ -496,6 +509,137 @@ class Tensor:
     def element_size(self) -> builtins.int:
         return int(self._array.itemsize)
 
+    @property
+    def itemsize(self) -> builtins.int:
+        return int(self._array.itemsize)
+
+    @property
+    def nbytes(self) -> builtins.int:
+        return int(self._array.nbytes)
+
+    def stride(self, dim: builtins.int | None = None):
+        """Steps in elements between neighbours along each dimension (0 along expanded ones)."""
+        steps = tuple(s // self._array.itemsize for s in self._array.strides)
+        return steps if dim is None else steps[self._dim(dim)]
+
+    def data_ptr(self) -> builtins.int:
+        """The address of the first element (stable while the tensor lives; views of one tensor
+        differ by their offset)."""
+        return int(self._array.__array_interface__["data"][0])
+
+    def storage_offset(self) -> builtins.int:
+        """The first element's offset, in elements, from the start of the memory it views."""
+        root = self._array
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        start = root.__array_interface__["data"][0]
+        return (self.data_ptr() - start) // self._array.itemsize
+
+    def dim_order(self) -> tuple[builtins.int, ...]:
+        """The dimensions from outermost to innermost in memory (largest stride first)."""
+        strides = self.stride()
+        return tuple(sorted(range(self.ndim), key=lambda d: -strides[d]))
+
+    @property
+    def layout(self) -> layout:
+        return strided
+
+    is_sparse = False
+    is_sparse_csr = False
+    is_quantized = False
+    is_nested = False
+    is_mkldnn = False
+    is_xla = False
+    is_xpu = False
+    is_vulkan = False
+    is_ipu = False
+    is_maia = False
+    is_mtia = False
+
+    def is_inference(self) -> builtins.bool:
+        return False
+
+    @property
+    def real(self) -> Tensor:
+        """The tensor itself (real dtypes only)."""
+        return self
+
+    @property
+    def imag(self) -> Tensor:
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+
+    def conj(self) -> Tensor:
+        return self
+
+    conj_physical = resolve_conj = resolve_neg = conj
+
+    def is_conj(self) -> builtins.bool:
+        return False
+
+    is_neg = is_conj
+
+    @property
+    def mH(self) -> Tensor:
+        return self.mT
+
+    @property
+    def H(self) -> Tensor:
+        if self.ndim > 2:
+            raise RuntimeError(
+                f"tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D tensor."
+            )
+        return self.T
+
+    def adjoint(self) -> Tensor:
+        return self.mT
+
+    def __reversed__(self) -> Tensor:
+        """The tensor flipped along dim 0 (itself when 0-d), as torch's."""
+        return self if self.ndim == 0 else self.flip(0)
+
+    def apply_(self, callable) -> Tensor:
+        """Replace each element by ``callable(element)`` (no gradient, as in torch)."""
+        if self.requires_grad:
+            raise RuntimeError("apply_ is only implemented on CPU tensors that don't require grad")
+        flat = self._array.reshape(-1)
+        for i, v in enumerate(flat.tolist()):
+            flat[i] = callable(v)
+        if flat.base is None or not np.shares_memory(flat, self._array):
+            self._array[...] = flat.reshape(self._array.shape)
+        version_counter(self)[0] += 1
+        return self
+
+    def map_(self, tensor: Tensor, callable) -> Tensor:
+        """Replace each element x (with y of ``tensor``, broadcast) by ``callable(x, y)``."""
+        if self.requires_grad:
+            raise RuntimeError("map_ is only implemented on CPU tensors that don't require grad")
+        other = np.broadcast_to(tensor._array, self._array.shape)
+        out = np.array([callable(a, b) for a, b in zip(self._array.reshape(-1).tolist(),
+                                                      other.reshape(-1).tolist(), strict=True)])
+        self._array[...] = out.reshape(self._array.shape)
+        version_counter(self)[0] += 1
+        return self
+
+    def sum_to_size(self, *size) -> Tensor:
+        """Summed down to ``size``, which ``self`` must be expandable from."""
+        shape = _size_args(size, None, "sum_to_size")
+        try:
+            ok = np.broadcast_shapes(shape, self.shape) == self.shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size {{{list(self.shape)}}}.")
+        lead = self.ndim - len(shape)
+        out = self.sum(tuple(range(lead))) if lead else self
+        dims = tuple(i for i, n in enumerate(shape) if n == 1 and out.shape[i] != 1)
+        return out.sum(dims, keepdim=True) if dims else out
+
+    def new(self, *args) -> Tensor:
+        """torch's legacy constructor: ``x.new(2, 3)`` (zeros of x's dtype) or ``x.new(data)``."""
+        if len(args) == 1 and not isinstance(args[0], (numbers.Integral, Size, tuple)):
+            return tensor(args[0], dtype=self.dtype)
+        return empty(*args, dtype=self.dtype)
+
     def __len__(self) -> builtins.int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -643,8 +787,18 @@ class Tensor:
             return Tensor._wrap(self._array.astype(target))
         return B.Cast.apply(self, target)
 
-    def type(self, dtype=None, non_blocking: builtins.bool = False):
-        return str(self.dtype) if dtype is None else self.to(dtype)
+    def type(self, dtype=None, non_blocking: builtins.bool = False, **kwargs):
+        """With no argument, torch's legacy type name (``'convkit.FloatTensor'``); with a dtype
+        or such a name (``'torch.DoubleTensor'`` too), the tensor converted to it."""
+        if dtype is None:
+            return f"convkit.{_scalar_name(self.dtype)}Tensor"
+        if isinstance(dtype, str):
+            name = dtype.rsplit(".", 1)[-1]
+            by_name = {f"{v}Tensor": k for k, v in _SCALAR_NAMES.items()}
+            if name not in by_name:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = np.dtype(by_name[name])
+        return self.to(dtype)
 
     def type_as(self, other: Tensor) -> Tensor:
         return self.to(other.dtype)
@@ -1406,26 +1560,20 @@ class Tensor:
         )
 
     # ----- printing -----------------------------------------------------------------------------
-    def __repr__(self):
-        data = self._array
-        # torch prints whole floats as "1." and others with 4 fixed decimals.
-        whole = data.dtype.kind == "f" and bool(np.all(np.mod(data[np.isfinite(data)], 1) == 0))
-        body = np.array2string(
-            data,
-            separator=", ",
-            prefix="tensor(",
-            precision=4,
-            floatmode="maxprec" if whole else "fixed",
-        )
-        extra = ""
-        if self.dtype not in (float32, int64, bool_):
-            extra += f", dtype=convkit.{self.dtype}"
+    def __repr__(self, *, tensor_contents=None):
+        """torch's text for the tensor (``convkit.set_printoptions`` changes it)."""
         node = grad_fn(self)
         if node is not None:
-            extra += f", grad_fn=<{node.name()}>"
+            suffix = f"grad_fn=<{node.name()}>"
         elif self._requires_grad:
-            extra += ", requires_grad=True"
-        return f"tensor({body}{extra})"
+            suffix = "requires_grad=True"
+        else:
+            suffix = None
+        dtype = self._array.dtype
+        default = dtype in (get_default_dtype(), int64, bool_)
+        return format_tensor(self._array, default, f"convkit.{dtype}", suffix)
+
+    __str__ = __repr__
 
 
 autograd.register_tensor_type(Tensor)
@@ -1627,6 +1775,8 @@ def full(
     resolve(device)
     if size is None or fill_value is None:
         raise TypeError("full() missing required arguments 'size' and 'fill_value'")
+    if isinstance(size, numbers.Integral):
+        raise TypeError("full(): argument 'size' (position 1) must be tuple of ints, not int")
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     dtype = as_dtype(dtype) or _to_array(fill_value).dtype
@@ -1732,10 +1882,12 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
     if end is None:
         start, end = 0, start
     values = (start, end, step)
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    values = (start, end, step)
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         dtype = (
             int64 if all(isinstance(v, numbers.Integral) for v in values) else get_default_dtype()
@@ -1746,12 +1898,35 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
 def linspace(
     start, end, steps: int, dtype=None, device=None, requires_grad: bool = False
 ) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, computed as torch computes
+    them (see ``linspace_values``)."""
     resolve(device)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    return _factory(
-        np.linspace(start, end, steps).astype(as_dtype(dtype) or get_default_dtype()), requires_grad
-    )
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    out_dtype = as_dtype(dtype) or get_default_dtype()
+    return _factory(linspace_values(start, end, steps, out_dtype), requires_grad)
+
+
+def linspace_values(start, end, steps: int, dtype) -> np.ndarray:
+    """torch's linspace: ``start + i*step`` for the first half and ``end - (steps-1-i)*step``
+    for the second, so both ends are exact, each a fused multiply-add (one rounding, as
+    torch's vectorised kernel), in the output's floating dtype (float64 for an integer
+    output, from the truncated ends, then truncated: torch's integer rounding differs from this
+    by one on some fractional steps). The fused operation is emulated in the next wider type."""
+    work = np.dtype(dtype) if np.dtype(dtype).kind == "f" else np.dtype(float64)
+    if steps <= 1:
+        return np.full(steps, start, dtype=work).astype(dtype)
+    wide = np.dtype(np.longdouble) if work == float64 else np.dtype(float64)
+    if np.dtype(dtype).kind != "f":
+        start, end = int(start), int(end)
+    lo, hi = work.type(start), work.type(end)
+    step = (hi - lo) / work.type(steps - 1)
+    i = np.arange(steps)
+    from_start = i.astype(wide) * wide.type(step) + wide.type(lo)
+    from_end = wide.type(hi) - (steps - 1 - i).astype(wide) * wide.type(step)
+    values = np.where(i < steps // 2, from_start, from_end).astype(work)
+    return values.astype(dtype)
 
 
 def randn(*size, dtype=None, device=None, requires_grad: bool = False, **kwargs) -> Tensor:

@@ -21,7 +21,7 @@ from .. import return_types
 from ..dtypes import float64, int64
 from ..errors import DimensionError
 from ..ops import reduction as R
-from ..tensor import Tensor, _scalar_name
+from ..tensor import Tensor, _scalar_name, linspace_values
 from ._bind import check_tensor, method
 
 __all__ = [
@@ -299,17 +299,6 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: builtins.i
     return Tensor._wrap(np.bincount(a, weights=w, minlength=minlength).astype(out_dtype))
 
 
-def linspace_edges(lo: float, hi: float, steps: int, dtype: Any) -> np.ndarray:
-    """torch's linspace: ``lo + i*step`` for the first half, ``hi - (steps-1-i)*step`` for
-    the second, so both ends are exact."""
-    if steps == 1:
-        return np.asarray([lo], dtype=dtype)
-    step = (hi - lo) / (steps - 1)
-    i = np.arange(steps)
-    half = steps // 2
-    return np.where(i < half, lo + i * step, hi - (steps - 1 - i) * step).astype(dtype)
-
-
 @method
 def histc(input: Tensor, bins: builtins.int = 100, min: Any = 0, max: Any = 0) -> Tensor:  # noqa: A002
     """The histogram of ``bins`` equal bins over [min, max] (the data's range when both are 0;
@@ -327,7 +316,7 @@ def histc(input: Tensor, bins: builtins.int = 100, min: Any = 0, max: Any = 0) -
         lo, hi = lo - 1, hi + 1
     if lo > hi:
         raise RuntimeError("torch.histc: max must be larger than min")
-    edges = linspace_edges(lo, hi, bins + 1, a.dtype)
+    edges = linspace_values(lo, hi, bins + 1, a.dtype)
     flat = a.reshape(-1)
     keep = flat[(flat >= edges[0]) & (flat <= edges[-1])]
     pos = np.clip(np.searchsorted(edges, keep, side="right") - 1, 0, bins - 1)
