@@ -30,22 +30,26 @@ sort = _return_type("sort", _VALUES_INDICES)
 topk = _return_type("topk", _VALUES_INDICES)
 kthvalue = _return_type("kthvalue", _VALUES_INDICES)
 median = _return_type("median", _VALUES_INDICES)
+nanmedian = _return_type("nanmedian", _VALUES_INDICES)
 mode = _return_type("mode", _VALUES_INDICES)
 cummax = _return_type("cummax", _VALUES_INDICES)
 cummin = _return_type("cummin", _VALUES_INDICES)
 aminmax = _return_type("aminmax", ("min", "max"))
 histogram = _return_type("histogram", ("hist", "bin_edges"))
+frexp = _return_type("frexp", ("mantissa", "exponent"))
 
 __all__ = [
     "aminmax",
     "cummax",
     "cummin",
+    "frexp",
     "histogram",
     "kthvalue",
     "max",
     "median",
     "min",
     "mode",
+    "nanmedian",
     "sort",
     "topk",
 ]

@@ -620,6 +620,90 @@ class Tensor:
         version_counter(self)[0] += 1
         return self
 
+    def const_data_ptr(self) -> builtins.int:
+        return self.data_ptr()
+
+    def new_empty_strided(
+        self, size, stride, dtype=None, device=None, requires_grad: builtins.bool = False
+    ) -> Tensor:
+        """``new_empty(size)``: convkit's memory is NumPy's own layout, so only the strides'
+        count is checked."""
+        if len(tuple(stride)) != len(tuple(size)):
+            raise RuntimeError(
+                f"mismatch in length of strides and shape: {len(tuple(stride))} != "
+                f"{len(tuple(size))}"
+            )
+        return self.new_empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def map2_(self, x: Tensor, y: Tensor, fn) -> Tensor:
+        """Replace each element a (with b of x, c of y, broadcast) by ``fn(a, b, c)``."""
+        if self.requires_grad:
+            raise RuntimeError("map2_ is only implemented on CPU tensors that don't require grad")
+        bx = np.broadcast_to(x._array, self._array.shape).reshape(-1).tolist()
+        by = np.broadcast_to(y._array, self._array.shape).reshape(-1).tolist()
+        values = [fn(a, b, c) for a, b, c in zip(self._array.reshape(-1).tolist(), bx, by,
+                                                 strict=True)]
+        self._array[...] = np.asarray(values).reshape(self._array.shape)
+        version_counter(self)[0] += 1
+        return self
+
+    def module_load(self, other: Tensor, assign: builtins.bool = False) -> Tensor:
+        """What ``nn.Module.load_state_dict`` swaps in for this parameter or buffer: ``other``
+        (detached when assigning)."""
+        return other.detach() if assign else other
+
+    def resize(self, *sizes) -> Tensor:
+        """A resized copy (torch's deprecated non-in-place resize)."""
+        import warnings
+
+        warnings.warn("non-inplace resize is deprecated", UserWarning, stacklevel=2)
+        return self.detach().clone().resize_(*sizes)
+
+    def resize_as(self, tensor: Tensor) -> Tensor:
+        import warnings
+
+        warnings.warn("non-inplace resize_as is deprecated", UserWarning, stacklevel=2)
+        return self.detach().clone().resize_(tensor.shape)
+
+    def __dlpack__(self, *args, **kwargs):
+        return self._array.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._array.__dlpack_device__()
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        """NumPy ufuncs applied to a tensor return a tensor, as with torch."""
+        return Tensor._wrap(np.asarray(array))
+
+    def __deepcopy__(self, memo) -> Tensor:
+        if id(self) in memo:
+            return memo[id(self)]
+        rebuilt, args = self.__reduce_ex__(2)
+        out = rebuilt(*(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args))
+        memo[id(self)] = out
+        return out
+
+    def __complex__(self) -> complex:
+        return complex(self.item())
+
+    def __lshift__(self, other):
+        return self.bitwise_left_shift(other)
+
+    def __rlshift__(self, other):
+        return _as_operand(other, self).bitwise_left_shift(self)
+
+    def __rshift__(self, other):
+        return self.bitwise_right_shift(other)
+
+    def __rrshift__(self, other):
+        return _as_operand(other, self).bitwise_right_shift(self)
+
+    def __ilshift__(self, other):
+        return self._binary_inplace(self.__lshift__, other)
+
+    def __irshift__(self, other):
+        return self._binary_inplace(self.__rshift__, other)
+
     def sum_to_size(self, *size) -> Tensor:
         """Summed down to ``size``, which ``self`` must be expandable from."""
         shape = _size_args(size, None, "sum_to_size")

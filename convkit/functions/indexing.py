@@ -495,3 +495,76 @@ for _fn in (
 ):
     inplace(_fn)
 del _fn
+
+
+# ----- flat put, index_reduce, nonzero_static ---------------------------------------------------
+
+
+@method
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: builtins.bool = False) -> Tensor:
+    """``input`` with ``source``'s elements written (or added) at flat positions ``index``."""
+    check_tensor("put", index, "index", 2)
+    check_tensor("put", source, "source", 3)
+    if index.numel() != source.numel():
+        raise RuntimeError(
+            f"put_(): Expected source and index to have the same number of elements, but got "
+            f"source.numel() = {source.numel()}, index.numel() = {index.numel()}"
+        )
+    n = input.numel()
+    idx = index._array.reshape(-1).astype(np.int64)
+    bad = idx[(idx >= n) | (idx < -n)]
+    if bad.size:
+        raise IndexError(
+            f"out of range: tried to access index {builtins.int(bad[0])} on a tensor of {n} "
+            "elements."
+        )
+    flat = input.reshape(-1)
+    out = index_put(flat, (Tensor._wrap(idx % builtins.max(n, 1)),), source.reshape(-1), accumulate)
+    return out.reshape(input.shape)
+
+
+@method
+def index_reduce(
+    input: Tensor,
+    dim: builtins.int,
+    index: Tensor,
+    source: Tensor,
+    reduce: str,
+    *,
+    include_self: builtins.bool = True,
+) -> Tensor:
+    """``input`` with the slices of ``source`` reduced (prod, mean, amax, amin) into the
+    slices ``index`` names along ``dim``: scatter_reduce with the index spread over the
+    slices."""
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(
+            f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got "
+            f"{reduce}."
+        )
+    d = input._dim(dim)
+    idx = _dim_index("index_reduce_", input, d, index)
+    _check_source("index_reduce_", input, d, idx, source)
+    shape = [1] * source.ndim
+    shape[d] = idx.size
+    spread = np.broadcast_to(idx.reshape(shape), source.shape)
+    return scatter_reduce(input, d, Tensor._wrap(np.ascontiguousarray(spread)), source, reduce,
+                          include_self=include_self)
+
+
+def nonzero_static(input: Tensor, *, size: builtins.int, fill_value: builtins.int = -1) -> Tensor:
+    """``nonzero`` cut or padded (with ``fill_value``) to exactly ``size`` rows."""
+    check_tensor("nonzero_static", input)
+    coords = nonzero(input)._array
+    ndim = builtins.max(input.ndim, 1) if input.ndim else 0
+    out = np.full((size, coords.shape[1] if coords.ndim == 2 else ndim), fill_value, dtype=int64)
+    k = builtins.min(size, coords.shape[0])
+    out[:k] = coords[:k]
+    return Tensor._wrap(out)
+
+
+Tensor.nonzero_static = lambda self, *, size, fill_value=-1: nonzero_static(
+    self, size=size, fill_value=fill_value
+)
+inplace(Tensor.put)
+inplace(Tensor.index_reduce)
+__all__ += ["index_reduce", "nonzero_static", "put"]

@@ -576,3 +576,36 @@ def _euclidean_by_mm(x1: Tensor, x2: Tensor) -> Tensor:
     right = cat([x2, ones_like(n2), n2], -1)  # (..., R, M+2)
     return left.matmul(right.transpose(-2, -1)).clamp_min(1e-30).sqrt()
 
+
+
+def frobenius_norm(input: Tensor, dim: Any = (-2, -1), keepdim: builtins.bool = False) -> Tensor:
+    """The 2-norm over ``dim`` (torch keeps it for old code; it warns as torch does)."""
+    import warnings
+
+    warnings.warn(
+        "at::frobenius_norm is deprecated and it is just left for JIT compatibility. It will be "
+        "removed in a future PyTorch release. Please use `linalg.vector_norm(A, 2., dim, "
+        "keepdim)` instead",
+        UserWarning,
+        stacklevel=2,
+    )
+    return vector_norm(input, 2, dim, keepdim)
+
+
+def nuclear_norm(input: Tensor, dim: Any = (-2, -1), keepdim: builtins.bool = False) -> Tensor:
+    """The sum of singular values over two dims (torch keeps it for old code; it warns)."""
+    import warnings
+
+    warnings.warn(
+        "at::nuclear_norm is deprecated and it is just left for JIT compatibility. It will be "
+        "removed in a future PyTorch release. Please use `linalg.matrix_norm(A, 'nuc', dim, "
+        "keepdim)` instead",
+        UserWarning,
+        stacklevel=2,
+    )
+    if isinstance(dim, builtins.bool):
+        dim, keepdim = (-2, -1), dim
+    return matrix_norm(input, "nuc", dim, keepdim)
+
+
+__all__ += ["frobenius_norm", "nuclear_norm"]

@@ -79,3 +79,94 @@ def adaptive_max_pool1d(input: Tensor, output_size: Any) -> tuple[Tensor, Tensor
 for _name in ("hardshrink", "prelu"):
     if hasattr(F, _name):
         setattr(Tensor, _name, getattr(F, _name))
+
+
+# ----- torch.* forms whose arguments differ from the functional ones ----------------------------
+
+
+def batch_norm(
+    input: Tensor,
+    weight: Tensor | None,
+    bias: Tensor | None,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    training: builtins.bool,
+    momentum: builtins.float,
+    eps: builtins.float,
+    cudnn_enabled: builtins.bool = True,
+) -> Tensor:
+    """torch.batch_norm's argument order (weight and bias before the running statistics)."""
+    return F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def constant_pad_nd(input: Tensor, pad: Any, value: Any = 0) -> Tensor:
+    """``F.pad(input, pad, 'constant', value)``."""
+    return F.pad(input, pad, "constant", value)
+
+
+def convolution(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    transposed: builtins.bool,
+    output_padding: Any,
+    groups: builtins.int,
+) -> Tensor:
+    """The one convolution entry point: conv{1,2,3}d or conv_transpose{1,2,3}d by the
+    weight's rank and ``transposed``."""
+    n = weight.ndim - 2
+    if n not in (1, 2, 3):
+        raise RuntimeError(f"convolution: expected a 3-D, 4-D or 5-D weight, got {weight.ndim}-D")
+    if transposed:
+        fn = getattr(F, f"conv_transpose{n}d")
+        return fn(input, weight, bias, stride, padding, output_padding, groups, dilation)
+    return getattr(F, f"conv{n}d")(input, weight, bias, stride, padding, dilation, groups)
+
+
+def max_pool1d_with_indices(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = (),
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: builtins.bool = False,
+) -> tuple[Tensor, Tensor]:
+    """(values, indices) of ``max_pool1d``."""
+    return F.max_pool1d(
+        input, kernel_size, stride or None, padding, dilation, ceil_mode, return_indices=True
+    )
+
+
+def dropout_(input: Tensor, p: builtins.float, train: builtins.bool) -> Tensor:
+    """In-place ``dropout``."""
+    return F.dropout(input, p, train, inplace=True)
+
+
+_REDUCTION = {0: "none", 1: "mean", 2: "sum"}
+
+
+def _reduction(code: Any) -> str:
+    if code not in _REDUCTION:
+        raise RuntimeError(f"{code} is not a valid value for reduction")
+    return _REDUCTION[code]
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    pos_weight: Tensor | None = None,
+    reduction: builtins.int = 1,
+) -> Tensor:
+    """The ATen form: ``reduction`` is 0 (none), 1 (mean) or 2 (sum)."""
+    return F.binary_cross_entropy_with_logits(
+        input, target, weight, reduction=_reduction(reduction), pos_weight=pos_weight
+    )
+
+
+__all__ += ["batch_norm", "constant_pad_nd", "convolution", "dropout_", "max_pool1d_with_indices"]
+if hasattr(F, "binary_cross_entropy_with_logits"):
+    __all__.append("binary_cross_entropy_with_logits")

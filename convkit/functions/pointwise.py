@@ -18,10 +18,41 @@ from ..autograd import Function
 from ..dtypes import bool_, float64, get_default_dtype, result_dtype
 from ..ops import basic as B
 from ..ops import pointwise as P
-from ..tensor import Tensor, _as_operand, _scalar_name, check_broadcast, maximum, minimum, tensor
+from ..tensor import (
+    Tensor,
+    _as_operand,
+    _scalar_name,
+    check_broadcast,
+    maximum,
+    minimum,
+    tensor,
+    where,
+)
 from ._bind import as_function, check_tensor, inplace, method, method_as
 
 __all__ = [
+    "angle",
+    "copysign",
+    "deg2rad",
+    "deg2rad_",
+    "frexp",
+    "gcd",
+    "gcd_",
+    "heaviside",
+    "isin",
+    "lcm",
+    "lcm_",
+    "ldexp",
+    "ldexp_",
+    "logaddexp",
+    "logaddexp2",
+    "nextafter",
+    "rad2deg",
+    "rad2deg_",
+    "sinc",
+    "sinc_",
+    "xlogy",
+    "xlogy_",
     "abs",
     "abs_",
     "absolute",
@@ -841,3 +872,175 @@ for _name in (
 ):
     inplace(getattr(Tensor, _name))
 del _alias, _target, _name
+
+
+# ----- more elementwise functions (compositions, so the chain rule gives their gradients) -------
+
+_PI = 3.141592653589793
+
+
+@method
+def deg2rad(input: Tensor) -> Tensor:
+    """Degrees to radians."""
+    return _floating(input) * (_PI / 180.0)
+
+
+@method
+def rad2deg(input: Tensor) -> Tensor:
+    """Radians to degrees."""
+    return _floating(input) * (180.0 / _PI)
+
+
+@method
+def angle(input: Tensor) -> Tensor:
+    """The argument of a real number: pi for negatives, 0 otherwise (NaN stays NaN)."""
+    x = _floating(input)
+    out = np.where(x._array < 0, np.asarray(_PI, x.dtype), np.zeros((), x.dtype))
+    out = np.where(np.isnan(x._array), x._array, out)
+    return B.Overwrite.apply(x, values=out)  # piecewise constant: a zero gradient
+
+
+@method
+def copysign(input: Tensor, other: Any) -> Tensor:
+    """|input| with the sign (bit) of ``other``."""
+    a, b = _promoted("copysign", input, _scalar(other), floating=True)
+    sign = np.where(np.signbit(b._array), -1, 1).astype(a.dtype)
+    return a.abs() * Tensor._wrap(sign)
+
+
+@method
+def heaviside(input: Tensor, values: Tensor) -> Tensor:
+    """0 where input < 0, 1 where input > 0, ``values`` where input == 0."""
+    check_tensor("heaviside", values, "values", 2)
+    if input.dtype != values.dtype:
+        raise RuntimeError(
+            "heaviside is not yet implemented for tensors with different dtypes"
+        )
+    a, v = np.broadcast_arrays(input._array, values._array)
+    out = np.where(a == 0, v, (a > 0).astype(a.dtype))
+    return Tensor._wrap(np.asarray(out, dtype=input.dtype))
+
+
+@method
+def logaddexp(input: Tensor, other: Tensor) -> Tensor:
+    """log(exp(input) + exp(other)) without overflow."""
+    a, b = _promoted("logaddexp", input, other, floating=True)
+    m = maximum(a, b).detach()
+    m = m.masked_fill(m.isinf(), 0.0)
+    return ((a - m).exp() + (b - m).exp()).log() + m
+
+
+@method
+def logaddexp2(input: Tensor, other: Tensor) -> Tensor:
+    """log2(2^input + 2^other) without overflow."""
+    a, b = _promoted("logaddexp2", input, other, floating=True)
+    m = maximum(a, b).detach()
+    m = m.masked_fill(m.isinf(), 0.0)
+    return ((a - m).exp2() + (b - m).exp2()).log2() + m
+
+
+def xlogy(input: Any, other: Any) -> Tensor:
+    """input * log(other), 0 where input is 0 (NaN where other is NaN)."""
+    if not isinstance(input, Tensor):
+        check_tensor("xlogy", other, "other", 2)
+        input = _as_operand(input, other)
+    a, b = _promoted("xlogy", input, _scalar(other), floating=True)
+    zero = (a._array == 0) & ~np.isnan(b._array)
+    return where(Tensor._wrap(zero), Tensor._wrap(np.zeros((), a.dtype)), a * b.log())
+
+
+Tensor.xlogy = xlogy
+
+
+@method
+def sinc(input: Tensor) -> Tensor:
+    """sin(pi x) / (pi x), and 1 at 0."""
+    x = _floating(input)
+    px = x * _PI
+    at_zero = Tensor._wrap(x._array == 0)
+    safe = px.masked_fill(at_zero, 1.0)
+    return where(at_zero, Tensor._wrap(np.ones((), x.dtype)), safe.sin() / safe)
+
+
+def _integers(name: str, input: Tensor, other: Tensor) -> tuple[np.ndarray, np.ndarray]:
+    check_tensor(name, other, "other", 2)
+    for t in (input, other):
+        _not_for(name, t, "fb")
+    check_broadcast(input.shape, other.shape)
+    dtype = result_dtype(input, other)
+    return input._array.astype(dtype), other._array.astype(dtype)
+
+
+@method
+def gcd(input: Tensor, other: Tensor) -> Tensor:
+    """The greatest common divisor of integer tensors (non-negative)."""
+    return Tensor._wrap(np.asarray(np.gcd(*_integers("gcd", input, other))))
+
+
+@method
+def lcm(input: Tensor, other: Tensor) -> Tensor:
+    """The least common multiple of integer tensors (non-negative)."""
+    return Tensor._wrap(np.asarray(np.lcm(*_integers("lcm", input, other))))
+
+
+@method
+def ldexp(input: Tensor, other: Tensor) -> Tensor:
+    """input * 2 ** other."""
+    check_tensor("ldexp", other, "other", 2)
+    return _floating(input) * (2.0 ** other.to(get_default_dtype() if other.dtype.kind != "f" else other.dtype))
+
+
+@method
+def nextafter(input: Tensor, other: Tensor) -> Tensor:
+    """The next floating value after input towards other."""
+    check_tensor("nextafter", other, "other", 2)
+    if input.dtype != other.dtype:
+        raise RuntimeError(
+            f"expected self and other to have same dtype, but got {input.dtype} and {other.dtype}"
+        )
+    return Tensor._wrap(np.asarray(np.nextafter(input._array, other._array)))
+
+
+@method
+def frexp(input: Tensor) -> Any:
+    """(mantissa, exponent) with input = mantissa * 2 ** exponent, 0.5 <= |mantissa| < 1."""
+    from .. import return_types
+
+    if input.dtype.kind != "f":
+        raise RuntimeError(
+            "torch.frexp() only supports floating-point dtypes"
+        )
+    mantissa, exponent = np.frexp(input._array)
+    return return_types.frexp(Tensor._wrap(np.asarray(mantissa)), Tensor._wrap(np.asarray(exponent, dtype=np.int32)))
+
+
+def isin(
+    elements: Any,
+    test_elements: Any,
+    *,
+    assume_unique: builtins.bool = False,
+    invert: builtins.bool = False,
+) -> Tensor:
+    """True where an element of ``elements`` is in ``test_elements`` (numbers allowed)."""
+    a = elements._array if isinstance(elements, Tensor) else np.asarray(elements)
+    b = test_elements._array if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    return Tensor._wrap(np.asarray(np.isin(a, b, invert=invert)))
+
+
+inplace(Tensor.deg2rad)
+inplace(Tensor.rad2deg)
+inplace(Tensor.copysign)
+inplace(Tensor.heaviside)
+inplace(Tensor.xlogy)
+inplace(Tensor.sinc)
+inplace(Tensor.gcd)
+inplace(Tensor.lcm)
+inplace(Tensor.ldexp)
+inplace(Tensor.nextafter)
+deg2rad_ = as_function(Tensor.deg2rad_)
+rad2deg_ = as_function(Tensor.rad2deg_)
+sinc_ = as_function(Tensor.sinc_)
+xlogy_ = as_function(Tensor.xlogy_)
+gcd_ = as_function(Tensor.gcd_)
+lcm_ = as_function(Tensor.lcm_)
+ldexp_ = as_function(Tensor.ldexp_)

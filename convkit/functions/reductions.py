@@ -20,7 +20,7 @@ from ..dtypes import as_dtype, bool_, get_default_dtype, int64, uint8
 from ..errors import DimensionError
 from ..ops import basic as B
 from ..ops import reduction as R
-from ..tensor import Tensor, _aliases, _scalar_name, cat, maximum, minimum
+from ..tensor import Tensor, _aliases, _scalar_name, cat, maximum, minimum, where
 from ._bind import check_tensor, inplace, method
 
 __all__ = [
@@ -508,3 +508,140 @@ def diff(
 
 inplace(Tensor.cumsum)
 inplace(Tensor.cumprod)
+
+
+@method
+def logcumsumexp(input: Tensor, dim: builtins.int) -> Tensor:
+    """log(cumsum(exp(input))) along ``dim``, without overflow."""
+    t = input if input.dtype.kind == "f" else input.to(get_default_dtype())
+    d = _scan_axis(t, dim)
+    if t.ndim == 0:
+        return t.clone()
+    return R.Logcumsumexp.apply(t, axis=d)
+
+
+@method
+def renorm(input: Tensor, p: Any, dim: builtins.int, maxnorm: Any) -> Tensor:
+    """Each slice along ``dim`` whose p-norm exceeds ``maxnorm`` scaled down to it (by
+    ``maxnorm / (norm + 1e-7)``, torch's factor)."""
+    from .linalg import vector_norm
+
+    if input.dtype.kind != "f":
+        raise RuntimeError("renorm: input needs to be a floating point or complex tensor")
+    if p <= 0:
+        raise RuntimeError(f"renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    d = input._dim(dim)
+    others = tuple(i for i in range(input.ndim) if i != d)
+    norms = vector_norm(input, p, others, keepdim=True)
+    over = Tensor._wrap(norms._array > maxnorm)
+    factor = where(over, maxnorm / (norms + 1e-7), Tensor._wrap(np.ones((), input.dtype)))
+    return input * factor
+
+
+@method
+def cov(
+    input: Tensor,
+    *,
+    correction: builtins.int = 1,
+    fweights: Tensor | None = None,
+    aweights: Tensor | None = None,
+) -> Tensor:
+    """The covariance matrix of the variables in the rows of ``input`` (observations in the
+    columns), with optional frequency and analytic weights."""
+    if input.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with {input.ndim} dimensions")
+    x = input.reshape(1, -1) if input.ndim < 2 else input
+    if x.dtype.kind != "f":
+        x = x.to(get_default_dtype())
+    n = x.shape[1]
+    w = None
+    if fweights is not None:
+        w = fweights.to(x.dtype)
+    if aweights is not None:
+        w = aweights.to(x.dtype) if w is None else w * aweights.to(x.dtype)
+    if w is None:
+        w_sum = Tensor._wrap(np.asarray(n, dtype=x.dtype))
+        avg = mean(x, 1)
+    else:
+        w_sum = sum(w)
+        avg = sum(x * w, 1) / w_sum
+    if w is None:
+        norm = w_sum - correction
+    elif correction == 0:
+        norm = w_sum
+    elif aweights is None:
+        norm = w_sum - correction
+    else:
+        norm = w_sum - correction * sum(w * aweights.to(x.dtype)) / w_sum
+    norm = norm.clamp_min(0)
+    xm = x - avg.unsqueeze(1)
+    xw = xm if w is None else xm * w
+    c = xw.matmul(xm.t()) / norm
+    return c.squeeze() if input.ndim < 2 else c
+
+
+@method
+def corrcoef(input: Tensor) -> Tensor:
+    """Pearson correlation coefficients of the rows' variables, clipped to [-1, 1]."""
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    d = c.diagonal()
+    stddev = d.sqrt()
+    c = c / stddev.unsqueeze(1)
+    c = c / stddev.unsqueeze(0)
+    return c.clamp(-1, 1)
+
+
+def _trapezoid_dx(y: Tensor, x: Any, dx: Any, d: builtins.int) -> Any:
+    from .shape import narrow
+
+    n = y.shape[d]
+    if x is None:
+        return None, (1.0 if dx is None else dx)
+    if isinstance(x, Tensor):
+        if x.ndim == 1:
+            spacing = x[1:] - x[:-1]
+            shape = [1] * y.ndim
+            shape[d] = n - 1
+            return spacing.reshape(shape), None
+        return narrow(x, d, 1, n - 1) - narrow(x, d, 0, n - 1), None
+    return None, x
+
+
+def trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: builtins.int = -1) -> Tensor:
+    """The trapezoid-rule integral of ``y`` along ``dim`` (spacing ``dx``, or sample points
+    ``x``)."""
+    from .shape import narrow
+
+    check_tensor("trapezoid", y, "y", 1)
+    d = y._dim(dim)
+    n = y.shape[d]
+    if n == 0:
+        return sum(y, d)
+    mids = (narrow(y, d, 1, n - 1) + narrow(y, d, 0, n - 1)) / 2
+    spacing, step = _trapezoid_dx(y, x, dx, d)
+    return sum(mids * spacing, d) if spacing is not None else sum(mids, d) * step
+
+
+trapz = trapezoid
+
+
+def cumulative_trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: builtins.int = -1) -> Tensor:
+    """The running trapezoid-rule integral of ``y`` along ``dim``."""
+    from .shape import narrow
+
+    check_tensor("cumulative_trapezoid", y, "y", 1)
+    d = y._dim(dim)
+    n = y.shape[d]
+    if n == 0:
+        return y
+    mids = (narrow(y, d, 1, n - 1) + narrow(y, d, 0, n - 1)) / 2
+    spacing, step = _trapezoid_dx(y, x, dx, d)
+    return cumsum(mids * spacing if spacing is not None else mids * step, d)
+
+
+inplace(Tensor.renorm)
+__all__ += ["corrcoef", "cov", "cumulative_trapezoid", "logcumsumexp", "renorm", "trapezoid", "trapz"]

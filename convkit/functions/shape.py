@@ -734,3 +734,262 @@ def _unfold(self: Tensor, dimension: builtins.int, size: builtins.int, step: bui
 
 _unfold.__name__ = _unfold.__qualname__ = "unfold"
 Tensor.unfold = _unfold
+
+
+# ----- more joining and rearranging -------------------------------------------------------------
+
+Tensor.unsafe_chunk = Tensor.chunk
+Tensor.unsafe_split = Tensor.split
+Tensor.unsafe_split_with_sizes = Tensor.split_with_sizes
+unsafe_chunk = chunk
+unsafe_split = split
+
+
+def unsafe_split_with_sizes(input: Tensor, split_sizes: Sequence[builtins.int], dim: builtins.int = 0):
+    check_tensor("unsafe_split_with_sizes", input)
+    return split(input, list(split_sizes), dim)
+
+
+split_with_sizes = unsafe_split_with_sizes
+
+
+def _scatter_into(input: Tensor, src: Tensor, view: Any) -> Tensor:
+    """A copy of ``input`` with ``src`` written through ``view(copy)`` (the gradient flows to
+    both through the copy's in-place write)."""
+    out = input.clone()
+    view(out).copy_(src)
+    return out
+
+
+@method
+def select_scatter(input: Tensor, src: Tensor, dim: builtins.int, index: builtins.int) -> Tensor:
+    """``input`` with ``src`` written at ``index`` along ``dim``."""
+    return _scatter_into(input, src, lambda t: select(t, dim, index))
+
+
+@method
+def slice_scatter(
+    input: Tensor,
+    src: Tensor,
+    dim: builtins.int = 0,
+    start: builtins.int | None = None,
+    end: builtins.int | None = None,
+    step: builtins.int = 1,
+) -> Tensor:
+    """``input`` with ``src`` written into the slice ``start:end:step`` of ``dim``."""
+    d = input._dim(dim)
+    return _scatter_into(
+        input, src, lambda t: t[(slice(None),) * d + (slice(start, end, step),)]
+    )
+
+
+@method
+def diagonal_scatter(
+    input: Tensor, src: Tensor, offset: builtins.int = 0, dim1: builtins.int = 0, dim2: builtins.int = 1
+) -> Tensor:
+    """``input`` with ``src`` written on its diagonal."""
+    return _scatter_into(input, src, lambda t: diagonal(t, offset, dim1, dim2))
+
+
+@method
+def as_strided(
+    input: Tensor, size: Sequence[builtins.int], stride: Sequence[builtins.int], storage_offset: Any = None
+) -> Tensor:
+    """A view of ``input``'s memory with the given sizes and strides (in elements, from the
+    start of the memory ``input`` views, as in torch). The gradient adds every viewed
+    position back."""
+    size, stride = tuple(builtins.int(s) for s in size), tuple(builtins.int(s) for s in stride)
+    positions = S.strided_positions(input, size, stride, storage_offset)
+    offset = input.storage_offset() if storage_offset is None else builtins.int(storage_offset)
+    return S.AsStrided.apply(
+        input.contiguous(),
+        size=size,
+        stride=stride,
+        positions=positions,
+        offset=offset - input.storage_offset(),
+    )
+
+
+def _as_strided_(self: Tensor, size: Any, stride: Any, storage_offset: Any = None) -> Tensor:
+    """``self`` made the strided view ``as_strided(size, stride, storage_offset)``."""
+    return self._inplace_view(as_strided(self, size, stride, storage_offset))
+
+
+_as_strided_.__name__ = _as_strided_.__qualname__ = "as_strided_"
+Tensor.as_strided_ = _as_strided_
+as_strided_ = _as_strided_
+
+
+@method
+def as_strided_scatter(
+    input: Tensor, src: Tensor, size: Any, stride: Any, storage_offset: Any = None
+) -> Tensor:
+    """``input`` with ``src`` written through ``as_strided(size, stride, storage_offset)``."""
+    out = input.clone()
+    positions = S.strided_positions(out, size, stride, storage_offset)
+    flat = out.reshape(-1)
+    idx = Tensor._wrap(positions.reshape(-1))
+    return flat.index_put((idx,), src.reshape(-1).to(out.dtype)).reshape(input.shape)
+
+
+def block_diag(*tensors: Tensor) -> Tensor:
+    """The tensors (0-d, 1-d as a row, or 2-d) placed along the diagonal of one matrix."""
+    blocks = [t.reshape(1, 1) if t.ndim == 0 else t.reshape(1, -1) if t.ndim == 1 else t for t in tensors]
+    for i, b in enumerate(blocks):
+        check_tensor("block_diag", b, "tensors", i + 1)
+        if b.ndim != 2:
+            raise RuntimeError(
+                f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {i} has "
+                f"{b.ndim} dimensions"
+            )
+    from ..dtypes import result_dtype
+
+    dtype = result_dtype(*blocks) if blocks else np.dtype(np.float32)
+    rows = builtins.sum(b.shape[0] for b in blocks)
+    cols = builtins.sum(b.shape[1] for b in blocks)
+    parts = []
+    c = 0
+    for b in blocks:
+        left = Tensor._wrap(np.zeros((b.shape[0], c), dtype=dtype))
+        right = Tensor._wrap(np.zeros((b.shape[0], cols - c - b.shape[1]), dtype=dtype))
+        parts.append(cat([left, b.to(dtype), right], 1))
+        c += b.shape[1]
+    if not parts:
+        return Tensor._wrap(np.zeros((rows, cols), dtype=dtype))
+    return cat(parts, 0)
+
+
+def combinations(input: Tensor, r: builtins.int = 2, with_replacement: builtins.bool = False) -> Tensor:
+    """The length-r combinations of a 1-d tensor's elements, one per row (itertools order)."""
+    import itertools
+
+    check_tensor("combinations", input)
+    if input.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    idx = np.array(list(pick(range(input.shape[0]), r)), dtype=np.int64).reshape(-1, r)
+    if r == 0:
+        return Tensor._wrap(np.zeros(0, dtype=input.dtype))
+    return I.IndexSelect.apply(input, axis=0, index=idx.reshape(-1)).reshape(-1, r)
+
+
+def vander(x: Tensor, N: builtins.int | None = None, increasing: builtins.bool = False) -> Tensor:
+    """The Vandermonde matrix: columns x^(N-1), ..., x^0 (increasing: x^0 first)."""
+    check_tensor("vander", x, "x", 1)
+    if x.ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = x.shape[0] if N is None else N
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    powers = range(n) if increasing else range(n - 1, -1, -1)
+    t = x if x.dtype.kind == "f" else x.long()
+    cols = [t.unsqueeze(1) ** p for p in powers]
+    if not cols:
+        return Tensor._wrap(np.zeros((x.shape[0], 0), dtype=t.dtype))
+    return cat(cols, 1)
+
+
+def unravel_index(indices: Any, shape: Any) -> tuple[Tensor, ...]:
+    """The coordinates in ``shape`` of flat indices (a tuple of int64 tensors)."""
+    idx = indices._array if isinstance(indices, Tensor) else np.asarray(indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError("expected 'indices' to be integer dtype, but got " + str(idx.dtype))
+    dims = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
+    total = math.prod(dims)
+    if np.any(idx >= total) or np.any(idx < -total):
+        raise RuntimeError("'indices' must be in range [-prod(shape), prod(shape) - 1]")
+    coords = np.unravel_index(np.where(idx < 0, idx + total, idx), dims)
+    return tuple(Tensor._wrap(np.asarray(c, dtype=int64)) for c in coords)
+
+
+def _fill_diagonal_(self: Tensor, fill_value: Any, wrap: builtins.bool = False) -> Tensor:
+    """Write ``fill_value`` on the main diagonal (all dims equal, or a tall matrix: every
+    (n+1)-th row again when ``wrap``)."""
+    if self.ndim < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if self.ndim > 2 and len(set(self.shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    n = builtins.min(self.shape)
+    if self.ndim == 2 and wrap and self.shape[0] > self.shape[1] + 1:
+        rows = np.arange(0, self.shape[0])
+        rows = rows[rows % (self.shape[1] + 1) < self.shape[1]]
+        cols = rows % (self.shape[1] + 1)
+        index = (rows, cols)
+    else:
+        index = tuple(np.arange(n) for _ in range(self.ndim))
+    value = Tensor._wrap(np.asarray(fill_value, dtype=self.dtype))
+    return self._inplace(B.IndexPut.apply(self, value, index=index))
+
+
+_fill_diagonal_.__name__ = _fill_diagonal_.__qualname__ = "fill_diagonal_"
+Tensor.fill_diagonal_ = _fill_diagonal_
+
+
+def _copy_variant(name: str, base: Any) -> Any:
+    def op(*args: Any, **kwargs: Any) -> Tensor:
+        out = base(*args, **kwargs)
+        if isinstance(out, (tuple, list)):
+            return [o.clone() for o in out]
+        return out.clone()
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"``{base.__name__}`` as a new tensor instead of a view."
+    return op
+
+
+alias_copy = _copy_variant("alias_copy", lambda t: t[...])
+as_strided_copy = _copy_variant("as_strided_copy", as_strided)
+detach_copy = _copy_variant("detach_copy", lambda t: t.detach())
+diagonal_copy = _copy_variant("diagonal_copy", diagonal)
+expand_copy = _copy_variant("expand_copy", lambda t, size, implicit=False: t.expand(*size))
+permute_copy = _copy_variant("permute_copy", permute)
+select_copy = _copy_variant("select_copy", select)
+slice_copy = _copy_variant(
+    "slice_copy",
+    lambda t, dim=0, start=None, end=None, step=1: t[(slice(None),) * t._dim(dim) + (slice(start, end, step),)],
+)
+split_copy = _copy_variant("split_copy", split)
+split_with_sizes_copy = _copy_variant("split_with_sizes_copy", unsafe_split_with_sizes)
+squeeze_copy = _copy_variant("squeeze_copy", squeeze)
+t_copy = _copy_variant("t_copy", t)
+transpose_copy = _copy_variant("transpose_copy", transpose)
+unbind_copy = _copy_variant("unbind_copy", unbind)
+unfold_copy = _copy_variant("unfold_copy", _unfold)
+unsqueeze_copy = _copy_variant("unsqueeze_copy", unsqueeze)
+view_copy = _copy_variant("view_copy", lambda t, *size: t.view(*size))
+
+__all__ += [
+    "alias_copy",
+    "as_strided",
+    "as_strided_copy",
+    "as_strided_scatter",
+    "as_strided_",
+    "block_diag",
+    "combinations",
+    "detach_copy",
+    "diagonal_copy",
+    "diagonal_scatter",
+    "expand_copy",
+    "permute_copy",
+    "select_copy",
+    "select_scatter",
+    "slice_copy",
+    "slice_scatter",
+    "split_copy",
+    "split_with_sizes",
+    "split_with_sizes_copy",
+    "squeeze_copy",
+    "t_copy",
+    "transpose_copy",
+    "unbind_copy",
+    "unfold_copy",
+    "unravel_index",
+    "unsafe_chunk",
+    "unsafe_split",
+    "unsafe_split_with_sizes",
+    "unsqueeze_copy",
+    "vander",
+    "view_copy",
+]

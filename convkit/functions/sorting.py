@@ -356,3 +356,147 @@ def bucketize(
 ) -> Tensor:
     """The bucket of each value between the sorted 1-d ``boundaries``."""
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+# ----- quantiles --------------------------------------------------------------------------------
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(name: str, input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str,
+              ignore_nan: bool) -> Tensor:
+    from ..functions.indexing import gather
+    from ..tensor import where
+
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(
+            f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest. "
+            f"Found {interpolation}"
+        )
+    qs = q._array.astype(np.float64) if isinstance(q, Tensor) else np.asarray(q, dtype=np.float64)
+    scalar_q = qs.ndim == 0
+    if qs.ndim > 1:
+        raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+    qs = qs.reshape(-1)
+    if np.any((qs < 0) | (qs > 1)):
+        raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
+    if isinstance(q, Tensor) and q.dtype != input.dtype:
+        raise RuntimeError(
+            f"{name}() q tensor must be same dtype as the input tensor"
+        )
+    x = input.reshape(-1) if dim is None else input
+    d = 0 if dim is None else (x._dim(dim) if x.ndim else 0)
+    if x.ndim == 0:
+        x = x.reshape(1)
+    values = sort(x, d).values  # NaN last
+    a = x._array
+    n = a.shape[d]
+    if n == 0:
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
+    valid = (~np.isnan(a)).sum(axis=d, keepdims=True) if ignore_nan else np.full(
+        a.shape[:d] + (1,) + a.shape[d + 1 :], n
+    )
+    outs = []
+    for qv in qs:
+        rank = qv * (np.maximum(valid, 1) - 1)  # (.., 1, ..)
+        lo = np.floor(rank).astype(np.int64)
+        hi = np.ceil(rank).astype(np.int64)
+        if interpolation == "lower":
+            hi = lo
+        elif interpolation == "higher":
+            lo = hi
+        elif interpolation == "nearest":
+            lo = hi = np.round(rank).astype(np.int64)
+        frac = rank - lo
+        if interpolation == "midpoint":
+            frac = np.where(hi > lo, 0.5, 0.0)
+        v_lo = gather(values, d, Tensor._wrap(lo))
+        v_hi = gather(values, d, Tensor._wrap(hi))
+        out = v_lo + (v_hi - v_lo) * Tensor._wrap(frac.astype(a.dtype))
+        nan_line = (valid == 0) if ignore_nan else np.isnan(a).any(axis=d, keepdims=True)
+        out = where(Tensor._wrap(nan_line), Tensor._wrap(np.asarray(np.nan, a.dtype)), out)
+        if dim is None:
+            out = out.reshape(()) if not keepdim else out.reshape((1,) * input.ndim)
+        elif not keepdim:
+            out = out.squeeze(d)
+        outs.append(out)
+    from ..tensor import stack
+
+    return outs[0] if scalar_q else stack(outs, 0)
+
+
+@method
+def quantile(input: Tensor, q: Any, dim: Any = None, keepdim: builtins.bool = False, *,
+             interpolation: str = "linear") -> Tensor:
+    """The q-th quantiles along ``dim`` (all elements when None), interpolated between the
+    sorted neighbours; NaN where the data has a NaN."""
+    return _quantile("quantile", input, q, dim, keepdim, interpolation, ignore_nan=False)
+
+
+@method
+def nanquantile(input: Tensor, q: Any, dim: Any = None, keepdim: builtins.bool = False, *,
+                interpolation: str = "linear") -> Tensor:
+    """``quantile`` ignoring NaN (NaN only where every value is NaN)."""
+    return _quantile("nanquantile", input, q, dim, keepdim, interpolation, ignore_nan=True)
+
+
+@method
+def nanmedian(input: Tensor, dim: Any = None, keepdim: builtins.bool = False) -> Any:
+    """The lower median ignoring NaN: of all elements, or (values, indices) along ``dim``."""
+    a = input._array
+    if a.dtype.kind != "f":
+        return median(input, dim, keepdim)
+    if dim is None:
+        flat = a.reshape(-1)
+        k = builtins.int((~np.isnan(flat)).sum())
+        if k == 0:
+            return Tensor._wrap(np.asarray(np.nan, dtype=a.dtype)) + input.sum() * 0
+        pos = order(flat, 0, False)[(k - 1) // 2]
+        return _pick(R.Median, input, None, np.asarray(pos, dtype=int64))
+    if input.ndim == 0:
+        return return_types.nanmedian(input.clone(), Tensor._wrap(np.zeros((), dtype=int64)))
+    d = input._dim(dim)
+    k = (~np.isnan(a)).sum(axis=d, keepdims=True)
+    sorted_idx = order(a, d, False)
+    idx = np.take_along_axis(sorted_idx, np.maximum(k - 1, 0) // 2, axis=d).astype(int64)
+    values = _pick(R.MedianDim, input, d, idx, keepdim)
+    return return_types.nanmedian(values, Tensor._wrap(idx if keepdim else np.squeeze(idx, d)))
+
+
+@method
+def histogram(
+    input: Tensor,
+    bins: Any = 100,
+    *,
+    range: Any = None,  # noqa: A002 - torch's argument name
+    weight: Tensor | None = None,
+    density: builtins.bool = False,
+) -> Any:
+    """(hist, bin_edges): ``bins`` equal bins over ``range`` (the data's by default) or the
+    given edges; the last bin includes its right edge."""
+    check_tensor("histogram", input)
+    a = input._array
+    if a.dtype.kind != "f":
+        raise NotImplementedError(f'"histogram_cpu" not implemented for \'{_scalar_name(a.dtype)}\'')
+    if isinstance(bins, Tensor):
+        edges = bins._array.astype(a.dtype)
+    else:
+        lo, hi = (builtins.float(np.min(a)), builtins.float(np.max(a))) if range is None else range
+        if a.size == 0 and range is None:
+            lo, hi = 0.0, 0.0
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = linspace_values(lo, hi, builtins.int(bins) + 1, a.dtype)
+    w = None if weight is None else weight._array.reshape(-1)
+    hist, _ = np.histogram(a.reshape(-1), bins=edges.astype(np.float64), weights=w)
+    hist = hist.astype(a.dtype)
+    if density:
+        widths = np.diff(edges.astype(np.float64))
+        total = hist.sum()
+        hist = (hist / (widths * total)).astype(a.dtype) if total else hist
+    return return_types.histogram(Tensor._wrap(hist), Tensor._wrap(np.asarray(edges, dtype=a.dtype)))
+
+
+__all__ += ["histogram", "nanmedian", "nanquantile", "quantile"]

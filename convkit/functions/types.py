@@ -16,7 +16,7 @@ import numpy as np
 
 from ..dtypes import as_dtype, category, get_default_dtype, result_dtype
 from ..tensor import Tensor, _scalar_name, is_tensor
-from ._bind import check_tensor, method
+from ._bind import as_function, check_tensor, method
 
 __all__ = [
     "can_cast",
@@ -165,3 +165,83 @@ def typename(obj: Any) -> str:
     name = type(obj).__qualname__
     return name if module in ("builtins", "__builtin__", None) else f"{module}.{name}"
 
+
+
+# ----- the Tensor methods that torch also offers as functions -----------------------------------
+
+clone = as_function(Tensor.clone)
+detach = as_function(Tensor.detach)
+detach_ = as_function(Tensor.detach_)
+fill_ = as_function(Tensor.fill_)
+zero_ = as_function(Tensor.zero_)
+conj = as_function(Tensor.conj)
+conj_physical = as_function(Tensor.conj_physical)
+resolve_conj = as_function(Tensor.resolve_conj)
+resolve_neg = as_function(Tensor.resolve_neg)
+is_conj = as_function(Tensor.is_conj)
+is_neg = as_function(Tensor.is_neg)
+adjoint = as_function(Tensor.adjoint)
+get_device = as_function(Tensor.get_device)
+is_inference = as_function(Tensor.is_inference)
+
+
+def fill(input: Tensor, value: Any) -> Tensor:
+    """A new tensor like ``input`` filled with ``value``."""
+    check_tensor("fill", input)
+    return input.clone().fill_(value)
+
+
+def real(input: Tensor) -> Tensor:
+    check_tensor("real", input)
+    return input.real
+
+
+def imag(input: Tensor) -> Tensor:
+    check_tensor("imag", input)
+    return input.imag
+
+
+def conj_physical_(input: Tensor) -> Tensor:
+    check_tensor("conj_physical_", input)
+    return input
+
+
+Tensor.conj_physical_ = lambda self: self
+
+
+@method
+def is_distributed(input: Tensor) -> builtins.bool:
+    """False (a legacy query; convkit's tensors are local)."""
+    return False
+
+
+__all__ += [
+    "adjoint",
+    "clone",
+    "conj",
+    "conj_physical",
+    "conj_physical_",
+    "detach",
+    "detach_",
+    "fill",
+    "fill_",
+    "get_device",
+    "imag",
+    "is_conj",
+    "is_distributed",
+    "is_inference",
+    "is_neg",
+    "real",
+    "resolve_conj",
+    "resolve_neg",
+    "zero_",
+]
+
+
+def resize_as_(input: Tensor, the_template: Tensor, *, memory_format: Any = None) -> Tensor:
+    """In-place: ``input`` resized to ``the_template``'s shape."""
+    check_tensor("resize_as_", input)
+    return input.resize_as_(the_template)
+
+
+__all__.append("resize_as_")

@@ -393,3 +393,31 @@ class Svdvals(Function):
     @staticmethod
     def backward(ctx, g):
         return np.matmul(ctx.u * g[..., None, :], ctx.vh)
+
+
+class Logcumsumexp(Function):
+    """Running log(sum(exp)) along ``axis`` (NumPy's logaddexp accumulation, exact at +-inf).
+    d out_k / d a_i = exp(a_i - out_k) for i <= k, so the gradient is
+    exp(a_i) * sum_{k>=i} g_k exp(-out_k), computed shifted by the line's maximum."""
+
+    grad_fn_name = "LogcumsumexpBackward0"
+
+    @staticmethod
+    def forward(ctx, a, axis):
+        out = np.logaddexp.accumulate(a, axis=axis)
+        ctx.save_for_backward(a, out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        axis = ctx.axis
+        # sum_{k>=i} g_k exp(a_i - out_k), with out_k >= a_i for k >= i keeping every term <= |g|.
+        n = a.shape[axis]
+        a_l, out_l, g_l = (np.moveaxis(x, axis, -1) for x in (a, out, g))
+        grad = np.zeros_like(a_l)
+        for k in range(n):
+            w = np.exp(a_l[..., : k + 1] - out_l[..., k : k + 1])
+            grad[..., : k + 1] += g_l[..., k : k + 1] * np.where(np.isnan(w), 0, w)
+        return np.moveaxis(grad, -1, axis)

@@ -111,6 +111,25 @@ class Triu(Tril):
     _op = staticmethod(np.triu)
 
 
+def strided_view(
+    a: np.ndarray, shape: tuple, strides: tuple, offset: int = 0, writeable: bool = True
+) -> np.ndarray:
+    """A view of ``a``'s memory with byte ``strides`` from byte ``offset`` past a's first
+    element, made on the memory's owner so that NumPy (and autograd, which tracks views by
+    their owner) sees a view of the same memory; ``np.lib.stride_tricks.as_strided`` would
+    hide the owner behind a wrapper."""
+    root = a if a.base is None else a.base
+    if isinstance(root, np.ndarray) and root.flags.c_contiguous:
+        start = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+        out = np.ndarray(shape, a.dtype, buffer=root, offset=start + offset, strides=strides)
+    else:  # memory NumPy does not own (a buffer): still a view, though untracked
+        base = a.reshape(-1)[offset // a.itemsize :] if offset else a
+        out = np.lib.stride_tricks.as_strided(base, shape=shape, strides=strides)
+    if not (writeable and a.flags.writeable):
+        out.flags.writeable = False
+    return out
+
+
 def diagonal_view(a: np.ndarray, offset: int, axis1: int, axis2: int) -> np.ndarray:
     """A writable view of the diagonal of ``a`` over ``axis1`` and ``axis2`` (those axes
     removed, the diagonal last), as torch's ``diagonal``; NumPy's own is read-only."""
@@ -122,12 +141,7 @@ def diagonal_view(a: np.ndarray, offset: int, axis1: int, axis2: int) -> np.ndar
         moved = moved[..., -offset:, :]
     n = max(min(moved.shape[-2], moved.shape[-1]), 0)
     s1, s2 = moved.strides[-2:]
-    return np.lib.stride_tricks.as_strided(
-        moved,
-        shape=moved.shape[:-2] + (n,),
-        strides=moved.strides[:-2] + (s1 + s2,),
-        writeable=a.flags.writeable,
-    )
+    return strided_view(moved, moved.shape[:-2] + (n,), moved.strides[:-2] + (s1 + s2,))
 
 
 class Diagonal(Function):
@@ -196,8 +210,11 @@ class Unfold(Function):
         ctx.shape, ctx.axis, ctx.size, ctx.step = a.shape, axis, size, step
         if a.ndim == 0:
             return a.reshape(1)
-        windows = np.lib.stride_tricks.sliding_window_view(a, size, axis=axis)
-        return windows[(slice(None),) * axis + (slice(None, None, step),)]
+        n = (a.shape[axis] - size) // step + 1
+        shape = a.shape[:axis] + (n,) + a.shape[axis + 1 :] + (size,)
+        strides = a.strides[:axis] + (a.strides[axis] * step,) + a.strides[axis + 1 :]
+        # Overlapping windows share elements: read-only, as a write would be ambiguous.
+        return strided_view(a, shape, strides + (a.strides[axis],), 0, writeable=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -211,3 +228,46 @@ class Unfold(Function):
             stop = k + step * (part.shape[axis] - 1) + 1
             out[(slice(None),) * axis + (slice(k, stop, step),)] += part
         return out
+
+
+def strided_positions(t, size, stride, storage_offset) -> np.ndarray:
+    """The flat positions, relative to tensor ``t``'s first element, that
+    ``as_strided(size, stride, storage_offset)`` reads (torch's offset counts from the start
+    of the memory ``t`` views; None means t's own offset). Raises torch's error when they
+    leave t's elements."""
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"mismatch in length of strides and shape: {len(stride)} != {len(size)}")
+    base = t.storage_offset()
+    offset = base if storage_offset is None else int(storage_offset)
+    grid = sum(
+        (np.arange(n) * s).reshape((1,) * i + (n,) + (1,) * (len(size) - i - 1))
+        for i, (n, s) in enumerate(zip(size, stride, strict=True))
+    )
+    positions = np.broadcast_to(np.asarray(offset - base + grid, dtype=np.int64), size)
+    if positions.size and (positions.min() < 0 or positions.max() >= t.numel()):
+        raise RuntimeError(
+            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset} "
+            f"require more memory than the {t.numel()} elements this tensor views"
+        )
+    return positions
+
+
+class AsStrided(Function):
+    """A strided view of a contiguous array: element i of the view is ``a.flat[positions[i]]``
+    (``positions`` precomputed from sizes, strides and offset). The gradient adds each viewed
+    element back to its position (positions may repeat)."""
+
+    grad_fn_name = "AsStridedBackward0"
+
+    @staticmethod
+    def forward(ctx, a, size, stride, positions, offset):
+        ctx.shape, ctx.positions = a.shape, positions
+        item = a.itemsize
+        return strided_view(a, size, tuple(s * item for s in stride), offset * item, False)
+
+    @staticmethod
+    def backward(ctx, g):
+        out = np.zeros(int(np.prod(ctx.shape)), dtype=g.dtype)
+        np.add.at(out, ctx.positions.reshape(-1), g.reshape(-1))
+        return out.reshape(ctx.shape)
