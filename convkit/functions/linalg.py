@@ -369,8 +369,9 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Any = None) -> Tensor:
     if isinstance(dims, numbers.Integral):
         if dims < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
-        da = list(range(a.ndim - dims, a.ndim))
-        db = list(range(dims))
+        n = int(dims)
+        da = list(range(a.ndim - n, a.ndim))
+        db = list(range(n))
     else:
         da, db = (list(d) if isinstance(d, (list, tuple)) else [d] for d in dims)
     da = [a._dim(d) for d in da]
