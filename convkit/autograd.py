@@ -57,6 +57,12 @@ def register_tensor_type(cls: type) -> None:
     _tensor_type = cls
 
 
+def tensor_type() -> Any:
+    """The registered Tensor class, for the modules below ``convkit.tensor`` that hand back a
+    Tensor (``random``'s generator state) without importing it."""
+    return _tensor_type
+
+
 # ----- grad mode ------------------------------------------------------------------------------
 
 
