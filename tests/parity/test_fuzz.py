@@ -177,6 +177,7 @@ def _compare_arrays(kind: str, t, c, computed_in=None) -> None:
     else:
         bad = a != b
     if bad.any():
+        a, b, bad = np.atleast_1d(a), np.atleast_1d(b), np.atleast_1d(bad)  # 0-d: nonzero needs 1-d
         where = tuple(int(i[0]) for i in np.nonzero(bad))
         raise Difference(
             f"{kind} values",
