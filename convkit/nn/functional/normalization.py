@@ -307,7 +307,10 @@ def normalize(
     if out is not None:
         raise TypeError("normalize(): out= is not supported by convkit; assign the result")
     axis = input._dim(dim)
-    norm = VectorNorm.apply(input, float(p), (axis,), True)
+    if input.ndim == 0:  # a 0-d input is its own 1-entry vector
+        norm = VectorNorm.apply(input.reshape(1), float(p), (0,), True).reshape(())
+    else:
+        norm = VectorNorm.apply(input, float(p), (axis,), True)
     return input / norm.clamp(min=eps)
 
 

@@ -527,7 +527,8 @@ def test_more_losses_match_torch(case, reduction, dtype):
 )
 def test_more_losses_gradcheck(name, make):
     arrays = make(np.random.default_rng(22))
-    grad_count = 2 if name in ("soft_margin_loss", "cosine_embedding_loss") else len(arrays)
+    # torch has no derivative for soft_margin_loss's target (and refuses one that needs it)
+    grad_count = {"soft_margin_loss": 1, "cosine_embedding_loss": 2}.get(name, len(arrays))
     fixed = arrays[grad_count:]
     gradcheck(
         lambda *ts: getattr(F, name)(*ts, *[ck.tensor(a) for a in fixed], reduction="sum"),
