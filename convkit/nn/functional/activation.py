@@ -348,7 +348,7 @@ def tanhshrink(input: Tensor) -> Tensor:
 
 
 def _check_lambd(op: str, input: Tensor, lambd: float) -> float:
-    if not 0 <= lambd <= np.finfo(input.dtype).max:  # NaN fails too
+    if not 0 <= lambd <= float(np.finfo(input.dtype).max):  # NaN fails too
         name = "Float" if input.dtype == np.float32 else "Double"
         raise RuntimeError(
             f"lambda must be in range [0, {float(np.finfo(input.dtype).max):g}] for input "

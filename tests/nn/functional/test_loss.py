@@ -752,3 +752,70 @@ def test_ignore_index_must_be_an_int(loss, kwargs):
     same_as_torch(
         lambda lib: getattr(lib.nn.functional, loss)(lib.ones(2, 3), lib.tensor([0, 1]), **kwargs)
     )
+
+
+# ----- deviations found by the differential fuzzer (tests/parity/test_fuzz.py) ------------------
+
+
+def _x(lib, grad=False):
+    return lib.tensor([[0.2, 0.7], [0.9, 0.4]], dtype=lib.float64, requires_grad=grad)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        # arguments torch has no derivative for, which it refuses when they require grad
+        lambda lib: lib.nn.functional.binary_cross_entropy(_x(lib), _x(lib), weight=_x(lib, True)),
+        lambda lib: lib.nn.functional.binary_cross_entropy_with_logits(
+            _x(lib), _x(lib), weight=_x(lib, True)
+        ),
+        lambda lib: lib.nn.functional.binary_cross_entropy_with_logits(
+            _x(lib), _x(lib), pos_weight=_x(lib, True)
+        ),
+        lambda lib: lib.nn.functional.soft_margin_loss(_x(lib), _x(lib, True)),
+        lambda lib: lib.nn.functional.multi_margin_loss(
+            _x(lib), lib.tensor([0, 1]), weight=lib.ones(2, dtype=lib.float64).requires_grad_()
+        ),
+        # dtypes
+        lambda lib: lib.nn.functional.huber_loss(lib.tensor([1, 2]), lib.tensor([0, 5])),
+        lambda lib: lib.nn.functional.smooth_l1_loss(lib.tensor([1, 2]), lib.tensor([0, 5])),
+        lambda lib: lib.nn.functional.multi_margin_loss(_x(lib), lib.tensor([0, 1]).int()),
+        lambda lib: lib.nn.functional.multi_margin_loss(_x(lib), lib.tensor([0.0, 1.0])),
+        lambda lib: lib.nn.functional.multilabel_margin_loss(_x(lib), lib.tensor([[0, -1]]).int()),
+        lambda lib: lib.nn.functional.gaussian_nll_loss(_x(lib), _x(lib), lib.ones(2, 2).long()),
+        lambda lib: lib.nn.functional.gaussian_nll_loss(_x(lib), _x(lib), 2),
+        # values
+        lambda lib: lib.nn.functional.mse_loss(_x(lib), _x(lib) * 2, weight=lib.ones(2)),
+        lambda lib: lib.nn.functional.cosine_similarity(_x(lib), _x(lib), eps=-1.0),
+        lambda lib: lib.nn.functional.pdist(_x(lib), -1.0),
+    ],
+)
+def test_argument_checks_match_torch(fn):
+    same_as_torch(fn)
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+def test_weighted_mse_loss_matches_torch(reduction):
+    r = np.random.default_rng(31)
+    x, t, w = r.standard_normal((3, 4)), r.standard_normal((3, 4)), r.random((3, 4))
+    check_against_torch(
+        lambda a, b, c: F.mse_loss(a, b, weight=c, reduction=reduction),
+        lambda a, b, c: TF.mse_loss(a, b, weight=c, reduction=reduction),
+        [x, t, w],
+        np.float64,
+    )
+
+
+@pytest.mark.parametrize("name,kw", [("smooth_l1_loss", "beta"), ("huber_loss", "delta")])
+def test_smooth_l1_and_huber_gradients_at_infinity_match_torch(name, kw):
+    """An infinite difference has slope 1 (delta for huber), not the 0 * inf = NaN that a select
+    between the quadratic and the linear branch sends back."""
+    x = np.array([np.inf, -np.inf, 0.3, 2.0, -5.0, 0.5])
+    t = np.array([0.0, 1.0, 0.0, 0.0, np.inf, 0.0])
+    for value in (0.5, 1.0):
+        check_against_torch(
+            lambda a, b: getattr(F, name)(a, b, reduction="none", **{kw: value}),
+            lambda a, b: getattr(TF, name)(a, b, reduction="none", **{kw: value}),
+            [x, t],
+            np.float64,
+        )
