@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 
@@ -11,7 +12,7 @@ from ... import random
 from ...ops import activation as A
 from ...ops import basic as B
 from ...ops import nn as N
-from ...tensor import Tensor, where
+from ...tensor import Tensor
 from ._utils import check_bool, check_int, check_number, check_str, check_tensor, scalar_name
 
 __all__ = [
@@ -132,12 +133,15 @@ def log_softmax(
     return N.LogSoftmax.apply(x, axis)
 
 
-def _check_p(op: str, p, training) -> float:
+def _check_p(op: str, p, training, python_checks: Callable[[], None] | None = None) -> float:
     """torch's order: ``p`` is compared in Python (ValueError; a non-number cannot be), then
-    its kernel refuses a NaN (RuntimeError) and a non-bool ``training`` (TypeError)."""
+    the function's other ``python_checks``, then its kernel refuses a NaN (RuntimeError) and a
+    non-bool ``training`` (TypeError)."""
     p = check_number(op, "p", p)
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if python_checks is not None:
+        python_checks()
     check_bool(op, "train", training)
     if math.isnan(p):
         raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
@@ -421,7 +425,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         w = weight.reshape(())
     else:
         w = weight.reshape((channels,) + (1,) * (input.ndim - 2))  # (C, 1, ...)
-    return where(input._array > 0, input, w * input)
+    return A.PRelu.apply(input, w)
 
 
 def rrelu(

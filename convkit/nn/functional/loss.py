@@ -554,11 +554,11 @@ def huber_loss(
     check_tensor("huber_loss", "input", input)
     check_tensor("huber_loss", "target", target)
     _same_size_warning(input, target)
+    x, t = _broadcast_pair(input, target)  # torch broadcasts first, then checks the rest
     reduction = _reduction_of(None, None, reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _floating_kernel("huber_cpu", input, target)
-    x, t = _broadcast_pair(input, target)
     z = (x - t).abs()
     m = z.clamp(max=delta)  # 0.5 m^2 + delta (z - m), m = min(z, delta): as smooth_l1_loss
     loss = m * m * 0.5 + (z - m) * delta
@@ -955,10 +955,11 @@ def poisson_nll_loss(
     else:
         loss = input - target * (input + eps).log()
     if full:
-        big = target._array > 1
-        safe = where(big, target, 2.0)
-        stirling = safe * safe.log() - safe + 0.5 * (safe * (2 * math.pi)).log()
-        loss = loss + where(big, stirling, 0.0)
+        # torch's form: the term over every target, masked where target <= 1 (so a negative
+        # target's gradient is 0 * log(target) = NaN there, as in torch)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stirling = target * target.log() - target + 0.5 * ((2 * math.pi) * target).log()
+        loss = loss + where(target._array > 1, stirling, 0.0)
     return _reduce(loss, reduction)
 
 

@@ -358,6 +358,13 @@ def rms_norm(
             f"Given normalized_shape={list(shape)}, expected input with shape [*, "
             f"{', '.join(str(s) for s in shape)}], but got input of size{list(input.shape)}"
         )
+    if weight is not None:
+        check_tensor("rms_norm", "weight", weight)
+        if tuple(weight.shape) != shape:
+            raise RuntimeError(
+                f"Expected weight to be of same shape as normalized_shape, but got weight of "
+                f"shape {list(weight.shape)} and normalized_shape = {list(shape)}"
+            )
     if eps is None:
         eps = float(np.finfo(input.dtype).eps)
     axes = tuple(range(input.ndim - n, input.ndim))

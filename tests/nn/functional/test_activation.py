@@ -467,3 +467,23 @@ _B = [True, False, True, True]
 )
 def test_dtype_and_argument_checks_match_torch(fn):
     same_as_torch(fn)
+
+
+def test_prelu_gradient_with_a_non_finite_weight_matches_torch():
+    """x > 0 takes the gradient g whatever the weight (no 0 * inf = NaN from a select)."""
+    x = np.array([[np.inf, -1.0], [np.nan, 2.0], [0.0, -3.0], [1.0, -np.inf]], dtype=np.float32)
+    for w in ([np.nan], [0.25, np.inf]):
+
+        def fn(lib, w=w):
+            a = lib.tensor(x, requires_grad=True)
+            b = lib.tensor(np.array(w, dtype=np.float32), requires_grad=True)
+            y = lib.nn.functional.prelu(a, b)
+            y.sum().backward()
+            return y.detach(), a.grad, b.grad
+
+        same_as_torch(fn)
+
+
+@pytest.mark.parametrize("training", [None, 0, True])
+def test_dropout1d_checks_the_rank_before_the_training_flag_as_torch(training):
+    same_as_torch(lambda lib: lib.nn.functional.dropout1d(lib.ones(4), 1.0, training))

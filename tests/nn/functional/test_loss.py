@@ -819,3 +819,26 @@ def test_smooth_l1_and_huber_gradients_at_infinity_match_torch(name, kw):
             [x, t],
             np.float64,
         )
+
+
+def test_poisson_nll_loss_full_target_gradient_is_torchs_masked_form():
+    """torch masks the Stirling term after computing it, so a target <= 0 gets NaN."""
+    x, t = np.array([0.3, -0.2, 1.0, 0.5]), np.array([-0.5, 0.5, 3.0, 0.0])
+    check_against_torch(
+        lambda a, b: F.poisson_nll_loss(a, b, full=True, reduction="sum"),
+        lambda a, b: TF.poisson_nll_loss(a, b, full=True, reduction="sum"),
+        [x, t],
+        np.float64,
+    )
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda lib: lib.nn.functional.bilinear(lib.ones(2, 0), lib.ones(2, 3), lib.ones(4, 0, 3)),
+        lambda lib: lib.nn.functional.huber_loss(lib.ones(3, 2), lib.ones(3, 3), reduction="x"),
+        lambda lib: lib.nn.functional.rms_norm(lib.ones(3, 2), (2,), lib.ones(())),
+    ],
+)
+def test_more_checks_match_torch(fn):
+    same_as_torch(fn)
