@@ -863,7 +863,9 @@ def cosine_embedding_loss(
             f"sizes: input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} "
         )
     dim = input1.ndim - 1
-    eps = 1e-12  # torch's EPSILON in cosine_embedding_loss
+    # torch's EPSILON in cosine_embedding_loss is a C++ float: 1e-12 rounded to float32, which
+    # shows in float64 wherever a magnitude is near zero
+    eps = float(np.float32(1e-12))
     prod = (input1 * input2).sum(dim)
     mag1 = (input1 * input1).sum(dim) + eps
     mag2 = (input2 * input2).sum(dim) + eps

@@ -842,3 +842,27 @@ def test_poisson_nll_loss_full_target_gradient_is_torchs_masked_form():
 )
 def test_more_checks_match_torch(fn):
     same_as_torch(fn)
+
+
+def test_cosine_embedding_loss_epsilon_is_torchs_float32_constant():
+    """A zero input2 leaves only the epsilon in its magnitude: the gradient is x1 / sqrt(|x1|^2
+    eps), which tells float32(1e-12) from 1e-12 at the float64 tolerance."""
+    x1, x2 = np.array([[1.52510203, 1.68798223]]), np.zeros((1, 2))
+    check_against_torch(
+        lambda a, b: F.cosine_embedding_loss(a, b, ck.tensor([1.0])),
+        lambda a, b: TF.cosine_embedding_loss(a, b, torch.tensor([1.0])),
+        [x1, x2],
+        np.float64,
+    )
+
+
+@pytest.mark.parametrize("p", [float("inf"), -float("inf")])
+def test_infinity_norm_gradient_of_a_nan_row_is_zero_as_torch(p):
+    """No entry attains a NaN norm: torch's gradient there is 0 (VectorNorm's backward)."""
+    x1 = np.array([[np.nan, 1.0, 2.0], [np.inf, 1.0, -3.0], [-np.inf, np.inf, 0.0], [1, -3, 3]])
+    check_against_torch(
+        lambda a, b: F.pairwise_distance(a, b, p, eps=0.0),
+        lambda a, b: TF.pairwise_distance(a, b, p, eps=0.0),
+        [x1, np.zeros((4, 3))],
+        np.float64,
+    )
