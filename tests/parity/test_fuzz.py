@@ -377,16 +377,16 @@ def _nan_input_gradient(call: Call, t: Outcome, c: Outcome) -> bool:
     return differs
 
 
-def _empty_margin_mean(call: Call, t: Outcome, c: Outcome) -> bool:
-    """multi_margin_loss / multilabel_margin_loss of an empty batch with reduction 'mean': torch
-    returns uninitialised memory (any number, a different one per run); convkit returns NaN, the
-    mean of nothing, as torch's other losses do."""
+def _empty_margin_reduced(call: Call, t: Outcome, c: Outcome) -> bool:
+    """multi_margin_loss / multilabel_margin_loss of an empty batch reduced by 'mean' or 'sum':
+    torch returns uninitialised memory (any number, a different one per run); convkit returns
+    NaN (mean) or 0 (sum) over nothing, as torch's other losses do."""
     return (
         call.name in ("multi_margin_loss", "multilabel_margin_loss")
         and t.exc is None
         and c.exc is None
         and 0 in call.args[0].shape
-        and call.kwargs.get("reduction", "mean") == "mean"
+        and call.kwargs.get("reduction", "mean") != "none"
     )
 
 
@@ -443,7 +443,7 @@ KNOWN = {
     "float32 convolution of infinities over zero padding": _infinite_weights_over_padding,
     "max_unpool with a repeated index": _duplicate_unpool_indices,
     "activation gradient at a NaN input": _nan_input_gradient,
-    "torch's uninitialised mean of an empty margin loss": _empty_margin_mean,
+    "torch's uninitialised reduction of an empty margin loss": _empty_margin_reduced,
     "torch's pixel_unshuffle of an empty input": _empty_pixel_unshuffle,
     "torch's backward fails (no derivative, or its bug)": _torch_backward_missing,
     "torch's instance_norm of an empty batch with running statistics": _empty_instance_norm_running,

@@ -701,14 +701,15 @@ def _long_target(target: Tensor) -> None:
 
 def _class_rows(op: str, input: Tensor, target: Tensor) -> tuple[Tensor, np.ndarray, bool]:
     """(N, C) input and (N,) int64 targets for the multi-class margin losses."""
-    if input.ndim == 0 or input.ndim > 2 or (input.ndim == 2 and input.shape[1] == 0):
+    # torch reads a 0-d input as one sample of one class
+    if input.ndim > 2 or (input.ndim >= 1 and input.shape[-1] == 0):
         raise RuntimeError(
             f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
             f"{list(input.shape)}"
         )
     _long_target(target)
-    unbatched = input.ndim == 1
-    x = input.unsqueeze(0) if unbatched else input
+    unbatched = input.ndim <= 1
+    x = input.reshape(1, -1) if unbatched else input
     t = target._array.reshape(-1).astype(np.int64) if target.ndim <= 1 else None
     if target.ndim > 1 or t is None or t.shape[0] != x.shape[0]:
         raise RuntimeError(
@@ -751,7 +752,7 @@ def multi_margin_loss(
     if weight is not None:
         h = h * weight[t].reshape(n, 1)
     loss = h.sum(1) / c
-    if unbatched and reduction == "none":
+    if target.ndim == 0 and reduction == "none":  # torch: (N,) for a 1-d target, else ()
         loss = loss.reshape(())
     return _reduce(loss, reduction)
 

@@ -866,3 +866,16 @@ def test_infinity_norm_gradient_of_a_nan_row_is_zero_as_torch(p):
         [x1, np.zeros((4, 3))],
         np.float64,
     )
+
+
+@pytest.mark.parametrize("xs,ts", [((), ()), ((), (1,)), ((3,), ()), ((3,), (1,)), ((1, 3), ())])
+@pytest.mark.parametrize("reduction", ["none", "sum"])
+def test_multi_margin_loss_shapes_as_torch(xs, ts, reduction):
+    """A 0-d input is one sample of one class; 'none' has the target's rank, not the input's."""
+    x = np.arange(int(np.prod(xs)), dtype=np.float64).reshape(xs) / 4
+    check_against_torch(
+        lambda a: F.multi_margin_loss(a, ck.zeros(ts, dtype=ck.int64), reduction=reduction),
+        lambda a: TF.multi_margin_loss(a, torch.zeros(ts, dtype=torch.int64), reduction=reduction),
+        [x],
+        np.float64,
+    )
