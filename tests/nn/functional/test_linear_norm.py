@@ -272,3 +272,10 @@ def test_batch_norm_argument_errors_match_torch(kwargs):
 def test_batch_norm_negative_eps_names_the_argument():
     with pytest.raises(ValueError, match="eps must be non-negative, but got -1"):
         F.batch_norm(ck.ones(2, 3), ck.zeros(3), ck.ones(3), eps=-1)
+
+
+def test_bilinear_with_no_input1_features_is_an_error_as_torch():
+    """Found by the differential fuzzer: torch's reshape(-1, 0) of input1 is ambiguous."""
+    same_as_torch(
+        lambda lib: lib.nn.functional.bilinear(lib.ones(2, 0), lib.ones(2, 3), lib.ones(4, 0, 3))
+    )

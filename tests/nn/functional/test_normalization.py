@@ -172,6 +172,11 @@ def test_instance_norm_running_statistics_match_torch(dtype, use_input_stats):
         (lambda x: F.layer_norm(x, 4), lambda x: TF.layer_norm(x, 4), TypeError),
         (lambda x: F.rms_norm(x, 4), lambda x: TF.rms_norm(x, 4), TypeError),
         (lambda x: F.rms_norm(x, ()), lambda x: TF.rms_norm(x, ()), RuntimeError),
+        (
+            lambda x: F.rms_norm(x, (4,), ck.ones(())),
+            lambda x: TF.rms_norm(x, (4,), torch.ones(())),
+            RuntimeError,
+        ),
         (lambda x: F.group_norm(x, 2.0), lambda x: TF.group_norm(x, 2.0), TypeError),
         (
             lambda x: F.instance_norm(x.long(), eps=-1.0),
