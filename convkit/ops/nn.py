@@ -12,36 +12,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..kernels import norm as knorm
-
-
-def erf(x: np.ndarray) -> np.ndarray:
-    """The error function, vectorised (NumPy has none), accurate to about 1e-15.
-
-    |x| < 2: the Maclaurin series ``2/sqrt(pi) * sum (-1)^n x^(2n+1) / (n! (2n+1))`` (40 terms:
-    4^n/n! < 1e-17 by then). |x| >= 2: ``1 - erfc(|x|)`` with erfc's continued fraction
-    ``exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))``, 40 levels deep.
-    """
-    x64 = np.asarray(x, dtype=np.float64)
-    out = np.empty_like(x64)
-    ax = np.abs(x64)
-    small = ax < 2.0
-    xs = x64[small]
-    x2 = xs * xs
-    term = xs.copy()
-    total = xs.copy()
-    for n in range(1, 40):
-        term = term * (-x2) / n
-        total += term / (2 * n + 1)
-    out[small] = total * (2 / math.sqrt(math.pi))
-    xl = ax[~small]
-    frac = np.zeros_like(xl)
-    for k in range(40, 0, -1):
-        frac = (k / 2) / (xl + frac)
-    with np.errstate(over="ignore", under="ignore"):
-        erfc = np.exp(-xl * xl) / math.sqrt(math.pi) / (xl + frac)
-    out[~small] = np.sign(x64[~small]) * (1 - erfc)
-    out[np.isnan(x64)] = np.nan
-    return out.astype(np.result_type(x), copy=False)
+from ..kernels.special import erf
 
 
 class LeakyRelu(Function):
