@@ -821,6 +821,9 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     shape = check_broadcast(tuple(x1.shape), tuple(x2.shape))
     if eps < 0:
         raise RuntimeError(f"eps must be non-negative, got: {eps:g}")
+    dtype = result_dtype(x1, x2)
+    if dtype.kind == "f":  # norms of an integer operand are taken in the promoted dtype
+        x1, x2 = x1.to(dtype), x2.to(dtype)
     a, b = x1.expand(shape), x2.expand(shape)
     axis = a._dim(dim)
     na = VectorNorm.apply(a, 2.0, (axis,), True)

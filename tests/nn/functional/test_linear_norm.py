@@ -279,3 +279,12 @@ def test_bilinear_with_no_input1_features_is_an_error_as_torch():
     same_as_torch(
         lambda lib: lib.nn.functional.bilinear(lib.ones(2, 0), lib.ones(2, 3), lib.ones(4, 0, 3))
     )
+
+
+@pytest.mark.parametrize("bias_shape", [(2,), (), (1, 1)])
+def test_bilinear_bias_of_the_wrong_size_is_an_error_as_torch(bias_shape):
+    same_as_torch(
+        lambda lib: lib.nn.functional.bilinear(
+            lib.ones(3, 2), lib.ones(3, 2), lib.ones(1, 2, 2), lib.ones(bias_shape)
+        )
+    )

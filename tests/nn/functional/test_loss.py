@@ -877,3 +877,12 @@ def test_multi_margin_loss_shapes_as_torch(xs, ts, reduction):
         [x],
         np.float64,
     )
+
+
+def test_cosine_similarity_of_an_integer_and_a_float_input_matches_torch():
+    """The integer operand's norm is taken in the promoted float dtype, not truncated."""
+    same_as_torch(
+        lambda lib: lib.nn.functional.cosine_similarity(
+            lib.tensor([[2, 2], [3, -1]]), lib.tensor([[0.125, -0.25], [1.5, 0.5]])
+        )
+    )
