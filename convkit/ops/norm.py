@@ -44,9 +44,9 @@ class VectorNorm(Function):
             g = np.expand_dims(g, ctx.axes)
         zero = np.zeros((), dtype=a.dtype)
         if p == 0:
-            return np.zeros_like(a)
+            return None  # torch defines no gradient for the count of non-zeros (grad stays None)
         if p == 1:
-            return np.sign(a) * g
+            return np.where(np.isnan(a), zero, np.sign(a)) * g  # torch: sgn(NaN) = 0
         if p == 2:
             return a * np.where(norm == 0, zero, g / np.where(norm == 0, 1, norm))
         if p in (math.inf, -math.inf):

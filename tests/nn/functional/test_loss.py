@@ -886,3 +886,16 @@ def test_cosine_similarity_of_an_integer_and_a_float_input_matches_torch():
             lib.tensor([[2, 2], [3, -1]]), lib.tensor([[0.125, -0.25], [1.5, 0.5]])
         )
     )
+
+
+def test_pairwise_distance_l1_gradient_at_nan_and_l0_gradient_as_torch():
+    """torch's sgn(NaN) is 0 in the 1-norm's gradient; the 0-"norm" has no gradient at all."""
+
+    def fn(lib, p):
+        a = lib.tensor([[float("nan"), 1.0, -2.0]], requires_grad=True)
+        b = lib.tensor([[0.5, 0.0, 1.0]], requires_grad=True)
+        lib.nn.functional.pairwise_distance(a, b, p).sum().backward()
+        return (a.grad,) if p == 1 else (lib.tensor([a.grad is None, b.grad is None]),)
+
+    same_as_torch(lambda lib: fn(lib, 1))
+    same_as_torch(lambda lib: fn(lib, 0))
