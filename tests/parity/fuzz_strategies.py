@@ -676,3 +676,4 @@ STRATEGIES.update(
         "mse_loss": lambda: pointwise_loss("mse_loss"),
     }
 )
+from tests.parity import fuzz_strategies_vision  # noqa: E402, F401  (adds affine_grid, grid_sample)
