@@ -6,42 +6,11 @@ Constants are made in the input's dtype so a float32 graph stays float32.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..autograd import Function
 from ..kernels import norm as knorm
-
-
-def erf(x: np.ndarray) -> np.ndarray:
-    """The error function, vectorised (NumPy has none), accurate to about 1e-15.
-
-    |x| < 2: the Maclaurin series ``2/sqrt(pi) * sum (-1)^n x^(2n+1) / (n! (2n+1))`` (40 terms:
-    4^n/n! < 1e-17 by then). |x| >= 2: ``1 - erfc(|x|)`` with erfc's continued fraction
-    ``exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))``, 40 levels deep.
-    """
-    x64 = np.asarray(x, dtype=np.float64)
-    out = np.empty_like(x64)
-    ax = np.abs(x64)
-    small = ax < 2.0
-    xs = x64[small]
-    x2 = xs * xs
-    term = xs.copy()
-    total = xs.copy()
-    for n in range(1, 40):
-        term = term * (-x2) / n
-        total += term / (2 * n + 1)
-    out[small] = total * (2 / math.sqrt(math.pi))
-    xl = ax[~small]
-    frac = np.zeros_like(xl)
-    for k in range(40, 0, -1):
-        frac = (k / 2) / (xl + frac)
-    with np.errstate(over="ignore", under="ignore"):
-        erfc = np.exp(-xl * xl) / math.sqrt(math.pi) / (xl + frac)
-    out[~small] = np.sign(x64[~small]) * (1 - erfc)
-    out[np.isnan(x64)] = np.nan
-    return out.astype(np.result_type(x), copy=False)
+from ..kernels import special as kspecial
 
 
 class LeakyRelu(Function):
@@ -60,12 +29,8 @@ class LeakyRelu(Function):
         return np.where(a > 0, g, g * np.asarray(ctx.slope, dtype=g.dtype))
 
 
-_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
-_GELU_CUBIC = 0.044715
-
-
 class Gelu(Function):
-    """``x * Phi(x)``, or with ``approximate='tanh'`` torch's tanh formula."""
+    """``x * Phi(x)``, or with ``approximate='tanh'`` torch's tanh formula (kernels/special.py)."""
 
     grad_fn_name = "GeluBackward0"
 
@@ -73,25 +38,12 @@ class Gelu(Function):
     def forward(ctx, a, approximate="none"):
         ctx.save_for_backward(a)
         ctx.approximate = approximate
-        if approximate == "tanh":
-            t = np.tanh(_SQRT_2_OVER_PI * (a + _GELU_CUBIC * a * a * a))
-            return (0.5 * a * (1 + t)).astype(a.dtype, copy=False)
-        return (0.5 * a * (1 + erf(a * math.sqrt(0.5)))).astype(a.dtype, copy=False)
+        return kspecial.gelu(a, approximate)
 
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        if ctx.approximate == "tanh":
-            inner = _SQRT_2_OVER_PI * (a + _GELU_CUBIC * a * a * a)
-            t = np.tanh(inner)
-            dinner = _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * a * a)
-            d = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * dinner
-        else:
-            # d/dx x*Phi(x) = Phi(x) + x*phi(x)
-            cdf = 0.5 * (1 + erf(a * math.sqrt(0.5)))
-            pdf = np.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
-            d = cdf + a * pdf
-        return (g * d).astype(g.dtype, copy=False)
+        return kspecial.gelu_backward(g, a, ctx.approximate)
 
 
 class Softmax(Function):
