@@ -9,10 +9,13 @@ from . import (
     backends,
     cuda,
     data,
+    distributed,
     functional,
     io,
     nn,
     optim,
+    random,
+    utils,
 )
 from .autograd import (
     enable_grad,
@@ -38,7 +41,15 @@ from .dtypes import (
 )
 from .io import load, save
 from .kernels.parallel import get_num_threads, set_num_threads
-from .random import get_rng_state, manual_seed, set_rng_state
+from .random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from .tensor import (
     Size,
     Tensor,
@@ -46,6 +57,7 @@ from .tensor import (
     arange,
     as_tensor,
     asarray,
+    bernoulli,
     cat,
     channels_last,
     channels_last_3d,
@@ -63,6 +75,8 @@ from .tensor import (
     maximum,
     memory_format,
     minimum,
+    multinomial,
+    normal,
     ones,
     ones_like,
     preserve_format,
@@ -213,6 +227,7 @@ __all__ = [
     "cuda",
     "data",
     "device",
+    "distributed",
     "double",
     "empty",
     "empty_like",
@@ -231,7 +246,15 @@ __all__ = [
     "get_default_device",
     "get_default_dtype",
     "get_num_threads",
+    "Generator",
+    "bernoulli",
+    "default_generator",
     "get_rng_state",
+    "initial_seed",
+    "multinomial",
+    "normal",
+    "seed",
+    "utils",
     "half",
     "inference_mode",
     "int",
@@ -270,6 +293,7 @@ __all__ = [
     "randn",
     "randn_like",
     "randperm",
+    "random",
     "relu",
     "reshape",
     "save",

@@ -1078,13 +1078,48 @@ def run_backward(
     inputs: Sequence[TensorLike] | None = None,
     accumulate: bool = True,
 ) -> list[Array | None]:
-    """Propagate ``root_grads`` from the ``roots`` edges through the graph.
+    """Propagate ``root_grads`` from the ``roots`` edges through the graph, then run the
+    callbacks queued during the pass (``queue_callback``).
 
     ``accumulate``: add into ``.grad`` of the leaves (of ``inputs`` only, when given), as
     ``backward`` does; otherwise return the gradients of ``inputs`` (``autograd.grad``).
     """
-    with np.errstate(all="ignore"):  # as in forward: IEEE results, no NumPy warnings
-        return _run(roots, root_grads, retain_graph, inputs, accumulate)
+    queued: list[Callable[[], object]] = []
+    _final_callbacks.stack.append(queued)
+    try:
+        with np.errstate(all="ignore"):  # as in forward: IEEE results, no NumPy warnings
+            found = _run(roots, root_grads, retain_graph, inputs, accumulate)
+        i = 0
+        while i < len(queued):  # a callback may queue another, which runs after it
+            queued[i]()
+            i += 1
+    finally:
+        _final_callbacks.stack.pop()
+    return found
+
+
+class _FinalCallbacks(threading.local):
+    def __init__(self) -> None:
+        # One list per backward pass running on this thread (a pass may start another inside a
+        # hook or a custom Function); queue_callback appends to the innermost.
+        self.stack: list[list[Callable[[], object]]] = []
+
+
+_final_callbacks = _FinalCallbacks()
+
+
+def queue_callback(callback: Callable[[], object]) -> None:
+    """Run ``callback()`` once the backward pass now running has finished, after every
+    gradient has been accumulated (torch's ``Variable._execution_engine.queue_callback``).
+
+    Callbacks run in the order queued; one called outside a backward pass is an error, as in
+    torch. DistributedDataParallel uses this to wait for its gradient all-reduces.
+    """
+    if not callable(callback):
+        raise TypeError(f"queue_callback expects a callable, got {type(callback).__name__}")
+    if not _final_callbacks.stack:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    _final_callbacks.stack[-1].append(callback)
 
 
 def _run(
@@ -1449,6 +1484,18 @@ def Variable(data: Any, requires_grad: bool = False) -> Any:
     return data
 
 
+class _ExecutionEngine:
+    """``Variable._execution_engine``: the engine handle through which code written for torch
+    (DDP-style reducers, checkpointing libraries) queues end-of-backward callbacks."""
+
+    @staticmethod
+    def queue_callback(callback: Callable[[], object]) -> None:
+        queue_callback(callback)
+
+
+Variable._execution_engine = _ExecutionEngine()  # type: ignore[attr-defined]
+
+
 __all__ = [
     "AccumulateGrad",
     "Function",
@@ -1463,5 +1510,6 @@ __all__ = [
     "is_inference_mode_enabled",
     "no_grad",
     "once_differentiable",
+    "queue_callback",
     "set_grad_enabled",
 ]

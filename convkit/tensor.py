@@ -262,6 +262,9 @@ def _rebuild(cls, array, requires_grad, grad):
     return t
 
 
+_NO_TO = object()  # random_(from) means [0, from); random_(from, None) means [from, max]
+
+
 class Tensor:
     """An n-d array with reverse-mode autograd.
 
@@ -1008,27 +1011,81 @@ class Tensor:
     def scatter_add_(self, dim: builtins.int, index, src) -> Tensor:
         return self._inplace(self.scatter_add(dim, index, src))
 
-    def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0, generator=None) -> Tensor:
-        from .random import uniform
+    # ----- random fills: torch's draws in torch's order (see convkit.random) -------------------
+    def _overwrite(self, fn, flat: np.ndarray) -> Tensor:
+        """Write draws (flat, in the order torch's kernels fill memory) into self, in place."""
+        from .random import in_memory_order
 
-        return self._inplace(B.Uniform.apply(self, values=uniform(self.shape, a, b, self.dtype)))
+        values = in_memory_order(flat, self._array)
+        if not _mode.grad_enabled:
+            # Initialisation runs here (under no_grad): no node to record, and no second copy
+            # of the draws (a 400 MB layer would hold three).
+            return self._inplace(Tensor._wrap(values))
+        return self._inplace(fn.apply(self, values=values))
+
+    def uniform_(
+        self, a: builtins.float = 0.0, b: builtins.float = 1.0, *, generator=None, **bounds
+    ) -> Tensor:
+        """Fill with U[a, b) (torch's ``uniform_(from=0, to=1)``; ``from=``/``to=`` work too)."""
+        from . import random as R
+
+        a, b = R.named_bounds("uniform_", a, b, bounds)
+        return self._overwrite(B.Uniform, R.uniform((self.numel(),), a, b, self.dtype, generator))
 
     def normal_(
-        self, mean: builtins.float = 0.0, std: builtins.float = 1.0, generator=None
+        self, mean: builtins.float = 0.0, std: builtins.float = 1.0, *, generator=None
     ) -> Tensor:
-        from .random import normal
+        from . import random as R
 
-        return self._inplace(B.Normal.apply(self, values=normal(self.shape, mean, std, self.dtype)))
+        contiguous = bool(self._array.flags.c_contiguous)
+        flat = R.normal((self.numel(),), mean, std, self.dtype, generator, contiguous)
+        return self._overwrite(B.Normal, flat)
 
-    def bernoulli_(self, p=0.5, generator=None) -> Tensor:
-        from .random import bernoulli
+    def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
+        """Fill with 1 with probability ``p`` (a float, or a Tensor broadcast to this shape)."""
+        from . import random as R
 
         if isinstance(p, Tensor):
-            p = p._array
-        if np.any((np.asarray(p) < 0) | (np.asarray(p) > 1)):
-            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
-        draws = bernoulli(self.shape, p).astype(self.dtype)
-        return self._inplace(B.Bernoulli.apply(self, values=draws))
+            probs = np.broadcast_to(p._array, self.shape)
+            mask = R.bernoulli_tensor(np.ascontiguousarray(probs), generator).reshape(-1)
+        else:
+            mask = R.bernoulli_scalar((self.numel(),), p, generator)
+        return self._overwrite(B.Bernoulli, mask)
+
+    def bernoulli(self, p=None, *, generator=None) -> Tensor:
+        """0/1 draws with this tensor's values as probabilities (or the float ``p``)."""
+        return bernoulli(self, p, generator=generator)
+
+    def random_(self, from_=None, to=_NO_TO, *, generator=None, **bounds) -> Tensor:
+        """Integers: ``random_()`` in [0, 2**mantissa] (floats) or [0, max] (integers),
+        ``random_(to)`` in [0, to), ``random_(from, to)`` in [from, to), ``random_(from, None)``
+        in [from, max]; ``from=`` works as a keyword too."""
+        from . import random as R
+
+        if "from" in bounds:
+            from_ = bounds.pop("from")
+        if bounds:
+            raise TypeError(f"random_() got unexpected keyword arguments {sorted(bounds)}")
+        shape = (self.numel(),)
+        if to is _NO_TO:
+            if from_ is None:
+                flat = R.random_default(shape, self.dtype, generator)
+            else:  # random_(to)
+                flat = R.random_from_to(shape, 0, from_, self.dtype, generator)
+        elif to is None:
+            flat = R.random_to_max(shape, 0 if from_ is None else from_, self.dtype, generator)
+        else:
+            flat = R.random_from_to(shape, 0 if from_ is None else from_, to, self.dtype, generator)
+        return self._overwrite(B.Uniform, flat)
+
+    def exponential_(self, lambd: builtins.float = 1.0, *, generator=None) -> Tensor:
+        from . import random as R
+
+        flat = R.exponential((self.numel(),), lambd, self.dtype, generator)
+        return self._overwrite(B.Uniform, flat)
+
+    def multinomial(self, num_samples: builtins.int, replacement: bool = False, *, generator=None):
+        return multinomial(self, num_samples, replacement, generator=generator)
 
     def t_(self) -> Tensor:
         return self._inplace_view(self.t())
@@ -2209,49 +2266,118 @@ def linspace(
     )
 
 
-def randn(*size, dtype=None, device=None, requires_grad: bool = False, **kwargs) -> Tensor:
-    from .random import normal
-
-    resolve(device)
-    shape = _size_args(size, kwargs.pop("size", None), "randn")
-    _no_kwargs("randn", kwargs)
-    return _factory(normal(shape, 0.0, 1.0, as_dtype(dtype) or get_default_dtype()), requires_grad)
+def _random_dtype(dtype) -> np.dtype:
+    return as_dtype(dtype) or get_default_dtype()
 
 
-def rand(*size, dtype=None, device=None, requires_grad: bool = False, **kwargs) -> Tensor:
+def _random_size(name: str, size: tuple, kwargs: dict) -> tuple:
+    kw_size = kwargs.pop("size", None)
+    _no_kwargs(name, kwargs)
+    if not size and kw_size is None:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
+    return _size_args(size, kw_size, name)
+
+
+def rand(
+    *size, generator=None, dtype=None, device=None, requires_grad: bool = False, **kwargs
+) -> Tensor:
+    """U[0, 1) draws, torch's numbers for the same seed (``generator=`` or the global one)."""
     from .random import uniform
 
     resolve(device)
-    shape = _size_args(size, kwargs.pop("size", None), "rand")
-    _no_kwargs("rand", kwargs)
-    return _factory(uniform(shape, 0.0, 1.0, as_dtype(dtype) or get_default_dtype()), requires_grad)
+    shape = _random_size("rand", size, kwargs)
+    return _factory(uniform(shape, 0.0, 1.0, _random_dtype(dtype), generator), requires_grad)
+
+
+def randn(
+    *size, generator=None, dtype=None, device=None, requires_grad: bool = False, **kwargs
+) -> Tensor:
+    """N(0, 1) draws, torch's numbers for the same seed (``generator=`` or the global one)."""
+    from .random import normal
+
+    resolve(device)
+    shape = _random_size("randn", size, kwargs)
+    return _factory(normal(shape, 0.0, 1.0, _random_dtype(dtype), generator), requires_grad)
 
 
 def randint(
-    low, high=None, size=(), dtype=None, device=None, requires_grad: bool = False
+    low=0,
+    high=None,
+    size=None,
+    *,
+    generator=None,
+    dtype=None,
+    device=None,
+    requires_grad: bool = False,
+    **kwargs,
 ) -> Tensor:
-    from .random import integers
+    """Integers in [low, high) as torch draws them: ``randint(high, size)`` or
+    ``randint(low, high, size)``; int64 unless ``dtype`` says otherwise."""
+    from .random import random_from_to
 
     resolve(device)
-    if high is None:
+    _no_kwargs("randint", kwargs)
+    if size is None:  # randint(high, size)
+        if high is None:
+            raise TypeError("randint() missing the required argument 'size'")
+        low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=...)
         low, high = 0, low
     if isinstance(size, numbers.Integral):
         raise TypeError("randint(): argument 'size' must be tuple of ints, not int")
-    if low >= high:
-        raise RuntimeError(
-            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
-        )
-    arr = integers(low, high, _size_args((size,), None)).astype(as_dtype(dtype) or int64)
-    return _factory(arr, requires_grad)
+    shape = _size_args((size,), None, "randint")
+    array = random_from_to(shape, int(low), int(high), as_dtype(dtype) or int64, generator)
+    return _factory(array, requires_grad)
 
 
-def randperm(n: int, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    from .random import permutation
+def randperm(
+    n: int, *, generator=None, dtype=None, device=None, requires_grad: bool = False, **kwargs
+) -> Tensor:
+    """A random permutation of 0 .. n-1, torch's for the same seed."""
+    from .random import randperm as draw
 
     resolve(device)
-    if n < 0:
-        raise RuntimeError(f"n must be non-negative, got{n}")
-    return _factory(permutation(n).astype(as_dtype(dtype) or int64), requires_grad)
+    _no_kwargs("randperm", kwargs)
+    dtype = as_dtype(dtype) or int64
+    if dtype.kind == "f" and n > 2 ** (np.finfo(dtype).nmant + 1):
+        raise RuntimeError(f"n cannot be greater than 2^{np.finfo(dtype).nmant + 1} for {dtype}")
+    return _factory(draw(n, generator).astype(dtype), requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, requires_grad=False):
+    """torch.normal: a Tensor mean and/or std give elementwise normals of the broadcast shape
+    (standard normals drawn first, then ``* std + mean`` in the tensor's dtype); two floats need
+    ``size``."""
+    from .random import normal as draw
+
+    mean_t, std_t = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not mean_t and not std_t:
+        if size is None:
+            raise TypeError("normal() with a float mean and std needs a size")
+        array = draw(_size_args((size,), None), mean, std, _random_dtype(dtype), generator)
+        return _factory(array, requires_grad)
+    if std_t and np.any(std._array < 0):
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    shape = np.broadcast_shapes(*(t.shape for t in (mean, std) if isinstance(t, Tensor)))
+    out_dtype = result_dtype(*(t for t in (mean, std) if isinstance(t, Tensor)))
+    if mean_t and not std_t:
+        out = Tensor._wrap(draw(shape, 0.0, std, out_dtype, generator))
+        return _factory((out + mean)._array, requires_grad)
+    out = Tensor._wrap(draw(shape, 0.0, 1.0, out_dtype, generator))
+    return _factory((out * std + mean)._array, requires_grad)
+
+
+def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
+    """0/1 draws in ``input``'s dtype, True with probability ``input`` (or the float ``p``)."""
+    out = zeros(input.shape, dtype=input.dtype)
+    return out.bernoulli_(input if p is None else p, generator=generator)
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None):
+    """Indices drawn from the rows of ``input`` (weights), torch's draws for the same seed."""
+    from .random import multinomial as draw
+
+    return Tensor._wrap(draw(input._array, num_samples, replacement, generator))
 
 
 def cat(tensors, dim: int = 0, **kwargs) -> Tensor:

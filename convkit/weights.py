@@ -224,25 +224,14 @@ class RngState:
 
     @classmethod
     def capture(cls) -> "RngState":
-        state = ck_random.get_rng_state()["mt19937"]
-        return cls(
-            np.asarray(state["state"]["key"], dtype=np.uint32),
-            int(state["state"]["pos"]),
-            int(state["has_gauss"]),
-            float(state["gauss"]),
-        )
+        # the MT19937 words and position, and the normal torch's generator keeps for its next
+        # draw (one Box-Muller pair gives two), recorded in the has_gauss/gauss fields
+        key, pos, cached = ck_random.default_generator._mt19937()
+        return cls(key, pos, int(cached is not None), 0.0 if cached is None else cached)
 
     def restore(self) -> None:
-        ck_random.set_rng_state(
-            {
-                "mt19937": {
-                    "bit_generator": "MT19937",
-                    "state": {"key": self.key.astype(np.uint32), "pos": self.pos},
-                    "has_gauss": self.has_gauss,
-                    "gauss": self.gauss,
-                }
-            }
-        )
+        cached = self.gauss if self.has_gauss else None
+        ck_random.default_generator._set_mt19937(self.key.astype(np.uint32), self.pos, cached)
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "pos": self.pos, "has_gauss": self.has_gauss, "gauss": self.gauss}

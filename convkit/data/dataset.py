@@ -1,63 +1,16 @@
-"""Dataset, TensorDataset and Subset: the map-style dataset protocol of torch.utils.data."""
+"""The image datasets' common base; Dataset, TensorDataset and Subset are convkit.utils.data's
+(torch.utils.data's), re-exported here."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
 from ..tensor import Tensor
+from ..utils.data import Dataset, Subset, TensorDataset
 
-
-class Dataset:
-    """A map-style dataset: ``dataset[i]`` gives sample i and ``len(dataset)`` the count."""
-
-    def __getitem__(self, index: int) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} does not implement __getitem__")
-
-    def __len__(self) -> int:
-        raise NotImplementedError(f"{type(self).__name__} does not implement __len__")
-
-
-class TensorDataset(Dataset):
-    """Samples are the i-th rows of the given Tensors (or arrays): ``(t0[i], t1[i], ...)``."""
-
-    def __init__(self, *tensors: Tensor | np.ndarray) -> None:
-        if not tensors:
-            raise ValueError("TensorDataset needs at least one tensor")
-        wrapped = []
-        for t in tensors:
-            if not isinstance(t, Tensor):
-                t = Tensor._wrap(np.asarray(t))
-            if t.dim() == 0:
-                raise ValueError(
-                    "TensorDataset tensors need a first (sample) dimension, got a 0-d tensor"
-                )
-            wrapped.append(t)
-        sizes = [t.shape[0] for t in wrapped]
-        if len(set(sizes)) != 1:
-            raise ValueError(f"Size mismatch between tensors: first dimensions are {sizes}")
-        self.tensors = tuple(wrapped)
-
-    def __getitem__(self, index: int) -> tuple[Tensor, ...]:
-        return tuple(t[index] for t in self.tensors)
-
-    def __len__(self) -> int:
-        return self.tensors[0].shape[0]
-
-
-class Subset(Dataset):
-    """The samples of ``dataset`` at ``indices``, in that order."""
-
-    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
-        self.dataset = dataset
-        self.indices = list(indices)
-
-    def __getitem__(self, index: int) -> Any:
-        return self.dataset[self.indices[index]]
-
-    def __len__(self) -> int:
-        return len(self.indices)
+__all__ = ["Dataset", "Subset", "TensorDataset", "ImageArrayDataset", "apply_transforms"]
 
 
 def apply_transforms(dataset, image: Any, label: Any) -> tuple[Any, Any]:
@@ -69,7 +22,7 @@ def apply_transforms(dataset, image: Any, label: Any) -> tuple[Any, Any]:
     return image, label
 
 
-class ImageArrayDataset(Dataset):
+class ImageArrayDataset(Dataset[tuple[Any, Any]]):
     """Images held in memory as one integer array, served as float Tensors scaled to [0, 1].
 
     ``data`` is ``(N, C, H, W)`` (unscaled integers, e.g. uint8 0..255), ``targets`` is int64

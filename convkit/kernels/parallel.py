@@ -153,6 +153,16 @@ _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 
 
+def _forget_pool() -> None:
+    global _pool, _pool_size, _lock
+    _pool, _pool_size, _lock = None, 0, threading.Lock()
+
+
+# A forked child (a DataLoader worker) inherits the executor but not its threads (and maybe a
+# held lock): work submitted there would wait forever, so the child makes its own.
+os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _apply_blas_global(n: int) -> None:
     if _blas_global is not None:
         _blas_global(n)

@@ -1,6 +1,6 @@
 """``convkit.nn``: modules with torch's constructors, parameters, initialisation and reprs."""
 
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .activation import (
     CELU,
     ELU,
@@ -114,6 +114,7 @@ from .padding import (
     ZeroPad2d,
     ZeroPad3d,
 )
+from .parallel import DataParallel
 from .parameter import Parameter, UninitializedBuffer, UninitializedParameter
 from .pixelshuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from .pooling import (
@@ -135,6 +136,7 @@ from .pooling import (
     MaxUnpool2d,
     MaxUnpool3d,
 )
+from .syncbatchnorm import SyncBatchNorm
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
@@ -171,6 +173,7 @@ __all__ = [
     "CosineEmbeddingLoss",
     "CosineSimilarity",
     "CrossEntropyLoss",
+    "DataParallel",
     "Dropout",
     "Dropout1d",
     "Dropout2d",
@@ -235,6 +238,7 @@ __all__ = [
     "MultiLabelSoftMarginLoss",
     "MultiMarginLoss",
     "NLLLoss",
+    "parallel",
     "NLLLoss2d",
     "PairwiseDistance",
     "Parameter",
@@ -257,6 +261,7 @@ __all__ = [
     "SELU",
     "Sequential",
     "Sigmoid",
+    "SyncBatchNorm",
     "SiLU",
     "SmoothL1Loss",
     "SoftMarginLoss",

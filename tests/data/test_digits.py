@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import convkit.data as data
+from convkit import Generator
 from convkit.data import DataLoader, DatasetError, Digits, load_digits, stratified_split
 from convkit.data.digits import DIGITS_FILE
 
@@ -77,7 +78,11 @@ def test_transforms_and_loader():
     ds = Digits(transform=lambda t: t.flatten(), target_transform=lambda y: y + 100)
     image, label = ds[0]
     assert image.shape == (64,) and label >= 100
-    x, y = next(iter(DataLoader(Digits(), batch_size=32, shuffle=True, generator=0)))
+    x, y = next(
+        iter(
+            DataLoader(Digits(), batch_size=32, shuffle=True, generator=Generator().manual_seed(0))
+        )
+    )
     assert x.shape == (32, 1, 8, 8) and x.dtype == np.float32 and y.dtype == np.int64
 
 

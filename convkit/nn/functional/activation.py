@@ -144,7 +144,9 @@ def _check_p(op: str, p, training) -> float:
     return p
 
 
-def _apply_mask(x: Tensor, keep: np.ndarray, p: float) -> Tensor:
+def _apply_mask(x: Tensor, shape: tuple[int, ...], p: float) -> Tensor:
+    """Multiply by torch's dropout noise: Bernoulli(1 - p) draws over ``shape`` scaled by
+    1/(1-p) (expectation unchanged); p = 1 is all zeros and draws nothing."""
     # p = 1 multiplies by 0 in the input's dtype (torch zeroes integer and bool tensors then);
     # any other p scales by the float 1/(1-p), which an integer tensor cannot hold.
     if x.dtype.kind != "f" and p != 1.0:
@@ -152,10 +154,7 @@ def _apply_mask(x: Tensor, keep: np.ndarray, p: float) -> Tensor:
             f"result type Float can't be cast to the desired output type "
             f"{x.dtype}: dropout needs a floating-point input"
         )
-    # Survivors are scaled by 1/(1-p) so the expectation is unchanged; p = 1 zeroes everything.
-    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    mask = (keep * scale).astype(x.dtype)
-    return B.Mul.apply(x, mask)
+    return B.Mul.apply(x, random.dropout_noise(shape, p, x.dtype))
 
 
 def dropout(
@@ -170,7 +169,7 @@ def dropout(
     p = _check_p("dropout", p, training)
     if not training or p == 0.0:
         return input
-    return _result(input, _apply_mask(input, random.bernoulli(input.shape, 1.0 - p), p), inplace)
+    return _result(input, _apply_mask(input, tuple(input.shape), p), inplace)
 
 
 def dropout2d(
@@ -216,7 +215,7 @@ def dropout2d(
         )
     # One draw per (N, C) feature map, broadcast over the rest (a 3-D input is (N, C, L)).
     shape = tuple(input.shape[:2]) + (1,) * (ndim - 2)
-    return _result(input, _apply_mask(input, random.bernoulli(shape, 1.0 - p), p), inplace)
+    return _result(input, _apply_mask(input, shape, p), inplace)
 
 
 # ----- the rest of torch's activations ----------------------------------------------------------

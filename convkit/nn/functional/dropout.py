@@ -2,15 +2,12 @@
 
 Every mask is one ``bernoulli(1 - p)`` draw over the noise shape torch uses (the input's shape, or
 (N, C, 1, ...) for the feature forms), taken from convkit's generator in torch's order, so the
-masks follow torch's stream wherever ``convkit.random.bernoulli`` does.
+masks follow torch's stream (``convkit.random.dropout_noise`` and ``alpha_dropout_noise``).
 """
 
 from __future__ import annotations
 
-import math
 import warnings
-
-import numpy as np
 
 from ... import random
 from ...ops import basic as B
@@ -19,9 +16,6 @@ from ._utils import check_tensor
 from .activation import _apply_mask, _check_p, _result
 
 __all__ = ["dropout1d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
-
-# SELU's negative saturation value -scale * alpha, the value a dropped unit takes.
-_ALPHA = 1.7580993408473766
 
 
 def _feature_shape(x: Tensor) -> tuple[int, ...]:
@@ -37,7 +31,7 @@ def _feature_shape(x: Tensor) -> tuple[int, ...]:
 def _feature_dropout(x: Tensor, p: float, training: bool) -> Tensor:
     if not training or p == 0.0 or x.numel() == 0:
         return x
-    return _apply_mask(x, random.bernoulli(_feature_shape(x), 1.0 - p), p)
+    return _apply_mask(x, _feature_shape(x), p)
 
 
 def _unbatched(input: Tensor, p: float, training: bool, inplace: bool, batched_ndim: int) -> Tensor:
@@ -63,14 +57,9 @@ def _alpha_dropout(x: Tensor, p: float, training: bool, feature: bool) -> Tensor
             f"result type Float can't be cast to the desired output type {x.dtype}: "
             f"alpha dropout needs a floating-point input"
         )
-    if p == 1.0:
-        return B.Mul.apply(x, np.zeros((), dtype=x.dtype))
     shape = _feature_shape(x) if feature else tuple(x.shape)
-    noise = random.bernoulli(shape, 1.0 - p).astype(x.dtype)
-    a = 1.0 / math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
-    dt = x.dtype.type
-    shift = (noise - dt(1)) * dt(_ALPHA * a) + dt(_ALPHA * a * p)
-    return B.Add.apply(B.Mul.apply(x, noise * dt(a)), shift)
+    noise, shift = random.alpha_dropout_noise(shape, p, x.dtype)
+    return B.Add.apply(B.Mul.apply(x, noise), shift)
 
 
 def dropout1d(

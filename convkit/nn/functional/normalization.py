@@ -50,6 +50,31 @@ def batch_norm(
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
     check_bool(op, "training", training)
     momentum = check_number(op, "momentum", momentum)
+    check_batch_norm_args(input, running_mean, running_var, weight, bias, training)
+    return BatchNorm.apply(
+        input,
+        weight,
+        bias,
+        running_mean=None if running_mean is None else running_mean._array,
+        running_var=None if running_var is None else running_var._array,
+        training=bool(training),
+        momentum=momentum,
+        eps=eps,
+    )
+
+
+def check_batch_norm_args(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None,
+    bias: Tensor | None,
+    training: bool = True,
+) -> None:
+    """batch_norm's tensor checks (SyncBatchNorm's too): a floating input of at least two
+    dimensions, one element per channel in each statistic and parameter, in the input's dtype,
+    and both running statistics in evaluation mode."""
+    check_tensor("batch_norm", "input", input)
     if input.dtype.kind != "f":
         raise NotImplementedError(
             f"\"batch_norm\" not implemented for '{input.dtype}': the input must be floating point"
@@ -83,16 +108,6 @@ def batch_norm(
             f"1): batch_norm needs an input of at least 2 dimensions (N, C, *), "
             f"got input of size {list(input.shape)}"
         )
-    return BatchNorm.apply(
-        input,
-        weight,
-        bias,
-        running_mean=None if running_mean is None else running_mean._array,
-        running_var=None if running_var is None else running_var._array,
-        training=bool(training),
-        momentum=momentum,
-        eps=eps,
-    )
 
 
 # ----- layer, group, instance and local response normalisation --------------------------------
