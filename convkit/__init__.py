@@ -11,10 +11,14 @@ from . import (
     data,
     distributed,
     functional,
+    functions,
     io,
+    jit,
+    linalg,
     nn,
     optim,
     random,
+    return_types,
     utils,
 )
 from .autograd import (
@@ -39,8 +43,10 @@ from .dtypes import (
     set_default_dtype,
     uint8,
 )
+from .functions import *  # noqa: F403 - torch's functions, listed in functions.__all__
 from .io import load, save
 from .kernels.parallel import get_num_threads, set_num_threads
+from .printing import set_printoptions
 from .random import (
     Generator,
     default_generator,
@@ -53,7 +59,6 @@ from .random import (
 from .tensor import (
     Size,
     Tensor,
-    allclose,
     arange,
     as_tensor,
     asarray,
@@ -70,7 +75,7 @@ from .tensor import (
     from_numpy,
     full,
     full_like,
-    is_tensor,
+    layout,
     linspace,
     maximum,
     memory_format,
@@ -88,6 +93,7 @@ from .tensor import (
     randn_like,
     randperm,
     stack,
+    strided,
     tensor,
     where,
     zeros,
@@ -117,100 +123,11 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'convkit' has no attribute '{name}'")
 
 
-def exp(t):
-    return t.exp()
-
-
-def log(t):
-    return t.log()
-
-
-def sqrt(t):
-    return t.sqrt()
-
-
-def abs(t):
-    return t.abs()
-
-
-def relu(t):
-    return t.relu()
-
-
-def sigmoid(t):
-    return t.sigmoid()
-
-
-def tanh(t):
-    return t.tanh()
-
-
-def sum(t, dim=None, keepdim=False):
-    return t.sum(dim, keepdim)
-
-
-def mean(t, dim=None, keepdim=False):
-    return t.mean(dim, keepdim)
-
-
-def max(t, dim=None, keepdim=False):
-    return t.max(dim, keepdim)
-
-
-def min(t, dim=None, keepdim=False):
-    return t.min(dim, keepdim)
-
-
-def argmax(t, dim=None, keepdim=False):
-    return t.argmax(dim, keepdim)
-
-
-def flatten(t, start_dim=0, end_dim=-1):
-    return t.flatten(start_dim, end_dim)
-
-
-def reshape(t, shape):
-    return t.reshape(shape)
-
-
-def matmul(a, b):
-    return a @ b
-
-
-def clamp(t, min=None, max=None):
-    return t.clamp(min, max)
-
-
-def transpose(t, dim0, dim1):
-    return t.transpose(dim0, dim1)
-
-
-def permute(t, dims):
-    return t.permute(dims)
-
-
-def unsqueeze(t, dim):
-    return t.unsqueeze(dim)
-
-
-def squeeze(t, dim=None):
-    return t.squeeze(dim)
-
-
-def softmax(t, dim):
-    return nn.functional.softmax(t, dim)
-
-
-def log_softmax(t, dim):
-    return nn.functional.log_softmax(t, dim)
-
-
 __all__ = [
-    "abs",
+    "Size",
+    "Tensor",
     "accelerator",
-    "allclose",
     "arange",
-    "argmax",
     "as_tensor",
     "asarray",
     "autograd",
@@ -220,7 +137,6 @@ __all__ = [
     "cat",
     "channels_last",
     "channels_last_3d",
-    "clamp",
     "concat",
     "concatenate",
     "contiguous_format",
@@ -232,9 +148,7 @@ __all__ = [
     "empty",
     "empty_like",
     "enable_grad",
-    "exp",
     "eye",
-    "flatten",
     "float",
     "float16",
     "float32",
@@ -265,26 +179,21 @@ __all__ = [
     "io",
     "is_grad_enabled",
     "is_inference_mode_enabled",
-    "is_tensor",
+    "jit",
+    "layout",
+    "linalg",
     "linspace",
     "load",
-    "log",
-    "log_softmax",
     "long",
     "manual_seed",
-    "matmul",
-    "max",
     "maximum",
-    "mean",
     "memory_format",
-    "min",
     "minimum",
     "nn",
     "no_grad",
     "ones",
     "ones_like",
     "optim",
-    "permute",
     "preserve_format",
     "rand",
     "rand_like",
@@ -294,30 +203,22 @@ __all__ = [
     "randn_like",
     "randperm",
     "random",
-    "relu",
-    "reshape",
+    "return_types",
     "save",
     "set_default_device",
     "set_default_dtype",
     "set_grad_enabled",
     "set_num_threads",
+    "set_printoptions",
     "set_rng_state",
-    "sigmoid",
     "short",
-    "Size",
-    "softmax",
-    "sqrt",
-    "squeeze",
     "stack",
-    "sum",
-    "summary",
-    "tanh",
-    "Tensor",
+    "strided",
+    "summary",  # noqa: F405 - provided by the module __getattr__ (explain loads lazily)
     "tensor",
-    "transpose",
     "uint8",
-    "unsqueeze",
     "where",
     "zeros",
     "zeros_like",
+    *functions.__all__,
 ]

@@ -481,6 +481,10 @@ class AccumulateGrad(Node):
         self._dtype = variable._array.dtype
         self._hookset = None
 
+    def __repr__(self) -> str:
+        # torch's AccumulateGrad is a built-in (C++) node: its repr names no module.
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
 
 def accumulator(t: TensorLike) -> AccumulateGrad:
     """The AccumulateGrad node of leaf ``t``: one per leaf while a graph holds it (torch keeps

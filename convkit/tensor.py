@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import builtins
 import numbers
-from collections import namedtuple
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,12 +36,8 @@ from .dtypes import (
 )
 from .errors import DimensionError
 from .ops import basic as B
-
-# torch returns these as torch.return_types.max / .min: same fields, same repr name.
-MaxResult = namedtuple("MaxResult", ["values", "indices"])
-MinResult = namedtuple("MinResult", ["values", "indices"])
-MaxResult.__name__ = MaxResult.__qualname__ = "max"
-MinResult.__name__ = MinResult.__qualname__ = "min"
+from .ops import pointwise as P
+from .printing import format_tensor
 
 __all__ = ["Size", "Tensor", "result_dtype"]
 
@@ -72,6 +67,18 @@ class memory_format:
     def __repr__(self):
         return f"convkit.{self.name}"
 
+
+class layout:
+    """torch's memory layouts; convkit's tensors are all dense: ``convkit.strided``."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self):
+        return f"convkit.{self.name}"
+
+
+strided = layout("strided")
 
 contiguous_format = memory_format("contiguous_format")
 preserve_format = memory_format("preserve_format")
@@ -229,6 +236,9 @@ def _aliases(name: str, dim, keepdim, kwargs: dict, dim_default=None):
         dim = kwargs.pop("axis")
     if "keepdims" in kwargs:
         keepdim = kwargs.pop("keepdims")
+    # NumPy's np.all(t) / np.sum(t) call t.all(axis=None, out=None): torch takes out=None too.
+    if kwargs.get("out", 0) is None:
+        del kwargs["out"]
     if kwargs:
         raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
     return dim, keepdim
@@ -265,7 +275,19 @@ def _rebuild(cls, array, requires_grad, grad):
 _NO_TO = object()  # random_(from) means [0, from); random_(from, None) means [from, max]
 
 
-class Tensor:
+if TYPE_CHECKING:
+
+    class _BoundMethods(type):
+        # convkit.functions binds most torch.* functions onto Tensor at import (one definition
+        # serves torch.x and Tensor.x): the type checker sees them through this lookup.
+        def __getattr__(cls, name: str) -> Any: ...
+        def __setattr__(cls, name: str, value: Any) -> None: ...
+
+else:
+    _BoundMethods = type
+
+
+class Tensor(metaclass=_BoundMethods):
     """An n-d array with reverse-mode autograd.
 
     ``Tensor(*sizes)`` makes a zero-filled float32 tensor of that shape (torch leaves it
@@ -281,6 +303,10 @@ class Tensor:
     - ``_view``: ``(base, chain, version)`` for a view of ``base`` (None otherwise);
     - ``_accum``: a weak reference to the leaf's AccumulateGrad node; ``_hooks``: gradient hooks.
     """
+
+    if TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any: ...  # the bound torch.* methods
 
     __slots__ = (
         "_array",
@@ -505,6 +531,230 @@ class Tensor:
     def element_size(self) -> builtins.int:
         return int(self._array.itemsize)
 
+    @property
+    def itemsize(self) -> builtins.int:
+        return int(self._array.itemsize)
+
+    @property
+    def nbytes(self) -> builtins.int:
+        return int(self._array.nbytes)
+
+    def stride(self, dim: builtins.int | None = None):
+        """Steps in elements between neighbours along each dimension (0 along expanded ones)."""
+        steps = tuple(s // self._array.itemsize for s in self._array.strides)
+        return steps if dim is None else steps[self._dim(dim)]
+
+    def data_ptr(self) -> builtins.int:
+        """The address of the first element (stable while the tensor lives; views of one tensor
+        differ by their offset)."""
+        return int(self._array.__array_interface__["data"][0])
+
+    def storage_offset(self) -> builtins.int:
+        """The first element's offset, in elements, from the start of the memory it views."""
+        root = self._array
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        start = root.__array_interface__["data"][0]
+        return (self.data_ptr() - start) // self._array.itemsize
+
+    def dim_order(self) -> tuple[builtins.int, ...]:
+        """The dimensions from outermost to innermost in memory (largest stride first)."""
+        strides = self.stride()
+        return tuple(sorted(range(self.ndim), key=lambda d: -strides[d]))
+
+    @property
+    def layout(self) -> layout:
+        return strided
+
+    is_sparse = False
+    is_sparse_csr = False
+    is_quantized = False
+    is_nested = False
+    is_mkldnn = False
+    is_xla = False
+    is_xpu = False
+    is_vulkan = False
+    is_ipu = False
+    is_maia = False
+    is_mtia = False
+
+    def is_inference(self) -> builtins.bool:
+        return False
+
+    @property
+    def real(self) -> Tensor:
+        """The tensor itself (real dtypes only)."""
+        return self
+
+    @property
+    def imag(self) -> Tensor:
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+
+    def conj(self) -> Tensor:
+        return self
+
+    conj_physical = resolve_conj = resolve_neg = conj
+
+    def is_conj(self) -> builtins.bool:
+        return False
+
+    is_neg = is_conj
+
+    @property
+    def mH(self) -> Tensor:
+        return self.mT
+
+    @property
+    def H(self) -> Tensor:
+        if self.ndim > 2:
+            raise RuntimeError(
+                f"tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D tensor."
+            )
+        return self.T
+
+    def adjoint(self) -> Tensor:
+        return self.mT
+
+    def __reversed__(self) -> Tensor:
+        """The tensor flipped along dim 0 (itself when 0-d), as torch's."""
+        return self if self.ndim == 0 else self.flip(0)
+
+    def apply_(self, callable) -> Tensor:
+        """Replace each element by ``callable(element)`` (no gradient, as in torch)."""
+        if self.requires_grad:
+            raise RuntimeError("apply_ is only implemented on CPU tensors that don't require grad")
+        flat = self._array.reshape(-1)
+        for i, v in enumerate(flat.tolist()):
+            flat[i] = callable(v)
+        if flat.base is None or not np.shares_memory(flat, self._array):
+            self._array[...] = flat.reshape(self._array.shape)
+        version_counter(self)[0] += 1
+        return self
+
+    def map_(self, tensor: Tensor, callable) -> Tensor:
+        """Replace each element x (with y of ``tensor``, broadcast) by ``callable(x, y)``."""
+        if self.requires_grad:
+            raise RuntimeError("map_ is only implemented on CPU tensors that don't require grad")
+        other = np.broadcast_to(tensor._array, self._array.shape)
+        out = np.array(
+            [
+                callable(a, b)
+                for a, b in zip(
+                    self._array.reshape(-1).tolist(), other.reshape(-1).tolist(), strict=True
+                )
+            ]
+        )
+        self._array[...] = out.reshape(self._array.shape)
+        version_counter(self)[0] += 1
+        return self
+
+    def const_data_ptr(self) -> builtins.int:
+        return self.data_ptr()
+
+    def new_empty_strided(
+        self, size, stride, dtype=None, device=None, requires_grad: builtins.bool = False
+    ) -> Tensor:
+        """``new_empty(size)``: convkit's memory is NumPy's own layout, so only the strides'
+        count is checked."""
+        if len(tuple(stride)) != len(tuple(size)):
+            raise RuntimeError(
+                f"mismatch in length of strides and shape: {len(tuple(stride))} != "
+                f"{len(tuple(size))}"
+            )
+        return self.new_empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def map2_(self, x: Tensor, y: Tensor, fn) -> Tensor:
+        """Replace each element a (with b of x, c of y, broadcast) by ``fn(a, b, c)``."""
+        if self.requires_grad:
+            raise RuntimeError("map2_ is only implemented on CPU tensors that don't require grad")
+        bx = np.broadcast_to(x._array, self._array.shape).reshape(-1).tolist()
+        by = np.broadcast_to(y._array, self._array.shape).reshape(-1).tolist()
+        values = [
+            fn(a, b, c) for a, b, c in zip(self._array.reshape(-1).tolist(), bx, by, strict=True)
+        ]
+        self._array[...] = np.asarray(values).reshape(self._array.shape)
+        version_counter(self)[0] += 1
+        return self
+
+    def module_load(self, other: Tensor, assign: builtins.bool = False) -> Tensor:
+        """What ``nn.Module.load_state_dict`` swaps in for this parameter or buffer: ``other``
+        (detached when assigning)."""
+        return other.detach() if assign else other
+
+    def resize(self, *sizes) -> Tensor:
+        """A resized copy (torch's deprecated non-in-place resize)."""
+        import warnings
+
+        warnings.warn("non-inplace resize is deprecated", UserWarning, stacklevel=2)
+        return self.detach().clone().resize_(*sizes)
+
+    def resize_as(self, tensor: Tensor) -> Tensor:
+        import warnings
+
+        warnings.warn("non-inplace resize_as is deprecated", UserWarning, stacklevel=2)
+        return self.detach().clone().resize_(tensor.shape)
+
+    def __dlpack__(self, *args, **kwargs):
+        return self._array.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._array.__dlpack_device__()
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        """NumPy ufuncs applied to a tensor return a tensor, as with torch."""
+        return Tensor._wrap(np.asarray(array))
+
+    def __deepcopy__(self, memo) -> Tensor:
+        if id(self) in memo:
+            return memo[id(self)]
+        rebuilt, args = self.__reduce_ex__(2)
+        out = rebuilt(*(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args))
+        memo[id(self)] = out
+        return out
+
+    def __complex__(self) -> complex:
+        return complex(self.item())
+
+    def __lshift__(self, other):
+        return self.bitwise_left_shift(other)
+
+    def __rlshift__(self, other):
+        return _as_operand(other, self).bitwise_left_shift(self)
+
+    def __rshift__(self, other):
+        return self.bitwise_right_shift(other)
+
+    def __rrshift__(self, other):
+        return _as_operand(other, self).bitwise_right_shift(self)
+
+    def __ilshift__(self, other):
+        return self._binary_inplace(self.__lshift__, other)
+
+    def __irshift__(self, other):
+        return self._binary_inplace(self.__rshift__, other)
+
+    def sum_to_size(self, *size) -> Tensor:
+        """Summed down to ``size``, which ``self`` must be expandable from."""
+        shape = _size_args(size, None, "sum_to_size")
+        try:
+            ok = np.broadcast_shapes(shape, self.shape) == self.shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise RuntimeError(
+                f"size {{{list(shape)}}} is not expandable to size {{{list(self.shape)}}}."
+            )
+        lead = self.ndim - len(shape)
+        out = self.sum(tuple(range(lead))) if lead else self
+        dims = tuple(i for i, n in enumerate(shape) if n == 1 and out.shape[i] != 1)
+        return out.sum(dims, keepdim=True) if dims else out
+
+    def new(self, *args) -> Tensor:
+        """torch's legacy constructor: ``x.new(2, 3)`` (zeros of x's dtype) or ``x.new(data)``."""
+        if len(args) == 1 and not isinstance(args[0], (numbers.Integral, Size, tuple)):
+            return tensor(args[0], dtype=self.dtype)
+        return empty(*args, dtype=self.dtype)
+
     def __len__(self) -> builtins.int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -652,8 +902,18 @@ class Tensor:
             return Tensor._wrap(self._array.astype(target))
         return B.Cast.apply(self, target)
 
-    def type(self, dtype=None, non_blocking: builtins.bool = False):
-        return str(self.dtype) if dtype is None else self.to(dtype)
+    def type(self, dtype=None, non_blocking: builtins.bool = False, **kwargs):
+        """With no argument, torch's legacy type name (``'convkit.FloatTensor'``); with a dtype
+        or such a name (``'torch.DoubleTensor'`` too), the tensor converted to it."""
+        if dtype is None:
+            return f"convkit.{_scalar_name(self.dtype)}Tensor"
+        if isinstance(dtype, str):
+            name = dtype.rsplit(".", 1)[-1]
+            by_name = {f"{v}Tensor": k for k, v in _SCALAR_NAMES.items()}
+            if name not in by_name:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = np.dtype(by_name[name])
+        return self.to(dtype)
 
     def type_as(self, other: Tensor) -> Tensor:
         return self.to(other.dtype)
@@ -897,84 +1157,6 @@ class Tensor:
     def pow_(self, exponent) -> Tensor:
         return self._inplace(self.pow(exponent))
 
-    def floor_divide_(self, other) -> Tensor:
-        return self._inplace(self.floor_divide(other))
-
-    def remainder_(self, other) -> Tensor:
-        return self._inplace(self.remainder(other))
-
-    def addcmul_(self, tensor1, tensor2, value=1) -> Tensor:
-        return self._inplace(self.addcmul(tensor1, tensor2, value=value))
-
-    def addcdiv_(self, tensor1, tensor2, value=1) -> Tensor:
-        return self._inplace(self.addcdiv(tensor1, tensor2, value=value))
-
-    def lerp_(self, end, weight) -> Tensor:
-        return self._inplace(self.lerp(end, weight))
-
-    def clamp_(self, min=None, max=None) -> Tensor:
-        return self._inplace(self.clamp(min, max))
-
-    clip_ = clamp_
-
-    def clamp_min_(self, min) -> Tensor:
-        return self._inplace(self.clamp_min(min))
-
-    def clamp_max_(self, max) -> Tensor:
-        return self._inplace(self.clamp_max(max))
-
-    def sqrt_(self) -> Tensor:
-        return self._inplace(self.sqrt())
-
-    def rsqrt_(self) -> Tensor:
-        return self._inplace(self.rsqrt())
-
-    def exp_(self) -> Tensor:
-        return self._inplace(self.exp())
-
-    def log_(self) -> Tensor:
-        return self._inplace(self.log())
-
-    def neg_(self) -> Tensor:
-        return self._inplace(self.neg())
-
-    negative_ = neg_
-
-    def abs_(self) -> Tensor:
-        return self._inplace(self.abs())
-
-    absolute_ = abs_
-
-    def reciprocal_(self) -> Tensor:
-        return self._inplace(self.reciprocal())
-
-    def square_(self) -> Tensor:
-        return self._inplace(self.square())
-
-    def sign_(self) -> Tensor:
-        return self._inplace(self.sign())
-
-    def floor_(self) -> Tensor:
-        return self._inplace(self.floor())
-
-    def ceil_(self) -> Tensor:
-        return self._inplace(self.ceil())
-
-    def round_(self, decimals: builtins.int = 0) -> Tensor:
-        return self._inplace(self.round(decimals=decimals))
-
-    def trunc_(self) -> Tensor:
-        return self._inplace(self.trunc())
-
-    def relu_(self) -> Tensor:
-        return self._inplace(self.relu())
-
-    def sigmoid_(self) -> Tensor:
-        return self._inplace(self.sigmoid())
-
-    def tanh_(self) -> Tensor:
-        return self._inplace(self.tanh())
-
     def zero_(self) -> Tensor:
         return self._inplace(B.Zero.apply(self))
 
@@ -998,18 +1180,6 @@ class Tensor:
                 f"{list(np.broadcast_shapes(src.shape, self.shape))}"
             )
         return self._inplace(B.Copy.apply(self, src))
-
-    def masked_fill_(self, mask, value) -> Tensor:
-        return self._inplace(self._masked_fill(mask, value, inplace=True))
-
-    def index_fill_(self, dim: builtins.int, index, value) -> Tensor:
-        return self._inplace(self.index_fill(dim, index, value))
-
-    def scatter_(self, dim: builtins.int, index, src=None, value=None, reduce=None) -> Tensor:
-        return self._inplace(self.scatter(dim, index, src, value=value, reduce=reduce))
-
-    def scatter_add_(self, dim: builtins.int, index, src) -> Tensor:
-        return self._inplace(self.scatter_add(dim, index, src))
 
     # ----- random fills: torch's draws in torch's order (see convkit.random) -------------------
     def _overwrite(self, fn, flat: np.ndarray) -> Tensor:
@@ -1084,7 +1254,9 @@ class Tensor:
         flat = R.exponential((self.numel(),), lambd, self.dtype, generator)
         return self._overwrite(B.Uniform, flat)
 
-    def multinomial(self, num_samples: builtins.int, replacement: bool = False, *, generator=None):
+    def multinomial(
+        self, num_samples: builtins.int, replacement: builtins.bool = False, *, generator=None
+    ):
         return multinomial(self, num_samples, replacement, generator=generator)
 
     def t_(self) -> Tensor:
@@ -1217,7 +1389,7 @@ class Tensor:
         return B.RPow.apply(self.to(dtype), base=np.asarray(other, dtype=dtype))
 
     def __neg__(self):
-        return B.Neg.apply(self)
+        return self.neg()
 
     def __pos__(self):
         return self
@@ -1285,7 +1457,7 @@ class Tensor:
         other_arr = other._array if isinstance(other, Tensor) else np.asarray(other)
         for arr in (self._array, other_arr):
             if arr.dtype.kind not in "biu":
-                raise RuntimeError(
+                raise NotImplementedError(
                     f"\"{name}_cpu\" not implemented for '{_scalar_name(arr.dtype)}'"
                 )
         if other_arr.ndim:
@@ -1360,30 +1532,6 @@ class Tensor:
     divide = div
     true_divide = div
 
-    def floor_divide(self, other):
-        other_t = _as_operand(other, self)
-        dtype = result_dtype(self, other_t if isinstance(other, Tensor) else other)
-        if dtype.kind != "f":
-            check_broadcast(self.shape, other_t.shape)
-            with np.errstate(all="ignore"):
-                if np.any(other_t._array == 0):
-                    raise RuntimeError("ZeroDivisionError")
-                return Tensor._wrap(
-                    np.floor_divide(self._array.astype(dtype), other_t._array.astype(dtype))
-                )
-        return (self.to(dtype) / other_t.to(dtype)).floor()
-
-    def remainder(self, other):
-        other_t = _as_operand(other, self)
-        dtype = result_dtype(self, other_t if isinstance(other, Tensor) else other)
-        if dtype.kind != "f":
-            check_broadcast(self.shape, other_t.shape)
-            if np.any(other_t._array == 0):
-                raise RuntimeError("ZeroDivisionError")
-            return Tensor._wrap(np.mod(self._array.astype(dtype), other_t._array.astype(dtype)))
-        a, b = self.to(dtype), other_t.to(dtype)
-        return a - (a / b).floor() * b
-
     def pow(self, exponent):
         return self**exponent
 
@@ -1396,309 +1544,6 @@ class Tensor:
                 "self must be a matrix" if self.ndim != 2 else "mat2 must be a matrix"
             )
         return self @ mat2
-
-    def addcmul(self, tensor1, tensor2, value=1):
-        return self + value * tensor1 * tensor2 if value != 1 else self + tensor1 * tensor2
-
-    def addcdiv(self, tensor1, tensor2, value=1):
-        return self + value * tensor1 / tensor2 if value != 1 else self + tensor1 / tensor2
-
-    def lerp(self, end, weight):
-        return self + weight * (end - self)
-
-    def neg(self):
-        return -self
-
-    negative = neg
-
-    def exp(self):
-        return B.Exp.apply(self._floating())
-
-    def log(self):
-        return B.Log.apply(self._floating())
-
-    def sqrt(self):
-        return B.Sqrt.apply(self._floating())
-
-    def rsqrt(self):
-        return B.Rsqrt.apply(self._floating())
-
-    def reciprocal(self):
-        return B.Reciprocal.apply(self._floating())
-
-    def square(self):
-        return self * self
-
-    def abs(self):
-        return B.Abs.apply(self)
-
-    def absolute(self):
-        return self.abs()
-
-    def sign(self):
-        return B.Sign.apply(self)
-
-    def floor(self):
-        return B.Floor.apply(self) if self.dtype.kind == "f" else self.clone()
-
-    def ceil(self):
-        return B.Ceil.apply(self) if self.dtype.kind == "f" else self.clone()
-
-    def trunc(self):
-        return B.Trunc.apply(self) if self.dtype.kind == "f" else self.clone()
-
-    fix = trunc
-
-    def round(self, decimals: builtins.int = 0):
-        if self.dtype.kind != "f":
-            return self.clone()
-        return B.Round.apply(self, decimals=int(decimals))
-
-    def sigmoid(self):
-        return B.Sigmoid.apply(self._floating())
-
-    def tanh(self):
-        return B.Tanh.apply(self._floating())
-
-    def relu(self):
-        return B.Relu.apply(self)
-
-    def clamp(self, min=None, max=None):
-        if min is None and max is None:
-            raise RuntimeError("At least one of 'min' or 'max' must not be None")
-        if isinstance(min, Tensor) or isinstance(max, Tensor):
-            out = self
-            if min is not None:
-                out = maximum(
-                    out, min if isinstance(min, Tensor) else tensor(min, dtype=self.dtype)
-                )
-            if max is not None:
-                out = minimum(
-                    out, max if isinstance(max, Tensor) else tensor(max, dtype=self.dtype)
-                )
-            return out
-        dtype = result_dtype(self, *(v for v in (min, max) if v is not None))
-        return B.Clamp.apply(self.to(dtype), lo=min, hi=max)
-
-    clip = clamp
-
-    def clamp_min(self, min):
-        dtype = result_dtype(self, min)
-        return B.ClampMin.apply(self.to(dtype), lo=min)
-
-    def clamp_max(self, max):
-        dtype = result_dtype(self, max)
-        return B.ClampMax.apply(self.to(dtype), hi=max)
-
-    def _floating(self) -> Tensor:
-        return self if self.is_floating_point() else self.float()
-
-    def masked_fill(self, mask, value) -> Tensor:
-        return self._masked_fill(mask, value, inplace=False)
-
-    def _masked_fill(self, mask, value, inplace: builtins.bool) -> Tensor:
-        m = mask._array if isinstance(mask, Tensor) else np.asarray(mask)
-        if m.dtype != np.bool_:
-            raise RuntimeError(
-                f"masked_fill_ only supports boolean masks, but got mask with dtype {m.dtype}"
-            )
-        shape = check_broadcast(self.shape, m.shape)
-        if inplace and tuple(shape) != self._array.shape:
-            raise RuntimeError(
-                f"The expanded size of the tensor ({self.shape[-1] if self.ndim else 1}) must "
-                f"match the existing size ({m.shape[-1]}) at non-singleton dimension "
-                f"{self.ndim - 1}"
-            )
-        if isinstance(value, Tensor):
-            if value.ndim != 0:
-                raise RuntimeError(
-                    f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
-                    f"{value.ndim} dimension(s)."
-                )
-            value = value.item()
-        src = self.expand(*shape) if tuple(shape) != self._array.shape else self
-        return B.MaskedFill.apply(src, mask=m, value=value)
-
-    def index_fill(self, dim: builtins.int, index, value) -> Tensor:
-        d = self._dim(dim)
-        idx = index._array if isinstance(index, Tensor) else np.asarray(index)
-        if idx.dtype.kind not in "iu":
-            raise IndexError("index_fill_(): Expected dtype int64 for index.")
-        if idx.ndim > 1:
-            raise IndexError("Index has to be a vector/scalar")
-        n = self.shape[d] if self.ndim else 1
-        if idx.size and (idx.max() >= n or idx.min() < -n):
-            raise IndexError(
-                f"index {int(idx.max())} is out of bounds for dimension {d} with size {n}"
-            )
-        if isinstance(value, Tensor):
-            value = value.item()
-        return B.IndexFill.apply(self, axis=d, index=idx.reshape(-1), value=value)
-
-    def gather(self, dim: builtins.int, index) -> Tensor:
-        d = self._dim(dim)
-        idx = _index_array(index, "gather")
-        _check_scatter_shapes("gather", self, d, idx, None)
-        return B.Gather.apply(self, axis=d, index=idx)
-
-    def scatter(self, dim: builtins.int, index, src=None, value=None, reduce=None) -> Tensor:
-        d = self._dim(dim)
-        idx = _index_array(index, "scatter")
-        if src is None and value is None:
-            raise TypeError("scatter() missing 1 required positional argument: 'src' or 'value'")
-        if src is not None and value is not None:
-            raise TypeError("scatter() got both 'src' and 'value'")
-        if reduce is not None:
-            if reduce not in ("add", "multiply"):
-                raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
-            if src is None or not isinstance(src, Tensor):
-                src = full(idx.shape, src if value is None else value, dtype=self.dtype)
-            if reduce == "add":
-                return self.scatter_add(dim, index, src)
-            raise NotImplementedError("scatter(reduce='multiply') is not implemented in convkit")
-        if isinstance(src, Tensor):
-            _check_scatter_shapes("scatter", self, d, idx, src)
-            if src.dtype != self.dtype:
-                raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
-            return B.Scatter.apply(self, src, axis=d, index=idx)
-        fill = value if value is not None else src
-        if isinstance(fill, Tensor):
-            fill = fill.item()
-        _check_scatter_shapes("scatter", self, d, idx, None)
-        return B.ScatterValue.apply(self, axis=d, index=idx, value=fill)
-
-    def scatter_add(self, dim: builtins.int, index, src) -> Tensor:
-        d = self._dim(dim)
-        idx = _index_array(index, "scatter_add")
-        _check_scatter_shapes("scatter_add", self, d, idx, src)
-        return B.ScatterAdd.apply(self, src, axis=d, index=idx)
-
-    # ----- reductions ---------------------------------------------------------------------------
-    def _axes(self, dim):
-        if dim is None:
-            return None
-        if isinstance(dim, (tuple, list)):
-            return tuple(self._dim(d) for d in dim)
-        return self._dim(dim)
-
-    def sum(self, dim=None, keepdim: builtins.bool = False, dtype=None, **kwargs):
-        dim, keepdim = _aliases("sum", dim, keepdim, kwargs)
-        t = self if dtype is None else self.to(dtype)
-        if t.dtype.kind in "biu" and dtype is None:
-            t = t.to(int64)
-        axes = self._axes(dim)
-        if axes is None:
-            return B.Sum.apply(t)
-        return B.SumDim.apply(t, axis=axes, keepdims=bool(keepdim))
-
-    def mean(self, dim=None, keepdim: builtins.bool = False, dtype=None, **kwargs):
-        dim, keepdim = _aliases("mean", dim, keepdim, kwargs)
-        t = self if dtype is None else self.to(dtype)
-        if not t.is_floating_point():
-            raise RuntimeError(
-                f"mean(): could not infer output dtype. Input dtype must be "
-                f"either a floating point or complex dtype. Got: {_scalar_name(t.dtype)}"
-            )
-        axes = self._axes(dim)
-        if axes is None:
-            return B.Mean.apply(t)
-        return B.MeanDim.apply(t, axis=axes, keepdims=bool(keepdim))
-
-    def var(
-        self,
-        dim=None,
-        unbiased: builtins.bool = True,
-        keepdim: builtins.bool = False,
-        correction=None,
-        **kwargs,
-    ):
-        dim, keepdim = _aliases("var", dim, keepdim, kwargs)
-        if correction is None:
-            correction = 1 if unbiased else 0
-        mu = self.mean(dim, keepdim=True)
-        sq = ((self - mu) ** 2).sum(dim, keepdim=keepdim)
-        n = self.numel() if dim is None else self.numel() // max(sq.numel(), 1)
-        return sq / max(n - correction, 0)
-
-    def std(
-        self,
-        dim=None,
-        unbiased: builtins.bool = True,
-        keepdim: builtins.bool = False,
-        correction=None,
-        **kwargs,
-    ):
-        dim, keepdim = _aliases("std", dim, keepdim, kwargs)
-        return self.var(dim, unbiased, keepdim, correction=correction) ** 0.5
-
-    def _extremum(self, fn_all, fn_dim, result_type, name, dim, keepdim):
-        if isinstance(dim, Tensor):
-            return (maximum if name == "max" else minimum)(self, dim)
-        if dim is None:
-            if self._array.size == 0:
-                raise RuntimeError(
-                    f"{name}(): Expected reduction dim to be specified for "
-                    "input.numel() == 0. Specify the reduction dim with the "
-                    "'dim' argument."
-                )
-            return fn_all.apply(self)[0]
-        d = self._dim(dim)
-        if self.ndim and self.shape[d] == 0:
-            raise DimensionError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
-        values, indices = fn_dim.apply(self, axis=d, keepdims=bool(keepdim))
-        return result_type(values, indices)
-
-    def max(self, dim=None, keepdim: builtins.bool = False, **kwargs):
-        dim, keepdim = _aliases("max", dim, keepdim, kwargs)
-        return self._extremum(B.Max, B.MaxDim, MaxResult, "max", dim, keepdim)
-
-    def min(self, dim=None, keepdim: builtins.bool = False, **kwargs):
-        dim, keepdim = _aliases("min", dim, keepdim, kwargs)
-        return self._extremum(B.Min, B.MinDim, MinResult, "min", dim, keepdim)
-
-    def amax(self, dim=(), keepdim: builtins.bool = False, **kwargs):
-        dim, keepdim = _aliases("amax", dim, keepdim, kwargs, dim_default=())
-        axes = None if dim in ((), None) else self._axes(dim)
-        return Tensor._wrap(np.asarray(np.max(self._array, axis=axes, keepdims=keepdim)))
-
-    def amin(self, dim=(), keepdim: builtins.bool = False, **kwargs):
-        dim, keepdim = _aliases("amin", dim, keepdim, kwargs, dim_default=())
-        axes = None if dim in ((), None) else self._axes(dim)
-        return Tensor._wrap(np.asarray(np.min(self._array, axis=axes, keepdims=keepdim)))
-
-    def _check_arg_reduction(self, name: str) -> None:
-        if self.dtype.kind == "b":
-            raise RuntimeError(f"{name}(): does not support bool input (convert it with .long())")
-
-    def argmax(self, dim=None, keepdim: builtins.bool = False, **kwargs):
-        dim, keepdim = _aliases("argmax", dim, keepdim, kwargs)
-        self._check_arg_reduction("argmax")
-        if dim is None:
-            return Tensor._wrap(np.asarray(np.argmax(self._array), dtype=int64))
-        idx = np.argmax(self._array, axis=self._dim(dim), keepdims=keepdim)
-        return Tensor._wrap(idx.astype(int64))
-
-    def argmin(self, dim=None, keepdim: builtins.bool = False, **kwargs):
-        dim, keepdim = _aliases("argmin", dim, keepdim, kwargs)
-        self._check_arg_reduction("argmin")
-        if dim is None:
-            return Tensor._wrap(np.asarray(np.argmin(self._array), dtype=int64))
-        idx = np.argmin(self._array, axis=self._dim(dim), keepdims=keepdim)
-        return Tensor._wrap(idx.astype(int64))
-
-    def all(self, dim=None, keepdim: builtins.bool = False, **kwargs):
-        dim, keepdim = _aliases("all", dim, keepdim, kwargs)
-        axes = self._axes(dim)
-        return Tensor._wrap(
-            np.asarray(np.all(self._array, axis=axes, keepdims=bool(keepdim) and axes is not None))
-        )
-
-    def any(self, dim=None, keepdim: builtins.bool = False, **kwargs):
-        dim, keepdim = _aliases("any", dim, keepdim, kwargs)
-        axes = self._axes(dim)
-        return Tensor._wrap(
-            np.asarray(np.any(self._array, axis=axes, keepdims=bool(keepdim) and axes is not None))
-        )
 
     # ----- shape --------------------------------------------------------------------------------
     def reshape(self, *shape):
@@ -1886,26 +1731,20 @@ class Tensor:
         )
 
     # ----- printing -----------------------------------------------------------------------------
-    def __repr__(self):
-        data = self._array
-        # torch prints whole floats as "1." and others with 4 fixed decimals.
-        whole = data.dtype.kind == "f" and bool(np.all(np.mod(data[np.isfinite(data)], 1) == 0))
-        body = np.array2string(
-            data,
-            separator=", ",
-            prefix="tensor(",
-            precision=4,
-            floatmode="maxprec" if whole else "fixed",
-        )
-        extra = ""
-        if self.dtype not in (float32, int64, bool_):
-            extra += f", dtype=convkit.{self.dtype}"
+    def __repr__(self) -> str:
+        """torch's text for the tensor (``convkit.set_printoptions`` changes it)."""
         node = grad_fn(self)
         if node is not None:
-            extra += f", grad_fn=<{node.name()}>"
+            suffix = f"grad_fn=<{node.name()}>"
         elif self._requires_grad:
-            extra += ", requires_grad=True"
-        return f"tensor({body}{extra})"
+            suffix = "requires_grad=True"
+        else:
+            suffix = None
+        dtype = self._array.dtype
+        default = dtype in (get_default_dtype(), int64, bool_)
+        return format_tensor(self._array, default, f"convkit.{dtype}", suffix)
+
+    __str__ = __repr__
 
 
 autograd.register_tensor_type(Tensor)
@@ -2005,38 +1844,6 @@ def _as_operand(value, like: Tensor) -> Tensor:
     if isinstance(value, np.ndarray):
         return Tensor._wrap(value)
     return Tensor._wrap(np.asarray(value, dtype=result_dtype(like, value)))
-
-
-def _index_array(index, op: str) -> np.ndarray:
-    idx = index._array if isinstance(index, Tensor) else np.asarray(index)
-    if idx.dtype != np.int64:
-        if idx.dtype.kind not in "iu":
-            raise RuntimeError(f"{op}(): Expected dtype int64 for index")
-        idx = idx.astype(np.int64)
-    return idx
-
-
-def _check_scatter_shapes(op: str, t: Tensor, d: int, idx: np.ndarray, src) -> None:
-    if idx.ndim != t.ndim and not (idx.ndim <= 1 and t.ndim <= 1):
-        raise RuntimeError(
-            "Index tensor must have the same number of dimensions as "
-            f"{'input' if op == 'gather' else 'self'} tensor"
-        )
-    for i in range(idx.ndim):
-        if i != d and idx.shape[i] > (t.shape[i] if t.ndim else 1):
-            raise RuntimeError(
-                f"Size does not match at dimension {i} expected index {list(idx.shape)} to be "
-                f"smaller than self {list(t.shape)} apart from dimension {d}"
-            )
-        if src is not None and idx.shape[i] > (src.shape[i] if src.ndim else 1):
-            raise RuntimeError(
-                f"Expected index {list(idx.shape)} to be smaller than self {list(t.shape)} "
-                f"apart from dimension {d} and to be smaller size than src {list(src.shape)}"
-            )
-    n = t.shape[d] if t.ndim else 1
-    if idx.size and (idx.max() >= n or idx.min() < -n):
-        bad = int(idx.max() if idx.max() >= n else idx.min())
-        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
 
 
 # ----- factories --------------------------------------------------------------------------------
@@ -2139,6 +1946,8 @@ def full(
     resolve(device)
     if size is None or fill_value is None:
         raise TypeError("full() missing required arguments 'size' and 'fill_value'")
+    if isinstance(size, numbers.Integral):
+        raise TypeError("full(): argument 'size' (position 1) must be tuple of ints, not int")
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     dtype = as_dtype(dtype) or _to_array(fill_value).dtype
@@ -2244,10 +2053,12 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
     if end is None:
         start, end = 0, start
     values = (start, end, step)
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    values = (start, end, step)
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         dtype = (
             int64 if all(isinstance(v, numbers.Integral) for v in values) else get_default_dtype()
@@ -2258,12 +2069,37 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
 def linspace(
     start, end, steps: int, dtype=None, device=None, requires_grad: bool = False
 ) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, computed as torch computes
+    them (see ``linspace_values``)."""
     resolve(device)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    return _factory(
-        np.linspace(start, end, steps).astype(as_dtype(dtype) or get_default_dtype()), requires_grad
-    )
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    out_dtype = as_dtype(dtype) or get_default_dtype()
+    return _factory(linspace_values(start, end, steps, out_dtype), requires_grad)
+
+
+def linspace_values(start, end, steps: int, dtype) -> np.ndarray:
+    """torch's linspace: ``start + i*step`` for the first half and ``end - (steps-1-i)*step``
+    for the second, so both ends are exact, each a fused multiply-add (one rounding, as
+    torch's vectorised kernel), in the output's floating dtype (float64 for an integer
+    output, from the truncated ends, then truncated: torch's integer rounding differs from this
+    by one on some fractional steps). The fused operation is emulated in the next wider type."""
+    work = np.dtype(dtype) if np.dtype(dtype).kind == "f" else np.dtype(float64)
+    if steps <= 1:
+        return np.full(steps, start, dtype=work).astype(dtype)
+    wide = np.dtype(np.longdouble) if work == float64 else np.dtype(float64)
+    if np.dtype(dtype).kind != "f":
+        start, end = int(start), int(end)
+    lo, hi = work.type(start), work.type(end)
+    step = (hi - lo) / work.type(steps - 1)
+    i = np.arange(steps)
+    up: np.ndarray[Any, Any] = i.astype(wide)
+    down: np.ndarray[Any, Any] = (steps - 1 - i).astype(wide)
+    from_start = up * wide.type(step) + wide.type(lo)
+    from_end = wide.type(hi) - down * wide.type(step)
+    values = np.where(i < steps // 2, from_start, from_end).astype(work)
+    return values.astype(dtype)
 
 
 def _random_dtype(dtype) -> np.dtype:
@@ -2424,7 +2260,14 @@ def stack(tensors, dim: int = 0, **kwargs) -> Tensor:
 
 
 def where(condition, input=None, other=None) -> Any:
+    """``input`` where ``condition``, else ``other`` (all broadcast; numbers promote as
+    torch's scalars do); ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``."""
     cond = condition._array if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype.kind != "b" and (input is not None or other is not None):
+        raise RuntimeError(
+            "where expected condition to be a boolean tensor, but got a tensor with dtype "
+            f"{_scalar_name(cond.dtype)}"
+        )
     if input is None and other is None:
         return tuple(Tensor._wrap(i.astype(int64)) for i in np.nonzero(cond))
     a = input if isinstance(input, Tensor) else tensor(input)
@@ -2434,26 +2277,30 @@ def where(condition, input=None, other=None) -> Any:
     return B.Where.apply(a.to(dtype), b.to(dtype), cond=cond.astype(bool))
 
 
-def maximum(a: Tensor, b: Tensor) -> Tensor:
-    """Elementwise max; NaN in either operand wins, as in torch."""
-    return where(
-        np.isnan(a._array) | (a._array >= b._array)
-        if a.is_floating_point()
-        else a._array >= b._array,
-        a,
-        b,
-    )
+def _pair_extremum(name: str, fn, input, other) -> Tensor:
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
+        bad, pos = ("input", 1) if not isinstance(input, Tensor) else ("other", 2)
+        value = input if pos == 1 else other
+        raise TypeError(
+            f"{name}(): argument '{bad}' (position {pos}) must be Tensor, not "
+            f"{type(value).__name__}"
+        )
+    check_broadcast(input.shape, other.shape)
+    dtype = result_dtype(input, other)
+    a, b = input.to(dtype), other.to(dtype)
+    if dtype.kind != "f":
+        return Tensor._wrap(np.asarray(fn._op(a._array, b._array)))
+    return fn.apply(a, b)
 
 
-def minimum(a: Tensor, b: Tensor) -> Tensor:
-    """Elementwise min; NaN in either operand wins, as in torch."""
-    return where(
-        np.isnan(a._array) | (a._array <= b._array)
-        if a.is_floating_point()
-        else a._array <= b._array,
-        a,
-        b,
-    )
+def maximum(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise max; NaN in either operand wins, ties share the gradient, as in torch."""
+    return _pair_extremum("maximum", P.Maximum, input, other)
+
+
+def minimum(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise min; NaN in either operand wins, ties share the gradient, as in torch."""
+    return _pair_extremum("minimum", P.Minimum, input, other)
 
 
 def check_broadcast(*shape_list) -> tuple[int, ...]:
@@ -2474,12 +2321,6 @@ def check_broadcast(*shape_list) -> tuple[int, ...]:
                 f"{', '.join(str(list(s)) for s in shape_list)} do not broadcast"
             )
     raise RuntimeError(f"shapes {shape_list} do not broadcast")  # pragma: no cover
-
-
-def allclose(a, b, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:
-    return bool(
-        np.allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol, equal_nan=equal_nan)
-    )
 
 
 def is_tensor(obj) -> bool:

@@ -480,25 +480,102 @@ def matmul_function(ndim_a: int, ndim_b: int) -> type[MatMul]:
     return MatMul
 
 
-class Addmm(Function):
-    """``bias + x @ w`` for a matrix ``x`` (N, K) and ``w`` (K, M) (torch's addmm: linear with a
-    bias is ``addmm(bias, input, weight.t())``)."""
+def _scale(x: np.ndarray, factor) -> np.ndarray:
+    return x if factor == 1 else x * np.asarray(factor, dtype=x.dtype)
+
+
+class _AddProduct(Function):
+    """``beta * bias + alpha * product(a, b)``; with beta 0 the bias is ignored (NaN in it does
+    not propagate), as torch documents. Subclasses define the product and its two adjoints."""
+
+    @staticmethod
+    def _product(a, b):
+        raise NotImplementedError
+
+    @staticmethod
+    def _grads(g, a, b, need_a, need_b):
+        """The adjoints (for a, for b) of the product, None where not needed."""
+        raise NotImplementedError
+
+    @classmethod
+    def forward(cls, ctx, bias, a, b, beta=1, alpha=1):
+        # Save only what a wanted gradient reads (linear layers never differentiate the input).
+        need_a, need_b = ctx.needs_input_grad[1:3]
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        ctx.beta, ctx.alpha = beta, alpha
+        out = _scale(cls._product(a, b), alpha)
+        shape = np.broadcast_shapes(out.shape, bias.shape)
+        if beta == 0:
+            return np.broadcast_to(out, shape).copy()
+        if shape != out.shape:
+            return out + _scale(bias, beta)
+        out += _scale(bias, beta)  # in place: a linear layer's output needs no second buffer
+        return out
+
+    @classmethod
+    def backward(cls, ctx, g):
+        a, b = ctx.saved_tensors
+        gbias = _scale(g, ctx.beta) if ctx.needs_input_grad[0] else None
+        return (gbias, *cls._grads(_scale(g, ctx.alpha), a, b, *ctx.needs_input_grad[1:3]))
+
+
+class Addmm(_AddProduct):
+    """``beta * bias + alpha * x @ w`` for matrices x (N, K) and w (K, M) (linear with a bias
+    is ``addmm(bias, input, weight.t())``)."""
 
     grad_fn_name = "AddmmBackward0"
 
     @staticmethod
-    def forward(ctx, bias, x, w):
-        ctx.save_for_backward(x if ctx.needs_input_grad[2] else None, w)
-        out = np.matmul(x, w)
-        out += bias
-        return out
+    def _product(a, b):
+        return np.matmul(a, b)
 
     @staticmethod
-    def backward(ctx, g):
-        x, w = ctx.saved_tensors
-        gx = np.matmul(g, w.T) if ctx.needs_input_grad[1] else None
-        gw = np.matmul(x.T, g) if ctx.needs_input_grad[2] else None
-        return g, gx, gw
+    def _grads(g, a, b, need_a, need_b):
+        return (np.matmul(g, b.T) if need_a else None), (np.matmul(a.T, g) if need_b else None)
+
+
+class Addmv(_AddProduct):
+    grad_fn_name = "AddmvBackward0"
+
+    @staticmethod
+    def _product(a, b):
+        return np.matmul(a, b)
+
+    @staticmethod
+    def _grads(g, a, b, need_a, need_b):
+        return (np.outer(g, b) if need_a else None), (np.matmul(a.T, g) if need_b else None)
+
+
+class Baddbmm(_AddProduct):
+    grad_fn_name = "BaddbmmBackward0"
+
+    @staticmethod
+    def _product(a, b):
+        return np.matmul(a, b)
+
+    @staticmethod
+    def _grads(g, a, b, need_a, need_b):
+        ga = np.matmul(g, np.swapaxes(b, 1, 2)) if need_a else None
+        return ga, (np.matmul(np.swapaxes(a, 1, 2), g) if need_b else None)
+
+
+class Addbmm(_AddProduct):
+    """The batch of products summed: ``sum_i a[i] @ b[i]``."""
+
+    grad_fn_name = "AddbmmBackward0"
+
+    @staticmethod
+    def _product(a, b):
+        return np.matmul(a, b).sum(0)
+
+    @staticmethod
+    def _grads(g, a, b, need_a, need_b):
+        ga = np.matmul(g[None], np.swapaxes(b, 1, 2)) if need_a else None
+        return ga, (np.matmul(np.swapaxes(a, 1, 2), g[None]) if need_b else None)
+
+
+class Vdot(Dot):
+    grad_fn_name = "VdotBackward0"
 
 
 class MseLoss(Function):
