@@ -67,12 +67,6 @@ NOT_PLANNED = {
     "fractional_max_pool3d": _POOLING,
     "fractional_max_pool3d_with_indices": _POOLING,
     "lp_pool3d": _POOLING,
-    "adaptive_max_pool1d_with_indices": _POOLING,
-    "adaptive_max_pool2d_with_indices": _POOLING,
-    "adaptive_max_pool3d_with_indices": _POOLING,
-    "max_pool1d_with_indices": _POOLING,
-    "max_pool2d_with_indices": _POOLING,
-    "max_pool3d_with_indices": _POOLING,
     "gumbel_softmax": "needs exponential_ draws from torch's stream (random streams owner)",
     "assert_int_or_pair": "torch-internal argument check",
 }

@@ -326,7 +326,8 @@ def _pool_input(draw, n: int, dtype=POOL_DTYPES, fill=None) -> T:
 
 
 @st.composite
-def max_pool(draw, n: int) -> Call:
+def max_pool(draw, n: int, suffix: str = "") -> Call:
+    """``max_pool{n}d``, or with ``suffix='_with_indices'`` its alias (which ignores the flag)."""
     x = _pool_input(draw, n)
     kernel = draw(int_arg(n, 1, 4, bad=(0,)))
     kwargs: dict[str, Any] = {}
@@ -340,7 +341,7 @@ def max_pool(draw, n: int) -> Call:
         kwargs["ceil_mode"] = draw(_weighted((5, True), (5, False), (1, 1)))
     if draw(st.booleans()):
         kwargs["return_indices"] = True
-    return Call(f"max_pool{n}d", (x, kernel), kwargs)
+    return Call(f"max_pool{n}d{suffix}", (x, kernel), kwargs)
 
 
 @st.composite
@@ -376,7 +377,7 @@ def lp_pool(draw, n: int) -> Call:
 
 
 @st.composite
-def adaptive(draw, kind: str, n: int) -> Call:
+def adaptive(draw, kind: str, n: int, suffix: str = "") -> Call:
     dtype = _weighted((8, "float32"), (3, "float64"), (1, "int64"))
     x = draw(
         tensor(
@@ -401,7 +402,7 @@ def adaptive(draw, kind: str, n: int) -> Call:
     kwargs = {}
     if kind == "max" and draw(st.booleans()):
         kwargs["return_indices"] = True
-    return Call(f"adaptive_{kind}_pool{n}d", (x, out), kwargs)
+    return Call(f"adaptive_{kind}_pool{n}d{suffix}", (x, out), kwargs)
 
 
 @st.composite
@@ -1129,6 +1130,10 @@ for _n in (1, 2, 3):
     STRATEGIES[f"adaptive_avg_pool{_n}d"] = lambda n=_n: adaptive("avg", n)
     STRATEGIES[f"adaptive_max_pool{_n}d"] = lambda n=_n: adaptive("max", n)
     STRATEGIES[f"max_unpool{_n}d"] = lambda n=_n: max_unpool(n)
+    STRATEGIES[f"max_pool{_n}d_with_indices"] = lambda n=_n: max_pool(n, "_with_indices")
+    STRATEGIES[f"adaptive_max_pool{_n}d_with_indices"] = lambda n=_n: adaptive(
+        "max", n, "_with_indices"
+    )
 STRATEGIES.update(
     {
         "unfold": unfold,

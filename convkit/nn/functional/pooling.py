@@ -20,6 +20,9 @@ __all__ = [
     "max_pool1d",
     "max_pool2d",
     "max_pool3d",
+    "max_pool1d_with_indices",
+    "max_pool2d_with_indices",
+    "max_pool3d_with_indices",
     "avg_pool1d",
     "avg_pool2d",
     "avg_pool3d",
@@ -29,6 +32,9 @@ __all__ = [
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
     "adaptive_max_pool3d",
+    "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d_with_indices",
+    "adaptive_max_pool3d_with_indices",
     "max_unpool1d",
     "max_unpool2d",
     "max_unpool3d",
@@ -197,6 +203,52 @@ def max_pool3d(
     """3-D max pooling over (C, D, H, W) or (N, C, D, H, W); see ``max_pool2d``."""
     return _max_pool(
         "max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
+
+
+def max_pool1d_with_indices(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> tuple[Tensor, Tensor]:
+    """``max_pool1d(..., return_indices=True)``: (values, indices) whatever ``return_indices``
+    says (torch's alias ignores it)."""
+    return _max_pool(
+        "max_pool1d_with_indices", 1, input, kernel_size, stride, padding, dilation, ceil_mode, True
+    )
+
+
+def max_pool2d_with_indices(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> tuple[Tensor, Tensor]:
+    """``max_pool2d(..., return_indices=True)``; see ``max_pool1d_with_indices``."""
+    return _max_pool(
+        "max_pool2d_with_indices", 2, input, kernel_size, stride, padding, dilation, ceil_mode, True
+    )
+
+
+def max_pool3d_with_indices(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> tuple[Tensor, Tensor]:
+    """``max_pool3d(..., return_indices=True)``; see ``max_pool1d_with_indices``."""
+    return _max_pool(
+        "max_pool3d_with_indices", 3, input, kernel_size, stride, padding, dilation, ceil_mode, True
     )
 
 
@@ -413,6 +465,33 @@ def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False
     """3-D adaptive max pooling; see ``adaptive_max_pool2d``."""
     return _adaptive(
         "adaptive_max_pool3d", 3, input, output_size, P.AdaptiveMaxPool, return_indices
+    )
+
+
+def adaptive_max_pool1d_with_indices(
+    input: Tensor, output_size, return_indices: bool = False
+) -> tuple[Tensor, Tensor]:
+    """``adaptive_max_pool1d(..., return_indices=True)`` (torch's alias ignores the flag)."""
+    return _adaptive(
+        "adaptive_max_pool1d_with_indices", 1, input, output_size, P.AdaptiveMaxPool, True
+    )
+
+
+def adaptive_max_pool2d_with_indices(
+    input: Tensor, output_size, return_indices: bool = False
+) -> tuple[Tensor, Tensor]:
+    """``adaptive_max_pool2d(..., return_indices=True)`` (torch's alias ignores the flag)."""
+    return _adaptive(
+        "adaptive_max_pool2d_with_indices", 2, input, output_size, P.AdaptiveMaxPool, True
+    )
+
+
+def adaptive_max_pool3d_with_indices(
+    input: Tensor, output_size, return_indices: bool = False
+) -> tuple[Tensor, Tensor]:
+    """``adaptive_max_pool3d(..., return_indices=True)`` (torch's alias ignores the flag)."""
+    return _adaptive(
+        "adaptive_max_pool3d_with_indices", 3, input, output_size, P.AdaptiveMaxPool, True
     )
 
 

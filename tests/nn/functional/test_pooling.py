@@ -415,3 +415,59 @@ def test_max_unpool_empty_sizes(n, shape, kwargs):
     x = ck.zeros(*shape, requires_grad=True)
     getattr(F, f"max_unpool{n}d")(x, ck.zeros(*shape, dtype=ck.int64), **kwargs).sum().backward()
     assert x.grad is not None and not x.grad.data.any()
+
+
+ALIAS_CASES = [
+    ("max_pool1d", (2, 3, 11), (3,), dict(stride=2, padding=1)),
+    ("max_pool2d", (3, 8, 7), ((3, 2),), dict(stride=(1, 3), padding=1, dilation=(2, 1))),
+    ("max_pool3d", (1, 2, 5, 6, 7), (2,), dict(ceil_mode=True)),
+    ("adaptive_max_pool1d", (2, 3, 10), (3,), {}),
+    ("adaptive_max_pool2d", (3, 9, 10), ((None, 4),), {}),
+    ("adaptive_max_pool3d", (1, 2, 5, 6, 7), ((2, 3, 4),), {}),
+]
+
+
+@pytest.mark.parametrize("name,shape,args,kwargs", ALIAS_CASES)
+@pytest.mark.parametrize("flag", [None, False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_with_indices_aliases_match_torch(name, shape, args, kwargs, flag, dtype):
+    """The ``*_with_indices`` aliases return (values, indices) whatever return_indices says;
+    values, indices and gradients equal torch's and the un-aliased call's."""
+    if flag is not None:
+        kwargs = dict(kwargs, return_indices=flag)
+    x = _x(shape, ties=True)
+    _pair(f"{name}_with_indices", x, args, kwargs, dtype, indices=True)
+    a, b = getattr(F, f"{name}_with_indices"), getattr(F, name)
+    (ya, ia), (yb, ib) = (
+        a(ck.tensor(x), *args, **kwargs),
+        b(ck.tensor(x), *args, **dict(kwargs, return_indices=True)),
+    )
+    np.testing.assert_array_equal(ya.data, yb.data)
+    np.testing.assert_array_equal(ia.data, ib.data)
+
+
+def test_max_pool1d_with_indices_takes_integers_like_torch():
+    x = np.random.default_rng(2).integers(-3, 3, size=(2, 9)).astype(np.int32)
+    y, i = F.max_pool1d_with_indices(ck.tensor(x), 2)
+    ty, ti = TF.max_pool1d_with_indices(torch.from_numpy(x), 2)
+    assert y.dtype == np.int32
+    np.testing.assert_array_equal(y.data, ty.numpy())
+    np.testing.assert_array_equal(i.data, ti.numpy())
+
+
+@pytest.mark.parametrize(
+    "name,args,kwargs,exc",
+    [
+        ("max_pool2d_with_indices", (2,), dict(ceil_mode=1), TypeError),
+        ("max_pool2d_with_indices", (0,), {}, RuntimeError),
+        ("max_pool3d_with_indices", (2,), dict(padding=2), RuntimeError),
+        ("adaptive_max_pool2d_with_indices", ((2, 2, 2),), {}, RuntimeError),
+        ("adaptive_max_pool1d_with_indices", (-1,), {}, RuntimeError),
+    ],
+)
+def test_with_indices_aliases_raise_like_torch(name, args, kwargs, exc):
+    x = _x((1, 2, 4, 4, 4) if "3d" in name else (1, 2, 4, 4) if "2d" in name else (1, 2, 4))
+    with pytest.raises(exc):
+        getattr(TF, name)(torch.from_numpy(x), *args, **kwargs)
+    with pytest.raises(exc):
+        getattr(F, name)(ck.tensor(x), *args, **kwargs)
