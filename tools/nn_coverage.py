@@ -33,7 +33,6 @@ NOT_PLANNED = {
     "EmbeddingBag": _SEQUENCE,
     "FractionalMaxPool2d": _POOLING,
     "FractionalMaxPool3d": _POOLING,
-    "LPPool3d": _POOLING,
     "GRU": _SEQUENCE,
     "GRUCell": _SEQUENCE,
     "LSTM": _SEQUENCE,
@@ -66,7 +65,6 @@ NOT_PLANNED = {
     "fractional_max_pool2d_with_indices": _POOLING,
     "fractional_max_pool3d": _POOLING,
     "fractional_max_pool3d_with_indices": _POOLING,
-    "lp_pool3d": _POOLING,
     "gumbel_softmax": "needs exponential_ draws from torch's stream (random streams owner)",
     "assert_int_or_pair": "torch-internal argument check",
 }

@@ -243,3 +243,7 @@ class LPPool2d(_LPPoolNd):
     """``(sum over the window of x^p)^(1/p)``."""
 
     _n = 2
+
+
+class LPPool3d(_LPPoolNd):
+    _n = 3

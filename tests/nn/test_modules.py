@@ -30,6 +30,7 @@ MODULES = [
     ("MaxUnpool2d", (2,), {}),
     ("MaxUnpool1d", (2, 1), {}),
     ("LPPool2d", (2, 3), {}),
+    ("LPPool3d", (1.5, (2, 3, 1)), dict(stride=2, ceil_mode=True)),
     ("Unfold", (2,), {}),
     ("Fold", ((4, 4), 2), {}),
     ("Linear", (3, 4), {}),

@@ -245,6 +245,9 @@ def test_max_unpool_matches_torch(n, dtype):
         (2, 3.0, 2, (1, 2), False),
         (2, math.inf, 2, None, False),
         (3, 2, 2, None, False),
+        (3, 1.5, (2, 3, 1), (1, 2, 2), True),
+        (3, -math.inf, 2, 1, False),
+        (3, 3, (3, 2, 2), None, True),
     ],
 )
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -348,6 +351,8 @@ def test_empty_batch_and_empty_output(name, args):
         (1, 3, [0.0, 0.0, 1.0, -3.0]),
         (2, 3, [float("nan"), 1.0, 2.0, 3.0]),
         (2, 2, [float("inf"), 1.0, 2.0, 3.0]),
+        (3, 2, [0.0] * 8),
+        (3, 3, [float("nan")] + [1.0] * 7),
     ],
 )
 def test_lp_pool_gradients_with_nan_and_zero_windows(n, p, values):
@@ -355,7 +360,7 @@ def test_lp_pool_gradients_with_nan_and_zero_windows(n, p, values):
     torch); an all-zero window gets a zero gradient."""
 
     def run(lib):
-        shape = (1, 1, 4) if n == 1 else (1, 1, 2, 2)
+        shape = {1: (1, 1, 4), 2: (1, 1, 2, 2), 3: (1, 1, 2, 2, 2)}[n]
         x = lib.tensor(np.array(values, dtype=np.float32).reshape(shape), requires_grad=True)
         y = getattr(lib.nn.functional, f"lp_pool{n}d")(x, p, 2)
         y.sum().backward()
