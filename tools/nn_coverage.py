@@ -65,7 +65,6 @@ NOT_PLANNED = {
     "fractional_max_pool2d_with_indices": _POOLING,
     "fractional_max_pool3d": _POOLING,
     "fractional_max_pool3d_with_indices": _POOLING,
-    "gumbel_softmax": "needs exponential_ draws from torch's stream (random streams owner)",
     "assert_int_or_pair": "torch-internal argument check",
 }
 _NOT_TORCH = ("typing", "collections.abc", "builtins")  # type names F imports

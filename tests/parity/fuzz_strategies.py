@@ -131,7 +131,9 @@ class Call:
     """One drawn call. ``torch_name``: the torch function where it differs (torch.flatten).
     ``random``: the output is random (dropout): compared by shape, dtype and the zero-or-scaled
     property only. ``mutated``: argument positions whose tensors the call updates in place
-    (batch_norm's running statistics), compared after the call."""
+    (batch_norm's running statistics), compared after the call. ``seed``: both libraries are
+    seeded with it right before the call (their random streams are the same), so a sampling
+    function's result is compared whole."""
 
     name: str
     args: tuple = ()
@@ -139,6 +141,7 @@ class Call:
     torch_name: str | None = None
     random: bool = False
     mutated: tuple[int, ...] = ()
+    seed: int | None = None
 
     def __repr__(self) -> str:
         return f"{self.name}(*{self.args!r}, **{self.kwargs!r})"
@@ -610,6 +613,23 @@ def softmax(draw, name: str) -> Call:
     if draw(_weighted((4, False), (1, True))):
         kwargs["dtype"] = draw(_weighted((1, D("float64")), (1, D("float32")), (1, D("int64"))))
     return Call(name, (x,), kwargs)
+
+
+@st.composite
+def gumbel_softmax(draw) -> Call:
+    """Seeded: torch and convkit draw the same Gumbel noise, so values and gradients compare."""
+    x = _any_input(draw)
+    ndim = len(x.shape)
+    kwargs: dict[str, Any] = {}
+    if draw(st.booleans()):
+        kwargs["tau"] = draw(_weighted((4, 0.5), (2, 2), (1, 1e-3), (1, 0), (1, -1.0), (1, "a")))
+    if draw(st.booleans()):
+        kwargs["hard"] = draw(_weighted((4, True), (2, False), (1, 1)))
+    if draw(st.booleans()):
+        kwargs["dim"] = draw(
+            st.one_of(st.integers(-ndim - 1, max(ndim, 1)), _weighted((1, None), (1, 1.0)))
+        )
+    return Call("gumbel_softmax", (x,), kwargs, seed=draw(st.integers(0, 2**31 - 1)))
 
 
 #: The input ranks each dropout draws: the ones it accepts, and one either side.
@@ -1151,6 +1171,7 @@ STRATEGIES.update(
         "prelu": prelu,
         "bilinear": bilinear,
         "one_hot": one_hot,
+        "gumbel_softmax": gumbel_softmax,
     }
 )
 for _name in (

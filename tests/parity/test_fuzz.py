@@ -95,6 +95,8 @@ def _run(lib: Any, call: Call) -> Outcome:
     args = materialise(call.args, lib, leaves)
     kwargs = materialise(call.kwargs, lib, leaves)
     leaf_values = [np.array(leaf.detach().numpy()) for leaf in leaves]
+    if call.seed is not None:
+        lib.manual_seed(call.seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:

@@ -245,6 +245,7 @@ __all__ += [
     "rrelu",
     "glu",
     "softmin",
+    "gumbel_softmax",
     "relu_",
     "leaky_relu_",
     "hardtanh_",
@@ -484,6 +485,38 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
         dim = 0 if input.ndim in (0, 1, 3) else 1
     x = input if dtype is None else input.to(dtype)
     return softmax(-x, dim)
+
+
+def gumbel_softmax(
+    logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1
+) -> Tensor:
+    """Softmax of ``(logits + g) / tau`` along ``dim``, g standard Gumbel noise.
+
+    g is ``-log(E)``, E drawn as torch draws it (``exponential_`` of a contiguous tensor like
+    ``logits``), so a seed gives torch's sample. ``hard``: the one-hot of the argmax forward and
+    the soft sample's gradient backward (``y_hard - y_soft.detach() + y_soft``).
+    ``eps`` is deprecated and unused, as in torch.
+    """
+    check_tensor("gumbel_softmax", "logits", logits)
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    if logits.dtype.kind != "f":
+        # torch fails in exponential_ for any non-float dtype
+        raise RuntimeError(
+            "Exponential distribution is a continuous probability distribution. dtype must be "
+            f"a floating point but you specified {scalar_name(logits.dtype)} (gumbel_softmax "
+            "needs floating-point logits)"
+        )
+    draws = Tensor._wrap(np.empty(tuple(logits.shape), dtype=logits.dtype)).exponential_()
+    gumbels = (logits - draws.log()) / tau
+    y_soft = gumbels.softmax(check_int("softmax", "dim", dim))
+    if not hard:
+        return y_soft
+    # a 0-d sample is one-hot as a 1-element vector (convkit's scatter_ wants a dimension)
+    soft = y_soft.reshape(1) if y_soft.ndim == 0 else y_soft
+    index = soft.max(dim, keepdim=True)[1]
+    y_hard = Tensor._wrap(np.zeros(tuple(soft.shape), dtype=soft.dtype)).scatter_(dim, index, 1.0)
+    return (y_hard - soft.detach() + soft).reshape(tuple(logits.shape))
 
 
 # ----- torch's in-place spellings: the function with inplace=True ------------------------------

@@ -521,3 +521,83 @@ def test_prelu_gradient_with_a_non_finite_weight_matches_torch():
 @pytest.mark.parametrize("training", [None, 0, True])
 def test_dropout1d_checks_the_rank_before_the_training_flag_as_torch(training):
     same_as_torch(lambda lib: lib.nn.functional.dropout1d(lib.ones(4), 1.0, training))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("hard", [False, True])
+@pytest.mark.parametrize(
+    "shape,dim,tau",
+    [((4, 7), -1, 1), ((3, 5, 2), 1, 0.3), ((6,), 0, 2.5), ((2, 3, 4), 0, 1e-3), ((), -1, 1)],
+)
+def test_gumbel_softmax_seeded_matches_torch(dtype, hard, shape, dim, tau):
+    """Seeded alike, convkit draws torch's Gumbel noise: same sample, same gradient (the
+    straight-through one when hard), and the generator left in the same state."""
+    x = np.random.default_rng(3).standard_normal(shape)
+    w = np.random.default_rng(4).standard_normal(shape)
+
+    def run(lib):
+        lib.manual_seed(11)
+        logits = lib.tensor(x, dtype=getattr(lib, dtype), requires_grad=True)
+        y = lib.nn.functional.gumbel_softmax(logits, tau=tau, hard=hard, dim=dim)
+        (y * lib.tensor(w, dtype=getattr(lib, dtype))).sum().backward()
+        return y, logits.grad, lib.rand(3, dtype=getattr(lib, dtype))
+
+    same_as_torch(run)
+
+
+def test_gumbel_softmax_hard_is_one_hot_with_the_soft_gradient():
+    logits = ck.randn(5, 4, requires_grad=True)
+    ck.manual_seed(2)
+    soft = F.gumbel_softmax(logits, tau=0.5)
+    ck.manual_seed(2)
+    hard = F.gumbel_softmax(logits, tau=0.5, hard=True)
+    np.testing.assert_array_equal(hard.data.sum(1), np.ones(5))
+    np.testing.assert_array_equal(hard.data.argmax(1), soft.data.argmax(1))
+    w = ck.randn(5, 4)
+    (g_soft,) = ck.autograd.grad((soft * w).sum(), logits)
+    (g_hard,) = ck.autograd.grad((hard * w).sum(), logits)
+    np.testing.assert_allclose(g_hard.data, g_soft.data, rtol=1e-6, atol=1e-7)
+
+
+def test_gumbel_softmax_noise_is_standard_gumbel():
+    """-log(Exp(1)) has mean Euler's gamma and variance pi^2/6: the noise's law, not just
+    torch's stream."""
+    ck.manual_seed(0)
+    n = 200_000
+    y = F.gumbel_softmax(ck.zeros(n, 2, dtype=ck.float64), tau=1.0)
+    # softmax of two logits: y0 = sigmoid(g0 - g1), g0 - g1 is standard logistic
+    d = np.log(y.data[:, 0]) - np.log(y.data[:, 1])
+    assert abs(d.mean()) < 0.02
+    assert abs(d.var() - math.pi**2 / 3) < 0.05
+
+
+@pytest.mark.parametrize(
+    "logits,kwargs",
+    [
+        (lambda lib: lib.ones(2, 3, dtype=lib.int64), {}),
+        (lambda lib: lib.ones(2, 3, dtype=lib.bool), dict(hard=True)),
+        (lambda lib: lib.randn(2, 3), dict(dim=2)),
+        (lambda lib: lib.randn(2, 3), dict(dim=None)),
+        (lambda lib: lib.randn(2, 3), dict(dim=1.0)),
+        (lambda lib: lib.randn(2, 3), dict(tau="a")),
+        (lambda lib: lib.tensor(1.0), dict(dim=1, hard=True)),
+        (lambda lib: lib.randn(0, 3), dict(hard=True)),
+        (lambda lib: lib.randn(2, 3), dict(tau=0)),
+        (lambda lib: lib.randn(2, 3), dict(tau=-2.0, hard=True)),
+    ],
+)
+def test_gumbel_softmax_edges_and_errors_like_torch(logits, kwargs):
+    def run(lib):
+        lib.manual_seed(5)
+        return lib.nn.functional.gumbel_softmax(logits(lib), **kwargs)
+
+    same_as_torch(run)
+
+
+def test_gumbel_softmax_eps_is_deprecated_like_torch():
+    for f, lib in ((TF.gumbel_softmax, torch), (F.gumbel_softmax, ck)):
+        with pytest.warns(UserWarning, match="`eps` parameter is deprecated"):
+            f(lib.randn(2, 3), eps=1e-3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            f(lib.randn(2, 3))
