@@ -22,7 +22,6 @@ import convkit.nn as nn
 import convkit.nn.functional as F
 
 _SEQUENCE = "sequence models (RNN/attention/embedding), outside CNN work"
-_POOLING = "pooling family (nn/pooling.py, kept by the pooling owner)"
 NOT_PLANNED = {
     # modules
     "AdaptiveLogSoftmaxWithLoss": "language-model output layer, outside CNN work",
@@ -31,8 +30,6 @@ NOT_PLANNED = {
     "CrossMapLRN2d": "legacy Lua-torch LRN with its own running-sum window; LocalResponseNorm",
     "Embedding": _SEQUENCE,
     "EmbeddingBag": _SEQUENCE,
-    "FractionalMaxPool2d": _POOLING,
-    "FractionalMaxPool3d": _POOLING,
     "GRU": _SEQUENCE,
     "GRUCell": _SEQUENCE,
     "LSTM": _SEQUENCE,
@@ -61,10 +58,6 @@ NOT_PLANNED = {
     "scaled_grouped_mm": "low-precision grouped GEMM for GPUs",
     "scaled_mm": "low-precision GEMM for GPUs",
     "linear_cross_entropy": "fused linear + cross-entropy for large vocabularies",
-    "fractional_max_pool2d": _POOLING,
-    "fractional_max_pool2d_with_indices": _POOLING,
-    "fractional_max_pool3d": _POOLING,
-    "fractional_max_pool3d_with_indices": _POOLING,
     "assert_int_or_pair": "torch-internal argument check",
 }
 _NOT_TORCH = ("typing", "collections.abc", "builtins")  # type names F imports

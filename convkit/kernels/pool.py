@@ -729,6 +729,67 @@ def adaptive_max_pool_backward(
 
 
 # ----------------------------------------------------------------------------------------------
+# Fractional max pooling (Graham 2014, arXiv:1412.6071)
+# ----------------------------------------------------------------------------------------------
+
+
+def fractional_starts(samples: np.ndarray, size: int, out: int, kernel: int) -> np.ndarray:
+    """Window starts along one axis, one row per plane: (B,) samples in [0, 1) -> (B, out).
+
+    With ``alpha = (size - kernel) / (out - 1)``, window i < out - 1 starts at
+    ``trunc((i + u) * alpha) - trunc(u * alpha)`` and the last at ``size - kernel``: pseudo-random
+    steps of floor or ceil of alpha that cover the axis. The arithmetic is in the samples' dtype
+    (float32 rounds as torch's float kernel does), so the starts are torch's.
+    """
+    dtype = samples.dtype
+    starts = np.empty((samples.shape[0], out), dtype=np.int64)
+    if out > 1:
+        alpha = dtype.type(size - kernel) / dtype.type(out - 1)
+        steps = np.arange(out - 1, dtype=dtype)[None, :] + samples[:, None]  # (B, out-1)
+        first = (samples * alpha).astype(np.int64)[:, None]
+        starts[:, :-1] = (steps * alpha).astype(np.int64) - first
+    if out > 0:
+        starts[:, -1] = size - kernel
+    return starts
+
+
+def fractional_max_pool(
+    x: np.ndarray, starts: Sequence[np.ndarray], kernel: Ints
+) -> tuple[np.ndarray, np.ndarray]:
+    """Max over the windows ``[start, start + kernel)`` of ``x`` (B, *spatial); ``starts[d]`` is
+    (B, out_d). Returns values and flat indices into each plane (first maximum in row-major
+    order, the last NaN if any, as torch's scan)."""
+    n = len(kernel)
+    spatial = x.shape[1:]
+    rows = x.shape[0]
+    out = tuple(s.shape[1] for s in starts)
+    # flat[b, *o, *j]: the plane index of cell j of window o, built one axis at a time
+    flat: np.ndarray = np.zeros((rows,) + (1,) * (2 * n), dtype=np.int64)
+    for d, (st, k, L) in enumerate(zip(starts, kernel, spatial, strict=True)):
+        o_shape = [1] * n
+        o_shape[d] = out[d]
+        j_shape = [1] * n
+        j_shape[d] = k
+        pos = st.reshape((rows, *o_shape, *[1] * n)) + np.arange(k).reshape((1, *[1] * n, *j_shape))
+        flat = flat * L + pos  # (B, *out, *kernel) once every axis is in
+    windows = math.prod(kernel)
+    cells = math.prod(out) * windows
+    table = np.broadcast_to(flat, (rows, *out, *kernel)).reshape(rows, cells)  # (B, out*K)
+    vals = np.take_along_axis(x.reshape(rows, math.prod(spatial)), table, axis=1)
+    vals = vals.reshape((rows, *out, windows))  # (B, *out, K)
+    arg = _argmax_axis(vals, vals.ndim - 1)
+    y = np.take_along_axis(vals, arg, axis=-1)[..., 0]
+    idx = np.take_along_axis(table.reshape(vals.shape), arg, axis=-1)[..., 0]
+    return np.ascontiguousarray(y), np.ascontiguousarray(idx)
+
+
+def fractional_max_pool_backward(g: np.ndarray, indices: np.ndarray, spatial: Ints) -> np.ndarray:
+    """Gradient of fractional max pooling: ``g`` added at each window's chosen cell (windows
+    overlap when kernel > alpha, so a cell may collect several)."""
+    return _scatter_add(g, indices, spatial)
+
+
+# ----------------------------------------------------------------------------------------------
 # Max unpooling
 # ----------------------------------------------------------------------------------------------
 

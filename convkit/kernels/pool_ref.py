@@ -190,3 +190,40 @@ def max_unpool_ref(x: np.ndarray, idx: np.ndarray, out: Ints) -> np.ndarray:
         for i in range(x[b].size):
             y[b, idx[b].reshape(-1)[i]] = x[b].reshape(-1)[i]
     return y.reshape((x.shape[0],) + tuple(out))
+
+
+def fractional_max_pool_ref(
+    x: np.ndarray, samples: np.ndarray, kernel: Ints, out: Ints
+) -> tuple[np.ndarray, np.ndarray]:
+    """Values and flat indices; ``samples`` (B, n) in x's dtype, one u per axis per plane.
+
+    Window i along an axis starts at ``int((i + u) * alpha) - int(u * alpha)``, alpha =
+    ``(L - k) / (out - 1)`` in the dtype, the last one at ``L - k``; torch's scan picks a cell
+    when ``val > best or isnan(val)``.
+    """
+    spatial = x.shape[1:]
+    y = np.empty((x.shape[0],) + tuple(out), dtype=x.dtype)
+    idx = np.empty(y.shape, dtype=np.int64)
+    t = x.dtype.type
+    for b in range(x.shape[0]):
+        starts = []
+        for d, (L, k, o) in enumerate(zip(spatial, kernel, out, strict=True)):
+            u = t(samples[b, d])
+            seq = [L - k] * o
+            if o > 1:
+                alpha = t(L - k) / t(o - 1)
+                for i in range(o - 1):
+                    seq[i] = int(t(t(i) + u) * alpha) - int(u * alpha)
+            starts.append(seq)
+        for o_pos in itertools.product(*(range(v) for v in out)):
+            start = tuple(starts[d][i] for d, i in enumerate(o_pos))
+            best: Any = -math.inf
+            best_pos = start
+            for off in itertools.product(*(range(k) for k in kernel)):
+                pos = tuple(s + j for s, j in zip(start, off, strict=True))
+                val = x[(b,) + pos]
+                if val > best or math.isnan(val):
+                    best, best_pos = val, pos
+            y[(b,) + o_pos] = x[(b,) + best_pos]
+            idx[(b,) + o_pos] = _flat(best_pos, spatial)
+    return y, idx

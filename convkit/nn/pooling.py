@@ -9,6 +9,8 @@ built.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .. import shapes
 from ..tensor import Tensor
 from . import functional as F
@@ -246,4 +248,67 @@ class LPPool2d(_LPPoolNd):
 
 
 class LPPool3d(_LPPoolNd):
+    _n = 3
+
+
+def _as_tuple(value, n: int):
+    """torch's ``_ntuple`` as these modules use it: any iterable as a tuple, else n copies;
+    the functional checks the values."""
+    return tuple(value) if isinstance(value, Iterable) else (value,) * n
+
+
+class _FractionalMaxPoolNd(Module):
+    _n = 0
+
+    def __init__(
+        self,
+        kernel_size,
+        output_size=None,
+        output_ratio=None,
+        return_indices: bool = False,
+        _random_samples: Tensor | None = None,
+    ):
+        super().__init__()
+        n, name = self._n, type(self).__name__
+        if n == 3 and any(
+            shapes.is_int(k) and k <= 0 for k in _as_tuple(kernel_size, 1)
+        ):  # torch's 3-d module alone checks
+            raise ValueError(f"kernel_size must be greater than 0, but got {kernel_size}")
+        self.kernel_size = _as_tuple(kernel_size, n)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = None if output_size is None else _as_tuple(output_size, n)
+        self.output_ratio = None if output_ratio is None else _as_tuple(output_ratio, n)
+        if output_size is None and output_ratio is None:
+            raise ValueError(
+                f"{name} requires specifying either an output size, or a pooling ratio"
+            )
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None and not all(
+            0 < self.output_ratio[d] < 1 for d in range(n)
+        ):
+            raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, input: Tensor):
+        pool = getattr(F, f"fractional_max_pool{self._n}d")
+        return pool(
+            input,
+            self.kernel_size,
+            self.output_size,
+            self.output_ratio,
+            self.return_indices,
+            _random_samples=self._random_samples,
+        )
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    """Max over pseudo-random, overlapping windows of ``kernel_size`` that step by floor or ceil
+    of ``(L - k) / (out - 1)`` (Graham 2014); fresh steps per call and plane unless
+    ``_random_samples`` (a buffer) fixes them."""
+
+    _n = 2
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
     _n = 3

@@ -1,4 +1,4 @@
-"""Pooling primitives: max, average, adaptive average/max, max unpooling.
+"""Pooling primitives: max, average, adaptive average/max, fractional max, max unpooling.
 
 Inputs are ``(N, C, *spatial)`` arrays with the arguments already normalised to tuples by
 ``nn.functional.pooling``; batch and channels are folded into one axis for the kernels. LPPool is
@@ -133,6 +133,36 @@ class AdaptiveMaxPool(Function):
     def backward(ctx, g):
         spatial = ctx.spatial
         gx = K.adaptive_max_pool_backward(_planes(g, len(spatial)), ctx.winners, spatial)
+        return gx.reshape(g.shape[:2] + tuple(spatial))
+
+
+class FractionalMaxPool(Function):
+    """Fractional max pooling; always returns (values, int64 indices).
+
+    ``samples``: (N', C, n) finite array in x's dtype, N' >= N, one u per spatial axis in axis
+    order (the caller reorders torch's 2-d (W, H) layout). Any finite u gives windows inside the
+    input once ``out + k - 1 <= L`` (then alpha >= 1 and start i lies within 1 of i*alpha).
+    """
+
+    grad_fn_name = "FractionalMaxPool{d}DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, kernel, out, samples):
+        n = len(kernel)
+        lead, spatial = x.shape[:2], x.shape[2:]
+        u = samples[: lead[0]].reshape(lead[0] * lead[1], n)  # (N*C, n)
+        starts = [
+            K.fractional_starts(u[:, d], L, o, k)
+            for d, (L, o, k) in enumerate(zip(spatial, out, kernel, strict=True))
+        ]
+        y, idx = K.fractional_max_pool(_planes(x, n), starts, kernel)
+        ctx.spatial, ctx.idx = spatial, idx
+        return y.reshape(lead + y.shape[1:]), idx.reshape(lead + idx.shape[1:])
+
+    @staticmethod
+    def backward(ctx, g):
+        spatial = ctx.spatial
+        gx = K.fractional_max_pool_backward(_planes(g, len(spatial)), ctx.idx, spatial)
         return gx.reshape(g.shape[:2] + tuple(spatial))
 
 

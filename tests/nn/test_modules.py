@@ -31,6 +31,8 @@ MODULES = [
     ("MaxUnpool1d", (2, 1), {}),
     ("LPPool2d", (2, 3), {}),
     ("LPPool3d", (1.5, (2, 3, 1)), dict(stride=2, ceil_mode=True)),
+    ("FractionalMaxPool2d", (2,), dict(output_ratio=(0.5, 0.7))),
+    ("FractionalMaxPool3d", ((1, 2, 3),), dict(output_size=4, return_indices=True)),
     ("Unfold", (2,), {}),
     ("Fold", ((4, 4), 2), {}),
     ("Linear", (3, 4), {}),

@@ -29,7 +29,8 @@ from hypothesis import strategies as st
 class T:
     """A tensor argument: built with NumPy from ``seed`` the same way for both libraries.
 
-    fill: 'normal' (N(0, 1) * scale), 'special' (normal with NaN/inf/-inf/0 sprinkled in),
+    fill: 'normal' (N(0, 1) * scale), 'unit' (uniform in [0, 1)), 'special' (normal with
+    NaN/inf/-inf/0 sprinkled in),
     'ints' (integers in [low, high), in the dtype), 'positive' (|normal| + 0.1), 'probs' (rows
     that sum to 1 along dimension 1, or 0 for 1-d), 'perm' (distinct integers in [0, high) per
     (n, c) plane when there is room: max_unpool's indices).
@@ -57,7 +58,9 @@ class T:
         if self.fill == "perm":
             return _distinct_indices(rng, shape, self.high, self.plane_ndim).astype(self.dtype)
         a = rng.standard_normal(shape) * self.scale
-        if self.fill == "positive":
+        if self.fill == "unit":
+            a = rng.random(shape)
+        elif self.fill == "positive":
             a = np.abs(a) + 0.1
         elif self.fill == "special" and a.size:
             specials = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0])
@@ -406,6 +409,36 @@ def adaptive(draw, kind: str, n: int, suffix: str = "") -> Call:
     if kind == "max" and draw(st.booleans()):
         kwargs["return_indices"] = True
     return Call(f"adaptive_{kind}_pool{n}d{suffix}", (x, out), kwargs)
+
+
+@st.composite
+def fractional_max_pool(draw, n: int, suffix: str = "") -> Call:
+    """Seeded, so the ``_random_samples`` torch draws when none are given are convkit's too;
+    given samples are uniform in [0, 1), sometimes of a wrong shape or dtype."""
+    x = _pool_input(draw, n)
+    batch, channels = (x.shape[0], x.shape[1]) if len(x.shape) == n + 2 else (1, x.shape[0])
+    kwargs: dict[str, Any] = {}
+    how = draw(_weighted((5, "size"), (3, "ratio"), (1, "neither")))
+    if how == "size":
+        kwargs["output_size"] = draw(int_arg(n, 0, 4, bad=(-1,)))
+    elif how == "ratio":
+        fraction = st.floats(0.05, 0.95)
+        tuple_ratio = st.tuples(*([fraction] * n))
+        kwargs["output_ratio"] = draw(
+            st.one_of(tuple_ratio, tuple_ratio, fraction, st.tuples(fraction))
+        )
+    if draw(_weighted((2, False), (1, True))):
+        kwargs["return_indices"] = True
+    if draw(_weighted((2, False), (1, True))):
+        shape = [batch, channels, n]
+        if draw(_weighted((6, False), (1, True))):
+            shape[draw(st.integers(0, 2))] += draw(_weighted((1, -1), (2, 1)))
+        dtype = x.dtype if draw(_weighted((8, True), (1, False))) else draw(FLOAT_DTYPES)
+        samples = draw(tensor(tuple(shape), dtype, grad=False, fill="unit", view=False))
+        kwargs["_random_samples"] = samples
+    kernel = draw(int_arg(n, 1, 3))
+    name = f"fractional_max_pool{n}d{suffix}"
+    return Call(name, (x, kernel), kwargs, seed=draw(st.integers(0, 2**31 - 1)))
 
 
 @st.composite
@@ -1153,6 +1186,11 @@ for _n in (1, 2, 3):
     STRATEGIES[f"max_pool{_n}d_with_indices"] = lambda n=_n: max_pool(n, "_with_indices")
     STRATEGIES[f"adaptive_max_pool{_n}d_with_indices"] = lambda n=_n: adaptive(
         "max", n, "_with_indices"
+    )
+for _n in (2, 3):
+    STRATEGIES[f"fractional_max_pool{_n}d"] = lambda n=_n: fractional_max_pool(n)
+    STRATEGIES[f"fractional_max_pool{_n}d_with_indices"] = lambda n=_n: fractional_max_pool(
+        n, "_with_indices"
     )
 STRATEGIES.update(
     {

@@ -252,10 +252,13 @@ def _zero_channel_conv(call: Call, t: Outcome, c: Outcome) -> bool:
 def _all_padding_window(call: Call, t: Outcome, c: Outcome) -> bool:
     """A max-pool window that lies wholly in the padding (dilation): torch returns a
     meaningless index there and sends its gradient to an arbitrary cell (or corrupts memory);
-    convkit returns -1 and no gradient (its documented choice, convkit/kernels/pool.py)."""
+    convkit returns -1 and no gradient (its documented choice, convkit/kernels/pool.py). A float
+    window shows as -inf; an integer one (the dtype's minimum) by convkit's index -1."""
     if not call.name.startswith("max_pool") or t.exc or c.exc:
         return False
     values = _array(t.outputs[0])
+    if len(c.outputs) > 1 and bool((_array(c.outputs[1]) == -1).any()):
+        return True
     return bool(np.isneginf(values).any())
 
 

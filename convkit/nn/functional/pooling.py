@@ -1,4 +1,4 @@
-"""Pooling with torch's signatures: max, average, adaptive, unpooling and power-average.
+"""Pooling with torch's signatures: max, average, adaptive, fractional, unpooling, power-average.
 
 Arguments are normalised here, once, into per-dimension tuples and checked with torch's rules
 (and exception classes); the ops in ``convkit.ops.pool`` receive canonical arguments only.
@@ -11,9 +11,9 @@ import math
 
 import numpy as np
 
-from ... import shapes
+from ... import autograd, shapes
 from ...ops import pool as P
-from ...tensor import Tensor
+from ...tensor import Tensor, rand
 from ._utils import check_bool, check_int, check_number, check_tensor, scalar_name
 
 __all__ = [
@@ -35,6 +35,10 @@ __all__ = [
     "adaptive_max_pool1d_with_indices",
     "adaptive_max_pool2d_with_indices",
     "adaptive_max_pool3d_with_indices",
+    "fractional_max_pool2d",
+    "fractional_max_pool3d",
+    "fractional_max_pool2d_with_indices",
+    "fractional_max_pool3d_with_indices",
     "max_unpool1d",
     "max_unpool2d",
     "max_unpool3d",
@@ -493,6 +497,190 @@ def adaptive_max_pool3d_with_indices(
     return _adaptive(
         "adaptive_max_pool3d_with_indices", 3, input, output_size, P.AdaptiveMaxPool, True
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# Fractional max pooling
+# ----------------------------------------------------------------------------------------------
+
+
+def _fractional_size(op: str, n: int, x: Tensor, output_size, output_ratio):
+    """torch's Python half: the output size from ``output_ratio`` when no ``output_size``."""
+    if output_size is not None:
+        return output_size
+    if output_ratio is None:
+        raise ValueError(f"{op} requires specifying either an output_size or an output_ratio")
+    if n == 2 and not isinstance(output_ratio, (tuple, list)):
+        # torch's 2-d function takes len() of the ratio first, so it wants a sequence
+        raise TypeError(
+            f"{op}: output_ratio must be a tuple of 2 fractions, not "
+            f"{type(output_ratio).__name__} (torch's len() of it fails)"
+        )
+    if n == 2 and len(output_ratio) > 2:
+        raise ValueError(
+            f"{op} requires output_ratio to either be a single Int or tuple of Ints "
+            f"(got output_ratio={output_ratio!r})"
+        )
+    ratio = output_ratio if isinstance(output_ratio, (tuple, list)) else (output_ratio,) * n
+    if len(ratio) < n:
+        raise IndexError(f"{op}: output_ratio needs {n} entries, got {output_ratio!r}")
+    # int() truncates the product, as torch's Python code does
+    return [int(x.size(i - n) * ratio[i]) for i in range(n)]
+
+
+def _fractional_max_pool(
+    op: str, n: int, input, kernel_size, output_size, output_ratio, _random_samples
+) -> tuple[Tensor, Tensor]:
+    x = check_tensor(op, "input", input)
+    output_size = _fractional_size(op, n, x, output_size, output_ratio)
+    if _random_samples is None:
+        # torch draws (N, C, n) uniforms in the input's dtype before any other check
+        batch = 1 if x.ndim == n + 1 else x.size(0)
+        _random_samples = rand(batch, x.size(-n - 1), n, dtype=x.dtype)
+    shapes.check_int_arg(kernel_size, n, "kernel_size", op)
+    shapes.check_int_arg(output_size, n, "output_size", op)
+    samples = check_tensor(op, "_random_samples", _random_samples)
+    kernel = shapes.int_tuple(kernel_size, n, "kernel_size", op, expand_one=False)
+    out = shapes.int_tuple(output_size, n, "output_size", op, expand_one=False)
+    if any(k <= 0 for k in kernel):
+        # torch does not check, and reads outside its windows (an empty window gives -inf)
+        raise RuntimeError(f"{op}: kernel_size should be greater than zero, but got {kernel}")
+    if x.ndim not in (n + 1, n + 2):
+        raise RuntimeError(
+            f"{op}(): Expected {n + 1}D or {n + 2}D tensor, but got: {list(x.shape)}"
+        )
+    for d in range(x.ndim - n - 1, x.ndim):
+        if x.shape[d] == 0:
+            raise RuntimeError(
+                f"{op}(): Expected input to have non-zero size for non-batch dimensions, "
+                f"but got {list(x.shape)} with dimension {d} being empty."
+            )
+    xb, unbatched = (x.unsqueeze(0), True) if x.ndim == n + 1 else (x, False)
+    if samples.dtype != x.dtype:
+        raise RuntimeError(
+            f"{op}: Expect _random_samples to have the same dtype as input "
+            f"({samples.dtype} vs {x.dtype})"
+        )
+    if samples.ndim != 3:
+        raise RuntimeError(f"{op}: Expect _random_samples to have 3 dimensions, got {samples.ndim}")
+    if samples.shape[0] < xb.shape[0]:
+        raise RuntimeError(
+            f"{op}: Expect _random_samples.size(0) no less then input batch size "
+            f"({samples.shape[0]} < {xb.shape[0]})."
+        )
+    if samples.shape[1] != xb.shape[1]:
+        raise RuntimeError(
+            f"{op}: Expect _random_samples.size(1) equals to input channel size "
+            f"({samples.shape[1]} vs {xb.shape[1]})."
+        )
+    if samples.shape[2] != n:
+        raise RuntimeError(
+            f"{op}: Expect _random_samples.size(2) equals to {n}; got {samples.shape[2]}."
+        )
+    names = ("time", "height", "width")[3 - n :]
+    # torch's 3-d check is one stricter than its 2-d one (``<`` where 2-d has ``<=``)
+    room = 0 if n == 2 else 1
+    for name, L, k, o in zip(names, xb.shape[2:], kernel, out, strict=True):
+        if o + k - 1 + room > L:
+            raise RuntimeError(
+                f"{op}(): pool {name} {k} too large relative to input {name} {L} "
+                f"(output_size + kernel_size - 1 must be {'at most' if n == 2 else 'below'} "
+                "the input size)"
+            )
+    if any(o < 0 for o in out):
+        raise RuntimeError(f"{op}: output_size must be non-negative, but got {out}")
+    if xb.shape[0] * xb.shape[1] * math.prod(out):
+        # torch returns an empty result before it dispatches on the dtype
+        _check_dtype(op, xb, "f")
+    if samples.requires_grad and autograd.is_grad_enabled():
+        raise RuntimeError(
+            f"The function '{op}' is not differentiable with respect to argument "
+            "'random_samples'. This input cannot have requires_grad True."
+        )
+    u = samples._array
+    # torch casts (i + u) * alpha (alpha <= L) to a 32-bit int: undefined in C++ for NaN, inf or
+    # a product beyond int32; convkit refuses such samples rather than guess the platform's cast
+    limit = 2**31 / max(xb.shape[2:]) - max(out, default=0)
+    if u.size and not (np.abs(u.astype(np.float64)) < limit).all():
+        raise RuntimeError(
+            f"{op}: _random_samples must be finite and below {limit:.4g} in magnitude "
+            "(uniform draws in [0, 1)); torch's integer cast of larger ones is undefined"
+        )
+    # torch's 2-d layout of a plane's samples is (W, H); put them in axis order
+    u = u[:, :, ::-1] if n == 2 else u
+    y, idx = P.FractionalMaxPool.apply(xb, kernel=kernel, out=out, samples=u)
+    return _squeeze(y, unbatched), _squeeze(idx, unbatched)
+
+
+def fractional_max_pool2d_with_indices(
+    input: Tensor,
+    kernel_size,
+    output_size=None,
+    output_ratio=None,
+    return_indices: bool = False,
+    _random_samples: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    """2-D fractional max pooling (Graham 2014) over (C, H, W) or (N, C, H, W): values and the
+    flat index of each maximum, whatever ``return_indices`` says.
+
+    Along each axis, window i spans ``[start_i, start_i + k)`` with ``start_i =
+    int((i + u) * alpha) - int(u * alpha)``, ``alpha = (L - k) / (out - 1)``, and the last one
+    ends the axis; u is one ``_random_samples`` draw per plane and axis, (N, C, 2) in the input's
+    dtype ((W, H) order, as torch), drawn with ``rand`` when not given (torch's stream).
+
+    Args:
+        kernel_size: an int or a 2-tuple.
+        output_size: an int or (H_out, W_out), or else
+        output_ratio: a 2-tuple of fractions of the input size (truncated).
+    """
+    return _fractional_max_pool(
+        "fractional_max_pool2d", 2, input, kernel_size, output_size, output_ratio, _random_samples
+    )
+
+
+def fractional_max_pool3d_with_indices(
+    input: Tensor,
+    kernel_size,
+    output_size=None,
+    output_ratio=None,
+    return_indices: bool = False,
+    _random_samples: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    """3-D fractional max pooling over (C, D, H, W) or (N, C, D, H, W); ``_random_samples`` is
+    (N, C, 3) in (D, H, W) order, ``output_ratio`` a number or a 3-tuple; see the 2-d one."""
+    return _fractional_max_pool(
+        "fractional_max_pool3d", 3, input, kernel_size, output_size, output_ratio, _random_samples
+    )
+
+
+def fractional_max_pool2d(
+    input: Tensor,
+    kernel_size,
+    output_size=None,
+    output_ratio=None,
+    return_indices: bool = False,
+    _random_samples: Tensor | None = None,
+):
+    """``fractional_max_pool2d_with_indices``, the values alone unless ``return_indices``."""
+    y, idx = fractional_max_pool2d_with_indices(
+        input, kernel_size, output_size, output_ratio, return_indices, _random_samples
+    )
+    return (y, idx) if return_indices else y
+
+
+def fractional_max_pool3d(
+    input: Tensor,
+    kernel_size,
+    output_size=None,
+    output_ratio=None,
+    return_indices: bool = False,
+    _random_samples: Tensor | None = None,
+):
+    """``fractional_max_pool3d_with_indices``, the values alone unless ``return_indices``."""
+    y, idx = fractional_max_pool3d_with_indices(
+        input, kernel_size, output_size, output_ratio, return_indices, _random_samples
+    )
+    return (y, idx) if return_indices else y
 
 
 # ----------------------------------------------------------------------------------------------

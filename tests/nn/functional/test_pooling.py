@@ -476,3 +476,216 @@ def test_with_indices_aliases_raise_like_torch(name, args, kwargs, exc):
         getattr(TF, name)(torch.from_numpy(x), *args, **kwargs)
     with pytest.raises(exc):
         getattr(F, name)(ck.tensor(x), *args, **kwargs)
+
+
+# ----------------------------------------------------------------------------------------------
+# Fractional max pooling
+# ----------------------------------------------------------------------------------------------
+
+FRACTIONAL_CASES = [
+    (2, (2, 3, 7, 9), (2, 3), dict(output_size=(3, 4))),
+    (2, (3, 10, 10), 2, dict(output_size=4)),
+    (2, (1, 2, 25, 31), (3, 2), dict(output_size=(11, 17))),
+    (2, (2, 2, 8, 6), 1, dict(output_size=(8, 1))),
+    (2, (2, 1, 9, 9), 2, dict(output_ratio=(0.5, 0.75))),
+    (3, (1, 2, 5, 6, 7), (2, 1, 3), dict(output_size=(2, 3, 4))),
+    (3, (2, 6, 7, 8), 2, dict(output_ratio=0.5)),
+    (3, (2, 1, 9, 4, 5), (1, 2, 2), dict(output_size=(7, 1, 2))),
+]
+
+
+def _fractional(n, x, kernel, kwargs, samples, lib):
+    fn = getattr(lib.nn.functional, f"fractional_max_pool{n}d")
+    return fn(x, kernel, return_indices=True, _random_samples=samples, **kwargs)
+
+
+@pytest.mark.parametrize("n,shape,kernel,kwargs", FRACTIONAL_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("ties", [False, True])
+def test_fractional_max_pool_given_samples_matches_torch(n, shape, kernel, kwargs, dtype, ties):
+    """Values, indices and gradients with given _random_samples (windows overlap when the
+    kernel is wider than the step, so a cell can collect several gradients)."""
+    x = _x(shape, seed=3, ties=ties).astype(dtype)
+    if ties:
+        x.reshape(-1)[::11] = np.nan
+    batch = shape[0] if len(shape) == n + 2 else 1
+    u = np.random.default_rng(5).random((batch, shape[-n - 1], n)).astype(dtype)
+    w = np.random.default_rng(6).standard_normal(4 * x.size).astype(dtype)
+
+    def run(lib):
+        a = lib.tensor(x, requires_grad=True)
+        y, idx = _fractional(n, a, kernel, kwargs, lib.tensor(u), lib)
+        (y * lib.tensor(w[: y.numel()].reshape(tuple(y.shape)))).sum().backward()
+        return y, idx, a.grad
+
+    same_as_torch(run)
+
+
+@pytest.mark.parametrize("n,shape,kernel,kwargs", FRACTIONAL_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fractional_max_pool_seeded_draw_matches_torch(n, shape, kernel, kwargs, dtype):
+    """Without _random_samples, torch.rand(N, C, n) in the input's dtype: the same seed gives
+    the same windows, and the generator ends in the same state."""
+    x = _x(shape, seed=4).astype(dtype)
+
+    def run(lib):
+        lib.manual_seed(13)
+        y, idx = _fractional(n, lib.tensor(x), kernel, kwargs, None, lib)
+        return y, idx, lib.rand(2)
+
+    same_as_torch(run)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fractional_max_pool_matches_its_loop_reference(dtype):
+    from convkit.kernels import pool as K
+    from convkit.kernels.pool_ref import fractional_max_pool_ref
+
+    rng = np.random.default_rng(8)
+    for spatial, kernel, out in [((7, 9), (2, 3), (3, 4)), ((5, 6, 7), (2, 1, 3), (2, 5, 4))]:
+        x = rng.integers(-2, 3, size=(6,) + spatial).astype(dtype)
+        x.reshape(-1)[::7] = np.nan
+        u = rng.random((6, len(spatial))).astype(dtype)
+        starts = [K.fractional_starts(u[:, d], L, o, k) for d, (L, o, k) in
+                  enumerate(zip(spatial, out, kernel, strict=True))]  # fmt: skip
+        y, idx = K.fractional_max_pool(x, starts, kernel)
+        ry, ridx = fractional_max_pool_ref(x, u, kernel, out)
+        np.testing.assert_array_equal(idx, ridx)
+        np.testing.assert_array_equal(y, ry)
+
+
+def test_fractional_starts_round_in_float32_as_torch():
+    """The starts are computed in the samples' dtype: many float32 draws, torch's windows."""
+    rng = np.random.default_rng(9)
+    u = rng.random((1, 4000, 2)).astype(np.float32)
+    x = np.arange(4000 * 97 * 89, dtype=np.float32).reshape(1, 4000, 97, 89)
+    _, ti = TF.fractional_max_pool2d(
+        torch.from_numpy(x), 1, output_size=(31, 53), _random_samples=torch.from_numpy(u),
+        return_indices=True,
+    )  # fmt: skip
+    _, ci = F.fractional_max_pool2d(
+        ck.tensor(x), 1, output_size=(31, 53), _random_samples=ck.tensor(u), return_indices=True
+    )
+    np.testing.assert_array_equal(ci.data, ti.numpy())
+
+
+def test_fractional_max_pool_gradcheck():
+    u = ck.tensor(np.array([[[0.3, 0.8], [0.6, 0.1]]]))
+    gradcheck(
+        lambda t: F.fractional_max_pool2d(t, 2, output_size=(3, 3), _random_samples=u),
+        _x((1, 2, 6, 5), seed=2),
+    )
+
+
+def test_fractional_max_pool_return_indices_and_alias():
+    x = ck.tensor(_x((1, 2, 8, 8)))
+    u = ck.rand(1, 2, 2, dtype=ck.float64)
+    y = F.fractional_max_pool2d(x, 2, output_size=3, _random_samples=u)
+    y2, idx = F.fractional_max_pool2d_with_indices(x, 2, output_size=3, _random_samples=u)
+    assert isinstance(y, ck.Tensor)
+    np.testing.assert_array_equal(y.data, y2.data)
+    assert idx.dtype == np.int64
+
+
+F_BAD = [
+    (2, (1, 2, 7, 8), (2,), {}),  # neither output_size nor output_ratio
+    (2, (1, 2, 7, 8), (2,), dict(output_ratio=0.5)),  # a bare 2-d ratio
+    (2, (1, 2, 7, 8), (2,), dict(output_ratio=(0.5, 0.5, 0.5))),
+    (2, (1, 2, 7, 8), (2,), dict(output_ratio=(0.5,))),
+    (3, (1, 2, 5, 6, 7), (2,), dict(output_ratio=(0.5, 0.5))),
+    (2, (1, 2, 7, 8), ((2,),), dict(output_size=3)),
+    (2, (1, 2, 7, 8), (2.0,), dict(output_size=3)),
+    (2, (1, 2, 7, 8), (True,), dict(output_size=3)),
+    (2, (1, 2, 7, 8), (2,), dict(output_size=(3,))),
+    (2, (1, 2, 7, 8), (2,), dict(output_size=(3, None))),
+    (2, (1, 2, 7, 8), (2,), dict(output_size=(7, 3))),
+    (2, (1, 2, 7, 8), (2,), dict(output_size=(6, 7))),  # just fits
+    (3, (1, 2, 6, 6, 6), (2,), dict(output_size=(5, 1, 1))),  # 3-d's stricter rule
+    (3, (1, 2, 6, 6, 6), (2,), dict(output_size=(4, 4, 4))),
+    (2, (1, 2, 7, 8), (2,), dict(output_size=-1)),
+    (2, (7, 8), (2,), dict(output_size=2)),
+    (2, (1, 1, 2, 7, 8), (2,), dict(output_size=2)),
+    (2, (1, 0, 7, 8), (2,), dict(output_size=2)),
+    (2, (0, 2, 7, 8), (2,), dict(output_size=2)),
+    (2, (2, 7, 8), (2,), dict(output_size=2)),
+    (3, (2, 1, 6, 6, 0), (2,), dict(output_size=2)),
+    (2, (1, 2, 7, 8), (2,), dict(output_size=(0, 2))),
+]
+
+
+@pytest.mark.parametrize("n,shape,args,kwargs", F_BAD)
+def test_fractional_max_pool_arguments_like_torch(n, shape, args, kwargs):
+    def run(lib):
+        lib.manual_seed(0)
+        fn = getattr(lib.nn.functional, f"fractional_max_pool{n}d")
+        return fn(lib.tensor(_x(shape).astype(np.float32)), *args, **kwargs)
+
+    same_as_torch(run)
+
+
+@pytest.mark.parametrize(
+    "samples",
+    [
+        lambda lib: lib.rand(2, 3, 2, dtype=lib.float64),  # dtype differs from the input's
+        lambda lib: lib.rand(2, 3),
+        lambda lib: lib.rand(1, 3, 2),
+        lambda lib: lib.rand(3, 3, 2),  # more samples than batch entries: the first ones
+        lambda lib: lib.rand(2, 2, 2),
+        lambda lib: lib.rand(2, 3, 3),
+        lambda lib: lib.rand(2, 3, 2, requires_grad=True),
+        lambda lib: [[0.5, 0.5]],
+    ],
+)
+def test_fractional_max_pool_samples_checked_like_torch(samples):
+    def run(lib):
+        lib.manual_seed(1)
+        x = lib.tensor(_x((2, 3, 7, 8)).astype(np.float32))
+        return lib.nn.functional.fractional_max_pool2d(
+            x, 2, output_size=3, _random_samples=samples(lib)
+        )
+
+    same_as_torch(run)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8"])
+@pytest.mark.parametrize("out", [2, (0, 2)])
+def test_fractional_max_pool_integers_like_torch(dtype, out):
+    """torch refuses integer inputs (NotImplementedError), except for an empty result."""
+
+    def run(lib):
+        x = lib.ones(1, 2, 5, 5, dtype=getattr(lib, dtype))
+        u = lib.zeros(1, 2, 2, dtype=getattr(lib, dtype))
+        return lib.nn.functional.fractional_max_pool2d(x, 2, output_size=out, _random_samples=u)
+
+    for lib, fn in ((torch, TF), (ck, F)):
+        if out == 2:
+            with pytest.raises(NotImplementedError):
+                fn.fractional_max_pool2d(lib.ones(1, 2, 5, 5, dtype=getattr(lib, dtype)), 2, 2)
+    if out == 2:
+        with pytest.raises(NotImplementedError):
+            run(torch)
+        with pytest.raises(NotImplementedError, match="fractional_max_pool2d"):
+            run(ck)
+    else:
+        same_as_torch(run)
+
+
+def test_fractional_max_pool_refuses_what_torch_leaves_undefined():
+    """Non-finite or huge samples (torch's int cast is undefined) and a kernel of 0 or less
+    (torch reads outside its windows) raise; other samples outside [0, 1) give torch's windows."""
+    x = _x((1, 1, 9, 9))
+    for bad in (np.nan, np.inf, -1e10):
+        u = ck.tensor(np.full((1, 1, 2), bad))
+        with pytest.raises(RuntimeError, match="_random_samples must be finite and below"):
+            F.fractional_max_pool2d(ck.tensor(x), 2, output_size=3, _random_samples=u)
+    for odd in (40.0, -30.0, 1.0, -0.5, 1e6):
+        u = np.array([[[odd, 0.5 * odd]]])
+        _, ci = F.fractional_max_pool2d(
+            ck.tensor(x), 2, output_size=3, _random_samples=ck.tensor(u), return_indices=True
+        )
+        _, ti = TF.fractional_max_pool2d(
+            torch.tensor(x), 2, output_size=3, _random_samples=torch.tensor(u), return_indices=True
+        )
+        np.testing.assert_array_equal(ci.data, ti.numpy())
+    with pytest.raises(RuntimeError, match="kernel_size should be greater than zero"):
+        F.fractional_max_pool2d(ck.tensor(x), 0, output_size=3)
