@@ -316,7 +316,20 @@ class Kthvalue(Pick):
 
 
 class Median(Pick):
+    """The median of all elements. Its gradient is shared evenly by every element equal to it
+    (every NaN when it is NaN): torch's evenly_distribute_backward."""
+
     grad_fn_name = "MedianBackward0"
+
+    @staticmethod
+    def forward(ctx, a, axis, index, keepdims=True):
+        out = Pick.forward(ctx, a, axis, index, keepdims)
+        ctx.mask = np.isnan(a) if np.isnan(out) else a == out
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.mask / np.count_nonzero(ctx.mask)
 
 
 class MedianDim(Pick):
