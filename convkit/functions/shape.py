@@ -418,7 +418,7 @@ def _flip(self: Tensor, *dims: Any) -> Tensor:
     return S.Flip.apply(self, axes=d)
 
 
-Tensor.flip = _flip  # the method takes dims as varargs (x.flip(0, 1)); torch.flip a sequence
+setattr(Tensor, "flip", _flip)  # noqa: B010 - bound at run time; the method takes dims as varargs (x.flip(0, 1)); torch.flip a sequence
 
 
 def flip(input: Tensor, dims: Sequence[builtins.int]) -> Tensor:
@@ -556,7 +556,7 @@ def _repeat_interleave(
 
 
 # the method needs ``repeats``; only torch.repeat_interleave(counts) goes without
-Tensor.repeat_interleave = _repeat_interleave
+setattr(Tensor, "repeat_interleave", _repeat_interleave)  # noqa: B010 - bound at run time
 
 
 # ----- broadcasting -----------------------------------------------------------------------------

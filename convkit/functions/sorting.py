@@ -20,6 +20,7 @@ import numpy as np
 from .. import return_types
 from ..dtypes import float64, int64
 from ..errors import DimensionError
+from ..ops import basic as B
 from ..ops import reduction as R
 from ..tensor import Tensor, _scalar_name, linspace_values
 from ._bind import check_tensor, method
@@ -154,10 +155,9 @@ def median(input: Tensor, dim: Any = None, keepdim: builtins.bool = False) -> An
     a = input._array
     if dim is None:
         if a.size == 0:
-            nan = Tensor._wrap(
-                np.asarray(np.nan, dtype=a.dtype if a.dtype.kind == "f" else float64)
-            )
-            return nan + input.sum() * 0 if a.dtype.kind == "f" else nan  # in the graph, as torch
+            empty = Tensor._wrap(np.asarray(np.nan, a.dtype if a.dtype.kind == "f" else float64))
+            # in the graph, as torch's (its gradient is empty anyway)
+            return empty + B.Sum.apply(input) * 0 if a.dtype.kind == "f" else empty
         flat = a.reshape(-1)
         nan = np.flatnonzero(np.isnan(flat)) if a.dtype.kind == "f" else np.array([], int)
         pos = nan[0] if nan.size else order(flat, 0, False)[(flat.size - 1) // 2]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import convkit.functions.pointwise as module
-from tests.functions.harness import ALL, FLOATS, A, C, L, check_covered, run
+from tests.functions.harness import ALL, A, C, L, check_covered, run
 
 NC = A((3, 4), nc=True)
 UNARY = {
