@@ -57,6 +57,12 @@ def register_tensor_type(cls: type) -> None:
     _tensor_type = cls
 
 
+def tensor_type() -> Any:
+    """The registered Tensor class, for the modules below ``convkit.tensor`` that hand back a
+    Tensor (``random``'s generator state) without importing it."""
+    return _tensor_type
+
+
 # ----- grad mode ------------------------------------------------------------------------------
 
 
@@ -480,6 +486,10 @@ class AccumulateGrad(Node):
         self._shape = variable._array.shape
         self._dtype = variable._array.dtype
         self._hookset = None
+
+    def __repr__(self) -> str:
+        # torch's AccumulateGrad is a built-in (C++) node: its repr names no module.
+        return f"<AccumulateGrad object at {id(self):#x}>"
 
 
 def accumulator(t: TensorLike) -> AccumulateGrad:

@@ -42,6 +42,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from .autograd import tensor_type
 from .devices import device as device_type
 from .kernels import rng as K
 
@@ -152,9 +153,7 @@ class Generator:
 
     def get_state(self) -> Any:
         """The state as a uint8 Tensor of 5056 bytes in torch's CPUGeneratorImplState layout."""
-        from .tensor import Tensor
-
-        return Tensor._wrap(np.frombuffer(self._state_bytes(), dtype=np.uint8).copy())
+        return tensor_type()._wrap(np.frombuffer(self._state_bytes(), dtype=np.uint8).copy())
 
     def set_state(self, new_state: Any) -> Generator:
         """Restore a state from ``get_state`` (convkit's or torch's bytes); returns self."""
@@ -240,9 +239,7 @@ def _rebuild_generator(raw: bytes) -> Generator:
 
 
 def _state_array(state: Any, where: str) -> NDArray[np.uint8]:
-    from .tensor import Tensor
-
-    if isinstance(state, Tensor):
+    if isinstance(state, tensor_type()):
         arr = state._array
     elif isinstance(state, np.ndarray):
         arr = state

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import builtins
 import numbers
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -275,7 +275,19 @@ def _rebuild(cls, array, requires_grad, grad):
 _NO_TO = object()  # random_(from) means [0, from); random_(from, None) means [from, max]
 
 
-class Tensor:
+if TYPE_CHECKING:
+
+    class _BoundMethods(type):
+        # convkit.functions binds most torch.* functions onto Tensor at import (one definition
+        # serves torch.x and Tensor.x): the type checker sees them through this lookup.
+        def __getattr__(cls, name: str) -> Any: ...
+        def __setattr__(cls, name: str, value: Any) -> None: ...
+
+else:
+    _BoundMethods = type
+
+
+class Tensor(metaclass=_BoundMethods):
     """An n-d array with reverse-mode autograd.
 
     ``Tensor(*sizes)`` makes a zero-filled float32 tensor of that shape (torch leaves it
@@ -291,6 +303,10 @@ class Tensor:
     - ``_view``: ``(base, chain, version)`` for a view of ``base`` (None otherwise);
     - ``_accum``: a weak reference to the leaf's AccumulateGrad node; ``_hooks``: gradient hooks.
     """
+
+    if TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any: ...  # the bound torch.* methods
 
     __slots__ = (
         "_array",
@@ -1238,7 +1254,9 @@ class Tensor:
         flat = R.exponential((self.numel(),), lambd, self.dtype, generator)
         return self._overwrite(B.Uniform, flat)
 
-    def multinomial(self, num_samples: builtins.int, replacement: bool = False, *, generator=None):
+    def multinomial(
+        self, num_samples: builtins.int, replacement: builtins.bool = False, *, generator=None
+    ):
         return multinomial(self, num_samples, replacement, generator=generator)
 
     def t_(self) -> Tensor:
@@ -1715,7 +1733,7 @@ class Tensor:
         )
 
     # ----- printing -----------------------------------------------------------------------------
-    def __repr__(self, *, tensor_contents=None):
+    def __repr__(self) -> str:
         """torch's text for the tensor (``convkit.set_printoptions`` changes it)."""
         node = grad_fn(self)
         if node is not None:
@@ -2078,8 +2096,10 @@ def linspace_values(start, end, steps: int, dtype) -> np.ndarray:
     lo, hi = work.type(start), work.type(end)
     step = (hi - lo) / work.type(steps - 1)
     i = np.arange(steps)
-    from_start = i.astype(wide) * wide.type(step) + wide.type(lo)
-    from_end = wide.type(hi) - (steps - 1 - i).astype(wide) * wide.type(step)
+    up: np.ndarray[Any, Any] = i.astype(wide)
+    down: np.ndarray[Any, Any] = (steps - 1 - i).astype(wide)
+    from_start = up * wide.type(step) + wide.type(lo)
+    from_end = wide.type(hi) - down * wide.type(step)
     values = np.where(i < steps // 2, from_start, from_end).astype(work)
     return values.astype(dtype)
 

@@ -359,7 +359,7 @@ def _prepare(
             _ink_extent(train_set, input_shape),
         )
 
-    loaders = {}
+    loaders: dict[str, DataLoader] = {}
     if config.val_split > 0:
         is_val = stratified_split(dataset_targets(train_set), config.val_split)
         loaders["val"] = DataLoader(Subset(train_set, np.flatnonzero(is_val).tolist()), 256)

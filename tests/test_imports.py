@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import os
+import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -111,3 +112,35 @@ def test_no_import_circle_through_weights_training_models_or_the_cli():
     for component in cycles(graph):
         involved = sorted(m for m in component if m.startswith(CHECKED))
         assert not involved, f"import circle {sorted(component)} through {involved}"
+
+
+def test_no_import_circle_anywhere_in_the_package():
+    graph = import_graph()
+    assert not cycles(graph), f"import circles: {[sorted(c) for c in cycles(graph)]}"
+
+
+def test_the_layers_point_one_way():
+    """DESIGN.md's layers: shapes and kernels import no convkit module above them; autograd
+    never imports tensor (the Tensor registers itself); random draws below the Tensor."""
+    graph = import_graph()
+    below_tensor = ("convkit.shapes", "convkit.kernels", "convkit.autograd", "convkit.random")
+    for module, targets in graph.items():
+        if module.startswith(below_tensor):
+            assert "convkit.tensor" not in targets, f"{module} imports convkit.tensor"
+        if module.startswith(("convkit.shapes", "convkit.kernels")):
+            above = sorted(
+                t for t in targets if not t.startswith(("convkit.shapes", "convkit.kernels"))
+            )
+            assert not above, f"{module} imports {above}"
+
+
+def test_import_convkit_stays_light():
+    """``import convkit`` loads NumPy only: no explainer, no Pillow/matplotlib/tqdm/mpi4py."""
+    code = (
+        "import sys, convkit; heavy = ('convkit.explain', 'PIL', 'matplotlib', 'tqdm', "
+        "'mpi4py', 'torch', 'IPython'); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or "
+        "m.startswith('convkit.explain')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout

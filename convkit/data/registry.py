@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from typing import Any
+from collections.abc import Sized
+from typing import Any, cast
 
 import numpy as np
 
@@ -35,7 +36,7 @@ def dataset_targets(dataset: Dataset) -> np.ndarray:
     targets = getattr(dataset, "targets", None)
     if targets is not None:
         return np.asarray(targets)
-    return np.asarray([int(dataset[i][1]) for i in range(len(dataset))])
+    return np.asarray([int(dataset[i][1]) for i in range(len(cast(Sized, dataset)))])
 
 
 def _scan(folders: list[ImageFolder]) -> tuple[Counter, bool]:

@@ -181,7 +181,8 @@ def summary(model, input_size: str | Sequence[int], dtype=None, lang: str = "en"
     in eval mode under ``no_grad``; its modes are restored afterwards. ``lang`` ('en', 'ko'):
     the language the result prints in."""
     translator(lang)  # refuse an unknown language before running the model
-    from .. import no_grad, zeros
+    from ..autograd import no_grad
+    from ..tensor import zeros
 
     if not isinstance(model, nn.Module):
         raise TypeError(f"summary needs a convkit.nn.Module, got {type(model).__name__}")

@@ -569,7 +569,8 @@ _EXPLAINERS = (
 
 
 def _run(m, x: tuple[int, ...]) -> tuple[int, ...]:
-    from .. import no_grad, zeros
+    from ..autograd import no_grad
+    from ..tensor import zeros
 
     was_training = m.training
     m.eval()

@@ -292,7 +292,7 @@ def from_file(
     """``size`` elements of ``dtype`` read from a raw binary file (a memory map when shared)."""
     dt = as_dtype(dtype) or get_default_dtype()
     if shared:
-        arr = np.memmap(filename, dtype=dt, mode="r+", shape=(size,))
+        arr: np.ndarray[Any, Any] = np.memmap(filename, dtype=dt, mode="r+", shape=(size,))
     else:
         arr = np.fromfile(filename, dtype=dt, count=size)
         if arr.size < size:

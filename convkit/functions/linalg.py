@@ -19,12 +19,13 @@ from ..dtypes import as_dtype, result_dtype
 from ..ops import basic as B
 from ..ops import linalg as L
 from ..ops import reduction as R
-from ..tensor import Tensor, _scalar_name, check_broadcast
+from ..tensor import Tensor, _scalar_name, check_broadcast, where
 from ._bind import as_function, check_tensor, inplace, method, method_as
 from .reductions import amax, amin, axes
 from .reductions import sum as sum_
 
 __all__ = [
+    "renorm",
     "addbmm",
     "addmm",
     "addmv",
@@ -369,8 +370,9 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Any = None) -> Tensor:
     if isinstance(dims, numbers.Integral):
         if dims < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
-        da = list(range(a.ndim - dims, a.ndim))
-        db = list(range(dims))
+        n = int(dims)
+        da = list(range(a.ndim - n, a.ndim))
+        db = list(range(n))
     else:
         da, db = (list(d) if isinstance(d, (list, tuple)) else [d] for d in dims)
     da = [a._dim(d) for d in da]
@@ -633,3 +635,24 @@ def nuclear_norm(input: Tensor, dim: Any = (-2, -1), keepdim: builtins.bool = Fa
 
 
 __all__ += ["frobenius_norm", "nuclear_norm"]
+
+
+@method
+def renorm(input: Tensor, p: Any, dim: builtins.int, maxnorm: Any) -> Tensor:
+    """Each slice along ``dim`` whose p-norm exceeds ``maxnorm`` scaled down to it (by
+    ``maxnorm / (norm + 1e-7)``, torch's factor)."""
+    if input.dtype.kind != "f":
+        raise RuntimeError("renorm: input needs to be a floating point or complex tensor")
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    d = input._dim(dim)
+    others = tuple(i for i in range(input.ndim) if i != d)
+    norms = vector_norm(input, p, others, keepdim=True)
+    over = Tensor._wrap(norms._array > maxnorm)
+    factor = where(over, maxnorm / (norms + 1e-7), Tensor._wrap(np.ones((), input.dtype)))
+    return input * factor
+
+
+inplace(Tensor.renorm)

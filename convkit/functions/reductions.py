@@ -20,7 +20,7 @@ from ..dtypes import as_dtype, bool_, get_default_dtype, int64, uint8
 from ..errors import DimensionError
 from ..ops import basic as B
 from ..ops import reduction as R
-from ..tensor import Tensor, _aliases, _scalar_name, cat, maximum, minimum, where
+from ..tensor import Tensor, _aliases, _scalar_name, cat, maximum, minimum
 from ._bind import check_tensor, inplace, method
 
 __all__ = [
@@ -525,26 +525,6 @@ def logcumsumexp(input: Tensor, dim: builtins.int) -> Tensor:
 
 
 @method
-def renorm(input: Tensor, p: Any, dim: builtins.int, maxnorm: Any) -> Tensor:
-    """Each slice along ``dim`` whose p-norm exceeds ``maxnorm`` scaled down to it (by
-    ``maxnorm / (norm + 1e-7)``, torch's factor)."""
-    from .linalg import vector_norm
-
-    if input.dtype.kind != "f":
-        raise RuntimeError("renorm: input needs to be a floating point or complex tensor")
-    if p <= 0:
-        raise RuntimeError("renorm: non-positive-norm not supported")
-    if maxnorm < 0:
-        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
-    d = input._dim(dim)
-    others = tuple(i for i in range(input.ndim) if i != d)
-    norms = vector_norm(input, p, others, keepdim=True)
-    over = Tensor._wrap(norms._array > maxnorm)
-    factor = where(over, maxnorm / (norms + 1e-7), Tensor._wrap(np.ones((), input.dtype)))
-    return input * factor
-
-
-@method
 def cov(
     input: Tensor,
     *,
@@ -652,13 +632,11 @@ def cumulative_trapezoid(
     return cumsum(mids * spacing if spacing is not None else mids * step, d)
 
 
-inplace(Tensor.renorm)
 __all__ += [
     "corrcoef",
     "cov",
     "cumulative_trapezoid",
     "logcumsumexp",
-    "renorm",
     "trapezoid",
     "trapz",
 ]

@@ -965,7 +965,7 @@ def _fill_diagonal_(self: Tensor, fill_value: Any, wrap: builtins.bool = False) 
         rows = np.arange(0, self.shape[0])
         rows = rows[rows % (self.shape[1] + 1) < self.shape[1]]
         cols = rows % (self.shape[1] + 1)
-        index = (rows, cols)
+        index: tuple[np.ndarray[Any, Any], ...] = (rows, cols)
     else:
         index = tuple(np.arange(n) for _ in range(self.ndim))
     value = Tensor._wrap(np.asarray(fill_value, dtype=self.dtype))
@@ -977,7 +977,7 @@ Tensor.fill_diagonal_ = _fill_diagonal_
 
 
 def _copy_variant(name: str, base: Any) -> Any:
-    def op(*args: Any, **kwargs: Any) -> Tensor:
+    def op(*args: Any, **kwargs: Any) -> Any:
         out = base(*args, **kwargs)
         if isinstance(out, (tuple, list)):
             return [o.clone() for o in out]

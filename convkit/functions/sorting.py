@@ -13,7 +13,7 @@ as torch does.
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -196,8 +196,8 @@ def mode(input: Tensor, dim: builtins.int = -1, keepdim: builtins.bool = False) 
             same = np.isnan(line)
         pos[r] = np.flatnonzero(same)[-1]
     idx = np.moveaxis(pos.reshape(a.shape[:-1] + (1,)), -1, d)
-    values = _pick(R.Mode, input, d, idx, keepdim)
-    return return_types.mode(values, Tensor._wrap(idx if keepdim else np.squeeze(idx, d)))
+    picked = _pick(R.Mode, input, d, idx, keepdim)
+    return return_types.mode(picked, Tensor._wrap(idx if keepdim else np.squeeze(idx, d)))
 
 
 # ----- unique -----------------------------------------------------------------------------------
@@ -351,7 +351,7 @@ def searchsorted(
     if sorter is not None:
         seq = np.take_along_axis(seq, sorter._array, -1)
     values = input._array if isinstance(input, Tensor) else np.asarray(input)
-    how = "right" if right else "left"
+    how: Literal["left", "right"] = "right" if right else "left"
     dtype = np.int32 if out_int32 else np.int64
     if seq.ndim == 1:
         return Tensor._wrap(np.asarray(np.searchsorted(seq, values, side=how), dtype=dtype))

@@ -53,7 +53,7 @@ class Parameter(Tensor):
             array = _to_array(data)  # torch's default dtypes: Python floats become float32
         self._setup(array, bool(requires_grad))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
 

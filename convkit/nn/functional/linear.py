@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ...ops import basic as B
 from ...tensor import Tensor
 from ._utils import check_tensor
 
@@ -66,10 +67,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             )
         rows = math.prod(input.shape[:-1])
         _check_expand(bias, (rows, weight.shape[0]))
-        out = (input.reshape(rows, input.shape[-1]) @ weight.T + bias).reshape(
-            tuple(input.shape[:-1]) + (weight.shape[0],)
-        )  # (*, out)
-        return out
+        if input.ndim == 2:
+            return B.Addmm.apply(bias, input, weight.t())  # grad_fn AddmmBackward0, as torch's
+        out = B.Addmm.apply(bias, input.reshape(rows, input.shape[-1]), weight.t())
+        return out.reshape(tuple(input.shape[:-1]) + (weight.shape[0],))  # (*, out)
     # A 1-D input is one row and a 1-D weight one output column, each dropped again after the
     # matrix product (torch's matmul promotes them the same way).
     x = input.unsqueeze(0) if input.ndim == 1 else input

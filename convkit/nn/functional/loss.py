@@ -9,6 +9,7 @@ import numpy as np
 
 from ...autograd import is_grad_enabled
 from ...errors import DimensionError
+from ...ops import basic as B
 from ...ops.activation import Log1p
 from ...ops.loss import BinaryCrossEntropy
 from ...ops.nn import NllLoss
@@ -306,8 +307,8 @@ def mse_loss(
             f"\"mse_cpu\" not implemented for '{dtype}': mse_loss needs "
             f"a floating-point input or target"
         )
-    diff = input.to(dtype) - target.to(dtype)
-    return _reduce(diff * diff, reduction)
+    # One node, as torch's MseLossBackward0 (its grad_fn is what torch code prints and walks).
+    return B.MseLoss.apply(input.to(dtype), target.to(dtype), reduction=reduction)
 
 
 def _pair_dtype(input: Tensor, target: Tensor) -> np.dtype:
