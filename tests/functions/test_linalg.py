@@ -85,6 +85,9 @@ CASES = [
     C("cdist", A((3, 4)), A((5, 4)), float("inf"), _id="cdist-inf"),
     C("cdist", A((3, 4)), A((5, 4)), compute_mode="use_mm_for_euclid_dist", _id="cdist-mm"),
     C("cdist", A((3, 4)), A((5, 3)), _id="cdist-mismatch"),
+    C("renorm", A((3, 4, 5)), 2, 0, 1.0),
+    C("renorm", A((3, 4, 5), nc=True), 1, 1, 0.5, _id="renorm-p1-nc"),
+    C("renorm", A((3, 4, 5)), 2, 3, 1.0, _id="renorm-dim-out-of-range"),
 ]
 
 LINALG_CASES = [

@@ -126,9 +126,6 @@ CASES = [
     C("diff", NC, 2, 0, _id="diff-n2-dim0"),
     C("diff", X, 1, -1, A((3, 4, 1)), A((3, 4, 2)), _id="diff-prepend-append"),
     C("diff", A((3, 4), dtype="bool"), _id="diff-bool"),
-    C("renorm", X, 2, 0, 1.0),
-    C("renorm", NC, 1, 1, 0.5, _id="renorm-p1-nc"),
-    C("renorm", X, 2, 3, 1.0, _id="renorm-dim-out-of-range"),
     C("cov", A((3, 6))),
     C("cov", A((3, 6), nc=True), correction=0, _id="cov-correction0"),
     C(
