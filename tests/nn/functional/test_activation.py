@@ -429,3 +429,61 @@ def test_dropout_of_integer_tensors(fn, shape, dtype, p):
             lib.tensor(np.ones(shape, dtype=dtype)), p, training=True
         )
     )
+
+
+# ----- deviations found by the differential fuzzer (tests/parity/test_fuzz.py) ------------------
+
+_B = [True, False, True, True]
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda lib: lib.nn.functional.threshold(lib.tensor(_B), 0.5, 0.0),
+        lambda lib: lib.nn.functional.threshold_(lib.tensor(_B), 0.5, 0.0),
+        lambda lib: lib.nn.functional.threshold(lib.tensor([1, 2]), 0.5, float("nan")),
+        lambda lib: lib.nn.functional.threshold(lib.tensor([1, 2]), float("nan"), 3),
+        lambda lib: lib.nn.functional.threshold(lib.tensor([1, 2]), 0.5, float("inf")),
+        lambda lib: lib.nn.functional.threshold_(lib.tensor([1, 2]), float("nan"), 3),
+        lambda lib: lib.nn.functional.threshold(lib.tensor([1, 2]), 1.5, 7.9),
+        lambda lib: lib.nn.functional.softsign(lib.tensor(_B)),
+        lambda lib: lib.nn.functional.tanhshrink(lib.tensor(_B)),
+        lambda lib: lib.nn.functional.glu(lib.tensor(_B)),
+        lambda lib: lib.nn.functional.glu(lib.tensor([1, 2])),
+        lambda lib: lib.nn.functional.softmin(lib.tensor(_B), 0),
+        lambda lib: -lib.tensor(_B),
+        lambda lib: lib.nn.functional.elu(lib.tensor([1.0, -1.0]), "a"),
+        lambda lib: lib.nn.functional.elu_(lib.tensor([1.0, -1.0]), "a"),
+        lambda lib: lib.nn.functional.celu(lib.tensor([1, 2]), "a"),
+        lambda lib: lib.nn.functional.softshrink(lib.tensor([1.0, -1.0]), float("nan")),
+        lambda lib: lib.nn.functional.softshrink(lib.tensor([1.0, -1.0]), 1e39),
+        lambda lib: lib.nn.functional.rrelu(lib.tensor([1.0, -1.0]), training=None),
+        lambda lib: lib.nn.functional.rrelu_(lib.tensor([1.0, -1.0]), training=0),
+        lambda lib: lib.nn.functional.prelu(lib.tensor([1, -2]), lib.tensor([0.25])),
+        lambda lib: lib.nn.functional.prelu(
+            lib.tensor([1.0, -2.0], dtype=lib.float64), lib.tensor([0.25])
+        ),
+    ],
+)
+def test_dtype_and_argument_checks_match_torch(fn):
+    same_as_torch(fn)
+
+
+def test_prelu_gradient_with_a_non_finite_weight_matches_torch():
+    """x > 0 takes the gradient g whatever the weight (no 0 * inf = NaN from a select)."""
+    x = np.array([[np.inf, -1.0], [np.nan, 2.0], [0.0, -3.0], [1.0, -np.inf]], dtype=np.float32)
+    for w in ([np.nan], [0.25, np.inf]):
+
+        def fn(lib, w=w):
+            a = lib.tensor(x, requires_grad=True)
+            b = lib.tensor(np.array(w, dtype=np.float32), requires_grad=True)
+            y = lib.nn.functional.prelu(a, b)
+            y.sum().backward()
+            return y.detach(), a.grad, b.grad
+
+        same_as_torch(fn)
+
+
+@pytest.mark.parametrize("training", [None, 0, True])
+def test_dropout1d_checks_the_rank_before_the_training_flag_as_torch(training):
+    same_as_torch(lambda lib: lib.nn.functional.dropout1d(lib.ones(4), 1.0, training))
