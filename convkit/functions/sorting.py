@@ -302,7 +302,7 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: builtins.i
 
 
 @method
-def histc(input: Tensor, bins: builtins.int = 100, min: Any = 0, max: Any = 0) -> Tensor:  # noqa: A002
+def histc(input: Tensor, bins: builtins.int = 100, min: Any = 0, max: Any = 0) -> Tensor:
     """The histogram of ``bins`` equal bins over [min, max] (the data's range when both are 0;
     widened by 1 each side when it is a single value); values outside are ignored and ``max``
     goes in the last bin."""

@@ -10,8 +10,9 @@ import numpy as np
 
 from ..devices import NO_CUDA, as_device, cuda_target
 from ..dtypes import as_dtype
-from ..tensor import Size, Tensor, _parse_to, _to_array
+from ..tensor import Size, Tensor, _parse_to
 from .hooks import BackwardHook, RemovableHandle
+from .parameter import Parameter, is_lazy
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -37,24 +38,6 @@ _HOOK_STORES = (
     "_backward_pre_hooks",
     "_backward_hooks",
 )
-
-
-class Parameter(Tensor):
-    """A Tensor that a Module registers as a learnable parameter (requires grad by default)."""
-
-    __slots__ = ()
-
-    def __init__(self, data=None, requires_grad: bool = True):
-        if data is None:
-            array = np.zeros(0, dtype=np.float32)
-        elif isinstance(data, Tensor):
-            array = data._array
-        else:
-            array = _to_array(data)  # torch's default dtypes: Python floats become float32
-        self._setup(array, bool(requires_grad))
-
-    def __repr__(self) -> str:
-        return "Parameter containing:\n" + super().__repr__()
 
 
 # Hooks every module runs (torch's ``register_module_*`` family): before a module's own hooks.
@@ -433,6 +416,13 @@ class Module:
         Values may be Tensors or NumPy arrays. Missing and unexpected keys (when strict) and shape
         mismatches (always) are named in one RuntimeError, as torch does.
         """
+
+        # Lazy modules first give their placeholders the checkpoint's shapes (torch's
+        # LazyModuleMixin load hook), so that the shape check and the copy see real tensors.
+        for name, m in self.named_modules():
+            lazy_load = getattr(m, "_lazy_load_hook", None)
+            if lazy_load is not None:
+                lazy_load(state_dict, name + "." if name else "")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -449,9 +439,11 @@ class Module:
                     "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". "
                 )
         for key, target in own.items():
-            if key not in state_dict:
-                continue
+            if key not in state_dict or (is_lazy(target) and is_lazy(state_dict[key])):
+                continue  # a placeholder loaded into a placeholder stays one, as in torch
             value = state_dict[key]
+            if is_lazy(value):
+                value.shape  # noqa: B018  (raises torch's "uninitialized parameter" error)
             array = value._array if isinstance(value, Tensor) else np.asarray(value)
             if array.shape != target._array.shape:
                 errors.append(
@@ -465,7 +457,7 @@ class Module:
                 + "\n\t".join(errors)
             )
         for key, target in own.items():
-            if key in state_dict:
+            if key in state_dict and not is_lazy(target):
                 value = state_dict[key]
                 array = value._array if isinstance(value, Tensor) else np.asarray(value)
                 np.copyto(target._array, array, casting="unsafe")

@@ -1178,3 +1178,4 @@ for _name in ("pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_cha
     STRATEGIES[_name] = lambda name=_name: rearrange(name)
 for _name in ("interpolate", "upsample", "upsample_nearest", "upsample_bilinear"):
     STRATEGIES[_name] = lambda name=_name: interpolate(name)
+from tests.parity import fuzz_strategies_vision  # noqa: E402, F401  (adds affine_grid, grid_sample)

@@ -826,8 +826,11 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     if eps < 0:
         raise RuntimeError(f"eps must be non-negative, got: {eps:g}")
     dtype = result_dtype(x1, x2)
-    if dtype.kind == "f":  # norms of an integer operand are taken in the promoted dtype
-        x1, x2 = x1.to(dtype), x2.to(dtype)
+    if dtype.kind == "f":
+        # torch casts only an integer (or bool) operand: a float operand keeps its own dtype, so
+        # a float32 x2 beside a float64 x1 is normalised in float32.
+        x1 = x1 if x1.dtype.kind == "f" else x1.to(dtype)
+        x2 = x2 if x2.dtype.kind == "f" else x2.to(dtype)
     a, b = x1.expand(shape), x2.expand(shape)
     axis = a._dim(dim)
     na = VectorNorm.apply(a, 2.0, (axis,), True)

@@ -899,3 +899,15 @@ def test_pairwise_distance_l1_gradient_at_nan_and_l0_gradient_as_torch():
 
     same_as_torch(lambda lib: fn(lib, 1))
     same_as_torch(lambda lib: fn(lib, 0))
+
+
+@pytest.mark.parametrize("d1,d2", [("float64", "float32"), ("float32", "float64")])
+def test_cosine_similarity_normalises_each_float_operand_in_its_own_dtype(d1, d2):
+    # torch casts only integer operands: a float32 operand is normalised in float32 even beside
+    # a float64 one (the float32 rounding shows at 1e-8, far above float64's tolerance).
+    a = np.random.default_rng(0).standard_normal((3, 5))
+    x, y = a.astype(d1), a.astype(d2)
+    expected = torch.nn.functional.cosine_similarity(torch.tensor(x), torch.tensor(y)).numpy()
+    got = F.cosine_similarity(ck.tensor(x), ck.tensor(y)).numpy()
+    assert got.dtype == expected.dtype
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
