@@ -193,6 +193,23 @@ def _relaunch_on_ranks(args: argparse.Namespace) -> int | None:
     return subprocess.call(cmd, env={**os.environ, "CONVKIT_RANKS_LAUNCHED": str(n)})
 
 
+def _share_cores_between_ranks() -> None:
+    """Several ranks on this machine, none told its thread count (no --threads, no
+    $CONVKIT_NUM_THREADS) and free to run on every core: each takes its share of the cores,
+    so that N ranks of all-core kernels do not oversubscribe the machine."""
+    import os
+
+    from .distributed.run import launcher_world_size, rank_environment
+    from .kernels.parallel import ENV_VAR, available_cores, set_num_threads
+
+    env = {**os.environ, **rank_environment(os.environ)}
+    local = int(env.get("LOCAL_WORLD_SIZE") or 1)
+    if ENV_VAR in os.environ or launcher_world_size(os.environ) <= 1 or local <= 1:
+        return
+    if available_cores() == (os.cpu_count() or 1):
+        set_num_threads(max(1, available_cores() // local))
+
+
 def _train(args: argparse.Namespace) -> int:
     from .kernels.parallel import set_num_threads
     from .training import BEST, CHECKPOINT, CURVES, METRICS, train
@@ -202,6 +219,8 @@ def _train(args: argparse.Namespace) -> int:
         return relaunched
     if args.threads is not None:
         set_num_threads(args.threads)
+    else:
+        _share_cores_between_ranks()
     config = TrainConfig(
         model=args.model,
         data=args.data,

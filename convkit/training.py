@@ -812,6 +812,10 @@ def train(
             else "no epoch completed, so no checkpoint was written"
         )
         raise TrainingError(f"{e}; {kept}") from None
+    except Exception as e:
+        if ranks.size > 1:  # the other ranks would wait for this one in their next collective
+            _stop_every_rank(ranks, e)
+        raise
     save_progress(run, status)
     metrics = _metrics(run, status)
     if metrics["at_chance"]:
@@ -832,6 +836,22 @@ def train(
 
         dist.destroy_process_group()
     return TrainResult(status, run.history, metrics, figure, run.model, run.config.out, ranks.rank)
+
+
+def _stop_every_rank(ranks: _Ranks, error: Exception) -> None:
+    """Report ``error`` (raised on this rank alone, as far as it knows) and end the whole job."""
+    import traceback
+
+    from .distributed import _mpi
+
+    traceback.print_exc()
+    print(
+        f"convkit train: rank {ranks.rank} of {ranks.size} stopped ({type(error).__name__}: "
+        f"{error}); stopping every rank (MPI_Abort) so that none waits for it",
+        file=sys.stderr,
+        flush=True,
+    )
+    _mpi.abort(1)
 
 
 def _silent(*args: Any, **kwargs: Any) -> None:
