@@ -193,3 +193,32 @@ def test_a_lost_rank_stops_the_job_within_seconds(tmp_path, sig, message):
     assert seconds < 30, seconds
     # What rank 0 wrote is whole: the last completed epoch's checkpoint.
     assert read_checkpoint(str(out / training.CHECKPOINT)).epoch >= 1
+
+
+@pytest.mark.parametrize(
+    "env,cores,affinity,want",
+    [
+        ({"PMI_RANK": "0", "PMI_SIZE": "4", "MPI_LOCALNRANKS": "4"}, 8, 8, 2),
+        ({"PMI_RANK": "0", "PMI_SIZE": "4", "MPI_LOCALNRANKS": "2"}, 8, 8, 4),  # 2 nodes
+        ({"PMI_RANK": "0", "PMI_SIZE": "4", "MPI_LOCALNRANKS": "4"}, 8, 1, None),  # bound
+        ({"PMI_RANK": "0", "PMI_SIZE": "8", "MPI_LOCALNRANKS": "8"}, 4, 4, 1),
+        ({"PMI_RANK": "0", "PMI_SIZE": "4", "CONVKIT_NUM_THREADS": "3"}, 8, 8, None),
+        ({}, 8, 8, None),  # one process: all its cores
+    ],
+)
+def test_ranks_of_one_machine_share_its_cores(monkeypatch, env, cores, affinity, want):
+    from convkit import commands
+    from convkit.kernels import parallel
+
+    for var in ("PMI_RANK", "PMI_SIZE", "MPI_LOCALNRANKS", "CONVKIT_NUM_THREADS", "WORLD_SIZE"):
+        monkeypatch.delenv(var, raising=False)
+    for var in ("LOCAL_WORLD_SIZE", "RANK", "LOCAL_RANK"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(parallel, "available_cores", lambda: affinity)
+    chosen = []
+    monkeypatch.setattr(parallel, "set_num_threads", chosen.append)
+    commands._share_cores_between_ranks()
+    assert chosen == ([] if want is None else [want])
