@@ -165,13 +165,16 @@ def train_one_epoch(
     total_loss, correct, seen = 0.0, 0, 0
     bar = progress_bar(loader, len(loader), f"epoch {epoch}", show_progress)
     for step, (x, y) in enumerate(bar, start=1):
+        n_all = x.shape[0]
+        if ranks.size > 1:
+            n_all = loader.batch_sampler.global_sizes[step - 1]
+            if ranks.part(n_all).size == 0:  # the stand-in image of an empty part
+                x, y = x[:0], y[:0]
         logits = run_model(model, x)
         n = x.shape[0]
         if ranks.size == 1:
-            n_all = n
             loss = F.cross_entropy(logits, y)
         else:
-            n_all = loader.batch_sampler.global_sizes[step - 1]
             if n * ranks.size == n_all:  # equal parts: DDP's average is the batch's mean
                 loss = F.cross_entropy(logits, y)
             else:  # DDP divides the summed gradients by the world size
@@ -351,7 +354,11 @@ class _RankBatches:
         order = self.ranks.broadcast(np.array([i for b in batches for i in b], dtype=np.int64))
         start = 0
         for n in self.global_sizes:
-            yield order[start + self.ranks.part(n)].tolist()
+            part = start + self.ranks.part(n)
+            # A batch of fewer images than ranks leaves some ranks nothing, but each must still
+            # join the step's collectives: it gets one stand-in image, which
+            # train_one_epoch drops before the forward pass (the loader cannot batch nothing).
+            yield order[part if part.size else [start]].tolist()
             start += n
 
 

@@ -100,6 +100,24 @@ def test_two_ranks_give_the_single_process_history_and_only_rank_0_writes(single
     assert "data-parallel on 2 ranks: each takes 1/2 of every batch of 32 images" in proc.stdout
 
 
+def test_batchnorm_and_sgd_on_two_ranks_give_the_single_process_history(tmp_path):
+    """SyncBatchNorm: batch statistics of the global batch (the last batch of 2 images gives each
+    rank one). SGD does not amplify rounding as Adam does: float32's rtol 1e-4 holds against the
+    plain single-process run (8e-7 measured)."""
+    model = str(launch.ROOT / "tests" / "distributed" / "bn_net.py") + ":factory"
+    args = [*ARGS, "--model", model, "--optimizer", "sgd"]
+    cli("train", *args, "--out", str(tmp_path / "one"))
+    proc = subprocess.run(
+        mpiexec_cmd() + [*args, "--out", str(tmp_path / "two")],
+        env=launch.environment(),
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert_same_history(history(tmp_path / "two"), history(tmp_path / "one"), rtol=1e-4)
+
+
 def test_a_two_rank_checkpoint_resumes_on_one_rank(single, tmp_path):
     plain, halves = single
     out = str(tmp_path / "run")
