@@ -131,7 +131,7 @@ def _train_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="N",
         help="threads for every kernel (default: $CONVKIT_NUM_THREADS, else the available "
-        "cores); with several ranks on one machine, give cores / ranks",
+        "cores, shared out between the ranks of one machine)",
     )
     p.add_argument(
         "--ranks",
@@ -176,7 +176,7 @@ def _relaunch_on_ranks(args: argparse.Namespace) -> int | None:
         return None
     if n == 1:
         return None
-    argv = list(args.argv)
+    argv = list(getattr(args, "argv", sys.argv[1:]))
     rest: list[str] = []
     skip = False
     for token in argv:
