@@ -113,7 +113,10 @@ def status(name: str, namespace) -> str:
 def table(title: str, names: list[str], namespace, only_missing: bool) -> tuple[str, int, int]:
     rows = [(n, status(n, namespace)) for n in names]
     have = sum(s == "have" for _, s in rows)
-    lines = [f"### {title}: {have} of {len(rows)}", "", "| torch | convkit |", "|---|---|"]
+    planned_out = sum(s.startswith("not planned") for _, s in rows)
+    missing = len(rows) - have - planned_out
+    heading = f"### {title}: {have} of {len(rows)} ({planned_out} not planned, {missing} missing)"
+    lines = [heading, "", "| torch | convkit |", "|---|---|"]
     lines += [f"| {n} | {s} |" for n, s in rows if not (only_missing and s == "have")]
     return "\n".join(lines), have, len(rows)
 

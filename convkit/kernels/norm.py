@@ -98,7 +98,10 @@ def channel_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _rounded(mean: np.ndarray, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
     """``mean`` in ``dtype`` (as a (1, C, 1) column) and what that rounding lost, in float64."""
     rounded = mean.astype(dtype)
-    return rounded.reshape(1, -1, 1), mean.astype(np.float64) - rounded
+    with np.errstate(invalid="ignore"):
+        lost = mean.astype(np.float64) - rounded
+    # An infinite (or NaN) mean loses nothing to rounding: inf - inf must not turn the shift NaN.
+    return rounded.reshape(1, -1, 1), np.where(np.isfinite(lost), lost, 0.0)
 
 
 def affine(

@@ -75,6 +75,28 @@ class LazyModuleMixin:
             self._infer_parameters, with_kwargs=True
         )
 
+    def _lazy_load_hook(self, state_dict, prefix: str) -> None:
+        """Before load_state_dict copies: each placeholder the checkpoint has a real tensor for
+        takes that tensor's shape (uninitialised values, then overwritten by the copy). The
+        module stays lazy; its first forward then only turns it into ``cls_to_become`` (sizes
+        such as in_channels keep their placeholder 0, as in torch)."""
+        stores = (self._parameters, self._buffers)  # type: ignore[attr-defined]
+        for store in stores:
+            for name, placeholder in store.items():
+                value = state_dict.get(prefix + name)
+                if value is not None and is_lazy(placeholder) and not is_lazy(value):
+                    _materialize(placeholder, tuple(value.shape))
+
+    def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):
+        """As Module's, but a placeholder is saved as itself (torch: detaching it would lose
+        that it is one), so that loading the dict leaves a lazy module lazy."""
+        out = super().state_dict(destination, prefix, keep_vars)  # type: ignore[misc]
+        for store in (self._parameters, self._buffers):  # type: ignore[attr-defined]
+            for name, t in store.items():
+                if is_lazy(t) and prefix + name in out:
+                    out[prefix + name] = t
+        return out
+
     def has_uninitialized_params(self) -> bool:
         stores = (self._parameters.values(), self._buffers.values())  # type: ignore[attr-defined]
         return any(is_lazy(t) for store in stores for t in store)
@@ -243,14 +265,20 @@ class LazyLinear(LazyModuleMixin, Linear):
             super().reset_parameters()
 
     def initialize_parameters(self, input: Tensor, *args, **kwargs) -> None:
-        if not self.has_uninitialized_params():
-            return
-        with no_grad():
+        if self.has_uninitialized_params():
+            with no_grad():
+                self.in_features = input.shape[-1]
+                _materialize(self.weight, (self.out_features, self.in_features))
+                if self.bias is not None:
+                    _materialize(self.bias, (self.out_features,))
+                self.reset_parameters()
+        if self.in_features == 0:  # loaded from a state_dict: torch reads in_features now
+            if input.shape[-1] != self.weight.shape[-1]:
+                raise AssertionError(
+                    f"The in_features inferred from input: {input.shape[-1]} is not equal to "
+                    f"in_features from self.weight: {self.weight.shape[-1]}"
+                )
             self.in_features = input.shape[-1]
-            _materialize(self.weight, (self.out_features, self.in_features))
-            if self.bias is not None:
-                _materialize(self.bias, (self.out_features,))
-            self.reset_parameters()
 
 
 class _LazyNormBase(LazyModuleMixin):

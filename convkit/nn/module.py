@@ -433,6 +433,14 @@ class Module:
         Values may be Tensors or NumPy arrays. Missing and unexpected keys (when strict) and shape
         mismatches (always) are named in one RuntimeError, as torch does.
         """
+        from .parameter import is_lazy  # parameter.py imports this module
+
+        # Lazy modules first give their placeholders the checkpoint's shapes (torch's
+        # LazyModuleMixin load hook), so that the shape check and the copy see real tensors.
+        for name, m in self.named_modules():
+            lazy_load = getattr(m, "_lazy_load_hook", None)
+            if lazy_load is not None:
+                lazy_load(state_dict, name + "." if name else "")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -449,9 +457,11 @@ class Module:
                     "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". "
                 )
         for key, target in own.items():
-            if key not in state_dict:
-                continue
+            if key not in state_dict or (is_lazy(target) and is_lazy(state_dict[key])):
+                continue  # a placeholder loaded into a placeholder stays one, as in torch
             value = state_dict[key]
+            if is_lazy(value):
+                value.shape  # noqa: B018  (raises torch's "uninitialized parameter" error)
             array = value._array if isinstance(value, Tensor) else np.asarray(value)
             if array.shape != target._array.shape:
                 errors.append(
@@ -465,7 +475,7 @@ class Module:
                 + "\n\t".join(errors)
             )
         for key, target in own.items():
-            if key in state_dict:
+            if key in state_dict and not is_lazy(target):
                 value = state_dict[key]
                 array = value._array if isinstance(value, Tensor) else np.asarray(value)
                 np.copyto(target._array, array, casting="unsafe")

@@ -3,14 +3,14 @@
 Each forward computes torch's CPU formula (aten/src/ATen/native/cpu/Activation.cpp) in the input's
 dtype, and each backward is torch's derivative, including its choice at the kinks (which side of
 ``x == threshold`` gets the gradient). Activations that are exact compositions of other ops
-(softsign, tanhshrink, glu, prelu, ...) live in nn.functional and have no backward here.
+(softsign, tanhshrink, glu, ...) live in nn.functional and have no backward here.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, sum_to
 
 
 def _c(value: float, like: np.ndarray) -> np.ndarray:
@@ -203,3 +203,27 @@ class Log1p(Function):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         return g / (a + 1)
+
+
+class PRelu(Function):
+    """x for x > 0, else ``w * x``; ``w`` broadcasts against x (() or (C, 1, ...)).
+
+    A select over ``w * x`` would send 0 * w = NaN back to x > 0 for an infinite or NaN weight;
+    torch's derivative picks one side: ``g`` or ``w g`` for x, 0 or ``x g`` for w.
+    """
+
+    @staticmethod
+    def forward(ctx, a, w):
+        ctx.save_for_backward(a, w)
+        return np.where(a > 0, a, w * a)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, w = ctx.saved_tensors
+        positive = a > 0
+        zero = np.zeros((), dtype=g.dtype)
+        ga = np.where(positive, g, w * g) if ctx.needs_input_grad[0] else None
+        gw = None
+        if ctx.needs_input_grad[1]:
+            gw = sum_to(np.where(positive, zero, a * g), w.shape)
+        return ga, gw

@@ -6,13 +6,11 @@ Constants are made in the input's dtype so a float32 graph stays float32.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..autograd import Function
 from ..kernels import norm as knorm
-from ..kernels.special import erf
+from ..kernels import special as kspecial
 
 
 class LeakyRelu(Function):
@@ -31,12 +29,8 @@ class LeakyRelu(Function):
         return np.where(a > 0, g, g * np.asarray(ctx.slope, dtype=g.dtype))
 
 
-_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
-_GELU_CUBIC = 0.044715
-
-
 class Gelu(Function):
-    """``x * Phi(x)``, or with ``approximate='tanh'`` torch's tanh formula."""
+    """``x * Phi(x)``, or with ``approximate='tanh'`` torch's tanh formula (kernels/special.py)."""
 
     grad_fn_name = "GeluBackward0"
 
@@ -44,25 +38,12 @@ class Gelu(Function):
     def forward(ctx, a, approximate="none"):
         ctx.save_for_backward(a)
         ctx.approximate = approximate
-        if approximate == "tanh":
-            t = np.tanh(_SQRT_2_OVER_PI * (a + _GELU_CUBIC * a * a * a))
-            return (0.5 * a * (1 + t)).astype(a.dtype, copy=False)
-        return (0.5 * a * (1 + erf(a * math.sqrt(0.5)))).astype(a.dtype, copy=False)
+        return kspecial.gelu(a, approximate)
 
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        if ctx.approximate == "tanh":
-            inner = _SQRT_2_OVER_PI * (a + _GELU_CUBIC * a * a * a)
-            t = np.tanh(inner)
-            dinner = _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * a * a)
-            d = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * dinner
-        else:
-            # d/dx x*Phi(x) = Phi(x) + x*phi(x)
-            cdf = 0.5 * (1 + erf(a * math.sqrt(0.5)))
-            pdf = np.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
-            d = cdf + a * pdf
-        return (g * d).astype(g.dtype, copy=False)
+        return kspecial.gelu_backward(g, a, ctx.approximate)
 
 
 class Softmax(Function):

@@ -44,15 +44,17 @@ class VectorNorm(Function):
             g = np.expand_dims(g, ctx.axes)
         zero = np.zeros((), dtype=a.dtype)
         if p == 0:
-            return np.zeros_like(a)
+            return None  # torch defines no gradient for the count of non-zeros (grad stays None)
         if p == 1:
-            return np.sign(a) * g
+            return np.where(np.isnan(a), zero, np.sign(a)) * g  # torch: sgn(NaN) = 0
         if p == 2:
             return a * np.where(norm == 0, zero, g / np.where(norm == 0, 1, norm))
         if p in (math.inf, -math.inf):
-            # The gradient is shared evenly between the entries that attain the norm.
-            hit = (np.abs(a) == norm).astype(a.dtype)
-            return np.sign(a) * hit * (g / hit.sum(axis=ctx.axes, keepdims=True))
+            # The gradient is shared evenly between the entries that attain the norm; a NaN norm
+            # is attained by none, and its row gets 0 (torch), not 0 * sign(NaN) / 0.
+            hit = np.abs(a) == norm
+            count = np.maximum(hit.sum(axis=ctx.axes, keepdims=True), 1).astype(a.dtype)
+            return np.where(hit, np.sign(a) * (g / count), zero)
         absa = np.abs(a)
         if p < 2:
             scaled = np.sign(a) * np.power(absa, p - 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import convkit as ck
 from convkit.kernels import norm as K
 from convkit.kernels import norm_ref as R
 from convkit.kernels import parallel as par
@@ -59,3 +60,20 @@ def test_variance_is_exact_for_a_large_mean():
     _, var = K.channel_stats(x)
     _, rvar = R.channel_stats_ref(x)
     np.testing.assert_allclose(var, rvar, rtol=1e-4)
+
+
+@pytest.mark.parametrize("mean", [np.inf, -np.inf, np.nan, 1e30])
+def test_affine_with_a_non_finite_running_mean_matches_torch(mean):
+    # Evaluation-mode batch norm centres on the running mean: inf - inf in the rounding
+    # correction once turned torch's -inf into NaN.
+    import torch
+
+    x = np.array([[0.5, -3.0], [1.0, 2.0]], np.float32)
+    rm = np.array([mean, 0.25], np.float32)
+    rv = np.array([1.0, 4.0], np.float32)
+    w, b = np.array([2.0, -1.0], np.float32), np.array([1.0, 0.5], np.float32)
+    expected = torch.nn.functional.batch_norm(
+        *(torch.tensor(a) for a in (x, rm, rv, w, b)), training=False
+    ).numpy()
+    got = ck.nn.functional.batch_norm(*(ck.tensor(a) for a in (x, rm, rv, w, b)), training=False)
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-6)

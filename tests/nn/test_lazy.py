@@ -150,3 +150,111 @@ def test_inference_is_a_forward_pre_hook_that_removes_itself():
     assert seen == [(2, 4)]  # a hook registered later sees the materialised weight
     assert len(m._forward_pre_hooks) == 1 and not hasattr(m, "_initialize_hook")
     assert type(m) is nn.Linear
+
+
+def _state_from_torch(name, args, kwargs, shape):
+    """A materialised torch lazy module's state_dict (the checkpoint), its input, its module."""
+    torch.manual_seed(7)
+    src = getattr(torch.nn, name)(*args, **kwargs)
+    x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    src(torch.tensor(x))
+    return src.state_dict(), x
+
+
+@pytest.mark.parametrize("name,args,kwargs,shape", LAZY, ids=IDS)
+@pytest.mark.filterwarnings("ignore:input's size at dim=1 does not match num_features")
+def test_load_state_dict_before_the_first_forward_as_torch(name, args, kwargs, shape):
+    """torch's LazyModuleMixin load hook: the placeholders take the checkpoint's shapes and
+    values, the module stays lazy until its first forward, which draws nothing."""
+    state, x = _state_from_torch(name, args, kwargs, shape)
+    theirs = getattr(torch.nn, name)(*args, **kwargs)
+    ours = getattr(nn, name)(*args, **kwargs)
+    result_t = theirs.load_state_dict(state)
+    result_c = ours.load_state_dict({k: ck.tensor(v.numpy()) for k, v in state.items()})
+    assert (result_c.missing_keys, result_c.unexpected_keys) == (
+        result_t.missing_keys,
+        result_t.unexpected_keys,
+    )
+    assert type(ours).__name__ == type(theirs).__name__  # still lazy
+    assert repr(ours) == repr(theirs)
+    assert ours.has_uninitialized_params() == theirs.has_uninitialized_params()
+    for (n, p), (_, pt) in zip(ours.named_parameters(), theirs.named_parameters(), strict=True):
+        assert type(p).__name__ == type(pt).__name__, n
+        np.testing.assert_array_equal(p.data, pt.detach().numpy(), err_msg=n)
+    torch.manual_seed(3)
+    ck.manual_seed(3)
+    if name.startswith("LazyInstanceNorm") and kwargs.get("affine", True):
+        # torch keeps num_features 0 after loading, and an affine instance norm then refuses
+        # every input: the same ValueError here
+        with pytest.raises(ValueError) as t_err:
+            theirs(torch.tensor(x))
+        with pytest.raises(ValueError) as c_err:
+            ours(ck.tensor(x))
+        assert str(c_err.value) == str(t_err.value)
+        return
+    yt = theirs(torch.tensor(x))
+    after_t = torch.rand(2).numpy()
+    y = ours(ck.tensor(x))
+    np.testing.assert_array_equal(ck.rand(2).numpy(), after_t)  # no init draws after loading
+    assert type(ours).__name__ == type(theirs).__name__
+    assert repr(ours) == repr(theirs)  # torch keeps the placeholder size 0 (in_channels etc.)
+    np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_optimiser_built_before_loading_holds_the_loaded_parameters():
+    state, _ = _state_from_torch("LazyConv2d", (4, 3), {}, (2, 3, 6, 6))
+    m = nn.LazyConv2d(4, 3)
+    opt = ck.optim.SGD(m.parameters(), lr=0.1)
+    m.load_state_dict({k: ck.tensor(v.numpy()) for k, v in state.items()})
+    assert opt.param_groups[0]["params"][0] is m.weight
+    m(ck.ones(1, 3, 6, 6)).sum().backward()
+    before = m.weight.data.clone()
+    opt.step()
+    np.testing.assert_allclose(m.weight.data, before.numpy() - 0.1 * m.weight.grad.numpy())
+
+
+def test_partial_and_placeholder_loads_as_torch():
+    state, _ = _state_from_torch("LazyConv2d", (4, 3), {}, (2, 3, 6, 6))
+    for lib, weight in ((torch, state["weight"]), (ck, ck.tensor(state["weight"].numpy()))):
+        m = lib.nn.LazyConv2d(4, 3)
+        result = m.load_state_dict({"weight": weight}, strict=False)
+        assert result.missing_keys == ["bias"]
+        assert type(m.bias).__name__ == "UninitializedParameter"
+        assert m.has_uninitialized_params()
+        # a lazy module's own state_dict holds its placeholders; loading it changes nothing
+        fresh = lib.nn.LazyConv2d(4, 3)
+        assert [type(v).__name__ for v in fresh.state_dict().values()] == [
+            "UninitializedParameter"
+        ] * 2
+        lazy_copy = lib.nn.LazyConv2d(4, 3)
+        lazy_copy.load_state_dict(fresh.state_dict())
+        assert lazy_copy.has_uninitialized_params()
+
+
+def test_placeholder_into_a_real_module_raises_as_torch():
+    def load(lib):
+        return lib.nn.Conv2d(3, 4, 3).load_state_dict(lib.nn.LazyConv2d(4, 3).state_dict())
+
+    with pytest.raises(RuntimeError) as theirs:
+        load(torch)
+    with pytest.raises(RuntimeError) as ours:
+        load(ck)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_wrong_shape_after_materialising_is_torchs_size_mismatch():
+    state, _ = _state_from_torch("LazyConv2d", (4, 3), {}, (2, 3, 6, 6))
+    other, _ = _state_from_torch("LazyConv2d", (4, 3), {}, (2, 2, 6, 6))
+    for lib, convert in ((torch, lambda v: v), (ck, lambda v: ck.tensor(v.numpy()))):
+        m = lib.nn.LazyConv2d(4, 3)
+        m.load_state_dict({k: convert(v) for k, v in state.items()})
+        with pytest.raises(RuntimeError, match="size mismatch for weight"):
+            m.load_state_dict({k: convert(v) for k, v in other.items()})
+
+
+def test_loaded_lazy_linear_checks_the_input_width_as_torch():
+    for lib in (torch, ck):
+        m = lib.nn.LazyLinear(2)
+        m.load_state_dict(lib.nn.Linear(3, 2).state_dict())
+        with pytest.raises(AssertionError, match="in_features inferred from input: 4"):
+            m(lib.ones(1, 4))

@@ -495,7 +495,7 @@ def flatten(draw) -> Call:
     return Call("flatten", (x,), kwargs, torch_name="torch.flatten")
 
 
-def _any_input(draw, max_ndim: int = 4) -> T:
+def _any_input(draw, max_ndim: int = 4, grad: bool | None = None) -> T:
     ndim = draw(st.integers(0, max_ndim))
     shape = tuple(
         draw(_weighted((8, None), (1, 0))) or draw(st.integers(1, 4)) for _ in range(ndim)
@@ -504,21 +504,95 @@ def _any_input(draw, max_ndim: int = 4) -> T:
         tensor(
             shape,
             ANY_DTYPE,
+            grad=grad,
             fill=draw(_weighted((4, "normal"), (2, "special"), (1, "ints"))),
             scale=3.0,
         )
     )
 
 
+_SHRINK = _weighted((3, 0.5), (2, 1.5), (1, 0), (1, -0.5), (1, float("nan")), (1, "a"))
+_ALPHA = _weighted((3, 1.0), (2, 0.5), (1, 2), (1, -1.0), (1, 0), (1, float("inf")), (1, "a"))
+
+#: The scalar parameters of the pointwise activations: keyword -> values (valid and just-illegal).
+ACTIVATION_PARAMS: dict[str, dict[str, st.SearchStrategy]] = {
+    "leaky_relu": {"negative_slope": _weighted((3, 0.2), (1, -1.0), (1, 0), (1, 2), (1, "a"))},
+    "gelu": {"approximate": _weighted((3, "tanh"), (2, "none"), (1, "fast"), (1, None))},
+    "elu": {"alpha": _ALPHA},
+    "celu": {"alpha": _ALPHA},
+    "hardshrink": {"lambd": _SHRINK},
+    "softshrink": {"lambd": _SHRINK},
+    "hardtanh": {
+        "min_val": _weighted((3, -1.0), (1, 0), (1, -2.5), (1, 2.0), (1, float("nan"))),
+        "max_val": _weighted((3, 1.0), (1, 6), (1, 0.5), (1, -2.0), (1, float("inf"))),
+    },
+    "softplus": {
+        "beta": _weighted((3, 1.0), (2, 2.5), (1, 0.5), (1, -1.0), (1, 0), (1, 2)),
+        "threshold": _weighted((3, 20.0), (2, 1.0), (1, 0), (1, -1.0), (1, 5)),
+    },
+    "threshold": {
+        "threshold": _weighted((3, 0.0), (2, 0.5), (1, -1), (1, float("nan")), (1, True)),
+        "value": _weighted((3, 0.0), (2, -2.0), (1, 3), (1, float("nan")), (1, float("inf"))),
+    },
+    "rrelu": {
+        "lower": _weighted((3, 0.125), (1, 0.0), (1, 0.5), (1, -0.2), (1, 1)),
+        "upper": _weighted((3, 1 / 3), (1, 0.1), (1, 0.125), (1, 2.0)),
+        "training": _weighted((6, False), (2, True), (1, 0), (1, None)),
+    },
+}
+#: Parameters a call needs (threshold has no defaults).
+_REQUIRED = {"threshold": ("threshold", "value")}
+#: Activations with an ``inplace`` keyword; ``name_`` variants are always in place.
+_INPLACE = {
+    "relu", "relu6", "leaky_relu", "elu", "celu", "selu", "silu", "mish", "hardswish",
+    "hardsigmoid", "hardtanh", "threshold", "rrelu",
+}  # fmt: skip
+
+
 @st.composite
 def elementwise(draw, name: str) -> Call:
-    x = _any_input(draw)
+    """A pointwise activation (or its ``name_`` in-place twin) with its scalar parameters."""
+    base = name.rstrip("_")
+    inplace = name.endswith("_")
     kwargs: dict[str, Any] = {}
-    if name == "leaky_relu" and draw(st.booleans()):
-        kwargs["negative_slope"] = draw(_weighted((3, 0.2), (1, -1.0), (1, 0), (1, 2), (1, "a")))
-    if name == "gelu" and draw(st.booleans()):
-        kwargs["approximate"] = draw(_weighted((3, "tanh"), (2, "none"), (1, "fast"), (1, None)))
-    return Call(name, (x,), kwargs)
+    if base in _INPLACE and not inplace and draw(_weighted((5, False), (1, True))):
+        kwargs["inplace"] = inplace = True
+    # mostly no gradient in place (torch refuses an in-place update of a leaf that needs one)
+    x = _any_input(draw, grad=draw(_weighted((6, False), (1, True))) if inplace else None)
+    required = _REQUIRED.get(base, ())
+    for key, values in ACTIVATION_PARAMS.get(base, {}).items():
+        if key in required or draw(st.booleans()):
+            kwargs[key] = draw(values)
+    random = base == "rrelu" and kwargs.get("training") is True
+    return Call(name, (x,), kwargs, random=random, mutated=(0,) if inplace and not random else ())
+
+
+@st.composite
+def glu(draw) -> Call:
+    x = _any_input(draw)
+    ndim = len(x.shape)
+    kwargs = {}
+    if draw(st.booleans()):
+        kwargs["dim"] = draw(
+            st.one_of(st.integers(-ndim - 1, ndim), _weighted((1, 1.0), (1, None)))
+        )
+    return Call("glu", (x,), kwargs)
+
+
+@st.composite
+def prelu(draw) -> Call:
+    ndim = draw(_weighted((1, 0), (2, 1), (3, 2), (3, 3), (2, 4)))
+    shape = tuple(
+        draw(_weighted((8, None), (1, 0))) or draw(st.integers(1, 4)) for _ in range(ndim)
+    )
+    dtype = draw(FLOAT_DTYPES)
+    x = draw(tensor(shape, draw(_weighted((12, dtype), (1, "int64"))), scale=3.0))
+    channels = shape[1] if ndim >= 2 else 1
+    wshape = draw(
+        _weighted((4, (1,)), (4, (channels,)), (1, ()), (1, (channels + 1,)), (1, (1, channels)))
+    )
+    w = draw(tensor(wshape, draw(_weighted((12, dtype), (1, "float32"))), view=False))
+    return Call("prelu", (x, w))
 
 
 @st.composite
@@ -537,9 +611,20 @@ def softmax(draw, name: str) -> Call:
     return Call(name, (x,), kwargs)
 
 
+#: The input ranks each dropout draws: the ones it accepts, and one either side.
+_DROPOUT_NDIM = {
+    "dropout1d": (1, 4),
+    "dropout2d": (2, 4),
+    "dropout3d": (3, 6),
+    "feature_alpha_dropout": (1, 5),
+}
+
+
 @st.composite
 def dropout(draw, name: str) -> Call:
-    ndim = draw(st.integers(2, 4)) if name == "dropout2d" else draw(st.integers(0, 3))
+    """Random outputs are compared by shape and dtype only; p = 0 or 1, training=False and the
+    illegal p are deterministic, and compared whole."""
+    ndim = draw(st.integers(*_DROPOUT_NDIM.get(name, (0, 3))))
     x = draw(tensor(tuple(draw(st.integers(0, 4)) for _ in range(ndim)), ANY_DTYPE))
     p = draw(
         _weighted((4, 0.0), (2, 1.0), (3, 0.5), (1, -0.1), (1, 1.5), (1, float("nan")), (1, "a"))
@@ -625,19 +710,409 @@ def class_loss(draw, name: str) -> Call:
     return Call(name, (x, target), kwargs)
 
 
+_REDUCTION = _weighted((3, "none"), (3, "sum"), (3, "mean"), (1, "x"))
+_MARGIN = _weighted((3, 0.5), (2, 0), (1, -1.0), (1, 2), (1, float("nan")))
+_EPS = _weighted((3, 1e-3), (1, 0.0), (1, -1.0), (1, 1))
+
+#: The scalar keywords of the elementwise losses: keyword -> values (valid and just-illegal).
+LOSS_PARAMS: dict[str, dict[str, st.SearchStrategy]] = {
+    "smooth_l1_loss": {"beta": _weighted((3, 0.5), (2, 0.0), (1, -1.0), (1, 2))},
+    "huber_loss": {"delta": _weighted((3, 0.5), (2, 2.0), (1, 0.0), (1, -1.0), (1, 1))},
+    "hinge_embedding_loss": {"margin": _MARGIN},
+    "kl_div": {"log_target": _weighted((2, True), (2, False), (1, 1))},
+    "poisson_nll_loss": {
+        "log_input": _weighted((2, True), (2, False)),
+        "full": _weighted((2, True), (2, False)),
+        "eps": _EPS,
+    },
+    "gaussian_nll_loss": {"full": _weighted((2, True), (2, False)), "eps": _EPS},
+}
+#: Losses whose input (and target) are probabilities in [0, 1].
+_PROBABILITY_INPUT = {"binary_cross_entropy"}
+#: Losses whose target holds -1 and 1.
+_SIGN_TARGET = {"soft_margin_loss", "hinge_embedding_loss", "multilabel_soft_margin_loss"}
+#: Losses with an elementwise ``weight`` tensor broadcast over the input.
+_WEIGHTED = {
+    "mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "multilabel_soft_margin_loss",
+}  # fmt: skip
+
+
 @st.composite
 def pointwise_loss(draw, name: str) -> Call:
-    ndim = draw(st.integers(0, 3))
+    """An elementwise (regression or binary) loss: input and target of mostly one shape."""
+    ndim = draw(st.integers(1, 3)) if name == "multilabel_soft_margin_loss" else None
+    ndim = draw(st.integers(0, 3)) if ndim is None else ndim
     shape = tuple(draw(st.integers(0, 3)) for _ in range(ndim))
     tshape = draw(
         _weighted((6, shape), (1, shape[1:]), (1, ()), (1, (1,) * ndim), (1, shape + (2,)))
     )
-    x = draw(tensor(shape, ANY_DTYPE))
-    t = draw(tensor(tshape, ANY_DTYPE))
-    kwargs = {}
+    dtype = draw(_weighted((10, None), (1, ANY_DTYPE)))
+    dtype = draw(FLOAT_DTYPES) if dtype is None else draw(dtype)
+    tdtype = draw(_weighted((10, dtype), (1, ANY_DTYPE)))
+    tdtype = tdtype if isinstance(tdtype, str) else draw(tdtype)
+    if name == "multilabel_soft_margin_loss" and {dtype, tdtype} == {"float32", "float64"}:
+        # EXCLUDED: a float32 input with a float64 target. Both libraries compute logsigmoid in
+        # float32 and promote, but convkit's float32 logsigmoid is sometimes 1 ulp from torch's,
+        # which the float64 output's tolerance sees. A deviation, recorded, not fixed here.
+        tdtype = dtype
+    xfill = tfill = None
+    if name in _PROBABILITY_INPUT:
+        xfill = draw(_weighted((8, "probs"), (1, "normal"), (1, "special")))
+        tfill = draw(_weighted((8, "probs"), (1, "normal")))
+    elif name in _SIGN_TARGET:
+        tfill = draw(_weighted((6, "ints"), (1, "normal")))
+    elif name in ("poisson_nll_loss", "gaussian_nll_loss"):
+        tfill = draw(_weighted((4, "positive"), (1, "normal")))
+    x = draw(tensor(shape, dtype, fill=xfill))
+    t = draw(tensor(tshape, tdtype, fill=tfill, low=-1, high=2))
+    args: tuple = (x, t)
+    kwargs: dict[str, Any] = {}
+    if name == "gaussian_nll_loss":
+        vshape = draw(
+            _weighted((4, shape), (2, shape[:-1] + (1,)), (1, shape[:-1]), (1, shape + (1,)))
+        )
+        var = draw(
+            _weighted(
+                (6, tensor(vshape, dtype, fill=draw(_weighted((6, "positive"), (1, "normal"))))),
+                (1, st.sampled_from([0.5, 2, -1.0])),
+            )
+        )
+        args = (x, t, draw(var))
+    if name in _WEIGHTED and draw(_weighted((3, False), (1, True))):
+        wshape = draw(_weighted((3, shape), (2, shape[-1:]), (1, ()), (1, shape + (2,))))
+        kwargs["weight"] = draw(tensor(wshape, dtype, fill="positive", view=False))
+    if name == "binary_cross_entropy_with_logits" and draw(_weighted((3, False), (1, True))):
+        pshape = draw(_weighted((3, shape[-1:]), (1, ()), (1, (2,) * max(ndim, 1))))
+        kwargs["pos_weight"] = draw(tensor(pshape, dtype, fill="positive", view=False))
+    for key, values in LOSS_PARAMS.get(name, {}).items():
+        if draw(st.booleans()):
+            kwargs[key] = draw(values)
     if draw(st.booleans()):
-        kwargs["reduction"] = draw(_weighted((3, "none"), (3, "sum"), (3, "mean"), (1, "x")))
+        reduction = _REDUCTION if name != "kl_div" else _weighted((3, "batchmean"), (3, _REDUCTION))
+        reduction = draw(reduction)
+        kwargs["reduction"] = reduction if isinstance(reduction, str) else draw(reduction)
+    return Call(name, args, kwargs)
+
+
+@st.composite
+def pair_loss(draw, name: str) -> Call:
+    """margin_ranking_loss and cosine_embedding_loss: two inputs and a target of -1 and 1."""
+    dtype = draw(FLOAT_DTYPES)
+    n = draw(st.integers(0, 3))
+    if name == "cosine_embedding_loss":
+        d = draw(st.integers(1, 4))
+        shape = draw(_weighted((6, (n, d)), (1, (d,)), (1, (n, d, 2))))
+        tshape = draw(_weighted((6, shape[:1] if len(shape) == 2 else ()), (1, (n + 1,)), (1, ())))
+        shape2 = draw(_weighted((8, shape), (1, shape[:-1] + (shape[-1] + 1,))))
+    else:
+        shape = draw(_weighted((6, (n,)), (1, ()), (1, (n, 2))))
+        tshape = draw(_weighted((6, shape), (1, shape[:-1]), (1, (1,) * len(shape))))
+        shape2 = draw(_weighted((8, shape), (1, (1,) * len(shape)), (1, shape + (2,))))
+    x1 = draw(tensor(shape, dtype))
+    x2 = draw(tensor(shape2, draw(_weighted((12, dtype), (1, "float32")))))
+    tdtype = draw(_weighted((8, dtype), (2, "int64"), (1, "float32")))
+    t = draw(tensor(tshape, tdtype, fill="ints", grad=False, low=-1, high=2))
+    kwargs: dict[str, Any] = {}
+    if draw(st.booleans()):
+        kwargs["margin"] = draw(_MARGIN)
+    if draw(st.booleans()):
+        kwargs["reduction"] = draw(_REDUCTION)
+    return Call(name, (x1, x2, t), kwargs)
+
+
+@st.composite
+def multi_margin_loss(draw, name: str) -> Call:
+    """multi_margin_loss (class indices) and multilabel_margin_loss (index lists ended by -1)."""
+    classes = draw(st.integers(1, 4))
+    n = draw(st.integers(0, 3))
+    shape = draw(_weighted((6, (n, classes)), (2, (classes,)), (1, (n, classes, 2)), (1, ())))
+    dtype = draw(FLOAT_DTYPES)
+    x = draw(tensor(shape, dtype, fill=draw(_weighted((6, "normal"), (1, "special")))))
+    tdtype = draw(_weighted((12, "int64"), (1, "float32"), (1, "int32")))
+    high = classes + draw(_weighted((12, 0), (1, 1)))
+    kwargs: dict[str, Any] = {}
+    if name == "multi_margin_loss":
+        tshape = draw(_weighted((8, shape[:1] if len(shape) == 2 else ()), (1, (n + 1,))))
+        low = draw(_weighted((12, 0), (1, -1)))
+        if draw(st.booleans()):
+            kwargs["p"] = draw(_weighted((3, 1), (3, 2), (1, 3), (1, 1.0)))
+        if draw(st.booleans()):
+            kwargs["margin"] = draw(_MARGIN)
+        if draw(_weighted((3, False), (1, True))):
+            wc = classes + draw(_weighted((12, 0), (1, 1)))
+            kwargs["weight"] = draw(tensor((wc,), dtype, fill="positive", view=False))
+    else:
+        tshape = draw(_weighted((8, shape), (1, shape[:-1])))
+        low = -1
+    t = draw(tensor(tshape, tdtype, fill="ints", grad=False, view=False, low=low, high=high))
+    if draw(st.booleans()):
+        kwargs["reduction"] = draw(_REDUCTION)
     return Call(name, (x, t), kwargs)
+
+
+def _distance_l1(a, b):
+    """A distance function written with tensor methods only, so it runs in either library."""
+    return (a - b).abs().sum(-1)
+
+
+@st.composite
+def triplet_loss(draw, name: str) -> Call:
+    dtype = draw(FLOAT_DTYPES)
+    n, d = draw(st.integers(0, 3)), draw(st.integers(1, 4))
+    shape = draw(_weighted((6, (n, d)), (2, (d,)), (1, (n, d, 2)), (1, ())))
+    shapes = [shape, shape, shape]
+    if draw(_weighted((10, False), (1, True))):
+        shapes[draw(st.integers(0, 2))] = draw(_weighted((1, (n + 1, d)), (1, (n, d + 1))))
+    args = tuple(draw(tensor(s, dtype)) for s in shapes)
+    kwargs: dict[str, Any] = {}
+    if draw(st.booleans()):
+        kwargs["margin"] = draw(_MARGIN)
+    if draw(st.booleans()):
+        kwargs["swap"] = draw(st.booleans())
+    if name == "triplet_margin_loss":
+        if draw(st.booleans()):
+            kwargs["p"] = draw(_weighted((3, 2), (2, 1), (1, 3.0), (1, 0), (1, -1.0)))
+        if draw(st.booleans()):
+            kwargs["eps"] = draw(_EPS)
+    elif draw(st.booleans()):
+        kwargs["distance_function"] = _distance_l1
+    if draw(st.booleans()):
+        kwargs["reduction"] = draw(_REDUCTION)
+    return Call(name, args, kwargs)
+
+
+_NORM_P = _weighted((4, 2.0), (2, 1), (1, 3.5), (1, 0), (1, math.inf), (1, -1.0))
+
+
+@st.composite
+def distance(draw, name: str) -> Call:
+    """cosine_similarity, pairwise_distance (two broadcast inputs), pdist and normalize (one)."""
+    dtype = draw(FLOAT_DTYPES)
+    if name == "pdist":
+        shape = draw(
+            _weighted((8, (draw(st.integers(0, 4)), draw(st.integers(0, 3)))), (1, (3,)), (1, ()))
+        )
+        kwargs = {"p": draw(_NORM_P)} if draw(st.booleans()) else {}
+        # torch's pdist backward of zero rows segfaults (torch 2.13): no gradient there
+        grad = False if shape[:1] == (0,) else None
+        return Call(name, (draw(tensor(shape, dtype, grad=grad)),), kwargs)
+    ndim = draw(st.integers(0 if name == "normalize" else 1, 3))
+    shape = tuple(
+        draw(_weighted((8, None), (1, 0))) or draw(st.integers(1, 4)) for _ in range(ndim)
+    )
+    x1 = draw(tensor(shape, draw(_weighted((12, dtype), (1, "int64")))))
+    kwargs: dict[str, Any] = {}
+    if name == "normalize":
+        if draw(st.booleans()):
+            kwargs["p"] = draw(_NORM_P)
+        if draw(st.booleans()):
+            kwargs["dim"] = draw(st.integers(-ndim - 1, max(ndim, 1)))
+        if draw(st.booleans()):
+            kwargs["eps"] = draw(_weighted((3, 1e-3), (1, 0.0), (1, 10.0)))
+        return Call(name, (x1,), kwargs)
+    shape2 = draw(_weighted((6, shape), (1, shape[1:]), (1, (1,) * ndim), (1, shape[:-1] + (5,))))
+    x2 = draw(tensor(shape2, draw(_weighted((12, dtype), (1, "float32")))))
+    if name == "cosine_similarity":
+        if draw(st.booleans()):
+            kwargs["dim"] = draw(st.integers(-ndim - 1, ndim))
+    else:
+        if draw(st.booleans()):
+            kwargs["p"] = draw(_NORM_P)
+        if draw(st.booleans()):
+            kwargs["keepdim"] = draw(st.booleans())
+    if draw(st.booleans()):
+        kwargs["eps"] = draw(_weighted((3, 1e-3), (1, 0.0), (1, 10.0), (1, -1.0)))
+    return Call(name, (x1, x2), kwargs)
+
+
+def _normalized_input(draw, min_ndim: int = 2, max_ndim: int = 4) -> tuple[T, tuple[int, ...]]:
+    ndim = draw(st.integers(min_ndim, max_ndim))
+    shape = (draw(st.integers(0, 3)),) + tuple(
+        draw(_weighted((10, None), (1, 0))) or draw(st.integers(1, 4)) for _ in range(ndim - 1)
+    )
+    dtype = draw(_weighted((12, draw(FLOAT_DTYPES)), (1, "int64")))
+    fill = draw(_weighted((8, "normal"), (1, "special")))
+    return draw(tensor(shape, dtype, fill=fill, scale=2.0)), shape
+
+
+def _affine(draw, n: int, dtype: str, grad: bool | None = None) -> T | None:
+    """None, or a per-feature tensor of ``n`` entries (sometimes one too many)."""
+    if draw(_weighted((1, True), (2, False))):
+        return None
+    return draw(tensor((n + draw(_weighted((12, 0), (1, 1))),), dtype, grad=grad, view=False))
+
+
+@st.composite
+def norm(draw, name: str) -> Call:
+    """group_norm, instance_norm, layer_norm, rms_norm and local_response_norm."""
+    x, shape = _normalized_input(draw, 1 if name in ("layer_norm", "rms_norm") else 2)
+    dtype = x.dtype if x.dtype != "int64" else "float32"
+    channels = shape[1] if len(shape) > 1 else 1
+    kwargs: dict[str, Any] = {}
+    eps = _weighted((3, 1e-3), (1, 0.0), (1, -1.0), (1, 1))
+    if name == "group_norm":
+        groups = draw(_weighted((4, 1), (3, channels), (2, 2), (1, 0), (1, 1.0)))
+        args: tuple = (x, groups, _affine(draw, channels, dtype), _affine(draw, channels, dtype))
+    elif name == "instance_norm":
+        mean = draw(_weighted((2, True), (3, False)))
+        running = (None, None)
+        if mean:
+            running = (
+                draw(tensor((channels,), dtype, grad=False, view=False)),
+                draw(tensor((channels,), dtype, grad=False, fill="positive", view=False)),
+            )
+        args = (x, *running, _affine(draw, channels, dtype), _affine(draw, channels, dtype))
+        if draw(st.booleans()):
+            kwargs["use_input_stats"] = draw(_weighted((3, True), (2, False), (1, 1)))
+        if draw(st.booleans()):
+            kwargs["momentum"] = draw(_weighted((3, 0.3), (1, 0.0), (1, 1.0)))
+        kwargs["eps"] = draw(eps)
+        return Call(name, args, kwargs, mutated=(1, 2) if mean else ())
+    elif name in ("layer_norm", "rms_norm"):
+        k = draw(st.integers(0, min(len(shape), 3)))
+        normalized = shape[len(shape) - k :]
+        normalized = draw(
+            _weighted(
+                (8, normalized),
+                (1, list(normalized)),
+                (1, normalized[-1] if normalized else 2),
+                (1, (9,) + normalized),
+                (1, normalized[:-1] + (normalized[-1] + 1,) if normalized else (1,)),
+            )
+        )
+        feat = normalized if isinstance(normalized, tuple) else tuple(np.atleast_1d(normalized))
+        wshape = draw(_weighted((8, feat), (1, feat[1:])))
+        w = None if draw(_weighted((1, True), (2, False))) else draw(tensor(wshape, dtype))
+        args = (x, normalized, w)
+        if name == "layer_norm":
+            b = None if draw(_weighted((1, True), (2, False))) else draw(tensor(wshape, dtype))
+            args = (*args, b)
+        if draw(st.booleans()):
+            kwargs["eps"] = draw(eps if name == "layer_norm" else _weighted((3, None), (3, eps)))
+            if isinstance(kwargs["eps"], st.SearchStrategy):
+                kwargs["eps"] = draw(kwargs["eps"])
+        return Call(name, args, kwargs)
+    else:
+        size = draw(_weighted((4, 2), (2, 1), (2, 3), (1, 5), (1, 0), (1, 2.0)))
+        args = (x, size)
+        for key, values in (
+            ("alpha", _weighted((3, 1e-2), (1, 0.0), (1, -1.0))),
+            ("beta", _weighted((3, 0.75), (1, 0.0), (1, 2))),
+            ("k", _weighted((3, 1.0), (1, 2), (1, 0.0))),
+        ):
+            if draw(st.booleans()):
+                kwargs[key] = draw(values)
+        return Call(name, args, kwargs)
+    if draw(st.booleans()):
+        kwargs["eps"] = draw(eps)
+    return Call(name, args, kwargs)
+
+
+@st.composite
+def bilinear(draw) -> Call:
+    dtype = draw(FLOAT_DTYPES)
+    in1, in2, out = draw(st.integers(0, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    lead = tuple(draw(st.integers(0, 3)) for _ in range(draw(_weighted((1, 0), (4, 1), (1, 2)))))
+    lead2 = draw(_weighted((10, lead), (1, lead[:-1]), (1, lead + (2,))))
+    x1 = draw(tensor(lead + (in1,), dtype))
+    x2 = draw(tensor(lead2 + (in2 + draw(_weighted((12, 0), (1, 1))),), dtype))
+    wshape = draw(_weighted((10, (out, in1, in2)), (1, (out, in1)), (1, (out, in2, in1))))
+    w = draw(tensor(wshape, draw(_weighted((12, dtype), (1, "float32"))), view=False))
+    b = draw(st.one_of(st.none(), tensor(draw(_weighted((6, (out,)), (1, (out + 1,)))), dtype)))
+    return Call("bilinear", (x1, x2, w, b))
+
+
+_FACTOR = _weighted((4, 2), (3, 1), (1, 3), (1, 0), (1, -1), (1, 2.0), (1, True))
+
+
+@st.composite
+def rearrange(draw, name: str) -> Call:
+    """pixel_shuffle/unshuffle and channel_shuffle: a factor that mostly divides its dims."""
+    factor = draw(_FACTOR)
+    f = factor if isinstance(factor, int) and factor > 0 else 2
+    lead = _batch(draw) + draw(_weighted((4, ()), (1, (2,))))
+    c = draw(st.integers(1, 3)) * (f * f if name == "pixel_shuffle" else 1)
+    c *= f if "channel" in name else 1
+    c += draw(_weighted((12, 0), (1, 1)))
+    h, w = (draw(st.integers(0, 3)) for _ in range(2))
+    if name == "pixel_unshuffle":
+        h, w = h * f + draw(_weighted((12, 0), (1, 1))), w * f
+    spatial = (h, w) if "pixel" in name else _spatial(draw, draw(st.integers(0, 2)), 1, 3)
+    x = draw(tensor(lead + (c,) + spatial, ANY_DTYPE))
+    return Call(
+        name, (x, factor), torch_name=f"torch.{name}" if name.startswith("native") else None
+    )
+
+
+@st.composite
+def one_hot(draw) -> Call:
+    ndim = draw(st.integers(0, 3))
+    shape = tuple(draw(st.integers(0, 3)) for _ in range(ndim))
+    classes = draw(_weighted((4, -1), (4, 4), (1, 2), (1, 0), (1, 4.0)))
+    dtype = draw(_weighted((12, "int64"), (1, "int32"), (1, "float32"), (1, "bool")))
+    low = draw(_weighted((12, 0), (1, -1)))
+    x = draw(tensor(shape, dtype, fill="ints", grad=False, low=low, high=4))
+    kwargs = {"num_classes": classes} if classes != -1 or draw(st.booleans()) else {}
+    return Call("one_hot", (x,), kwargs)
+
+
+_INTERP_MODES = _weighted(
+    (3, "nearest"), (2, "nearest-exact"), (2, "linear"), (2, "bilinear"), (1, "bicubic"),
+    (1, "trilinear"), (2, "area"), (1, "cubic"),
+)  # fmt: skip
+
+
+@st.composite
+def interpolate(draw, name: str) -> Call:
+    """interpolate and the deprecated upsample, upsample_nearest, upsample_bilinear."""
+    n = draw(st.integers(1, 3))
+    mode = draw(_INTERP_MODES)
+    if name == "upsample_bilinear":
+        n = draw(_weighted((8, 2), (1, 1)))
+    elif mode in ("linear", "bilinear", "bicubic", "trilinear") and draw(
+        _weighted((8, True), (1, False))
+    ):
+        n = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}[mode]
+    batch = draw(_weighted((6, (draw(st.integers(1, 2)),)), (1, (0,)), (1, ())))
+    shape = batch + (draw(st.integers(1, 2)),) + _spatial(draw, n, 1, 5)
+    # EXCLUDED: uint8 in the interpolating modes. torch computes bilinear (and bicubic) on
+    # uint8 in its own fixed-point arithmetic; convkit refuses uint8 there (NotImplementedError
+    # "compute_indices_weights_linear"). A deviation, recorded, not fixed here.
+    interpolating = mode in ("linear", "bilinear", "bicubic", "trilinear") or name == (
+        "upsample_bilinear"
+    )
+    integer = (1, "int64") if interpolating else (1, "uint8")
+    dtype = draw(_weighted((8, "float32"), (3, "float64"), (1, "int64"), integer))
+    x = draw(tensor(shape, dtype, high=200))
+    size = draw(st.one_of(st.integers(1, 7), st.tuples(*[st.integers(1, 7)] * n)))
+    scale = draw(
+        st.one_of(
+            _weighted((3, 2), (3, 1.5), (2, 0.5), (1, 0.7), (1, 3.0)),
+            st.tuples(*[_weighted((2, 2.0), (2, 1.25), (1, 0.5), (1, 1))] * n),
+        )
+    )
+    which = draw(_weighted((5, "size"), (5, "scale"), (1, "both"), (1, "neither"), (1, "bad")))
+    kwargs: dict[str, Any] = {}
+    if which in ("size", "both"):
+        kwargs["size"] = size
+    if which in ("scale", "both"):
+        kwargs["scale_factor"] = scale
+    if which == "bad":
+        kwargs[draw(st.sampled_from(["size", "scale_factor"]))] = draw(
+            _weighted((1, 0), (1, -1.0), (1, (2,) * (n + 1)), (1, 2.5), (1, [2, 3.0][:n]))
+        )
+    if name in ("upsample_nearest", "upsample_bilinear"):
+        return Call(name, (x,), kwargs)
+    kwargs["mode"] = mode
+    if draw(_weighted((2, False), (1, True))):
+        kwargs["align_corners"] = draw(_weighted((2, True), (2, False), (1, None)))
+    if name == "interpolate":
+        if draw(_weighted((3, False), (1, True))):
+            kwargs["recompute_scale_factor"] = draw(_weighted((2, True), (2, False), (1, None)))
+        if draw(_weighted((4, False), (1, True))):
+            kwargs["antialias"] = True
+    return Call(name, (x,), kwargs)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -662,17 +1137,45 @@ STRATEGIES.update(
         "linear": linear,
         "flatten": flatten,
         "batch_norm": batch_norm,
-        "relu": lambda: elementwise("relu"),
-        "leaky_relu": lambda: elementwise("leaky_relu"),
-        "sigmoid": lambda: elementwise("sigmoid"),
-        "tanh": lambda: elementwise("tanh"),
-        "gelu": lambda: elementwise("gelu"),
         "softmax": lambda: softmax("softmax"),
         "log_softmax": lambda: softmax("log_softmax"),
-        "dropout": lambda: dropout("dropout"),
-        "dropout2d": lambda: dropout("dropout2d"),
         "cross_entropy": lambda: class_loss("cross_entropy"),
         "nll_loss": lambda: class_loss("nll_loss"),
-        "mse_loss": lambda: pointwise_loss("mse_loss"),
+        "softmin": lambda: softmax("softmin"),
+        "glu": glu,
+        "prelu": prelu,
+        "bilinear": bilinear,
+        "one_hot": one_hot,
     }
 )
+for _name in (
+    "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "celu", "elu", "hardshrink", "hardsigmoid",
+    "hardswish", "hardtanh", "logsigmoid", "mish", "relu6", "rrelu", "selu", "silu", "softplus",
+    "softshrink", "softsign", "tanhshrink", "threshold", "celu_", "elu_", "hardtanh_",
+    "leaky_relu_", "relu_", "rrelu_", "selu_", "threshold_",
+):  # fmt: skip
+    STRATEGIES[_name] = lambda name=_name: elementwise(name)
+for _name in ("dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+              "feature_alpha_dropout"):  # fmt: skip
+    STRATEGIES[_name] = lambda name=_name: dropout(name)
+for _name in (
+    "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "soft_margin_loss", "kl_div",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "poisson_nll_loss",
+    "gaussian_nll_loss", "hinge_embedding_loss", "multilabel_soft_margin_loss",
+):  # fmt: skip
+    STRATEGIES[_name] = lambda name=_name: pointwise_loss(name)
+for _name in ("margin_ranking_loss", "cosine_embedding_loss"):
+    STRATEGIES[_name] = lambda name=_name: pair_loss(name)
+for _name in ("multi_margin_loss", "multilabel_margin_loss"):
+    STRATEGIES[_name] = lambda name=_name: multi_margin_loss(name)
+for _name in ("triplet_margin_loss", "triplet_margin_with_distance_loss"):
+    STRATEGIES[_name] = lambda name=_name: triplet_loss(name)
+for _name in ("cosine_similarity", "pairwise_distance", "pdist", "normalize"):
+    STRATEGIES[_name] = lambda name=_name: distance(name)
+for _name in ("group_norm", "instance_norm", "layer_norm", "rms_norm", "local_response_norm"):
+    STRATEGIES[_name] = lambda name=_name: norm(name)
+for _name in ("pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle"):
+    STRATEGIES[_name] = lambda name=_name: rearrange(name)
+for _name in ("interpolate", "upsample", "upsample_nearest", "upsample_bilinear"):
+    STRATEGIES[_name] = lambda name=_name: interpolate(name)
+from tests.parity import fuzz_strategies_vision  # noqa: E402, F401  (adds affine_grid, grid_sample)

@@ -79,6 +79,7 @@ class Outcome:
     requires_grad: bool = False
     grads: list | None = None
     backward_exc: BaseException | None = None
+    leaf_values: list = field(default_factory=list)
 
 
 def _function(lib: Any, call: Call):
@@ -93,6 +94,7 @@ def _run(lib: Any, call: Call) -> Outcome:
     leaves: list = []
     args = materialise(call.args, lib, leaves)
     kwargs = materialise(call.kwargs, lib, leaves)
+    leaf_values = [np.array(leaf.detach().numpy()) for leaf in leaves]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -100,7 +102,9 @@ def _run(lib: Any, call: Call) -> Outcome:
         except Exception as e:  # noqa: BLE001 - the exception is the result compared
             return Outcome(exc=e)
     outputs = list(out) if isinstance(out, tuple) else [out]
-    result = Outcome(outputs=outputs, mutated=[args[i] for i in call.mutated])
+    result = Outcome(
+        outputs=outputs, mutated=[args[i] for i in call.mutated], leaf_values=leaf_values
+    )
     first = outputs[0]
     result.requires_grad = bool(getattr(first, "requires_grad", False))
     if leaves and result.requires_grad and not call.random:
@@ -177,6 +181,7 @@ def _compare_arrays(kind: str, t, c, computed_in=None) -> None:
     else:
         bad = a != b
     if bad.any():
+        a, b, bad = np.atleast_1d(a), np.atleast_1d(b), np.atleast_1d(bad)  # 0-d: nonzero needs 1-d
         where = tuple(int(i[0]) for i in np.nonzero(bad))
         raise Difference(
             f"{kind} values",
@@ -342,6 +347,89 @@ def _unpool_tuple_length(call: Call, t: Outcome, c: Outcome) -> bool:
     return any(isinstance(v, (tuple, list)) and len(v) != n for v in values)
 
 
+#: Pointwise activations whose gradient at a NaN input differs between torch's own loops.
+_POINTWISE = {
+    "elu", "elu_", "celu", "celu_", "selu", "selu_", "hardswish", "hardtanh", "hardtanh_", "relu6",
+}  # fmt: skip
+
+
+def _nan_input_gradient(call: Call, t: Outcome, c: Outcome) -> bool:
+    """The gradient of elu/celu/selu/hardswish/hardtanh/relu6 at a NaN input: torch's vectorised
+    loop gives NaN (elu, selu, celu, hardswish) or 0 (hardtanh, relu6) and its scalar loop, which
+    takes the tail of the tensor and small tensors, gives g * scale (or g); the answer depends on
+    the element's position. convkit gives one answer everywhere. Every other element must agree."""
+    if call.name not in _POINTWISE or t.exc or c.exc or t.grads is None or c.grads is None:
+        return False
+    try:
+        for a, b in zip(t.outputs, c.outputs, strict=True):
+            _compare_arrays("output", a, b)
+    except Difference:
+        return False
+    differs = False
+    for x, a, b in zip(t.leaf_values, t.grads, c.grads, strict=True):
+        a, b = _array(a), _array(b)
+        if a is None or b is None or a.shape != b.shape or a.dtype != b.dtype:
+            return False
+        bad = ~np.isclose(b, a, equal_nan=True, **tolerance(a.dtype))
+        if not np.isnan(x[bad]).all():
+            return False
+        differs = differs or bool(bad.any())
+    return differs
+
+
+def _empty_margin_reduced(call: Call, t: Outcome, c: Outcome) -> bool:
+    """multi_margin_loss / multilabel_margin_loss of an empty batch reduced by 'mean' or 'sum':
+    torch returns uninitialised memory (any number, a different one per run); convkit returns
+    NaN (mean) or 0 (sum) over nothing, as torch's other losses do."""
+    return (
+        call.name in ("multi_margin_loss", "multilabel_margin_loss")
+        and t.exc is None
+        and c.exc is None
+        and 0 in call.args[0].shape
+        and call.kwargs.get("reduction", "mean") != "none"
+    )
+
+
+def _empty_pixel_unshuffle(call: Call, t: Outcome, c: Outcome) -> bool:
+    """pixel_unshuffle of an empty input: torch returns the input's shape unchanged, (N, C, 0, W)
+    for (N, C*r*r, 0, W/r); convkit returns the documented (empty) shape, as torch's
+    pixel_shuffle does for an empty input."""
+    return (
+        call.name == "pixel_unshuffle"
+        and t.exc is None
+        and c.exc is None
+        and 0 in call.args[0].shape
+        and tuple(t.outputs[0].shape) == tuple(call.args[0].shape)
+    )
+
+
+def _torch_backward_missing(call: Call, t: Outcome, c: Outcome) -> bool:
+    """torch's backward fails where convkit's gives the gradient: native_channel_shuffle has no
+    derivative in torch; group_norm with a bias and no weight fails ("tensor does not have a
+    device"); huber_loss of two float dtypes promotes forward but refuses the mix backward
+    ("Found dtype Float but expected Double")."""
+    if t.exc is not None or t.backward_exc is None or c.backward_exc is not None:
+        return False
+    text = str(t.backward_exc)
+    return (
+        (call.name == "native_channel_shuffle" and "not implemented" in text)
+        or (call.name == "group_norm" and "does not have a device" in text)
+        or (call.name == "huber_loss" and "Found dtype" in text)
+    )
+
+
+def _empty_instance_norm_running(call: Call, t: Outcome, c: Outcome) -> bool:
+    """instance_norm of an empty batch with running statistics: torch fails averaging its zero
+    per-sample updates (IndexError from select()); convkit returns the empty output and leaves
+    the running statistics as they were."""
+    return (
+        call.name == "instance_norm"
+        and isinstance(t.exc, IndexError)
+        and c.exc is None
+        and call.args[0].shape[:1] == (0,)
+    )
+
+
 KNOWN = {
     "zero-channel convolution": _zero_channel_conv,
     "max-pool window wholly in the padding": _all_padding_window,
@@ -354,6 +442,11 @@ KNOWN = {
     "circular padding wrapping a cropped core": _circular_wrap_of_cropped_core,
     "float32 convolution of infinities over zero padding": _infinite_weights_over_padding,
     "max_unpool with a repeated index": _duplicate_unpool_indices,
+    "activation gradient at a NaN input": _nan_input_gradient,
+    "torch's uninitialised reduction of an empty margin loss": _empty_margin_reduced,
+    "torch's pixel_unshuffle of an empty input": _empty_pixel_unshuffle,
+    "torch's backward fails (no derivative, or its bug)": _torch_backward_missing,
+    "torch's instance_norm of an empty batch with running statistics": _empty_instance_norm_running,
 }
 
 

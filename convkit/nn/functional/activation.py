@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 
@@ -11,8 +12,8 @@ from ... import random
 from ...ops import activation as A
 from ...ops import basic as B
 from ...ops import nn as N
-from ...tensor import Tensor, where
-from ._utils import check_bool, check_int, check_number, check_str, check_tensor
+from ...tensor import Tensor
+from ._utils import check_bool, check_int, check_number, check_str, check_tensor, scalar_name
 
 __all__ = [
     "relu",
@@ -132,12 +133,15 @@ def log_softmax(
     return N.LogSoftmax.apply(x, axis)
 
 
-def _check_p(op: str, p, training) -> float:
+def _check_p(op: str, p, training, python_checks: Callable[[], None] | None = None) -> float:
     """torch's order: ``p`` is compared in Python (ValueError; a non-number cannot be), then
-    its kernel refuses a NaN (RuntimeError) and a non-bool ``training`` (TypeError)."""
+    the function's other ``python_checks``, then its kernel refuses a NaN (RuntimeError) and a
+    non-bool ``training`` (TypeError)."""
     p = check_number(op, "p", p)
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if python_checks is not None:
+        python_checks()
     check_bool(op, "train", training)
     if math.isnan(p):
         raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
@@ -281,11 +285,13 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, else ``alpha * (exp(x) - 1)``."""
-    return _result(input, A.Elu.apply(_floating("elu", input), float(alpha), 1.0, 1.0), inplace)
+    alpha = check_number("elu", "alpha", alpha)
+    return _result(input, A.Elu.apply(_floating("elu", input), alpha, 1.0, 1.0), inplace)
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, else ``alpha * (exp(x / alpha) - 1)``."""
+    alpha = check_number("celu", "alpha", alpha)
     x = _floating("celu", input)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
@@ -326,17 +332,26 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 def softsign(input: Tensor) -> Tensor:
     """``x / (1 + |x|)``."""
     check_tensor("softsign", "input", input)
+    if input.dtype.kind == "b":
+        raise NotImplementedError(
+            "\"abs_cpu\" not implemented for 'Bool': softsign needs a numeric input"
+        )
     return input / (input.abs() + 1)
 
 
 def tanhshrink(input: Tensor) -> Tensor:
     """``x - tanh(x)``."""
     check_tensor("tanhshrink", "input", input)
+    if input.dtype.kind == "b":
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     return input - input.tanh()
 
 
 def _check_lambd(op: str, input: Tensor, lambd: float) -> float:
-    if lambd < 0:
+    if not 0 <= lambd <= float(np.finfo(input.dtype).max):  # NaN fails too
         name = "Float" if input.dtype == np.float32 else "Double"
         raise RuntimeError(
             f"lambda must be in range [0, {float(np.finfo(input.dtype).max):g}] for input "
@@ -366,14 +381,35 @@ def logsigmoid(input: Tensor) -> Tensor:
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """``value`` where ``x <= threshold``, else x."""
-    check_tensor("threshold", "input", input)
+    _check_threshold(input, threshold, value)
     return _result(input, A.Threshold.apply(input, threshold, value), inplace)
+
+
+def _check_threshold(input: Tensor, threshold: float, value: float) -> None:
+    """torch's threshold kernel exists for numbers only, and converts both scalars to the input's
+    dtype with an overflow check."""
+    check_tensor("threshold", "input", input)
+    if input.dtype.kind == "b":
+        raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
+    if input.dtype.kind in "iu":
+        info = np.iinfo(input.dtype)
+        for v in (threshold, value):
+            if not info.min <= v <= info.max:  # NaN fails too
+                raise RuntimeError(
+                    f"value cannot be converted to type {scalar_name(input.dtype, 'conversion')} "
+                    f"without overflow (threshold={threshold}, value={value})"
+                )
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """x where x > 0, else ``weight * x``; weight has 1 or C (``input.shape[1]``) entries."""
     check_tensor("prelu", "input", input)
     check_tensor("prelu", "weight", weight)
+    if weight.dtype != input.dtype:
+        raise RuntimeError(
+            f"prelu: Type promoting not supported. Got {scalar_name(input.dtype)} and "
+            f"{scalar_name(weight.dtype)}"
+        )
     if weight.ndim > 1:
         raise RuntimeError(
             f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}"
@@ -388,7 +424,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         w = weight.reshape(())
     else:
         w = weight.reshape((channels,) + (1,) * (input.ndim - 2))  # (C, 1, ...)
-    return where(input._array > 0, input, w * input)
+    return A.PRelu.apply(input, w)
 
 
 def rrelu(
@@ -401,6 +437,7 @@ def rrelu(
     """Leaky ReLU with a random slope ~ U(lower, upper) per negative element while training, and
     the mean slope ``(lower + upper) / 2`` otherwise."""
     check_tensor("rrelu", "input", input)
+    check_bool("rrelu", "training", training)
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     _floating_only("rrelu", "leaky_relu_cpu", input)
@@ -421,6 +458,7 @@ def rrelu(
 def glu(input: Tensor, dim: int = -1) -> Tensor:
     """``a * sigmoid(b)`` where a, b are the two halves of ``input`` along ``dim``."""
     check_tensor("glu", "input", input)
+    _floating_only("glu", "glu_cpu", input)
     if input.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
     d = input._dim(dim)
@@ -482,5 +520,5 @@ def rrelu_(
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
-    check_tensor("threshold_", "input", input)
+    _check_threshold(input, threshold, value)
     return input._inplace(A.Threshold.apply(input, threshold, value))

@@ -67,14 +67,17 @@ def dropout1d(
 ) -> Tensor:
     """Zero whole channels of a (N, C, L) or (C, L) input, one draw per channel."""
     check_tensor("dropout1d", "input", input)
-    p = _check_p("dropout1d", p, training)
-    if input.ndim not in (2, 3):
-        raise RuntimeError(
-            f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. Note that "
-            f"dropout1d exists to provide channel-wise dropout on inputs with 1 spatial "
-            f"dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D "
-            f"inputs)."
-        )
+
+    def check_rank() -> None:
+        if input.ndim not in (2, 3):
+            raise RuntimeError(
+                f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. Note "
+                f"that dropout1d exists to provide channel-wise dropout on inputs with 1 spatial "
+                f"dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D "
+                f"inputs)."
+            )
+
+    p = _check_p("dropout1d", p, training, check_rank)
     return _unbatched(input, p, training, inplace, 3)
 
 

@@ -160,6 +160,21 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
             f"bilinear(): input2 size does not match weight size: got {input2.shape[-1]} but "
             f"expected {weight.shape[2]}"
         )
+    if bias is not None:
+        check_tensor("bilinear", "bias", bias)
+        if bias.ndim == 0:  # torch reads bias.size(0)
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions (bias)")
+        if bias.shape[0] != weight.shape[0]:
+            raise RuntimeError(
+                f"bilinear(): bias size does not match weight size: got {bias.shape[0]} but "
+                f"expected {weight.shape[0]}"
+            )
+    if input1.shape[-1] == 0:
+        # torch flattens input1 with reshape(-1, in1), which an empty row makes ambiguous
+        raise RuntimeError(
+            "cannot reshape tensor of 0 elements into shape [-1, 0] because the unspecified "
+            "dimension size -1 can be any value and is ambiguous (bilinear with in1_features=0)"
+        )
     left = input1.unsqueeze(-2).unsqueeze(-3) @ weight  # (*, out, 1, in2)
     out = (left.squeeze(-2) * input2.unsqueeze(-2)).sum(-1)  # (*, out)
     return out + bias if bias is not None else out

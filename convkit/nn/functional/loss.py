@@ -15,7 +15,7 @@ from ...ops.loss import BinaryCrossEntropy
 from ...ops.nn import NllLoss
 from ...ops.norm import VectorNorm
 from ...tensor import Tensor, check_broadcast, minimum, ones_like, result_dtype, where
-from ._utils import check_int, check_number, check_tensor
+from ._utils import check_int, check_number, check_tensor, scalar_name
 from .activation import log_softmax, logsigmoid
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss"]
@@ -106,12 +106,7 @@ def _check_class_target(
                 f"expected scalar type {input.dtype} but found {weight.dtype} "
                 f"(weight must have the input's dtype)"
             )
-    if weight is not None and weight.requires_grad and is_grad_enabled():
-        raise RuntimeError(
-            "The function 'nll_loss_forward' is not differentiable with respect to argument "
-            f"'weight'. This input cannot have requires_grad True ({op}'s class weights are "
-            "constants: pass weight.detach())"
-        )
+    _constant("nll_loss_forward", "weight", weight)
     t = target._array.astype(np.int64, copy=False)
     bad = (t != ignore_index) & ((t < 0) | (t >= classes))
     if bad.any():
@@ -119,6 +114,16 @@ def _check_class_target(
             f"Target {int(t[bad].reshape(-1)[0])} is out of bounds: {op} targets "
             f"must be class indices in [0, {classes - 1}] (or ignore_index="
             f"{ignore_index})"
+        )
+
+
+def _constant(function: str, name: str, t: Tensor | None) -> None:
+    """torch's kernels with no derivative for an argument refuse one that requires grad."""
+    if t is not None and t.requires_grad and is_grad_enabled():
+        raise RuntimeError(
+            f"The function '{function}' is not differentiable with respect to argument "
+            f"'{name}'. This input cannot have requires_grad True (it is a constant of the "
+            f"loss: pass {name}.detach())"
         )
 
 
@@ -307,8 +312,11 @@ def mse_loss(
             f"\"mse_cpu\" not implemented for '{dtype}': mse_loss needs "
             f"a floating-point input or target"
         )
-    # One node, as torch's MseLossBackward0 (its grad_fn is what torch code prints and walks).
-    return B.MseLoss.apply(input.to(dtype), target.to(dtype), reduction=reduction)
+    if weight is None:
+        # One node, as torch's MseLossBackward0 (its grad_fn is what torch code prints and walks).
+        return B.MseLoss.apply(input.to(dtype), target.to(dtype), reduction=reduction)
+    diff = input.to(dtype) - target.to(dtype)
+    return _weighted(diff * diff, weight, input, reduction)
 
 
 def _pair_dtype(input: Tensor, target: Tensor) -> np.dtype:
@@ -397,6 +405,16 @@ def _floating_pair(op: str, input: Tensor, target: Tensor) -> None:
         )
 
 
+def _floating_kernel(kernel: str, input: Tensor, target: Tensor) -> None:
+    """torch's fused pointwise loss kernels exist for floating dtypes only."""
+    dtype = _pair_dtype(input, target)
+    if dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"{kernel}\" not implemented for '{scalar_name(dtype)}': the loss needs a "
+            f"floating-point input or target"
+        )
+
+
 def _weighted(loss: Tensor, weight: Tensor | None, input: Tensor, reduction: str) -> Tensor:
     """torch's python-side weighting of l1_loss: the weighted mean divides by sum(weight)."""
     if weight is None:
@@ -449,6 +467,7 @@ def binary_cross_entropy(
                 f"target's shape"
             )
         w = weight.expand(tuple(target.shape))
+    _constant("binary_cross_entropy", "weight", weight)
     return _reduce(BinaryCrossEntropy.apply(input, target, w), reduction)
 
 
@@ -470,6 +489,8 @@ def binary_cross_entropy_with_logits(
         raise ValueError(
             f"Target size ({target.shape}) must be the same as input size ({input.shape})"
         )
+    _constant("binary_cross_entropy_with_logits", "weight", weight)
+    _constant("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
     log_sig = logsigmoid(input)
     if pos_weight is not None:
         check_tensor("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
@@ -515,11 +536,15 @@ def smooth_l1_loss(
     reduction = _reduction_of(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    _floating_kernel("smooth_l1_cpu", input, target)
     x, t = _broadcast_pair(input, target)
     z = (x - t).abs()
     if beta == 0.0:
         return _reduce(z, reduction)
-    return _reduce(where(z._array < beta, z * z * 0.5 / beta, z - 0.5 * beta), reduction)
+    # 0.5 m^2 / beta + (z - m) with m = min(z, beta): the two branches without a select, whose
+    # unused branch would send 0 * inf = NaN back from an infinite z
+    m = z.clamp(max=beta)
+    return _reduce(m * m * (0.5 / beta) + (z - m), reduction)
 
 
 def huber_loss(
@@ -533,12 +558,14 @@ def huber_loss(
     check_tensor("huber_loss", "input", input)
     check_tensor("huber_loss", "target", target)
     _same_size_warning(input, target)
+    x, t = _broadcast_pair(input, target)  # torch broadcasts first, then checks the rest
     reduction = _reduction_of(None, None, reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    x, t = _broadcast_pair(input, target)
+    _floating_kernel("huber_cpu", input, target)
     z = (x - t).abs()
-    loss = where(z._array < delta, z * z * 0.5, (z - 0.5 * delta) * delta)
+    m = z.clamp(max=delta)  # 0.5 m^2 + delta (z - m), m = min(z, delta): as smooth_l1_loss
+    loss = m * m * 0.5 + (z - m) * delta
     if weight is None:
         return _reduce(loss, reduction)
     if tuple(weight.shape) != tuple(input.shape):
@@ -641,6 +668,7 @@ def soft_margin_loss(
     check_tensor("soft_margin_loss", "target", target)
     reduction = _reduction_of(size_average, reduce, reduction)
     check_broadcast(tuple(input.shape), tuple(target.shape))
+    _constant("soft_margin_loss", "target", target)
     return _reduce(Log1p.apply((-input * target).exp()), reduction)
 
 
@@ -667,15 +695,25 @@ def multilabel_soft_margin_loss(
     return _reduce(loss, reduction)
 
 
+def _long_target(target: Tensor) -> None:
+    if target.dtype != np.int64:
+        raise RuntimeError(
+            f"expected scalar type Long but found {scalar_name(target.dtype)} (the target holds "
+            f"class indices)"
+        )
+
+
 def _class_rows(op: str, input: Tensor, target: Tensor) -> tuple[Tensor, np.ndarray, bool]:
     """(N, C) input and (N,) int64 targets for the multi-class margin losses."""
-    if input.ndim == 0 or input.ndim > 2 or (input.ndim == 2 and input.shape[1] == 0):
+    # torch reads a 0-d input as one sample of one class
+    if input.ndim > 2 or (input.ndim >= 1 and input.shape[-1] == 0):
         raise RuntimeError(
             f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
             f"{list(input.shape)}"
         )
-    unbatched = input.ndim == 1
-    x = input.unsqueeze(0) if unbatched else input
+    _long_target(target)
+    unbatched = input.ndim <= 1
+    x = input.reshape(1, -1) if unbatched else input
     t = target._array.reshape(-1).astype(np.int64) if target.ndim <= 1 else None
     if target.ndim > 1 or t is None or t.shape[0] != x.shape[0]:
         raise RuntimeError(
@@ -707,6 +745,7 @@ def multi_margin_loss(
     if weight is not None and weight.ndim != 1:
         raise ValueError("weight must be one-dimensional")
     x, t, unbatched = _class_rows("multi_margin_loss", input, target)
+    _constant("multi_margin_loss", "weight", weight)
     n, c = x.shape
     rows = np.arange(n)
     picked = x[rows, t].reshape(n, 1)  # (N, 1)
@@ -717,7 +756,7 @@ def multi_margin_loss(
     if weight is not None:
         h = h * weight[t].reshape(n, 1)
     loss = h.sum(1) / c
-    if unbatched and reduction == "none":
+    if target.ndim == 0 and reduction == "none":  # torch: (N,) for a 1-d target, else ()
         loss = loss.reshape(())
     return _reduce(loss, reduction)
 
@@ -738,6 +777,7 @@ def multilabel_margin_loss(
         raise RuntimeError(
             f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}"
         )
+    _long_target(target)
     unbatched = input.ndim <= 1
     x = input.reshape(1, -1) if unbatched else input
     t = target._array.reshape(x.shape).astype(np.int64)
@@ -783,6 +823,14 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     check_tensor("cosine_similarity", "x1", x1)
     check_tensor("cosine_similarity", "x2", x2)
     shape = check_broadcast(tuple(x1.shape), tuple(x2.shape))
+    if eps < 0:
+        raise RuntimeError(f"eps must be non-negative, got: {eps:g}")
+    dtype = result_dtype(x1, x2)
+    if dtype.kind == "f":
+        # torch casts only an integer (or bool) operand: a float operand keeps its own dtype, so
+        # a float32 x2 beside a float64 x1 is normalised in float32.
+        x1 = x1 if x1.dtype.kind == "f" else x1.to(dtype)
+        x2 = x2 if x2.dtype.kind == "f" else x2.to(dtype)
     a, b = x1.expand(shape), x2.expand(shape)
     axis = a._dim(dim)
     na = VectorNorm.apply(a, 2.0, (axis,), True)
@@ -799,6 +847,8 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     check_tensor("pdist", "input", input)
     if input.ndim != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if not p >= 0:
+        raise RuntimeError(f"pdist only supports non-negative p values, got {p}")
     i, j = np.triu_indices(input.shape[0], k=1)
     return VectorNorm.apply(input[i] - input[j], float(p), (1,), False)
 
@@ -824,7 +874,9 @@ def cosine_embedding_loss(
             f"sizes: input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} "
         )
     dim = input1.ndim - 1
-    eps = 1e-12  # torch's EPSILON in cosine_embedding_loss
+    # torch's EPSILON in cosine_embedding_loss is a C++ float: 1e-12 rounded to float32, which
+    # shows in float64 wherever a magnitude is near zero
+    eps = float(np.float32(1e-12))
     prod = (input1 * input2).sum(dim)
     mag1 = (input1 * input1).sum(dim) + eps
     mag2 = (input2 * input2).sum(dim) + eps
@@ -916,10 +968,11 @@ def poisson_nll_loss(
     else:
         loss = input - target * (input + eps).log()
     if full:
-        big = target._array > 1
-        safe = where(big, target, 2.0)
-        stirling = safe * safe.log() - safe + 0.5 * (safe * (2 * math.pi)).log()
-        loss = loss + where(big, stirling, 0.0)
+        # torch's form: the term over every target, masked where target <= 1 (so a negative
+        # target's gradient is 0 * log(target) = NaN there, as in torch)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stirling = target * target.log() - target + 0.5 * ((2 * math.pi) * target).log()
+        loss = loss + where(target._array > 1, stirling, 0.0)
     return _reduce(loss, reduction)
 
 
@@ -935,6 +988,10 @@ def gaussian_nll_loss(
     to at least eps (the clamp does not stop the gradient, as in torch)."""
     check_tensor("gaussian_nll_loss", "input", input)
     check_tensor("gaussian_nll_loss", "target", target)
+    if not isinstance(var, (float, Tensor)):
+        raise TypeError(
+            f"gaussian_nll_loss(): var must be a Tensor or a float, not {type(var).__name__}"
+        )
     if isinstance(var, float):
         if var < 0:
             raise ValueError("var has negative entry/entries")
@@ -951,6 +1008,11 @@ def gaussian_nll_loss(
             raise ValueError("var is of incorrect size")
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction} is not valid")
+    if var.dtype.kind != "f":
+        raise RuntimeError(
+            f"result type Float can't be cast to the desired output type "
+            f"{scalar_name(var.dtype, 'c')} (var is clamped in place to eps={eps})"
+        )
     var = var + 0.0  # torch clamps a clone under no_grad
     np.maximum(var._array, eps, out=var._array)
     loss = 0.5 * (var.log() + (input - target) ** 2 / var)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
@@ -11,7 +10,7 @@ from ...errors import DimensionError
 from ...ops.nn import BatchNorm
 from ...ops.norm import VectorNorm
 from ...tensor import Tensor
-from ._utils import check_bool, check_number, check_tensor
+from ._utils import check_bool, check_int, check_number, check_tensor
 
 __all__ = ["batch_norm"]
 
@@ -48,6 +47,23 @@ def batch_norm(
         )
     if eps < 0.0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def _batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None,
+    bias: Tensor | None,
+    training: bool,
+    momentum: float,
+    eps: float,
+) -> Tensor:
+    """torch's kernel-side batch_norm: argument types, dtypes and sizes, then the op (no checks
+    of eps: torch's instance_norm calls this part directly and computes with any eps)."""
+    op = "batch_norm"
+    eps = check_number(op, "eps", eps)
     check_bool(op, "training", training)
     momentum = check_number(op, "momentum", momentum)
     check_batch_norm_args(input, running_mean, running_var, weight, bias, training)
@@ -137,6 +153,23 @@ def _prod(values) -> int:
     return n
 
 
+def _normalized_shape(op: str, normalized_shape) -> tuple[int, ...]:
+    """torch's functional form takes a sequence of ints only (the modules accept an int), of at
+    least one entry."""
+    if not isinstance(normalized_shape, (tuple, list)):
+        raise TypeError(
+            f"{op}(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
+            f"{type(normalized_shape).__name__}"
+        )
+    shape = tuple(check_int(op, "normalized_shape", s) for s in normalized_shape)
+    if not shape:
+        raise RuntimeError(
+            "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least "
+            "one element, but got normalized_shape = []"
+        )
+    return shape
+
+
 def layer_norm(
     input: Tensor,
     normalized_shape,
@@ -147,15 +180,8 @@ def layer_norm(
     """Normalise over the trailing ``normalized_shape`` dimensions (biased variance), then
     ``* weight + bias`` elementwise."""
     check_tensor("layer_norm", "input", input)
-    if isinstance(normalized_shape, numbers.Integral):
-        normalized_shape = (normalized_shape,)
-    shape = tuple(int(s) for s in normalized_shape)
+    shape = _normalized_shape("layer_norm", normalized_shape)
     n = len(shape)
-    if n < 1:
-        raise RuntimeError(
-            "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least "
-            "one element, but got normalized_shape = []"
-        )
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None:
             check_tensor("layer_norm", name, t)
@@ -191,12 +217,13 @@ def group_norm(
     """Normalise each of ``num_groups`` channel groups of every sample over its channels and
     positions, then scale and shift per channel."""
     check_tensor("group_norm", "input", input)
+    check_int("group_norm", "num_groups", num_groups)
     if input.ndim < 2:
         raise RuntimeError(
             f"Expected at least 2 dimensions for input tensor but received {input.ndim}"
         )
     n, c = input.shape[0], input.shape[1]
-    if not isinstance(num_groups, numbers.Integral) or num_groups <= 0:
+    if num_groups <= 0:
         raise RuntimeError(f"num_groups must be a positive integer, got {num_groups!r}")
     if c % num_groups:
         raise RuntimeError(
@@ -274,12 +301,13 @@ def instance_norm(
     if rv is not None:
         rv = Tensor._wrap(np.array(rv._array))
     rows = input.reshape((1, n * c) + tuple(input.shape[2:]))  # (1, N*C, *)
-    out = batch_norm(
+    out = _batch_norm(
         rows, rm, rv, _repeat(weight, n), _repeat(bias, n), use_input_stats, momentum, eps
     )
-    if running_mean is not None and rm is not None:
+    # an empty batch makes no update (torch fails there: see the fuzzer's KNOWN list)
+    if running_mean is not None and rm is not None and n:
         running_mean._array[...] = rm._array.reshape(n, c).mean(axis=0)
-    if running_var is not None and rv is not None:
+    if running_var is not None and rv is not None and n:
         running_var._array[...] = rv._array.reshape(n, c).mean(axis=0)
     return out.reshape(input.shape)
 
@@ -322,7 +350,10 @@ def normalize(
     if out is not None:
         raise TypeError("normalize(): out= is not supported by convkit; assign the result")
     axis = input._dim(dim)
-    norm = VectorNorm.apply(input, float(p), (axis,), True)
+    if input.ndim == 0:  # a 0-d input is its own 1-entry vector
+        norm = VectorNorm.apply(input.reshape(1), float(p), (0,), True).reshape(())
+    else:
+        norm = VectorNorm.apply(input, float(p), (axis,), True)
     return input / norm.clamp(min=eps)
 
 
@@ -335,15 +366,20 @@ def rms_norm(
     """``x / sqrt(mean(x^2) + eps) * weight`` over the trailing ``normalized_shape`` dimensions;
     eps defaults to the dtype's machine epsilon."""
     check_tensor("rms_norm", "input", input)
-    if isinstance(normalized_shape, numbers.Integral):
-        normalized_shape = (normalized_shape,)
-    shape = tuple(int(s) for s in normalized_shape)
+    shape = _normalized_shape("rms_norm", normalized_shape)
     n = len(shape)
     if input.ndim < n or tuple(input.shape[input.ndim - n :]) != shape:
         raise RuntimeError(
             f"Given normalized_shape={list(shape)}, expected input with shape [*, "
             f"{', '.join(str(s) for s in shape)}], but got input of size{list(input.shape)}"
         )
+    if weight is not None:
+        check_tensor("rms_norm", "weight", weight)
+        if tuple(weight.shape) != shape:
+            raise RuntimeError(
+                f"Expected weight to be of same shape as normalized_shape, but got weight of "
+                f"shape {list(weight.shape)} and normalized_shape = {list(shape)}"
+            )
     if eps is None:
         eps = float(np.finfo(input.dtype).eps)
     axes = tuple(range(input.ndim - n, input.ndim))

@@ -10,7 +10,7 @@ import torch.nn.functional as TF
 
 import convkit as ck
 import convkit.nn.functional as F
-from convkit.ops.nn import erf
+from convkit.kernels.special import erf, erf_float32
 from tests.helpers import check_against_torch, gradcheck, same_as_torch, to_torch
 
 # (name, convkit fn, torch fn)
@@ -75,6 +75,40 @@ def test_erf_against_math():
     want = np.array([math.erf(v) for v in xs])
     np.testing.assert_allclose(erf(xs), want, rtol=5e-15, atol=5e-16)
     assert erf(np.float32(0.5)).dtype == np.float32
+    assert np.isnan(erf(np.array([np.nan]))[0])
+    np.testing.assert_array_equal(erf(np.array([np.inf, -np.inf])), [1.0, -1.0])
+
+
+def test_erf_float32_matches_its_formula_loop():
+    """torch's vectorised float32 erf, against the same formula evaluated element by element
+    in float64 (Abramowitz & Stegun 7.1.26: within 1.5e-7 of the true erf in exact arithmetic)."""
+    xs = np.linspace(-5, 5, 4001, dtype=np.float32)
+    p, coeffs = 0.3275911, (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
+    want = []
+    for v in xs.astype(np.float64):
+        t = 1 / (1 + p * abs(v))
+        poly = sum(c * t**k for k, c in enumerate(coeffs))
+        want.append(math.copysign(1 - t * poly * math.exp(-v * v), v))
+    got = erf_float32(xs)
+    assert got.dtype == np.float32
+    # float32 rounding of t, poly and exp, then the cancellation in 1 - t*poly*exp near 0, add
+    # a few ulps of 1 (6e-8 each) to the formula's error
+    np.testing.assert_allclose(got, want, rtol=0, atol=5e-7)
+    np.testing.assert_allclose(got, [math.erf(v) for v in xs.astype(np.float64)], atol=5e-7)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gelu_many_blocks_and_views_match_torch(approximate, dtype):
+    """Inputs larger than one kernel block, strided views, and NaN/inf, against torch."""
+    x = (np.random.default_rng(3).standard_normal((3, 70, 200)) * 3).astype(dtype)
+    x.reshape(-1)[:4] = [np.nan, np.inf, -np.inf, 0.0]
+    check_against_torch(
+        lambda t: F.gelu(t[:, ::2, 1:].transpose(1, 2), approximate=approximate),
+        lambda t: TF.gelu(t[:, ::2, 1:].transpose(1, 2), approximate=approximate),
+        [x],
+        dtype,
+    )
 
 
 def test_softmax_is_stable_and_sums_to_one():
@@ -429,3 +463,61 @@ def test_dropout_of_integer_tensors(fn, shape, dtype, p):
             lib.tensor(np.ones(shape, dtype=dtype)), p, training=True
         )
     )
+
+
+# ----- deviations found by the differential fuzzer (tests/parity/test_fuzz.py) ------------------
+
+_B = [True, False, True, True]
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda lib: lib.nn.functional.threshold(lib.tensor(_B), 0.5, 0.0),
+        lambda lib: lib.nn.functional.threshold_(lib.tensor(_B), 0.5, 0.0),
+        lambda lib: lib.nn.functional.threshold(lib.tensor([1, 2]), 0.5, float("nan")),
+        lambda lib: lib.nn.functional.threshold(lib.tensor([1, 2]), float("nan"), 3),
+        lambda lib: lib.nn.functional.threshold(lib.tensor([1, 2]), 0.5, float("inf")),
+        lambda lib: lib.nn.functional.threshold_(lib.tensor([1, 2]), float("nan"), 3),
+        lambda lib: lib.nn.functional.threshold(lib.tensor([1, 2]), 1.5, 7.9),
+        lambda lib: lib.nn.functional.softsign(lib.tensor(_B)),
+        lambda lib: lib.nn.functional.tanhshrink(lib.tensor(_B)),
+        lambda lib: lib.nn.functional.glu(lib.tensor(_B)),
+        lambda lib: lib.nn.functional.glu(lib.tensor([1, 2])),
+        lambda lib: lib.nn.functional.softmin(lib.tensor(_B), 0),
+        lambda lib: -lib.tensor(_B),
+        lambda lib: lib.nn.functional.elu(lib.tensor([1.0, -1.0]), "a"),
+        lambda lib: lib.nn.functional.elu_(lib.tensor([1.0, -1.0]), "a"),
+        lambda lib: lib.nn.functional.celu(lib.tensor([1, 2]), "a"),
+        lambda lib: lib.nn.functional.softshrink(lib.tensor([1.0, -1.0]), float("nan")),
+        lambda lib: lib.nn.functional.softshrink(lib.tensor([1.0, -1.0]), 1e39),
+        lambda lib: lib.nn.functional.rrelu(lib.tensor([1.0, -1.0]), training=None),
+        lambda lib: lib.nn.functional.rrelu_(lib.tensor([1.0, -1.0]), training=0),
+        lambda lib: lib.nn.functional.prelu(lib.tensor([1, -2]), lib.tensor([0.25])),
+        lambda lib: lib.nn.functional.prelu(
+            lib.tensor([1.0, -2.0], dtype=lib.float64), lib.tensor([0.25])
+        ),
+    ],
+)
+def test_dtype_and_argument_checks_match_torch(fn):
+    same_as_torch(fn)
+
+
+def test_prelu_gradient_with_a_non_finite_weight_matches_torch():
+    """x > 0 takes the gradient g whatever the weight (no 0 * inf = NaN from a select)."""
+    x = np.array([[np.inf, -1.0], [np.nan, 2.0], [0.0, -3.0], [1.0, -np.inf]], dtype=np.float32)
+    for w in ([np.nan], [0.25, np.inf]):
+
+        def fn(lib, w=w):
+            a = lib.tensor(x, requires_grad=True)
+            b = lib.tensor(np.array(w, dtype=np.float32), requires_grad=True)
+            y = lib.nn.functional.prelu(a, b)
+            y.sum().backward()
+            return y.detach(), a.grad, b.grad
+
+        same_as_torch(fn)
+
+
+@pytest.mark.parametrize("training", [None, 0, True])
+def test_dropout1d_checks_the_rank_before_the_training_flag_as_torch(training):
+    same_as_torch(lambda lib: lib.nn.functional.dropout1d(lib.ones(4), 1.0, training))

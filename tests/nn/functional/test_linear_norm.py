@@ -272,3 +272,19 @@ def test_batch_norm_argument_errors_match_torch(kwargs):
 def test_batch_norm_negative_eps_names_the_argument():
     with pytest.raises(ValueError, match="eps must be non-negative, but got -1"):
         F.batch_norm(ck.ones(2, 3), ck.zeros(3), ck.ones(3), eps=-1)
+
+
+def test_bilinear_with_no_input1_features_is_an_error_as_torch():
+    """Found by the differential fuzzer: torch's reshape(-1, 0) of input1 is ambiguous."""
+    same_as_torch(
+        lambda lib: lib.nn.functional.bilinear(lib.ones(2, 0), lib.ones(2, 3), lib.ones(4, 0, 3))
+    )
+
+
+@pytest.mark.parametrize("bias_shape", [(2,), (), (1, 1)])
+def test_bilinear_bias_of_the_wrong_size_is_an_error_as_torch(bias_shape):
+    same_as_torch(
+        lambda lib: lib.nn.functional.bilinear(
+            lib.ones(3, 2), lib.ones(3, 2), lib.ones(1, 2, 2), lib.ones(bias_shape)
+        )
+    )

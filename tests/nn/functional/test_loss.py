@@ -527,7 +527,8 @@ def test_more_losses_match_torch(case, reduction, dtype):
 )
 def test_more_losses_gradcheck(name, make):
     arrays = make(np.random.default_rng(22))
-    grad_count = 2 if name in ("soft_margin_loss", "cosine_embedding_loss") else len(arrays)
+    # torch has no derivative for soft_margin_loss's target (and refuses one that needs it)
+    grad_count = {"soft_margin_loss": 1, "cosine_embedding_loss": 2}.get(name, len(arrays))
     fixed = arrays[grad_count:]
     gradcheck(
         lambda *ts: getattr(F, name)(*ts, *[ck.tensor(a) for a in fixed], reduction="sum"),
@@ -751,3 +752,162 @@ def test_ignore_index_must_be_an_int(loss, kwargs):
     same_as_torch(
         lambda lib: getattr(lib.nn.functional, loss)(lib.ones(2, 3), lib.tensor([0, 1]), **kwargs)
     )
+
+
+# ----- deviations found by the differential fuzzer (tests/parity/test_fuzz.py) ------------------
+
+
+def _x(lib, grad=False):
+    return lib.tensor([[0.2, 0.7], [0.9, 0.4]], dtype=lib.float64, requires_grad=grad)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        # arguments torch has no derivative for, which it refuses when they require grad
+        lambda lib: lib.nn.functional.binary_cross_entropy(_x(lib), _x(lib), weight=_x(lib, True)),
+        lambda lib: lib.nn.functional.binary_cross_entropy_with_logits(
+            _x(lib), _x(lib), weight=_x(lib, True)
+        ),
+        lambda lib: lib.nn.functional.binary_cross_entropy_with_logits(
+            _x(lib), _x(lib), pos_weight=_x(lib, True)
+        ),
+        lambda lib: lib.nn.functional.soft_margin_loss(_x(lib), _x(lib, True)),
+        lambda lib: lib.nn.functional.multi_margin_loss(
+            _x(lib), lib.tensor([0, 1]), weight=lib.ones(2, dtype=lib.float64).requires_grad_()
+        ),
+        # dtypes
+        lambda lib: lib.nn.functional.huber_loss(lib.tensor([1, 2]), lib.tensor([0, 5])),
+        lambda lib: lib.nn.functional.smooth_l1_loss(lib.tensor([1, 2]), lib.tensor([0, 5])),
+        lambda lib: lib.nn.functional.multi_margin_loss(_x(lib), lib.tensor([0, 1]).int()),
+        lambda lib: lib.nn.functional.multi_margin_loss(_x(lib), lib.tensor([0.0, 1.0])),
+        lambda lib: lib.nn.functional.multilabel_margin_loss(_x(lib), lib.tensor([[0, -1]]).int()),
+        lambda lib: lib.nn.functional.gaussian_nll_loss(_x(lib), _x(lib), lib.ones(2, 2).long()),
+        lambda lib: lib.nn.functional.gaussian_nll_loss(_x(lib), _x(lib), 2),
+        # values
+        lambda lib: lib.nn.functional.mse_loss(_x(lib), _x(lib) * 2, weight=lib.ones(2)),
+        lambda lib: lib.nn.functional.cosine_similarity(_x(lib), _x(lib), eps=-1.0),
+        lambda lib: lib.nn.functional.pdist(_x(lib), -1.0),
+    ],
+)
+def test_argument_checks_match_torch(fn):
+    same_as_torch(fn)
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+def test_weighted_mse_loss_matches_torch(reduction):
+    r = np.random.default_rng(31)
+    x, t, w = r.standard_normal((3, 4)), r.standard_normal((3, 4)), r.random((3, 4))
+    check_against_torch(
+        lambda a, b, c: F.mse_loss(a, b, weight=c, reduction=reduction),
+        lambda a, b, c: TF.mse_loss(a, b, weight=c, reduction=reduction),
+        [x, t, w],
+        np.float64,
+    )
+
+
+@pytest.mark.parametrize("name,kw", [("smooth_l1_loss", "beta"), ("huber_loss", "delta")])
+def test_smooth_l1_and_huber_gradients_at_infinity_match_torch(name, kw):
+    """An infinite difference has slope 1 (delta for huber), not the 0 * inf = NaN that a select
+    between the quadratic and the linear branch sends back."""
+    x = np.array([np.inf, -np.inf, 0.3, 2.0, -5.0, 0.5])
+    t = np.array([0.0, 1.0, 0.0, 0.0, np.inf, 0.0])
+    for value in (0.5, 1.0):
+        check_against_torch(
+            lambda a, b, v=value: getattr(F, name)(a, b, reduction="none", **{kw: v}),
+            lambda a, b, v=value: getattr(TF, name)(a, b, reduction="none", **{kw: v}),
+            [x, t],
+            np.float64,
+        )
+
+
+def test_poisson_nll_loss_full_target_gradient_is_torchs_masked_form():
+    """torch masks the Stirling term after computing it, so a target <= 0 gets NaN."""
+    x, t = np.array([0.3, -0.2, 1.0, 0.5]), np.array([-0.5, 0.5, 3.0, 0.0])
+    check_against_torch(
+        lambda a, b: F.poisson_nll_loss(a, b, full=True, reduction="sum"),
+        lambda a, b: TF.poisson_nll_loss(a, b, full=True, reduction="sum"),
+        [x, t],
+        np.float64,
+    )
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda lib: lib.nn.functional.huber_loss(lib.ones(3, 2), lib.ones(3, 3), reduction="x"),
+    ],
+)
+def test_more_checks_match_torch(fn):
+    same_as_torch(fn)
+
+
+def test_cosine_embedding_loss_epsilon_is_torchs_float32_constant():
+    """A zero input2 leaves only the epsilon in its magnitude: the gradient is x1 / sqrt(|x1|^2
+    eps), which tells float32(1e-12) from 1e-12 at the float64 tolerance."""
+    x1, x2 = np.array([[1.52510203, 1.68798223]]), np.zeros((1, 2))
+    check_against_torch(
+        lambda a, b: F.cosine_embedding_loss(a, b, ck.tensor([1.0])),
+        lambda a, b: TF.cosine_embedding_loss(a, b, torch.tensor([1.0])),
+        [x1, x2],
+        np.float64,
+    )
+
+
+@pytest.mark.parametrize("p", [float("inf"), -float("inf")])
+def test_infinity_norm_gradient_of_a_nan_row_is_zero_as_torch(p):
+    """No entry attains a NaN norm: torch's gradient there is 0 (VectorNorm's backward)."""
+    x1 = np.array([[np.nan, 1.0, 2.0], [np.inf, 1.0, -3.0], [-np.inf, np.inf, 0.0], [1, -3, 3]])
+    check_against_torch(
+        lambda a, b: F.pairwise_distance(a, b, p, eps=0.0),
+        lambda a, b: TF.pairwise_distance(a, b, p, eps=0.0),
+        [x1, np.zeros((4, 3))],
+        np.float64,
+    )
+
+
+@pytest.mark.parametrize("xs,ts", [((), ()), ((), (1,)), ((3,), ()), ((3,), (1,)), ((1, 3), ())])
+@pytest.mark.parametrize("reduction", ["none", "sum"])
+def test_multi_margin_loss_shapes_as_torch(xs, ts, reduction):
+    """A 0-d input is one sample of one class; 'none' has the target's rank, not the input's."""
+    x = np.arange(int(np.prod(xs)), dtype=np.float64).reshape(xs) / 4
+    check_against_torch(
+        lambda a: F.multi_margin_loss(a, ck.zeros(ts, dtype=ck.int64), reduction=reduction),
+        lambda a: TF.multi_margin_loss(a, torch.zeros(ts, dtype=torch.int64), reduction=reduction),
+        [x],
+        np.float64,
+    )
+
+
+def test_cosine_similarity_of_an_integer_and_a_float_input_matches_torch():
+    """The integer operand's norm is taken in the promoted float dtype, not truncated."""
+    same_as_torch(
+        lambda lib: lib.nn.functional.cosine_similarity(
+            lib.tensor([[2, 2], [3, -1]]), lib.tensor([[0.125, -0.25], [1.5, 0.5]])
+        )
+    )
+
+
+def test_pairwise_distance_l1_gradient_at_nan_and_l0_gradient_as_torch():
+    """torch's sgn(NaN) is 0 in the 1-norm's gradient; the 0-"norm" has no gradient at all."""
+
+    def fn(lib, p):
+        a = lib.tensor([[float("nan"), 1.0, -2.0]], requires_grad=True)
+        b = lib.tensor([[0.5, 0.0, 1.0]], requires_grad=True)
+        lib.nn.functional.pairwise_distance(a, b, p).sum().backward()
+        return (a.grad,) if p == 1 else (lib.tensor([a.grad is None, b.grad is None]),)
+
+    same_as_torch(lambda lib: fn(lib, 1))
+    same_as_torch(lambda lib: fn(lib, 0))
+
+
+@pytest.mark.parametrize("d1,d2", [("float64", "float32"), ("float32", "float64")])
+def test_cosine_similarity_normalises_each_float_operand_in_its_own_dtype(d1, d2):
+    # torch casts only integer operands: a float32 operand is normalised in float32 even beside
+    # a float64 one (the float32 rounding shows at 1e-8, far above float64's tolerance).
+    a = np.random.default_rng(0).standard_normal((3, 5))
+    x, y = a.astype(d1), a.astype(d2)
+    expected = torch.nn.functional.cosine_similarity(torch.tensor(x), torch.tensor(y)).numpy()
+    got = F.cosine_similarity(ck.tensor(x), ck.tensor(y)).numpy()
+    assert got.dtype == expected.dtype
+    np.testing.assert_allclose(got, expected, rtol=1e-12)

@@ -33,7 +33,7 @@ CASES = [
     ),
     (
         "layer_norm_weight_only",
-        lambda x, w: F.layer_norm(x, 5, w),
+        lambda x, w: F.layer_norm(x, (5,), w),
         lambda x, w: TF.layer_norm(x, (5,), w),
         [(2, 5), (5,)],
     ),
@@ -168,6 +168,21 @@ def test_instance_norm_running_statistics_match_torch(dtype, use_input_stats):
             lambda x: TF.local_response_norm(x[0], 2),
             ValueError,
         ),
+        # found by the differential fuzzer: the functional forms' argument types
+        (lambda x: F.layer_norm(x, 4), lambda x: TF.layer_norm(x, 4), TypeError),
+        (lambda x: F.rms_norm(x, 4), lambda x: TF.rms_norm(x, 4), TypeError),
+        (lambda x: F.rms_norm(x, ()), lambda x: TF.rms_norm(x, ()), RuntimeError),
+        (
+            lambda x: F.rms_norm(x, (4,), ck.ones(())),
+            lambda x: TF.rms_norm(x, (4,), torch.ones(())),
+            RuntimeError,
+        ),
+        (lambda x: F.group_norm(x, 2.0), lambda x: TF.group_norm(x, 2.0), TypeError),
+        (
+            lambda x: F.instance_norm(x.long(), eps=-1.0),
+            lambda x: TF.instance_norm(x.long(), eps=-1.0),
+            RuntimeError,
+        ),
     ],
 )
 def test_errors_match_torch(call, tcall, exc):
@@ -184,3 +199,32 @@ def test_group_norm_of_one_value_per_group_is_an_error_as_torch():
         TF.group_norm(to_torch(x), 2)
     with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
         F.group_norm(ck.tensor(x), 2)
+
+
+def test_instance_norm_takes_any_eps_as_torch():
+    """Unlike batch_norm, torch's instance_norm does not check eps: a negative one gives NaN."""
+    x = (np.arange(24, dtype=np.float64).reshape(2, 3, 4) % 5) / 3
+    for eps in (-1.0, 0.0):
+        check_against_torch(
+            lambda t, e=eps: F.instance_norm(t, eps=e),
+            lambda t, e=eps: TF.instance_norm(t, eps=e),
+            [x],
+            np.float64,
+        )
+
+
+def test_instance_norm_of_an_empty_batch_leaves_the_running_statistics():
+    rm, rv = ck.zeros(2), ck.ones(2)
+    y = F.instance_norm(ck.zeros(0, 2, 3), rm, rv)
+    assert tuple(y.shape) == (0, 2, 3)
+    np.testing.assert_array_equal(rm.numpy(), [0.0, 0.0])
+    np.testing.assert_array_equal(rv.numpy(), [1.0, 1.0])
+
+
+@pytest.mark.parametrize("dim", [0, -1])
+def test_normalize_of_a_0d_input_matches_torch(dim):
+    for value in (-2.5, 0.0):
+        x = np.array(value)
+        check_against_torch(
+            lambda t: F.normalize(t, dim=dim), lambda t: TF.normalize(t, dim=dim), [x], np.float64
+        )
