@@ -43,7 +43,7 @@ from .dtypes import (
     set_default_dtype,
     uint8,
 )
-from .functions import *  # noqa: F403 - torch's functions, listed in functions.__all__
+from .functions import *
 from .io import load, save
 from .kernels.parallel import get_num_threads, set_num_threads
 from .printing import set_printoptions

@@ -1,4 +1,4 @@
 """``convkit.functional``: the same functions as ``convkit.nn.functional``."""
 
-from .nn.functional import *  # noqa: F403
-from .nn.functional import __all__  # noqa: F401
+from .nn.functional import *
+from .nn.functional import __all__  # noqa: F401 - re-exported: the same public list

@@ -120,8 +120,8 @@ def test_no_import_circle_anywhere_in_the_package():
 
 
 def test_the_layers_point_one_way():
-    """DESIGN.md's layers: shapes and kernels import no convkit module above them; autograd
-    never imports tensor (the Tensor registers itself); random draws below the Tensor."""
+    """The layers of docs/ARCHITECTURE.md: shapes and kernels import no convkit module above
+    them; autograd never imports tensor (the Tensor registers itself); random draws below it."""
     graph = import_graph()
     below_tensor = ("convkit.shapes", "convkit.kernels", "convkit.autograd", "convkit.random")
     for module, targets in graph.items():

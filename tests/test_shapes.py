@@ -232,7 +232,7 @@ def test_default_stride_is_torch_rule():
 
 
 def test_window_start_and_divisors():
-    # ones(4), k=3, s=2, p=1, ceil_mode -> windows start at -1, 1, 3 (SEMANTICS.md).
+    # ones(4), k=3, s=2, p=1, ceil_mode -> windows start at -1, 1, 3 (as torch 2.13 computes it).
     assert [shapes.window_start(i, 2, 1) for i in range(3)] == [-1, 1, 3]
     assert shapes.avg_pool_divisors(4, 3, 2, 1, 3, True) == [3, 3, 2]
 

@@ -9,6 +9,6 @@ them.
 """
 
 from . import distributed_c10d
-from .distributed_c10d import *  # noqa: F403 - the public names are distributed_c10d.__all__
+from .distributed_c10d import *
 
 __all__ = list(distributed_c10d.__all__)

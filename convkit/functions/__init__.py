@@ -4,16 +4,16 @@ every name in the submodules' ``__all__``.
 """
 
 from . import creation, indexing, linalg, misc, nn, pointwise, reductions, shape, sorting, types
-from .creation import *  # noqa: F403 - the submodules' __all__ are the public lists
-from .indexing import *  # noqa: F403
-from .linalg import *  # noqa: F403
-from .misc import *  # noqa: F403
-from .nn import *  # noqa: F403
-from .pointwise import *  # noqa: F403
-from .reductions import *  # noqa: F403
-from .shape import *  # noqa: F403
-from .sorting import *  # noqa: F403
-from .types import *  # noqa: F403
+from .creation import *
+from .indexing import *
+from .linalg import *
+from .misc import *
+from .nn import *
+from .pointwise import *
+from .reductions import *
+from .shape import *
+from .sorting import *
+from .types import *
 
 __all__ = [
     *creation.__all__,

@@ -167,6 +167,10 @@ def prod(
         if t.dtype.kind != "f":
             return Tensor._wrap(np.asarray(np.prod(t._array), dtype=t.dtype))
         return R.Prod.apply(t)
+    if not isinstance(dim, builtins.int | np.integer):
+        raise TypeError(
+            f"prod(): argument 'dim' (position 2) must be int, not {type(dim).__name__}"
+        )
     ax = axes(input, dim)
     if t.dtype.kind != "f":
         return Tensor._wrap(np.asarray(np.prod(t._array, axis=ax, keepdims=keepdim)))
@@ -295,7 +299,7 @@ def _extremum(name: str, input: Tensor, dim: Any, keepdim: builtins.bool, larges
 
 
 @method
-def max(input: Tensor, dim: Any = None, keepdim: builtins.bool = False, **kw) -> Any:  # noqa: A001
+def max(input: Tensor, dim: Any = None, keepdim: builtins.bool = False, **kw) -> Any:  # noqa: A001 - torch.max / torch.min
     """``max(input)``: the largest element; ``max(input, dim)``: (values, indices) along dim;
     ``max(input, other)``: the elementwise maximum. NaN wins."""
     dim, keepdim = _aliases("max", dim, keepdim, kw)
@@ -303,7 +307,7 @@ def max(input: Tensor, dim: Any = None, keepdim: builtins.bool = False, **kw) ->
 
 
 @method
-def min(input: Tensor, dim: Any = None, keepdim: builtins.bool = False, **kw) -> Any:  # noqa: A001
+def min(input: Tensor, dim: Any = None, keepdim: builtins.bool = False, **kw) -> Any:  # noqa: A001 - torch.max / torch.min
     """``min(input)``, ``min(input, dim)`` -> (values, indices), ``min(input, other)``."""
     dim, keepdim = _aliases("min", dim, keepdim, kw)
     return _extremum("min", input, dim, keepdim, False)
@@ -351,7 +355,7 @@ def _arg(name: str, op, input: Tensor, dim: Any, keepdim: builtins.bool) -> Tens
     a = input._array
     if dim is None:
         if a.size == 0:
-            raise RuntimeError(
+            raise IndexError(
                 f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
             )
         idx = np.asarray(op(a), dtype=int64)
@@ -386,14 +390,14 @@ def _logical_reduce(op, input: Tensor, dim: Any, keepdim: builtins.bool) -> Tens
 
 
 @method
-def all(input: Tensor, dim: Any = None, keepdim: builtins.bool = False, **kw) -> Tensor:  # noqa: A001
+def all(input: Tensor, dim: Any = None, keepdim: builtins.bool = False, **kw) -> Tensor:  # noqa: A001 - torch.all / torch.any
     """True if every element (along ``dim``) is nonzero."""
     dim, keepdim = _aliases("all", dim, keepdim, kw)
     return _logical_reduce(np.all, input, dim, keepdim)
 
 
 @method
-def any(input: Tensor, dim: Any = None, keepdim: builtins.bool = False, **kw) -> Tensor:  # noqa: A001
+def any(input: Tensor, dim: Any = None, keepdim: builtins.bool = False, **kw) -> Tensor:  # noqa: A001 - torch.all / torch.any
     """True if some element (along ``dim``) is nonzero."""
     dim, keepdim = _aliases("any", dim, keepdim, kw)
     return _logical_reduce(np.any, input, dim, keepdim)

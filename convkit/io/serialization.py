@@ -212,7 +212,7 @@ def _tensor(ref: Any, target: Callable[[str], str]) -> Tensor:
     if device.split(":")[0] != "cpu":
         raise RuntimeError(f"convkit holds tensors on the CPU only; cannot load onto '{device}'")
     if ref.parameter:
-        from ..nn.module import Parameter
+        from ..nn.parameter import Parameter
 
         return Parameter(Tensor._wrap(ref.array), requires_grad=ref.requires_grad)
     t = Tensor._wrap(ref.array)

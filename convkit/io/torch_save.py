@@ -185,7 +185,7 @@ class _Pickler:
             self.out += b"u" if pairs else b"e"
 
     def tensor(self, obj: Tensor | np.ndarray, path: str) -> None:
-        from ..nn.module import Parameter
+        from ..nn.parameter import Parameter
 
         array = obj._array if isinstance(obj, Tensor) else obj
         parameter = isinstance(obj, Parameter)

@@ -80,7 +80,7 @@ def avg_pool_ref(
     count_include_pad: bool,
     divisor_override: int | None,
 ) -> np.ndarray:
-    """SEMANTICS.md: window ``[i*s - p, min(i*s - p + k, L + p))``; divisor rule per window."""
+    """torch's rule: window ``[i*s - p, min(i*s - p + k, L + p))``; divisor rule per window."""
     spatial = x.shape[1:]
     ones = (1,) * len(spatial)
     out = tuple(

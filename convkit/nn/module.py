@@ -10,8 +10,9 @@ import numpy as np
 
 from ..devices import NO_CUDA, as_device, cuda_target
 from ..dtypes import as_dtype
-from ..tensor import Size, Tensor, _parse_to, _to_array
+from ..tensor import Size, Tensor, _parse_to
 from .hooks import BackwardHook, RemovableHandle
+from .parameter import Parameter, is_lazy
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -37,24 +38,6 @@ _HOOK_STORES = (
     "_backward_pre_hooks",
     "_backward_hooks",
 )
-
-
-class Parameter(Tensor):
-    """A Tensor that a Module registers as a learnable parameter (requires grad by default)."""
-
-    __slots__ = ()
-
-    def __init__(self, data=None, requires_grad: bool = True):
-        if data is None:
-            array = np.zeros(0, dtype=np.float32)
-        elif isinstance(data, Tensor):
-            array = data._array
-        else:
-            array = _to_array(data)  # torch's default dtypes: Python floats become float32
-        self._setup(array, bool(requires_grad))
-
-    def __repr__(self) -> str:
-        return "Parameter containing:\n" + super().__repr__()
 
 
 # Hooks every module runs (torch's ``register_module_*`` family): before a module's own hooks.
@@ -433,7 +416,6 @@ class Module:
         Values may be Tensors or NumPy arrays. Missing and unexpected keys (when strict) and shape
         mismatches (always) are named in one RuntimeError, as torch does.
         """
-        from .parameter import is_lazy  # parameter.py imports this module
 
         # Lazy modules first give their placeholders the checkpoint's shapes (torch's
         # LazyModuleMixin load hook), so that the shape check and the copy see real tensors.

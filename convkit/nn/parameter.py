@@ -13,10 +13,29 @@ from typing import cast
 import numpy as np
 
 from ..dtypes import as_dtype, get_default_dtype
-from ..tensor import Tensor
-from .module import Parameter
+from ..tensor import Tensor, _to_array
 
 __all__ = ["Parameter", "UninitializedBuffer", "UninitializedParameter", "is_lazy"]
+
+
+class Parameter(Tensor):
+    """A Tensor that a Module registers as a learnable parameter (requires grad by default)."""
+
+    __slots__ = ()
+
+    def __init__(self, data=None, requires_grad: bool = True):
+        if data is None:
+            array = np.zeros(0, dtype=np.float32)
+        elif isinstance(data, Tensor):
+            array = data._array
+        else:
+            array = _to_array(data)  # torch's default dtypes: Python floats become float32
+        self._setup(array, bool(requires_grad))
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+    __str__ = __repr__  # Tensor's __str__ is bound to Tensor.__repr__
 
 
 class UninitializedTensorMixin:
@@ -55,6 +74,8 @@ class UninitializedTensorMixin:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+    __str__ = __repr__
 
 
 def _placeholder(dtype) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Convolution primitives: conv, transposed conv, unfold, fold.
 
 All four run on one engine (``kernels/conv.py``). The derivatives, each from the adjoint of a
-linear map (DESIGN.md):
+linear map (docs/ARCHITECTURE.md traces one conv through them):
 
 - conv ``y = W * x``: ``dx`` is the conv input gradient (a transposed conv of g with W),
   ``dW`` the conv weight gradient (a conv of x with g), ``db = sum of g over N and space``.

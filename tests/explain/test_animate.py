@@ -124,7 +124,7 @@ def test_dilation_taps_skip_cells():
     [
         ((5, 5), 2, 2, 0, 1, True),
         ((5, 5), 2, 2, 0, 1, False),
-        ((8, 8), 3, 3, 1, 1, True),  # SEMANTICS.md: 3, not 4 (the last window is dropped)
+        ((8, 8), 3, 3, 1, 1, True),  # torch 2.13: 3, not 4 (the last window is dropped)
         ((6, 7), 3, 2, 1, 2, True),
         ((5, 4), (3, 2), (2, 3), (1, 1), 1, True),
     ],
@@ -151,7 +151,7 @@ def test_avg_pool_steps_equal_avg_pool2d(size, k, s, p, ceil):
 
 
 def test_avg_pool_semantics_example():
-    # SEMANTICS.md: ones(4), k=3, s=2, p=1, ceil_mode -> [0.6667, 1.0, 0.5]
+    # torch 2.13: ones(4), k=3, s=2, p=1, ceil_mode -> [0.6667, 1.0, 0.5]
     plan = S.convolution_steps(4, 3, 2, 1, pool="avg", ceil_mode=True, input_values=np.ones(4))
     np.testing.assert_allclose(plan.output[0], [2 / 3, 1.0, 0.5])
     assert [tap.kind for tap in plan.steps[-1].taps] == ["input", "pad", "overhang"]

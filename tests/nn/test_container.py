@@ -65,7 +65,7 @@ def test_parameter_list():
     ours[0] = ck.full((1,), 7.0)
     assert isinstance(ours[0], nn.Parameter) and float(ours[0].sum()) == 7.0
     with pytest.raises(IndexError):
-        ours[5]  # noqa: B018
+        ours[5]  # noqa: B018 - the access itself raises
     with pytest.raises(RuntimeError, match="ParameterList should not be called"):
         ours(1)
     with pytest.raises(TypeError, match="should be called with an iterable"):

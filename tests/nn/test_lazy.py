@@ -110,9 +110,9 @@ def test_placeholders_refuse_shape_questions_as_torch():
     p = UninitializedParameter()
     assert isinstance(p, nn.Parameter) and p.requires_grad
     with pytest.raises(RuntimeError, match="uninitialized parameter"):
-        p.shape  # noqa: B018
+        p.shape  # noqa: B018 - the access itself raises
     with pytest.raises(RuntimeError, match="uninitialized parameter"):
-        torch.nn.parameter.UninitializedParameter().shape  # noqa: B018
+        torch.nn.parameter.UninitializedParameter().shape  # noqa: B018 - the access itself raises
     b = UninitializedBuffer()
     assert not b.requires_grad
     b.materialize((2, 3))

@@ -276,7 +276,7 @@ def test_parameter_registration_rules():
     with pytest.raises(TypeError, match="cannot assign"):
         net.a = ck.zeros(2)
     with pytest.raises(AttributeError):
-        net.missing  # noqa: B018
+        net.missing  # noqa: B018 - the access itself raises
 
 
 @pytest.mark.parametrize(
@@ -446,3 +446,9 @@ def test_load_state_dict_result_prints_as_torch():
     assert str(ours.load_state_dict({}, strict=False)) == str(
         theirs.load_state_dict({}, strict=False)
     )
+
+
+def test_parameter_prints_as_torch_with_str_and_repr():
+    ours, theirs = ck.nn.Parameter(ck.ones(2)), torch.nn.Parameter(torch.ones(2))
+    assert str(ours) == str(theirs) and repr(ours) == repr(theirs).replace("torch", "convkit")
+    assert str(ck.nn.UninitializedParameter()) == str(torch.nn.UninitializedParameter())

@@ -117,7 +117,7 @@ def _run(lib: Any, call: Call) -> Outcome:
                 warnings.simplefilter("ignore")
                 first.backward(lib.tensor(cot))
             result.grads = [leaf.grad for leaf in leaves]
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:  # noqa: BLE001 - any error is an outcome compared with torch's
             result.backward_exc = e
     return result
 
@@ -250,7 +250,7 @@ def _zero_channel_conv(call: Call, t: Outcome, c: Outcome) -> bool:
 def _all_padding_window(call: Call, t: Outcome, c: Outcome) -> bool:
     """A max-pool window that lies wholly in the padding (dilation): torch returns a
     meaningless index there and sends its gradient to an arbitrary cell (or corrupts memory);
-    convkit returns -1 and no gradient (SEMANTICS.md)."""
+    convkit returns -1 and no gradient (its documented choice, convkit/kernels/pool.py)."""
     if not call.name.startswith("max_pool") or t.exc or c.exc:
         return False
     values = _array(t.outputs[0])

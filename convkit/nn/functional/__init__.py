@@ -17,17 +17,17 @@ from . import pooling as _pooling
 from . import sparse as _sparse
 from . import upsampling as _upsampling
 from . import vision as _vision
-from .activation import *  # noqa: F403
-from .conv import *  # noqa: F403
-from .dropout import *  # noqa: F403
-from .linear import *  # noqa: F403
-from .loss import *  # noqa: F403
-from .normalization import *  # noqa: F403
-from .padding import *  # noqa: F403
-from .pooling import *  # noqa: F403
-from .sparse import *  # noqa: F403
-from .upsampling import *  # noqa: F403
-from .vision import *  # noqa: F403
+from .activation import *
+from .conv import *
+from .dropout import *
+from .linear import *
+from .loss import *
+from .normalization import *
+from .padding import *
+from .pooling import *
+from .sparse import *
+from .upsampling import *
+from .vision import *
 
 __all__ = sorted(
     set(
