@@ -106,19 +106,17 @@ class _Formatter:
                 absv = np.abs(vals)
                 lo, hi = float(absv.min()), float(absv.max())
                 self.int_mode = bool(np.all(vals == np.ceil(vals)))
-                big = hi / lo > 1000.0 or hi > 1.0e8
-                if self.int_mode:
-                    self.sci_mode = big
-                    fmt = f"{{:.{p}e}}" if big else "{:.0f}"
-                    extra = 0 if big else 1
+                # a forced sci_mode also decides the format the width is measured in
+                auto = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+                self.sci_mode = auto if PRINT_OPTS.sci_mode is None else PRINT_OPTS.sci_mode
+                if self.sci_mode:
+                    fmt, extra = f"{{:.{p}e}}", 0
+                elif self.int_mode:
+                    fmt, extra = "{:.0f}", 1
                 else:
-                    self.sci_mode = big or lo < 1.0e-4
-                    fmt = f"{{:.{p}e}}" if self.sci_mode else f"{{:.{p}f}}"
-                    extra = 0
+                    fmt, extra = f"{{:.{p}f}}", 0
                 for value in vals.tolist():
                     self.max_width = max(self.max_width, len(fmt.format(value)) + extra)
-        if PRINT_OPTS.sci_mode is not None:
-            self.sci_mode = PRINT_OPTS.sci_mode
 
     def width(self) -> int:
         return self.max_width

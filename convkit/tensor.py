@@ -1500,11 +1500,13 @@ class Tensor(metaclass=_BoundMethods):
         return self >= other
 
     def add(self, other, alpha=1):
+        _check_alpha(self, other, alpha)
         if alpha != 1:
             other = other * alpha
         return self + other
 
     def sub(self, other, alpha=1):
+        _check_alpha(self, other, alpha)
         if alpha != 1:
             other = other * alpha
         return self - other
@@ -2325,3 +2327,15 @@ def check_broadcast(*shape_list) -> tuple[int, ...]:
 
 def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
+
+
+def _check_alpha(input: Tensor, other: Any, alpha: Any) -> None:
+    """torch's rule for add/sub's ``alpha``: no float alpha for an integral result, no bool
+    alpha but for a bool result."""
+    kind = result_dtype(input, other).kind
+    if kind in "iub" and isinstance(alpha, float | np.floating):
+        raise RuntimeError(
+            "For integral input tensors, argument alpha must not be a floating point number."
+        )
+    if kind != "b" and isinstance(alpha, bool | np.bool_):
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")

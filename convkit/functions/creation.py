@@ -91,15 +91,20 @@ def empty_strided(
     requires_grad: builtins.bool = False,
     **kw: Any,
 ) -> Tensor:
-    """A zero-filled tensor of ``size`` (convkit's memory is always NumPy's own layout, so the
-    strides are checked for length and otherwise not used)."""
+    """A zero-filled tensor of ``size`` laid out with ``stride`` (in elements) in a buffer just
+    large enough, as torch's."""
     resolve(device)
     shape = _size_args((tuple(size),), None, "empty_strided")
     if len(tuple(stride)) != len(shape):
         raise RuntimeError(
             f"mismatch in length of strides and shape: {len(tuple(stride))} != {len(shape)}"
         )
-    return _factory(np.zeros(shape, dtype=as_dtype(dtype) or get_default_dtype()), requires_grad)
+    dt = np.dtype(as_dtype(dtype) or get_default_dtype())
+    steps = tuple(builtins.int(s) for s in stride)
+    extent = 1 + builtins.sum((n - 1) * s for n, s in zip(shape, steps, strict=True))
+    buffer = np.zeros(extent if all(shape) else 0, dtype=dt)
+    arr = np.lib.stride_tricks.as_strided(buffer, shape, tuple(s * dt.itemsize for s in steps))
+    return _factory(arr, requires_grad)
 
 
 def frombuffer(
@@ -252,17 +257,33 @@ def kaiser_window(
 # ----- exchange with other libraries ------------------------------------------------------------
 
 
+class _Capsule:
+    """A bare DLPack capsule seen through the protocol NumPy reads."""
+
+    def __init__(self, capsule: Any) -> None:
+        self.capsule = capsule
+
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        return self.capsule
+
+    def __dlpack_device__(self) -> tuple[builtins.int, builtins.int]:
+        return (1, 0)  # kDLCPU
+
+
 def from_dlpack(ext_tensor: Any) -> Tensor:
     """A tensor sharing memory with any object that implements DLPack (a NumPy array, a torch
     tensor on the CPU, ...)."""
+    if type(ext_tensor).__name__ == "PyCapsule":  # a capsule from to_dlpack: a CPU tensor
+        ext_tensor = _Capsule(ext_tensor)
     arr = np.from_dlpack(ext_tensor)
     _numpy_kind_check(arr)
     return Tensor._wrap(arr)
 
 
 def to_dlpack(tensor: Tensor) -> Any:
-    """A DLPack capsule of the tensor's memory."""
-    return tensor._array.__dlpack__()
+    """A DLPack capsule of the tensor's memory (a versioned one: it carries the read-only flag,
+    so that an importer, convkit's or torch's, may write through it)."""
+    return tensor._array.__dlpack__(max_version=(1, 0))
 
 
 def from_file(

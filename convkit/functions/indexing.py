@@ -204,7 +204,9 @@ def scatter_add(input: Tensor, dim: builtins.int, index: Tensor, src: Tensor) ->
     return B.ScatterAdd.apply(input, src, axis=d, index=idx)
 
 
-_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin", "max", "min")
+# torch's scatter_reduce also takes 'max' and 'min' (its message lists only the a- names)
+_REDUCE_ALIASES = {"max": "amax", "min": "amin"}
 
 
 @method
@@ -223,6 +225,7 @@ def scatter_reduce(
         raise RuntimeError(
             f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}"
         )
+    reduce = _REDUCE_ALIASES.get(reduce, reduce)
     d = input._dim(dim)
     idx = _index_array(index, "scatter_reduce")
     _scatter_src("scatter_reduce", input, d, idx, src)
@@ -259,10 +262,7 @@ def index_select(input: Tensor, dim: builtins.int, index: Tensor) -> Tensor:
     n = input.shape[d] if input.ndim else 1
     bad = idx[(idx >= n) | (idx < 0)]
     if bad.size:
-        raise RuntimeError(
-            f"INDICES element is out of DATA bounds, id={builtins.int(bad.reshape(-1)[0])} "
-            f"axis_dim={n}"
-        )
+        raise IndexError("index out of range in self")
     if input.ndim == 0:
         return input.reshape(1).index_select(0, index).reshape(idx.shape)
     return I.IndexSelect.apply(input, axis=d, index=idx.reshape(-1).astype(np.int64))
@@ -407,6 +407,8 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
         )
     shape = check_broadcast(input.shape, m.shape)
     src = input.expand(*shape) if tuple(shape) != input._array.shape else input
+    if isinstance(value, Tensor) and value.requires_grad:  # the value takes a gradient too
+        return where(Tensor._wrap(m), value.to(input.dtype), src)
     return B.MaskedFill.apply(src, mask=m, value=_scalar_value(value))
 
 

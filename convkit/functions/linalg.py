@@ -604,7 +604,7 @@ def _euclidean_by_mm(x1: Tensor, x2: Tensor) -> Tensor:
     return left.matmul(right.transpose(-2, -1)).clamp_min(1e-30).sqrt()
 
 
-def frobenius_norm(input: Tensor, dim: Any = (-2, -1), keepdim: builtins.bool = False) -> Tensor:
+def frobenius_norm(input: Tensor, dim: Any, keepdim: builtins.bool = False) -> Tensor:
     """The 2-norm over ``dim`` (torch keeps it for old code; it warns as torch does)."""
     import warnings
 

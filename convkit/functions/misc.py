@@ -5,6 +5,7 @@ anomaly-mode flags."""
 from __future__ import annotations
 
 import builtins
+import warnings
 from typing import Any
 
 __all__ = [
@@ -51,8 +52,9 @@ def compile(  # noqa: A001 - torch.compile
 def use_deterministic_algorithms(mode: builtins.bool, *, warn_only: builtins.bool = False) -> None:
     """Accepted and recorded: every convkit kernel is deterministic already."""
     if not isinstance(mode, builtins.bool):
-        raise RuntimeError(
-            f"use_deterministic_algorithms expects a bool, but got {type(mode).__name__}"
+        raise TypeError(
+            "_set_deterministic_algorithms(): argument 'mode' (position 1) must be bool, not "
+            f"{type(mode).__name__}"
         )
     _state["deterministic"], _state["warn_only"] = mode, builtins.bool(warn_only)
 
@@ -89,8 +91,14 @@ def get_deterministic_debug_mode() -> builtins.int:
 def set_float32_matmul_precision(precision: str) -> None:
     """Accepted ('highest', 'high', 'medium'): convkit's float32 products always use full
     float32 precision, which is 'highest'."""
-    if precision not in ("highest", "high", "medium"):
-        raise RuntimeError(f"Invalid precision {precision}")
+    if precision not in ("highest", "high", "medium"):  # torch warns and changes nothing
+        warnings.warn(
+            f"{precision} is not one of 'highest', 'high', or 'medium'; the current "
+            "setFloat32MatmulPrecision call has no effect.",
+            UserWarning,
+            stacklevel=2,
+        )
+        return
     _state["matmul_precision"] = precision
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
+from ..autograd import _mode
 from ..nn import functional as F
 from ..tensor import Tensor
 from ._bind import check_tensor, method
@@ -20,7 +21,6 @@ from ._bind import check_tensor, method
 # module does not have (yet) is simply not exported.
 _SAME_SIGNATURE = (
     "adaptive_avg_pool1d",
-    "alpha_dropout",
     "avg_pool1d",
     "bilinear",
     "celu",
@@ -32,11 +32,7 @@ _SAME_SIGNATURE = (
     "conv_transpose2d",
     "conv_transpose3d",
     "cosine_similarity",
-    "dropout",
-    "feature_alpha_dropout",
-    "group_norm",
     "hardshrink",
-    "layer_norm",
     "max_pool1d",
     "max_pool2d",
     "max_pool3d",
@@ -140,9 +136,56 @@ def max_pool1d_with_indices(
     )
 
 
+def _native_p(name: str, p: Any) -> None:
+    """The ATen dropouts' check of ``p``: a RuntimeError (F.dropout's own is a ValueError)."""
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout(input: Tensor, p: builtins.float, train: builtins.bool) -> Tensor:
+    """torch.dropout: ``F.dropout`` with ATen's error for ``p``."""
+    _native_p("dropout", p)
+    return F.dropout(input, p, train)
+
+
 def dropout_(input: Tensor, p: builtins.float, train: builtins.bool) -> Tensor:
     """In-place ``dropout``."""
+    _native_p("dropout_", p)
     return F.dropout(input, p, train, inplace=True)
+
+
+def alpha_dropout(input: Tensor, p: builtins.float, train: builtins.bool) -> Tensor:
+    _native_p("alpha_dropout", p)
+    return F.alpha_dropout(input, p, train)
+
+
+def feature_alpha_dropout(input: Tensor, p: builtins.float, train: builtins.bool) -> Tensor:
+    _native_p("feature_alpha_dropout", p)
+    return F.feature_alpha_dropout(input, p, train)
+
+
+def group_norm(
+    input: Tensor,
+    num_groups: builtins.int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: builtins.float = 1e-5,
+    cudnn_enabled: builtins.bool = True,
+) -> Tensor:
+    """torch.group_norm: ``F.group_norm`` with ATen's trailing ``cudnn_enabled`` (unused)."""
+    return F.group_norm(input, num_groups, weight, bias, eps)
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape: Any,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: builtins.float = 1e-5,
+    cudnn_enable: builtins.bool = True,
+) -> Tensor:
+    """torch.layer_norm: ``F.layer_norm`` with ATen's trailing ``cudnn_enable`` (unused)."""
+    return F.layer_norm(input, normalized_shape, weight, bias, eps)
 
 
 _REDUCTION = {0: "none", 1: "mean", 2: "sum"}
@@ -162,11 +205,17 @@ def binary_cross_entropy_with_logits(
     reduction: builtins.int = 1,
 ) -> Tensor:
     """The ATen form: ``reduction`` is 0 (none), 1 (mean) or 2 (sum)."""
+    if pos_weight is not None and pos_weight.requires_grad and _mode.grad_enabled:
+        raise RuntimeError(
+            "The function 'binary_cross_entropy_with_logits' is not differentiable with respect "
+            "to argument 'pos_weight'. This input cannot have requires_grad True."
+        )
     return F.binary_cross_entropy_with_logits(
         input, target, weight, reduction=_reduction(reduction), pos_weight=pos_weight
     )
 
 
 __all__ += ["batch_norm", "constant_pad_nd", "convolution", "dropout_", "max_pool1d_with_indices"]
+__all__ += ["dropout", "alpha_dropout", "feature_alpha_dropout", "group_norm", "layer_norm"]
 if hasattr(F, "binary_cross_entropy_with_logits"):
     __all__.append("binary_cross_entropy_with_logits")

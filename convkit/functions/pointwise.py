@@ -411,6 +411,7 @@ def _scalar(value: Any) -> Any:
 @method_as("arctan2")
 def atan2(input: Tensor, other: Tensor) -> Tensor:
     """The angle of (other, input): atan(input / other) in the right quadrant."""
+    check_tensor("atan2", other, "other", 2)
     return P.Atan2.apply(*_promoted("atan2", input, other, floating=True))
 
 
@@ -420,6 +421,7 @@ arctan2 = atan2
 @method
 def hypot(input: Tensor, other: Tensor) -> Tensor:
     """sqrt(input^2 + other^2) without overflow (floating tensors only, as in torch)."""
+    check_tensor("hypot", other, "other", 2)
     a, b = _promoted("hypot", input, other, floating=False)
     _not_for("hypot", a, "biu")
     return P.Hypot.apply(a, b)
@@ -839,7 +841,18 @@ inplace(Tensor.hypot)
 inplace(Tensor.fmod)
 inplace(Tensor.remainder)
 inplace(Tensor.floor_divide)
-inplace(Tensor.float_power)
+
+
+def _float_power(input: Tensor, exponent: Any) -> Tensor:
+    if input.dtype != float64:
+        raise RuntimeError(
+            f"the base given to float_power_ has dtype {_scalar_name(input.dtype)} but the "
+            "operation's result requires dtype Double"
+        )
+    return float_power(input, exponent)
+
+
+inplace(_float_power, "float_power")
 inplace(Tensor.lerp)
 inplace(Tensor.addcmul)
 inplace(Tensor.addcdiv)
@@ -914,9 +927,19 @@ def heaviside(input: Tensor, values: Tensor) -> Tensor:
     return Tensor._wrap(np.asarray(out, dtype=input.dtype))
 
 
+def _real_operands(name: str, input: Tensor, other: Any) -> None:
+    """torch's check of a floating-only binary kernel: ``other`` a Tensor, and no all-integer
+    pair (torch has no integer kernel for it)."""
+    check_tensor(name, other, "other", 2)
+    dtype = result_dtype(input, other)
+    if dtype.kind != "f":
+        raise NotImplementedError(f'"{name}_cpu" not implemented for {_scalar_name(dtype)!r}')
+
+
 @method
 def logaddexp(input: Tensor, other: Tensor) -> Tensor:
     """log(exp(input) + exp(other)) without overflow."""
+    _real_operands("logaddexp", input, other)
     a, b = _promoted("logaddexp", input, other, floating=True)
     m = maximum(a, b).detach()
     m = m.masked_fill(m.isinf(), 0.0)
@@ -926,6 +949,7 @@ def logaddexp(input: Tensor, other: Tensor) -> Tensor:
 @method
 def logaddexp2(input: Tensor, other: Tensor) -> Tensor:
     """log2(2^input + 2^other) without overflow."""
+    _real_operands("logaddexp2", input, other)
     a, b = _promoted("logaddexp2", input, other, floating=True)
     m = maximum(a, b).detach()
     m = m.masked_fill(m.isinf(), 0.0)
@@ -938,8 +962,7 @@ def xlogy(input: Any, other: Any) -> Tensor:
         check_tensor("xlogy", other, "other", 2)
         input = _as_operand(input, other)
     a, b = _promoted("xlogy", input, _scalar(other), floating=True)
-    zero = (a._array == 0) & ~np.isnan(b._array)
-    return where(Tensor._wrap(zero), Tensor._wrap(np.zeros((), a.dtype)), a * b.log())
+    return P.Xlogy.apply(a, b)
 
 
 Tensor.xlogy = xlogy
@@ -988,7 +1011,7 @@ def ldexp(input: Tensor, other: Tensor) -> Tensor:
 @method
 def nextafter(input: Tensor, other: Tensor) -> Tensor:
     """The next floating value after input towards other."""
-    check_tensor("nextafter", other, "other", 2)
+    _real_operands("nextafter", input, other)
     if input.dtype != other.dtype:
         raise RuntimeError(
             f"expected self and other to have same dtype, but got {input.dtype} and {other.dtype}"

@@ -167,6 +167,10 @@ def prod(
         if t.dtype.kind != "f":
             return Tensor._wrap(np.asarray(np.prod(t._array), dtype=t.dtype))
         return R.Prod.apply(t)
+    if not isinstance(dim, builtins.int | np.integer):
+        raise TypeError(
+            f"prod(): argument 'dim' (position 2) must be int, not {type(dim).__name__}"
+        )
     ax = axes(input, dim)
     if t.dtype.kind != "f":
         return Tensor._wrap(np.asarray(np.prod(t._array, axis=ax, keepdims=keepdim)))
@@ -351,7 +355,7 @@ def _arg(name: str, op, input: Tensor, dim: Any, keepdim: builtins.bool) -> Tens
     a = input._array
     if dim is None:
         if a.size == 0:
-            raise RuntimeError(
+            raise IndexError(
                 f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
             )
         idx = np.asarray(op(a), dtype=int64)

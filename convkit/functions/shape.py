@@ -412,11 +412,23 @@ moveaxis = movedim
 # ----- rearranging (copies) ---------------------------------------------------------------------
 
 
-@method
-def flip(input: Tensor, *dims: Any) -> Tensor:
+def _flip(self: Tensor, *dims: Any) -> Tensor:
     """The order of the elements reversed along ``dims`` (a copy, as in torch)."""
-    d = _unique_dims(input, _dims_arg(dims))
-    return S.Flip.apply(input, axes=d)
+    d = _unique_dims(self, _dims_arg(dims))
+    return S.Flip.apply(self, axes=d)
+
+
+setattr(Tensor, "flip", _flip)  # noqa: B010 - bound at run time; the method takes dims as varargs (x.flip(0, 1)); torch.flip a sequence
+
+
+def flip(input: Tensor, dims: Sequence[builtins.int]) -> Tensor:
+    """The order of the elements reversed along ``dims`` (a copy, as in torch)."""
+    check_tensor("flip", input)
+    if not isinstance(dims, tuple | list):
+        raise TypeError(
+            f"flip(): argument 'dims' (position 2) must be tuple of ints, not {type(dims).__name__}"
+        )
+    return _flip(input, *dims)
 
 
 @method
@@ -424,7 +436,7 @@ def fliplr(input: Tensor) -> Tensor:
     """Reversed along dim 1."""
     if input.ndim < 2:
         raise RuntimeError("Input must be >= 2-d.")
-    return flip(input, 1)
+    return _flip(input, 1)
 
 
 @method
@@ -432,7 +444,7 @@ def flipud(input: Tensor) -> Tensor:
     """Reversed along dim 0."""
     if input.ndim < 1:
         raise RuntimeError("Input must be >= 1-d.")
-    return flip(input, 0)
+    return _flip(input, 0)
 
 
 def _ints(value: Any) -> tuple[builtins.int, ...]:
@@ -537,6 +549,16 @@ def repeat_interleave(
     return wide.expand(*shape).contiguous().view(*merged)
 
 
+def _repeat_interleave(
+    self: Tensor, repeats: Any, dim: Any = None, *, output_size: Any = None
+) -> Tensor:
+    return repeat_interleave(self, repeats, dim, output_size=output_size)
+
+
+# the method needs ``repeats``; only torch.repeat_interleave(counts) goes without
+setattr(Tensor, "repeat_interleave", _repeat_interleave)  # noqa: B010 - bound at run time
+
+
 # ----- broadcasting -----------------------------------------------------------------------------
 
 
@@ -596,9 +618,8 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
     grids = [
         x.reshape(*([1] * i + [-1] + [1] * (n - i - 1))).expand(*shape) for i, x in enumerate(ts)
     ]
-    if swap:
+    if swap:  # built with the first two inputs swapped: the grids of (y, x) become (x, y)'s
         grids[0], grids[1] = grids[1], grids[0]
-        grids = [g.transpose(0, 1) for g in grids]
     return tuple(grids)
 
 
@@ -760,18 +781,24 @@ def unsafe_split_with_sizes(
 split_with_sizes = unsafe_split_with_sizes
 
 
-def _scatter_into(input: Tensor, src: Tensor, view: Any) -> Tensor:
+def _scatter_into(input: Tensor, src: Tensor, view: Any, what: str) -> Tensor:
     """A copy of ``input`` with ``src`` written through ``view(copy)`` (the gradient flows to
-    both through the copy's in-place write)."""
+    both through the copy's in-place write); ``src`` must have the view's shape exactly."""
     out = input.clone()
-    view(out).copy_(src)
+    target = view(out)
+    if tuple(src.shape) != tuple(target.shape):
+        raise RuntimeError(
+            f"expected src to have a size equal to the {what} of self. src size = "
+            f"{list(src.shape)}, {what} size = {list(target.shape)}"
+        )
+    target.copy_(src)
     return out
 
 
 @method
 def select_scatter(input: Tensor, src: Tensor, dim: builtins.int, index: builtins.int) -> Tensor:
     """``input`` with ``src`` written at ``index`` along ``dim``."""
-    return _scatter_into(input, src, lambda t: select(t, dim, index))
+    return _scatter_into(input, src, lambda t: select(t, dim, index), "slice")
 
 
 @method
@@ -785,7 +812,9 @@ def slice_scatter(
 ) -> Tensor:
     """``input`` with ``src`` written into the slice ``start:end:step`` of ``dim``."""
     d = input._dim(dim)
-    return _scatter_into(input, src, lambda t: t[(slice(None),) * d + (slice(start, end, step),)])
+    return _scatter_into(
+        input, src, lambda t: t[(slice(None),) * d + (slice(start, end, step),)], "slice"
+    )
 
 
 @method
@@ -797,7 +826,7 @@ def diagonal_scatter(
     dim2: builtins.int = 1,
 ) -> Tensor:
     """``input`` with ``src`` written on its diagonal."""
-    return _scatter_into(input, src, lambda t: diagonal(t, offset, dim1, dim2))
+    return _scatter_into(input, src, lambda t: diagonal(t, offset, dim1, dim2), "slice")
 
 
 @method
@@ -913,11 +942,15 @@ def unravel_index(indices: Any, shape: Any) -> tuple[Tensor, ...]:
     if idx.dtype.kind not in "iu":
         raise TypeError("expected 'indices' to be integer dtype, but got " + str(idx.dtype))
     dims = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
-    total = math.prod(dims)
-    if np.any(idx >= total) or np.any(idx < -total):
-        raise RuntimeError("'indices' must be in range [-prod(shape), prod(shape) - 1]")
-    coords = np.unravel_index(np.where(idx < 0, idx + total, idx), dims)
-    return tuple(Tensor._wrap(np.asarray(c, dtype=int64)) for c in coords)
+    if any(d < 0 for d in dims):
+        raise ValueError("'shape' cannot have negative values, but got " + str(dims))
+    # torch does not range-check: coordinate i is floor(index / stride_i) mod dims[i]
+    strides = [math.prod(dims[i + 1 :]) for i in range(len(dims))]
+    idx = idx.astype(np.int64)
+    return tuple(
+        Tensor._wrap(np.asarray(np.floor_divide(idx, st) % max(d, 1), dtype=int64))
+        for st, d in zip(strides, dims, strict=True)
+    )
 
 
 def _fill_diagonal_(self: Tensor, fill_value: Any, wrap: builtins.bool = False) -> Tensor:

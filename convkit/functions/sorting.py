@@ -20,6 +20,7 @@ import numpy as np
 from .. import return_types
 from ..dtypes import float64, int64
 from ..errors import DimensionError
+from ..ops import basic as B
 from ..ops import reduction as R
 from ..tensor import Tensor, _scalar_name, linspace_values
 from ._bind import check_tensor, method
@@ -154,9 +155,9 @@ def median(input: Tensor, dim: Any = None, keepdim: builtins.bool = False) -> An
     a = input._array
     if dim is None:
         if a.size == 0:
-            return Tensor._wrap(
-                np.asarray(np.nan, dtype=a.dtype if a.dtype.kind == "f" else float64)
-            )
+            empty = Tensor._wrap(np.asarray(np.nan, a.dtype if a.dtype.kind == "f" else float64))
+            # in the graph, as torch's (its gradient is empty anyway)
+            return empty + B.Sum.apply(input) * 0 if a.dtype.kind == "f" else empty
         flat = a.reshape(-1)
         nan = np.flatnonzero(np.isnan(flat)) if a.dtype.kind == "f" else np.array([], int)
         pos = nan[0] if nan.size else order(flat, 0, False)[(flat.size - 1) // 2]
@@ -340,6 +341,11 @@ def searchsorted(
     keep it sorted: the first such position, or the last with ``right=True``."""
     check_tensor("searchsorted", sorted_sequence, "sorted_sequence", 1)
     if side is not None:
+        if right and side == "left":
+            raise RuntimeError(
+                "torch.searchsorted(): side and right can't be set to opposites, got side of "
+                f"{side} while right was True"
+            )
         right = side == "right"
     seq = sorted_sequence._array
     if sorter is not None:
@@ -377,7 +383,6 @@ def _quantile(
     name: str, input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str, ignore_nan: bool
 ) -> Tensor:
     from ..functions.indexing import gather
-    from ..tensor import where
 
     if input.dtype.kind != "f":
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
@@ -409,9 +414,14 @@ def _quantile(
         if ignore_nan
         else np.full(a.shape[:d] + (1,) + a.shape[d + 1 :], n)
     )
+    # torch's ranks: a line with a NaN (all NaN for nanquantile) takes its last (first) sorted
+    # value, a NaN, so that the NaN result comes with the gradient to that element
+    nan_line = np.isnan(a).any(axis=d, keepdims=True)
     outs = []
     for qv in qs:
         rank = qv * (np.maximum(valid, 1) - 1)  # (.., 1, ..)
+        if not ignore_nan:
+            rank = np.where(nan_line, n - 1, rank)
         lo = np.floor(rank).astype(np.int64)
         hi = np.ceil(rank).astype(np.int64)
         if interpolation == "lower":
@@ -426,8 +436,6 @@ def _quantile(
         v_lo = gather(values, d, Tensor._wrap(lo))
         v_hi = gather(values, d, Tensor._wrap(hi))
         out = v_lo + (v_hi - v_lo) * Tensor._wrap(frac.astype(a.dtype))
-        nan_line = (valid == 0) if ignore_nan else np.isnan(a).any(axis=d, keepdims=True)
-        out = where(Tensor._wrap(nan_line), Tensor._wrap(np.asarray(np.nan, a.dtype)), out)
         if dim is None:
             out = out.reshape(()) if not keepdim else out.reshape((1,) * input.ndim)
         elif not keepdim:

@@ -81,7 +81,7 @@ class finfo:
         self.max = builtins.float(info.max)
         self.min = builtins.float(info.min)
         self.tiny = self.smallest_normal = builtins.float(info.tiny)
-        self.resolution = builtins.float(info.resolution)
+        self.resolution = 10.0 ** -builtins.int(info.precision)  # torch's: a Python float
         self.dtype = str(dt)
 
     def __repr__(self) -> str:
@@ -200,12 +200,14 @@ def imag(input: Tensor) -> Tensor:
     return input.imag
 
 
-def conj_physical_(input: Tensor) -> Tensor:
-    check_tensor("conj_physical_", input)
-    return input
+def _conj_physical_(self: Tensor) -> Tensor:
+    """The identity on real tensors, but an in-place write for torch (the version moves)."""
+    return self._inplace(self.clone())
 
 
-Tensor.conj_physical_ = lambda self: self
+_conj_physical_.__name__ = "conj_physical_"
+Tensor.conj_physical_ = _conj_physical_
+conj_physical_ = as_function(_conj_physical_)
 
 
 @method

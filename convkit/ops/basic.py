@@ -447,10 +447,10 @@ class MatMul(Function):
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g2 = g
+        if b.ndim == 1:  # first: with two vectors g is 0-d, and becomes (1, 1)
+            g2 = np.expand_dims(g2, -1)
         if a.ndim == 1:
             g2 = np.expand_dims(g2, -2)
-        if b.ndim == 1:
-            g2 = np.expand_dims(g2, -1)
         if ctx.needs_input_grad[0]:
             ga = np.matmul(g2, np.swapaxes(b2, -1, -2))
             if a.ndim == 1:

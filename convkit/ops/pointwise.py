@@ -320,6 +320,27 @@ class Hypot(Function):
         return g * a / out, g * b / out
 
 
+class Xlogy(Function):
+    """a * log(b), 0 where a is 0 (unless b is NaN). torch's derivatives: d/da = log(b) (0 where
+    a is 0), d/db = a / b (NaN at a = b = 0, as torch's)."""
+
+    grad_fn_name = "XlogyBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        zero = (a == 0) & ~np.isnan(b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(zero, np.zeros((), a.dtype), a * np.log(b))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ga = g * np.where((a == 0) & ~np.isnan(b), np.zeros((), a.dtype), np.log(b))
+            return ga, g * a / b
+
+
 class Fmod(Function):
     """C's fmod: the remainder has the dividend's sign. d/db = -trunc(a / b)."""
 

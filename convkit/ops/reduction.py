@@ -107,7 +107,8 @@ class Nansum(Function):
     @staticmethod
     def backward(ctx, g):
         g = _expand_back(g, ctx.axis, ctx.keepdims, ctx.nan.ndim)
-        return np.where(ctx.nan, np.zeros((), dtype=g.dtype), g)
+        # a product, not a selection, as torch's nansum_backward: an infinite g gives NaN
+        return g * ~ctx.nan
 
 
 class Var(Function):
@@ -179,7 +180,7 @@ class Cumsum(Function):
     @staticmethod
     def forward(ctx, a, axis):
         ctx.axis = axis
-        return np.cumsum(a, axis=axis, dtype=a.dtype)
+        return np.cumsum(a, axis=axis, dtype=a.dtype).reshape(a.shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -241,6 +242,9 @@ class Cummax(Function):
         if a.ndim == 0:
             ctx.axis, ctx.idx = None, np.zeros((), dtype=np.int64)
             return a.copy(), np.zeros((), dtype=np.int64)
+        if a.size == 0:
+            ctx.axis, ctx.idx, ctx.shape = axis, np.zeros(a.shape, np.int64), a.shape
+            return a.copy(), ctx.idx.copy()
         al = np.moveaxis(a, axis, 0)
         values = np.empty_like(al)
         idx = np.empty(al.shape, dtype=np.int64)
@@ -312,7 +316,20 @@ class Kthvalue(Pick):
 
 
 class Median(Pick):
+    """The median of all elements. Its gradient is shared evenly by every element equal to it
+    (every NaN when it is NaN): torch's evenly_distribute_backward."""
+
     grad_fn_name = "MedianBackward0"
+
+    @staticmethod
+    def forward(ctx, a, axis, index, keepdims=True):
+        out = Pick.forward(ctx, a, axis, index, keepdims)
+        ctx.mask = np.isnan(a) if np.isnan(out) else a == out
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.mask / np.count_nonzero(ctx.mask)
 
 
 class MedianDim(Pick):

@@ -331,15 +331,15 @@ x28 = torch.randn(1, 1, 28, 28)
 out = conv(x28)                                  # (1, 1, 24, 24)
 window = x28[0, 0, 3:8, 10:15]                   # out[3, 10] 아래의 5 x 5 창
 neuron = window.flatten() @ conv.weight.flatten() + conv.bias
-print(f"convolution {out[0, 0, 3, 10].item():.6f}")
-print(f"neuron      {neuron.item():.6f}")""",
+print(f"convolution {out[0, 0, 3, 10].item():.4f}")
+print(f"neuron      {neuron.item():.4f}")""",
             "en": """torch.manual_seed(0)
 x28 = torch.randn(1, 1, 28, 28)
 out = conv(x28)                                  # (1, 1, 24, 24)
 window = x28[0, 0, 3:8, 10:15]                   # the 5 x 5 window under out[3, 10]
 neuron = window.flatten() @ conv.weight.flatten() + conv.bias
-print(f"convolution {out[0, 0, 3, 10].item():.6f}")
-print(f"neuron      {neuron.item():.6f}")""",
+print(f"convolution {out[0, 0, 3, 10].item():.4f}")
+print(f"neuron      {neuron.item():.4f}")""",
         },
         "neuron",
     ),

@@ -178,8 +178,10 @@ def check_params(cell, lang):
 
 def check_neuron(cell, lang):
     conv, neuron = re.fullmatch(
-        r"convolution (-?\d+\.\d{6})\nneuron      (-?\d+\.\d{6})\n", stdout(cell)
+        r"convolution (-?\d+\.\d{4})\nneuron      (-?\d+\.\d{4})\n", stdout(cell)
     ).groups()
+    # Four decimals: float32 sums in another order (the GEMM's blocking depends on the thread
+    # count) can differ in the sixth, which once made this check flaky.
     assert conv == neuron
 
 
