@@ -849,16 +849,13 @@ def _stop_every_rank(ranks: _Ranks, error: Exception) -> None:
     """Report ``error`` (raised on this rank alone, as far as it knows) and end the whole job."""
     import traceback
 
-    from .distributed import _mpi
+    from .distributed.distributed_c10d import _abort_job
 
     traceback.print_exc()
-    print(
+    _abort_job(
         f"convkit train: rank {ranks.rank} of {ranks.size} stopped ({type(error).__name__}: "
-        f"{error}); stopping every rank (MPI_Abort) so that none waits for it",
-        file=sys.stderr,
-        flush=True,
+        f"{error}); stopping every rank (MPI_Abort) so that none waits for it"
     )
-    _mpi.abort(1)
 
 
 def _silent(*args: Any, **kwargs: Any) -> None:

@@ -19,6 +19,7 @@ import enum
 import os
 import pickle
 import sys
+import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
@@ -338,22 +339,26 @@ def _excepthook(kind: type[BaseException], value: BaseException, tb: Any) -> Non
     previous(kind, value, tb)
     pg = _world.default_pg
     if pg is not None and pg.size() > 1:
-        print(
+        _abort_job(
             f"convkit.distributed: rank {pg.rank()} of {pg.size()} stopped with an unhandled "
-            f"{kind.__name__}; stopping every rank (MPI_Abort) so that none waits for it",
-            file=sys.stderr,
+            f"{kind.__name__}; stopping every rank (MPI_Abort) so that none waits for it"
         )
-        _mpi.abort(1)
 
 
 def _at_exit() -> None:
     if _world.broken is not None:
         # A collective timed out: MPI_Finalize would wait for the lost rank forever.
-        print(
-            f"convkit.distributed: stopping every rank (MPI_Abort): {_world.broken}",
-            file=sys.stderr,
-        )
-        _mpi.abort(1)
+        _abort_job(f"convkit.distributed: stopping every rank (MPI_Abort): {_world.broken}")
+
+
+def _abort_job(message: str) -> None:
+    """Say why on stderr, then MPI_Abort the job. The launcher forwards a rank's output through
+    its own proxy, which the abort tears down: give it a moment to pass the message on (without
+    the pause the reason was lost about one run in three on a loaded machine)."""
+    print(message, file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    time.sleep(0.5)
+    _mpi.abort(1)
 
 
 def destroy_process_group(group: ProcessGroup | None = None) -> None:
