@@ -15,7 +15,7 @@ from ...ops.loss import BinaryCrossEntropy
 from ...ops.nn import NllLoss
 from ...ops.norm import VectorNorm
 from ...tensor import Tensor, check_broadcast, minimum, ones_like, result_dtype, where
-from ._utils import check_int, check_number, check_tensor, scalar_name
+from ._utils import check_bool, check_int, check_number, check_tensor, scalar_name
 from .activation import log_softmax, logsigmoid
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss"]
@@ -573,13 +573,6 @@ def huber_loss(
     return _reduce(loss * weight, reduction)
 
 
-def _xlogy(x: Tensor) -> Tensor:
-    """``x log x`` with 0 where x == 0 (torch's xlogy(x, x))."""
-    zero = x._array == 0
-    safe = where(zero, 1.0, x)
-    return where(zero, 0.0, x * safe.log())
-
-
 def kl_div(
     input: Tensor,
     target: Tensor,
@@ -605,10 +598,17 @@ def kl_div(
         )
     if reduction not in _REDUCTIONS + ("batchmean",):
         raise ValueError(f"{reduction} is not a valid value for reduction")
+    check_bool("kl_div", "log_target", log_target)
+    for name, t in (("input", input), ("target", target)):
+        if t.dtype.kind != "f":
+            raise RuntimeError(
+                f"kl_div: Integral inputs not supported. ({name} is {scalar_name(t.dtype)})"
+            )
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        loss = _xlogy(target) - target * input
+        # torch's xlogy(t, t): its d/dt (log t + t / t) is NaN at t = 0 and below, as torch's.
+        loss = target.xlogy(target) - target * input
     if reduction == "batchmean":
         total = loss.sum()
         return total / input.shape[0] if input.ndim != 0 else total

@@ -911,3 +911,35 @@ def test_cosine_similarity_normalises_each_float_operand_in_its_own_dtype(d1, d2
     got = F.cosine_similarity(ck.tensor(x), ck.tensor(y)).numpy()
     assert got.dtype == expected.dtype
     np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("log_target", [1, 0, None, "yes"])
+def test_kl_div_log_target_must_be_bool_like_torch(log_target):
+    x, t = np.array([0.5, -0.2]), np.array([0.3, 0.7])
+    with pytest.raises(TypeError, match="log_target"):
+        TF.kl_div(to_torch(x), to_torch(t), reduction="sum", log_target=log_target)
+    with pytest.raises(TypeError, match="log_target"):
+        F.kl_div(ck.tensor(x), ck.tensor(t), reduction="sum", log_target=log_target)
+
+
+@pytest.mark.parametrize(
+    "x,t", [(np.array([1, 2]), np.array([0.5, 0.5])), (np.array([0.5]), np.array([True]))]
+)
+def test_kl_div_integral_inputs_raise_like_torch(x, t):
+    with pytest.raises(RuntimeError, match="Integral inputs not supported"):
+        TF.kl_div(to_torch(x), to_torch(t), reduction="sum")
+    with pytest.raises(RuntimeError, match="Integral inputs not supported"):
+        F.kl_div(ck.tensor(x), ck.tensor(t), reduction="sum")
+
+
+def test_kl_div_target_gradient_nan_at_zero_and_negative_like_torch():
+    # torch's xlogy(t, t) has d/dt = log t + t / t: NaN at t = 0 (0 / 0) and at t < 0 (log)
+    x = np.array([[0.3, -0.5], [1.2, 0.1]])
+    t = np.array([[0.0, 1.0], [-1.0, 0.5]])
+    check_against_torch(
+        lambda a, b: F.kl_div(a, b, reduction="sum"),
+        lambda a, b: TF.kl_div(a, b, reduction="sum"),
+        [x, t],
+        "float64",
+        grads=[0, 1],
+    )
