@@ -458,6 +458,7 @@ def rrelu(
 def glu(input: Tensor, dim: int = -1) -> Tensor:
     """``a * sigmoid(b)`` where a, b are the two halves of ``input`` along ``dim``."""
     check_tensor("glu", "input", input)
+    dim = check_int("glu", "dim", dim)
     _floating_only("glu", "glu_cpu", input)
     if input.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")

@@ -7,10 +7,11 @@ import math
 import numpy as np
 
 from ...errors import DimensionError
+from ...functions.linalg import _norm_input
 from ...ops.nn import BatchNorm
 from ...ops.norm import VectorNorm
 from ...tensor import Tensor
-from ._utils import check_bool, check_int, check_number, check_tensor
+from ._utils import check_bool, check_int, check_number, check_tensor, scalar_name
 
 __all__ = ["batch_norm"]
 
@@ -347,6 +348,7 @@ def normalize(
 ) -> Tensor:
     """``x / max(||x||_p, eps)`` along ``dim``."""
     check_tensor("normalize", "input", input)
+    _norm_input("linalg.vector_norm", input, None)  # torch's input.norm checks the dtype first
     if out is not None:
         raise TypeError("normalize(): out= is not supported by convkit; assign the result")
     axis = input._dim(dim)
@@ -380,6 +382,11 @@ def rms_norm(
                 f"Expected weight to be of same shape as normalized_shape, but got weight of "
                 f"shape {list(weight.shape)} and normalized_shape = {list(shape)}"
             )
+    if input.dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"rms_norm\" not implemented for '{scalar_name(input.dtype)}' (rms_norm needs a "
+            f"floating-point input)"
+        )
     if eps is None:
         eps = float(np.finfo(input.dtype).eps)
     axes = tuple(range(input.ndim - n, input.ndim))

@@ -14,9 +14,6 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """An int64 tensor of shape ``tensor.shape + (num_classes,)`` with a 1 at each index;
     ``num_classes=-1`` takes the largest index + 1."""
     check_tensor("one_hot", "tensor", tensor)
-    # torch's int argument takes a 0-d integer tensor (through __index__), not a float or bool.
-    if isinstance(num_classes, Tensor) and num_classes.ndim == 0 and num_classes.dtype.kind in "iu":
-        num_classes = int(num_classes.item())
     num_classes = check_int("one_hot", "num_classes", num_classes)
     if tensor.dtype != np.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")

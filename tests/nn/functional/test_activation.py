@@ -521,3 +521,23 @@ def test_prelu_gradient_with_a_non_finite_weight_matches_torch():
 @pytest.mark.parametrize("training", [None, 0, True])
 def test_dropout1d_checks_the_rank_before_the_training_flag_as_torch(training):
     same_as_torch(lambda lib: lib.nn.functional.dropout1d(lib.ones(4), 1.0, training))
+
+
+@pytest.mark.parametrize("dim", [None, 1.0, True, "0"])
+@pytest.mark.parametrize("dtype", [np.float32, np.bool_])
+def test_glu_dim_must_be_int_before_the_dtype_check_like_torch(dim, dtype):
+    x = np.ones((4, 2), dtype=dtype)
+    with pytest.raises(TypeError, match="dim"):
+        TF.glu(torch.from_numpy(x), dim)
+    with pytest.raises(TypeError, match="dim"):
+        F.glu(ck.tensor(x), dim)
+
+
+def test_glu_takes_a_0d_integer_tensor_dim_like_torch():
+    x = np.arange(8.0).reshape(2, 4)
+    want = TF.glu(torch.from_numpy(x), torch.tensor(1)).numpy()
+    np.testing.assert_array_equal(F.glu(ck.tensor(x), ck.tensor(1)).data, want)
+    with pytest.raises(TypeError, match="dim"):
+        TF.glu(torch.from_numpy(x), torch.tensor(1.0))
+    with pytest.raises(TypeError, match="dim"):
+        F.glu(ck.tensor(x), ck.tensor(1.0))

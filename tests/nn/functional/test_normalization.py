@@ -228,3 +228,27 @@ def test_normalize_of_a_0d_input_matches_torch(dim):
         check_against_torch(
             lambda t: F.normalize(t, dim=dim), lambda t: TF.normalize(t, dim=dim), [x], np.float64
         )
+
+
+@pytest.mark.parametrize(
+    "values,dim", [([1, 2], 1), (3, 1), (3, 0), ([[1, 2, 3, 4]], -2), ([True, False], 0)]
+)
+def test_normalize_of_an_integer_input_raises_like_torch(values, dim):
+    # torch's input.norm refuses a non-floating input before it looks at dim
+    x = np.asarray(values)
+    with pytest.raises(RuntimeError, match="Expected a floating point or complex tensor"):
+        TF.normalize(torch.from_numpy(x), dim=dim)
+    with pytest.raises(RuntimeError, match="Expected a floating point or complex tensor"):
+        F.normalize(ck.tensor(x), dim=dim)
+
+
+@pytest.mark.parametrize("eps", [None, 0.1])
+@pytest.mark.parametrize("values", [[1, 2], [True, False]])
+def test_rms_norm_of_an_integer_input_raises_like_torch(values, eps):
+    x = np.asarray(values)
+    with pytest.raises(NotImplementedError, match="rms_norm"):
+        TF.rms_norm(torch.from_numpy(x), (2,), eps=eps)
+    with pytest.raises(NotImplementedError, match="rms_norm"):
+        F.rms_norm(ck.tensor(x), (2,), eps=eps)
+    with pytest.raises(NotImplementedError, match="rms_norm"):
+        F.rms_norm(ck.tensor(x), (2,), ck.ones(2), eps=eps)
