@@ -491,14 +491,17 @@ def binary_cross_entropy_with_logits(
         )
     _constant("binary_cross_entropy_with_logits", "weight", weight)
     _constant("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
+    shape = tuple(input.shape)
     log_sig = logsigmoid(input)
     if pos_weight is not None:
         check_tensor("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
-        check_broadcast(tuple(pos_weight.shape), tuple(target.shape))
-        log_sig = log_sig * ((pos_weight - 1) * target + 1)
+        log_weight = (pos_weight - 1) * target + 1
+        _in_place_fits("binary_cross_entropy_with_logits", shape, log_weight, "pos_weight")
+        log_sig = log_sig * log_weight
     loss = (1 - target) * input - log_sig
     if weight is not None:
         check_tensor("binary_cross_entropy_with_logits", "weight", weight)
+        _in_place_fits("binary_cross_entropy_with_logits", shape, weight, "weight")
         loss = loss * weight
     return _reduce(loss, reduction)
 
@@ -656,6 +659,17 @@ def hinge_embedding_loss(
     return _reduce(margin_part + self_part, reduction)
 
 
+def _in_place_fits(op: str, shape: tuple[int, ...], other: Tensor, name: str) -> None:
+    """torch updates a ``shape``-sized result in place with ``other``, so ``other`` may broadcast
+    to it but not grow it."""
+    grown = check_broadcast(shape, tuple(other.shape))
+    if tuple(grown) != tuple(shape):
+        raise RuntimeError(
+            f"output with shape {list(shape)} doesn't match the broadcast shape {list(grown)} "
+            f"({op}: {name} of shape {list(other.shape)} may not add dimensions to the loss)"
+        )
+
+
 def soft_margin_loss(
     input: Tensor,
     target: Tensor,
@@ -667,9 +681,11 @@ def soft_margin_loss(
     check_tensor("soft_margin_loss", "input", input)
     check_tensor("soft_margin_loss", "target", target)
     reduction = _reduction_of(size_average, reduce, reduction)
-    check_broadcast(tuple(input.shape), tuple(target.shape))
+    _in_place_fits("soft_margin_loss", tuple(input.shape), target, "target")
     _constant("soft_margin_loss", "target", target)
-    return _reduce(Log1p.apply((-input * target).exp()), reduction)
+    # torch multiplies into a tensor of the input's dtype, then takes exp and log1p in it
+    margin = (-input * target).to(input.dtype)
+    return _reduce(Log1p.apply(margin.exp()), reduction)
 
 
 def multilabel_soft_margin_loss(

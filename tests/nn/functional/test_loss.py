@@ -943,3 +943,44 @@ def test_kl_div_target_gradient_nan_at_zero_and_negative_like_torch():
         "float64",
         grads=[0, 1],
     )
+
+
+@pytest.mark.parametrize("shapes", [((2,), (2, 2)), ((2, 1), (2, 1, 2)), ((), (3,))])
+def test_soft_margin_loss_target_may_not_grow_the_input_like_torch(shapes):
+    # torch multiplies the target into an input-shaped result in place
+    x, t = np.zeros(shapes[0]), np.ones(shapes[1])
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        TF.soft_margin_loss(to_torch(x), to_torch(t))
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        F.soft_margin_loss(ck.tensor(x), ck.tensor(t))
+
+
+def test_soft_margin_loss_broadcast_target_and_mixed_dtype_match_torch():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 2)).astype(np.float32)
+    t = np.sign(rng.standard_normal(2))  # float64, broadcast over the rows
+    for reduction in ("none", "sum"):
+        got = F.soft_margin_loss(ck.tensor(x), ck.tensor(t), reduction=reduction)
+        want = TF.soft_margin_loss(to_torch(x), to_torch(t), reduction=reduction)
+        assert str(got.dtype) == str(want.dtype).replace("torch.", "")
+        np.testing.assert_allclose(got.data, want.numpy(), rtol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"weight": (2,)},
+        {"pos_weight": (2,)},
+        {"pos_weight": (2,), "weight": (3,)},
+    ],
+)
+def test_bce_with_logits_weights_may_not_grow_the_input_like_torch(extra):
+    x, t = np.zeros(()), np.ones(())
+    with pytest.raises(RuntimeError, match=r"output with shape \[\] doesn't match"):
+        TF.binary_cross_entropy_with_logits(
+            to_torch(x), to_torch(t), **{k: to_torch(np.ones(s)) for k, s in extra.items()}
+        )
+    with pytest.raises(RuntimeError, match=r"output with shape \[\] doesn't match"):
+        F.binary_cross_entropy_with_logits(
+            ck.tensor(x), ck.tensor(t), **{k: ck.tensor(np.ones(s)) for k, s in extra.items()}
+        )
