@@ -273,9 +273,40 @@ def hardtanh(
     check_tensor("hardtanh", "input", input)
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    return _hardtanh(input, min_val, max_val, inplace)
+
+
+def _hardtanh(input: Tensor, min_val: float, max_val: float, inplace: bool) -> Tensor:
+    """torch's hardtanh kernel, which (unlike F.hardtanh) lets min_val > max_val clamp all to
+    max_val."""
+    check_tensor("hardtanh", "input", input)
     if input.dtype.kind == "b":
         raise RuntimeError("Bool inputs not supported for hardtanh")
+    if input.dtype.kind in "iu":
+        # torch converts both bounds with a checked Scalar.toLong (NaN fails, truncating), then
+        # clamp converts them to the input's dtype, checked again.
+        info = np.iinfo(input.dtype)
+        bounds = []
+        for v in (min_val, max_val):
+            if not -(2.0**63) <= v < 2.0**63:
+                raise _bound_overflow("int64_t", min_val, max_val)
+            bounds.append(int(v))
+        if input.dtype == np.uint8 and min(bounds) < 0:
+            raise RuntimeError(
+                f"cannot do hardtanh on an unsigned type with negative limits "
+                f"(min_val={min_val}, max_val={max_val})"
+            )
+        if not all(info.min <= b <= info.max for b in bounds):
+            raise _bound_overflow(scalar_name(input.dtype, "conversion"), min_val, max_val)
+        min_val, max_val = bounds
     return _result(input, A.Hardtanh.apply(input, min_val, max_val), inplace)
+
+
+def _bound_overflow(ctype: str, min_val: float, max_val: float) -> RuntimeError:
+    return RuntimeError(
+        f"value cannot be converted to type {ctype} without overflow (hardtanh of an integer "
+        f"input: min_val={min_val}, max_val={max_val})"
+    )
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
@@ -499,7 +530,8 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
-    return hardtanh(input, min_val, max_val, inplace=True)
+    # torch's hardtanh_ is the kernel itself, without F.hardtanh's min_val <= max_val check
+    return _hardtanh(input, min_val, max_val, inplace=True)
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:

@@ -541,3 +541,56 @@ def test_glu_takes_a_0d_integer_tensor_dim_like_torch():
         TF.glu(torch.from_numpy(x), torch.tensor(1.0))
     with pytest.raises(TypeError, match="dim"):
         F.glu(ck.tensor(x), ck.tensor(1.0))
+
+
+def test_hardtanh__lets_min_above_max_clamp_to_max_like_torch():
+    # F.hardtanh checks min_val <= max_val; torch's hardtanh_ is the bare kernel
+    x = np.array([0.0, 3.0, 1.5, -2.0])
+    want_t = torch.tensor(x, requires_grad=True)
+    yt = want_t * 1
+    TF.hardtanh_(yt, 2.0, 1.0)
+    yt.sum().backward()
+    got_c = ck.tensor(x, requires_grad=True)
+    yc = got_c * 1
+    F.hardtanh_(yc, 2.0, 1.0)
+    yc.sum().backward()
+    np.testing.assert_array_equal(yc.data, yt.detach().numpy())
+    np.testing.assert_array_equal(got_c.grad.data, want_t.grad.numpy())
+    with pytest.raises(ValueError, match="min_val cannot be greater"):
+        TF.hardtanh(torch.tensor(x), 2.0, 1.0, inplace=True)
+    with pytest.raises(ValueError, match="min_val cannot be greater"):
+        F.hardtanh(ck.tensor(x), 2.0, 1.0, inplace=True)
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        TF.hardtanh_(torch.tensor(x, requires_grad=True), 2.0, 1.0)
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        F.hardtanh_(ck.tensor(x, requires_grad=True), 2.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    "dtype,bounds,match",
+    [
+        (np.int64, (math.nan, 0.5), "int64_t without overflow"),
+        (np.int64, (-1e30, 0.5), "int64_t without overflow"),
+        (np.int32, (-1e15, 1e12), "type int without overflow"),
+        (np.int8, (-1, 300), "int8_t without overflow"),
+        (np.uint8, (1, 300.0), "uint8_t without overflow"),
+        (np.uint8, (-1.0, 1.0), "unsigned type with negative limits"),
+    ],
+)
+@pytest.mark.parametrize("inplace", [False, True])
+def test_hardtanh_integer_bounds_checked_like_torch(dtype, bounds, match, inplace):
+    x = np.array([0, 3, 1], dtype=dtype)
+    t_fn, c_fn = (TF.hardtanh_, F.hardtanh_) if inplace else (TF.hardtanh, F.hardtanh)
+    with pytest.raises(RuntimeError, match=match):
+        t_fn(torch.from_numpy(x.copy()), *bounds)
+    with pytest.raises(RuntimeError, match=match):
+        c_fn(ck.tensor(x), *bounds)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int16, np.uint8])
+def test_hardtanh_integer_bounds_truncate_like_torch(dtype):
+    x = np.array([0, 3, 1, 2], dtype=dtype)
+    want = TF.hardtanh(torch.from_numpy(x), 0.7, 2.9).numpy()
+    got = F.hardtanh(ck.tensor(x), 0.7, 2.9)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got.data, want)
