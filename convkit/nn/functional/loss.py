@@ -450,9 +450,17 @@ def binary_cross_entropy(
             f"Found dtype {target.dtype} but expected {input.dtype} (binary_cross_entropy's "
             f"target must have the input's dtype)"
         )
-    x = input._array
-    if ((x < 0) | (x > 1)).any():
-        raise RuntimeError("all elements of input should be between 0 and 1")
+    # torch's kernel checks each element's input, then its target, in order (NaN fails both)
+    bad_x = ~((input._array >= 0) & (input._array <= 1))
+    bad_t = ~((target._array >= 0) & (target._array <= 1))
+    bad = (bad_x | bad_t).ravel()
+    if bad.any():
+        first = int(np.argmax(bad))
+        name = "input" if bad_x.ravel()[first] else "target"
+        raise RuntimeError(
+            f"all elements of {name} should be between 0 and 1 (flat element {first}: input="
+            f"{input._array.ravel()[first]}, target={target._array.ravel()[first]})"
+        )
     w = None
     if weight is not None:
         check_tensor("binary_cross_entropy", "weight", weight)

@@ -1,5 +1,7 @@
 """cross_entropy, nll_loss, mse_loss against torch; gradient checks; errors."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -984,3 +986,23 @@ def test_bce_with_logits_weights_may_not_grow_the_input_like_torch(extra):
         F.binary_cross_entropy_with_logits(
             ck.tensor(x), ck.tensor(t), **{k: ck.tensor(np.ones(s)) for k, s in extra.items()}
         )
+
+
+@pytest.mark.parametrize(
+    "x,t,match",
+    [
+        ([0.5, 0.5], [1.5, 0.5], "target"),
+        ([0.5, 0.5], [-0.5, 0.5], "target"),
+        ([0.5, 0.5], [math.nan, 0.5], "target"),
+        ([math.nan, 0.5], [0.5, 0.5], "input"),
+        ([0.5, 1.5], [1.5, 0.5], "target"),  # the first bad element decides
+        ([1.5, 0.5], [0.5, 1.5], "input"),
+    ],
+)
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_binary_cross_entropy_checks_input_then_target_range_like_torch(x, t, match, requires_grad):
+    x, t = np.array(x, dtype=np.float32), np.array(t, dtype=np.float32)
+    with pytest.raises(RuntimeError, match=f"all elements of {match} should be between 0 and 1"):
+        TF.binary_cross_entropy(to_torch(x, requires_grad=requires_grad), to_torch(t))
+    with pytest.raises(RuntimeError, match=f"all elements of {match} should be between 0 and 1"):
+        F.binary_cross_entropy(ck.tensor(x, requires_grad=requires_grad), ck.tensor(t))
