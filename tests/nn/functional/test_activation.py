@@ -594,3 +594,35 @@ def test_hardtanh_integer_bounds_truncate_like_torch(dtype):
     got = F.hardtanh(ck.tensor(x), 0.7, 2.9)
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got.data, want)
+
+
+_SPECIALS = [math.nan, math.inf, -math.inf, 0.0, -0.0, 1.0, -1.0, 0.3, -0.3]
+
+
+def _same_bits(got, want):
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))  # -0 too
+
+
+@pytest.mark.parametrize("alpha", [math.inf, -math.inf, math.nan, 1.0, -1.0, 0.5])
+@pytest.mark.parametrize("name", ["elu", "celu"])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_elu_celu_special_alpha_and_signed_zero_match_torch(name, alpha, inplace):
+    # torch takes x * scale at +-0, so 0 stays (signed) 0 even for alpha inf or NaN
+    x = np.array(_SPECIALS, dtype=np.float32)
+    want = getattr(TF, name)(torch.from_numpy(x.copy()), alpha=alpha, inplace=inplace).numpy()
+    got = getattr(F, name)(ck.tensor(x), alpha=alpha, inplace=inplace).data
+    _same_bits(got, want)
+
+
+@pytest.mark.parametrize("lambd", [0.5, 0.0, 2.0])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softshrink_keeps_nan_and_signed_zero_like_torch(lambd, dtype):
+    # torch's middle branch is x * 0: NaN stays NaN, a small negative x gives -0
+    x = np.array(_SPECIALS, dtype=dtype)
+    want = TF.softshrink(torch.from_numpy(x), lambd).numpy()
+    got = F.softshrink(ck.tensor(x), lambd).data
+    if dtype == np.float32:
+        _same_bits(got, want)
+    else:  # torch's float64 kernel gives +0 or -0 for a shrunk negative by its vector lane
+        np.testing.assert_array_equal(got, want)
