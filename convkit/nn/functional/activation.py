@@ -393,14 +393,15 @@ def _check_lambd(op: str, input: Tensor, lambd: float) -> float:
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+    lambd = check_number("softshrink", "lambd", lambd)
     x = _floating("softshrink", input)
     return A.Shrink.apply(x, _check_lambd("softshrink", x, lambd), True)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x outside [-lambd, lambd], 0 inside."""
-    x = _floating("hardshrink", input)
-    return A.Shrink.apply(x, float(lambd), False)
+    lambd = check_number("hardshrink", "lambd", lambd)
+    return A.Shrink.apply(_floating("hardshrink", input), lambd, False)
 
 
 def logsigmoid(input: Tensor) -> Tensor:

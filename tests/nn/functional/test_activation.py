@@ -626,3 +626,14 @@ def test_softshrink_keeps_nan_and_signed_zero_like_torch(lambd, dtype):
         _same_bits(got, want)
     else:  # torch's float64 kernel gives +0 or -0 for a shrunk negative by its vector lane
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("name", ["hardshrink", "softshrink"])
+@pytest.mark.parametrize("lambd", ["a", None, [1]])
+@pytest.mark.parametrize("dtype", [np.float32, np.bool_])
+def test_shrink_lambd_must_be_a_number_before_the_dtype_check_like_torch(name, lambd, dtype):
+    x = np.ones(3, dtype=dtype)
+    with pytest.raises(TypeError, match="lambd"):
+        getattr(TF, name)(torch.from_numpy(x), lambd)
+    with pytest.raises(TypeError, match="lambd"):
+        getattr(F, name)(ck.tensor(x), lambd)
