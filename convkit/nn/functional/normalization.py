@@ -224,18 +224,25 @@ def group_norm(
             f"Expected at least 2 dimensions for input tensor but received {input.ndim}"
         )
     n, c = input.shape[0], input.shape[1]
-    if num_groups <= 0:
-        raise RuntimeError(f"num_groups must be a positive integer, got {num_groups!r}")
-    if c % num_groups:
-        raise RuntimeError(
-            f"Expected number of channels in input to be divisible by num_groups, but got "
-            f"input of shape {list(input.shape)} and num_groups={num_groups}"
+    # torch's python side first checks the batch of the (N*C/G, G, *spatial) view (dividing by
+    # num_groups, so 0 raises ZeroDivisionError there), then the kernel checks the groups.
+    if num_groups == 0:
+        raise ZeroDivisionError(
+            f"integer division or modulo by zero (group_norm: num_groups=0 for input of shape "
+            f"{list(input.shape)})"
         )
     spatial = _prod(input.shape[2:])
     if n * c // num_groups * spatial == 1:
         size = [n * c // num_groups, num_groups] + list(input.shape[2:])
         raise ValueError(
             f"Expected more than 1 value per channel when training, got input size {size}"
+        )
+    if num_groups < 0:
+        raise RuntimeError(f"Expected num groups to be greater than 0, got {num_groups}")
+    if c % num_groups:
+        raise RuntimeError(
+            f"Expected number of channels in input to be divisible by num_groups, but got "
+            f"input of shape {list(input.shape)} and num_groups={num_groups}"
         )
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None:

@@ -252,3 +252,23 @@ def test_rms_norm_of_an_integer_input_raises_like_torch(values, eps):
         F.rms_norm(ck.tensor(x), (2,), eps=eps)
     with pytest.raises(NotImplementedError, match="rms_norm"):
         F.rms_norm(ck.tensor(x), (2,), ck.ones(2), eps=eps)
+
+
+@pytest.mark.parametrize(
+    "shape,groups,error",
+    [
+        ((2, 1, 1, 1), 2, ValueError),  # the (N*C/G, G) batch check comes before divisibility
+        ((2, 3), 0, ZeroDivisionError),
+        ((2, 3), -1, RuntimeError),
+        ((2, 3), 2, RuntimeError),
+        ((1, 2), 2, ValueError),
+    ],
+)
+def test_group_norm_check_order_matches_torch(shape, groups, error):
+    x = np.ones(shape, dtype=np.float32)
+    with pytest.raises(error) as want:
+        TF.group_norm(torch.from_numpy(x), groups)
+    with pytest.raises(error) as got:
+        F.group_norm(ck.tensor(x), groups)
+    assert type(got.value) is type(want.value)
+    assert str(want.value).split(",")[0] in str(got.value)
