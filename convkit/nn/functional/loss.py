@@ -219,6 +219,12 @@ def cross_entropy(
     smooth = where(keep, smooth, 0.0)
     if reduction == "mean":
         if weight is not None:
+            # torch gathers the weights by the target here, and gather takes int32/int64 only
+            if target.dtype.kind != "i":
+                raise RuntimeError(
+                    f"gather(): Expected dtype int32/int64 for index (cross_entropy's weighted "
+                    f"label-smoothed mean gathers the weights by a {target.dtype} target)"
+                )
             t = np.where(keep, target._array.astype(np.int64), 0)
             denom = (weight._array[t] * keep).sum(dtype=input.dtype)
         else:

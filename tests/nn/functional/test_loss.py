@@ -1006,3 +1006,24 @@ def test_binary_cross_entropy_checks_input_then_target_range_like_torch(x, t, ma
         TF.binary_cross_entropy(to_torch(x, requires_grad=requires_grad), to_torch(t))
     with pytest.raises(RuntimeError, match=f"all elements of {match} should be between 0 and 1"):
         F.binary_cross_entropy(ck.tensor(x, requires_grad=requires_grad), ck.tensor(t))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_byte_target_weighted_smoothed_mean_raises_like_torch(reduction):
+    # only the weighted, label-smoothed mean gathers the weights by the target (int32/int64 only)
+    x, t, w = np.zeros((3, 4), np.float32), np.array([0, 1, 2], np.uint8), np.ones(4, np.float32)
+    kw = dict(label_smoothing=0.1, reduction=reduction)
+
+    def ours():
+        return F.cross_entropy(ck.tensor(x), ck.tensor(t), weight=ck.tensor(w), **kw)
+
+    def theirs():
+        return TF.cross_entropy(to_torch(x), to_torch(t), weight=to_torch(w), **kw)
+
+    if reduction == "mean":
+        with pytest.raises(RuntimeError, match="gather"):
+            theirs()
+        with pytest.raises(RuntimeError, match="gather"):
+            ours()
+    else:
+        np.testing.assert_allclose(ours().data, theirs().numpy(), rtol=1e-4)
