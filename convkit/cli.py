@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.given = given_options(parser, args.command, argv)
+    args.argv = argv  # a command that relaunches itself (train --ranks) passes it on
     return run_command(args._command, args)
 
 

@@ -130,16 +130,97 @@ def _train_arguments(p: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="threads for every kernel (default: $CONVKIT_NUM_THREADS, else the available cores)",
+        help="threads for every kernel (default: $CONVKIT_NUM_THREADS, else the available "
+        "cores, shared out between the ranks of one machine)",
     )
+    p.add_argument(
+        "--ranks",
+        type=int,
+        default=None,
+        metavar="N",
+        help="train on N processes of this machine, data-parallel: runs this command again under "
+        "mpiexec -n N (same as `mpiexec -n N convkit train ...`; --batch-size stays the global "
+        "batch, so the history is the single-process one); see docs/DISTRIBUTED.md",
+    )
+    p.add_argument(
+        "--rank-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="with several ranks: how long one rank waits for the others before the whole job "
+        "is stopped with the reason (default: 600)",
+    )
+
+
+def _relaunch_on_ranks(args: argparse.Namespace) -> int | None:
+    """``--ranks N``: the exit status of this command run again under mpiexec on N processes;
+    None when this process should train (one rank, or already one of the N)."""
+    import os
+    import subprocess
+
+    from .distributed.run import launch_command, launcher_world_size
+    from .errors import UserError
+
+    n = args.ranks
+    if n is None:
+        return None
+    if n < 1:
+        raise UserError(f"--ranks must be a positive number of processes, got {n}")
+    inside = launcher_world_size(os.environ)
+    if inside > 1 or "CONVKIT_RANKS_LAUNCHED" in os.environ:
+        if inside != n:
+            raise UserError(
+                f"--ranks {n}, but this process was started as one of {inside} by an MPI "
+                "launcher: give --ranks only without mpiexec, or the same number"
+            )
+        return None
+    if n == 1:
+        return None
+    argv = list(getattr(args, "argv", sys.argv[1:]))
+    rest: list[str] = []
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token == "--ranks":
+            skip = True
+        elif not token.startswith("--ranks="):
+            rest.append(token)
+    try:
+        cmd = launch_command(["-m", "convkit", *rest], n)
+    except RuntimeError as e:
+        raise UserError(str(e)) from None
+    return subprocess.call(cmd, env={**os.environ, "CONVKIT_RANKS_LAUNCHED": str(n)})
+
+
+def _share_cores_between_ranks() -> None:
+    """Several ranks on this machine, none told its thread count (no --threads, no
+    $CONVKIT_NUM_THREADS) and free to run on every core: each takes its share of the cores,
+    so that N ranks of all-core kernels do not oversubscribe the machine."""
+    import os
+
+    from .distributed.run import launcher_world_size, rank_environment
+    from .kernels.parallel import ENV_VAR, available_cores, set_num_threads
+
+    env = {**os.environ, **rank_environment(os.environ)}
+    local = int(env.get("LOCAL_WORLD_SIZE") or 1)
+    if ENV_VAR in os.environ or launcher_world_size(os.environ) <= 1 or local <= 1:
+        return
+    if available_cores() == (os.cpu_count() or 1):
+        set_num_threads(max(1, available_cores() // local))
 
 
 def _train(args: argparse.Namespace) -> int:
     from .kernels.parallel import set_num_threads
     from .training import BEST, CHECKPOINT, CURVES, METRICS, train
 
+    relaunched = _relaunch_on_ranks(args)
+    if relaunched is not None:
+        return relaunched
     if args.threads is not None:
         set_num_threads(args.threads)
+    else:
+        _share_cores_between_ranks()
     config = TrainConfig(
         model=args.model,
         data=args.data,
@@ -159,10 +240,16 @@ def _train(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         init=args.init,
     )
-    result = train(config, resume=args.resume, overwrite=args.overwrite, given=args.given)
+    result = train(
+        config,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        given=args.given,
+        rank_timeout=args.rank_timeout,
+    )
     if result.status == "interrupted":
         return 130
-    if result.status != "completed":
+    if result.status != "completed" or result.rank != 0:
         return 0
     m = result.metrics
     best = m["best"]

@@ -7,6 +7,17 @@ call of ``run_epoch`` (a shuffled pass over the training set, then the evaluatio
 ``save_progress``, the one place that writes the folder. Because the RNG state is saved at every
 epoch boundary, ``--resume`` continues with exactly the draws an uninterrupted run would have made.
 
+Under an MPI launcher (``mpiexec -n N convkit train``, or ``convkit train --ranks N``) the N
+processes train one model data-parallel (``DistributedDataParallel``, BatchNorm made
+``SyncBatchNorm``). ``--batch-size`` stays the global batch: every rank draws the single-process
+shuffle (rank 0's order is broadcast, so the ranks cannot disagree) and takes its contiguous
+part of each batch, and each rank's loss is weighted so that DDP's average of the gradients is
+the gradient of the global batch's mean loss. The same seed and batch size therefore give the
+single-process history, to float32 rounding (sums taken in another order). The step's loss sum
+and correct count, and the evaluations (each rank takes a contiguous part of the set), are
+summed over the ranks, so every rank sees the one history; rank 0 alone prints and writes the
+folder. The checkpoint holds no per-rank state, so a run resumes on any number of ranks.
+
 What a run never does:
 
 - overwrite another run: a folder that holds one is refused unless ``resume`` (continue it) or
@@ -29,6 +40,7 @@ import sys
 import time
 import warnings
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -41,6 +53,7 @@ from .io import atomic_write
 from .models import build_model, chw, declared_input_size, resolve_factory, run_model
 from .nn import Module
 from .nn import functional as F
+from .tensor import Tensor
 from .weights import (
     Checkpoint,
     CheckpointError,
@@ -96,6 +109,7 @@ class TrainResult:
     figure: Any = None  # the curves as a matplotlib Figure (None without matplotlib)
     model: Module | None = None
     out: str = ""
+    rank: int = 0  # this process's rank in a data-parallel run (only rank 0 wrote the files)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -134,28 +148,61 @@ def progress_bar(iterable: Iterable, total: int, desc: str, enabled: bool = True
 
 
 def train_one_epoch(
-    model: Module, loader: Any, optimizer: Any, epoch: int, show_progress: bool = True
+    model: Module,
+    loader: Any,
+    optimizer: Any,
+    epoch: int,
+    show_progress: bool = True,
+    ranks: _Ranks | None = None,
 ) -> tuple[float, float]:
-    """One pass over ``loader``; returns (mean loss, accuracy). Raises TrainingError on NaN/inf."""
+    """One pass over ``loader``; returns (mean loss, accuracy). Raises TrainingError on NaN/inf.
+
+    With ``ranks`` of several processes, ``model`` is the DistributedDataParallel replica and
+    ``loader`` yields this rank's parts of the global batches (``_RankBatches``); the figures
+    returned are those of the global batches, the same on every rank."""
+    ranks = ranks or _Ranks()
     model.train()
     total_loss, correct, seen = 0.0, 0, 0
     bar = progress_bar(loader, len(loader), f"epoch {epoch}", show_progress)
     for step, (x, y) in enumerate(bar, start=1):
+        n_all = x.shape[0]
+        if ranks.size > 1:
+            n_all = loader.batch_sampler.global_sizes[step - 1]
+            if ranks.part(n_all).size == 0:  # the stand-in image of an empty part
+                x, y = x[:0], y[:0]
         logits = run_model(model, x)
-        loss = F.cross_entropy(logits, y)
-        value = loss.item()
-        if not math.isfinite(value):
+        n = x.shape[0]
+        if ranks.size == 1:
+            loss = F.cross_entropy(logits, y)
+        else:
+            if n * ranks.size == n_all:  # equal parts: DDP's average is the batch's mean
+                loss = F.cross_entropy(logits, y)
+            else:  # DDP divides the summed gradients by the world size
+                loss = F.cross_entropy(logits, y, reduction="sum") * (ranks.size / n_all)
+        # This rank's share of the batch's loss sum, and its correct answers; summed over the
+        # ranks while backward runs.
+        stats = Tensor._wrap(
+            np.array(
+                [loss.item() * n_all / ranks.size, (logits._array.argmax(1) == y._array).sum()],
+                dtype=np.float64,
+            )
+        )
+        pending = ranks.start_sum(stats)
+        optimizer.zero_grad()
+        loss.backward()
+        if pending is not None:
+            pending.wait()
+        batch_loss, batch_correct = stats._array
+        value = float(batch_loss) / n_all
+        if not math.isfinite(value):  # every rank sees the same value and stops here
             raise TrainingError(
                 f"the loss became {value} at epoch {epoch}, step {step} of "
                 f"{len(loader)}: training stopped (try a smaller --lr)"
             )
-        optimizer.zero_grad()
-        loss.backward()
         optimizer.step()
-        n = x.shape[0]
-        total_loss += value * n
-        correct += int((logits._array.argmax(1) == y._array).sum())
-        seen += n
+        total_loss += float(batch_loss)
+        correct += int(batch_correct)
+        seen += n_all
         if hasattr(bar, "set_postfix"):
             bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.3f}")
     return total_loss / seen, correct / seen
@@ -163,10 +210,19 @@ def train_one_epoch(
 
 def evaluate(model: Module, loader: Any, num_classes: int) -> Evaluation:
     """Loss, accuracy, confusion matrix and the first misclassified images of ``model``."""
+    total_loss, confusion, wrong = _evaluation_sums(model, loader, num_classes)
+    n = max(int(confusion.sum()), 1)
+    return Evaluation(total_loss / n, float(np.trace(confusion)) / n, confusion, wrong)
+
+
+def _evaluation_sums(
+    model: Module, loader: Any, num_classes: int
+) -> tuple[float, np.ndarray, list[tuple[np.ndarray, int, int]]]:
+    """The summed loss, the confusion matrix and the first misclassified images."""
     model.eval()
     confusion = np.zeros((num_classes, num_classes), dtype=np.int64)
     wrong: list[tuple[np.ndarray, int, int]] = []
-    total_loss, seen = 0.0, 0
+    total_loss = 0.0
     with no_grad():
         for x, y in loader:
             logits = run_model(model, x)
@@ -175,9 +231,135 @@ def evaluate(model: Module, loader: Any, num_classes: int) -> Evaluation:
             np.add.at(confusion, (y._array, predicted), 1)
             for i in np.flatnonzero(predicted != y._array)[: _MISCLASSIFIED_SHOWN - len(wrong)]:
                 wrong.append((np.array(x._array[i]), int(y._array[i]), int(predicted[i])))
-            seen += x.shape[0]
-    n = max(seen, 1)
+    return total_loss, confusion, wrong
+
+
+def _evaluate_on_ranks(model: Module, loader: Any, num_classes: int, ranks: _Ranks) -> Evaluation:
+    """``evaluate`` where each rank holds a contiguous part of the set: the sums of all parts,
+    and the first misclassified images in the set's order."""
+    if ranks.size == 1:
+        return evaluate(model, loader, num_classes)
+    from .distributed import all_gather_object
+
+    total_loss, confusion, wrong = _evaluation_sums(model, loader, num_classes)
+    sums = Tensor._wrap(np.concatenate([[total_loss], confusion.ravel()]).astype(np.float64))
+    work = ranks.start_sum(sums)
+    assert work is not None
+    work.wait()
+    total_loss = float(sums._array[0])
+    confusion = sums._array[1:].reshape(num_classes, num_classes).round().astype(np.int64)
+    gathered: list[Any] = [None] * ranks.size
+    all_gather_object(gathered, wrong)
+    wrong = [item for part in gathered for item in part][:_MISCLASSIFIED_SHOWN]
+    n = max(int(confusion.sum()), 1)
     return Evaluation(total_loss / n, float(np.trace(confusion)) / n, confusion, wrong)
+
+
+# ----------------------------------------------------------------------------------------------
+# Ranks: one process, or one of an MPI job training one model
+# ----------------------------------------------------------------------------------------------
+
+#: How long a rank waits for the others in one collective before the job is stopped: torch's
+#: default for NCCL (10 minutes), ample for rank 0 writing a checkpoint while the others wait.
+DEFAULT_RANK_TIMEOUT = 600.0
+
+
+@dataclass
+class _Ranks:
+    """This process's place in the job: rank ``rank`` of ``size`` (1: a single process, which
+    never touches MPI). ``owned``: ``train`` initialised the process group, so it closes it."""
+
+    rank: int = 0
+    size: int = 1
+    owned: bool = False
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def start_sum(self, values: Tensor) -> Any:
+        """Start summing ``values`` (float64) over the ranks, in place: the Work to wait for, or
+        None for a single process."""
+        if self.size == 1:
+            return None
+        from .distributed import all_reduce
+
+        return all_reduce(values, async_op=True)
+
+    def broadcast(self, values: np.ndarray) -> np.ndarray:
+        """Rank 0's ``values`` (an array of the same shape and dtype on every rank)."""
+        if self.size == 1:
+            return values
+        from .distributed import broadcast
+
+        tensor = Tensor._wrap(np.ascontiguousarray(values))
+        broadcast(tensor, src=0)
+        return tensor._array
+
+    def on_main(self, action: Callable[[], None]) -> None:
+        """Run ``action`` on rank 0 alone; its exception, if any, is raised on every rank (so
+        that no rank goes on to wait for one that stopped)."""
+        if self.size == 1:
+            action()
+            return
+        from .distributed import broadcast_object_list
+
+        box: list[Any] = [None]
+        if self.main:
+            try:
+                action()
+            except Exception as e:  # re-raised below, on every rank
+                box[0] = e
+        broadcast_object_list(box, src=0)
+        if box[0] is not None:
+            raise box[0]
+
+    def part(self, n: int) -> np.ndarray:
+        """This rank's contiguous part of ``range(n)`` (sizes differ by at most one)."""
+        return np.array_split(np.arange(n), self.size)[self.rank]
+
+
+def _join_ranks(timeout: float | None) -> _Ranks:
+    """The job this process is in: the process group already initialised by the caller, or one
+    initialised here when a launcher started several processes; else a single process."""
+    from . import distributed as dist
+    from .distributed.run import launcher_world_size
+
+    if dist.is_initialized():
+        return _Ranks(dist.get_rank(), dist.get_world_size())
+    if launcher_world_size() <= 1:
+        return _Ranks()
+    seconds = DEFAULT_RANK_TIMEOUT if timeout is None else timeout
+    dist.init_process_group(timeout=timedelta(seconds=seconds))
+    return _Ranks(dist.get_rank(), dist.get_world_size(), owned=True)
+
+
+class _RankBatches:
+    """The batches of a single-process run (``batches``: shuffled as ``DataLoader(shuffle=True)``
+    shuffles, drawing the same random numbers), each cut into ``ranks.size`` contiguous parts;
+    this rank's parts are yielded. The order is rank 0's, broadcast at the start of each epoch.
+    ``global_sizes`` holds the whole batches' sizes once iteration has begun."""
+
+    def __init__(self, batches: Any, ranks: _Ranks) -> None:
+        self.batches = batches
+        self.ranks = ranks
+        self.global_sizes: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __iter__(self) -> Any:
+        batches = list(self.batches)
+        self.global_sizes = [len(b) for b in batches]
+        order = self.ranks.broadcast(np.array([i for b in batches for i in b], dtype=np.int64))
+        start = 0
+        for n in self.global_sizes:
+            part = start + self.ranks.part(n)
+            # A batch of fewer images than ranks leaves some ranks nothing, but each must still
+            # join the step's collectives: it gets one stand-in image, which
+            # train_one_epoch drops before the forward pass (the loader cannot batch nothing).
+            yield order[part if part.size else [start]].tolist()
+            start += n
 
 
 # ----------------------------------------------------------------------------------------------
@@ -197,6 +379,9 @@ class _Run:
     best: dict[str, Any] | None
     resumes: list[dict[str, Any]]
     log: Callable[..., Any]
+    ranks: _Ranks = field(default_factory=lambda: _Ranks())
+    trainer: Module | None = None  # what trains: the model, or its DistributedDataParallel
+    sizes: dict[str, int] = field(default_factory=dict)  # images per split (all ranks together)
     last_test: Evaluation | None = None
 
     def path(self, name: str) -> str:
@@ -295,15 +480,24 @@ def _ink_extent(dataset: Any, input_shape: tuple[int, int, int]) -> float | None
 
 
 def _prepare(
-    config: TrainConfig, resume: bool, overwrite: bool, given: set[str], log, data
+    config: TrainConfig,
+    resume: bool,
+    overwrite: bool,
+    given: set[str],
+    log,
+    data,
+    ranks: _Ranks | None = None,
 ) -> tuple[_Run | None, Checkpoint | None, dict[str, list]]:
     """Check the folder, read what a resume continues, load the data, build the model."""
     from .data import DataLoader, Subset, stratified_split
     from .data.registry import dataset_targets, load_dataset
+    from .utils.data import BatchSampler, RandomSampler
 
+    ranks = ranks or _Ranks()
     if resume and overwrite:
         raise TrainingError("--resume continues a run and --overwrite replaces it: give one")
-    _refuse_or_clear(config, resume, overwrite)
+    # Rank 0 alone clears the folder; the others must not look at it meanwhile.
+    ranks.on_main(lambda: _refuse_or_clear(config, resume, overwrite))
     ckpt_path = os.path.join(config.out, CHECKPOINT)
     ckpt: Checkpoint | None = None
     changes: dict[str, list] = {}
@@ -359,15 +553,32 @@ def _prepare(
             _ink_extent(train_set, input_shape),
         )
 
-    loaders: dict[str, DataLoader] = {}
+    evaluated: dict[str, Any] = {"test": test_set}
     if config.val_split > 0:
         is_val = stratified_split(dataset_targets(train_set), config.val_split)
-        loaders["val"] = DataLoader(Subset(train_set, np.flatnonzero(is_val).tolist()), 256)
+        evaluated["val"] = Subset(train_set, np.flatnonzero(is_val).tolist())
         train_set = Subset(train_set, np.flatnonzero(~is_val).tolist())
-    loaders["train"] = DataLoader(train_set, batch_size=config.batch_size, shuffle=True)
-    loaders["test"] = DataLoader(test_set, batch_size=256)
+    sizes = {"train": len(train_set), **{k: len(v) for k, v in evaluated.items()}}
+    loaders: dict[str, DataLoader] = {}
+    if ranks.size == 1:
+        loaders["train"] = DataLoader(train_set, batch_size=config.batch_size, shuffle=True)
+    else:
+        # DataLoader(shuffle=True)'s own sampler, so the shuffle draws what one process draws.
+        batches = BatchSampler(RandomSampler(train_set), config.batch_size, drop_last=False)
+        loaders["train"] = DataLoader(train_set, batch_sampler=_RankBatches(batches, ranks))
+    for name in ("val", "test"):
+        if name in evaluated:
+            part = evaluated[name]
+            if ranks.size > 1:
+                part = Subset(part, ranks.part(len(part)).tolist())
+            loaders[name] = DataLoader(part, batch_size=256)
 
     model = build_model(config.model, info.input_shape, info.num_classes)
+    if ranks.size > 1:
+        from .nn import SyncBatchNorm
+
+        # Batch statistics over the global batch, as one process computes them.
+        model = SyncBatchNorm.convert_sync_batchnorm(model)
     if config.init and ckpt is None:
         # Start from given weights (a .pt from PyTorch, a state dict or a convkit checkpoint).
         load_weights_into(model, read_state_dict(config.init), config.init, config.model)
@@ -392,7 +603,26 @@ def _prepare(
                 f"{ckpt.epoch + 1} on (recorded in the checkpoint and metrics.json)"
             )
     scheduler = _make_scheduler(config, optimizer, len(history))
-    run = _Run(config, info, model, optimizer, scheduler, loaders, history, best, resumes, log)
+    trainer = model
+    if ranks.size > 1:
+        from .nn.parallel import DistributedDataParallel
+
+        trainer = DistributedDataParallel(model)
+    run = _Run(
+        config,
+        info,
+        model,
+        optimizer,
+        scheduler,
+        loaders,
+        history,
+        best,
+        resumes,
+        log,
+        ranks,
+        trainer,
+        sizes,
+    )
     return run, ckpt, changes
 
 
@@ -401,13 +631,19 @@ def run_epoch(run: _Run, epoch: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     record: dict[str, Any] = {"epoch": epoch, "lr": float(run.optimizer.param_groups[0]["lr"])}
     loss, acc = train_one_epoch(
-        run.model, run.loaders["train"], run.optimizer, epoch, run.config.progress
+        run.trainer or run.model,
+        run.loaders["train"],
+        run.optimizer,
+        epoch,
+        run.config.progress and run.ranks.main,
+        run.ranks,
     )
     record.update(train_loss=loss, train_accuracy=acc)
+    k = run.info.num_classes
     if "val" in run.loaders:
-        val = evaluate(run.model, run.loaders["val"], run.info.num_classes)
+        val = _evaluate_on_ranks(run.model, run.loaders["val"], k, run.ranks)
         record.update(val_loss=val.loss, val_accuracy=val.accuracy)
-    run.last_test = evaluate(run.model, run.loaders["test"], run.info.num_classes)
+    run.last_test = _evaluate_on_ranks(run.model, run.loaders["test"], k, run.ranks)
     record.update(test_loss=run.last_test.loss, test_accuracy=run.last_test.accuracy)
     record["seconds"] = time.perf_counter() - t0
     if run.scheduler is not None:
@@ -417,7 +653,9 @@ def run_epoch(run: _Run, epoch: int) -> dict[str, Any]:
 
 def save_progress(run: _Run, status: str) -> None:
     """The one place that writes the run's folder: checkpoint (and best) after an epoch, then
-    metrics.json. Every write is atomic."""
+    metrics.json. Every write is atomic; of several ranks, rank 0 alone writes."""
+    if not run.ranks.main:
+        return
     if run.history and status == "running":
         record = run.history[-1]
         value = record[run.monitored]
@@ -499,6 +737,7 @@ def train(
     given: Iterable[str] | None = None,
     log: Callable[..., Any] = print,
     data: Any = None,
+    rank_timeout: float | None = None,
     **options: Any,
 ) -> TrainResult:
     """Train a CNN; returns the history, the metrics written to ``metrics.json``, the curves
@@ -510,6 +749,11 @@ def train(
     checkpoint's where allowed (see the module's docstring). ``overwrite`` replaces a run.
     ``data`` may pass already-loaded ``(train, test, info)`` datasets. The caller's matplotlib
     state (backend, current figure) is never touched: the figure is a standalone ``Figure``.
+
+    Run under an MPI launcher, or after ``convkit.distributed.init_process_group``, the processes
+    train one model data-parallel (see the module's docstring); ``rank_timeout`` (seconds,
+    default ``DEFAULT_RANK_TIMEOUT``) bounds each wait for the other ranks, after which the job
+    is stopped with the reason. Only rank 0 logs and writes files.
     """
     if config is None:
         config = TrainConfig(**options)
@@ -518,11 +762,18 @@ def train(
         if options:
             config = replace(config, **options)
         chosen = config.explicit() | set(options)
+    ranks = _join_ranks(rank_timeout)
+    if not ranks.main:
+        log = _silent
     run, ckpt, _ = _prepare(
-        config, resume, overwrite, set(given) if given is not None else chosen, log, data
+        config, resume, overwrite, set(given) if given is not None else chosen, log, data, ranks
     )
     if run is None:  # a resumed run that already reached its epochs
         assert ckpt is not None
+        if ranks.owned:
+            from . import distributed as dist
+
+            dist.destroy_process_group()
         last = ckpt.history[-1] if ckpt.history else {}
         return TrainResult(
             "nothing to do",
@@ -532,14 +783,19 @@ def train(
         )
     n_params = sum(p.numel() for p in run.model.parameters())
     info = run.info
-    sizes = f"{len(run.loaders['train'].dataset)} train / "
-    if "val" in run.loaders:
-        sizes += f"{len(run.loaders['val'].dataset)} validation / "
+    sizes = f"{run.sizes['train']} train / "
+    if "val" in run.sizes:
+        sizes += f"{run.sizes['val']} validation / "
     log(
         f"model {run.config.model}: {n_params:,} parameters; data {run.config.data}: {sizes}"
-        f"{len(run.loaders['test'].dataset)} test images of shape {info.input_shape}, "
+        f"{run.sizes['test']} test images of shape {info.input_shape}, "
         f"{info.num_classes} classes"
     )
+    if ranks.size > 1:
+        log(
+            f"data-parallel on {ranks.size} ranks: each takes 1/{ranks.size} of every batch of "
+            f"{run.config.batch_size} images"
+        )
     status = "completed"
     epoch = len(run.history)
     show_lr = run.config.lr_schedule != "constant"
@@ -563,6 +819,10 @@ def train(
             else "no epoch completed, so no checkpoint was written"
         )
         raise TrainingError(f"{e}; {kept}") from None
+    except Exception as e:
+        if ranks.size > 1:  # the other ranks would wait for this one in their next collective
+            _stop_every_rank(ranks, e)
+        raise
     save_progress(run, status)
     metrics = _metrics(run, status)
     if metrics["at_chance"]:
@@ -573,12 +833,36 @@ def train(
             "check that the labels match the images"
         )
     figure = None
-    if run.history:
+    if run.history and ranks.main:
         figure = curves_figure(run)
         if figure is not None:
             with atomic_write(run.path(CURVES)) as f:
                 figure.savefig(f, format="png", dpi=100)
-    return TrainResult(status, run.history, metrics, figure, run.model, run.config.out)
+    if ranks.owned:
+        from . import distributed as dist
+
+        dist.destroy_process_group()
+    return TrainResult(status, run.history, metrics, figure, run.model, run.config.out, ranks.rank)
+
+
+def _stop_every_rank(ranks: _Ranks, error: Exception) -> None:
+    """Report ``error`` (raised on this rank alone, as far as it knows) and end the whole job."""
+    import traceback
+
+    from .distributed import _mpi
+
+    traceback.print_exc()
+    print(
+        f"convkit train: rank {ranks.rank} of {ranks.size} stopped ({type(error).__name__}: "
+        f"{error}); stopping every rank (MPI_Abort) so that none waits for it",
+        file=sys.stderr,
+        flush=True,
+    )
+    _mpi.abort(1)
+
+
+def _silent(*args: Any, **kwargs: Any) -> None:
+    """The log of ranks other than 0."""
 
 
 def _last_metrics(last: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ._mpi import INSTALL_HINT
 
-__all__ = ["find_mpiexec", "launch_command", "main", "rank_environment"]
+__all__ = ["find_mpiexec", "launch_command", "launcher_world_size", "main", "rank_environment"]
 
 _CHILD_FLAG = "--convkit-rank-process"
 
@@ -85,6 +85,16 @@ def rank_environment(environ: Mapping[str, str]) -> dict[str, str]:
             }
             return {k: v for k, v in found.items() if k not in environ}
     return {}
+
+
+def launcher_world_size(environ: Mapping[str, str] | None = None) -> int:
+    """How many processes the launcher started this one among: the MPI launcher's variables,
+    else torchrun's ``WORLD_SIZE``; 1 for a process started alone."""
+    env = os.environ if environ is None else environ
+    for rank, size, _, _ in _LAUNCHER_VARIABLES:
+        if rank in env and size in env:
+            return int(env[size])
+    return int(env.get("WORLD_SIZE") or 1)
 
 
 def _run_target(argv: list[str]) -> None:
