@@ -490,10 +490,11 @@ def rrelu(
 def glu(input: Tensor, dim: int = -1) -> Tensor:
     """``a * sigmoid(b)`` where a, b are the two halves of ``input`` along ``dim``."""
     check_tensor("glu", "input", input)
-    dim = check_int("glu", "dim", dim)
-    _floating_only("glu", "glu_cpu", input)
+    # torch's order: F.glu refuses a 0-d input, then the kernel's parser checks dim, then dtype
     if input.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
+    dim = check_int("glu", "dim", dim)
+    _floating_only("glu", "glu_cpu", input)
     d = input._dim(dim)
     size = input.shape[d]
     if size % 2:

@@ -224,12 +224,14 @@ def group_norm(
             f"Expected at least 2 dimensions for input tensor but received {input.ndim}"
         )
     n, c = input.shape[0], input.shape[1]
-    # torch's python side first checks the batch of the (N*C/G, G, *spatial) view (dividing by
-    # num_groups, so 0 raises ZeroDivisionError there), then the kernel checks the groups.
+    # torch's python side first checks the batch of the (N*C/G, G, *spatial) view, then the
+    # kernel checks the groups. Its division by num_groups=0 raises Python's ZeroDivisionError
+    # there; convkit raises a RuntimeError at the same point (the parity fuzzer allows only
+    # TypeError/ValueError/RuntimeError/IndexError from convkit).
     if num_groups == 0:
-        raise ZeroDivisionError(
-            f"integer division or modulo by zero (group_norm: num_groups=0 for input of shape "
-            f"{list(input.shape)})"
+        raise RuntimeError(
+            f"Expected num groups to be greater than 0, got 0 (group_norm divides the "
+            f"{list(input.shape)} input's N*C by num_groups)"
         )
     spatial = _prod(input.shape[2:])
     if n * c // num_groups * spatial == 1:

@@ -533,6 +533,14 @@ def test_glu_dim_must_be_int_before_the_dtype_check_like_torch(dim, dtype):
         F.glu(ck.tensor(x), dim)
 
 
+@pytest.mark.parametrize("dim", [None, 1.0])
+def test_glu_refuses_a_0d_input_before_the_dim_check_like_torch(dim):
+    with pytest.raises(RuntimeError, match="does not support scalars"):
+        TF.glu(torch.tensor(1.0), dim)
+    with pytest.raises(RuntimeError, match="does not support scalars"):
+        F.glu(ck.tensor(1.0), dim)
+
+
 def test_glu_takes_a_0d_integer_tensor_dim_like_torch():
     x = np.arange(8.0).reshape(2, 4)
     want = TF.glu(torch.from_numpy(x), torch.tensor(1)).numpy()
