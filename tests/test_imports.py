@@ -4,6 +4,7 @@ that read weights, train, predict or run the command line (imports inside functi
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import subprocess
 import sys
@@ -33,6 +34,7 @@ def modules() -> dict[str, str]:
     return found
 
 
+@functools.cache
 def import_graph() -> dict[str, set[str]]:
     """module -> the convkit modules it imports (``from . import x`` names the submodule x)."""
     mods = modules()

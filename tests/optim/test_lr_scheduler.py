@@ -500,7 +500,9 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("name,kwargs", BAD, ids=[f"{n}{k}" for n, k in BAD])
+# Ids by position within each scheduler: a lambda's repr holds its address, which differs
+# between processes (pytest-xdist's workers must collect the same ids).
+@pytest.mark.parametrize("name,kwargs", BAD, ids=[f"{n}-{i}" for i, (n, _) in enumerate(BAD)])
 def test_bad_arguments_raise_like_torch(name, kwargs):
     def attempt(lib):
         args = dict(kwargs)
