@@ -7,7 +7,6 @@ import math
 import numpy as np
 
 from ...errors import DimensionError
-from ...functions.linalg import _norm_input
 from ...ops.nn import BatchNorm
 from ...ops.norm import VectorNorm
 from ...tensor import Tensor
@@ -357,6 +356,9 @@ def normalize(
 ) -> Tensor:
     """``x / max(||x||_p, eps)`` along ``dim``."""
     check_tensor("normalize", "input", input)
+    # convkit.functions imports this package, so its helper is imported at call time
+    from ...functions.linalg import _norm_input
+
     _norm_input("linalg.vector_norm", input, None)  # torch's input.norm checks the dtype first
     if out is not None:
         raise TypeError("normalize(): out= is not supported by convkit; assign the result")
