@@ -28,8 +28,10 @@ class Elu(Function):
     def forward(ctx, a, alpha, scale, input_scale):
         ctx.save_for_backward(a)
         ctx.coefs = (alpha, scale, input_scale)
-        neg = np.expm1(a * _c(input_scale, a)) * (_c(alpha, a) * _c(scale, a))
-        return np.where(a > 0, a * _c(scale, a), neg)
+        with np.errstate(invalid="ignore"):  # 0 * inf for alpha = inf is not taken
+            neg = np.expm1(a * _c(input_scale, a)) * (_c(alpha, a) * _c(scale, a))
+        # torch's forward takes x * scale at +-0 (so 0 stays 0 for any alpha, even inf or NaN)
+        return np.where(a >= 0, a * _c(scale, a), neg)
 
     @staticmethod
     def backward(ctx, g):
@@ -182,7 +184,8 @@ class Shrink(Function):
         if not soft:
             return np.where((a >= -lambd) & (a <= lambd), zero, a)
         lam = _c(lambd, a)
-        return np.where(a > lambd, a - lam, np.where(a < -lambd, a + lam, zero))
+        # torch's middle branch is a * 0: NaN stays NaN, a negative value gives -0
+        return np.where(a > lambd, a - lam, np.where(a < -lambd, a + lam, a * zero))
 
     @staticmethod
     def backward(ctx, g):

@@ -74,7 +74,10 @@ def check_bool(op: str, name: str, value) -> bool:
 
 
 def check_int(op: str, name: str, value) -> int:
-    """A Python or NumPy integer, never a bool (torch: "must be int, not bool")."""
+    """A Python or NumPy integer, never a bool (torch: "must be int, not bool"); like torch's
+    parser (through ``__index__``), also a 0-d integer tensor."""
+    if isinstance(value, Tensor) and value.ndim == 0 and value.dtype.kind in "iu":
+        return int(value.item())
     if not isinstance(value, numbers.Integral) or isinstance(value, bool):
         raise _type_error(op, name, "int", value)
     return int(value)

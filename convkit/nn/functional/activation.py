@@ -274,9 +274,40 @@ def hardtanh(
     check_tensor("hardtanh", "input", input)
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    return _hardtanh(input, min_val, max_val, inplace)
+
+
+def _hardtanh(input: Tensor, min_val: float, max_val: float, inplace: bool) -> Tensor:
+    """torch's hardtanh kernel, which (unlike F.hardtanh) lets min_val > max_val clamp all to
+    max_val."""
+    check_tensor("hardtanh", "input", input)
     if input.dtype.kind == "b":
         raise RuntimeError("Bool inputs not supported for hardtanh")
+    if input.dtype.kind in "iu":
+        # torch converts both bounds with a checked Scalar.toLong (NaN fails, truncating), then
+        # clamp converts them to the input's dtype, checked again.
+        info = np.iinfo(input.dtype)
+        bounds = []
+        for v in (min_val, max_val):
+            if not -(2.0**63) <= v < 2.0**63:
+                raise _bound_overflow("int64_t", min_val, max_val)
+            bounds.append(int(v))
+        if input.dtype == np.uint8 and min(bounds) < 0:
+            raise RuntimeError(
+                f"cannot do hardtanh on an unsigned type with negative limits "
+                f"(min_val={min_val}, max_val={max_val})"
+            )
+        if not all(info.min <= b <= info.max for b in bounds):
+            raise _bound_overflow(scalar_name(input.dtype, "conversion"), min_val, max_val)
+        min_val, max_val = bounds
     return _result(input, A.Hardtanh.apply(input, min_val, max_val), inplace)
+
+
+def _bound_overflow(ctype: str, min_val: float, max_val: float) -> RuntimeError:
+    return RuntimeError(
+        f"value cannot be converted to type {ctype} without overflow (hardtanh of an integer "
+        f"input: min_val={min_val}, max_val={max_val})"
+    )
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
@@ -363,14 +394,15 @@ def _check_lambd(op: str, input: Tensor, lambd: float) -> float:
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+    lambd = check_number("softshrink", "lambd", lambd)
     x = _floating("softshrink", input)
     return A.Shrink.apply(x, _check_lambd("softshrink", x, lambd), True)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x outside [-lambd, lambd], 0 inside."""
-    x = _floating("hardshrink", input)
-    return A.Shrink.apply(x, float(lambd), False)
+    lambd = check_number("hardshrink", "lambd", lambd)
+    return A.Shrink.apply(_floating("hardshrink", input), lambd, False)
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -459,9 +491,11 @@ def rrelu(
 def glu(input: Tensor, dim: int = -1) -> Tensor:
     """``a * sigmoid(b)`` where a, b are the two halves of ``input`` along ``dim``."""
     check_tensor("glu", "input", input)
-    _floating_only("glu", "glu_cpu", input)
+    # torch's order: F.glu refuses a 0-d input, then the kernel's parser checks dim, then dtype
     if input.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
+    dim = check_int("glu", "dim", dim)
+    _floating_only("glu", "glu_cpu", input)
     d = input._dim(dim)
     size = input.shape[d]
     if size % 2:
@@ -531,7 +565,8 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
-    return hardtanh(input, min_val, max_val, inplace=True)
+    # torch's hardtanh_ is the kernel itself, without F.hardtanh's min_val <= max_val check
+    return _hardtanh(input, min_val, max_val, inplace=True)
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 from ... import random
 from ...ops import basic as B
 from ...tensor import Tensor
-from ._utils import check_tensor
+from ._utils import check_tensor, scalar_name
 from .activation import _apply_mask, _check_p, _result
 
 __all__ = ["dropout1d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
@@ -52,10 +54,16 @@ def _alpha_dropout(x: Tensor, p: float, training: bool, feature: bool) -> Tensor
     """
     if not training or p == 0.0 or x.numel() == 0:
         return x
+    if p == 1.0:
+        # torch multiplies by a 0-d zero of the input's dtype before drawing (or checking the
+        # feature form's rank): integer and bool inputs are zeroed, inf and NaN become NaN.
+        return B.Mul.apply(x, np.zeros((), dtype=x.dtype))
     if x.dtype.kind != "f":
+        # torch's noise has the input's dtype; a bool one becomes Long at its ``add(-1)``
+        name = "Long" if x.dtype.kind == "b" else scalar_name(x.dtype)
         raise RuntimeError(
-            f"result type Float can't be cast to the desired output type {x.dtype}: "
-            f"alpha dropout needs a floating-point input"
+            f"result type Float can't be cast to the desired output type {name}: "
+            f"alpha dropout needs a floating-point input (p={p})"
         )
     shape = _feature_shape(x) if feature else tuple(x.shape)
     noise, shift = random.alpha_dropout_noise(shape, p, x.dtype)

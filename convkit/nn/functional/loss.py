@@ -15,7 +15,7 @@ from ...ops.loss import BinaryCrossEntropy
 from ...ops.nn import NllLoss
 from ...ops.norm import VectorNorm
 from ...tensor import Tensor, check_broadcast, minimum, ones_like, result_dtype, where
-from ._utils import check_int, check_number, check_tensor, scalar_name
+from ._utils import check_bool, check_int, check_number, check_tensor, scalar_name
 from .activation import log_softmax, logsigmoid
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss"]
@@ -219,6 +219,12 @@ def cross_entropy(
     smooth = where(keep, smooth, 0.0)
     if reduction == "mean":
         if weight is not None:
+            # torch gathers the weights by the target here, and gather takes int32/int64 only
+            if target.dtype.kind != "i":
+                raise RuntimeError(
+                    f"gather(): Expected dtype int32/int64 for index (cross_entropy's weighted "
+                    f"label-smoothed mean gathers the weights by a {target.dtype} target)"
+                )
             t = np.where(keep, target._array.astype(np.int64), 0)
             denom = (weight._array[t] * keep).sum(dtype=input.dtype)
         else:
@@ -450,9 +456,17 @@ def binary_cross_entropy(
             f"Found dtype {target.dtype} but expected {input.dtype} (binary_cross_entropy's "
             f"target must have the input's dtype)"
         )
-    x = input._array
-    if ((x < 0) | (x > 1)).any():
-        raise RuntimeError("all elements of input should be between 0 and 1")
+    # torch's kernel checks each element's input, then its target, in order (NaN fails both)
+    bad_x = ~((input._array >= 0) & (input._array <= 1))
+    bad_t = ~((target._array >= 0) & (target._array <= 1))
+    bad = (bad_x | bad_t).ravel()
+    if bad.any():
+        first = int(np.argmax(bad))
+        name = "input" if bad_x.ravel()[first] else "target"
+        raise RuntimeError(
+            f"all elements of {name} should be between 0 and 1 (flat element {first}: input="
+            f"{input._array.ravel()[first]}, target={target._array.ravel()[first]})"
+        )
     w = None
     if weight is not None:
         check_tensor("binary_cross_entropy", "weight", weight)
@@ -491,14 +505,17 @@ def binary_cross_entropy_with_logits(
         )
     _constant("binary_cross_entropy_with_logits", "weight", weight)
     _constant("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
+    shape = tuple(input.shape)
     log_sig = logsigmoid(input)
     if pos_weight is not None:
         check_tensor("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
-        check_broadcast(tuple(pos_weight.shape), tuple(target.shape))
-        log_sig = log_sig * ((pos_weight - 1) * target + 1)
+        log_weight = (pos_weight - 1) * target + 1
+        _in_place_fits("binary_cross_entropy_with_logits", shape, log_weight, "pos_weight")
+        log_sig = log_sig * log_weight
     loss = (1 - target) * input - log_sig
     if weight is not None:
         check_tensor("binary_cross_entropy_with_logits", "weight", weight)
+        _in_place_fits("binary_cross_entropy_with_logits", shape, weight, "weight")
         loss = loss * weight
     return _reduce(loss, reduction)
 
@@ -573,13 +590,6 @@ def huber_loss(
     return _reduce(loss * weight, reduction)
 
 
-def _xlogy(x: Tensor) -> Tensor:
-    """``x log x`` with 0 where x == 0 (torch's xlogy(x, x))."""
-    zero = x._array == 0
-    safe = where(zero, 1.0, x)
-    return where(zero, 0.0, x * safe.log())
-
-
 def kl_div(
     input: Tensor,
     target: Tensor,
@@ -605,10 +615,17 @@ def kl_div(
         )
     if reduction not in _REDUCTIONS + ("batchmean",):
         raise ValueError(f"{reduction} is not a valid value for reduction")
+    check_bool("kl_div", "log_target", log_target)
+    for name, t in (("input", input), ("target", target)):
+        if t.dtype.kind != "f":
+            raise RuntimeError(
+                f"kl_div: Integral inputs not supported. ({name} is {scalar_name(t.dtype)})"
+            )
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        loss = _xlogy(target) - target * input
+        # torch's xlogy(t, t): its d/dt (log t + t / t) is NaN at t = 0 and below, as torch's.
+        loss = target.xlogy(target) - target * input
     if reduction == "batchmean":
         total = loss.sum()
         return total / input.shape[0] if input.ndim != 0 else total
@@ -656,6 +673,17 @@ def hinge_embedding_loss(
     return _reduce(margin_part + self_part, reduction)
 
 
+def _in_place_fits(op: str, shape: tuple[int, ...], other: Tensor, name: str) -> None:
+    """torch updates a ``shape``-sized result in place with ``other``, so ``other`` may broadcast
+    to it but not grow it."""
+    grown = check_broadcast(shape, tuple(other.shape))
+    if tuple(grown) != tuple(shape):
+        raise RuntimeError(
+            f"output with shape {list(shape)} doesn't match the broadcast shape {list(grown)} "
+            f"({op}: {name} of shape {list(other.shape)} may not add dimensions to the loss)"
+        )
+
+
 def soft_margin_loss(
     input: Tensor,
     target: Tensor,
@@ -667,9 +695,11 @@ def soft_margin_loss(
     check_tensor("soft_margin_loss", "input", input)
     check_tensor("soft_margin_loss", "target", target)
     reduction = _reduction_of(size_average, reduce, reduction)
-    check_broadcast(tuple(input.shape), tuple(target.shape))
+    _in_place_fits("soft_margin_loss", tuple(input.shape), target, "target")
     _constant("soft_margin_loss", "target", target)
-    return _reduce(Log1p.apply((-input * target).exp()), reduction)
+    # torch multiplies into a tensor of the input's dtype, then takes exp and log1p in it
+    margin = (-input * target).to(input.dtype)
+    return _reduce(Log1p.apply(margin.exp()), reduction)
 
 
 def multilabel_soft_margin_loss(

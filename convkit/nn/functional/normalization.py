@@ -10,7 +10,7 @@ from ...errors import DimensionError
 from ...ops.nn import BatchNorm
 from ...ops.norm import VectorNorm
 from ...tensor import Tensor
-from ._utils import check_bool, check_int, check_number, check_tensor
+from ._utils import check_bool, check_int, check_number, check_tensor, scalar_name
 
 __all__ = ["batch_norm"]
 
@@ -223,18 +223,27 @@ def group_norm(
             f"Expected at least 2 dimensions for input tensor but received {input.ndim}"
         )
     n, c = input.shape[0], input.shape[1]
-    if num_groups <= 0:
-        raise RuntimeError(f"num_groups must be a positive integer, got {num_groups!r}")
-    if c % num_groups:
+    # torch's python side first checks the batch of the (N*C/G, G, *spatial) view, then the
+    # kernel checks the groups. Its division by num_groups=0 raises Python's ZeroDivisionError
+    # there; convkit raises a RuntimeError at the same point (the parity fuzzer allows only
+    # TypeError/ValueError/RuntimeError/IndexError from convkit).
+    if num_groups == 0:
         raise RuntimeError(
-            f"Expected number of channels in input to be divisible by num_groups, but got "
-            f"input of shape {list(input.shape)} and num_groups={num_groups}"
+            f"Expected num groups to be greater than 0, got 0 (group_norm divides the "
+            f"{list(input.shape)} input's N*C by num_groups)"
         )
     spatial = _prod(input.shape[2:])
     if n * c // num_groups * spatial == 1:
         size = [n * c // num_groups, num_groups] + list(input.shape[2:])
         raise ValueError(
             f"Expected more than 1 value per channel when training, got input size {size}"
+        )
+    if num_groups < 0:
+        raise RuntimeError(f"Expected num groups to be greater than 0, got {num_groups}")
+    if c % num_groups:
+        raise RuntimeError(
+            f"Expected number of channels in input to be divisible by num_groups, but got "
+            f"input of shape {list(input.shape)} and num_groups={num_groups}"
         )
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None:
@@ -347,6 +356,10 @@ def normalize(
 ) -> Tensor:
     """``x / max(||x||_p, eps)`` along ``dim``."""
     check_tensor("normalize", "input", input)
+    # convkit.functions imports this package, so its helper is imported at call time
+    from ...functions.linalg import _norm_input
+
+    _norm_input("linalg.vector_norm", input, None)  # torch's input.norm checks the dtype first
     if out is not None:
         raise TypeError("normalize(): out= is not supported by convkit; assign the result")
     axis = input._dim(dim)
@@ -380,6 +393,11 @@ def rms_norm(
                 f"Expected weight to be of same shape as normalized_shape, but got weight of "
                 f"shape {list(weight.shape)} and normalized_shape = {list(shape)}"
             )
+    if input.dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"rms_norm\" not implemented for '{scalar_name(input.dtype)}' (rms_norm needs a "
+            f"floating-point input)"
+        )
     if eps is None:
         eps = float(np.finfo(input.dtype).eps)
     axes = tuple(range(input.ndim - n, input.ndim))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...tensor import Tensor
-from ._utils import check_tensor
+from ._utils import check_int, check_tensor
 
 __all__ = ["one_hot"]
 
@@ -14,6 +14,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """An int64 tensor of shape ``tensor.shape + (num_classes,)`` with a 1 at each index;
     ``num_classes=-1`` takes the largest index + 1."""
     check_tensor("one_hot", "tensor", tensor)
+    num_classes = check_int("one_hot", "num_classes", num_classes)
     if tensor.dtype != np.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     t = tensor._array

@@ -51,10 +51,9 @@ def _sizes_and_scales(
                 )
             return [int(v) for v in size], None
         if not _is_integer(size):
-            raise TypeError(
-                f"interpolate(): size must be an int or a tuple of ints, got "
-                f"{type(size).__name__} {size!r}"
-            )
+            # torch repeats a scalar size unchecked; only the kernel's parser refuses it, after
+            # the mode and rank checks (see _check_scalar_size)
+            return [size] * dim, None
         return [int(size)] * dim, None
     if scale_factor is None:
         raise ValueError("either size or scale_factor should be defined")
@@ -68,6 +67,14 @@ def _sizes_and_scales(
             )
         return None, [float(s) for s in scale_factor]
     return None, [float(scale_factor)] * dim
+
+
+def _check_scalar_size(size, out_size: list[int] | None) -> None:
+    if out_size is not None and not all(_is_integer(v) for v in out_size):
+        raise TypeError(
+            f"interpolate(): size must be an int or a tuple of ints, got "
+            f"{type(size).__name__} {size!r}"
+        )
 
 
 def _check_sizes(input: Tensor, out: list[int]) -> None:
@@ -139,6 +146,7 @@ def interpolate(
         raise NotImplementedError(
             f"Got {input.ndim}D input, but {mode} mode needs {_RANK_NAME[rank]} input"
         )
+    _check_scalar_size(size, out_size)
     if out_size is None:
         assert scales is not None
         out_size = [K.output_size(input.shape[2 + i], scales[i]) for i in range(dim)]

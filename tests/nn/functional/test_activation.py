@@ -601,3 +601,127 @@ def test_gumbel_softmax_eps_is_deprecated_like_torch():
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             f(lib.randn(2, 3))
+
+
+@pytest.mark.parametrize("dim", [None, 1.0, True, "0"])
+@pytest.mark.parametrize("dtype", [np.float32, np.bool_])
+def test_glu_dim_must_be_int_before_the_dtype_check_like_torch(dim, dtype):
+    x = np.ones((4, 2), dtype=dtype)
+    with pytest.raises(TypeError, match="dim"):
+        TF.glu(torch.from_numpy(x), dim)
+    with pytest.raises(TypeError, match="dim"):
+        F.glu(ck.tensor(x), dim)
+
+
+@pytest.mark.parametrize("dim", [None, 1.0])
+def test_glu_refuses_a_0d_input_before_the_dim_check_like_torch(dim):
+    with pytest.raises(RuntimeError, match="does not support scalars"):
+        TF.glu(torch.tensor(1.0), dim)
+    with pytest.raises(RuntimeError, match="does not support scalars"):
+        F.glu(ck.tensor(1.0), dim)
+
+
+def test_glu_takes_a_0d_integer_tensor_dim_like_torch():
+    x = np.arange(8.0).reshape(2, 4)
+    want = TF.glu(torch.from_numpy(x), torch.tensor(1)).numpy()
+    np.testing.assert_array_equal(F.glu(ck.tensor(x), ck.tensor(1)).data, want)
+    with pytest.raises(TypeError, match="dim"):
+        TF.glu(torch.from_numpy(x), torch.tensor(1.0))
+    with pytest.raises(TypeError, match="dim"):
+        F.glu(ck.tensor(x), ck.tensor(1.0))
+
+
+def test_hardtanh__lets_min_above_max_clamp_to_max_like_torch():
+    # F.hardtanh checks min_val <= max_val; torch's hardtanh_ is the bare kernel
+    x = np.array([0.0, 3.0, 1.5, -2.0])
+    want_t = torch.tensor(x, requires_grad=True)
+    yt = want_t * 1
+    TF.hardtanh_(yt, 2.0, 1.0)
+    yt.sum().backward()
+    got_c = ck.tensor(x, requires_grad=True)
+    yc = got_c * 1
+    F.hardtanh_(yc, 2.0, 1.0)
+    yc.sum().backward()
+    np.testing.assert_array_equal(yc.data, yt.detach().numpy())
+    np.testing.assert_array_equal(got_c.grad.data, want_t.grad.numpy())
+    with pytest.raises(ValueError, match="min_val cannot be greater"):
+        TF.hardtanh(torch.tensor(x), 2.0, 1.0, inplace=True)
+    with pytest.raises(ValueError, match="min_val cannot be greater"):
+        F.hardtanh(ck.tensor(x), 2.0, 1.0, inplace=True)
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        TF.hardtanh_(torch.tensor(x, requires_grad=True), 2.0, 1.0)
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        F.hardtanh_(ck.tensor(x, requires_grad=True), 2.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    "dtype,bounds,match",
+    [
+        (np.int64, (math.nan, 0.5), "int64_t without overflow"),
+        (np.int64, (-1e30, 0.5), "int64_t without overflow"),
+        (np.int32, (-1e15, 1e12), "type int without overflow"),
+        (np.int8, (-1, 300), "int8_t without overflow"),
+        (np.uint8, (1, 300.0), "uint8_t without overflow"),
+        (np.uint8, (-1.0, 1.0), "unsigned type with negative limits"),
+    ],
+)
+@pytest.mark.parametrize("inplace", [False, True])
+def test_hardtanh_integer_bounds_checked_like_torch(dtype, bounds, match, inplace):
+    x = np.array([0, 3, 1], dtype=dtype)
+    t_fn, c_fn = (TF.hardtanh_, F.hardtanh_) if inplace else (TF.hardtanh, F.hardtanh)
+    with pytest.raises(RuntimeError, match=match):
+        t_fn(torch.from_numpy(x.copy()), *bounds)
+    with pytest.raises(RuntimeError, match=match):
+        c_fn(ck.tensor(x), *bounds)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int16, np.uint8])
+def test_hardtanh_integer_bounds_truncate_like_torch(dtype):
+    x = np.array([0, 3, 1, 2], dtype=dtype)
+    want = TF.hardtanh(torch.from_numpy(x), 0.7, 2.9).numpy()
+    got = F.hardtanh(ck.tensor(x), 0.7, 2.9)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got.data, want)
+
+
+_SPECIALS = [math.nan, math.inf, -math.inf, 0.0, -0.0, 1.0, -1.0, 0.3, -0.3]
+
+
+def _same_bits(got, want):
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))  # -0 too
+
+
+@pytest.mark.parametrize("alpha", [math.inf, -math.inf, math.nan, 1.0, -1.0, 0.5])
+@pytest.mark.parametrize("name", ["elu", "celu"])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_elu_celu_special_alpha_and_signed_zero_match_torch(name, alpha, inplace):
+    # torch takes x * scale at +-0, so 0 stays (signed) 0 even for alpha inf or NaN
+    x = np.array(_SPECIALS, dtype=np.float32)
+    want = getattr(TF, name)(torch.from_numpy(x.copy()), alpha=alpha, inplace=inplace).numpy()
+    got = getattr(F, name)(ck.tensor(x), alpha=alpha, inplace=inplace).data
+    _same_bits(got, want)
+
+
+@pytest.mark.parametrize("lambd", [0.5, 0.0, 2.0])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softshrink_keeps_nan_and_signed_zero_like_torch(lambd, dtype):
+    # torch's middle branch is x * 0: NaN stays NaN, a small negative x gives -0
+    x = np.array(_SPECIALS, dtype=dtype)
+    want = TF.softshrink(torch.from_numpy(x), lambd).numpy()
+    got = F.softshrink(ck.tensor(x), lambd).data
+    if dtype == np.float32:
+        _same_bits(got, want)
+    else:  # torch's float64 kernel gives +0 or -0 for a shrunk negative by its vector lane
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("name", ["hardshrink", "softshrink"])
+@pytest.mark.parametrize("lambd", ["a", None, [1]])
+@pytest.mark.parametrize("dtype", [np.float32, np.bool_])
+def test_shrink_lambd_must_be_a_number_before_the_dtype_check_like_torch(name, lambd, dtype):
+    x = np.ones(3, dtype=dtype)
+    with pytest.raises(TypeError, match="lambd"):
+        getattr(TF, name)(torch.from_numpy(x), lambd)
+    with pytest.raises(TypeError, match="lambd"):
+        getattr(F, name)(ck.tensor(x), lambd)

@@ -163,3 +163,42 @@ def test_inplace_gives_the_same_values_into_the_input(name, shape):
     ck.manual_seed(2)
     assert getattr(F, name)(t, 0.5, True, inplace=True) is t
     np.testing.assert_array_equal(t.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("name", ["alpha_dropout", "feature_alpha_dropout"])
+@pytest.mark.parametrize("dtype", [np.int64, np.bool_, np.uint8])
+def test_alpha_dropout_p1_zeroes_integer_and_bool_inputs_as_torch(name, dtype):
+    # torch multiplies by a 0-d zero of the input's dtype before it draws anything
+    x = np.ones((2, 3), dtype=dtype)
+    want = getattr(TF, name)(torch.from_numpy(x), p=1.0, training=True).numpy()
+    got = getattr(F, name)(ck.tensor(x), p=1.0, training=True)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got.data, want)
+
+
+@pytest.mark.parametrize("name", ["alpha_dropout", "feature_alpha_dropout"])
+def test_alpha_dropout_p1_multiplies_by_zero_as_torch(name):
+    # inf and NaN times 0 are NaN, a negative value gives -0; even a 1-d feature input passes
+    for shape in ((2, 2), (4,)):
+        x = np.array([math.inf, -1.0, math.nan, 2.0]).reshape(shape)
+        xt, xc = to_torch(x, requires_grad=True), ck.tensor(x, requires_grad=True)
+        yt = getattr(TF, name)(xt, p=1.0, training=True)
+        yc = getattr(F, name)(xc, p=1.0, training=True)
+        np.testing.assert_array_equal(yc.data, yt.detach().numpy())
+        np.testing.assert_array_equal(np.signbit(yc.data), np.signbit(yt.detach().numpy()))
+        yt.sum().backward()
+        yc.sum().backward()
+        np.testing.assert_array_equal(xc.grad.data, xt.grad.numpy())
+
+
+@pytest.mark.parametrize("name", ["alpha_dropout", "feature_alpha_dropout"])
+@pytest.mark.parametrize(
+    "dtype,tname", [(np.int64, "Long"), (np.bool_, "Long"), (np.uint8, "Byte")]
+)
+def test_alpha_dropout_of_integer_input_raises_like_torch(name, dtype, tname):
+    x = np.ones((2, 3), dtype=dtype)
+    match = f"can't be cast to the desired output type {tname}"
+    with pytest.raises(RuntimeError, match=match):
+        getattr(TF, name)(torch.from_numpy(x), p=0.5, training=True)
+    with pytest.raises(RuntimeError, match=match):
+        getattr(F, name)(ck.tensor(x), p=0.5, training=True)

@@ -1,5 +1,7 @@
 """cross_entropy, nll_loss, mse_loss against torch; gradient checks; errors."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -911,3 +913,117 @@ def test_cosine_similarity_normalises_each_float_operand_in_its_own_dtype(d1, d2
     got = F.cosine_similarity(ck.tensor(x), ck.tensor(y)).numpy()
     assert got.dtype == expected.dtype
     np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("log_target", [1, 0, None, "yes"])
+def test_kl_div_log_target_must_be_bool_like_torch(log_target):
+    x, t = np.array([0.5, -0.2]), np.array([0.3, 0.7])
+    with pytest.raises(TypeError, match="log_target"):
+        TF.kl_div(to_torch(x), to_torch(t), reduction="sum", log_target=log_target)
+    with pytest.raises(TypeError, match="log_target"):
+        F.kl_div(ck.tensor(x), ck.tensor(t), reduction="sum", log_target=log_target)
+
+
+@pytest.mark.parametrize(
+    "x,t", [(np.array([1, 2]), np.array([0.5, 0.5])), (np.array([0.5]), np.array([True]))]
+)
+def test_kl_div_integral_inputs_raise_like_torch(x, t):
+    with pytest.raises(RuntimeError, match="Integral inputs not supported"):
+        TF.kl_div(to_torch(x), to_torch(t), reduction="sum")
+    with pytest.raises(RuntimeError, match="Integral inputs not supported"):
+        F.kl_div(ck.tensor(x), ck.tensor(t), reduction="sum")
+
+
+def test_kl_div_target_gradient_nan_at_zero_and_negative_like_torch():
+    # torch's xlogy(t, t) has d/dt = log t + t / t: NaN at t = 0 (0 / 0) and at t < 0 (log)
+    x = np.array([[0.3, -0.5], [1.2, 0.1]])
+    t = np.array([[0.0, 1.0], [-1.0, 0.5]])
+    check_against_torch(
+        lambda a, b: F.kl_div(a, b, reduction="sum"),
+        lambda a, b: TF.kl_div(a, b, reduction="sum"),
+        [x, t],
+        "float64",
+        grads=[0, 1],
+    )
+
+
+@pytest.mark.parametrize("shapes", [((2,), (2, 2)), ((2, 1), (2, 1, 2)), ((), (3,))])
+def test_soft_margin_loss_target_may_not_grow_the_input_like_torch(shapes):
+    # torch multiplies the target into an input-shaped result in place
+    x, t = np.zeros(shapes[0]), np.ones(shapes[1])
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        TF.soft_margin_loss(to_torch(x), to_torch(t))
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        F.soft_margin_loss(ck.tensor(x), ck.tensor(t))
+
+
+def test_soft_margin_loss_broadcast_target_and_mixed_dtype_match_torch():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 2)).astype(np.float32)
+    t = np.sign(rng.standard_normal(2))  # float64, broadcast over the rows
+    for reduction in ("none", "sum"):
+        got = F.soft_margin_loss(ck.tensor(x), ck.tensor(t), reduction=reduction)
+        want = TF.soft_margin_loss(to_torch(x), to_torch(t), reduction=reduction)
+        assert str(got.dtype) == str(want.dtype).replace("torch.", "")
+        np.testing.assert_allclose(got.data, want.numpy(), rtol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"weight": (2,)},
+        {"pos_weight": (2,)},
+        {"pos_weight": (2,), "weight": (3,)},
+    ],
+)
+def test_bce_with_logits_weights_may_not_grow_the_input_like_torch(extra):
+    x, t = np.zeros(()), np.ones(())
+    with pytest.raises(RuntimeError, match=r"output with shape \[\] doesn't match"):
+        TF.binary_cross_entropy_with_logits(
+            to_torch(x), to_torch(t), **{k: to_torch(np.ones(s)) for k, s in extra.items()}
+        )
+    with pytest.raises(RuntimeError, match=r"output with shape \[\] doesn't match"):
+        F.binary_cross_entropy_with_logits(
+            ck.tensor(x), ck.tensor(t), **{k: ck.tensor(np.ones(s)) for k, s in extra.items()}
+        )
+
+
+@pytest.mark.parametrize(
+    "x,t,match",
+    [
+        ([0.5, 0.5], [1.5, 0.5], "target"),
+        ([0.5, 0.5], [-0.5, 0.5], "target"),
+        ([0.5, 0.5], [math.nan, 0.5], "target"),
+        ([math.nan, 0.5], [0.5, 0.5], "input"),
+        ([0.5, 1.5], [1.5, 0.5], "target"),  # the first bad element decides
+        ([1.5, 0.5], [0.5, 1.5], "input"),
+    ],
+)
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_binary_cross_entropy_checks_input_then_target_range_like_torch(x, t, match, requires_grad):
+    x, t = np.array(x, dtype=np.float32), np.array(t, dtype=np.float32)
+    with pytest.raises(RuntimeError, match=f"all elements of {match} should be between 0 and 1"):
+        TF.binary_cross_entropy(to_torch(x, requires_grad=requires_grad), to_torch(t))
+    with pytest.raises(RuntimeError, match=f"all elements of {match} should be between 0 and 1"):
+        F.binary_cross_entropy(ck.tensor(x, requires_grad=requires_grad), ck.tensor(t))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_byte_target_weighted_smoothed_mean_raises_like_torch(reduction):
+    # only the weighted, label-smoothed mean gathers the weights by the target (int32/int64 only)
+    x, t, w = np.zeros((3, 4), np.float32), np.array([0, 1, 2], np.uint8), np.ones(4, np.float32)
+    kw = dict(label_smoothing=0.1, reduction=reduction)
+
+    def ours():
+        return F.cross_entropy(ck.tensor(x), ck.tensor(t), weight=ck.tensor(w), **kw)
+
+    def theirs():
+        return TF.cross_entropy(to_torch(x), to_torch(t), weight=to_torch(w), **kw)
+
+    if reduction == "mean":
+        with pytest.raises(RuntimeError, match="gather"):
+            theirs()
+        with pytest.raises(RuntimeError, match="gather"):
+            ours()
+    else:
+        np.testing.assert_allclose(ours().data, theirs().numpy(), rtol=1e-4)

@@ -228,3 +228,57 @@ def test_normalize_of_a_0d_input_matches_torch(dim):
         check_against_torch(
             lambda t: F.normalize(t, dim=dim), lambda t: TF.normalize(t, dim=dim), [x], np.float64
         )
+
+
+@pytest.mark.parametrize(
+    "values,dim", [([1, 2], 1), (3, 1), (3, 0), ([[1, 2, 3, 4]], -2), ([True, False], 0)]
+)
+def test_normalize_of_an_integer_input_raises_like_torch(values, dim):
+    # torch's input.norm refuses a non-floating input before it looks at dim
+    x = np.asarray(values)
+    with pytest.raises(RuntimeError, match="Expected a floating point or complex tensor"):
+        TF.normalize(torch.from_numpy(x), dim=dim)
+    with pytest.raises(RuntimeError, match="Expected a floating point or complex tensor"):
+        F.normalize(ck.tensor(x), dim=dim)
+
+
+@pytest.mark.parametrize("eps", [None, 0.1])
+@pytest.mark.parametrize("values", [[1, 2], [True, False]])
+def test_rms_norm_of_an_integer_input_raises_like_torch(values, eps):
+    x = np.asarray(values)
+    with pytest.raises(NotImplementedError, match="rms_norm"):
+        TF.rms_norm(torch.from_numpy(x), (2,), eps=eps)
+    with pytest.raises(NotImplementedError, match="rms_norm"):
+        F.rms_norm(ck.tensor(x), (2,), eps=eps)
+    with pytest.raises(NotImplementedError, match="rms_norm"):
+        F.rms_norm(ck.tensor(x), (2,), ck.ones(2), eps=eps)
+
+
+@pytest.mark.parametrize(
+    "shape,groups,error",
+    [
+        ((2, 1, 1, 1), 2, ValueError),  # the (N*C/G, G) batch check comes before divisibility
+        ((2, 3), -1, RuntimeError),
+        ((2, 3), 2, RuntimeError),
+        ((1, 2), 2, ValueError),
+    ],
+)
+def test_group_norm_check_order_matches_torch(shape, groups, error):
+    x = np.ones(shape, dtype=np.float32)
+    with pytest.raises(error) as want:
+        TF.group_norm(torch.from_numpy(x), groups)
+    with pytest.raises(error) as got:
+        F.group_norm(ck.tensor(x), groups)
+    assert type(got.value) is type(want.value)
+    assert str(want.value).split(",")[0] in str(got.value)
+
+
+def test_group_norm_zero_groups_raises_before_the_batch_check():
+    # torch divides by num_groups in its python-side batch check (ZeroDivisionError); convkit
+    # raises there too, with a RuntimeError (one of the classes convkit's errors use)
+    for shape in ((2, 3), (0, 1), (1, 1)):
+        x = np.ones(shape, dtype=np.float32)
+        with pytest.raises(ZeroDivisionError):
+            TF.group_norm(torch.from_numpy(x), 0)
+        with pytest.raises(RuntimeError, match="num groups to be greater than 0, got 0"):
+            F.group_norm(ck.tensor(x), 0)

@@ -38,3 +38,25 @@ def test_one_hot_errors_match_torch(values, num_classes, match):
         TF.one_hot(to_torch(x), num_classes)
     with pytest.raises(RuntimeError, match=match):
         F.one_hot(ck.tensor(x), num_classes)
+
+
+@pytest.mark.parametrize("num_classes", [4.0, True, None, "4", np.float64(4.0)])
+def test_one_hot_num_classes_must_be_int_like_torch(num_classes):
+    x = np.array([0, 1], dtype=np.int64)
+    with pytest.raises(TypeError, match="num_classes"):
+        TF.one_hot(to_torch(x), num_classes)
+    with pytest.raises(TypeError, match="num_classes"):
+        F.one_hot(ck.tensor(x), num_classes)
+
+
+def test_one_hot_num_classes_tensor_like_torch():
+    import torch
+
+    x = np.array([0, 1], dtype=np.int64)
+    want = TF.one_hot(to_torch(x), torch.tensor(4)).numpy()
+    np.testing.assert_array_equal(F.one_hot(ck.tensor(x), ck.tensor(4)).data, want)
+    for bad_t, bad_ck in ((torch.tensor(4.0), ck.tensor(4.0)), (torch.tensor([4]), ck.tensor([4]))):
+        with pytest.raises(TypeError, match="num_classes"):
+            TF.one_hot(to_torch(x), bad_t)
+        with pytest.raises(TypeError, match="num_classes"):
+            F.one_hot(ck.tensor(x), bad_ck)

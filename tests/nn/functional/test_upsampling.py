@@ -145,3 +145,23 @@ def test_deprecated_aliases_warn_and_match(name, kw):
     with pytest.warns(UserWarning):
         yt = getattr(TF, name)(to_torch(x), **kw)
     np.testing.assert_array_equal(y.data, yt.numpy())
+
+
+@pytest.mark.parametrize(
+    "shape,size,mode,error",
+    [
+        ((1, 1, 3), 2.5, "bilinear", NotImplementedError),  # the rank check comes first
+        ((1, 1, 3), "a", "bilinear", NotImplementedError),
+        ((1, 1, 3), 2.5, "bogus", NotImplementedError),
+        ((1, 1, 3, 3), 2.5, "linear", NotImplementedError),
+        ((1, 1, 3, 3), 2.5, "bilinear", TypeError),
+        ((1, 1, 3), 2.5, "nearest", TypeError),
+        ((1, 1, 3), 2.5, "area", TypeError),
+    ],
+)
+def test_interpolate_scalar_size_type_checked_after_the_mode_like_torch(shape, size, mode, error):
+    x = np.zeros(shape, dtype=np.float32)
+    with pytest.raises(error):
+        TF.interpolate(to_torch(x), size=size, mode=mode)
+    with pytest.raises(error):
+        F.interpolate(ck.tensor(x), size=size, mode=mode)
