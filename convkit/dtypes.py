@@ -88,3 +88,29 @@ def result_dtype(*operands: Any) -> np.dtype:
         if dts:
             return np.result_type(*dts)
     return {0: bool_, 1: int64, 2: _default_float}[cat]
+
+
+# torch's names of each dtype in its messages: the ScalarType ("expected scalar type Float"),
+# the C type ("Input type (float)"), and the type of a checked Scalar conversion ("value cannot
+# be converted to type int64_t without overflow").
+SCALAR_NAMES = {
+    "float64": ("Double", "double", "double"),
+    "float32": ("Float", "float", "float"),
+    "float16": ("Half", "c10::Half", "c10::Half"),
+    "int64": ("Long", "long int", "int64_t"),
+    "int32": ("Int", "int", "int"),
+    "int16": ("Short", "short int", "int16_t"),
+    "int8": ("Char", "signed char", "int8_t"),
+    "uint8": ("Byte", "unsigned char", "uint8_t"),
+    "bool": ("Bool", "bool", "bool"),
+}
+_STYLES = {"scalar": 0, "c": 1, "conversion": 2}
+
+
+def scalar_name(dtype: Any, style: str = "scalar") -> str:
+    """torch's name for ``dtype`` in a message (``style`` 'scalar', 'c' or 'conversion')."""
+    try:
+        names = SCALAR_NAMES.get(np.dtype(dtype).name)
+    except TypeError:  # not a dtype at all: the message names it as given
+        names = None
+    return str(dtype) if names is None else names[_STYLES[style]]

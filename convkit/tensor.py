@@ -24,6 +24,7 @@ from . import autograd
 from .autograd import _mode, grad_fn, tensor_hooks, version_counter
 from .devices import CPU, NO_ACCELERATOR, NO_CUDA, as_device, cuda_target, device, legacy, resolve
 from .dtypes import (
+    SCALAR_NAMES,
     as_dtype,
     bool_,
     category,
@@ -33,6 +34,7 @@ from .dtypes import (
     int32,
     int64,
     result_dtype,
+    scalar_name,
 )
 from .errors import DimensionError
 from .ops import basic as B
@@ -211,21 +213,7 @@ def _to_array(data, dtype=None, legacy: bool = False) -> np.ndarray:
 
 # ----- small helpers ------------------------------------------------------------------------------
 
-_SCALAR_NAMES = {
-    "float16": "Half",
-    "float32": "Float",
-    "float64": "Double",
-    "int8": "Char",
-    "uint8": "Byte",
-    "int16": "Short",
-    "int32": "Int",
-    "int64": "Long",
-    "bool": "Bool",
-}
-
-
-def _scalar_name(dtype) -> str:
-    return _SCALAR_NAMES.get(str(dtype), str(dtype))
+_scalar_name = scalar_name  # torch's ScalarType name of a dtype (dtypes.SCALAR_NAMES)
 
 
 def _aliases(name: str, dim, keepdim, kwargs: dict, dim_default=None):
@@ -909,7 +897,7 @@ class Tensor(metaclass=_BoundMethods):
             return f"convkit.{_scalar_name(self.dtype)}Tensor"
         if isinstance(dtype, str):
             name = dtype.rsplit(".", 1)[-1]
-            by_name = {f"{v}Tensor": k for k, v in _SCALAR_NAMES.items()}
+            by_name = {f"{v[0]}Tensor": k for k, v in SCALAR_NAMES.items()}
             if name not in by_name:
                 raise ValueError(f"invalid type: '{dtype}'")
             dtype = np.dtype(by_name[name])

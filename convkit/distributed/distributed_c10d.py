@@ -1125,7 +1125,11 @@ def _gather_bytes(pg: ProcessGroup, payload: bytes, what: str) -> list[bytes]:
 
 
 def all_gather_object(object_list: list[Any], obj: Any, group: ProcessGroup | None = None) -> None:
-    """``object_list[i]`` receives ``obj`` of group rank i (any picklable object)."""
+    """``object_list[i]`` receives ``obj`` of group rank i (any picklable object).
+
+    As torch's, this unpickles what the other ranks send, which can run code: the ranks are the
+    processes of your own job (one program started by mpiexec), never data from elsewhere. Use
+    the tensor collectives for anything that may come from an untrusted source."""
     pg = _start(group)
     if pg is None:
         return
@@ -1140,7 +1144,10 @@ def broadcast_object_list(
     device: Any = None,
     group_src: int | None = None,
 ) -> None:
-    """Replace the items of ``object_list`` on every rank by those of rank ``src``."""
+    """Replace the items of ``object_list`` on every rank by those of rank ``src``.
+
+    Unpickles rank ``src``'s objects, as torch does: trust them as you trust your own program
+    (see ``all_gather_object``)."""
     pg = _start(group)
     if pg is None:
         return

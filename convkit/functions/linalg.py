@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..dtypes import as_dtype, result_dtype
+from ..dtypes import result_dtype
+from ..nn.functional._utils import norm_input
 from ..ops import basic as B
 from ..ops import linalg as L
 from ..ops import reduction as R
@@ -417,17 +418,6 @@ def chain_matmul(*matrices: Tensor) -> Tensor:
 # ----- norms ------------------------------------------------------------------------------------
 
 
-def _norm_input(name: str, x: Tensor, dtype: Any) -> Tensor:
-    if dtype is not None:
-        x = x.to(as_dtype(dtype))
-    if x.dtype.kind != "f":
-        raise RuntimeError(
-            f"{name}: Expected a floating point or complex tensor as input. Got "
-            f"{_scalar_name(x.dtype)}"
-        )
-    return x
-
-
 def vector_norm(
     x: Tensor, ord: Any = 2, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None
 ) -> Tensor:
@@ -438,7 +428,7 @@ def vector_norm(
         raise TypeError(
             f"linalg_vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}"
         )
-    x = _norm_input("linalg.vector_norm", x, dtype)
+    x = norm_input("linalg.vector_norm", x, dtype)
     ax = None if dim is None or (isinstance(dim, (list, tuple)) and not dim) else axes(x, dim)
     if x.numel() == 0 and ord < 0:
         raise RuntimeError(
@@ -469,7 +459,7 @@ def matrix_norm(
         )
     if ord not in _MATRIX_ORDS:
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
-    A = _norm_input("linalg.matrix_norm", A, dtype)
+    A = norm_input("linalg.matrix_norm", A, dtype)
     d0, d1 = (A._dim(d) for d in dim)
     if ord == "fro":
         return R.VectorNorm.apply(A, ord=2.0, axis=(d0, d1), keepdims=builtins.bool(keepdim))
@@ -540,7 +530,7 @@ def dist(input: Tensor, other: Tensor, p: Any = 2) -> Tensor:
     """The p-norm of ``input - other`` (broadcast)."""
     check_tensor("dist", other, "other", 2)
     diff = input - other
-    x = _norm_input("linalg.vector_norm", diff, None)
+    x = norm_input("linalg.vector_norm", diff, None)
     return R.Dist.apply(x, ord=builtins.float(p), axis=None, keepdims=False)
 
 

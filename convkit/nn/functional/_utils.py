@@ -3,32 +3,10 @@
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
-import numpy as np
-
+from ...dtypes import as_dtype, scalar_name
 from ...tensor import Tensor
-
-# torch's names of each dtype in its messages: the ScalarType ("expected scalar type Float"),
-# the C type ("Input type (float)"), and the type of a checked Scalar conversion ("value cannot
-# be converted to type int64_t without overflow").
-_SCALAR_NAMES = {
-    "float64": ("Double", "double", "double"),
-    "float32": ("Float", "float", "float"),
-    "float16": ("Half", "c10::Half", "c10::Half"),
-    "int64": ("Long", "long int", "int64_t"),
-    "int32": ("Int", "int", "int"),
-    "int16": ("Short", "short int", "int16_t"),
-    "int8": ("Char", "signed char", "int8_t"),
-    "uint8": ("Byte", "unsigned char", "uint8_t"),
-    "bool": ("Bool", "bool", "bool"),
-}
-_STYLES = {"scalar": 0, "c": 1, "conversion": 2}
-
-
-def scalar_name(dtype, style: str = "scalar") -> str:
-    """torch's name for ``dtype`` in a message (``style`` 'scalar', 'c' or 'conversion')."""
-    names = _SCALAR_NAMES.get(np.dtype(dtype).name)
-    return str(dtype) if names is None else names[_STYLES[style]]
 
 
 def check_tensor(op: str, name: str, value) -> Tensor:
@@ -94,3 +72,15 @@ def check_str(op: str, name: str, value) -> str:
     if not isinstance(value, str):
         raise _type_error(op, name, "str", value)
     return value
+
+
+def norm_input(name: str, x: Tensor, dtype: Any) -> Tensor:
+    """``x`` in ``dtype`` (if given), which must be floating: torch's check of every norm."""
+    if dtype is not None:
+        x = x.to(as_dtype(dtype))
+    if x.dtype.kind != "f":
+        raise RuntimeError(
+            f"{name}: Expected a floating point or complex tensor as input. Got "
+            f"{scalar_name(x.dtype)}"
+        )
+    return x

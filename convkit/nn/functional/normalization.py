@@ -10,7 +10,7 @@ from ...errors import DimensionError
 from ...ops.nn import BatchNorm
 from ...ops.norm import VectorNorm
 from ...tensor import Tensor
-from ._utils import check_bool, check_int, check_number, check_tensor, scalar_name
+from ._utils import check_bool, check_int, check_number, check_tensor, norm_input, scalar_name
 
 __all__ = ["batch_norm"]
 
@@ -356,10 +356,7 @@ def normalize(
 ) -> Tensor:
     """``x / max(||x||_p, eps)`` along ``dim``."""
     check_tensor("normalize", "input", input)
-    # convkit.functions imports this package, so its helper is imported at call time
-    from ...functions.linalg import _norm_input
-
-    _norm_input("linalg.vector_norm", input, None)  # torch's input.norm checks the dtype first
+    norm_input("linalg.vector_norm", input, None)  # torch's input.norm checks the dtype first
     if out is not None:
         raise TypeError("normalize(): out= is not supported by convkit; assign the result")
     axis = input._dim(dim)
