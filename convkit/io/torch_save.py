@@ -9,7 +9,8 @@ as torch aligns them, each one's data starts at a multiple of 64 bytes (padding 
 field), so ``torch.load(..., mmap=True)`` can map them.
 
 The pickle is written opcode by opcode here rather than by ``pickle.Pickler``, which would need
-torch's own classes at hand to name its functions (convkit never imports torch). Only the globals torch's ``weights_only=True`` loader allows
+torch's own classes at hand to name its functions (convkit never imports torch). Only the
+globals torch's ``weights_only=True`` loader allows
 are ever written: ``collections.OrderedDict``, the rebuild functions, storage classes, dtypes,
 ``torch.Size`` and ``_codecs.encode`` (how protocol 2 stores bytes), so what convkit writes loads
 in torch with ``weights_only=True``.
