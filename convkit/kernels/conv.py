@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from .. import shapes
+from . import fast
 from . import parallel as par
 from . import windows as win
 from . import winograd as wino
@@ -268,6 +269,10 @@ def conv_forward(
         out[...] = 0
         _add_bias(out, bias)
         return out
+    if is_depthwise(C, w.shape, groups) and fast.depthwise_forward(
+        x, w, pads, stride, dilation, out, bias
+    ):
+        return out  # convkit[fast]'s compiled loop
     if all(k == 1 for k in kernel) and not any(lo or hi for lo, hi in pads):
         _pointwise_forward(x, w, stride, groups, out, bias)
     elif wino.use_winograd(x.shape, w.shape, pads, stride, dilation, groups, out_shape, dtype):
@@ -477,7 +482,8 @@ def _conv_backward(
     if N == 0 or C == 0 or Cout == 0 or K == 0 or L == 0 or not (need_input or need_weight):
         return gx, gw
     if is_depthwise(C, w.shape, groups):
-        _depthwise_backward(x, w, g, pads, stride, dilation, groups, gx, gw)
+        if not fast.depthwise_backward(x, w, g, pads, stride, dilation, gx, gw):
+            _depthwise_backward(x, w, g, pads, stride, dilation, groups, gx, gw)
         return gx, gw
     if need_input and gx is not None:
         # stride 1: the input gradient is the correlation of g, padded by (k-1-p) before, with

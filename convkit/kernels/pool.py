@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 import numpy as np
 
 from .. import shapes
+from . import fast
 from . import parallel as par
 from . import windows as win
 
@@ -322,7 +323,10 @@ def max_pool_backward(
     """
     w = _Windows(x.shape[1:], kernel, stride, padding, dilation, out)
     if not w.tiles:
-        return _max_pool_backward_phases(x, y, g, w, indices, out_array)
+        gx = _result(out_array, x.shape, g.dtype)
+        if fast.max_pool_backward(x, g, kernel, stride, padding, dilation, indices, gx):
+            return gx  # convkit[fast]'s compiled loop
+        return _max_pool_backward_phases(x, y, g, w, indices, gx)
     # Tiled windows: no padding, and every input cell belongs to exactly one window.
     if indices is None and x.dtype.kind == "f" and y.size and np.isnan(np.min(y)):
         _, indices = max_pool_indices(x, kernel, stride, padding, dilation, out)
