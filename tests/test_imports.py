@@ -137,10 +137,11 @@ def test_the_layers_point_one_way():
 
 
 def test_import_convkit_stays_light():
-    """``import convkit`` loads NumPy only: no explainer, no Pillow/matplotlib/tqdm/mpi4py."""
+    """``import convkit`` loads NumPy only: no explainer, no Pillow/matplotlib/tqdm/mpi4py, no
+    numba (convkit[fast] imports it on the first kernel call that uses it)."""
     code = (
         "import sys, convkit; heavy = ('convkit.explain', 'PIL', 'matplotlib', 'tqdm', "
-        "'mpi4py', 'torch', 'IPython'); "
+        "'mpi4py', 'torch', 'IPython', 'numba', 'llvmlite', 'convkit.kernels.numba_kernels'); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or "
         "m.startswith('convkit.explain')))"
     )

@@ -7,6 +7,7 @@ import pytest
 
 from convkit.kernels import conv as K
 from convkit.kernels import conv_ref as R
+from convkit.kernels import fast
 from convkit.kernels import parallel as par
 
 # (N, C_in, spatial, C_out, kernel, stride, pads, dilation, groups)
@@ -23,6 +24,10 @@ CASES = [
     (1, 3, (4, 5, 6), 3, (2, 3, 2), (1, 2, 1), ((1, 0), (0, 1), (1, 1)), (1, 1, 2), 3),
     (1, 2, (4, 5, 6), 4, (2, 3, 2), (1, 2, 1), ((1, 0), (0, 1), (1, 1)), (1, 1, 2), 2),
     (2, 2, (3, 4, 3), 3, (1, 2, 2), (1, 1, 1), ((0, 0), (0, 0), (0, 0)), (1, 1, 1), 1),
+    # depthwise 1-d, and 2-d with 5x5 kernels, multiplier 3, asymmetric pads past the kernel
+    (2, 3, (9,), 3, (3,), (2,), ((1, 2),), (2,), 3),
+    (2, 2, (9, 8), 6, (5, 4), (2, 3), ((2, 1), (0, 4)), (1, 2), 2),
+    (3, 3, (6, 7), 3, (3, 3), (1, 1), ((1, 1), (1, 1)), (2, 1), 3),
 ]
 IDS = [f"{len(c[2])}d-g{c[8]}-{i}" for i, c in enumerate(CASES)]
 
@@ -37,7 +42,7 @@ def _arrays(case, dtype, seed=0):
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_forward_matches_loop_reference(case, dtype):
+def test_forward_matches_loop_reference(kernel_path, case, dtype):
     x, w = _arrays(case, dtype)
     _, _, _, _, _, s, p, d, G = case
     out = K.conv_forward(x, w, p, s, d, G)
@@ -48,7 +53,7 @@ def test_forward_matches_loop_reference(case, dtype):
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_gradients_are_adjoints_of_forward(case):
+def test_gradients_are_adjoints_of_forward(kernel_path, case):
     """<conv(x', w), g> == <x', dx> and <conv(x, w'), g> == <w', dw>: the gradient kernels are
     the exact adjoints of the (reference-checked) forward, for random x', w', g."""
     x, w = _arrays(case, np.float64)
@@ -72,7 +77,7 @@ SYMMETRIC = [(c, i) for c, i in zip(CASES, IDS, strict=True) if all(a == b for a
 
 
 @pytest.mark.parametrize("case", [c for c, _ in SYMMETRIC], ids=[i for _, i in SYMMETRIC])
-def test_input_grad_is_transposed_conv_reference(case):
+def test_input_grad_is_transposed_conv_reference(kernel_path, case):
     """conv_input_grad == the literal scatter definition of transposed convolution."""
     N, C, S, Cout, k, s, p, d, G = case
     pad = tuple(a for a, _ in p)
@@ -171,12 +176,13 @@ def _all_results(case, dtype=np.float64):
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 @pytest.mark.parametrize("one_worker", [True, False], ids=["1-worker", "2-workers"])
-def test_many_chunks_per_worker_agree_with_one_chunk(case, one_worker, monkeypatch):
+def test_many_chunks_per_worker_agree_with_one_chunk(kernel_path, case, one_worker, monkeypatch):
     """One sample per chunk, all chunks on one worker (or split over two): reused padded buffers
     must not carry the previous chunk's input gradient into the next chunk's weight gradient."""
     plain = _all_results(case)
     monkeypatch.setattr(K, "TARGET_COLUMN_BYTES", 1)
     monkeypatch.setattr(K, "THREAD_MIN_BYTES", 0)
+    monkeypatch.setattr(fast, "PARALLEL_MIN_WORK", 0)  # the fast kernels split planes instead
     monkeypatch.setattr(par, "_threads", 1 if one_worker else 2)
     for a, b in zip(plain, _all_results(case), strict=True):
         np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from convkit import shapes
+from convkit.kernels import fast
 from convkit.kernels import pool as K
 from convkit.kernels import pool_ref as R
 
@@ -41,7 +42,7 @@ def _random(rng, shape, dtype=np.float64, ties=False):
 
 @pytest.mark.parametrize("case", WINDOW_CASES)
 @pytest.mark.parametrize("ties", [False, True])
-def test_max_pool_matches_loops(case, ties):
+def test_max_pool_matches_loops(kernel_path, case, ties):
     spatial, kernel, stride, padding, dilation, ceil_mode = case
     rng = np.random.default_rng(1)
     x = _random(rng, (3,) + spatial, ties=ties)
@@ -59,7 +60,7 @@ def test_max_pool_matches_loops(case, ties):
 
 
 @pytest.mark.parametrize("case", WINDOW_CASES[:6])
-def test_max_pool_nan_and_minus_inf(case):
+def test_max_pool_nan_and_minus_inf(kernel_path, case):
     spatial, kernel, stride, padding, dilation, ceil_mode = case
     rng = np.random.default_rng(2)
     x = _random(rng, (4,) + spatial)
@@ -77,7 +78,7 @@ def test_max_pool_nan_and_minus_inf(case):
     np.testing.assert_allclose(gx, R.scatter_add_ref(g, ref_idx, spatial), rtol=1e-12)
 
 
-def test_max_pool_backward_nonfinite_gradient_stays_at_the_maximum():
+def test_max_pool_backward_nonfinite_gradient_stays_at_the_maximum(kernel_path):
     x = np.array([[1.0, 5.0, 2.0, 3.0]])
     g = np.array([[np.inf, np.nan]])
     gx = K.max_pool_backward(
@@ -189,7 +190,7 @@ def test_max_unpool_matches_loops_last_write_wins():
     np.testing.assert_array_equal(K.max_unpool_backward(g, idx), expected)
 
 
-def test_threaded_blocks_match_single_block(monkeypatch):
+def test_threaded_blocks_match_single_block(kernel_path, monkeypatch):
     """Large inputs go through two threads and several blocks; the result must not change."""
     rng = np.random.default_rng(7)
     x = rng.standard_normal((40, 67, 65)).astype(np.float32)
@@ -199,6 +200,7 @@ def test_threaded_blocks_match_single_block(monkeypatch):
     gx = K.max_pool_backward(x, y, g, *args)
     monkeypatch.setattr(K, "_PARALLEL_MIN_ELEMENTS", 1 << 60)
     monkeypatch.setattr(K, "_BLOCK_ELEMENTS", 1 << 40)
+    monkeypatch.setattr(fast, "PARALLEL_MIN_WORK", 1 << 60)
     np.testing.assert_array_equal(K.max_pool(x, *args), y)
     np.testing.assert_array_equal(K.max_pool_backward(x, y, g, *args), gx)
 
@@ -206,7 +208,7 @@ def test_threaded_blocks_match_single_block(monkeypatch):
 @pytest.mark.parametrize(
     "case", [WINDOW_CASES[0], WINDOW_CASES[5], WINDOW_CASES[8], WINDOW_CASES[11]]
 )
-def test_max_pool_backward_nonfinite_gradients_overlapping(case):
+def test_max_pool_backward_nonfinite_gradients_overlapping(kernel_path, case):
     """The phase-major path selects gradients by bit masks when some are inf or NaN."""
     spatial, kernel, stride, padding, dilation, ceil_mode = case
     rng = np.random.default_rng(8)
@@ -227,7 +229,7 @@ def test_max_pool_backward_nonfinite_gradients_overlapping(case):
 
 
 @pytest.mark.parametrize("case", [WINDOW_CASES[5], WINDOW_CASES[9], WINDOW_CASES[12]])
-def test_max_pool_backward_many_phase_blocks(monkeypatch, case):
+def test_max_pool_backward_many_phase_blocks(kernel_path, monkeypatch, case):
     """Blocks of a few planes, the last one shorter: stale cells past it must not leak in."""
     spatial, kernel, stride, padding, dilation, ceil_mode = case
     rng = np.random.default_rng(9)

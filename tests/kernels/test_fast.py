@@ -1,0 +1,146 @@
+"""convkit[fast] (kernels/fast.py): the switch, the dispatch to the numba kernels and back to
+NumPy, and compilation without a writable cache. The results of both paths are checked against
+the loop references in test_conv.py and test_pool.py (the ``kernel_path`` fixture)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import convkit
+from convkit.kernels import conv as C
+from convkit.kernels import fast
+from convkit.kernels import pool as P
+
+needs_numba = pytest.mark.skipif(
+    not fast.is_available() and not os.environ.get("CONVKIT_REQUIRE_FAST"),
+    reason='numba is not installed (pip install "convkit[fast]")',
+)
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _depthwise(ndim: int, dtype=np.float32):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3) + (6,) * ndim).astype(dtype)
+    w = rng.standard_normal((6, 1) + (3,) * ndim).astype(dtype)
+    pads = ((1, 1),) * ndim
+    return x, w, pads, (1,) * ndim
+
+
+def _forbid(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"{name} ran: the fast path was not taken")
+
+    monkeypatch.setattr(module, name, fail)
+
+
+@needs_numba
+@pytest.mark.parametrize("ndim", [1, 2])
+def test_depthwise_runs_on_the_fast_path_when_enabled(ndim, monkeypatch):
+    monkeypatch.setattr(fast, "_enabled", True)
+    _forbid(monkeypatch, C, "_im2col_forward")
+    _forbid(monkeypatch, C, "_depthwise_backward")
+    x, w, pads, ones = _depthwise(ndim)
+    out = C.conv_forward(x, w, pads, ones, ones, 3)
+    gx, gw = C.conv_backward(x, w, np.ones_like(out), pads, ones, ones, 3)
+    assert out.shape == (2, 6) + (6,) * ndim and gx.shape == x.shape and gw.shape == w.shape
+
+
+def test_depthwise_runs_on_numpy_when_disabled_or_3d(monkeypatch):
+    calls = []
+    original = C._depthwise_backward
+    monkeypatch.setattr(
+        C, "_depthwise_backward", lambda *a: calls.append(len(a[1].shape)) or original(*a)
+    )
+    x, w, pads, ones = _depthwise(3)  # no 3-d fast kernel
+    C.conv_backward(x, w, np.ones((2, 6, 6, 6, 6), np.float32), pads, ones, ones, 3)
+    monkeypatch.setattr(fast, "_enabled", False)
+    x, w, pads, ones = _depthwise(2)
+    C.conv_backward(x, w, np.ones((2, 6, 6, 6), np.float32), pads, ones, ones, 3)
+    assert calls == [5, 4]
+
+
+@needs_numba
+def test_max_pool_backward_runs_on_the_fast_path_when_enabled(monkeypatch):
+    monkeypatch.setattr(fast, "_enabled", True)
+    _forbid(monkeypatch, P, "_max_pool_backward_phases")
+    x = np.random.default_rng(1).standard_normal((4, 9, 9))
+    args = ((3, 3), (2, 2), (1, 1), (1, 1), (5, 5))
+    y, idx = P.max_pool_indices(x, *args)
+    for indices in (None, idx):
+        gx = P.max_pool_backward(x, y, np.ones_like(y), *args, indices=indices)
+        assert gx.sum() == y.size  # every window's 1 landed somewhere
+
+
+def test_integer_and_3d_max_pool_take_numpy(monkeypatch):
+    """float only, and 3-d only with indices: elsewhere the NumPy kernel runs."""
+    assert not fast.max_pool_backward(
+        np.zeros((1, 3, 3, 3)),
+        np.zeros((1, 2, 2, 2)),
+        (2, 2, 2),
+        (1, 1, 1),
+        (0, 0, 0),
+        (1, 1, 1),
+        None,
+        np.zeros((1, 3, 3, 3)),
+    )
+    g = np.zeros((1, 2, 2), np.float16)
+    assert not fast.max_pool_backward(
+        g, g, (2, 2), (1, 1), (0, 0), (1, 1), None, np.zeros((1, 3, 3), np.float16)
+    )
+
+
+def test_switch_attribute_flags_and_type_check():
+    before = convkit.backends.fast.enabled
+    try:
+        convkit.backends.fast.enabled = False
+        assert not fast.is_enabled() and not convkit.backends.fast.enabled
+        with convkit.backends.fast.flags(enabled=True):
+            assert fast.is_enabled()
+        assert not fast.is_enabled()
+        with pytest.raises(TypeError, match="must be a bool"):
+            convkit.backends.fast.enabled = 1
+    finally:
+        convkit.backends.fast.enabled = before
+    assert convkit.backends.fast.is_available() == fast.is_available()
+
+
+def _run(code: str, **env: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": ROOT, **env},
+    )
+    return out.stdout.strip()
+
+
+def test_environment_variable_turns_the_fast_path_off():
+    code = (
+        "import sys, numpy as np, convkit; from convkit.kernels import conv; "
+        "x = np.ones((1, 2, 5, 5), np.float32); w = np.ones((2, 1, 3, 3), np.float32); "
+        "conv.conv_forward(x, w, ((1, 1), (1, 1)), (1, 1), (1, 1), 2); "
+        "print(convkit.backends.fast.enabled, 'numba' in sys.modules)"
+    )
+    assert _run(code, CONVKIT_FAST="0") == "False False"
+
+
+@needs_numba
+def test_compiles_without_a_writable_cache():
+    """numba raises at decoration when no cache locator works; the kernels then compile in
+    memory. Only IPython's locator is allowed here, and it declines an ordinary file."""
+    code = (
+        "import numpy as np; from convkit.kernels import fast; "
+        "g = np.arange(6.0).reshape(1, 6); i = np.array([[0, 2, 2, 5, 0, 1]]); "
+        "gx = np.empty((1, 6)); assert fast._load() is not None; "
+        "k = fast._kernels.max_pool_backward_indices; k(g, i, gx, 0, 1); "
+        "print(type(k._cache).__name__, gx.tolist())"
+    )
+    out = _run(code, NUMBA_CACHE_LOCATOR_CLASSES="IPythonCacheLocator")
+    assert out == "NullCache [[4.0, 5.0, 3.0, 0.0, 0.0, 3.0]]"
