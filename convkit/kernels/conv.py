@@ -482,7 +482,10 @@ def _conv_backward(
     if N == 0 or C == 0 or Cout == 0 or K == 0 or L == 0 or not (need_input or need_weight):
         return gx, gw
     if is_depthwise(C, w.shape, groups):
-        if not fast.depthwise_backward(x, w, g, pads, stride, dilation, gx, gw):
+        if gx is not None and fast.depthwise_input_grad(w, g, pads, stride, dilation, gx):
+            if gw is not None:  # convkit[fast] ran the input gradient; NumPy's is faster here
+                _depthwise_backward(x, w, g, pads, stride, dilation, groups, None, gw)
+        else:
             _depthwise_backward(x, w, g, pads, stride, dilation, groups, gx, gw)
         return gx, gw
     if need_input and gx is not None:

@@ -1,9 +1,10 @@
 """convkit[fast]: the optional numba kernels, where NumPy measurably cannot reach torch.
 
-Two kernels make a pass over memory per NumPy call where a compiled loop makes one
+Where a NumPy kernel makes a pass over memory per call and a compiled loop makes one
 (docs/PERFORMANCE.md, "The optional numba kernels", has the measurements): depthwise
-convolution (forward and both gradients; NumPy's best was 2.3-3.9x torch's forward) and the max
-pooling gradient of overlapping or padded windows (36 passes over the phase rows for k3 s2 p1).
+convolution's forward and input gradient (NumPy's best forward was 2.3-3.9x torch's) and the
+max pooling gradient of overlapping or padded windows (36 passes over the phase rows for
+k3 s2 p1).
 With numba installed (``pip install "convkit[fast]"``) they run as the compiled loops of
 ``numba_kernels.py``; without it, or switched off, the NumPy kernels run, and they stay the
 reference the tests hold both to.
@@ -127,10 +128,15 @@ def depthwise_forward(
 ) -> bool:
     """``kernels.conv.conv_forward`` of a depthwise convolution into ``out (N, C*m, *O)``.
 
-    Returns False, writing nothing, where the fast path does not apply.
+    Only where the last stride is 1: the compiled loop's strided reads do not vectorize, and
+    NumPy's grouped GEMM measured faster at stride 2 (15.0 against 19.6 ms on (32, 128, 32, 32)
+    3x3; 4.9 against 6.3 on (8, 64, 56, 56)). Returns False, writing nothing, where the fast
+    path does not apply.
     """
     geometry = _as_2d(pads, stride, dilation)
     if geometry is None or out.dtype not in _FLOATS or not out.flags.c_contiguous:
+        return False
+    if stride[-1] != 1:
         return False
     nk = _load()
     if nk is None:
@@ -146,81 +152,61 @@ def depthwise_forward(
     o = _rows(out, nsp)
 
     def kernel(p0: int, p1: int) -> None:
-        nk.depthwise_forward(xs, ws, b, o, p0, p1, sh, sw, ph, pw, dh, dw, Co // C)
+        nk.depthwise_forward(xs, ws, b, o, p0, p1, sh, ph, pw, dh, dw, Co // C)
 
     _run(kernel, N * Co, out.size * ws[0].size)
     return True
 
 
-def depthwise_backward(
-    x: np.ndarray | None,
+def depthwise_input_grad(
     w: np.ndarray,
     g: np.ndarray,
     pads: Pairs,
     stride: Ints,
     dilation: Ints,
-    gx: np.ndarray | None,
-    gw: np.ndarray | None,
+    gx: np.ndarray,
 ) -> bool:
-    """The input gradient into ``gx`` and the weight gradient into ``gw`` (either may be None) of
-    a depthwise ``conv_forward``, as ``kernels.conv._depthwise_backward``.
+    """The input gradient of a depthwise ``conv_forward`` into ``gx (N, C, *S)``, as
+    ``kernels.conv._depthwise_backward`` computes it.
 
-    Returns False, writing nothing, where the fast path does not apply.
+    The weight gradient stays in NumPy: its per-offset ``einsum`` (19-22 ms on the benchmark's
+    (32, 128, 32, 32) 3x3) beat the compiled loop (26-29 ms; docs/PERFORMANCE.md). Returns
+    False, writing nothing, where the fast path does not apply.
     """
     geometry = _as_2d(pads, stride, dilation)
     dtype = g.dtype
-    if geometry is None or dtype not in _FLOATS:
+    if geometry is None or dtype not in _FLOATS or gx.dtype != dtype:
         return False
-    for a in (gx, gw):
-        if a is not None and (a.dtype != dtype or not a.flags.c_contiguous):
-            return False
+    if not gx.flags.c_contiguous:
+        return False
     nk = _load()
     if nk is None:
         return False
     (ph, pw), (sh, sw), (dh, dw) = geometry
     nsp = len(stride)
     N, Co = g.shape[:2]
+    C = gx.shape[1]
+    m = Co // C
     gs = _rows(np.ascontiguousarray(g), nsp)
     ws = np.ascontiguousarray(_rows(w, nsp)[:, 0], dtype=dtype)  # (C*m, KH, KW)
     KH, KW = ws.shape[1:]
-    work = g.size * KH * KW
-    if gx is not None:
-        C = gx.shape[1]
-        m = Co // C
-        gxs = _rows(gx, nsp)
-        if m == 1 and sh == sw == 1:
-            # stride 1: the input gradient is the correlation of g, padded by (k-1)*d - p
-            # before, with the flipped filter, which the forward kernel runs in fused passes
-            flipped = np.ascontiguousarray(ws[:, ::-1, ::-1])
-            zero = np.zeros(C, dtype)
-            back = ((KH - 1) * dh - ph, (KW - 1) * dw - pw)
+    gxs = _rows(gx, nsp)
+    if m == 1 and sh == sw == 1:
+        # stride 1: the input gradient is the correlation of g, padded by (k-1)*d - p before,
+        # with the flipped filter, which the forward kernel runs in fused passes
+        flipped = np.ascontiguousarray(ws[:, ::-1, ::-1])
+        zero = np.zeros(C, dtype)
+        back = ((KH - 1) * dh - ph, (KW - 1) * dw - pw)
 
-            def input_kernel(p0: int, p1: int) -> None:
-                nk.depthwise_forward(gs, flipped, zero, gxs, p0, p1, 1, 1, *back, dh, dw, 1)
+        def kernel(p0: int, p1: int) -> None:
+            nk.depthwise_forward(gs, flipped, zero, gxs, p0, p1, 1, *back, dh, dw, 1)
 
-        else:
+    else:
 
-            def input_kernel(p0: int, p1: int) -> None:
-                nk.depthwise_input_grad(gs, ws, gxs, p0, p1, sh, sw, ph, pw, dh, dw, m)
+        def kernel(p0: int, p1: int) -> None:
+            nk.depthwise_input_grad(gs, ws, gxs, p0, p1, sh, sw, ph, pw, dh, dw, m)
 
-        _run(input_kernel, N * C, work)
-    if gw is not None:
-        assert x is not None
-        C = x.shape[1]
-        xs = _rows(np.ascontiguousarray(x, dtype=dtype), nsp)
-        Wo = gs.shape[3]
-
-        def weight_kernel(p0: int, p1: int) -> np.ndarray:
-            acc = np.zeros((Co, KH, KW), dtype=np.float64)
-            rows = np.empty((KH * KW, Wo), dtype=dtype)
-            nk.depthwise_weight_grad(xs, gs, acc, rows, p0, p1, sh, sw, ph, pw, dh, dw, Co // C)
-            return acc
-
-        parts = _run(weight_kernel, N * Co, work)
-        total = parts[0]
-        for part in parts[1:]:
-            total += part
-        gw[...] = total.reshape(gw.shape)
+    _run(kernel, N * C, g.size * KH * KW)
     return True
 
 

@@ -1,4 +1,5 @@
-"""The compiled loops of ``convkit[fast]``: depthwise 2-d convolution and max pooling backward.
+"""The compiled loops of ``convkit[fast]``: depthwise 2-d convolution (forward and input gradient)
+and max pooling backward.
 
 Imported only by ``kernels/fast.py``, on first use, and only when numba is installed: never at
 ``import convkit``. Each kernel works on a range of planes ``[p0, p1)`` so that the caller can
@@ -69,7 +70,6 @@ def depthwise_forward(
     p0: int,
     p1: int,
     sh: int,
-    sw: int,
     ph: int,
     pw: int,
     dh: int,
@@ -77,10 +77,10 @@ def depthwise_forward(
     m: int,
 ) -> None:
     """``out[n, co, oh, ow] = b[co] + sum_{ki, kj} w[co, ki, kj] * x[n, co // m, oh*sh - ph +
-    ki*dh, ow*sw - pw + kj*dw]`` (cells outside x are zero) for the planes ``p = n*Co + co`` in
-    ``[p0, p1)``. x ``(N, C, H, W)``, w ``(Co, KH, KW)``, b ``(Co,)``, out ``(N, Co, Ho, Wo)``;
-    all C-contiguous. A pad may be negative (the input gradient runs here with pad
-    ``(k-1)*d - p``).
+    ki*dh, ow - pw + kj*dw]`` (cells outside x are zero) for the planes ``p = n*Co + co`` in
+    ``[p0, p1)``: column stride 1 (``kernels/fast.py`` leaves other strides to NumPy).
+    x ``(N, C, H, W)``, w ``(Co, KH, KW)``, b ``(Co,)``, out ``(N, Co, Ho, Wo)``; all
+    C-contiguous. A pad may be negative (the input gradient runs here with pad ``(k-1)*d - p``).
 
     Interior columns (whose window row lies inside x) run as vectorized passes: one per output
     row for a 3x3 kernel whose rows all lie inside x (nine multiply-adds per output), else one
@@ -89,9 +89,9 @@ def depthwise_forward(
     H, W = x.shape[2], x.shape[3]
     Co, KH, KW = w.shape
     Ho, Wo = out.shape[2], out.shape[3]
-    lo, hi = _span(W - (KW - 1) * dw, Wo, sw, -pw)
+    lo, hi = _span(W - (KW - 1) * dw, Wo, 1, -pw)
     n_in = hi - lo
-    first = lo * sw - pw  # x column read by the first interior output at kj = 0
+    first = lo - pw  # x column read by the first interior output at kj = 0
     for p in range(p0, p1):
         n = p // Co
         co = p - n * Co
@@ -103,7 +103,7 @@ def depthwise_forward(
             row = o[oh]
             top = oh * sh - ph
             dst = row[lo:hi]
-            if KH == 3 and KW == 3 and sw == 1 and top >= 0 and top + 2 * dh < H:
+            if KH == 3 and KW == 3 and top >= 0 and top + 2 * dh < H:
                 a0 = xs[top, first:]
                 a1 = xs[top, first + dw :]
                 a2 = xs[top, first + 2 * dw :]
@@ -129,8 +129,8 @@ def depthwise_forward(
                     row[ow] = bias
                 for ki in range(3):
                     xr = xs[top + ki * dh]
-                    _border(row, xr, wc[ki], 0, lo, sw, pw, dw)
-                    _border(row, xr, wc[ki], hi, Wo, sw, pw, dw)
+                    _border(row, xr, wc[ki], 0, lo, 1, pw, dw)
+                    _border(row, xr, wc[ki], hi, Wo, 1, pw, dw)
                 continue
             for ow in range(Wo):
                 row[ow] = bias
@@ -139,7 +139,7 @@ def depthwise_forward(
                 if ih < 0 or ih >= H:
                     continue
                 xr = xs[ih]
-                if KW == 3 and sw == 1:
+                if KW == 3:
                     w0, w1, w2 = wc[ki, 0], wc[ki, 1], wc[ki, 2]
                     s0 = xr[first:]
                     s1 = xr[first + dw :]
@@ -150,15 +150,11 @@ def depthwise_forward(
                     for kj in range(KW):
                         wv = wc[ki, kj]
                         src = xr[first + kj * dw :]
-                        if sw == 1:
-                            for i in range(n_in):
-                                dst[i] += wv * src[i]
-                        else:
-                            for i in range(n_in):
-                                dst[i] += wv * src[i * sw]
+                        for i in range(n_in):
+                            dst[i] += wv * src[i]
                 # the border columns, whose windows reach outside x
-                _border(row, xr, wc[ki], 0, lo, sw, pw, dw)
-                _border(row, xr, wc[ki], hi, Wo, sw, pw, dw)
+                _border(row, xr, wc[ki], 0, lo, 1, pw, dw)
+                _border(row, xr, wc[ki], hi, Wo, 1, pw, dw)
 
 
 @_jit
@@ -210,67 +206,6 @@ def depthwise_input_grad(
                         else:
                             for i in range(hi - lo):
                                 dst[i * sw] += wv * src[i]
-
-
-@_jit
-def depthwise_weight_grad(
-    x: np.ndarray,
-    g: np.ndarray,
-    acc: np.ndarray,
-    rows: np.ndarray,
-    p0: int,
-    p1: int,
-    sh: int,
-    sw: int,
-    ph: int,
-    pw: int,
-    dh: int,
-    dw: int,
-    m: int,
-) -> None:
-    """``acc[co, ki, kj] += sum_{oh, ow} g[n, co, oh, ow] * x[n, co // m, oh*sh - ph + ki*dh,
-    ow*sw - pw + kj*dw]`` for the planes ``p = n*Co + co`` in ``[p0, p1)``.
-
-    ``rows`` ``(KH*KW, Wo)``, in g's dtype, sums the products of one plane column by column
-    (unit-stride, vectorized); each plane's column sums then go into ``acc`` (float64), so the
-    long sum over the batch and the rows never runs in float32.
-    """
-    H, W = x.shape[2], x.shape[3]
-    Co = g.shape[1]
-    Ho, Wo = g.shape[2], g.shape[3]
-    KH, KW = acc.shape[1], acc.shape[2]
-    for p in range(p0, p1):
-        n = p // Co
-        co = p - n * Co
-        xs = x[n, co // m]
-        gs = g[n, co]
-        rows[:, :] = 0
-        for oh in range(Ho):
-            gr = gs[oh]
-            for ki in range(KH):
-                ih = oh * sh - ph + ki * dh
-                if ih < 0 or ih >= H:
-                    continue
-                xr = xs[ih]
-                for kj in range(KW):
-                    off = kj * dw - pw
-                    lo, hi = _span(W, Wo, sw, off)
-                    dst = rows[ki * KW + kj, lo:hi]
-                    src = gr[lo:hi]
-                    xv = xr[lo * sw + off :]
-                    if sw == 1:
-                        for i in range(hi - lo):
-                            dst[i] += src[i] * xv[i]
-                    else:
-                        for i in range(hi - lo):
-                            dst[i] += src[i] * xv[i * sw]
-        for ki in range(KH):
-            for kj in range(KW):
-                r = rows[ki * KW + kj]
-                total = 0.0
-                for i in range(Wo):
-                    total += r[i]
-                acc[co, ki, kj] += total
 
 
 @_jit

@@ -41,13 +41,19 @@ def _forbid(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> None:
 @needs_numba
 @pytest.mark.parametrize("ndim", [1, 2])
 def test_depthwise_runs_on_the_fast_path_when_enabled(ndim, monkeypatch):
+    """Forward and input gradient compiled; the weight gradient stays NumPy's (faster)."""
     monkeypatch.setattr(fast, "_enabled", True)
     _forbid(monkeypatch, C, "_im2col_forward")
-    _forbid(monkeypatch, C, "_depthwise_backward")
+    numpy_gx = []
+    original = C._depthwise_backward
+    monkeypatch.setattr(
+        C, "_depthwise_backward", lambda *a: numpy_gx.append(a[7] is not None) or original(*a)
+    )
     x, w, pads, ones = _depthwise(ndim)
     out = C.conv_forward(x, w, pads, ones, ones, 3)
     gx, gw = C.conv_backward(x, w, np.ones_like(out), pads, ones, ones, 3)
     assert out.shape == (2, 6) + (6,) * ndim and gx.shape == x.shape and gw.shape == w.shape
+    assert numpy_gx == [False]
 
 
 def test_depthwise_runs_on_numpy_when_disabled_or_3d(monkeypatch):
