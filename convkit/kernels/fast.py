@@ -152,7 +152,7 @@ def depthwise_forward(
     o = _rows(out, nsp)
 
     def kernel(p0: int, p1: int) -> None:
-        nk.depthwise_forward(xs, ws, b, o, p0, p1, sh, ph, pw, dh, dw, Co // C)
+        nk.depthwise_forward(xs, ws, b, o, p0, p1, sh, ph, pw, dh, dw, Co // C, True)
 
     _run(kernel, N * Co, out.size * ws[0].size)
     return True
@@ -199,7 +199,7 @@ def depthwise_input_grad(
         back = ((KH - 1) * dh - ph, (KW - 1) * dw - pw)
 
         def kernel(p0: int, p1: int) -> None:
-            nk.depthwise_forward(gs, flipped, zero, gxs, p0, p1, 1, *back, dh, dw, 1)
+            nk.depthwise_forward(gs, flipped, zero, gxs, p0, p1, 1, *back, dh, dw, 1, False)
 
     else:
 

@@ -62,6 +62,35 @@ def _border(
 
 
 @_jit
+def _padded_plane(
+    xs: np.ndarray,
+    wc: np.ndarray,
+    bias: float,
+    o: np.ndarray,
+    sh: int,
+    ph: int,
+    pw: int,
+    dh: int,
+    dw: int,
+) -> None:
+    """One plane of ``depthwise_forward`` (column stride 1) cell by cell, every cell outside
+    ``xs`` multiplied as a zero."""
+    H, W = xs.shape
+    KH, KW = wc.shape
+    zero = xs.dtype.type(0)
+    for oh in range(o.shape[0]):
+        for ow in range(o.shape[1]):
+            acc = o.dtype.type(bias)
+            for ki in range(KH):
+                ih = oh * sh - ph + ki * dh
+                for kj in range(KW):
+                    iw = ow - pw + kj * dw
+                    inside = 0 <= ih < H and 0 <= iw < W
+                    acc += wc[ki, kj] * (xs[ih, iw] if inside else zero)
+            o[oh, ow] = acc
+
+
+@_jit
 def depthwise_forward(
     x: np.ndarray,
     w: np.ndarray,
@@ -75,12 +104,19 @@ def depthwise_forward(
     dh: int,
     dw: int,
     m: int,
+    zero_pad: bool,
 ) -> None:
     """``out[n, co, oh, ow] = b[co] + sum_{ki, kj} w[co, ki, kj] * x[n, co // m, oh*sh - ph +
     ki*dh, ow - pw + kj*dw]`` (cells outside x are zero) for the planes ``p = n*Co + co`` in
     ``[p0, p1)``: column stride 1 (``kernels/fast.py`` leaves other strides to NumPy).
     x ``(N, C, H, W)``, w ``(Co, KH, KW)``, b ``(Co,)``, out ``(N, Co, Ho, Wo)``; all
     C-contiguous. A pad may be negative (the input gradient runs here with pad ``(k-1)*d - p``).
+
+    With ``zero_pad`` the cells outside x are multiplied as zeros, as the NumPy kernel's padded
+    input is: a non-finite weight over the padding makes NaN (torch's result too). The loops
+    below leave those products out, so a plane whose weights are not all finite takes
+    ``_padded_plane`` instead. Without it (the input gradient, whose outputs outside g do not
+    exist) they are left out.
 
     Interior columns (whose window row lies inside x) run as vectorized passes: one per output
     row for a 3x3 kernel whose rows all lie inside x (nine multiply-adds per output), else one
@@ -99,6 +135,9 @@ def depthwise_forward(
         o = out[n, co]
         wc = w[co]
         bias = b[co]
+        if zero_pad and not np.all(np.isfinite(wc)):
+            _padded_plane(xs, wc, bias, o, sh, ph, pw, dh, dw)
+            continue
         for oh in range(Ho):
             row = o[oh]
             top = oh * sh - ph

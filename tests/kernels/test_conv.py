@@ -72,6 +72,32 @@ def test_gradients_are_adjoints_of_forward(kernel_path, case):
     np.testing.assert_allclose(K.conv_weight_grad(x, g, w.shape[2:], p, s, d, G), gw)
 
 
+@pytest.mark.parametrize("stride", [1, 2])
+def test_depthwise_nonfinite_values_over_the_padding(kernel_path, stride):
+    """inf and NaN weights over the zero padding make NaN (0 * inf), as the loop reference's
+    padded input does; the input gradient adds only the products of real outputs (the
+    scatter definition). The fuzz run against torch found the compiled forward skipping them."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 2, 6, 7)).astype(np.float32)
+    w = rng.standard_normal((6, 1, 4, 3)).astype(np.float32)
+    w[0, 0, 0, 0], w[1, 0, 3, 2], w[4, 0, 1, 1] = np.inf, np.nan, -np.inf
+    x[1, 0, 2, 3] = np.inf
+    pads, s, d = ((1, 1), (2, 2)), (stride, stride), (1, 1)
+    with np.errstate(invalid="ignore"):
+        out = K.conv_forward(x, w, pads, s, d, 2)
+        ref = R.conv_ref(x.astype(np.float64), w.astype(np.float64), None, pads, s, d, 2)
+        np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4, equal_nan=True)
+        g = rng.standard_normal(out.shape).astype(np.float32)
+        gx = K.conv_input_grad(g, w, x.shape[2:], pads, s, d, 2)
+        dims = zip(out.shape[2:], (4, 3), (1, 2), strict=True)
+        full = tuple((o - 1) * stride + k - 2 * p for o, k, p in dims)  # floor drops the rest
+        opad = tuple(L - f for L, f in zip(x.shape[2:], full, strict=True))
+        gref = R.conv_transpose_ref(
+            g.astype(np.float64), w.astype(np.float64), None, (1, 2), opad, s, d, 2
+        )
+    np.testing.assert_allclose(gx, gref, rtol=1e-4, atol=1e-4, equal_nan=True)
+
+
 # Transposed convolution pads symmetrically, so only the symmetric-padding cases apply.
 SYMMETRIC = [(c, i) for c, i in zip(CASES, IDS, strict=True) if all(a == b for a, b in c[6])]
 
