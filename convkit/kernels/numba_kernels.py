@@ -38,9 +38,12 @@ def _jit(fn: F) -> F:
 @_jit
 def _span(size: int, out: int, stride: int, offset: int) -> tuple[int, int]:
     """The outputs ``o`` in ``[lo, hi)`` whose input ``o*stride + offset`` lies in
-    ``[0, size)``."""
+    ``[0, size)``, with ``0 <= lo <= hi <= out``: callers loop over ``[0, lo)`` and
+    ``[hi, out)`` as the border (numba checks no bounds: a ``lo`` past ``out`` would write past
+    the row)."""
     lo = 0 if offset >= 0 else (-offset + stride - 1) // stride
     hi = (size - 1 - offset) // stride + 1 if size - 1 - offset >= 0 else 0
+    lo = min(lo, out)
     hi = min(hi, out)
     return lo, max(lo, hi)
 

@@ -13,6 +13,7 @@ import pytest
 
 import convkit
 from convkit.kernels import conv as C
+from convkit.kernels import conv_ref as R
 from convkit.kernels import fast
 from convkit.kernels import pool as P
 
@@ -150,3 +151,30 @@ def test_compiles_without_a_writable_cache():
     )
     out = _run(code, NUMBA_CACHE_LOCATOR_CLASSES="IPythonCacheLocator")
     assert out == "NullCache [[4.0, 5.0, 3.0, 0.0, 0.0, 3.0]]"
+
+
+@needs_numba
+def test_writes_stay_inside_the_output(monkeypatch):
+    """numba checks no bounds: a window row that starts in the padding past the last output
+    (here W = 1, a 3-wide kernel, 2 padding cells before and none after) must not make the
+    border loops write past the row. The outputs are views of a larger buffer whose tail must
+    stay untouched."""
+    monkeypatch.setattr(fast, "_enabled", True)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 2, 4, 1))
+    w = rng.standard_normal((4, 1, 3, 3))
+    pads, ones = ((1, 1), (2, 0)), (1, 1)
+    ref = R.conv_ref(x, w, None, pads, ones, ones, 2)
+    buf = np.full(ref.size + 64, 7.0)
+    out = buf[: ref.size].reshape(ref.shape)
+    assert fast.depthwise_forward(x, w, pads, ones, ones, out, None)
+    np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-12)
+    assert (buf[ref.size :] == 7.0).all()
+    g = rng.standard_normal(ref.shape)
+    buf = np.full(x.size + 64, 7.0)
+    gx = buf[: x.size].reshape(x.shape)
+    assert fast.depthwise_input_grad(w, g, pads, ones, ones, gx)
+    with convkit.backends.fast.flags(enabled=False):
+        expected = C.conv_input_grad(g, w, x.shape[2:], pads, ones, ones, 2)
+    np.testing.assert_allclose(gx, expected, rtol=1e-12, atol=1e-12)
+    assert (buf[x.size :] == 7.0).all()
