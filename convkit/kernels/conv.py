@@ -180,8 +180,12 @@ def _use_batch_last(chunk: int, stride: Sequence[int], out: Sequence[int]) -> bo
     return chunk > 1 and stride[-1] == 1 and out[-1] < BATCH_LAST_MAX_ROW
 
 
-#: Output rows at least this long already copy near memory speed in the batch-first layout.
-BATCH_LAST_MAX_ROW = 64
+#: Output rows at least this long copy fast enough in the batch-first layout that the
+#: transposing copies of batch-last cost more than they save: with the bound at 64, rows of 24-32
+#: went batch-last and lost (CPU time, one thread; forward, forward+backward): the CIFAR stem
+#: (32, 3, 32, 32) -> 64 k3 14.9 -> 6.1 ms and 31.5 -> 20.5 ms, LeNet conv1 2.19 -> 1.48 ms and
+#: 5.62 -> 5.26 ms with the bound at 16; LeNet conv2 (rows of 8) and 8x8 / 4x4 planes unchanged.
+BATCH_LAST_MAX_ROW = 16
 
 
 # ----------------------------------------------------------------------------------------------
