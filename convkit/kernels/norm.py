@@ -111,8 +111,9 @@ def _rows(x3: np.ndarray) -> bool:
     Broadcasting a ``(1, C, 1)`` column instead runs one inner loop of S per (sample, channel),
     and NumPy's cost per row dominates short rows: the centred affine map of (32, 128, 16, 16)
     took 1.79 ms with columns and 0.84 ms tiled (0.63 folded), of (32, 64, 32, 32) 3.55 and 2.35
-    (2.00) (CPU time, one thread; torch 0.41 and 1.45). A tiled row costs a copy of one sample's size per coefficient, so only samples of
-    at most ``TILE_MAX_BYTES`` are tiled; longer planes already run long rows.
+    (2.00) (CPU time, one thread; torch 0.41 and 1.45). A tiled row costs a copy of one
+    sample's size per coefficient, so only samples of at most ``TILE_MAX_BYTES`` are tiled;
+    longer planes already run long rows.
     """
     return bool(x3.shape[0] > 0 and x3[0].nbytes <= TILE_MAX_BYTES)
 

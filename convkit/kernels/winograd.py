@@ -58,6 +58,10 @@ TARGET_BYTES = 4 * 2**20
 GEMM_MIN_COLUMNS = 256
 #: No chunk's buffers may exceed this (the column bound of ``conv.MAX_COLUMN_BYTES``).
 MAX_BYTES = 256 * 2**20
+#: Samples whose buffers exceed this go to im2col, which builds its columns in cache-sized bands
+#: of rows: (2, 64, 224, 224) 3x3, 137 MB of Winograd buffers a sample, took 149 ms forward and
+#: 443 ms forward+backward as Winograd, 136 and 416 as im2col (CPU time, one thread).
+MAX_SAMPLE_BYTES = 32 * 2**20
 #: Below this much transformed input, threads cost more than they save.
 THREAD_MIN_BYTES = 4 * 2**20
 
@@ -114,7 +118,7 @@ def use_winograd(
     plane = (th + 1) * (tw + 1)
     # one sample's buffers on every thread must stay under the bound (no spatial chunking)
     sample = _sample_bytes(x_shape[1], w_shape[0], plane, np.dtype(dtype).itemsize)
-    if sample * par.get_num_threads() > MAX_BYTES:
+    if sample * par.get_num_threads() > MAX_BYTES or sample > MAX_SAMPLE_BYTES:
         return False
     channels, tiles = min(x_shape[1], w_shape[0]), th * tw
     return (channels >= MIN_CHANNELS and tiles >= MIN_TILES) or (
