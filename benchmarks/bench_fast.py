@@ -46,6 +46,12 @@ CASES = [
         (8, 64, 112, 112),
         dict(kernel_size=3, stride=2, padding=1),
     ),
+    (
+        "max_pool k3 s2 p1 indices",
+        "max_pool2d",
+        (8, 64, 112, 112),
+        dict(kernel_size=3, stride=2, padding=1, return_indices=True),
+    ),
     ("max_pool k2 s2", "max_pool2d", (64, 64, 32, 32), dict(kernel_size=2, stride=2)),
 ]
 
@@ -72,10 +78,12 @@ def runners(op: str, shape, kw: dict, backward: bool):
         leaves_c, leaves_t = (cx,), (tx,)
 
         def ck_call():
-            return F.max_pool2d(cx, **kw)
+            out = F.max_pool2d(cx, **kw)
+            return out[0] if isinstance(out, tuple) else out  # (values, indices)
 
         def t_call():
-            return TF.max_pool2d(tx, **kw)
+            out = TF.max_pool2d(tx, **kw)
+            return out[0] if isinstance(out, tuple) else out
 
     with torch.no_grad():
         g = rng.standard_normal(tuple(t_call().shape), dtype=np.float32)
@@ -110,12 +118,14 @@ def runners(op: str, shape, kw: dict, backward: bool):
     return ck_fn, ck_numpy, t_both if backward else t_fwd
 
 
-def table(repeats: int, min_ms: float) -> None:
+def table(repeats: int, min_ms: float, only: str | None = None) -> None:
     head = f"{'case':24s} {'pass':7s} {'fast ms':>8s} {'numpy ms':>9s} {'torch ms':>9s}"
     head += f" {'fast/t':>7s} {'numpy/t':>8s}"
     print(head)
     print("-" * len(head))
     for name, op, shape, kw in CASES:
+        if only and only not in name:
+            continue
         for backward in (False, True):
             fast, numpy_, th = runners(op, shape, kw, backward)
             a, b, c = harness.measure([fast, numpy_, th], repeats, min_ms)
@@ -140,8 +150,7 @@ for dtype in (np.float32, np.float64):
     conv.conv_backward(xs, ws, out[..., ::2, ::2].copy(), ((1, 1), (1, 1)), (2, 2), (1, 1), 4)
     p = xs.reshape(8, 9, 9)
     y, idx = pool.max_pool_indices(p, (3, 3), (2, 2), (1, 1), (1, 1), (5, 5))
-    for i in (None, idx):
-        pool.max_pool_backward(p, y, y, (3, 3), (2, 2), (1, 1), (1, 1), (5, 5), indices=i)
+    pool.max_pool_backward(p, y, y, (3, 3), (2, 2), (1, 1), (1, 1), (5, 5), indices=idx)
 print(f"{time.perf_counter() - t0:.2f}")
 """
 
@@ -167,6 +176,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--compile", action="store_true", help="only the compile times")
+    parser.add_argument("--only", default=None, help="run cases whose name contains this")
     harness.add_common_args(parser)
     args = parser.parse_args(argv)
     if not ck.backends.fast.is_available():
@@ -179,7 +189,7 @@ def main(argv=None) -> None:
     harness.configure(args)
     repeats, min_ms = (7, 20.0) if args.quick else (15, 50.0)
     harness.header("convkit[fast] and NumPy paths / torch", args.threads)
-    table(repeats, min_ms)
+    table(repeats, min_ms, args.only)
     harness.footer()
 
 

@@ -2,7 +2,7 @@
 
 convkit's own backend (torch has none by this name; it follows ``torch.backends.mkldnn``, whose
 ``enabled`` flag turns oneDNN's kernels off). With numba installed (``pip install
-"convkit[fast]"``), depthwise convolution and the max pooling gradient of overlapping windows
+"convkit[fast]"``), depthwise convolution and the max pooling gradient from saved indices
 run as compiled loops (``convkit/kernels/fast.py``); the NumPy kernels stay the reference.
 
     import convkit

@@ -1,16 +1,16 @@
 """The compiled loops of ``convkit[fast]``: depthwise 2-d convolution (forward and input gradient)
-and max pooling backward.
+and the max pooling gradient from saved indices.
 
 Imported only by ``kernels/fast.py``, on first use, and only when numba is installed: never at
 ``import convkit``. Each kernel works on a range of planes ``[p0, p1)`` so that the caller can
 split the planes between the threads of ``kernels/parallel.py``; ``nogil=True`` lets those
 threads run at once.
 
-Loops are written so that LLVM vectorizes them: the innermost loop indexes slices from 0 (numba
-then drops the negative-index wraparound check that blocks vectorization), and a 3-wide kernel
-row is one pass with three multiply-adds per output instead of three passes. No ``fastmath``:
-each output is the same sum of the same products as the NumPy kernels make, in an order that
-differs only by rounding (float32 rtol 1e-4, float64 1e-10 in the parity tests).
+Loops are written so that LLVM vectorizes them: the innermost loop indexes slices from 0
+(numba then drops the negative-index wraparound check that blocks vectorization), and a 3x3
+window is one pass with nine multiply-adds per output instead of nine passes. No
+``fastmath``: each output is the same sum of the same products as the NumPy kernels make, in
+an order that differs only by rounding (float32 rtol 1e-4, float64 1e-10 in the parity tests).
 """
 
 from __future__ import annotations
@@ -248,144 +248,6 @@ def depthwise_input_grad(
                         else:
                             for i in range(hi - lo):
                                 dst[i * sw] += wv * src[i]
-
-
-@_jit
-def _scan_window(
-    xs: np.ndarray, top: int, left: int, kh: int, kw: int, dh: int, dw: int
-) -> tuple[int, int]:
-    """torch's argmax of one window whose corner is ``(top, left)``: its in-bounds cells in
-    row-major order, moving on ``value > best or isnan(value)``; (-1, -1) if none is in bounds."""
-    H, W = xs.shape
-    bi = -1
-    bj = -1
-    best = xs[0, 0]
-    for ki in range(kh):
-        ih = top + ki * dh
-        if ih < 0 or ih >= H:
-            continue
-        for kj in range(kw):
-            iw = left + kj * dw
-            if iw < 0 or iw >= W:
-                continue
-            v = xs[ih, iw]
-            if bi < 0 or v > best or v != v:
-                best = v
-                bi = ih
-                bj = iw
-    return bi, bj
-
-
-@_jit
-def _scan_windows(
-    xs: np.ndarray,
-    gxs: np.ndarray,
-    gr: np.ndarray,
-    top: int,
-    o0: int,
-    o1: int,
-    kh: int,
-    kw: int,
-    sw: int,
-    pw: int,
-    dh: int,
-    dw: int,
-) -> None:
-    """``gxs[argmax] += gr[ow]`` for the windows ``ow`` in ``[o0, o1)`` of the row of windows
-    whose top is ``top``, one by one (``_scan_window``)."""
-    for ow in range(o0, o1):
-        bi, bj = _scan_window(xs, top, ow * sw - pw, kh, kw, dh, dw)
-        if bi >= 0:
-            gxs[bi, bj] += gr[ow]
-
-
-@_jit
-def _select(src: np.ndarray, best: np.ndarray, arg: np.ndarray, cell: int, n: int) -> None:
-    """One step of torch's scan for n windows: where ``src > best or isnan(src)``, ``best``
-    takes ``src`` and ``arg`` takes ``cell`` (selects, which vectorize, not branches)."""
-    for i in range(n):
-        v = src[i]
-        b = best[i]
-        take = (v > b) | (v != v)
-        best[i] = v if take else b
-        arg[i] = cell if take else arg[i]
-
-
-@_jit
-def max_pool_backward(
-    x: np.ndarray,
-    g: np.ndarray,
-    gx: np.ndarray,
-    phases: np.ndarray,
-    best: np.ndarray,
-    arg: np.ndarray,
-    p0: int,
-    p1: int,
-    kw: int,
-    sh: int,
-    sw: int,
-    ph: int,
-    pw: int,
-    dh: int,
-    dw: int,
-) -> None:
-    """Max pooling's gradient for the planes ``[p0, p1)`` of x ``(B, H, W)``: each window's g
-    goes to torch's argmax (``_scan_window``: the first of tied maxima wins, among NaNs the
-    last); overlapping windows add. g ``(B, Ho, Wo)``, gx ``(B, H, W)``; the kernel is
-    ``(kh, kw)`` with ``kh = phases.shape[0]``. Scratch: ``phases (kh, sw, ceil(W / sw))`` and
-    ``best (Wo,)`` in x's dtype, ``arg (Wo,)`` int64.
-
-    The windows inside x are scanned a row of windows at a time: the kh input rows they read are
-    first split into their ``sw`` column phases, so that offset ``(ki, kj)`` of consecutive
-    windows is a contiguous run of one phase row, and the scan runs offset by offset with
-    selects instead of branches (branches mispredict on random data: 45 ms against 20 for the
-    (8, 64, 112, 112) k3 s2 p1 benchmark). The other windows are scanned one by one.
-    """
-    H, W = x.shape[1], x.shape[2]
-    Ho, Wo = g.shape[1], g.shape[2]
-    kh = phases.shape[0]
-    lo, hi = _span(W - (kw - 1) * dw, Wo, sw, -pw)
-    n_in = hi - lo
-    first = lo * sw - pw  # x column of the first interior window's offset kj = 0
-    for p in range(p0, p1):
-        xs = x[p]
-        gs = g[p]
-        gxs = gx[p]
-        gxs[:, :] = 0
-        gxf = gxs.reshape(H * W)
-        for oh in range(Ho):
-            top = oh * sh - ph
-            gr = gs[oh]
-            # the kernel rows inside x: [k0, k1)
-            k0 = 0 if top >= 0 else (-top + dh - 1) // dh
-            k1 = min(kh, (H - 1 - top) // dh + 1) if top < H else 0
-            if k0 < k1 and n_in > 0:
-                for ki in range(k0, k1):
-                    xr = xs[top + ki * dh]
-                    for r in range(sw):
-                        dst = phases[ki, r]
-                        for j in range((W - r + sw - 1) // sw):
-                            dst[j] = xr[r + j * sw]
-                start = phases[k0, first % sw, first // sw :]
-                for i in range(n_in):
-                    best[i] = start[i]
-                    arg[i] = 0
-                for ki in range(k0, k1):
-                    for kj in range(kw):
-                        if ki == k0 and kj == 0:
-                            continue
-                        q = first + kj * dw
-                        src = phases[ki, q % sw, q // sw :]
-                        # the cell's place in the plane, from the window's first cell in x
-                        _select(src, best, arg, (ki - k0) * dh * W + kj * dw, n_in)
-                corner = gxf[(top + k0 * dh) * W + first :]
-                grow = gr[lo:]
-                for i in range(n_in):
-                    corner[i * sw + arg[i]] += grow[i]
-                _scan_windows(xs, gxs, gr, top, 0, lo, kh, kw, sw, pw, dh, dw)
-                _scan_windows(xs, gxs, gr, top, hi, Wo, kh, kw, sw, pw, dh, dw)
-            else:
-                _scan_windows(xs, gxs, gr, top, 0, Wo, kh, kw, sw, pw, dh, dw)
 
 
 @_jit

@@ -324,7 +324,7 @@ def max_pool_backward(
     w = _Windows(x.shape[1:], kernel, stride, padding, dilation, out)
     if not w.tiles:
         gx = _result(out_array, x.shape, g.dtype)
-        if fast.max_pool_backward(x, g, kernel, stride, padding, dilation, indices, gx):
+        if fast.max_pool_backward(g, indices, gx):
             return gx  # convkit[fast]'s compiled loop
         return _max_pool_backward_phases(x, y, g, w, indices, gx)
     # Tiled windows: no padding, and every input cell belongs to exactly one window.

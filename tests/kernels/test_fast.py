@@ -72,32 +72,30 @@ def test_depthwise_runs_on_numpy_when_disabled_or_3d(monkeypatch):
 
 
 @needs_numba
-def test_max_pool_backward_runs_on_the_fast_path_when_enabled(monkeypatch):
+def test_max_pool_backward_from_indices_runs_on_the_fast_path(monkeypatch):
+    """With saved indices (also 3-d) the compiled scatter runs; without them NumPy's kernel."""
     monkeypatch.setattr(fast, "_enabled", True)
-    _forbid(monkeypatch, P, "_max_pool_backward_phases")
-    x = np.random.default_rng(1).standard_normal((4, 9, 9))
-    args = ((3, 3), (2, 2), (1, 1), (1, 1), (5, 5))
-    y, idx = P.max_pool_indices(x, *args)
-    for indices in (None, idx):
-        gx = P.max_pool_backward(x, y, np.ones_like(y), *args, indices=indices)
-        assert gx.sum() == y.size  # every window's 1 landed somewhere
-
-
-def test_integer_and_3d_max_pool_take_numpy(monkeypatch):
-    """float only, and 3-d only with indices: elsewhere the NumPy kernel runs."""
-    assert not fast.max_pool_backward(
-        np.zeros((1, 3, 3, 3)),
-        np.zeros((1, 2, 2, 2)),
-        (2, 2, 2),
-        (1, 1, 1),
-        (0, 0, 0),
-        (1, 1, 1),
-        None,
-        np.zeros((1, 3, 3, 3)),
+    phases = []
+    original = P._max_pool_backward_phases
+    monkeypatch.setattr(
+        P, "_max_pool_backward_phases", lambda *a: phases.append(a[4] is None) or original(*a)
     )
+    for shape, args in (
+        ((4, 9, 9), ((3, 3), (2, 2), (1, 1), (1, 1), (5, 5))),
+        ((2, 5, 5, 5), ((3, 3, 3), (2, 2, 2), (1, 1, 1), (1, 1, 1), (3, 3, 3))),
+    ):
+        x = np.random.default_rng(1).standard_normal(shape)
+        y, idx = P.max_pool_indices(x, *args)
+        for indices in (idx, None):
+            gx = P.max_pool_backward(x, y, np.ones_like(y), *args, indices=indices)
+            assert gx.sum() == y.size  # every window's 1 landed somewhere
+    assert phases == [True, True]  # only the calls without indices
+
+
+def test_integer_gradients_take_numpy():
     g = np.zeros((1, 2, 2), np.float16)
     assert not fast.max_pool_backward(
-        g, g, (2, 2), (1, 1), (0, 0), (1, 1), None, np.zeros((1, 3, 3), np.float16)
+        g, np.zeros((1, 2, 2), np.int64), np.zeros((1, 3, 3), np.float16)
     )
 
 
