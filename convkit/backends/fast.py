@@ -2,8 +2,9 @@
 
 convkit's own backend (torch has none by this name; it follows ``torch.backends.mkldnn``, whose
 ``enabled`` flag turns oneDNN's kernels off). With numba installed (``pip install
-"convkit[fast]"``), depthwise convolution and the max pooling gradient from saved indices
-run as compiled loops (``convkit/kernels/fast.py``); the NumPy kernels stay the reference.
+"convkit[fast]"``), depthwise convolution and max pooling with indices
+(``return_indices=True``) run as compiled loops (``convkit/kernels/fast.py``); the NumPy
+kernels stay the reference.
 
     import convkit
     convkit.backends.fast.is_available()    # numba is installed

@@ -1,5 +1,5 @@
 """The compiled loops of ``convkit[fast]``: depthwise 2-d convolution (forward and input gradient)
-and the max pooling gradient from saved indices.
+and max pooling with torch's indices (the forward scan and the gradient's scatter).
 
 Imported only by ``kernels/fast.py``, on first use, and only when numba is installed: never at
 ``import convkit``. Each kernel works on a range of planes ``[p0, p1)`` so that the caller can
@@ -263,3 +263,52 @@ def max_pool_backward_indices(
         idx = indices[p]
         for o in range(src.shape[0]):
             dst[idx[o]] += src[o]
+
+
+@_jit
+def max_pool_indices(
+    x: np.ndarray,
+    y: np.ndarray,
+    idx: np.ndarray,
+    p0: int,
+    p1: int,
+    kh: int,
+    kw: int,
+    sh: int,
+    sw: int,
+    ph: int,
+    pw: int,
+    dh: int,
+    dw: int,
+) -> None:
+    """Max pooling with torch's argmax for the planes ``[p0, p1)`` of x ``(B, H, W)``: each
+    window's in-bounds cells in row-major order, moving on ``value > best or isnan(value)``
+    (the first of tied maxima wins, among NaNs the last). y ``(B, Ho, Wo)`` takes the values,
+    idx the flat index into the plane (-1 and -inf for a window with no cell in bounds, as
+    ``kernels.pool.max_pool_indices``)."""
+    H, W = x.shape[1], x.shape[2]
+    Ho, Wo = y.shape[1], y.shape[2]
+    for p in range(p0, p1):
+        xs = x[p]
+        ys = y[p]
+        ids = idx[p]
+        for oh in range(Ho):
+            top = oh * sh - ph
+            for ow in range(Wo):
+                left = ow * sw - pw
+                at = -1
+                best = -np.inf
+                for ki in range(kh):
+                    ih = top + ki * dh
+                    if ih < 0 or ih >= H:
+                        continue
+                    for kj in range(kw):
+                        iw = left + kj * dw
+                        if iw < 0 or iw >= W:
+                            continue
+                        v = xs[ih, iw]
+                        if at < 0 or v > best or v != v:
+                            best = v
+                            at = ih * W + iw
+                ys[oh, ow] = best
+                ids[oh, ow] = at

@@ -274,6 +274,8 @@ def max_pool_indices(
     w = _Windows(x.shape[1:], kernel, stride, padding, dilation, out)
     y = np.empty(x.shape[:1] + w.out, dtype=x.dtype)
     idx = np.empty(y.shape, dtype=np.int64)
+    if fast.max_pool_indices(x, kernel, stride, padding, dilation, y, idx):
+        return y, idx  # convkit[fast]'s compiled scan
     floating = x.dtype.kind == "f"
     positions = _positions(w)
 

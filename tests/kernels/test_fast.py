@@ -92,6 +92,20 @@ def test_max_pool_backward_from_indices_runs_on_the_fast_path(monkeypatch):
     assert phases == [True, True]  # only the calls without indices
 
 
+@needs_numba
+@pytest.mark.parametrize("ndim", [1, 2])
+def test_max_pool_indices_run_on_the_fast_path(ndim, monkeypatch):
+    """The forward with torch's indices and its gradient never reach NumPy's offset loops
+    (``_positions`` feeds both); their results are checked in test_pool.py."""
+    monkeypatch.setattr(fast, "_enabled", True)
+    _forbid(monkeypatch, P, "_positions")
+    x = np.random.default_rng(2).standard_normal((3,) + (8,) * ndim)
+    args = ((3,) * ndim, (2,) * ndim, (1,) * ndim, (1,) * ndim, (4,) * ndim)
+    y, idx = P.max_pool_indices(x, *args)
+    gx = P.max_pool_backward(x, y, np.ones_like(y), *args, indices=idx)
+    assert gx.sum() == y.size and idx.min() >= 0
+
+
 def test_integer_gradients_take_numpy():
     g = np.zeros((1, 2, 2), np.float16)
     assert not fast.max_pool_backward(
