@@ -1,6 +1,7 @@
 """The backward engine and the basic primitives: gradients, broadcasting, dtypes, grad mode."""
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -89,6 +90,23 @@ def test_broadcast_gradient_matches_torch():
     (ta * tb + tb).sum().backward()
     np.testing.assert_allclose(ca.grad.data, ta.grad.numpy())
     np.testing.assert_allclose(cb.grad.data, tb.grad.numpy())
+
+
+def test_ops_give_ieee_results_without_warnings_and_leave_numpys_error_state():
+    # torch computes inf and NaN silently whatever NumPy's error state; convkit's ops switch
+    # NumPy's off only while they run, so the caller's state is what it was, inside and after.
+    before = np.geterr()
+    values = [0.0, 1.0, -1.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            got = (ck.tensor(values, requires_grad=True) / 0.0).log()
+            got.sum().backward()
+            inside = np.geterr()
+    want = (torch.tensor(values) / 0.0).log()
+    np.testing.assert_array_equal(got.detach().numpy(), want.numpy())
+    assert inside == {"divide": "raise", "over": "raise", "under": "raise", "invalid": "raise"}
+    assert np.geterr() == before
 
 
 def test_accumulation_and_reset():
