@@ -30,6 +30,7 @@ autograd never imports ``tensor``: ``convkit.tensor`` registers the Tensor class
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import itertools
 import re
@@ -558,7 +559,8 @@ def _prepared_fp_state() -> tuple[Any, Any]:
     """NumPy's context variable for the floating-point error state and an all-ignore value for
     it (NumPy >= 2 keeps the state there), or (None, None)."""
     try:
-        from numpy._core import _multiarray_umath, _ufunc_config
+        _multiarray_umath = importlib.import_module("numpy._core._multiarray_umath")
+        _ufunc_config = importlib.import_module("numpy._core._ufunc_config")
     except ImportError:  # NumPy 1.x
         return None, None
     var = getattr(_ufunc_config, "_extobj_contextvar", None)
