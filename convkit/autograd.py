@@ -378,12 +378,17 @@ class Node:
     def _check_versions(self, saved: tuple[Any, ...]) -> None:
         args, versions = self._args, self._versions
         assert args is not None and versions is not None
+        T = _tensor_type
+        out = self._out
+        if (out is None or out[0][0] == out[1]) and versions == tuple(
+            [_version(a) if isinstance(a, T) else 0 for a in args]
+        ):
+            return  # nothing written since: the common case, without matching arrays to owners
         if not self._fn._array_io:  # user Function: the saved items are the tensors
             for t, v in zip(args, versions, strict=True):
                 if t is not None and _version(t) != v:
                     _raise_modified(t, v, None)
             return
-        T = _tensor_type
         for s in saved:
             if not isinstance(s, np.ndarray):
                 continue
@@ -1128,6 +1133,10 @@ def run_backward(
     """
     queued: list[Callable[[], object]] = []
     _final_callbacks.stack.append(queued)
+    # The whole pass, hooks and callbacks included, runs with grad mode off, as torch's engine
+    # runs it (grad mode = create_graph, which convkit never is).
+    prev = _mode.grad_enabled
+    _mode.grad_enabled = False
     try:
         with np.errstate(all="ignore"):  # as in forward: IEEE results, no NumPy warnings
             found = _run(roots, root_grads, retain_graph, inputs, accumulate)
@@ -1136,6 +1145,7 @@ def run_backward(
             queued[i]()
             i += 1
     finally:
+        _mode.grad_enabled = prev
         _final_callbacks.stack.pop()
     return found
 
@@ -1204,27 +1214,17 @@ def _run(
         if targets:
             _capture(node, buf, targets, captured, accumulate, inputs)
         if node._fn._array_io:
-            g0 = buf if not isinstance(buf, dict) else buf.get(0)
+            g0 = buf if type(buf) is not dict else buf.get(0)
             if g0 is None:
                 g0 = np.zeros(node._shape, dtype=node._dtype)
-            prev = _mode.grad_enabled
-            _mode.grad_enabled = False
-            try:
-                in_grads = node._fn.backward(node, g0)
-            finally:
-                _mode.grad_enabled = prev
+            in_grads = node._fn.backward(node, g0)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
         else:
             n_out = 1 + len(getattr(node, "_more", ()))
             per_out = [buf.get(i) for i in range(n_out)] if isinstance(buf, dict) else [buf]
             per_out += [None] * (n_out - len(per_out))
-            prev = _mode.grad_enabled
-            _mode.grad_enabled = False
-            try:
-                in_grads = _call_tensor_backward(node, per_out)
-            finally:
-                _mode.grad_enabled = prev
+            in_grads = _call_tensor_backward(node, per_out)
         if hs is not None and hs.post:
             in_grads = _post_hooks(node, hs, in_grads, buf)
         if not retain_graph and (node._saved or node.__dict__):
@@ -1235,8 +1235,19 @@ def _run(
             if pg is None or e is None:
                 continue
             nxt, nr = e
-            if nxt is not None:
-                _add(grads, nxt, nr, np.asarray(pg))
+            if nxt is None:
+                continue
+            g = pg if type(pg) is np.ndarray else np.asarray(pg)
+            if nr == 0 and g.shape == nxt._shape and g.dtype == nxt._dtype:
+                # the common case, _add's first branch without its checks
+                have = grads.get(nxt)
+                if have is None:
+                    grads[nxt] = g
+                    continue
+                if type(have) is not dict:
+                    grads[nxt] = have + g
+                    continue
+            _add(grads, nxt, nr, g)
     return captured
 
 

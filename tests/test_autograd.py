@@ -109,6 +109,27 @@ def test_ops_give_ieee_results_without_warnings_and_leave_numpys_error_state():
     assert np.geterr() == before
 
 
+def _grad_mode_in_hooks(lib, queue):
+    seen = []
+    a = lib.ones(2, requires_grad=True)
+    y = a * 2
+    y.register_hook(lambda g: seen.append(("tensor", lib.is_grad_enabled())))
+    y.grad_fn.register_prehook(lambda g: seen.append(("pre", lib.is_grad_enabled())))
+    y.grad_fn.register_hook(
+        lambda gi, go: queue(lambda: seen.append(("cb", lib.is_grad_enabled())))
+    )
+    a.register_post_accumulate_grad_hook(lambda t: seen.append(("acc", lib.is_grad_enabled())))
+    y.sum().backward()
+    return seen, lib.is_grad_enabled()
+
+
+def test_backward_runs_hooks_and_callbacks_with_grad_mode_off_like_torch():
+    got = _grad_mode_in_hooks(ck, ck.autograd.queue_callback)
+    want = _grad_mode_in_hooks(torch, torch.autograd.Variable._execution_engine.queue_callback)
+    assert got == want
+    assert [mode for _, mode in got[0]] == [False] * 4 and got[1] is True
+
+
 def test_accumulation_and_reset():
     x = ck.tensor([1.0, 2.0], requires_grad=True)
     (x * 3).sum().backward()
