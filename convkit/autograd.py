@@ -34,6 +34,7 @@ import importlib
 import inspect
 import itertools
 import re
+import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -303,6 +304,9 @@ class Node:
     _args: tuple[Any, ...] | None = None
     _versions: tuple[int, ...] | None = None
     _out: tuple[list[int], int, Any] | None = None
+    # Set by the engine before a ``_may_take_grad`` backward: whether the gradient it is handed
+    # is its own to overwrite.
+    grad_is_theirs: bool = False
 
     needs_input_grad: tuple[bool, ...]
     _next: tuple[Edge | None, ...]
@@ -618,6 +622,9 @@ class Function:
     # rank ("MaxPool{d}DWithIndicesBackward0"), or a function of the node gives the name.
     grad_fn_name: ClassVar[str | Callable[[Node], str] | None] = None
     _array_io: ClassVar[bool] = True
+    # A backward that may write its result into the gradient it receives when the engine hands
+    # it one nothing else holds: it then finds ``ctx.grad_is_theirs`` True.
+    _may_take_grad: ClassVar[bool] = False
     _node_cls: ClassVar[type[Node]]
     _name_of: ClassVar[Callable[[Node], str] | None] = None
     _named: ClassVar[dict[str, type[Node]]]
@@ -1201,6 +1208,7 @@ def _run(
     root_ids = {id(g) for g in root_grads}
     for node in order:
         buf = grads.pop(node, None)
+        in_grads = pg = g = have = None  # the last node's hand-over holds no array any more
         if buf is None:
             continue
         if type(node) is AccumulateGrad:
@@ -1217,12 +1225,15 @@ def _run(
             g0 = buf if type(buf) is not dict else buf.get(0)
             if g0 is None:
                 g0 = np.zeros(node._shape, dtype=node._dtype)
+            if node._fn._may_take_grad:
+                count = _refcount(g0) - (buf is g0)  # its own statement: no stacked argument
+                node.grad_is_theirs = _only_here(g0, count)
             in_grads = node._fn.backward(node, g0)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
         else:
             n_out = 1 + len(getattr(node, "_more", ()))
-            per_out = [buf.get(i) for i in range(n_out)] if isinstance(buf, dict) else [buf]
+            per_out = list(map(buf.get, range(n_out))) if isinstance(buf, dict) else [buf]
             per_out += [None] * (n_out - len(per_out))
             in_grads = _call_tensor_backward(node, per_out)
         if hs is not None and hs.post:
@@ -1249,6 +1260,30 @@ def _run(
                     continue
             _add(grads, nxt, nr, g)
     return captured
+
+
+def _refcount_of_one_local() -> int:
+    a = np.empty(1)
+    return sys.getrefcount(a)
+
+
+# Reference counts tell whether a gradient array is held anywhere but in the engine's own
+# locals (CPython with its GIL only; elsewhere no array counts as the engine's alone). The count
+# of an array held by one local is measured, not assumed.
+_refcount: Callable[[Any], int] = sys.getrefcount
+_ONE_LOCAL = (
+    _refcount_of_one_local()
+    if sys.implementation.name == "cpython" and getattr(sys, "_is_gil_enabled", lambda: True)()
+    else -1
+)
+
+
+def _only_here(g: Array, count: int) -> bool:
+    """Whether gradient ``g``, whose reference count less the engine's second local is
+    ``count``, is the engine's alone: no other node's pending gradient, no hook, no leaf's
+    ``.grad``, no caller and no view (a view holds its base) can see it, so the backward it is
+    handed to may overwrite it (``Function._may_take_grad``)."""
+    return count == _ONE_LOCAL and type(g) is np.ndarray and g.base is None and g.flags.writeable
 
 
 def _needed(order: list[Node], target_nodes: set[Node]) -> set[Node]:
@@ -1372,8 +1407,8 @@ def _own(g: Array, dtype: Any, root_ids: set[int], handed: set[int]) -> Array:
     ``g`` is safe to keep when it owns its memory (not a view of, or broadcast from, an array an
     op or the caller still holds), is writeable, is not the caller's own gradient, and has not
     already been given to another leaf (Add returns one array for both of its inputs). Backward
-    functions never write into the gradient they receive, so sharing with a pending non-leaf
-    gradient is harmless.
+    functions write into the gradient they receive only when no one else holds it (``_only_here``),
+    so sharing with a pending non-leaf gradient is harmless.
     """
     if (
         id(g) not in root_ids
