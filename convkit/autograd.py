@@ -1189,9 +1189,9 @@ def _run(
     accumulate: bool,
 ) -> list[Array | None]:
     grads: dict[Node, Any] = {}
-    for (node, nr), g in zip(roots, root_grads, strict=True):
+    for (node, nr), root_g in zip(roots, root_grads, strict=True):
         if node is not None:
-            _add(grads, node, nr, g)
+            _add(grads, node, nr, root_g)
     order = _toposort(n for n, _ in roots if n is not None)
     # Targets: (node, output_nr) -> index in ``inputs``; a leaf's node is its AccumulateGrad.
     targets: dict[tuple[Node, int], int] = {}
@@ -1206,9 +1206,14 @@ def _run(
         order = [n for n in order if n in needed]
     handed: set[int] = set()  # arrays already given to a leaf's .grad in this pass
     root_ids = {id(g) for g in root_grads}
+    in_grads: Any
+    pg: Any
+    g: Any
+    have: Any
     for node in order:
         buf = grads.pop(node, None)
-        in_grads = pg = g = have = None  # the last node's hand-over holds no array any more
+        # the last node's hand-over holds no array any more
+        in_grads = pg = g = have = None
         if buf is None:
             continue
         if type(node) is AccumulateGrad:
