@@ -625,6 +625,9 @@ class Function:
     # A backward that may write its result into the gradient it receives when the engine hands
     # it one nothing else holds: it then finds ``ctx.grad_is_theirs`` True.
     _may_take_grad: ClassVar[bool] = False
+    # A forward that writes its result into its first argument's array, which its caller
+    # hands over (no one else holds it): the output then is that array, not a copy.
+    _writes_input: ClassVar[bool] = False
     _node_cls: ClassVar[type[Node]]
     _name_of: ClassVar[Callable[[Node], str] | None] = None
     _named: ClassVar[dict[str, type[Node]]]
@@ -718,7 +721,7 @@ class Function:
         aux: list[Any] = []
         if type(out) is tuple:
             out, *aux = out
-        if raw and out is raw[0]:
+        if raw and out is raw[0] and not cls._writes_input:
             out = out.copy()  # an op that returned its input unchanged: outputs never alias
         result = T._wrap(out)
         out = result._array  # an ndarray even when forward returned a NumPy scalar
@@ -745,7 +748,11 @@ class Function:
             if ctx._saved:
                 ctx._args = args
                 ctx._versions = tuple([_version(a) if isinstance(a, T) else 0 for a in args])
-                ctx._out = (version_counter(result), 0, out)
+                owner = _owner(out)
+                if any([type(s) is np.ndarray and _owner(s) is owner for s in ctx._saved]):
+                    # only an op that saved its output reads this; the others leave the output
+                    # array held by its tensor alone (what Sequential's fusion checks)
+                    ctx._out = (version_counter(result), 0, out)
             result._requires_grad = True
             result._node = ctx
         if aux:
@@ -1281,6 +1288,19 @@ _ONE_LOCAL = (
     if sys.implementation.name == "cpython" and getattr(sys, "_is_gil_enabled", lambda: True)()
     else -1
 )
+
+
+def sole_array(t: TensorLike, count: int) -> bool:
+    """Whether tensor ``t``, whose reference count less the caller's other locals is ``count``,
+    and its array are held by the caller alone: a non-leaf (or a tensor needing no gradient)
+    that no hook, view or graph node can see, so an op may overwrite its memory
+    (``Function._writes_input``)."""
+    if count != _ONE_LOCAL or type(t) is not _tensor_type or t._hooks is not None:
+        return False
+    if t._requires_grad and t._node is None:
+        return False  # a leaf: its AccumulateGrad node would hold it
+    a = t._array
+    return a.base is None and a.flags.writeable and _refcount(a) == _ONE_LOCAL + 1
 
 
 def _only_here(g: Array, count: int) -> bool:

@@ -377,6 +377,20 @@ class Relu(Function):
         return masked_select_or_zero(g, out != 0, ctx.grad_is_theirs)
 
 
+class ReluInto(Relu):
+    """Relu written into its input's array, which the caller hands over (Sequential's fusion of
+    ReLU into the preceding module's fresh output): no new array."""
+
+    grad_fn_name = "ReluBackward0"
+    _writes_input = True
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.maximum(a, 0, out=a)
+        ctx.save_for_backward(out)
+        return out
+
+
 class Sigmoid(Function):
     grad_fn_name = "SigmoidBackward0"
 
