@@ -4,19 +4,19 @@
 tensors. Three cases, each timed as the median of several repeats, interleaved with torch:
 
 - ``add``: 10,000 ``a + b`` on 8-element float32 tensors that require grad (forward only);
+- ``mul scalar``: 10,000 ``a * 2.0`` (the tensor-Python-scalar promotion path);
 - ``add+backward``: a chain of 1,000 ``y = y + b`` on 8 elements, then ``y.sum().backward()``;
 - ``lenet``: LeNet-5 forward, cross_entropy and backward at batch 1 (1x28x28).
 
     python benchmarks/bench_autograd.py            # prints microseconds and convkit/torch ratios
-    python benchmarks/bench_autograd.py --quick
+    python benchmarks/bench_autograd.py --quick --threads 1 --cpu   # CPU time, for a busy machine
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
+import harness
 import numpy as np
 import torch
 
@@ -53,6 +53,10 @@ def cases(lib):
         for _ in range(10_000):
             a + b
 
+    def mul_scalar():
+        for _ in range(10_000):
+            a * 2.0
+
     def chain():
         y = a
         for _ in range(1_000):
@@ -66,27 +70,29 @@ def cases(lib):
     def step():
         F.cross_entropy(model(x), target).backward()
 
-    return {"add": (add, 10_000), "add+backward": (chain, 1_000), "lenet": (step, 1)}
+    return {
+        "add": (add, 10_000),
+        "mul scalar": (mul_scalar, 10_000),
+        "add+backward": (chain, 1_000),
+        "lenet": (step, 1),
+    }
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
+    harness.add_common_args(ap)
     args = ap.parse_args()
+    harness.configure(args)
     repeats = 5 if args.quick else 15
-    torch.set_num_threads(2)
+    harness.header("autograd per-op cost, convkit / torch", args.threads)
     ours, theirs = cases(ck), cases(torch)
     print(f"{'case':<14}{'convkit us/op':>15}{'torch us/op':>13}{'ratio':>8}")
-    for name in ours:
-        times: dict[str, list[float]] = {"ck": [], "torch": []}
-        for _ in range(repeats):
-            for key, table in (("ck", ours), ("torch", theirs)):
-                fn, n = table[name]
-                start = time.perf_counter()
-                fn()
-                times[key].append((time.perf_counter() - start) / n * 1e6)
-        c, t = statistics.median(times["ck"]), statistics.median(times["torch"])
-        print(f"{name:<14}{c:>15.2f}{t:>13.2f}{c / t:>8.2f}")
+    for name, (fn, n) in ours.items():
+        a, b = harness.measure([fn, theirs[name][0]], repeats, min_ms=50.0)
+        c, t = harness.median(a) * 1e3 / n, harness.median(b) * 1e3 / n
+        print(f"{name:<14}{c:>15.2f}{t:>13.2f}{harness.median_ratio(a, b):>8.2f}")
+    harness.footer()
 
 
 if __name__ == "__main__":

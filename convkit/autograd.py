@@ -30,9 +30,11 @@ autograd never imports ``tensor``: ``convkit.tensor`` registers the Tensor class
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import itertools
 import re
+import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -302,6 +304,9 @@ class Node:
     _args: tuple[Any, ...] | None = None
     _versions: tuple[int, ...] | None = None
     _out: tuple[list[int], int, Any] | None = None
+    # Set by the engine before a ``_may_take_grad`` backward: whether the gradient it is handed
+    # is its own to overwrite.
+    grad_is_theirs: bool = False
 
     needs_input_grad: tuple[bool, ...]
     _next: tuple[Edge | None, ...]
@@ -377,12 +382,17 @@ class Node:
     def _check_versions(self, saved: tuple[Any, ...]) -> None:
         args, versions = self._args, self._versions
         assert args is not None and versions is not None
+        T = _tensor_type
+        out = self._out
+        if (out is None or out[0][0] == out[1]) and versions == tuple(
+            [_version(a) if isinstance(a, T) else 0 for a in args]
+        ):
+            return  # nothing written since: the common case, without matching arrays to owners
         if not self._fn._array_io:  # user Function: the saved items are the tensors
             for t, v in zip(args, versions, strict=True):
                 if t is not None and _version(t) != v:
                     _raise_modified(t, v, None)
             return
-        T = _tensor_type
         for s in saved:
             if not isinstance(s, np.ndarray):
                 continue
@@ -554,8 +564,39 @@ class _Scratch:
         pass
 
 
-def _falses(n: int) -> tuple[bool, ...]:
-    return (False,) * n
+def _prepared_fp_state() -> tuple[Any, Any]:
+    """NumPy's context variable for the floating-point error state and an all-ignore value for
+    it (NumPy >= 2 keeps the state there), or (None, None)."""
+    try:
+        _multiarray_umath = importlib.import_module("numpy._core._multiarray_umath")
+        _ufunc_config = importlib.import_module("numpy._core._ufunc_config")
+    except ImportError:  # NumPy 1.x
+        return None, None
+    var = getattr(_ufunc_config, "_extobj_contextvar", None)
+    make = getattr(_multiarray_umath, "_make_extobj", None)
+    if var is None or make is None:
+        return None, None
+    return var, make(all="ignore")
+
+
+_fp_state, _FP_IGNORE = _prepared_fp_state()
+
+
+def _forward_ignoring_fp(forward: Callable[..., Any], ctx: Node, raw: list[Any], kw: Any) -> Any:
+    """``forward(ctx, *raw, **kw)`` with IEEE results (inf, NaN) and no NumPy RuntimeWarnings,
+    as torch computes them.
+
+    ``np.errstate`` builds its state object on every entry (2.5 us, as much as a small op's
+    whole forward); setting NumPy's context variable to one prepared state costs 0.6 us.
+    """
+    if _fp_state is None:
+        with np.errstate(all="ignore"):
+            return forward(ctx, *raw, **kw)
+    token = _fp_state.set(_FP_IGNORE)
+    try:
+        return forward(ctx, *raw, **kw)
+    finally:
+        _fp_state.reset(token)
 
 
 class Function:
@@ -581,6 +622,12 @@ class Function:
     # rank ("MaxPool{d}DWithIndicesBackward0"), or a function of the node gives the name.
     grad_fn_name: ClassVar[str | Callable[[Node], str] | None] = None
     _array_io: ClassVar[bool] = True
+    # A backward that may write its result into the gradient it receives when the engine hands
+    # it one nothing else holds: it then finds ``ctx.grad_is_theirs`` True.
+    _may_take_grad: ClassVar[bool] = False
+    # A forward that writes its result into its first argument's array, which its caller
+    # hands over (no one else holds it): the output then is that array, not a copy.
+    _writes_input: ClassVar[bool] = False
     _node_cls: ClassVar[type[Node]]
     _name_of: ClassVar[Callable[[Node], str] | None] = None
     _named: ClassVar[dict[str, type[Node]]]
@@ -653,28 +700,28 @@ class Function:
             return _apply_tensor_function(cls, args, kwargs)
         T = _tensor_type
         ctx = object.__new__(cls._node_cls)
-        needs: tuple[bool, ...]
-        if _mode.grad_enabled:
-            needs = tuple(
-                [
-                    isinstance(a, T)
-                    and (a._requires_grad or (a._view is not None and _refreshed(a)))
-                    for a in args
-                ]
-            )
-            record = True in needs
-        else:
-            needs, record = _falses(len(args)), False
-        ctx.needs_input_grad = needs if record else _falses(len(args))
         ctx._saved = ()
-        raw = [a._array if isinstance(a, T) else a for a in args]
-        # IEEE results (inf, NaN) without NumPy's RuntimeWarnings, as torch computes them.
-        with np.errstate(all="ignore"):
-            out = cls.forward(ctx, *raw, **kwargs)
+        # One pass over the arguments: the arrays forward sees, and which inputs need a gradient
+        # (a view's base may have gained a history since the view was made).
+        raw: list[Any] = []
+        flags: list[bool] = []
+        record = False
+        grad_on = _mode.grad_enabled
+        for a in args:
+            if isinstance(a, T):
+                raw.append(a._array)
+                need = grad_on and (a._requires_grad or (a._view is not None and _refreshed(a)))
+                flags.append(need)
+                record = record or need
+            else:
+                raw.append(a)
+                flags.append(False)
+        needs = ctx.needs_input_grad = tuple(flags)
+        out = _forward_ignoring_fp(cls.forward, ctx, raw, kwargs)
         aux: list[Any] = []
         if type(out) is tuple:
             out, *aux = out
-        if raw and out is raw[0]:
+        if raw and out is raw[0] and not cls._writes_input:
             out = out.copy()  # an op that returned its input unchanged: outputs never alias
         result = T._wrap(out)
         out = result._array  # an ndarray even when forward returned a NumPy scalar
@@ -683,12 +730,12 @@ class Function:
                 _make_view(result, args[0], cls, args[1:], kwargs)
         if record:
             nxt: list[Edge | None] = []
-            for a, need in zip(args, needs, strict=True):
+            for a, r, need in zip(args, raw, needs, strict=True):
                 if need:
                     nxt.append(edge(a))
-                elif a is None or (isinstance(a, (T, np.ndarray)) and a.dtype.kind == "f"):
+                elif r is None or (isinstance(r, np.ndarray) and r.dtype.kind == "f"):
                     nxt.append(_NO_GRAD_EDGE)
-                elif isinstance(a, (T, np.ndarray)):
+                elif isinstance(r, np.ndarray):
                     nxt.append(None)  # an integer or bool input: never differentiable
                 else:
                     break  # the graph inputs are the leading run of array arguments
@@ -701,7 +748,11 @@ class Function:
             if ctx._saved:
                 ctx._args = args
                 ctx._versions = tuple([_version(a) if isinstance(a, T) else 0 for a in args])
-                ctx._out = (version_counter(result), 0, out)
+                owner = _owner(out)
+                if any([type(s) is np.ndarray and _owner(s) is owner for s in ctx._saved]):
+                    # only an op that saved its output reads this; the others leave the output
+                    # array held by its tensor alone (what Sequential's fusion checks)
+                    ctx._out = (version_counter(result), 0, out)
             result._requires_grad = True
             result._node = ctx
         if aux:
@@ -1096,6 +1147,10 @@ def run_backward(
     """
     queued: list[Callable[[], object]] = []
     _final_callbacks.stack.append(queued)
+    # The whole pass, hooks and callbacks included, runs with grad mode off, as torch's engine
+    # runs it (grad mode = create_graph, which convkit never is).
+    prev = _mode.grad_enabled
+    _mode.grad_enabled = False
     try:
         with np.errstate(all="ignore"):  # as in forward: IEEE results, no NumPy warnings
             found = _run(roots, root_grads, retain_graph, inputs, accumulate)
@@ -1104,6 +1159,7 @@ def run_backward(
             queued[i]()
             i += 1
     finally:
+        _mode.grad_enabled = prev
         _final_callbacks.stack.pop()
     return found
 
@@ -1140,9 +1196,9 @@ def _run(
     accumulate: bool,
 ) -> list[Array | None]:
     grads: dict[Node, Any] = {}
-    for (node, nr), g in zip(roots, root_grads, strict=True):
+    for (node, nr), root_g in zip(roots, root_grads, strict=True):
         if node is not None:
-            _add(grads, node, nr, g)
+            _add(grads, node, nr, root_g)
     order = _toposort(n for n, _ in roots if n is not None)
     # Targets: (node, output_nr) -> index in ``inputs``; a leaf's node is its AccumulateGrad.
     targets: dict[tuple[Node, int], int] = {}
@@ -1157,8 +1213,14 @@ def _run(
         order = [n for n in order if n in needed]
     handed: set[int] = set()  # arrays already given to a leaf's .grad in this pass
     root_ids = {id(g) for g in root_grads}
+    in_grads: Any
+    pg: Any
+    g: Any
+    have: Any
     for node in order:
         buf = grads.pop(node, None)
+        # the last node's hand-over holds no array any more
+        in_grads = pg = g = have = None
         if buf is None:
             continue
         if type(node) is AccumulateGrad:
@@ -1172,27 +1234,20 @@ def _run(
         if targets:
             _capture(node, buf, targets, captured, accumulate, inputs)
         if node._fn._array_io:
-            g0 = buf if not isinstance(buf, dict) else buf.get(0)
+            g0 = buf if type(buf) is not dict else buf.get(0)
             if g0 is None:
                 g0 = np.zeros(node._shape, dtype=node._dtype)
-            prev = _mode.grad_enabled
-            _mode.grad_enabled = False
-            try:
-                in_grads = node._fn.backward(node, g0)
-            finally:
-                _mode.grad_enabled = prev
+            if node._fn._may_take_grad:
+                count = _refcount(g0) - (buf is g0)  # its own statement: no stacked argument
+                node.grad_is_theirs = _only_here(g0, count)
+            in_grads = node._fn.backward(node, g0)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
         else:
             n_out = 1 + len(getattr(node, "_more", ()))
-            per_out = [buf.get(i) for i in range(n_out)] if isinstance(buf, dict) else [buf]
+            per_out = list(map(buf.get, range(n_out))) if isinstance(buf, dict) else [buf]
             per_out += [None] * (n_out - len(per_out))
-            prev = _mode.grad_enabled
-            _mode.grad_enabled = False
-            try:
-                in_grads = _call_tensor_backward(node, per_out)
-            finally:
-                _mode.grad_enabled = prev
+            in_grads = _call_tensor_backward(node, per_out)
         if hs is not None and hs.post:
             in_grads = _post_hooks(node, hs, in_grads, buf)
         if not retain_graph and (node._saved or node.__dict__):
@@ -1203,9 +1258,57 @@ def _run(
             if pg is None or e is None:
                 continue
             nxt, nr = e
-            if nxt is not None:
-                _add(grads, nxt, nr, np.asarray(pg))
+            if nxt is None:
+                continue
+            g = pg if type(pg) is np.ndarray else np.asarray(pg)
+            if nr == 0 and g.shape == nxt._shape and g.dtype == nxt._dtype:
+                # the common case, _add's first branch without its checks
+                have = grads.get(nxt)
+                if have is None:
+                    grads[nxt] = g
+                    continue
+                if type(have) is not dict:
+                    grads[nxt] = have + g
+                    continue
+            _add(grads, nxt, nr, g)
     return captured
+
+
+def _refcount_of_one_local() -> int:
+    a = np.empty(1)
+    return sys.getrefcount(a)
+
+
+# Reference counts tell whether a gradient array is held anywhere but in the engine's own
+# locals (CPython with its GIL only; elsewhere no array counts as the engine's alone). The count
+# of an array held by one local is measured, not assumed.
+_refcount: Callable[[Any], int] = sys.getrefcount
+_ONE_LOCAL = (
+    _refcount_of_one_local()
+    if sys.implementation.name == "cpython" and getattr(sys, "_is_gil_enabled", lambda: True)()
+    else -1
+)
+
+
+def sole_array(t: TensorLike, count: int) -> bool:
+    """Whether tensor ``t``, whose reference count less the caller's other locals is ``count``,
+    and its array are held by the caller alone: a non-leaf (or a tensor needing no gradient)
+    that no hook, view or graph node can see, so an op may overwrite its memory
+    (``Function._writes_input``)."""
+    if count != _ONE_LOCAL or type(t) is not _tensor_type or t._hooks is not None:
+        return False
+    if t._requires_grad and t._node is None:
+        return False  # a leaf: its AccumulateGrad node would hold it
+    a = t._array
+    return a.base is None and a.flags.writeable and _refcount(a) == _ONE_LOCAL + 1
+
+
+def _only_here(g: Array, count: int) -> bool:
+    """Whether gradient ``g``, whose reference count less the engine's second local is
+    ``count``, is the engine's alone: no other node's pending gradient, no hook, no leaf's
+    ``.grad``, no caller and no view (a view holds its base) can see it, so the backward it is
+    handed to may overwrite it (``Function._may_take_grad``)."""
+    return count == _ONE_LOCAL and type(g) is np.ndarray and g.base is None and g.flags.writeable
 
 
 def _needed(order: list[Node], target_nodes: set[Node]) -> set[Node]:
@@ -1329,8 +1432,8 @@ def _own(g: Array, dtype: Any, root_ids: set[int], handed: set[int]) -> Array:
     ``g`` is safe to keep when it owns its memory (not a view of, or broadcast from, an array an
     op or the caller still holds), is writeable, is not the caller's own gradient, and has not
     already been given to another leaf (Add returns one array for both of its inputs). Backward
-    functions never write into the gradient they receive, so sharing with a pending non-leaf
-    gradient is harmless.
+    functions write into the gradient they receive only when no one else holds it (``_only_here``),
+    so sharing with a pending non-leaf gradient is harmless.
     """
     if (
         id(g) not in root_ids

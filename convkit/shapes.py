@@ -40,6 +40,8 @@ PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 def is_int(value: object) -> bool:
     """An int as torch's argument parser takes one: Python and NumPy integers, never a bool."""
+    if type(value) is int:  # the common case, without the abstract-class check (0.5 us)
+        return True
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 

@@ -1301,16 +1301,20 @@ class Tensor(metaclass=_BoundMethods):
                 return fn.apply(other, self) if reverse else fn.apply(self, other)
             check_broadcast(a.shape, b.shape)
             dtype = result_dtype(self, other)
-            x, y = self.to(dtype), other.to(dtype)
+            x = self if a.dtype == dtype else self.to(dtype)
+            y = other if b.dtype == dtype else other.to(dtype)
             return fn.apply(y, x) if reverse else fn.apply(x, y)
         if isinstance(other, np.ndarray):
             return self._binary(fn, Tensor._wrap(other), reverse)
-        if isinstance(other, np.generic):
-            other = other.item()
-        if not isinstance(other, numbers.Number) or isinstance(other, complex):
-            return NotImplemented
+        kind = type(other)
+        if kind is not builtins.float and kind is not builtins.int and kind is not builtins.bool:
+            # the exact Python types skip the abstract-class checks (0.5 us)
+            if isinstance(other, np.generic):
+                other = other.item()
+            if not isinstance(other, numbers.Number) or isinstance(other, complex):
+                return NotImplemented
         dtype = result_dtype(self, other)
-        x = self.to(dtype)
+        x = self if self._array.dtype == dtype else self.to(dtype)
         c = Tensor._wrap(np.asarray(other, dtype=dtype))
         if reverse and fn is B.Sub:
             return B.Rsub.apply(x, other=c._array)

@@ -1,6 +1,7 @@
 """The backward engine and the basic primitives: gradients, broadcasting, dtypes, grad mode."""
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -89,6 +90,44 @@ def test_broadcast_gradient_matches_torch():
     (ta * tb + tb).sum().backward()
     np.testing.assert_allclose(ca.grad.data, ta.grad.numpy())
     np.testing.assert_allclose(cb.grad.data, tb.grad.numpy())
+
+
+def test_ops_give_ieee_results_without_warnings_and_leave_numpys_error_state():
+    # torch computes inf and NaN silently whatever NumPy's error state; convkit's ops switch
+    # NumPy's off only while they run, so the caller's state is what it was, inside and after.
+    before = np.geterr()
+    values = [0.0, 1.0, -1.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            got = (ck.tensor(values, requires_grad=True) / 0.0).log()
+            got.sum().backward()
+            inside = np.geterr()
+    want = (torch.tensor(values) / 0.0).log()
+    np.testing.assert_array_equal(got.detach().numpy(), want.numpy())
+    assert inside == {"divide": "raise", "over": "raise", "under": "raise", "invalid": "raise"}
+    assert np.geterr() == before
+
+
+def _grad_mode_in_hooks(lib, queue):
+    seen = []
+    a = lib.ones(2, requires_grad=True)
+    y = a * 2
+    y.register_hook(lambda g: seen.append(("tensor", lib.is_grad_enabled())))
+    y.grad_fn.register_prehook(lambda g: seen.append(("pre", lib.is_grad_enabled())))
+    y.grad_fn.register_hook(
+        lambda gi, go: queue(lambda: seen.append(("cb", lib.is_grad_enabled())))
+    )
+    a.register_post_accumulate_grad_hook(lambda t: seen.append(("acc", lib.is_grad_enabled())))
+    y.sum().backward()
+    return seen, lib.is_grad_enabled()
+
+
+def test_backward_runs_hooks_and_callbacks_with_grad_mode_off_like_torch():
+    got = _grad_mode_in_hooks(ck, ck.autograd.queue_callback)
+    want = _grad_mode_in_hooks(torch, torch.autograd.Variable._execution_engine.queue_callback)
+    assert got == want
+    assert [mode for _, mode in got[0]] == [False] * 4 and got[1] is True
 
 
 def test_accumulation_and_reset():

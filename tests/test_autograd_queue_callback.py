@@ -83,7 +83,8 @@ def test_a_nested_backward_keeps_its_own_callbacks():
 
     def inner_pass(g):
         ck.autograd.queue_callback(lambda: log.append("outer"))
-        (b * 3).sum().backward()  # a pass inside a hook: its callbacks run when it ends
+        with ck.enable_grad():  # hooks run with grad mode off, as in torch
+            (b * 3).sum().backward()  # a pass inside a hook: its callbacks run when it ends
         return g
 
     b.register_post_accumulate_grad_hook(

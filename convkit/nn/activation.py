@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import warnings
 
+from ..dtypes import bool_
+from ..ops.basic import ReluInto
 from ..tensor import Tensor, empty
 from . import functional as F
 from . import init
@@ -17,6 +19,13 @@ class ReLU(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.relu(input, self.inplace)
+
+    def _into_input(self, input: Tensor) -> Tensor:
+        # The caller holds ``input`` alone, so relu written into its memory is indistinguishable
+        # from a fresh result (with or without inplace): one array less per call.
+        if input.dtype == bool_:
+            return self.forward(input)  # torch's error
+        return ReluInto.apply(input)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections import OrderedDict, namedtuple
 from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from ..autograd import sole_array
 from ..devices import NO_CUDA, as_device, cuda_target
 from ..dtypes import as_dtype
 from ..tensor import Size, Tensor, _parse_to
 from .hooks import BackwardHook, RemovableHandle
 from .parameter import Parameter, is_lazy
+
+_refcount = sys.getrefcount
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -179,8 +183,13 @@ class Module:
             f'Module [{type(self).__name__}] is missing the required "forward" function'
         )
 
-    def __call__(self, *args, **kwargs):
-        if not (
+    # A module whose forward can write its result into its input's memory when the caller holds
+    # that input alone (``Sequential`` fuses ReLU into the preceding module's fresh output):
+    # ``_into_input(input)`` then returns what ``forward(input)`` would.
+    _into_input: Callable[[Tensor], Tensor] | None = None
+
+    def _hooked(self) -> bool:
+        return bool(
             self._forward_pre_hooks
             or self._forward_hooks
             or self._backward_pre_hooks
@@ -189,7 +198,10 @@ class Module:
             or _global_forward_hooks
             or _global_backward_pre_hooks
             or _global_backward_hooks
-        ):
+        )
+
+    def __call__(self, *args, **kwargs):
+        if not self._hooked():
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
@@ -583,6 +595,11 @@ class Sequential(Module):
 
     def forward(self, x):
         for m in self._modules.values():
+            if m._into_input is not None and not m._hooked():
+                count = _refcount(x)  # its own statement: no stacked argument
+                if sole_array(x, count):  # x is the last module's output, held here only
+                    x = m._into_input(x)
+                    continue
             x = m(x)
         return x
 

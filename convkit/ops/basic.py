@@ -16,8 +16,9 @@ import numpy as np
 from ..autograd import Function
 
 
-def masked_select_or_zero(g: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """``g`` where ``mask``, else +0.0 (torch's threshold_backward), for a floating ``g``.
+def masked_select_or_zero(g: np.ndarray, mask: np.ndarray, in_place: bool = False) -> np.ndarray:
+    """``g`` where ``mask``, else +0.0 (torch's threshold_backward), for a floating ``g``;
+    written into ``g`` itself with ``in_place``.
 
     Not ``g * mask``: an infinite or NaN g must still give 0 where the mask is off. Not
     ``np.where``: on a random mask it runs 4.5 ms against 1.0 ms for this on (256, 6, 28, 28).
@@ -25,7 +26,8 @@ def masked_select_or_zero(g: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """
     ints = np.dtype(f"i{g.dtype.itemsize}")
     keep = np.negative(mask.view(np.int8), dtype=ints)  # True -> -1 (every bit set), False -> 0
-    return np.bitwise_and(g.view(ints), keep).view(g.dtype)
+    bits = g.view(ints)
+    return np.bitwise_and(bits, keep, out=bits if in_place else None).view(g.dtype)
 
 
 # ----- arithmetic -------------------------------------------------------------------------------
@@ -359,6 +361,7 @@ class ClampMax(Clamp):
 
 class Relu(Function):
     grad_fn_name = "ReluBackward0"
+    _may_take_grad = True
 
     @staticmethod
     def forward(ctx, a):
@@ -371,7 +374,21 @@ class Relu(Function):
         (out,) = ctx.saved_tensors
         # torch's threshold_backward: g unless out <= 0, so a NaN output passes g through;
         # out = max(x, 0) is >= 0 or NaN, where "not out <= 0" is "out != 0"
-        return masked_select_or_zero(g, out != 0)
+        return masked_select_or_zero(g, out != 0, ctx.grad_is_theirs)
+
+
+class ReluInto(Relu):
+    """Relu written into its input's array, which the caller hands over (Sequential's fusion of
+    ReLU into the preceding module's fresh output): no new array."""
+
+    grad_fn_name = "ReluBackward0"
+    _writes_input = True
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.maximum(a, 0, out=a)
+        ctx.save_for_backward(out)
+        return out
 
 
 class Sigmoid(Function):

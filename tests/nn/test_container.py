@@ -110,3 +110,72 @@ def test_containers_move_with_the_parent():
         "blocks.lin.bias",
         "scales.0",
     ]
+
+
+class _Keeps:
+    """A module that keeps its output (as a user's module may): ReLU must not overwrite it."""
+
+    @staticmethod
+    def make(lib):
+        class Keep(lib.nn.Module):
+            def forward(self, x):
+                self.last = x * 1.0
+                return self.last
+
+        return Keep()
+
+
+def _fusion_cases(lib):
+    nn = lib.nn
+    lib.manual_seed(0)
+    kept = {}
+    conv = nn.Conv2d(1, 2, 3)
+    conv.register_forward_hook(lambda m, i, o: kept.setdefault("hooked", o))
+    keep = _Keeps.make(lib)
+    return (
+        [
+            nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(72, 3), nn.ReLU()),
+            nn.Sequential(conv, nn.ReLU(inplace=True), nn.Flatten()),
+            nn.Sequential(keep, nn.ReLU()),
+            nn.Sequential(nn.ReLU(), nn.Flatten()),
+        ],
+        kept,
+        keep,
+    )
+
+
+def test_sequential_relu_fusion_matches_torch_and_spares_tensors_held_elsewhere():
+    # Sequential writes ReLU into the last module's output when nothing else holds it; outputs,
+    # gradients, grad_fn names, hooked and kept tensors and the caller's input match torch's.
+    x = np.random.default_rng(0).standard_normal((2, 1, 8, 8))
+    results = []
+    for lib in (torch, ck):
+        models, kept, keep = _fusion_cases(lib)
+        got = []
+        for m in models:
+            m.double()
+            inp = lib.tensor(x, requires_grad=True)
+            out = m(inp)
+            names = [type(out.grad_fn).__name__]
+            (out * out).sum().backward()
+            got += [out.detach().numpy().copy(), inp.grad.numpy().copy(), inp.detach().numpy()]
+            got += [p.grad.numpy().copy() for p in m.parameters()]
+            got.append(names)
+            with lib.no_grad():
+                got.append(m(lib.tensor(x)).numpy().copy())
+        got += [kept["hooked"].detach().numpy().copy(), keep.last.detach().numpy().copy()]
+        results.append(got)
+    for a, b in zip(results[1], results[0], strict=True):
+        if isinstance(a, list):
+            assert a == b
+        else:
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_sequential_relu_fusion_keeps_relus_errors_and_integer_results():
+    m = ck.nn.Sequential(ck.nn.Flatten(), ck.nn.ReLU())
+    with pytest.raises(RuntimeError, match="Boolean inputs not supported for relu"):
+        m(ck.ones(2, 2, dtype=ck.bool))
+    got = m(ck.tensor([[-3, 4], [5, -6]]))
+    assert got.dtype == ck.int64
+    np.testing.assert_array_equal(got.numpy(), [[0, 4], [5, 0]])
