@@ -378,11 +378,7 @@ def rms_norm(
     check_tensor("rms_norm", "input", input)
     shape = _normalized_shape("rms_norm", normalized_shape)
     n = len(shape)
-    if input.ndim < n or tuple(input.shape[input.ndim - n :]) != shape:
-        raise RuntimeError(
-            f"Given normalized_shape={list(shape)}, expected input with shape [*, "
-            f"{', '.join(str(s) for s in shape)}], but got input of size{list(input.shape)}"
-        )
+    # torch's order: the weight's shape, then the input's rank (a ValueError), then its shape
     if weight is not None:
         check_tensor("rms_norm", "weight", weight)
         if tuple(weight.shape) != shape:
@@ -390,6 +386,13 @@ def rms_norm(
                 f"Expected weight to be of same shape as normalized_shape, but got weight of "
                 f"shape {list(weight.shape)} and normalized_shape = {list(shape)}"
             )
+    if input.ndim < n:
+        raise ValueError(f"Input tensor must have at least {n} dimensions, but got {input.ndim}")
+    if tuple(input.shape[input.ndim - n :]) != shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape [*"
+            f"{', '.join(str(s) for s in shape)}], but got input of size{list(input.shape)}"
+        )
     if input.dtype.kind != "f":
         raise NotImplementedError(
             f"\"rms_norm\" not implemented for '{scalar_name(input.dtype)}' (rms_norm needs a "

@@ -178,6 +178,15 @@ def test_instance_norm_running_statistics_match_torch(dtype, use_input_stats):
             RuntimeError,
         ),
         (lambda x: F.group_norm(x, 2.0), lambda x: TF.group_norm(x, 2.0), TypeError),
+        # rms_norm: fewer input dimensions than normalized_shape is torch's ValueError, checked
+        # after the weight's shape
+        (lambda x: F.rms_norm(x, (9, 2, 4, 4)), lambda x: TF.rms_norm(x, (9, 2, 4, 4)), ValueError),
+        (
+            lambda x: F.rms_norm(x, (9, 2, 4, 4), ck.ones(3)),
+            lambda x: TF.rms_norm(x, (9, 2, 4, 4), torch.ones(3)),
+            RuntimeError,
+        ),
+        (lambda x: F.rms_norm(x, (3, 4)), lambda x: TF.rms_norm(x, (3, 4)), RuntimeError),
         (
             lambda x: F.instance_norm(x.long(), eps=-1.0),
             lambda x: TF.instance_norm(x.long(), eps=-1.0),
