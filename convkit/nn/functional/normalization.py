@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ...errors import DimensionError
+from ...errors import DimensionError, ZeroCountError
 from ...ops.nn import BatchNorm
 from ...ops.norm import VectorNorm
 from ...tensor import Tensor
@@ -225,10 +225,9 @@ def group_norm(
     n, c = input.shape[0], input.shape[1]
     # torch's python side first checks the batch of the (N*C/G, G, *spatial) view, then the
     # kernel checks the groups. Its division by num_groups=0 raises Python's ZeroDivisionError
-    # there; convkit raises a RuntimeError at the same point (the parity fuzzer allows only
-    # TypeError/ValueError/RuntimeError/IndexError from convkit).
+    # there; convkit's ZeroCountError is that class and a RuntimeError.
     if num_groups == 0:
-        raise RuntimeError(
+        raise ZeroCountError(
             f"Expected num groups to be greater than 0, got 0 (group_norm divides the "
             f"{list(input.shape)} input's N*C by num_groups)"
         )
