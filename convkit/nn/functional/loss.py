@@ -456,17 +456,6 @@ def binary_cross_entropy(
             f"Found dtype {target.dtype} but expected {input.dtype} (binary_cross_entropy's "
             f"target must have the input's dtype)"
         )
-    # torch's kernel checks each element's input, then its target, in order (NaN fails both)
-    bad_x = ~((input._array >= 0) & (input._array <= 1))
-    bad_t = ~((target._array >= 0) & (target._array <= 1))
-    bad = (bad_x | bad_t).ravel()
-    if bad.any():
-        first = int(np.argmax(bad))
-        name = "input" if bad_x.ravel()[first] else "target"
-        raise RuntimeError(
-            f"all elements of {name} should be between 0 and 1 (flat element {first}: input="
-            f"{input._array.ravel()[first]}, target={target._array.ravel()[first]})"
-        )
     w = None
     if weight is not None:
         check_tensor("binary_cross_entropy", "weight", weight)
@@ -481,6 +470,21 @@ def binary_cross_entropy(
                 f"target's shape"
             )
         w = weight.expand(tuple(target.shape))
+    if input.dtype.kind != "f":  # after the weight's broadcast, as torch's kernel dispatch
+        raise NotImplementedError(
+            f"\"binary_cross_entropy\" not implemented for '{scalar_name(input.dtype)}'"
+        )
+    # torch's kernel checks each element's input, then its target, in order (NaN fails both)
+    bad_x = ~((input._array >= 0) & (input._array <= 1))
+    bad_t = ~((target._array >= 0) & (target._array <= 1))
+    bad = (bad_x | bad_t).ravel()
+    if bad.any():
+        first = int(np.argmax(bad))
+        name = "input" if bad_x.ravel()[first] else "target"
+        raise RuntimeError(
+            f"all elements of {name} should be between 0 and 1 (flat element {first}: input="
+            f"{input._array.ravel()[first]}, target={target._array.ravel()[first]})"
+        )
     _constant("binary_cross_entropy", "weight", weight)
     return _reduce(BinaryCrossEntropy.apply(input, target, w), reduction)
 
@@ -506,18 +510,36 @@ def binary_cross_entropy_with_logits(
     _constant("binary_cross_entropy_with_logits", "weight", weight)
     _constant("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
     shape = tuple(input.shape)
+    # torch: log_sig.mul_(log_weight); loss = (1 - target).mul_(input).sub_(log_sig).mul_(weight):
+    # the in-place steps keep the dtype of their left side, so the loss is in (1 - target)'s
+    # dtype (float32 for a float32 target and a float64 input), rounded after every step.
     log_sig = logsigmoid(input)
     if pos_weight is not None:
         check_tensor("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
         log_weight = (pos_weight - 1) * target + 1
         _in_place_fits("binary_cross_entropy_with_logits", shape, log_weight, "pos_weight")
-        log_sig = log_sig * log_weight
-    loss = (1 - target) * input - log_sig
+        log_sig = _kept(log_sig * log_weight, log_sig.dtype)
+    loss = 1 - target
+    loss = _kept(loss * input, loss.dtype)
+    loss = _kept(loss - log_sig, loss.dtype)
     if weight is not None:
         check_tensor("binary_cross_entropy_with_logits", "weight", weight)
         _in_place_fits("binary_cross_entropy_with_logits", shape, weight, "weight")
-        loss = loss * weight
+        loss = _kept(loss * weight, loss.dtype)
     return _reduce(loss, reduction)
+
+
+def _kept(result: Tensor, dtype: np.dtype) -> Tensor:
+    """``result`` of an in-place update of a ``dtype`` tensor: cast back to ``dtype``, which
+    torch refuses from floating point to an integer or bool dtype."""
+    if result.dtype == dtype:
+        return result
+    if result.dtype.kind == "f" and dtype.kind in "iub":
+        raise RuntimeError(
+            f"result type {scalar_name(result.dtype)} can't be cast to the desired output type "
+            f"{scalar_name(dtype)}"
+        )
+    return result.to(dtype)
 
 
 def l1_loss(

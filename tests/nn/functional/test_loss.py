@@ -9,7 +9,14 @@ import torch.nn.functional as TF
 
 import convkit as ck
 import convkit.nn.functional as F
-from tests.helpers import check_against_torch, gradcheck, same_as_torch, to_torch, tolerance
+from tests.helpers import (
+    check_against_torch,
+    gradcheck,
+    outcome,
+    same_as_torch,
+    to_torch,
+    tolerance,
+)
 
 # (input shape, target shape, classes)
 SHAPES = [((6, 4), (6,)), ((2, 4, 3), (2, 3)), ((2, 4, 3, 2), (2, 3, 2)), ((4,), ())]
@@ -1027,3 +1034,34 @@ def test_cross_entropy_byte_target_weighted_smoothed_mean_raises_like_torch(redu
             ours()
     else:
         np.testing.assert_allclose(ours().data, theirs().numpy(), rtol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        # found by the long fuzz run (issue 10): bce of bool or integer probabilities is
+        # torch's NotImplementedError (a NumPy TypeError leaked), after the weight's broadcast
+        lambda L: L.nn.functional.binary_cross_entropy(L.ones(2).bool(), L.ones(2).bool()),
+        lambda L: L.nn.functional.binary_cross_entropy(L.full((2,), 3).long(), L.ones(2).long()),
+        lambda L: L.nn.functional.binary_cross_entropy(
+            L.ones(2).bool(), L.ones(2).bool(), L.ones(3)
+        ),
+        # bce_with_logits: torch's (1 - target).mul_(input).sub_(...) keeps (1 - target)'s dtype
+        lambda L: L.nn.functional.binary_cross_entropy_with_logits(
+            L.ones((), dtype=L.float64), L.ones(())
+        ),
+        lambda L: L.nn.functional.binary_cross_entropy_with_logits(
+            L.linspace(-2, 2, 3, dtype=L.float64),
+            L.full((3,), 0.25),
+            pos_weight=L.ones(3, dtype=L.float64) * 3,
+            weight=L.ones(3, dtype=L.float64) / 3,
+            reduction="none",
+        ),
+        lambda L: L.nn.functional.binary_cross_entropy_with_logits(L.ones(3), L.ones(3).long()),
+        lambda L: L.nn.functional.binary_cross_entropy_with_logits(L.ones(3), L.ones(3).bool()),
+    ],
+)
+def test_fuzzed_loss_dtypes_match_torch(fn):
+    same_as_torch(fn)  # values, dtypes, or the error's family
+    theirs, ours = outcome(fn, torch), outcome(fn, ck)
+    assert ours[0] == theirs[0]  # "ok", or torch's very class
