@@ -598,7 +598,12 @@ def huber_loss(
     check_tensor("huber_loss", "target", target)
     _same_size_warning(input, target)
     x, t = _broadcast_pair(input, target)  # torch broadcasts first, then checks the rest
-    reduction = _reduction_of(None, None, reduction)
+    # torch's python side checks the weight's size before its kernel checks delta and the
+    # dtypes; with a weight, the reduction is looked at last
+    if weight is None:
+        reduction = _reduction_of(None, None, reduction)
+    elif tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _floating_kernel("huber_cpu", input, target)
@@ -607,9 +612,7 @@ def huber_loss(
     loss = m * m * 0.5 + (z - m) * delta
     if weight is None:
         return _reduce(loss, reduction)
-    if tuple(weight.shape) != tuple(input.shape):
-        raise ValueError("Weights and input must have the same size.")
-    return _reduce(loss * weight, reduction)
+    return _reduce(loss * weight, _reduction_of(None, None, reduction))
 
 
 def kl_div(
@@ -755,8 +758,11 @@ def _long_target(target: Tensor) -> None:
         )
 
 
-def _class_rows(op: str, input: Tensor, target: Tensor) -> tuple[Tensor, np.ndarray, bool]:
-    """(N, C) input and (N,) int64 targets for the multi-class margin losses."""
+def _class_rows(
+    op: str, input: Tensor, target: Tensor, weight: Tensor | None = None
+) -> tuple[Tensor, np.ndarray, bool]:
+    """(N, C) input and (N,) int64 targets for the multi-class margin losses; a class ``weight``
+    must have C entries (checked before the targets' range, as torch)."""
     # torch reads a 0-d input as one sample of one class
     if input.ndim > 2 or (input.ndim >= 1 and input.shape[-1] == 0):
         raise RuntimeError(
@@ -772,6 +778,10 @@ def _class_rows(op: str, input: Tensor, target: Tensor) -> tuple[Tensor, np.ndar
             f"{op}: target tensor should be 1-D with size equal to the number of input samples "
             f"(batch size). Expected target size [{x.shape[0]}], but got "
             f"{list(target.shape)}. Input has shape {list(input.shape)}."
+        )
+    if weight is not None and weight.numel() != x.shape[1]:
+        raise RuntimeError(
+            f"inconsistent weight size, expected {x.shape[1]} but got {list(weight.shape)}"
         )
     if ((t < 0) | (t >= x.shape[1])).any():
         raise RuntimeError("target out of range")
@@ -796,17 +806,20 @@ def multi_margin_loss(
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.ndim != 1:
         raise ValueError("weight must be one-dimensional")
-    x, t, unbatched = _class_rows("multi_margin_loss", input, target)
+    x, t, unbatched = _class_rows("multi_margin_loss", input, target, weight)
     _constant("multi_margin_loss", "weight", weight)
     n, c = x.shape
     rows = np.arange(n)
     picked = x[rows, t].reshape(n, 1)  # (N, 1)
-    z = (margin - picked + x).relu()  # (N, C)
-    off_target = np.ones((n, c), dtype=bool)
-    off_target[rows, t] = False
-    h = where(off_target, z if p == 1 else z * z, 0.0)
+    z = margin - picked + x  # (N, C)
+    # torch's kernel adds a term only where z > 0 (a NaN z, from NaN or inf - inf, adds nothing)
+    # and weights only the terms it adds; masking z and the weight keeps 0 * inf out of both
+    # the loss and its gradient
+    use = (z._array > 0) & (np.arange(c) != t[:, None])  # (N, C)
+    z = where(use, z, 0.0)
+    h = z if p == 1 else z * z
     if weight is not None:
-        h = h * weight[t].reshape(n, 1)
+        h = h * Tensor._wrap(np.where(use, weight._array[t][:, None], 0).astype(h.dtype))
     loss = h.sum(1) / c
     if target.ndim == 0 and reduction == "none":  # torch: (N,) for a 1-d target, else ()
         loss = loss.reshape(())
@@ -825,9 +838,19 @@ def multilabel_margin_loss(
     check_tensor("multilabel_margin_loss", "input", input)
     check_tensor("multilabel_margin_loss", "target", target)
     reduction = _reduction_of(size_average, reduce, reduction)
-    if input.ndim > 2 or tuple(target.shape) != tuple(input.shape):
+    shape = tuple(input.shape)
+    if not (input.ndim == 0 or (input.ndim in (1, 2) and shape[-1] != 0)):
         raise RuntimeError(
-            f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}"
+            f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+            f"{list(shape)}"
+        )
+    if input.ndim <= 1:  # one sample: any target of at most one dimension and C entries
+        fits = target.ndim <= 1 and target.numel() == (shape[0] if shape else 1)
+    else:
+        fits = tuple(target.shape) == shape
+    if not fits:
+        raise RuntimeError(
+            f"inconsistent target size: {list(target.shape)} for input of size: {list(shape)}"
         )
     _long_target(target)
     unbatched = input.ndim <= 1
@@ -843,9 +866,10 @@ def multilabel_margin_loss(
     rows = np.broadcast_to(np.arange(n)[:, None], (n, c))
     is_label[rows[slot], labels[slot]] = True
     x_label = _rows(x, labels)  # (N, C): x[k, labels[k, j]]
-    hinge = (1 - (x_label.unsqueeze(2) - x.unsqueeze(1))).relu()  # (N, slot j, class i)
-    mask = slot[:, :, None] & ~is_label[:, None, :]
-    loss = where(mask, hinge, 0.0).sum((1, 2)) / c
+    z = (1 - x_label).unsqueeze(2) + x.unsqueeze(1)  # (N, slot j, class i): torch's order
+    # torch adds a term only where z > 0: a NaN z (NaN input, inf - inf) adds nothing
+    mask = slot[:, :, None] & ~is_label[:, None, :] & (z._array > 0)
+    loss = where(mask, z, 0.0).sum((1, 2)) / c
     if unbatched and reduction == "none":
         loss = loss.reshape(())
     return _reduce(loss, reduction)

@@ -1059,9 +1059,67 @@ def test_cross_entropy_byte_target_weighted_smoothed_mean_raises_like_torch(redu
         ),
         lambda L: L.nn.functional.binary_cross_entropy_with_logits(L.ones(3), L.ones(3).long()),
         lambda L: L.nn.functional.binary_cross_entropy_with_logits(L.ones(3), L.ones(3).bool()),
+        # huber_loss: the weight's size is checked before delta, the reduction after both
+        lambda L: L.nn.functional.huber_loss(L.ones(()), L.ones(()), delta=-1.0, weight=L.ones(2)),
+        lambda L: L.nn.functional.huber_loss(L.ones(2), L.ones(2), "bad", -1.0, weight=L.ones(2)),
+        lambda L: L.nn.functional.huber_loss(L.ones(2), L.ones(2), "bad", -1.0),
     ],
 )
 def test_fuzzed_loss_dtypes_match_torch(fn):
     same_as_torch(fn)  # values, dtypes, or the error's family
     theirs, ours = outcome(fn, torch), outcome(fn, ck)
     assert ours[0] == theirs[0]  # "ok", or torch's very class
+
+
+_INF, _NAN = float("inf"), float("nan")
+_SPECIAL_ROWS = [[0.5, _INF, -_INF, 1.0], [_NAN, 0.2, 0.3, 2.0], [1.0, 2.0, _INF, 0.0]]
+
+
+def _margin_call(name, x, t, **kw):
+    def call(L):
+        xs = L.tensor(x, requires_grad=True)
+        given = {k: L.tensor(v) if k == "weight" else v for k, v in kw.items()}
+        y = getattr(L.nn.functional, name)(xs, L.tensor(t), **given)
+        y.sum().backward()
+        return y, xs.grad
+
+    return call
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        # torch's margin kernels add a term only where z > 0 (a NaN z adds nothing) and weight
+        # only the terms they add (found by the long fuzz run, issue 10)
+        _margin_call("multi_margin_loss", _SPECIAL_ROWS, [1, 2, 2], p=1, margin=0.0),
+        _margin_call("multi_margin_loss", _SPECIAL_ROWS, [1, 2, 2], p=2, reduction="none"),
+        _margin_call("multi_margin_loss", [[0.3, -0.2]], [0], margin=_NAN),
+        _margin_call("multi_margin_loss", _SPECIAL_ROWS, [1, 0, 3], weight=[1.0, 2.0, _INF, 0.0]),
+        _margin_call(
+            "multilabel_margin_loss", _SPECIAL_ROWS, [[1, -1, 0, 0], [0, 2, -1, 1], [2, -1, 0, 0]]
+        ),
+        _margin_call("multilabel_margin_loss", [[_INF, _INF, -_INF, -_INF]], [[0, 2, -1, 1]]),
+        # one sample: torch takes any target of at most one dimension with C entries
+        _margin_call("multilabel_margin_loss", [0.5], 0, reduction="none"),
+        _margin_call("multilabel_margin_loss", 0.5, [0]),
+        _margin_call("multilabel_margin_loss", [0.5], [[0]]),
+        _margin_call("multilabel_margin_loss", [[[0.5]]], [[[0]]]),
+        _margin_call("multilabel_margin_loss", [], []),
+        _margin_call("multilabel_margin_loss", [[0.5, 1.0]], [0, 1]),
+    ],
+)
+def test_margin_losses_of_special_values_and_shapes_match_torch(call):
+    same_as_torch(call)
+
+
+@pytest.mark.parametrize("weight_size", [2, 5])
+@pytest.mark.parametrize("batch", [0, 2])
+def test_multi_margin_loss_weight_size_is_checked_as_torch(weight_size, batch):
+    """A class weight of the wrong size raises, also for an empty batch (convkit indexed it by
+    the targets and returned)."""
+
+    def call(L):
+        x, t = L.zeros(batch, 3), L.zeros(batch, dtype=L.int64)
+        return L.nn.functional.multi_margin_loss(x, t, weight=L.ones(weight_size))
+
+    assert same_as_torch(call) is RuntimeError
