@@ -926,7 +926,15 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     if not p >= 0:
         raise RuntimeError(f"pdist only supports non-negative p values, got {p}")
     i, j = np.triu_indices(input.shape[0], k=1)
-    return VectorNorm.apply(input[i] - input[j], float(p), (1,), False)
+    diff = input[i] - input[j]  # (P, M)
+    if p == 0:
+        # torch's pdist counts min(ceil(|d|), 1) (NaN for a NaN difference, where vector_norm
+        # counts it as non-zero) and gives p = 0 a zero gradient (vector_norm's gives none): the
+        # count's gradient reaches the input through a branch that where() never selects
+        d = diff._array
+        count = Tensor._wrap(np.minimum(np.ceil(np.abs(d)), d.dtype.type(1)).sum(1))  # (P,)
+        return where(np.zeros(count.shape, dtype=bool), diff.sum(1), count)
+    return VectorNorm.apply(diff, float(p), (1,), False)
 
 
 def cosine_embedding_loss(

@@ -312,11 +312,11 @@ def instance_norm(
     out = _batch_norm(
         rows, rm, rv, _repeat(weight, n), _repeat(bias, n), use_input_stats, momentum, eps
     )
-    # an empty batch makes no update (torch fails there: see the fuzzer's KNOWN list)
-    if running_mean is not None and rm is not None and n:
-        running_mean._array[...] = rm._array.reshape(n, c).mean(axis=0)
-    if running_var is not None and rv is not None and n:
-        running_var._array[...] = rv._array.reshape(n, c).mean(axis=0)
+    # the statistics become the mean of the N per-sample updates: NaN for an empty batch, as
+    # torch (which fails instead when a weight is given: see the fuzzer's KNOWN list)
+    for running, updated in ((running_mean, rm), (running_var, rv)):
+        if use_input_stats and running is not None and updated is not None:
+            running._array[...] = updated._array.reshape(n, c).mean(axis=0) if n else np.nan
     return out.reshape(input.shape)
 
 

@@ -1123,3 +1123,25 @@ def test_multi_margin_loss_weight_size_is_checked_as_torch(weight_size, batch):
         return L.nn.functional.multi_margin_loss(x, t, weight=L.ones(weight_size))
 
     assert same_as_torch(call) is RuntimeError
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [[1.0, 2.0], [3.0, 2.0], [0.0, 0.0]],
+        [[1.0, 2.0]],  # no pair: an empty output, a zero gradient
+        [[_INF, _NAN], [1.0, _INF]],
+        [[-_INF, 3.0], [-_INF, 3.0]],
+    ],
+)
+def test_pdist_p0_counts_and_gradient_as_torch(rows):
+    """torch's pdist with p = 0 counts min(ceil(|d|), 1) (NaN for a NaN difference) and its
+    backward gives zeros, not None (found by the long fuzz run, issue 10)."""
+
+    def call(L):
+        x = L.tensor(rows, requires_grad=True)
+        y = L.nn.functional.pdist(x, 0)
+        y.backward(L.ones(y.shape))
+        return y, x.grad
+
+    same_as_torch(call)

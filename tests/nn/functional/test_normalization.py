@@ -222,14 +222,6 @@ def test_instance_norm_takes_any_eps_as_torch():
         )
 
 
-def test_instance_norm_of_an_empty_batch_leaves_the_running_statistics():
-    rm, rv = ck.zeros(2), ck.ones(2)
-    y = F.instance_norm(ck.zeros(0, 2, 3), rm, rv)
-    assert tuple(y.shape) == (0, 2, 3)
-    np.testing.assert_array_equal(rm.numpy(), [0.0, 0.0])
-    np.testing.assert_array_equal(rv.numpy(), [1.0, 1.0])
-
-
 @pytest.mark.parametrize("dim", [0, -1])
 def test_normalize_of_a_0d_input_matches_torch(dim):
     for value in (-2.5, 0.0):
@@ -293,3 +285,17 @@ def test_group_norm_zero_groups_raises_before_the_batch_check():
             F.group_norm(ck.tensor(x), 0)
         with pytest.raises(RuntimeError):
             F.group_norm(ck.tensor(x), 0)
+
+
+@pytest.mark.parametrize("use_input_stats", [True, False])
+@pytest.mark.parametrize("shape", [(0, 4, 3), (0, 4, 2, 3), (0, 4, 0)])
+def test_instance_norm_of_an_empty_batch_updates_running_stats_as_torch(shape, use_input_stats):
+    """torch averages the zero per-sample updates of an empty batch: NaN statistics in training,
+    untouched ones with use_input_stats=False (found by the long fuzz run, issue 10)."""
+    rm0, rv0 = np.linspace(-1, 1, 4, dtype=np.float32), np.linspace(1, 2, 4, dtype=np.float32)
+    got = [ck.tensor(rm0), ck.tensor(rv0)]
+    want = [torch.from_numpy(rm0.copy()), torch.from_numpy(rv0.copy())]
+    F.instance_norm(ck.zeros(shape), *got, use_input_stats=use_input_stats)
+    TF.instance_norm(torch.zeros(shape), *want, use_input_stats=use_input_stats)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g.data, w.numpy())
