@@ -352,17 +352,29 @@ def _unpool_tuple_length(call: Call, t: Outcome, c: Outcome) -> bool:
     return any(isinstance(v, (tuple, list)) and len(v) != n for v in values)
 
 
-#: Pointwise activations whose gradient at a NaN input differs between torch's own loops.
+#: Pointwise ops whose backward has a vectorised and a scalar form that disagree on NaN.
 _POINTWISE = {
     "elu", "elu_", "celu", "celu_", "selu", "selu_", "hardswish", "hardtanh", "hardtanh_", "relu6",
+    "hardshrink", "softshrink",
 }  # fmt: skip
 
 
+def _nan_parameter(call: Call) -> bool:
+    """A NaN bound or threshold (hardtanh's min_val/max_val, the shrinks' lambd)."""
+    values = [*call.args[1:], *call.kwargs.values()]
+    return any(isinstance(v, float) and np.isnan(v) for v in values)
+
+
 def _nan_input_gradient(call: Call, t: Outcome, c: Outcome) -> bool:
-    """The gradient of elu/celu/selu/hardswish/hardtanh/relu6 at a NaN input: torch's vectorised
-    loop gives NaN (elu, selu, celu, hardswish) or 0 (hardtanh, relu6) and its scalar loop, which
-    takes the tail of the tensor and small tensors, gives g * scale (or g); the answer depends on
-    the element's position. convkit gives one answer everywhere. Every other element must agree."""
+    """The gradient of elu/celu/selu/hardswish/hardtanh/relu6/hardshrink/softshrink at a NaN
+    input, or of hardtanh/the shrinks with a NaN bound or lambd: torch's backward kernels have a
+    vectorised form, run over blocks of 2 vector widths (16 float32 / 8 float64 elements), that
+    gives NaN (elu, selu, celu, hardswish) or 0 (hardtanh, relu6, the shrinks: ``(x > lo) & (x <
+    hi) & g`` is false for NaN) and a scalar form, run on the rest (the tail, small tensors),
+    that gives g * scale (or g: ``x <= lo || x >= hi ? 0 : g``). The answer depends on the
+    element's position (checked: torch 2.13, a 17-element tensor gives 0 at index 0 and g at
+    index 16). convkit gives the scalar form's answer everywhere. Outputs and every element
+    without a NaN input must agree, unless a NaN parameter is what differs."""
     if call.name not in _POINTWISE or t.exc or c.exc or t.grads is None or c.grads is None:
         return False
     try:
@@ -370,13 +382,17 @@ def _nan_input_gradient(call: Call, t: Outcome, c: Outcome) -> bool:
             _compare_arrays("output", a, b)
     except Difference:
         return False
+    nan_parameter = _nan_parameter(call)
     differs = False
     for x, a, b in zip(t.leaf_values, t.grads, c.grads, strict=True):
         a, b = _array(a), _array(b)
         if a is None or b is None or a.shape != b.shape or a.dtype != b.dtype:
             return False
         bad = ~np.isclose(b, a, equal_nan=True, **tolerance(a.dtype))
-        if not np.isnan(x[bad]).all():
+        at_nan = np.isnan(x[bad])
+        # a NaN parameter: one form's answer is the vectorised 0
+        zero = (a[bad] == 0) | (b[bad] == 0)
+        if not (at_nan | (nan_parameter & zero)).all():
             return False
         differs = differs or bool(bad.any())
     return differs
@@ -412,7 +428,8 @@ def _torch_backward_missing(call: Call, t: Outcome, c: Outcome) -> bool:
     """torch's backward fails where convkit's gives the gradient: native_channel_shuffle has no
     derivative in torch; group_norm with a bias and no weight fails ("tensor does not have a
     device"); huber_loss of two float dtypes promotes forward but refuses the mix backward
-    ("Found dtype Float but expected Double")."""
+    ("Found dtype Float but expected Double"); soft_margin_loss takes a bool target forward but
+    its derivative formula negates it ("Negation ... on a bool tensor")."""
     if t.exc is not None or t.backward_exc is None or c.backward_exc is not None:
         return False
     text = str(t.backward_exc)
@@ -420,6 +437,11 @@ def _torch_backward_missing(call: Call, t: Outcome, c: Outcome) -> bool:
         (call.name == "native_channel_shuffle" and "not implemented" in text)
         or (call.name == "group_norm" and "does not have a device" in text)
         or (call.name == "huber_loss" and "Found dtype" in text)
+        or (
+            call.name == "soft_margin_loss"
+            and "Negation" in text
+            and np.dtype(call.args[1].dtype) == np.bool_
+        )
     )
 
 
@@ -433,6 +455,46 @@ def _empty_instance_norm_running(call: Call, t: Outcome, c: Outcome) -> bool:
         and c.exc is None
         and call.args[0].shape[:1] == (0,)
     )
+
+
+def _antialias_width_one(call: Call, t: Outcome, c: Outcome) -> bool:
+    """interpolate(antialias=True) resizing the height to an output of width 1: torch 2.13's
+    separable kernel writes the first output row into every row (its backward is right, and on
+    the transposed input its forward is too); convkit resamples every row. torch's rows must all
+    equal its first, and that row convkit's first."""
+    if call.name != "interpolate" or not call.kwargs.get("antialias") or t.exc or c.exc:
+        return False
+    a, b = _array(t.outputs[0]), _array(c.outputs[0])
+    if a.shape != b.shape or a.ndim != 4 or a.shape[-1] != 1 or a.shape[-2] < 2:
+        return False
+    if a.shape[-2] == call.args[0].shape[-2]:
+        return False
+    repeated = np.array_equal(a, np.repeat(a[:, :, :1], a.shape[-2], axis=2), equal_nan=True)
+    first = np.isclose(b[:, :, 0], a[:, :, 0], equal_nan=True, **tolerance(a.dtype)).all()
+    return repeated and bool(first)
+
+
+def _antialias_size_kept_by_scale(call: Call, t: Outcome, c: Outcome) -> bool:
+    """interpolate(antialias=True) with a scale factor that keeps an axis's size (floor(4 * 1.2)
+    = 4): torch's forward copies that axis, its backward applies the 1/1.2 filter, so its
+    gradient is not the derivative of its forward; convkit's is. Only the gradient may differ."""
+    if call.name != "interpolate" or not call.kwargs.get("antialias") or t.exc or c.exc:
+        return False
+    scale = call.kwargs.get("scale_factor")
+    if scale is None or call.kwargs.get("recompute_scale_factor"):
+        return False
+    scales = scale if isinstance(scale, (tuple, list)) else (scale, scale)
+    kept = [
+        s != 1 and int(np.floor(n * s)) == n
+        for n, s in zip(call.args[0].shape[2:], scales, strict=False)
+    ]
+    if not any(kept):
+        return False
+    try:
+        _compare_arrays("output", t.outputs[0], c.outputs[0])
+    except Difference:
+        return False
+    return t.grads is not None and c.grads is not None
 
 
 KNOWN = {
@@ -452,6 +514,8 @@ KNOWN = {
     "torch's pixel_unshuffle of an empty input": _empty_pixel_unshuffle,
     "torch's backward fails (no derivative, or its bug)": _torch_backward_missing,
     "torch's instance_norm of an empty batch with running statistics": _empty_instance_norm_running,
+    "torch's antialiased resize to width 1 repeats the first row": _antialias_width_one,
+    "torch's antialiased gradient of an axis a scale factor keeps": _antialias_size_kept_by_scale,
 }
 
 
