@@ -497,6 +497,67 @@ def _antialias_size_kept_by_scale(call: Call, t: Outcome, c: Outcome) -> bool:
     return t.grads is not None and c.grads is not None
 
 
+def _group_norm_parts(call: Call):
+    """(x as the call sees it, groups, weight, bias, eps) of a group_norm call, as arrays."""
+    x = materialise(call.args[0], torch, []).detach().numpy()
+    args = list(call.args) + [None] * (4 - len(call.args))
+    weight, bias = (materialise(a, torch, []).detach().numpy() if a else None for a in args[2:4])
+    return x, args[1], weight, bias, call.kwargs.get("eps", 1e-5)
+
+
+def _group_norm_infinite_affine(call: Call, t: Outcome, c: Outcome) -> bool:
+    """group_norm with an infinite weight or bias: torch's kernel computes
+    ``x * (rstd * w) + (b - mean * rstd * w)``, which is inf - inf = NaN where x and the mean
+    sit on the same side of 0; convkit's ``(x - mean) * rstd * w + b`` is +-inf there. Only
+    channels whose weight or bias is infinite may differ, and only as torch NaN, convkit inf."""
+    if call.name != "group_norm" or t.exc or c.exc:
+        return False
+    x, _, weight, bias, _ = _group_norm_parts(call)
+    infinite = np.zeros(x.shape[1], dtype=bool)
+    for v in (weight, bias):
+        if v is not None:
+            infinite |= np.isinf(v)
+    a, b = _array(t.outputs[0]), _array(c.outputs[0])
+    if not infinite.any() or a.shape != b.shape:
+        return False
+    bad = ~np.isclose(b, a, equal_nan=True, **tolerance(a.dtype))
+    channel = np.broadcast_to(infinite.reshape((1, -1) + (1,) * (a.ndim - 2)), a.shape)
+    return bool(bad.any()) and bool((channel[bad] & np.isnan(a[bad]) & np.isinf(b[bad])).all())
+
+
+def _group_norm_cancelled_gradient(call: Call, t: Outcome, c: Outcome) -> bool:
+    """group_norm's input gradient where it is (nearly) zero: torch's backward evaluates
+    ``c1 * dy + c2 * x + c3`` whose terms, of size ``rstd * |w| * |dy|``, cancel; what is left is
+    their rounding (torch gives -3.05e-5 for a group of one element, whose exact gradient, and
+    convkit's, is 0). Outputs and the weight's and bias's gradients must agree; each differing
+    input-gradient element must lie within 8 units in the last place of the cancelled terms."""
+    if call.name != "group_norm" or t.exc or c.exc or t.grads is None or c.grads is None:
+        return False
+    if call.args[0].grad is False:
+        return False
+    try:
+        _compare_arrays("output", t.outputs[0], c.outputs[0])
+        for a, b in list(zip(t.grads, c.grads, strict=True))[1:]:
+            _compare_arrays("gradient", a, b)
+    except Difference:
+        return False
+    x, groups, weight, _, eps = _group_norm_parts(call)
+    a, b = _array(t.grads[0]), _array(c.grads[0])
+    if a is None or b is None or a.shape != b.shape or not isinstance(groups, int) or groups < 1:
+        return False
+    rows = x.astype(np.float64).reshape(x.shape[0], groups, -1)
+    rstd = 1 / np.sqrt(rows.var(axis=-1) + eps) if rows.size else np.zeros(1)
+    cot = np.random.default_rng(12345).standard_normal(x.shape)  # the cotangent _run drew
+    w = 1.0 if weight is None else np.abs(weight).max(initial=0.0)
+    # the largest term that cancels, over the whole input (a view's gradient lands on its base)
+    bound = 8 * np.finfo(a.dtype).eps * rstd.max(initial=0.0) * w * np.abs(cot).max(initial=0.0)
+    if not np.isfinite(bound):  # special values: no rounding argument
+        return False
+    bad = ~np.isclose(b, a, equal_nan=True, **tolerance(a.dtype))
+    within = np.abs(a.astype(np.float64) - b) <= bound
+    return bool(bad.any()) and bool(within[bad].all())
+
+
 KNOWN = {
     "zero-channel convolution": _zero_channel_conv,
     "max-pool window wholly in the padding": _all_padding_window,
@@ -516,6 +577,12 @@ KNOWN = {
     "torch's instance_norm of an empty batch with running statistics": _empty_instance_norm_running,
     "torch's antialiased resize to width 1 repeats the first row": _antialias_width_one,
     "torch's antialiased gradient of an axis a scale factor keeps": _antialias_size_kept_by_scale,
+    "group_norm with an infinite weight or bias (torch's fused affine)": (
+        _group_norm_infinite_affine
+    ),
+    "group_norm's cancelled input gradient (rounding of torch's c1*dy + c2*x + c3)": (
+        _group_norm_cancelled_gradient
+    ),
 }
 
 
