@@ -1145,3 +1145,17 @@ def test_pdist_p0_counts_and_gradient_as_torch(rows):
         return y, x.grad
 
     same_as_torch(call)
+
+
+@pytest.mark.parametrize("target", [-0.3, 0.0, 0.4])
+def test_kl_div_target_gradient_through_an_empty_input_as_torch(target):
+    """A 0-d target broadcast over an empty input gets a zero upstream gradient: torch's xlogy
+    derivative xlogy(0, log t) stays 0 for t < 0 (convkit's 0 * NaN was NaN; the fuzz run)."""
+
+    def call(L):
+        t = L.tensor(target, requires_grad=True)
+        y = L.nn.functional.kl_div(L.zeros(2, 0, dtype=L.float64), t, reduction="sum")
+        y.backward()
+        return y, t.grad
+
+    same_as_torch(call)
