@@ -121,7 +121,9 @@ def affine(
     m = None
     if mean is not None:
         m, lost = _rounded(mean, x.dtype)
-        shift64 = shift64 - lost * scale
+        # nothing lost times an infinite scale is no correction, not NaN
+        with np.errstate(invalid="ignore"):
+            shift64 = shift64 - np.where(lost == 0, 0.0, lost * scale)
     s = scale.astype(x.dtype).reshape(1, C, 1)
     t = None if not shift64.any() else shift64.astype(x.dtype).reshape(1, C, 1)
 
