@@ -22,6 +22,7 @@ A long run by hand, recording every case instead of stopping at the first differ
 from __future__ import annotations
 
 import collections
+import dataclasses
 import json
 import os
 import sys
@@ -37,7 +38,7 @@ from hypothesis import HealthCheck, given, settings
 import convkit as ck
 import convkit.nn.functional as F
 from tests.helpers import tolerance
-from tests.parity.fuzz_strategies import STRATEGIES, Call, materialise
+from tests.parity.fuzz_strategies import STRATEGIES, Call, T, materialise
 
 _HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 settings.register_profile(
@@ -498,7 +499,8 @@ def _antialias_size_kept_by_scale(call: Call, t: Outcome, c: Outcome) -> bool:
 
 
 def _group_norm_parts(call: Call):
-    """(x as the call sees it, groups, weight, bias, eps) of a group_norm call, as arrays."""
+    """(x as the call sees it, groups (layer_norm: normalized_shape), weight, bias, eps) of a
+    group_norm or layer_norm call, as arrays."""
     x = materialise(call.args[0], torch, []).detach().numpy()
     args = list(call.args) + [None] * (4 - len(call.args))
     weight, bias = (materialise(a, torch, []).detach().numpy() if a else None for a in args[2:4])
@@ -538,19 +540,28 @@ def _within(a: Any, b: Any, bound: float) -> bool:
 
 
 def _group_norm_cancellation(call: Call, t: Outcome, c: Outcome) -> bool:
-    """group_norm where the exact result is (nearly) zero: torch's kernel computes the output as
+    """group_norm (and layer_norm, the same kernels over rows) where the exact result is
+    (nearly) zero: torch's kernel computes the output as
     ``x * a + (b - mean * a)`` (``a = rstd * w``) and the input gradient as
     ``c1 * dy + c2 * x + c3``, whose terms, of size ``rstd * |w| * |x|`` and ``rstd * |w| * |dy|``,
     cancel; what is left is their rounding (torch gives 5e-5 for the output and -3.05e-5 for the
     gradient of a group of one element, where the exact answer, and convkit's, is 0). Each
     differing output and input-gradient element must lie within 8 units in the last place of
     the largest cancelled term (all finite); the weight's and bias's gradients must agree."""
-    if call.name != "group_norm" or t.exc or c.exc:
+    if call.name not in ("group_norm", "layer_norm") or t.exc or c.exc:
         return False
     x, groups, weight, _, eps = _group_norm_parts(call)
-    if not isinstance(groups, int) or groups < 1 or x.size == 0:
-        return False
-    rows = x.astype(np.float64).reshape(x.shape[0], groups, -1)
+    if call.name == "layer_norm":  # the rows are the normalized trailing dimensions
+        size = int(np.prod(groups)) if isinstance(groups, (tuple, list)) else 0
+        if size < 1 or x.size == 0 or x.size % size:
+            return False
+        rows = x.astype(np.float64).reshape(-1, size)
+        per_weight = x.size // size
+    else:
+        if not isinstance(groups, int) or groups < 1 or x.size == 0 or x.ndim < 2:
+            return False
+        rows = x.astype(np.float64).reshape(x.shape[0], groups, -1)
+        per_weight = x.size // x.shape[1]
     with np.errstate(invalid="ignore"):
         rstd_all = 1 / np.sqrt(rows.var(axis=-1) + eps)
     # groups holding an infinity or NaN give NaN in both libraries: the rounding argument
@@ -571,7 +582,7 @@ def _group_norm_cancellation(call: Call, t: Outcome, c: Outcome) -> bool:
     if t.grads is not None and c.grads is not None:
         # the leaves in order: input, weight, bias (those that take a gradient); the weight's
         # gradient (ds - db * mean) * rstd cancels too, over every value of its channel
-        bound_w = ulp * rstd * float(np.abs(cot).max() * np.abs(x).max()) * (x.size / x.shape[1])
+        bound_w = ulp * rstd * float(np.abs(cot).max() * np.abs(x).max()) * per_weight
         args = list(call.args) + [None] * (4 - len(call.args))
         bounds = [bound_grad, bound_w, 0.0]
         pairs = zip([args[0], args[2], args[3]], bounds, strict=True)
@@ -582,6 +593,95 @@ def _group_norm_cancellation(call: Call, t: Outcome, c: Outcome) -> bool:
             if not _within(a, b, bound):
                 return False
     return True
+
+
+def _in_float64(call: Call) -> Call:
+    """``call`` with every float32 tensor argument made float64."""
+
+    def widen(v: Any) -> Any:
+        if isinstance(v, T) and v.dtype == "float32":
+            return dataclasses.replace(v, dtype="float64")
+        if isinstance(v, (tuple, list)):
+            return type(v)(widen(u) for u in v)
+        return v
+
+    return dataclasses.replace(
+        call, args=widen(call.args), kwargs={k: widen(v) for k, v in call.kwargs.items()}
+    )
+
+
+def _float32_convolution_gradient(call: Call, t: Outcome, c: Outcome) -> bool:
+    """The float32 gradient of a convolution with infinite values: torch's float32 (oneDNN)
+    backward skips the zero taps (dilation, padding) and gives +-inf where its own float64
+    backward, like convkit, computes 0 * inf = NaN. Outputs must agree; every differing
+    gradient element must be NaN in convkit and in torch's float64 run of the same call."""
+    if not call.name.startswith("conv") or t.exc or c.exc or t.grads is None or c.grads is None:
+        return False
+    if _np_dtype(t.outputs[0]) != "float32":
+        return False
+    try:
+        _compare_arrays("output", t.outputs[0], c.outputs[0])
+    except Difference:
+        return False
+    wide = _run(torch, _in_float64(call))
+    if wide.grads is None or len(wide.grads) != len(c.grads):
+        return False
+    differs = False
+    for a, b, w in zip(t.grads, c.grads, wide.grads, strict=True):
+        a, b, w = _array(a), _array(b), _array(w)
+        if a is None or b is None or w is None or a.shape != b.shape:
+            return False
+        bad = ~np.isclose(b, a, equal_nan=True, **tolerance(a.dtype))
+        if not (np.isnan(b[bad]).all() and np.isnan(w[bad]).all()):
+            return False
+        differs = differs or bool(bad.any())
+    return differs
+
+
+def _float32_exp_promoted(call: Call, t: Outcome, c: Outcome) -> bool:
+    """poisson_nll_loss of a float32 input (log_input) and a float64 target: ``exp(input)`` is
+    rounded in float32 by torch's vectorised exp and NumPy's, which may differ by one unit in
+    the last place, then promoted to the float64 loss, where that unit fails the float64
+    tolerance. The outputs must agree at float32's, the gradients at the usual tolerance."""
+    if call.name != "poisson_nll_loss" or t.exc or c.exc or not call.kwargs.get("log_input", True):
+        return False
+    if call.args[0].dtype != "float32" or _np_dtype(t.outputs[0]) != "float64":
+        return False
+    a, b = _array(t.outputs[0]), _array(c.outputs[0])
+    if a.shape != b.shape or not np.isclose(b, a, equal_nan=True, **tolerance("float32")).all():
+        return False
+    if t.grads is None or c.grads is None:
+        return t.grads is None and c.grads is None
+    try:
+        for ga, gb in zip(t.grads, c.grads, strict=True):
+            _compare_arrays("gradient", ga, gb, np.dtype("float32"))
+    except Difference:
+        return False
+    return True
+
+
+def _same_size_resample_gradient(call: Call, t: Outcome, c: Outcome) -> bool:
+    """interpolate/upsample (nearest, bicubic) with a scale factor that keeps an axis's size
+    (floor(2 * 1.25) = 2): torch's forward resamples with the 1/1.25 coordinates, its backward
+    copies the gradient as if out == in meant the identity; convkit's gradient is the derivative
+    of the forward (tests/nn/functional/test_upsampling.py). Only the gradient may differ."""
+    if call.name not in ("interpolate", "upsample") or call.kwargs.get("antialias"):
+        return False
+    if call.kwargs.get("mode", "nearest") not in ("nearest", "bicubic") or t.exc or c.exc:
+        return False
+    scale = call.kwargs.get("scale_factor")
+    if scale is None or call.kwargs.get("recompute_scale_factor"):
+        return False
+    spatial = call.args[0].shape[2:]
+    scales = scale if isinstance(scale, (tuple, list)) else (scale,) * len(spatial)
+    kept = [s != 1 and int(np.floor(n * s)) == n for n, s in zip(spatial, scales, strict=False)]
+    if not any(kept):
+        return False
+    try:
+        _compare_arrays("output", t.outputs[0], c.outputs[0])
+    except Difference:
+        return False
+    return t.grads is not None and c.grads is not None
 
 
 KNOWN = {
@@ -606,8 +706,15 @@ KNOWN = {
     "normalisation with an infinite weight, bias or statistic (torch's fused affine)": (
         _infinite_affine
     ),
-    "group_norm's cancelling terms (the rounding of torch's fused formulas)": (
+    "group/layer_norm's cancelling terms (the rounding of torch's fused formulas)": (
         _group_norm_cancellation
+    ),
+    "float32 convolution gradient of infinities (torch's oneDNN skips zero taps)": (
+        _float32_convolution_gradient
+    ),
+    "poisson_nll_loss: float32 exp rounding promoted to float64": _float32_exp_promoted,
+    "torch's gradient of an axis a nearest/bicubic scale factor keeps": (
+        _same_size_resample_gradient
     ),
 }
 
