@@ -85,7 +85,7 @@ def test_affine_with_an_infinite_scale_is_the_centred_product():
     long fuzz run, issue 10)."""
     x = np.array([1.0, -2.0, 0.5, 1.5], dtype=np.float32).reshape(1, 1, 4)
     scale = np.array([np.inf])
-    got = K.affine(x, np.array([1.5]), scale, np.array([0.3]))
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"):  # 0 * inf at x = mean
+        got = K.affine(x, np.array([1.5]), scale, np.array([0.3]))
         want = ((x.astype(np.float64) - 1.5) * np.inf + 0.3).astype(np.float32)
     np.testing.assert_array_equal(got, want)  # -inf, -inf, -inf, NaN (0 * inf at x = mean)
