@@ -7,7 +7,8 @@ They must agree: where torch raises, convkit raises the same class (TypeError, V
 RuntimeError, or IndexError; any of them where torch raises another class or an IndexError of
 its own Python code); otherwise the same outputs (values, indices, shapes, dtypes), the same
 in-place updates, and the same gradients of ``sum(out * cotangent)``, at the parity tolerances.
-A NumPy exception never leaks. The few known, justified differences are listed in ``KNOWN``.
+A NumPy exception never leaks. The few known, justified differences are listed in ``KNOWN``
+and, with their reasons, in docs/DEVIATIONS.md.
 
 In CI the 'ci' profile runs a fixed, derandomised set of cases (under a minute on one core).
 A long run by hand, recording every case instead of stopping at the first difference:
