@@ -1159,3 +1159,18 @@ def test_kl_div_target_gradient_through_an_empty_input_as_torch(target):
         return y, t.grad
 
     same_as_torch(call)
+
+
+def test_cosine_similarity_gradient_of_a_zero_vector_with_eps_zero_as_torch():
+    """eps=0 and a zero x2: the output is NaN and torch's norm backward, grad * (x / |x|) masked
+    to 0 at |x| = 0, keeps the NaN gradient NaN (convkit masked the gradient itself and gave
+    -inf from the division; found by the long fuzz run, issue 10)."""
+
+    def call(L):
+        x1 = L.tensor([[0.1098, 0.4905]], requires_grad=True).t()
+        x2 = L.tensor([[0.0, 2.0], [0.0, 2.0]], requires_grad=True)
+        y = L.nn.functional.cosine_similarity(x1.expand(2, 2), x2, dim=0, eps=0.0)
+        y.backward(L.tensor([0.7, -1.3]))
+        return y, x1.grad, x2.grad
+
+    same_as_torch(call)
