@@ -572,11 +572,11 @@ def smooth_l1_loss(
     check_tensor("smooth_l1_loss", "input", input)
     check_tensor("smooth_l1_loss", "target", target)
     _same_size_warning(input, target)
+    x, t = _broadcast_pair(input, target)  # torch broadcasts before it reads the reduction
     reduction = _reduction_of(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     _floating_kernel("smooth_l1_cpu", input, target)
-    x, t = _broadcast_pair(input, target)
     z = (x - t).abs()
     if beta == 0.0:
         return _reduce(z, reduction)
@@ -722,8 +722,13 @@ def soft_margin_loss(
     reduction = _reduction_of(size_average, reduce, reduction)
     _in_place_fits("soft_margin_loss", tuple(input.shape), target, "target")
     _constant("soft_margin_loss", "target", target)
-    # torch multiplies into a tensor of the input's dtype, then takes exp and log1p in it
-    margin = (-input * target).to(input.dtype)
+    # torch multiplies into a tensor of the input's dtype, then takes exp and log1p in it (in
+    # place: an integer input cannot hold the floating product or its exp)
+    product = -input * target
+    if input.dtype.kind in "iu":
+        floating = product.dtype if product.dtype.kind == "f" else np.dtype(np.float32)
+        _kept(Tensor._wrap(np.zeros((), dtype=floating)), input.dtype)
+    margin = product.to(input.dtype)
     return _reduce(Log1p.apply(margin.exp()), reduction)
 
 

@@ -1063,6 +1063,14 @@ def test_cross_entropy_byte_target_weighted_smoothed_mean_raises_like_torch(redu
         lambda L: L.nn.functional.huber_loss(L.ones(()), L.ones(()), delta=-1.0, weight=L.ones(2)),
         lambda L: L.nn.functional.huber_loss(L.ones(2), L.ones(2), "bad", -1.0, weight=L.ones(2)),
         lambda L: L.nn.functional.huber_loss(L.ones(2), L.ones(2), "bad", -1.0),
+        # smooth_l1_loss broadcasts before it reads the reduction
+        lambda L: L.nn.functional.smooth_l1_loss(
+            L.ones(1, 0, 0), L.ones(1, 0, 0, 2), reduction="x"
+        ),
+        # soft_margin_loss computes in place in an integer input's dtype
+        lambda L: L.nn.functional.soft_margin_loss(L.ones(2).long(), L.ones(()).long()),
+        lambda L: L.nn.functional.soft_margin_loss(L.ones(2).long(), L.ones(2).double()),
+        lambda L: L.nn.functional.soft_margin_loss(L.ones(2).int(), L.ones(2)),
     ],
 )
 def test_fuzzed_loss_dtypes_match_torch(fn):
