@@ -666,7 +666,9 @@ def _same_size_resample_gradient(call: Call, t: Outcome, c: Outcome) -> bool:
     (floor(2 * 1.25) = 2): torch's forward resamples with the 1/1.25 coordinates, its backward
     copies the gradient as if out == in meant the identity; convkit's gradient is the derivative
     of the forward (tests/nn/functional/test_upsampling.py). Only the gradient may differ."""
-    if call.name not in ("interpolate", "upsample") or call.kwargs.get("antialias"):
+    if call.name not in ("interpolate", "upsample", "upsample_nearest") or call.kwargs.get(
+        "antialias"
+    ):
         return False
     if call.kwargs.get("mode", "nearest") not in ("nearest", "bicubic") or t.exc or c.exc:
         return False
