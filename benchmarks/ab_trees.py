@@ -18,6 +18,7 @@ from types import ModuleType
 
 import harness
 import numpy as np
+from bench_train_step import resnet18_cifar
 
 import convkit
 
@@ -52,7 +53,30 @@ def load_tree(root: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules["convkit_base"] = module
     spec.loader.exec_module(module)
+    _own_functions(module)
     return module
+
+
+def _own_functions(module: ModuleType) -> None:
+    """Give the other tree's autograd Functions the treatment of convkit's own.
+
+    ``Function.__init_subclass__`` marks subclasses defined outside the ``convkit`` package as
+    user Functions (tensors in, tensors out: a slower path, and in-place ops such as ``zero_``
+    break on it), so under the name ``convkit_base`` every op of the other tree would be one.
+    Each is renamed into ``convkit`` and set up again.
+    """
+    fn = getattr(getattr(module, "autograd", None), "Function", None)
+    init = getattr(fn, "__dict__", {}).get("__init_subclass__")
+    if init is None:
+        return
+    todo = list(fn.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        if cls.__module__.startswith("convkit_base.") and "_array_io" in cls.__dict__:
+            cls.__module__ = "convkit" + cls.__module__[len("convkit_base") :]
+            del cls._array_io
+            init.__func__(cls)
 
 
 def conv_runners(lib: ModuleType, case: tuple, backward: bool):
@@ -129,6 +153,44 @@ def lenet_step(lib: ModuleType, batch: int):
     return step
 
 
+BATCH_NORM = [("bn (32, 64, 32, 32)", (32, 64, 32, 32)), ("bn (32, 256, 8, 8)", (32, 256, 8, 8))]
+
+
+def batch_norm_runners(lib: ModuleType, case: tuple, backward: bool):
+    """Training mode forward+backward, or evaluation mode forward."""
+    _, shape = case
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal(shape, dtype=np.float32), requires_grad=backward)
+    bn = lib.nn.BatchNorm2d(shape[1])
+    g = lib.tensor(rng.standard_normal(shape, dtype=np.float32))
+
+    def fwd():
+        with lib.no_grad():
+            bn(x)
+
+    def both():
+        x.grad = None
+        bn(x).backward(g)
+
+    if backward:
+        return both
+    bn.eval()
+    return fwd
+
+
+def resnet_inference(lib: ModuleType, batch: int):
+    """bench_train_step's ResNet-18-style CIFAR net, eval mode, under no_grad."""
+    lib.manual_seed(0)
+    model = resnet18_cifar(lib.nn).eval()
+    x = lib.tensor(np.random.default_rng(0).standard_normal((batch, 3, 32, 32), dtype=np.float32))
+
+    def infer():
+        with lib.no_grad():
+            model(x)
+
+    return infer
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", required=True, help="root of the other checkout")
@@ -155,8 +217,12 @@ def main(argv=None) -> None:
     for case in POOL:
         for bwd in (False, True):
             jobs.append((case[0], bwd, lambda lib, c=case, b=bwd: pool_runners(lib, c, b)))
+    for case in BATCH_NORM:
+        for bwd in (False, True):
+            jobs.append((case[0], bwd, lambda lib, c=case, b=bwd: batch_norm_runners(lib, c, b)))
     for batch in (64, 256):
         jobs.append((f"LeNet step b{batch}", True, lambda lib, b=batch: lenet_step(lib, b)))
+    jobs.append(("ResNet-18 inference b32", False, lambda lib: resnet_inference(lib, 32)))
     ratios = []
     for name, bwd, make in jobs:
         if args.only and args.only not in name:

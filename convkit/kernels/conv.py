@@ -180,8 +180,12 @@ def _use_batch_last(chunk: int, stride: Sequence[int], out: Sequence[int]) -> bo
     return chunk > 1 and stride[-1] == 1 and out[-1] < BATCH_LAST_MAX_ROW
 
 
-#: Output rows at least this long already copy near memory speed in the batch-first layout.
-BATCH_LAST_MAX_ROW = 64
+#: Output rows at least this long copy fast enough in the batch-first layout that the
+#: transposing copies of batch-last cost more than they save: with the bound at 64, rows of 24-32
+#: went batch-last and lost (CPU time, one thread; forward, forward+backward): the CIFAR stem
+#: (32, 3, 32, 32) -> 64 k3 14.9 -> 6.1 ms and 31.5 -> 20.5 ms, LeNet conv1 2.19 -> 1.48 ms and
+#: 5.62 -> 5.26 ms with the bound at 16; LeNet conv2 (rows of 8) and 8x8 / 4x4 planes unchanged.
+BATCH_LAST_MAX_ROW = 16
 
 
 # ----------------------------------------------------------------------------------------------
@@ -277,6 +281,36 @@ def conv_forward(
     return out
 
 
+#: One sample's columns beyond this are built and multiplied in bands of output rows (first
+#: spatial dimension) of about this size, so that a (8, 64, 224, 224) 3x3 conv holds a few MB of
+#: columns per thread instead of one sample's 115 MB.
+BAND_BYTES = 4 * 2**20
+
+
+def _bands(
+    chunk: int, channels: int, kernel: Ints, out_shape: Ints, itemsize: int
+) -> list[tuple[int, int]]:
+    """Ranges ``[r0, r1)`` of the first output dimension whose columns are built at a time:
+    the whole dimension, unless a chunk (then one sample) has more than ``BAND_BYTES`` of
+    columns; then bands of equal rows (the last may be shorter) of at most ``BAND_BYTES``."""
+    rows = out_shape[0] if out_shape else 1
+    per_row = column_bytes(chunk, channels, kernel, out_shape, itemsize) // max(rows, 1)
+    if not out_shape or per_row * rows <= BAND_BYTES:
+        return [(0, rows)]
+    step = max(1, BAND_BYTES // max(per_row, 1))
+    return [(r, min(r + step, rows)) for r in range(0, rows, step)]
+
+
+def _band_rows(
+    xp: np.ndarray, r0: int, r1: int, kernel: Ints, stride: Ints, dilation: Ints
+) -> np.ndarray:
+    """The rows of a padded ``xp (nb, C, *Sp)`` that output rows ``[r0, r1)`` read (a view;
+    col2im adds into it)."""
+    start = r0 * stride[0]
+    stop = (r1 - 1) * stride[0] + (kernel[0] - 1) * dilation[0] + 1
+    return xp[:, :, start:stop]
+
+
 def _im2col_forward(
     x: np.ndarray,
     w: np.ndarray,
@@ -303,6 +337,9 @@ def _im2col_forward(
     chunks = _chunks(N, chunk)
     threaded = column_bytes(N, C, kernel, out_shape, out.itemsize) >= THREAD_MIN_BYTES
     nsp = len(kernel)
+    bands = _bands(chunk, C, kernel, out_shape, out.itemsize)
+    row = L // out_shape[0]  # positions per output row
+    Lb = (bands[0][1] - bands[0][0]) * row  # positions of the widest band
     bl = _use_batch_last(chunk, stride, out_shape)
     direct = not bl and L >= DIRECT_OUT_MIN
     col_axes = _col_axes(nsp, bl)
@@ -312,8 +349,8 @@ def _im2col_forward(
 
     def work(my_chunks: list[tuple[int, int]]) -> None:
         xbuf = par.scratch("x", chunk * C * P if staged else 0, x.dtype)
-        cols = par.scratch("cols", C * K * chunk * L, x.dtype)
-        res = par.scratch("res", 0 if direct else Cout * chunk * L, dtype)
+        cols = par.scratch("cols", C * K * chunk * Lb, x.dtype)
+        res = par.scratch("res", 0 if direct else Cout * chunk * Lb, dtype)
         for n0, n1 in my_chunks:
             nb = n1 - n0
             if staged:
@@ -321,17 +358,22 @@ def _im2col_forward(
                 _fill_padded(xpb, x[n0:n1], pads)
             else:
                 xpb = x[n0:n1]
-            colb = cols[: C * K * nb * L].reshape(_col_shape(C, kernel, nb, out_shape, bl))
-            np.copyto(colb, win.view(xpb, kernel, stride, dilation, out_shape).transpose(col_axes))
-            if direct:
-                per_sample = colb.reshape(G, Cg * K, nb, L).transpose(2, 0, 1, 3)
-                np.matmul(wg, per_sample, out=out_g[n0:n1])  # (nb, G, Cout/G, L)
-            else:
-                resb = res[: Cout * nb * L].reshape(G, Coutg, nb * L)
-                colg = colb.reshape(G, Cg * K, nb * L)
-                for sl in _pieces(nb * L):
-                    np.matmul(wg, colg[:, :, sl], out=resb[:, :, sl])  # (G, Cout/G, piece)
-                out[n0:n1] = _from_rows(resb.reshape(Cout, nb * L), nb, out_shape, bl)
+            for r0, r1 in bands:
+                ob = (r1 - r0,) + tuple(out_shape[1:])
+                lb = math.prod(ob)
+                xs = _band_rows(xpb, r0, r1, kernel, stride, dilation)
+                colb = cols[: C * K * nb * lb].reshape(_col_shape(C, kernel, nb, ob, bl))
+                np.copyto(colb, win.view(xs, kernel, stride, dilation, ob).transpose(col_axes))
+                at = slice(r0 * row, r1 * row)
+                if direct:
+                    per_sample = colb.reshape(G, Cg * K, nb, lb).transpose(2, 0, 1, 3)
+                    np.matmul(wg, per_sample, out=out_g[n0:n1, :, :, at])  # (nb, G, Cout/G, lb)
+                else:
+                    resb = res[: Cout * nb * lb].reshape(G, Coutg, nb * lb)
+                    colg = colb.reshape(G, Cg * K, nb * lb)
+                    for sl in _pieces(nb * lb):
+                        np.matmul(wg, colg[:, :, sl], out=resb[:, :, sl])  # (G, Cout/G, piece)
+                    out[n0:n1, :, r0:r1] = _from_rows(resb.reshape(Cout, nb * lb), nb, ob, bl)
             _add_bias(out[n0:n1], bias)
 
     _run_chunks(work, chunks, threaded)
@@ -515,9 +557,13 @@ def _conv_backward(
     direct = not (padded or bl)  # col2im may add straight into gx (zeros)
     P = math.prod(sp)
 
+    bands = _bands(chunk, C, kernel, out_shape, itemsize)
+    row = L // out_shape[0]  # positions per output row
+    Lb = (bands[0][1] - bands[0][0]) * row  # positions of the widest band
+
     def work(my_chunks: list[tuple[int, int]]) -> np.ndarray:
         gt = par.scratch("g", Cout * chunk * L, dtype)
-        cols = par.scratch("cols", C * K * chunk * L, dtype)
+        cols = par.scratch("cols", C * K * chunk * Lb, dtype)
         xbuf = par.scratch("x", chunk * C * P if staged_x else 0, dtype)
         dbuf = par.scratch("dx", chunk * C * P if need_input and not direct else 0, dtype)
         # dW^T = cols @ g^T: that orientation runs 1.2-1.6x faster in OpenBLAS than g @ cols^T
@@ -528,8 +574,7 @@ def _conv_backward(
             # g in column order: (Cout, nb, *O), or (Cout, *O, nb) batch-last
             gt2 = gt[: Cout * nb * L].reshape(Cout, nb * L)
             np.copyto(_from_rows(gt2, nb, out_shape, bl), g[n0:n1])
-            gtb = gt2.reshape(G, Coutg, nb * L)
-            colb = cols[: C * K * nb * L].reshape(_col_shape(C, kernel, nb, out_shape, bl))
+            gtall = gt2.reshape(G, Coutg, nb * L)
             if need_weight:
                 assert x is not None
                 if staged_x:
@@ -537,30 +582,39 @@ def _conv_backward(
                     _fill_padded(xpb, x[n0:n1], pads)
                 else:
                     xpb = x[n0:n1]
-                np.copyto(
-                    colb, win.view(xpb, kernel, stride, dilation, out_shape).transpose(col_axes)
-                )
-                colg = colb.reshape(G, Cg * K, nb * L)
-                for sl in _pieces(nb * L):
-                    np.matmul(colg[:, :, sl], gtb[:, :, sl].swapaxes(1, 2), out=part)
-                    acc += part  # (G, Cg*K, Cout/G)
             if need_input:
-                dcols = colb.reshape(G, Cg * K, nb * L)
-                if Coutg == 1:
-                    # an outer product: one multiply per element, as exact as the GEMM and
-                    # without OpenBLAS's slow K=1 path (seed k11: 0.39 -> 0.03 ms)
-                    np.multiply(wgT, gtb, out=dcols)
-                else:
-                    for sl in _pieces(nb * L):
-                        np.matmul(wgT, gtb[:, :, sl], out=dcols[:, :, sl])
-                cview = colb.transpose(win_axes)  # (nb, C, *K, *O)
                 assert gx is not None
                 if direct:
-                    _col2im_add(gx[n0:n1], cview, kernel, stride, dilation, out_shape)
-                    continue
-                dst = _chunk_view(dbuf, nb, C, sp, bl)  # (nb, C, *Sp)
-                dst[...] = 0
-                _col2im_add(dst, cview, kernel, stride, dilation, out_shape)
+                    dst = gx[n0:n1]
+                else:
+                    dst = _chunk_view(dbuf, nb, C, sp, bl)  # (nb, C, *Sp)
+                    dst[...] = 0
+            for r0, r1 in bands:  # several only for one sample (nb = 1), batch-first
+                ob = (r1 - r0,) + tuple(out_shape[1:])
+                lb = nb * math.prod(ob)
+                gtb = gtall[:, :, nb * r0 * row : nb * r1 * row]  # (G, Cout/G, lb)
+                colb = cols[: C * K * lb].reshape(_col_shape(C, kernel, nb, ob, bl))
+                if need_weight:
+                    xs = _band_rows(xpb, r0, r1, kernel, stride, dilation)
+                    np.copyto(colb, win.view(xs, kernel, stride, dilation, ob).transpose(col_axes))
+                    colg = colb.reshape(G, Cg * K, lb)
+                    for sl in _pieces(lb):
+                        np.matmul(colg[:, :, sl], gtb[:, :, sl].swapaxes(1, 2), out=part)
+                        acc += part  # (G, Cg*K, Cout/G)
+                if need_input:
+                    dcols = colb.reshape(G, Cg * K, lb)
+                    if Coutg == 1:
+                        # an outer product: one multiply per element, as exact as the GEMM and
+                        # without OpenBLAS's slow K=1 path (seed k11: 0.39 -> 0.03 ms)
+                        np.multiply(wgT, gtb, out=dcols)
+                    else:
+                        for sl in _pieces(lb):
+                            np.matmul(wgT, gtb[:, :, sl], out=dcols[:, :, sl])
+                    cview = colb.transpose(win_axes)  # (nb, C, *K, *O band)
+                    dband = _band_rows(dst, r0, r1, kernel, stride, dilation)
+                    _col2im_add(dband, cview, kernel, stride, dilation, ob)
+            if need_input and not direct:
+                assert gx is not None
                 gx[n0:n1] = dst[(slice(None), slice(None)) + _interior(spatial, pads)]
         return acc
 

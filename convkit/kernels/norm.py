@@ -104,15 +104,59 @@ def _rounded(mean: np.ndarray, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]
     return rounded.reshape(1, -1, 1), np.where(np.isfinite(lost), lost, 0.0)
 
 
+def _rows(x3: np.ndarray) -> bool:
+    """Whether per-channel coefficients are tiled into a ``(C*S,)`` row that meets each sample
+    ``(C*S,)`` in one unit-stride inner loop (``_coef``).
+
+    Broadcasting a ``(1, C, 1)`` column instead runs one inner loop of S per (sample, channel),
+    and NumPy's cost per row dominates short rows: the centred affine map of (32, 128, 16, 16)
+    took 1.79 ms with columns and 0.84 ms tiled (0.63 folded), of (32, 64, 32, 32) 3.55 and 2.35
+    (2.00) (CPU time, one thread; torch 0.41 and 1.45). A tiled row costs a copy of one
+    sample's size per coefficient, so only samples of at most ``TILE_MAX_BYTES`` are tiled;
+    longer planes already run long rows.
+    """
+    return bool(x3.shape[0] > 0 and x3[0].nbytes <= TILE_MAX_BYTES)
+
+
+#: Samples up to this many bytes get tiled coefficient rows (``_rows``).
+TILE_MAX_BYTES = 2**20
+
+
+def _coef(v: np.ndarray, x3: np.ndarray, rows: bool, dtype: np.dtype) -> np.ndarray:
+    """Per-channel ``v (C,)`` in ``dtype``, shaped to combine with ``_view(x3, rows)``."""
+    C, S = x3.shape[1:]
+    v = v.astype(dtype, copy=False)
+    return np.repeat(v, S) if rows else v.reshape(1, C, 1)  # (C*S,) or (1, C, 1)
+
+
+def _view(a3: np.ndarray, rows: bool) -> np.ndarray:
+    """``a3 (N, C, S)`` as ``(N, C*S)`` for tiled coefficients (a view of a contiguous array)."""
+    return a3.reshape(a3.shape[0], -1) if rows else a3  # (N, C*S) or (N, C, S)
+
+
+#: ``affine`` folds the mean into the shift where every channel's ``|mean| * invstd`` is at most
+#: this: the folded map's rounding error is then below ``(FOLD_MAX_MEAN + |xhat| + 2)`` units in
+#: the last place of the output's scale ``|scale| * std`` (about 4e-6 relative in float32).
+FOLD_MAX_MEAN = 64.0
+
+
 def affine(
-    x: np.ndarray, mean: np.ndarray | None, scale: np.ndarray, shift: np.ndarray | None
+    x: np.ndarray,
+    mean: np.ndarray | None,
+    scale: np.ndarray,
+    shift: np.ndarray | None,
+    invstd: np.ndarray | None = None,
 ) -> np.ndarray:
     """``(x - mean) * scale + shift`` per channel (each of shape ``(C,)``, mean and shift may be
     None for 0): a new array in x's dtype.
 
-    Centring first keeps the result exact where ``x * scale + (shift - mean * scale)`` would
-    cancel (a large mean over a small spread); x is centred on the mean rounded to its dtype,
-    and the shift absorbs the rounding."""
+    With ``invstd`` (the channels' 1/std, ``(C,)``) and every ``|mean| * invstd <=
+    FOLD_MAX_MEAN``, the map runs folded, ``x * scale + (shift - mean * scale)``: one multiply
+    and one add per element, as torch computes it. Otherwise (no ``invstd``, a mean far from 0
+    against the spread, or a non-finite one) x is centred first, which stays exact where the
+    folded form would cancel (a large mean over a small spread); it is centred on the mean
+    rounded to its dtype, and the shift absorbs the rounding.
+    """
     x3 = planes(x)
     C = x3.shape[1]
     out = np.empty(x.shape, dtype=x.dtype)
@@ -120,25 +164,39 @@ def affine(
     shift64 = np.zeros(C) if shift is None else shift.astype(np.float64)
     m = None
     if mean is not None:
-        m, lost = _rounded(mean, x.dtype)
-        # nothing lost times an infinite scale is no correction, not NaN
-        with np.errstate(invalid="ignore"):
-            shift64 = shift64 - np.where(lost == 0, 0.0, lost * scale)
-    s = scale.astype(x.dtype).reshape(1, C, 1)
-    t = None if not shift64.any() else shift64.astype(x.dtype).reshape(1, C, 1)
+        if invstd is not None and _foldable(mean, invstd):
+            shift64 = shift64 - mean.astype(np.float64) * scale.astype(np.float64)
+        else:
+            m, lost = _rounded(mean, x.dtype)
+            # nothing lost times an infinite scale is no correction, not NaN
+            with np.errstate(invalid="ignore"):
+                shift64 = shift64 - np.where(lost == 0, 0.0, lost * scale)
+    rows = _rows(x3)
+    xv, ov = _view(x3, rows), _view(o3, rows)
+    s = _coef(scale, x3, rows, x.dtype)
+    t = None if not shift64.any() else _coef(shift64, x3, rows, x.dtype)
+    centre = None if m is None else _coef(m.reshape(C), x3, rows, x.dtype)
 
-    def work(rows: slice) -> None:
-        for c in _chunks(rows, x3):
-            if m is None:
-                np.multiply(x3[c], s, out=o3[c])
+    def work(part: slice) -> None:
+        for c in _chunks(part, x3):
+            if centre is None:
+                np.multiply(xv[c], s, out=ov[c])
             else:
-                np.subtract(x3[c], m, out=o3[c])
-                np.multiply(o3[c], s, out=o3[c])
+                np.subtract(xv[c], centre, out=ov[c])
+                np.multiply(ov[c], s, out=ov[c])
             if t is not None:
-                np.add(o3[c], t, out=o3[c])
+                np.add(ov[c], t, out=ov[c])
 
     _run(work, x3)
     return out
+
+
+def _foldable(mean: np.ndarray, invstd: np.ndarray) -> bool:
+    """Every channel's mean within ``FOLD_MAX_MEAN`` standard deviations of 0 (False for a NaN
+    or infinite mean or 1/std)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        ratio = np.abs(mean.astype(np.float64)) * invstd.astype(np.float64)
+    return bool(np.all(ratio <= FOLD_MAX_MEAN))
 
 
 def backward_sums(x: np.ndarray, g: np.ndarray, mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -179,18 +237,21 @@ def input_grad(
     C = x3.shape[1]
     out = np.empty(g.shape, dtype=g.dtype)
     o3 = planes(out)
-    centre, lost = _rounded(mean, x.dtype)
+    m, lost = _rounded(mean, x.dtype)
     c64 = c.astype(np.float64) - b.astype(np.float64) * lost
-    ka, kb, kc = (k.astype(g.dtype).reshape(1, C, 1) for k in (a, b, c64))
+    rows = _rows(x3)
+    xv, gv, ov = _view(x3, rows), _view(g3, rows), _view(o3, rows)
+    centre = _coef(m.reshape(C), x3, rows, x.dtype)
+    ka, kb, kc = (_coef(k, x3, rows, g.dtype) for k in (a, b, c64))
 
-    def work(rows: slice) -> None:
-        for s in _chunks(rows, x3):
-            d = _temp(x3[s])
-            np.subtract(x3[s], centre, out=d)
+    def work(part: slice) -> None:
+        for s in _chunks(part, x3):
+            d = _temp(xv[s])
+            np.subtract(xv[s], centre, out=d)
             np.multiply(d, kb, out=d)
-            np.multiply(g3[s], ka, out=o3[s])
-            np.add(o3[s], d, out=o3[s])
-            np.add(o3[s], kc, out=o3[s])
+            np.multiply(gv[s], ka, out=ov[s])
+            np.add(ov[s], d, out=ov[s])
+            np.add(ov[s], kc, out=ov[s])
 
     _run(work, x3)
     return out

@@ -51,10 +51,17 @@ Pairs = Sequence[tuple[int, int]]
 
 #: Buffer bytes per chunk (``_sample_bytes``): a chunk's phases, V and M stay in cache.
 TARGET_BYTES = 4 * 2**20
-#: The 16 GEMMs get at least this many columns (tiles) per chunk where the batch allows.
-GEMM_MIN_COLUMNS = 1024
+#: The 16 GEMMs get at least this many columns (grid positions) per chunk where the batch
+#: allows. At 1024, (32, 64, 32, 32) ran chunks of 4 samples (12 MB of buffers, past the cache)
+#: and took 1.25x the time of one-sample chunks (3 MB); (32, 128, 16, 16) and (8, 64, 56, 56)
+#: lost nothing at 256 (CPU time, one thread).
+GEMM_MIN_COLUMNS = 256
 #: No chunk's buffers may exceed this (the column bound of ``conv.MAX_COLUMN_BYTES``).
 MAX_BYTES = 256 * 2**20
+#: Samples whose buffers exceed this go to im2col, which builds its columns in cache-sized bands
+#: of rows: (2, 64, 224, 224) 3x3, 137 MB of Winograd buffers a sample, took 149 ms forward and
+#: 443 ms forward+backward as Winograd, 136 and 416 as im2col (CPU time, one thread).
+MAX_SAMPLE_BYTES = 32 * 2**20
 #: Below this much transformed input, threads cost more than they save.
 THREAD_MIN_BYTES = 4 * 2**20
 
@@ -97,11 +104,13 @@ def use_winograd(
     """Whether to run this convolution as Winograd: where it applies and measured faster.
 
     Measured against the im2col path (CPU time, one thread; docs/PERFORMANCE.md): 0.78x on
-    128 channels at 16x16 and 256 at 14x14, 0.86x on 64 channels at 56x56, but no faster on 64
-    at 32x32, 32 at 32x32 or any 8x8 plane. Thin GEMMs (K = the input channels) and the spare
-    row and column of the extended grid cost most on few channels and small planes, so it takes
-    ``MIN_CHANNELS`` channels and ``MIN_TILES`` tiles, or ``WIDE_TILES`` tiles from
-    ``FEW_CHANNELS`` channels.
+    128 channels at 16x16 and 256 at 14x14, 0.86x on 64 channels at 56x56, but no faster on 32
+    channels at 32x32 or on 4x4 planes (512 channels: 1.24x). With chunks of one sample where
+    that fills the cache (``GEMM_MIN_COLUMNS``) 64 channels at 32x32 gain too (0.8x), and 256 at
+    8x8 about break even forward and gain in forward+backward (1.14 -> 1.08 against torch).
+    Thin GEMMs (K = the input channels) and the spare row and column of the extended grid cost
+    most on few channels and small planes, so it takes ``MIN_CHANNELS`` channels and
+    ``MIN_TILES`` tiles, or ``WIDE_TILES`` tiles from ``FEW_CHANNELS`` channels.
     """
     if not ENABLED or not applies(w_shape, pads, stride, dilation, groups, dtype):
         return False
@@ -109,7 +118,7 @@ def use_winograd(
     plane = (th + 1) * (tw + 1)
     # one sample's buffers on every thread must stay under the bound (no spatial chunking)
     sample = _sample_bytes(x_shape[1], w_shape[0], plane, np.dtype(dtype).itemsize)
-    if sample * par.get_num_threads() > MAX_BYTES:
+    if sample * par.get_num_threads() > MAX_BYTES or sample > MAX_SAMPLE_BYTES:
         return False
     channels, tiles = min(x_shape[1], w_shape[0]), th * tw
     return (channels >= MIN_CHANNELS and tiles >= MIN_TILES) or (
@@ -120,9 +129,9 @@ def use_winograd(
 #: Off switch (tests force both paths).
 ENABLED = True
 MIN_CHANNELS = 128
-MIN_TILES = 36
+MIN_TILES = 16
 FEW_CHANNELS = 64
-WIDE_TILES = 512
+WIDE_TILES = 256
 
 
 def _sample_bytes(c: int, co: int, plane: int, itemsize: int) -> int:

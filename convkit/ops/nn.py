@@ -139,7 +139,7 @@ class BatchNorm(Function):
         # 1/std from the float64 statistics, then in x's dtype (torch's accumulate type)
         invstd = (1 / np.sqrt(var.astype(np.float64) + eps)).astype(x.dtype)
         scale = invstd if weight is None else invstd * weight
-        out = knorm.affine(x, mean, scale, bias)
+        out = knorm.affine(x, mean, scale, bias, invstd)
         ctx.save_for_backward(x, mean, invstd, weight)
         ctx.training, ctx.count = training, count
         return out

@@ -201,6 +201,39 @@ def test_batch_first_and_batch_last_layouts_agree(case, dtype, monkeypatch):
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+@pytest.mark.parametrize("band_rows", [1, 2])
+def test_bands_of_output_rows_agree_with_whole_samples(case, band_rows, monkeypatch):
+    """One sample per chunk, its columns built in bands of 1 or 2 output rows (a ragged last
+    band where the rows are odd): forward against the loop reference, all results against the
+    unbanded ones."""
+    plain = _all_results(case)
+    x, w = _arrays(case, np.float64)
+    N, C, _, _, k, s, p, d, G = case
+    out = K.conv_forward(x, w, p, s, d, G).shape[2:]
+    per_row = K.column_bytes(1, C, k, out, 8) // out[0]
+    monkeypatch.setattr(K, "TARGET_COLUMN_BYTES", 1)
+    monkeypatch.setattr(K, "BAND_BYTES", band_rows * per_row)
+    assert len(K._bands(1, C, k, out, 8)) == -(-out[0] // band_rows)
+    banded = _all_results(case)
+    ref = R.conv_ref(x, w, None, p, s, d, G)
+    np.testing.assert_allclose(banded[0], ref, rtol=1e-10, atol=1e-10)
+    for a, b in zip(plain, banded, strict=True):
+        np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12)
+
+
+def test_bands_bound_the_columns_of_one_large_sample():
+    """(8, 64, 224, 224) 3x3: one sample's 115 MB of columns are built in bands of at most
+    BAND_BYTES, covering every output row once."""
+    C, k, out = 64, (3, 3), (224, 224)
+    bands = K._bands(1, C, k, out, 4)
+    assert K.column_bytes(1, C, k, out, 4) > K.BAND_BYTES
+    assert bands[0][0] == 0 and bands[-1][1] == 224
+    assert all(a[1] == b[0] for a, b in zip(bands, bands[1:], strict=False))
+    assert all(K.column_bytes(1, C, k, (r1 - r0, 224), 4) <= K.BAND_BYTES for r0, r1 in bands)
+    assert K._bands(4, 16, k, (32, 32), 4) == [(0, 32)]  # small chunks: one band
+
+
 def test_gemm_column_pieces_do_not_change_results(monkeypatch):
     """GEMMs split into 7-column pieces (ragged last piece) give the one-piece results."""
     case = CASES[3]

@@ -62,6 +62,30 @@ def test_variance_is_exact_for_a_large_mean():
     np.testing.assert_allclose(var, rvar, rtol=1e-4)
 
 
+@pytest.mark.parametrize("offset", [0.0, 60.0, 1000.0])
+@pytest.mark.parametrize("shape", [(4, 3, 5, 6), (2, 3, 300, 300)])
+def test_affine_folds_only_where_the_mean_cannot_cancel(offset, shape, chunking):
+    """Given 1/std, the map runs folded (``x * scale + (shift - mean * scale)``) while the mean
+    is within FOLD_MAX_MEAN standard deviations of 0, and centred beyond: either way within
+    1e-5 of the output's scale of the float64 definition (folding at 1000 would lose 6e-5).
+    The second shape's samples are too long for tiled coefficient rows."""
+    x = _x(shape, np.float32, offset=offset)
+    mean, var = K.channel_stats(x)
+    invstd = (1 / np.sqrt(var + 1e-5)).astype(np.float32)
+    scale = invstd * np.linspace(0.5, 2, shape[1]).astype(np.float32)
+    shift = np.linspace(-1, 1, shape[1]).astype(np.float32)
+    assert K._foldable(mean, invstd) == (offset < 100)
+    out = K.affine(x, mean, scale, shift, invstd)
+    np.testing.assert_allclose(out, R.affine_ref(x, mean, scale, shift), rtol=0, atol=2e-5)
+
+
+def test_affine_does_not_fold_a_non_finite_mean():
+    invstd = np.ones(3, np.float32)
+    for bad in (np.nan, np.inf):
+        assert not K._foldable(np.array([0.0, bad, 1.0]), invstd)
+    assert not K._foldable(np.zeros(3), np.array([1.0, np.inf, 1.0]))
+
+
 @pytest.mark.parametrize("mean", [np.inf, -np.inf, np.nan, 1e30])
 def test_affine_with_a_non_finite_running_mean_matches_torch(mean):
     # Evaluation-mode batch norm centres on the running mean: inf - inf in the rounding

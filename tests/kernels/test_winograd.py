@@ -104,7 +104,13 @@ def test_choice_rule():
     p1 = ((1, 1), (1, 1))
     assert W.use_winograd((8, 256, 14, 14), (256, 256, 3, 3), p1, (1, 1), (1, 1), 1, (14, 14), f32)
     assert W.use_winograd((8, 64, 56, 56), (64, 64, 3, 3), p1, (1, 1), (1, 1), 1, (56, 56), f32)
-    assert not W.use_winograd((8, 64, 32, 32), (64, 64, 3, 3), p1, (1, 1), (1, 1), 1, (32, 32), f32)
+    assert W.use_winograd((8, 64, 32, 32), (64, 64, 3, 3), p1, (1, 1), (1, 1), 1, (32, 32), f32)
+    assert W.use_winograd((8, 256, 8, 8), (256, 256, 3, 3), p1, (1, 1), (1, 1), 1, (8, 8), f32)
+    # one sample's buffers past MAX_SAMPLE_BYTES (137 MB here): im2col, in bands of rows
+    big = (8, 64, 224, 224)
+    assert not W.use_winograd(big, (64, 64, 3, 3), p1, (1, 1), (1, 1), 1, (224, 224), f32)
+    assert not W.use_winograd((8, 32, 32, 32), (32, 32, 3, 3), p1, (1, 1), (1, 1), 1, (32, 32), f32)
+    assert not W.use_winograd((8, 64, 16, 16), (64, 64, 3, 3), p1, (1, 1), (1, 1), 1, (16, 16), f32)
     # too few channels or tiles, other strides, groups, dilations, integer dtypes: im2col
     assert not W.use_winograd((8, 16, 14, 14), (16, 16, 3, 3), p1, (1, 1), (1, 1), 1, (14, 14), f32)
     assert not W.use_winograd((8, 256, 4, 4), (256, 256, 3, 3), p1, (1, 1), (1, 1), 1, (4, 4), f32)
