@@ -403,6 +403,15 @@ def _broadcast_pair(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
     return input.expand(shape), target.expand(shape)
 
 
+def _kernel_operands(x: Tensor, t: Tensor) -> tuple[Tensor, Tensor]:
+    """torch's fused loss kernels read a bool operand in the promoted dtype (convkit's Tensor
+    subtraction, like torch's, refuses bool)."""
+    if x.dtype.kind == "b" or t.dtype.kind == "b":
+        dtype = result_dtype(x, t)
+        return x.to(dtype), t.to(dtype)
+    return x, t
+
+
 def _floating_pair(op: str, input: Tensor, target: Tensor) -> None:
     if input.dtype.kind != "f" and target.dtype.kind != "f":
         raise RuntimeError(
@@ -577,9 +586,10 @@ def smooth_l1_loss(
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     _floating_kernel("smooth_l1_cpu", input, target)
+    if beta == 0.0:  # torch's l1_loss: its python subtraction refuses a bool operand
+        return _reduce((x - t).abs(), reduction)
+    x, t = _kernel_operands(x, t)
     z = (x - t).abs()
-    if beta == 0.0:
-        return _reduce(z, reduction)
     # 0.5 m^2 / beta + (z - m) with m = min(z, beta): the two branches without a select, whose
     # unused branch would send 0 * inf = NaN back from an infinite z
     m = z.clamp(max=beta)
@@ -607,6 +617,7 @@ def huber_loss(
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _floating_kernel("huber_cpu", input, target)
+    x, t = _kernel_operands(x, t)
     z = (x - t).abs()
     m = z.clamp(max=delta)  # 0.5 m^2 + delta (z - m), m = min(z, delta): as smooth_l1_loss
     loss = m * m * 0.5 + (z - m) * delta

@@ -1067,6 +1067,10 @@ def test_cross_entropy_byte_target_weighted_smoothed_mean_raises_like_torch(redu
         lambda L: L.nn.functional.smooth_l1_loss(
             L.ones(1, 0, 0), L.ones(1, 0, 0, 2), reduction="x"
         ),
+        # the fused kernels take a bool target in the promoted dtype
+        lambda L: L.nn.functional.huber_loss(L.ones(2), L.tensor([True, False])),
+        lambda L: L.nn.functional.smooth_l1_loss(L.ones(2), L.tensor([True, False]), beta=0.0),
+        lambda L: L.nn.functional.smooth_l1_loss(L.tensor([True, False]), L.ones(2) * 0.3),
         # soft_margin_loss computes in place in an integer input's dtype
         lambda L: L.nn.functional.soft_margin_loss(L.ones(2).long(), L.ones(()).long()),
         lambda L: L.nn.functional.soft_margin_loss(L.ones(2).long(), L.ones(2).double()),
