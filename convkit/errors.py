@@ -10,6 +10,15 @@ class DimensionError(IndexError, ValueError):
     """
 
 
+class ZeroCountError(ZeroDivisionError, RuntimeError):
+    """A count that torch divides by is zero (``group_norm``'s ``num_groups=0``).
+
+    torch raises Python's ZeroDivisionError from its own size arithmetic there; convkit's
+    contract is that bad arguments raise ValueError/TypeError/RuntimeError. Being both, it is
+    caught by ``except ZeroDivisionError`` written for torch and by ``except RuntimeError``.
+    """
+
+
 class UserError(Exception):
     """Marks an error whose cause is the user's input (a file, a folder, an option), not convkit.
 

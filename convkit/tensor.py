@@ -1329,9 +1329,11 @@ class Tensor(metaclass=_BoundMethods):
         return self._binary(B.Add, other, reverse=True)
 
     def __sub__(self, other):
+        _check_sub(self, other)
         return self._binary(B.Sub, other)
 
     def __rsub__(self, other):
+        _check_sub(self, other)
         return self._binary(B.Sub, other, reverse=True)
 
     def __mul__(self, other):
@@ -1498,6 +1500,7 @@ class Tensor(metaclass=_BoundMethods):
         return self + other
 
     def sub(self, other, alpha=1):
+        _check_sub(self, other)
         _check_alpha(self, other, alpha)
         if alpha != 1:
             other = other * alpha
@@ -2319,6 +2322,24 @@ def check_broadcast(*shape_list) -> tuple[int, ...]:
 
 def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
+
+
+def _check_sub(input: Tensor, other: Any) -> None:
+    """torch's sub_check: no subtraction with a bool operand (a bool tensor or a Python bool),
+    checked before promotion (``bool - 1`` would otherwise become int64 arithmetic)."""
+    other_bool = (
+        other._array.dtype == np.bool_ if isinstance(other, Tensor) else isinstance(other, bool)
+    )
+    if input._array.dtype == np.bool_ and other_bool:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead."
+        )
+    if input._array.dtype == np.bool_ or other_bool:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
 
 
 def _check_alpha(input: Tensor, other: Any, alpha: Any) -> None:

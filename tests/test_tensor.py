@@ -561,3 +561,25 @@ def test_deepcopy_and_pickle_keep_values_and_flags():
     assert type(copy.deepcopy(p)) is ck.nn.Parameter
     with pytest.raises(RuntimeError, match="graph leaves"):
         copy.deepcopy(x * 2)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda L: L.tensor([True, False]) - L.tensor([True, True]),
+        lambda L: 1 - L.tensor([True, False]),
+        lambda L: L.tensor([True, False]) - 1,
+        lambda L: 1.5 - L.tensor([True]),
+        lambda L: L.tensor([1.0, 2.0]) - L.tensor([True, False]),
+        lambda L: L.tensor([1.0, 2.0]) - True,
+        lambda L: L.tensor([1.0, 2.0]).sub(L.tensor([True, False]), alpha=2),
+        lambda L: L.rsub(L.tensor([True]), 1),
+        lambda L: L.tensor([1.0, 2.0]) - 1,
+        lambda L: 1 - L.tensor([1, 2]),
+    ],
+)
+def test_subtraction_with_a_bool_operand_raises_as_torch(fn):
+    """torch's sub_check: a bool operand refuses before promotion (it leaked NumPy's TypeError
+    for two bool tensors and computed in int64 for bool - 1; the fuzzer found it through
+    binary_cross_entropy_with_logits' ``1 - target``)."""
+    assert_same_outcome(fn, message=True)

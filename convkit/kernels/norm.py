@@ -168,7 +168,9 @@ def affine(
             shift64 = shift64 - mean.astype(np.float64) * scale.astype(np.float64)
         else:
             m, lost = _rounded(mean, x.dtype)
-            shift64 = shift64 - lost * scale
+            # nothing lost times an infinite scale is no correction, not NaN
+            with np.errstate(invalid="ignore"):
+                shift64 = shift64 - np.where(lost == 0, 0.0, lost * scale)
     rows = _rows(x3)
     xv, ov = _view(x3, rows), _view(o3, rows)
     s = _coef(scale, x3, rows, x.dtype)

@@ -26,6 +26,14 @@ so that indices and weights are torch's bit for bit:
 Measured against torch 2.13 on CPU: nearest, nearest-exact, linear, bilinear and trilinear are
 bit-identical in float32 and float64; bicubic agrees to a few units in the last place (the order
 of its sixteen products in torch's kernel is not reproduced).
+
+Antialiased resampling (``antialias=True``: torch's ``_upsample_{bilinear,bicubic,lanczos}2d_aa``,
+after PIL) is separable too, but an output position reads a variable run of inputs
+``xmin .. xmin + xsize - 1``: the filter (triangle, Keys' cubic with A = -0.5, or Lanczos-3) is
+stretched by the scale when downsampling, ``support = taps/2 * max(scale, 1)``, centred at
+``center = scale * (j + 0.5)`` (align_corners changes only the scale), and its weights are
+normalised to sum to 1. ``antialias_plan`` pads the runs to one width with index -1 (no tap: it is
+never read, so an infinite input there gives no ``0 * inf``).
 """
 
 from __future__ import annotations
@@ -159,6 +167,88 @@ def nearest_plan(
     return i[:, None], np.ones((out_size, 1), dtype=dtype)
 
 
+def _triangle(x: NDArray[np.floating]) -> NDArray[np.floating]:
+    x = np.abs(x)
+    return np.where(x < 1, 1 - x, 0).astype(x.dtype)
+
+
+def _keys_half(x: NDArray[np.floating]) -> NDArray[np.floating]:
+    """Keys' cubic convolution with A = -0.5 (PIL's, which torch's antialiased bicubic follows;
+    the plain bicubic mode uses -0.75)."""
+    x = np.abs(x)
+    a = x.dtype.type(-0.5)
+    near, far = _cubic_conv1(x, a), _cubic_conv2(x, a)
+    return np.where(x < 1, near, np.where(x < 2, far, 0)).astype(x.dtype)
+
+
+def _lanczos3(x: NDArray[np.floating]) -> NDArray[np.floating]:
+    """``sinc(x) * sinc(x / 3)`` on ``(-3, 3)`` (PIL's Lanczos filter), 1 at 0."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pix = np.pi * x.astype(np.float64)
+        value = np.sin(pix) * np.sin(pix / 3) / (pix * pix / 3)
+    value = np.where(x == 0, 1.0, np.where(np.abs(x) < 3, value, 0.0))
+    return value.astype(x.dtype)
+
+
+#: antialiased filters: mode -> (filter, taps at scale 1)
+_AA_FILTERS = {"bilinear": (_triangle, 2), "bicubic": (_keys_half, 4), "lanczos": (_lanczos3, 6)}
+
+
+def antialias_plan(
+    in_size: int, out_size: int, align_corners: bool, scale: float | None, dtype: type, mode: str
+) -> Plan:
+    """torch's antialiased weights (``_compute_indices_min_size_weights_aa``) in ``dtype``:
+    for output ``j``, ``center = scale * (j + 0.5)``, the run ``xmin = max(int(center - support
+    + 0.5), 0)`` to ``min(int(center + support + 0.5), in)`` (C truncation), weights
+    ``filter((xmin + k - center + 0.5) / max(scale, 1))`` over their sum (left as they are when
+    the sum is 0). Unused taps have index -1 and weight 0."""
+    filt, taps = _AA_FILTERS[mode]
+    s = _scale(in_size, out_size, align_corners, scale, dtype)
+    # support and 1/scale are computed in double, then stored in dtype
+    support = dtype(taps * 0.5 * float(s)) if s >= 1 else dtype(taps * 0.5)
+    invscale = dtype(1.0 / float(s)) if s >= 1 else dtype(1.0)
+    width = int(math.ceil(float(support))) * 2 + 1
+    j = np.arange(out_size)
+    center: NDArray[np.floating] = (float(s) * (j + 0.5)).astype(dtype)  # (out,)
+    xmin = np.maximum(((center - support).astype(np.float64) + 0.5).astype(np.int64), 0)
+    xmax = np.minimum(((center + support).astype(np.float64) + 0.5).astype(np.int64), in_size)
+    xsize = np.clip(xmax - xmin, 0, width)  # (out,)
+    k = np.arange(width)
+    pos = xmin[:, None] + k[None, :]  # (out, width)
+    used = k[None, :] < xsize[:, None]
+    arg = ((pos.astype(dtype) - center[:, None]).astype(np.float64) + 0.5) * float(invscale)
+    w: NDArray[np.floating] = np.where(used, filt(arg.astype(dtype)), dtype(0)).astype(dtype)
+    total: NDArray[np.floating] = np.zeros(out_size, dtype=dtype)
+    for t in range(width):  # torch sums the weights in order, in dtype
+        total = (total + w[:, t]).astype(dtype)
+    safe = np.where(total != 0, total, dtype(1))
+    w = np.where((total != 0)[:, None], w / safe[:, None], w).astype(dtype)
+    idx = np.where(used, pos, -1).astype(np.int64)
+    return idx, w
+
+
+def resample_runs(x: NDArray[np.floating], axis: int, plan: Plan) -> NDArray[np.floating]:
+    """``resample`` for a plan whose rows may end early (index -1): torch's antialiased loop
+    ``out = x0 * w0``, then ``out += xk * wk`` (a fused multiply-add) over the used taps only."""
+    idx, w = plan
+    shape = [1] * x.ndim
+    shape[axis] = idx.shape[0]
+    last = x.shape[axis] - 1
+
+    def tap(k: int) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
+        return np.take(x, np.clip(idx[:, k], 0, last), axis=axis), w[:, k].reshape(shape)
+
+    x0, w0 = tap(0)
+    out = x0 * w0
+    for k in range(1, idx.shape[1]):
+        used = idx[:, k] >= 0
+        if not used.any():
+            break
+        xk, wk = tap(k)
+        out = np.where(used.reshape(shape), fma(xk, wk, out), out)
+    return out
+
+
 def resample(x: NDArray[np.floating], axis: int, plan: Plan) -> NDArray[np.floating]:
     """``out[..., j, ...] = sum_k w[j, k] * x[..., idx[j, k], ...]`` along ``axis``.
 
@@ -227,15 +317,23 @@ def _scatter_sum(
 def resample_backward(
     g: NDArray[np.floating], axis: int, plan: Plan, in_size: int
 ) -> NDArray[np.floating]:
-    """The gradient of ``resample`` with respect to x."""
+    """The gradient of ``resample`` (and of ``resample_runs``) with respect to x: unused taps
+    (index -1) send nothing."""
     idx, w = plan
     shape = [1] * g.ndim
     shape[axis] = idx.shape[0]
     if idx.shape[1] == 1 and bool(np.all(w == 1)):  # nearest: no weights to apply
         return _scatter_sum(g, idx[:, 0], in_size, axis)
-    out = _scatter_sum(g * w[:, 0].reshape(shape), idx[:, 0], in_size, axis)
+    out = _scatter_sum(g * w[:, 0].reshape(shape), np.maximum(idx[:, 0], 0), in_size, axis)
     for k in range(1, idx.shape[1]):
-        out += _scatter_sum(g * w[:, k].reshape(shape), idx[:, k], in_size, axis)
+        used = idx[:, k] >= 0
+        if not used.any():
+            break
+        part = g * w[:, k].reshape(shape)
+        if not used.all():
+            part = np.where(used.reshape(shape), part, 0)
+        # unused taps end a row, so the running maximum keeps the indices non-decreasing
+        out += _scatter_sum(part, np.maximum.accumulate(np.maximum(idx[:, k], 0)), in_size, axis)
     return out
 
 

@@ -7,6 +7,7 @@ Slow and obviously correct (in exact-enough float64); only the tests use it.
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import numpy as np
@@ -58,4 +59,46 @@ def resample_backward_ref(
             key: Any = (Ellipsis, *src)
             here: Any = (Ellipsis, *pos)
             out[key] += weight * g[here]
+    return out
+
+
+def antialias_weights_ref(
+    in_size: int, out_size: int, scale: float, mode: str
+) -> NDArray[np.float64]:
+    """The (out, in) matrix of torch's antialiased filter in float64, one output at a time:
+    ``scale`` maps output to input coordinates (in / out, or 1 / scale_factor, or the
+    align_corners ratio). The filter, stretched by ``max(scale, 1)``, is evaluated at every
+    input pixel centre whose distance from the output's centre rounds inside the support, and
+    the weights are divided by their sum."""
+    taps = {"bilinear": 2, "bicubic": 4, "lanczos": 6}[mode]
+
+    def filt(x: float) -> float:
+        x = abs(x)
+        if mode == "bilinear":
+            return 1 - x if x < 1 else 0.0
+        if mode == "bicubic":  # Keys, A = -0.5
+            a = -0.5
+            if x < 1:
+                return ((a + 2) * x - (a + 3)) * x * x + 1
+            return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a if x < 2 else 0.0
+        if x == 0:
+            return 1.0
+        return (
+            3 * math.sin(math.pi * x) * math.sin(math.pi * x / 3) / (math.pi * x) ** 2
+            if x < 3
+            else 0.0
+        )
+
+    stretch = max(scale, 1.0)
+    support = taps / 2 * stretch
+    out = np.zeros((out_size, in_size))
+    for j in range(out_size):
+        center = scale * (j + 0.5)
+        lo = max(int(center - support + 0.5), 0)
+        hi = min(int(center + support + 0.5), in_size)
+        for i in range(lo, hi):
+            out[j, i] = filt((i - center + 0.5) / stretch)
+        total = out[j].sum()
+        if total != 0:
+            out[j] /= total
     return out

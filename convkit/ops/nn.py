@@ -162,7 +162,11 @@ class BatchNorm(Function):
             else:
                 gx = knorm.affine(g, None, scale, None)
         if need_w:
-            gw = (sum_gd * invstd.astype(np.float64)).astype(g.dtype)
+            # an empty batch's statistics are NaN; torch's weight gradient there is the empty
+            # sum, 0
+            gw = (sum_gd * invstd.astype(np.float64) if x.size else np.zeros_like(sum_gd)).astype(
+                g.dtype
+            )
         if need_b:
             gb = sum_g.astype(g.dtype)
         return gx, gw, gb

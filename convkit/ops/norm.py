@@ -48,7 +48,9 @@ class VectorNorm(Function):
         if p == 1:
             return np.where(np.isnan(a), zero, np.sign(a)) * g  # torch: sgn(NaN) = 0
         if p == 2:
-            return a * np.where(norm == 0, zero, g / np.where(norm == 0, 1, norm))
+            # torch: grad * (self / norm).masked_fill_(norm == 0, 0): a NaN or infinite gradient
+            # of a zero-norm row stays NaN (cosine_similarity with eps=0 of a zero vector)
+            return g * np.where(norm == 0, zero, a / np.where(norm == 0, 1, norm))
         if p in (math.inf, -math.inf):
             # The gradient is shared evenly between the entries that attain the norm; a NaN norm
             # is attained by none, and its row gets 0 (torch), not 0 * sign(NaN) / 0.

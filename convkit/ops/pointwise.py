@@ -321,8 +321,9 @@ class Hypot(Function):
 
 
 class Xlogy(Function):
-    """a * log(b), 0 where a is 0 (unless b is NaN). torch's derivatives: d/da = log(b) (0 where
-    a is 0), d/db = a / b (NaN at a = b = 0, as torch's)."""
+    """a * log(b), 0 where a is 0 (unless b is NaN). torch's derivatives: d/da =
+    ``xlogy(g, b)`` (so a zero gradient stays 0 even where log(b) is NaN), set to 0 where
+    a == 0 and b <= 0; d/db = g * a / b (NaN at a = b = 0, as torch's)."""
 
     grad_fn_name = "XlogyBackward0"
 
@@ -337,7 +338,9 @@ class Xlogy(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
-            ga = g * np.where((a == 0) & ~np.isnan(b), np.zeros((), a.dtype), np.log(b))
+            zero = np.zeros((), g.dtype)
+            ga = np.where((g == 0) & ~np.isnan(b), zero, g * np.log(b))  # xlogy(g, b)
+            ga = np.where((a == 0) & (b <= 0), zero, ga)
             return ga, g * a / b
 
 

@@ -88,6 +88,13 @@ CASES = [
     C("pow", 2.0, A(), _id="pow-scalar-base"),
     C("float_power", A(kind="pos"), 2, _dtypes=ALL, _id="float_power-int"),
     C("xlogy", L([0.0, 1.0, 2.0]), L([0.0, 3.0, 0.5]), _id="xlogy-zero"),
+    # torch's d/da is xlogy(g, b), zeroed only where a == 0 and b <= 0 (a = 0, b = 0.5: log 0.5)
+    C(
+        "xlogy",
+        L([0.0, 0.0, 0.0, -0.3, 1.0, 0.0, 2.0, float("nan"), 0.0]),
+        L([0.5, 0.0, -1.0, -0.3, float("inf"), float("inf"), 0.0, 1.0, -float("inf")]),
+        _id="xlogy-special",
+    ),
     C("frexp", A(), _grad=False),
     C("isin", A(kind="big"), A((5,), kind="big"), _dtypes=ALL),
     C("isin", A(kind="big"), A((5,), kind="big"), invert=True, _dtypes=ALL, _id="isin-invert"),

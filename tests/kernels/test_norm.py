@@ -101,3 +101,15 @@ def test_affine_with_a_non_finite_running_mean_matches_torch(mean):
     ).numpy()
     got = ck.nn.functional.batch_norm(*(ck.tensor(a) for a in (x, rm, rv, w, b)), training=False)
     np.testing.assert_allclose(got.numpy(), expected, rtol=1e-6)
+
+
+def test_affine_with_an_infinite_scale_is_the_centred_product():
+    """A mean that rounds exactly loses nothing: the correction ``lost * scale`` must be 0, not
+    0 * inf = NaN (batch_norm in evaluation with an infinite weight was NaN everywhere; the
+    long fuzz run, issue 10)."""
+    x = np.array([1.0, -2.0, 0.5, 1.5], dtype=np.float32).reshape(1, 1, 4)
+    scale = np.array([np.inf])
+    with np.errstate(invalid="ignore"):  # 0 * inf at x = mean
+        got = K.affine(x, np.array([1.5]), scale, np.array([0.3]))
+        want = ((x.astype(np.float64) - 1.5) * np.inf + 0.3).astype(np.float32)
+    np.testing.assert_array_equal(got, want)  # -inf, -inf, -inf, NaN (0 * inf at x = mean)

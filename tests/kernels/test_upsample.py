@@ -7,7 +7,11 @@ import torch.nn.functional as TF
 
 from convkit.kernels import upsample as K
 from convkit.kernels.fma import fma
-from convkit.kernels.upsample_ref import resample_backward_ref, resample_ref
+from convkit.kernels.upsample_ref import (
+    antialias_weights_ref,
+    resample_backward_ref,
+    resample_ref,
+)
 
 SIZES = [(5, 7), (5, 3), (4, 8), (6, 6), (3, 1), (1, 4), (7, 13)]
 
@@ -99,3 +103,83 @@ def test_fma_rounds_once(dtype):
             ]
         )
     np.testing.assert_array_equal(got, want)
+
+
+def _dense_runs(plan, n_in):
+    """The (out, in) matrix of an antialiased plan (index -1: no tap)."""
+    idx, w = plan
+    m = np.zeros((idx.shape[0], n_in))
+    for j in range(idx.shape[0]):
+        for k in range(idx.shape[1]):
+            if idx[j, k] >= 0:
+                m[j, idx[j, k]] += w[j, k]
+    return m
+
+
+def _torch_antialias_weights(mode, n_in, n_out, align_corners):
+    """torch's antialiased 1-d resampling matrix (along the width), read off with unit vectors;
+    n_out >= 2 (torch's resize to width 1 is wrong, see docs/DEVIATIONS.md) or a single row."""
+    eye = torch.eye(n_in, dtype=torch.float64).reshape(n_in, 1, 1, n_in)
+    kw = {} if mode == "lanczos" else dict(align_corners=align_corners)
+    out = TF.interpolate(eye, size=(1, n_out), mode=mode, antialias=True, **kw)
+    return out[:, 0, 0, :].numpy().T  # (out, in)
+
+
+AA_MODES = [("bilinear", False), ("bilinear", True), ("bicubic", False), ("bicubic", True)]
+AA_MODES += [("lanczos", False)]
+
+
+@pytest.mark.parametrize("mode,align_corners", AA_MODES)
+@pytest.mark.parametrize("n_in", [1, 2, 5, 8, 13])
+@pytest.mark.parametrize("n_out", [1, 3, 4, 9, 20])
+def test_antialias_plans_are_torchs_and_the_loop_references(mode, align_corners, n_in, n_out):
+    if n_in == n_out:
+        return  # torch copies an unchanged axis; the plan is not used
+    plan = K.antialias_plan(n_in, n_out, align_corners, None, np.float64, mode)
+    got = _dense_runs(plan, n_in)
+    np.testing.assert_allclose(
+        got, _torch_antialias_weights(mode, n_in, n_out, align_corners), rtol=1e-13, atol=1e-15
+    )
+    if align_corners:
+        scale = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+    else:
+        scale = n_in / n_out
+    want = antialias_weights_ref(n_in, n_out, scale, mode)
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
+def test_antialias_runs_resample_and_scatter_as_the_loop_reference(mode):
+    rng = np.random.default_rng(11)
+    sizes = [(9, 4), (3, 7)]
+    plans = [K.antialias_plan(i, o, False, None, np.float64, mode) for i, o in sizes]
+    x = rng.standard_normal((2, 9, 3))
+    out = K.resample_runs(K.resample_runs(x, 2, plans[1]), 1, plans[0])
+    dense = [_dense_runs(p, i) for p, (i, _) in zip(plans, sizes, strict=True)]
+    want = np.einsum("ai,bj,nij->nab", *dense, x)
+    np.testing.assert_allclose(out, want, rtol=1e-13, atol=1e-14)
+    g = rng.standard_normal(out.shape)
+    back = K.resample_backward(K.resample_backward(g, 1, plans[0], 9), 2, plans[1], 3)
+    want = np.einsum("ai,bj,nab->nij", *dense, g)
+    np.testing.assert_allclose(back, want, rtol=1e-13, atol=1e-14)
+
+
+def test_antialias_runs_never_read_an_unused_tap():
+    """An infinite input outside a run gives no 0 * inf = NaN (torch reads only the run)."""
+    plan = K.antialias_plan(6, 2, False, None, np.float64, "bilinear")
+    x = np.array([1.0, 2.0, 3.0, 4.0, 5.0, np.inf])
+    out = K.resample_runs(x, 0, plan)
+    assert np.isfinite(out[0]) and np.isinf(out[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fma_of_infinities_and_nan_is_ieee(dtype):
+    """The float64 error terms of an infinite product are NaN; the result must not be (it made
+    float64 interpolation of an infinite input NaN where torch gives +-inf)."""
+    a = np.array([np.inf, -np.inf, np.inf, 1.0, np.nan, 1e308, 2.0], dtype=np.float64)
+    b = np.array([0.5, 0.5, 2.0, np.inf, 1.0, 10.0, 3.0], dtype=np.float64)
+    c = np.array([3.0, 3.0, -np.inf, 1.0, 1.0, 0.0, 1.0], dtype=np.float64)
+    with np.errstate(over="ignore"):
+        a, b, c = a.astype(dtype), b.astype(dtype), c.astype(dtype)
+    want = torch.addcmul(torch.from_numpy(c), torch.from_numpy(a), torch.from_numpy(b)).numpy()
+    np.testing.assert_array_equal(fma(a, b, c), want)

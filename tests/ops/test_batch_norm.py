@@ -3,6 +3,8 @@ statistics and all three gradients, where few-pass arithmetic could lose digits.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -10,6 +12,7 @@ import torch.nn.functional as TF
 
 import convkit as ck
 import convkit.nn.functional as F
+from tests.helpers import same_as_torch
 
 
 @pytest.mark.parametrize("offset", [0.0, 1000.0])
@@ -41,3 +44,20 @@ def test_batch_norm_like_torch(offset, training, affine, dtype):
         np.testing.assert_allclose(cw.grad.numpy(), tw.grad.numpy(), **tol)
         np.testing.assert_allclose(cb.grad.numpy(), tb.grad.numpy(), **tol)
     assert y.dtype == dtype and cx.grad.dtype == dtype
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_gradients_of_an_empty_batch_are_torchs_zeros(training):
+    """The statistics of an empty batch are NaN, the weight's gradient is the empty sum: 0, as
+    torch (convkit gave NaN; found by the long fuzz run, issue 10)."""
+
+    def call(L):
+        x = L.zeros(0, 2, 3, requires_grad=True)
+        w, b = L.ones(2, requires_grad=True), L.zeros(2, requires_grad=True)
+        y = L.nn.functional.batch_norm(x, L.zeros(2), L.ones(2), w, b, training=training)
+        y.sum().backward()
+        return y, x.grad, w.grad, b.grad
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # NumPy's "Mean of empty slice" (the statistics)
+        same_as_torch(call)

@@ -517,8 +517,8 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
             stacklevel=2,
         )
         dim = 0 if input.ndim in (0, 1, 3) else 1
-    x = input if dtype is None else input.to(dtype)
-    return softmax(-x, dim)
+    x = -input  # torch negates first: a bool input fails here, before dim's and dtype's checks
+    return softmax(x if dtype is None else x.to(dtype), dim)
 
 
 def gumbel_softmax(

@@ -403,6 +403,15 @@ def _broadcast_pair(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
     return input.expand(shape), target.expand(shape)
 
 
+def _kernel_operands(x: Tensor, t: Tensor) -> tuple[Tensor, Tensor]:
+    """torch's fused loss kernels read a bool operand in the promoted dtype (convkit's Tensor
+    subtraction, like torch's, refuses bool)."""
+    if x.dtype.kind == "b" or t.dtype.kind == "b":
+        dtype = result_dtype(x, t)
+        return x.to(dtype), t.to(dtype)
+    return x, t
+
+
 def _floating_pair(op: str, input: Tensor, target: Tensor) -> None:
     if input.dtype.kind != "f" and target.dtype.kind != "f":
         raise RuntimeError(
@@ -456,17 +465,6 @@ def binary_cross_entropy(
             f"Found dtype {target.dtype} but expected {input.dtype} (binary_cross_entropy's "
             f"target must have the input's dtype)"
         )
-    # torch's kernel checks each element's input, then its target, in order (NaN fails both)
-    bad_x = ~((input._array >= 0) & (input._array <= 1))
-    bad_t = ~((target._array >= 0) & (target._array <= 1))
-    bad = (bad_x | bad_t).ravel()
-    if bad.any():
-        first = int(np.argmax(bad))
-        name = "input" if bad_x.ravel()[first] else "target"
-        raise RuntimeError(
-            f"all elements of {name} should be between 0 and 1 (flat element {first}: input="
-            f"{input._array.ravel()[first]}, target={target._array.ravel()[first]})"
-        )
     w = None
     if weight is not None:
         check_tensor("binary_cross_entropy", "weight", weight)
@@ -481,6 +479,21 @@ def binary_cross_entropy(
                 f"target's shape"
             )
         w = weight.expand(tuple(target.shape))
+    if input.dtype.kind != "f":  # after the weight's broadcast, as torch's kernel dispatch
+        raise NotImplementedError(
+            f"\"binary_cross_entropy\" not implemented for '{scalar_name(input.dtype)}'"
+        )
+    # torch's kernel checks each element's input, then its target, in order (NaN fails both)
+    bad_x = ~((input._array >= 0) & (input._array <= 1))
+    bad_t = ~((target._array >= 0) & (target._array <= 1))
+    bad = (bad_x | bad_t).ravel()
+    if bad.any():
+        first = int(np.argmax(bad))
+        name = "input" if bad_x.ravel()[first] else "target"
+        raise RuntimeError(
+            f"all elements of {name} should be between 0 and 1 (flat element {first}: input="
+            f"{input._array.ravel()[first]}, target={target._array.ravel()[first]})"
+        )
     _constant("binary_cross_entropy", "weight", weight)
     return _reduce(BinaryCrossEntropy.apply(input, target, w), reduction)
 
@@ -506,18 +519,36 @@ def binary_cross_entropy_with_logits(
     _constant("binary_cross_entropy_with_logits", "weight", weight)
     _constant("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
     shape = tuple(input.shape)
+    # torch: log_sig.mul_(log_weight); loss = (1 - target).mul_(input).sub_(log_sig).mul_(weight):
+    # the in-place steps keep the dtype of their left side, so the loss is in (1 - target)'s
+    # dtype (float32 for a float32 target and a float64 input), rounded after every step.
     log_sig = logsigmoid(input)
     if pos_weight is not None:
         check_tensor("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
         log_weight = (pos_weight - 1) * target + 1
         _in_place_fits("binary_cross_entropy_with_logits", shape, log_weight, "pos_weight")
-        log_sig = log_sig * log_weight
-    loss = (1 - target) * input - log_sig
+        log_sig = _kept(log_sig * log_weight, log_sig.dtype)
+    loss = 1 - target
+    loss = _kept(loss * input, loss.dtype)
+    loss = _kept(loss - log_sig, loss.dtype)
     if weight is not None:
         check_tensor("binary_cross_entropy_with_logits", "weight", weight)
         _in_place_fits("binary_cross_entropy_with_logits", shape, weight, "weight")
-        loss = loss * weight
+        loss = _kept(loss * weight, loss.dtype)
     return _reduce(loss, reduction)
+
+
+def _kept(result: Tensor, dtype: np.dtype) -> Tensor:
+    """``result`` of an in-place update of a ``dtype`` tensor: cast back to ``dtype``, which
+    torch refuses from floating point to an integer or bool dtype."""
+    if result.dtype == dtype:
+        return result
+    if result.dtype.kind == "f" and dtype.kind in "iub":
+        raise RuntimeError(
+            f"result type {scalar_name(result.dtype)} can't be cast to the desired output type "
+            f"{scalar_name(dtype)}"
+        )
+    return result.to(dtype)
 
 
 def l1_loss(
@@ -550,14 +581,15 @@ def smooth_l1_loss(
     check_tensor("smooth_l1_loss", "input", input)
     check_tensor("smooth_l1_loss", "target", target)
     _same_size_warning(input, target)
+    x, t = _broadcast_pair(input, target)  # torch broadcasts before it reads the reduction
     reduction = _reduction_of(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     _floating_kernel("smooth_l1_cpu", input, target)
-    x, t = _broadcast_pair(input, target)
+    if beta == 0.0:  # torch's l1_loss: its python subtraction refuses a bool operand
+        return _reduce((x - t).abs(), reduction)
+    x, t = _kernel_operands(x, t)
     z = (x - t).abs()
-    if beta == 0.0:
-        return _reduce(z, reduction)
     # 0.5 m^2 / beta + (z - m) with m = min(z, beta): the two branches without a select, whose
     # unused branch would send 0 * inf = NaN back from an infinite z
     m = z.clamp(max=beta)
@@ -576,18 +608,22 @@ def huber_loss(
     check_tensor("huber_loss", "target", target)
     _same_size_warning(input, target)
     x, t = _broadcast_pair(input, target)  # torch broadcasts first, then checks the rest
-    reduction = _reduction_of(None, None, reduction)
+    # torch's python side checks the weight's size before its kernel checks delta and the
+    # dtypes; with a weight, the reduction is looked at last
+    if weight is None:
+        reduction = _reduction_of(None, None, reduction)
+    elif tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _floating_kernel("huber_cpu", input, target)
+    x, t = _kernel_operands(x, t)
     z = (x - t).abs()
     m = z.clamp(max=delta)  # 0.5 m^2 + delta (z - m), m = min(z, delta): as smooth_l1_loss
     loss = m * m * 0.5 + (z - m) * delta
     if weight is None:
         return _reduce(loss, reduction)
-    if tuple(weight.shape) != tuple(input.shape):
-        raise ValueError("Weights and input must have the same size.")
-    return _reduce(loss * weight, reduction)
+    return _reduce(loss * weight, _reduction_of(None, None, reduction))
 
 
 def kl_div(
@@ -697,8 +733,13 @@ def soft_margin_loss(
     reduction = _reduction_of(size_average, reduce, reduction)
     _in_place_fits("soft_margin_loss", tuple(input.shape), target, "target")
     _constant("soft_margin_loss", "target", target)
-    # torch multiplies into a tensor of the input's dtype, then takes exp and log1p in it
-    margin = (-input * target).to(input.dtype)
+    # torch multiplies into a tensor of the input's dtype, then takes exp and log1p in it (in
+    # place: an integer input cannot hold the floating product or its exp)
+    product = -input * target
+    if input.dtype.kind in "iu":
+        floating = product.dtype if product.dtype.kind == "f" else np.dtype(np.float32)
+        _kept(Tensor._wrap(np.zeros((), dtype=floating)), input.dtype)
+    margin = product.to(input.dtype)
     return _reduce(Log1p.apply(margin.exp()), reduction)
 
 
@@ -733,8 +774,11 @@ def _long_target(target: Tensor) -> None:
         )
 
 
-def _class_rows(op: str, input: Tensor, target: Tensor) -> tuple[Tensor, np.ndarray, bool]:
-    """(N, C) input and (N,) int64 targets for the multi-class margin losses."""
+def _class_rows(
+    op: str, input: Tensor, target: Tensor, weight: Tensor | None = None
+) -> tuple[Tensor, np.ndarray, bool]:
+    """(N, C) input and (N,) int64 targets for the multi-class margin losses; a class ``weight``
+    must have C entries (checked before the targets' range, as torch)."""
     # torch reads a 0-d input as one sample of one class
     if input.ndim > 2 or (input.ndim >= 1 and input.shape[-1] == 0):
         raise RuntimeError(
@@ -750,6 +794,10 @@ def _class_rows(op: str, input: Tensor, target: Tensor) -> tuple[Tensor, np.ndar
             f"{op}: target tensor should be 1-D with size equal to the number of input samples "
             f"(batch size). Expected target size [{x.shape[0]}], but got "
             f"{list(target.shape)}. Input has shape {list(input.shape)}."
+        )
+    if weight is not None and weight.numel() != x.shape[1]:
+        raise RuntimeError(
+            f"inconsistent weight size, expected {x.shape[1]} but got {list(weight.shape)}"
         )
     if ((t < 0) | (t >= x.shape[1])).any():
         raise RuntimeError("target out of range")
@@ -774,17 +822,20 @@ def multi_margin_loss(
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.ndim != 1:
         raise ValueError("weight must be one-dimensional")
-    x, t, unbatched = _class_rows("multi_margin_loss", input, target)
+    x, t, unbatched = _class_rows("multi_margin_loss", input, target, weight)
     _constant("multi_margin_loss", "weight", weight)
     n, c = x.shape
     rows = np.arange(n)
     picked = x[rows, t].reshape(n, 1)  # (N, 1)
-    z = (margin - picked + x).relu()  # (N, C)
-    off_target = np.ones((n, c), dtype=bool)
-    off_target[rows, t] = False
-    h = where(off_target, z if p == 1 else z * z, 0.0)
+    z = margin - picked + x  # (N, C)
+    # torch's kernel adds a term only where z > 0 (a NaN z, from NaN or inf - inf, adds nothing)
+    # and weights only the terms it adds; masking z and the weight keeps 0 * inf out of both
+    # the loss and its gradient
+    use = (z._array > 0) & (np.arange(c) != t[:, None])  # (N, C)
+    z = where(use, z, 0.0)
+    h = z if p == 1 else z * z
     if weight is not None:
-        h = h * weight[t].reshape(n, 1)
+        h = h * Tensor._wrap(np.where(use, weight._array[t][:, None], 0).astype(h.dtype))
     loss = h.sum(1) / c
     if target.ndim == 0 and reduction == "none":  # torch: (N,) for a 1-d target, else ()
         loss = loss.reshape(())
@@ -803,9 +854,19 @@ def multilabel_margin_loss(
     check_tensor("multilabel_margin_loss", "input", input)
     check_tensor("multilabel_margin_loss", "target", target)
     reduction = _reduction_of(size_average, reduce, reduction)
-    if input.ndim > 2 or tuple(target.shape) != tuple(input.shape):
+    shape = tuple(input.shape)
+    if not (input.ndim == 0 or (input.ndim in (1, 2) and shape[-1] != 0)):
         raise RuntimeError(
-            f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}"
+            f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+            f"{list(shape)}"
+        )
+    if input.ndim <= 1:  # one sample: any target of at most one dimension and C entries
+        fits = target.ndim <= 1 and target.numel() == (shape[0] if shape else 1)
+    else:
+        fits = tuple(target.shape) == shape
+    if not fits:
+        raise RuntimeError(
+            f"inconsistent target size: {list(target.shape)} for input of size: {list(shape)}"
         )
     _long_target(target)
     unbatched = input.ndim <= 1
@@ -821,9 +882,10 @@ def multilabel_margin_loss(
     rows = np.broadcast_to(np.arange(n)[:, None], (n, c))
     is_label[rows[slot], labels[slot]] = True
     x_label = _rows(x, labels)  # (N, C): x[k, labels[k, j]]
-    hinge = (1 - (x_label.unsqueeze(2) - x.unsqueeze(1))).relu()  # (N, slot j, class i)
-    mask = slot[:, :, None] & ~is_label[:, None, :]
-    loss = where(mask, hinge, 0.0).sum((1, 2)) / c
+    z = (1 - x_label).unsqueeze(2) + x.unsqueeze(1)  # (N, slot j, class i): torch's order
+    # torch adds a term only where z > 0: a NaN z (NaN input, inf - inf) adds nothing
+    mask = slot[:, :, None] & ~is_label[:, None, :] & (z._array > 0)
+    loss = where(mask, z, 0.0).sum((1, 2)) / c
     if unbatched and reduction == "none":
         loss = loss.reshape(())
     return _reduce(loss, reduction)
@@ -880,7 +942,15 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     if not p >= 0:
         raise RuntimeError(f"pdist only supports non-negative p values, got {p}")
     i, j = np.triu_indices(input.shape[0], k=1)
-    return VectorNorm.apply(input[i] - input[j], float(p), (1,), False)
+    diff = input[i] - input[j]  # (P, M)
+    if p == 0:
+        # torch's pdist counts min(ceil(|d|), 1) (NaN for a NaN difference, where vector_norm
+        # counts it as non-zero) and gives p = 0 a zero gradient (vector_norm's gives none): the
+        # count's gradient reaches the input through a branch that where() never selects
+        d = diff._array
+        count = Tensor._wrap(np.minimum(np.ceil(np.abs(d)), d.dtype.type(1)).sum(1))  # (P,)
+        return where(np.zeros(count.shape, dtype=bool), diff.sum(1), count)
+    return VectorNorm.apply(diff, float(p), (1,), False)
 
 
 def cosine_embedding_loss(

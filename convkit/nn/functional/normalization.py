@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ...errors import DimensionError
+from ...errors import DimensionError, ZeroCountError
 from ...ops.nn import BatchNorm
 from ...ops.norm import VectorNorm
 from ...tensor import Tensor
@@ -225,10 +225,9 @@ def group_norm(
     n, c = input.shape[0], input.shape[1]
     # torch's python side first checks the batch of the (N*C/G, G, *spatial) view, then the
     # kernel checks the groups. Its division by num_groups=0 raises Python's ZeroDivisionError
-    # there; convkit raises a RuntimeError at the same point (the parity fuzzer allows only
-    # TypeError/ValueError/RuntimeError/IndexError from convkit).
+    # there; convkit's ZeroCountError is that class and a RuntimeError.
     if num_groups == 0:
-        raise RuntimeError(
+        raise ZeroCountError(
             f"Expected num groups to be greater than 0, got 0 (group_norm divides the "
             f"{list(input.shape)} input's N*C by num_groups)"
         )
@@ -313,11 +312,11 @@ def instance_norm(
     out = _batch_norm(
         rows, rm, rv, _repeat(weight, n), _repeat(bias, n), use_input_stats, momentum, eps
     )
-    # an empty batch makes no update (torch fails there: see the fuzzer's KNOWN list)
-    if running_mean is not None and rm is not None and n:
-        running_mean._array[...] = rm._array.reshape(n, c).mean(axis=0)
-    if running_var is not None and rv is not None and n:
-        running_var._array[...] = rv._array.reshape(n, c).mean(axis=0)
+    # the statistics become the mean of the N per-sample updates: NaN for an empty batch, as
+    # torch (which fails instead when a weight is given: see the fuzzer's KNOWN list)
+    for running, updated in ((running_mean, rm), (running_var, rv)):
+        if use_input_stats and running is not None and updated is not None:
+            running._array[...] = updated._array.reshape(n, c).mean(axis=0) if n else np.nan
     return out.reshape(input.shape)
 
 
@@ -378,11 +377,7 @@ def rms_norm(
     check_tensor("rms_norm", "input", input)
     shape = _normalized_shape("rms_norm", normalized_shape)
     n = len(shape)
-    if input.ndim < n or tuple(input.shape[input.ndim - n :]) != shape:
-        raise RuntimeError(
-            f"Given normalized_shape={list(shape)}, expected input with shape [*, "
-            f"{', '.join(str(s) for s in shape)}], but got input of size{list(input.shape)}"
-        )
+    # torch's order: the weight's shape, then the input's rank (a ValueError), then its shape
     if weight is not None:
         check_tensor("rms_norm", "weight", weight)
         if tuple(weight.shape) != shape:
@@ -390,6 +385,13 @@ def rms_norm(
                 f"Expected weight to be of same shape as normalized_shape, but got weight of "
                 f"shape {list(weight.shape)} and normalized_shape = {list(shape)}"
             )
+    if input.ndim < n:
+        raise ValueError(f"Input tensor must have at least {n} dimensions, but got {input.ndim}")
+    if tuple(input.shape[input.ndim - n :]) != shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape [*"
+            f"{', '.join(str(s) for s in shape)}], but got input of size{list(input.shape)}"
+        )
     if input.dtype.kind != "f":
         raise NotImplementedError(
             f"\"rms_norm\" not implemented for '{scalar_name(input.dtype)}' (rms_norm needs a "

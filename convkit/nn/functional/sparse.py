@@ -18,9 +18,10 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if tensor.dtype != np.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     t = tensor._array
+    if t.size == 0 and num_classes <= 0:
+        # torch's empty-input branch refuses every num_classes <= 0, not only -1
+        raise RuntimeError("Can not infer total number of classes from empty tensor.")
     if num_classes == -1:
-        if t.size == 0:
-            raise RuntimeError("Can not infer total number of classes from empty tensor.")
         num_classes = int(t.max()) + 1
     if t.size and int(t.min()) < 0:
         raise RuntimeError("Class values must be non-negative.")

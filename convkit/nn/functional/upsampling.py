@@ -12,9 +12,9 @@ import warnings
 import numpy as np
 
 from ...kernels import upsample as K
-from ...ops.upsample import Resample
+from ...ops.upsample import Resample, ResampleAntialias
 from ...tensor import Tensor
-from ._utils import check_tensor
+from ._utils import check_tensor, scalar_name
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
@@ -124,17 +124,18 @@ def interpolate(
     if recompute_scale_factor and scales is not None:
         out_size = [K.output_size(input.shape[2 + i], scales[i]) for i in range(dim)]
         scales = None
-    if antialias:
-        if mode in ("bilinear", "bicubic", "lanczos") and input.ndim == 4:
-            raise NotImplementedError(
-                "interpolate(antialias=True) is not implemented in convkit; use antialias=False"
-            )
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.ndim == 4):
         raise ValueError(
             "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and "
             "requires a 4-D tensor as input"
         )
     if mode == "lanczos" and input.ndim == 4:
-        raise ValueError("Lanczos mode requires antialias=True")
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
+    if antialias:
+        return _antialiased(input, out_size, scales, mode, bool(align_corners), size)
     known = mode in ("nearest", "nearest-exact", "area") or mode in _LINEAR_RANK
     if not known or dim not in (1, 2, 3):
         raise NotImplementedError(
@@ -179,6 +180,45 @@ def interpolate(
         else:
             plans.append(K.linear_plan(n_in, n_out, bool(align_corners), s, dtype))
     return Resample.apply(input, tuple(plans), mode == "bilinear")
+
+
+def _antialiased(
+    input: Tensor,
+    out_size: list[int] | None,
+    scales: list[float] | None,
+    mode: str,
+    align_corners: bool,
+    size,
+) -> Tensor:
+    """torch's ``_upsample_{bilinear,bicubic,lanczos}2d_aa`` of a 4-d input."""
+    _check_scalar_size(size, out_size)
+    if out_size is None:
+        assert scales is not None
+        out_size = [K.output_size(input.shape[2 + i], scales[i]) for i in range(2)]
+    _check_sizes(input, out_size)
+    if input.shape[1] == 0:  # torch's aa kernels take an empty batch, not zero channels
+        raise RuntimeError(
+            f"Non-empty 4D data tensor expected but got a tensor with sizes {list(input.shape)}"
+        )
+    if input.dtype.kind != "f":
+        # torch computes uint8 in its own fixed-point arithmetic; convkit refuses it as it
+        # refuses uint8 in the other interpolating modes
+        raise NotImplementedError(
+            f"\"compute_index_ranges_weights\" not implemented for '{scalar_name(input.dtype)}'"
+        )
+    dtype = input.dtype.type
+    plans = tuple(
+        K.antialias_plan(
+            int(input.shape[2 + i]),
+            out_size[i],
+            align_corners,
+            None if scales is None else scales[i],
+            dtype,
+            mode,
+        )
+        for i in range(2)
+    )
+    return ResampleAntialias.apply(input, plans)
 
 
 def upsample(

@@ -485,6 +485,10 @@ _B = [True, False, True, True]
         lambda lib: lib.nn.functional.glu(lib.tensor(_B)),
         lambda lib: lib.nn.functional.glu(lib.tensor([1, 2])),
         lambda lib: lib.nn.functional.softmin(lib.tensor(_B), 0),
+        # torch negates before it looks at dim or dtype (found by the long fuzz run)
+        lambda lib: lib.nn.functional.softmin(lib.tensor(_B), 1.0, dtype=lib.int64),
+        lambda lib: lib.nn.functional.softmin(lib.tensor(_B), True, dtype=lib.float64),
+        lambda lib: lib.nn.functional.softmin(lib.tensor([1, 2]), 0, dtype=lib.float64),
         lambda lib: -lib.tensor(_B),
         lambda lib: lib.nn.functional.elu(lib.tensor([1.0, -1.0]), "a"),
         lambda lib: lib.nn.functional.elu_(lib.tensor([1.0, -1.0]), "a"),

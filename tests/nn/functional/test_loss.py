@@ -9,7 +9,14 @@ import torch.nn.functional as TF
 
 import convkit as ck
 import convkit.nn.functional as F
-from tests.helpers import check_against_torch, gradcheck, same_as_torch, to_torch, tolerance
+from tests.helpers import (
+    check_against_torch,
+    gradcheck,
+    outcome,
+    same_as_torch,
+    to_torch,
+    tolerance,
+)
 
 # (input shape, target shape, classes)
 SHAPES = [((6, 4), (6,)), ((2, 4, 3), (2, 3)), ((2, 4, 3, 2), (2, 3, 2)), ((4,), ())]
@@ -1027,3 +1034,155 @@ def test_cross_entropy_byte_target_weighted_smoothed_mean_raises_like_torch(redu
             ours()
     else:
         np.testing.assert_allclose(ours().data, theirs().numpy(), rtol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        # found by the long fuzz run (issue 10): bce of bool or integer probabilities is
+        # torch's NotImplementedError (a NumPy TypeError leaked), after the weight's broadcast
+        lambda L: L.nn.functional.binary_cross_entropy(L.ones(2).bool(), L.ones(2).bool()),
+        lambda L: L.nn.functional.binary_cross_entropy(L.full((2,), 3).long(), L.ones(2).long()),
+        lambda L: L.nn.functional.binary_cross_entropy(
+            L.ones(2).bool(), L.ones(2).bool(), L.ones(3)
+        ),
+        # bce_with_logits: torch's (1 - target).mul_(input).sub_(...) keeps (1 - target)'s dtype
+        lambda L: L.nn.functional.binary_cross_entropy_with_logits(
+            L.ones((), dtype=L.float64), L.ones(())
+        ),
+        lambda L: L.nn.functional.binary_cross_entropy_with_logits(
+            L.linspace(-2, 2, 3, dtype=L.float64),
+            L.full((3,), 0.25),
+            pos_weight=L.ones(3, dtype=L.float64) * 3,
+            weight=L.ones(3, dtype=L.float64) / 3,
+            reduction="none",
+        ),
+        lambda L: L.nn.functional.binary_cross_entropy_with_logits(L.ones(3), L.ones(3).long()),
+        lambda L: L.nn.functional.binary_cross_entropy_with_logits(L.ones(3), L.ones(3).bool()),
+        # huber_loss: the weight's size is checked before delta, the reduction after both
+        lambda L: L.nn.functional.huber_loss(L.ones(()), L.ones(()), delta=-1.0, weight=L.ones(2)),
+        lambda L: L.nn.functional.huber_loss(L.ones(2), L.ones(2), "bad", -1.0, weight=L.ones(2)),
+        lambda L: L.nn.functional.huber_loss(L.ones(2), L.ones(2), "bad", -1.0),
+        # smooth_l1_loss broadcasts before it reads the reduction
+        lambda L: L.nn.functional.smooth_l1_loss(
+            L.ones(1, 0, 0), L.ones(1, 0, 0, 2), reduction="x"
+        ),
+        # the fused kernels take a bool target in the promoted dtype
+        lambda L: L.nn.functional.huber_loss(L.ones(2), L.tensor([True, False])),
+        lambda L: L.nn.functional.smooth_l1_loss(L.ones(2), L.tensor([True, False]), beta=0.0),
+        lambda L: L.nn.functional.smooth_l1_loss(L.tensor([True, False]), L.ones(2) * 0.3),
+        # soft_margin_loss computes in place in an integer input's dtype
+        lambda L: L.nn.functional.soft_margin_loss(L.ones(2).long(), L.ones(()).long()),
+        lambda L: L.nn.functional.soft_margin_loss(L.ones(2).long(), L.ones(2).double()),
+        lambda L: L.nn.functional.soft_margin_loss(L.ones(2).int(), L.ones(2)),
+    ],
+)
+def test_fuzzed_loss_dtypes_match_torch(fn):
+    same_as_torch(fn)  # values, dtypes, or the error's family
+    theirs, ours = outcome(fn, torch), outcome(fn, ck)
+    assert ours[0] == theirs[0]  # "ok", or torch's very class
+
+
+_INF, _NAN = float("inf"), float("nan")
+_SPECIAL_ROWS = [[0.5, _INF, -_INF, 1.0], [_NAN, 0.2, 0.3, 2.0], [1.0, 2.0, _INF, 0.0]]
+
+
+def _margin_call(name, x, t, **kw):
+    def call(L):
+        xs = L.tensor(x, requires_grad=True)
+        given = {k: L.tensor(v) if k == "weight" else v for k, v in kw.items()}
+        y = getattr(L.nn.functional, name)(xs, L.tensor(t), **given)
+        y.sum().backward()
+        return y, xs.grad
+
+    return call
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        # torch's margin kernels add a term only where z > 0 (a NaN z adds nothing) and weight
+        # only the terms they add (found by the long fuzz run, issue 10)
+        _margin_call("multi_margin_loss", _SPECIAL_ROWS, [1, 2, 2], p=1, margin=0.0),
+        _margin_call("multi_margin_loss", _SPECIAL_ROWS, [1, 2, 2], p=2, reduction="none"),
+        _margin_call("multi_margin_loss", [[0.3, -0.2]], [0], margin=_NAN),
+        _margin_call("multi_margin_loss", _SPECIAL_ROWS, [1, 0, 3], weight=[1.0, 2.0, _INF, 0.0]),
+        _margin_call(
+            "multilabel_margin_loss", _SPECIAL_ROWS, [[1, -1, 0, 0], [0, 2, -1, 1], [2, -1, 0, 0]]
+        ),
+        _margin_call("multilabel_margin_loss", [[_INF, _INF, -_INF, -_INF]], [[0, 2, -1, 1]]),
+        # one sample: torch takes any target of at most one dimension with C entries
+        _margin_call("multilabel_margin_loss", [0.5], 0, reduction="none"),
+        _margin_call("multilabel_margin_loss", 0.5, [0]),
+        _margin_call("multilabel_margin_loss", [0.5], [[0]]),
+        _margin_call("multilabel_margin_loss", [[[0.5]]], [[[0]]]),
+        _margin_call("multilabel_margin_loss", [], []),
+        _margin_call("multilabel_margin_loss", [[0.5, 1.0]], [0, 1]),
+    ],
+)
+def test_margin_losses_of_special_values_and_shapes_match_torch(call):
+    same_as_torch(call)
+
+
+@pytest.mark.parametrize("weight_size", [2, 5])
+@pytest.mark.parametrize("batch", [0, 2])
+def test_multi_margin_loss_weight_size_is_checked_as_torch(weight_size, batch):
+    """A class weight of the wrong size raises, also for an empty batch (convkit indexed it by
+    the targets and returned)."""
+
+    def call(L):
+        x, t = L.zeros(batch, 3), L.zeros(batch, dtype=L.int64)
+        return L.nn.functional.multi_margin_loss(x, t, weight=L.ones(weight_size))
+
+    assert same_as_torch(call) is RuntimeError
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [[1.0, 2.0], [3.0, 2.0], [0.0, 0.0]],
+        [[1.0, 2.0]],  # no pair: an empty output, a zero gradient
+        [[_INF, _NAN], [1.0, _INF]],
+        [[-_INF, 3.0], [-_INF, 3.0]],
+    ],
+)
+def test_pdist_p0_counts_and_gradient_as_torch(rows):
+    """torch's pdist with p = 0 counts min(ceil(|d|), 1) (NaN for a NaN difference) and its
+    backward gives zeros, not None (found by the long fuzz run, issue 10)."""
+
+    def call(L):
+        x = L.tensor(rows, requires_grad=True)
+        y = L.nn.functional.pdist(x, 0)
+        y.backward(L.ones(y.shape))
+        return y, x.grad
+
+    same_as_torch(call)
+
+
+@pytest.mark.parametrize("target", [-0.3, 0.0, 0.4])
+def test_kl_div_target_gradient_through_an_empty_input_as_torch(target):
+    """A 0-d target broadcast over an empty input gets a zero upstream gradient: torch's xlogy
+    derivative xlogy(0, log t) stays 0 for t < 0 (convkit's 0 * NaN was NaN; the fuzz run)."""
+
+    def call(L):
+        t = L.tensor(target, requires_grad=True)
+        y = L.nn.functional.kl_div(L.zeros(2, 0, dtype=L.float64), t, reduction="sum")
+        y.backward()
+        return y, t.grad
+
+    same_as_torch(call)
+
+
+def test_cosine_similarity_gradient_of_a_zero_vector_with_eps_zero_as_torch():
+    """eps=0 and a zero x2: the output is NaN and torch's norm backward, grad * (x / |x|) masked
+    to 0 at |x| = 0, keeps the NaN gradient NaN (convkit masked the gradient itself and gave
+    -inf from the division; found by the long fuzz run, issue 10)."""
+
+    def call(L):
+        x1 = L.tensor([[0.1098, 0.4905]], requires_grad=True).t()
+        x2 = L.tensor([[0.0, 2.0], [0.0, 2.0]], requires_grad=True)
+        y = L.nn.functional.cosine_similarity(x1.expand(2, 2), x2, dim=0, eps=0.0)
+        y.backward(L.tensor([0.7, -1.3]))
+        return y, x1.grad, x2.grad
+
+    same_as_torch(call)

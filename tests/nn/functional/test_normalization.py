@@ -178,6 +178,15 @@ def test_instance_norm_running_statistics_match_torch(dtype, use_input_stats):
             RuntimeError,
         ),
         (lambda x: F.group_norm(x, 2.0), lambda x: TF.group_norm(x, 2.0), TypeError),
+        # rms_norm: fewer input dimensions than normalized_shape is torch's ValueError, checked
+        # after the weight's shape
+        (lambda x: F.rms_norm(x, (9, 2, 4, 4)), lambda x: TF.rms_norm(x, (9, 2, 4, 4)), ValueError),
+        (
+            lambda x: F.rms_norm(x, (9, 2, 4, 4), ck.ones(3)),
+            lambda x: TF.rms_norm(x, (9, 2, 4, 4), torch.ones(3)),
+            RuntimeError,
+        ),
+        (lambda x: F.rms_norm(x, (3, 4)), lambda x: TF.rms_norm(x, (3, 4)), RuntimeError),
         (
             lambda x: F.instance_norm(x.long(), eps=-1.0),
             lambda x: TF.instance_norm(x.long(), eps=-1.0),
@@ -211,14 +220,6 @@ def test_instance_norm_takes_any_eps_as_torch():
             [x],
             np.float64,
         )
-
-
-def test_instance_norm_of_an_empty_batch_leaves_the_running_statistics():
-    rm, rv = ck.zeros(2), ck.ones(2)
-    y = F.instance_norm(ck.zeros(0, 2, 3), rm, rv)
-    assert tuple(y.shape) == (0, 2, 3)
-    np.testing.assert_array_equal(rm.numpy(), [0.0, 0.0])
-    np.testing.assert_array_equal(rv.numpy(), [1.0, 1.0])
 
 
 @pytest.mark.parametrize("dim", [0, -1])
@@ -275,10 +276,26 @@ def test_group_norm_check_order_matches_torch(shape, groups, error):
 
 def test_group_norm_zero_groups_raises_before_the_batch_check():
     # torch divides by num_groups in its python-side batch check (ZeroDivisionError); convkit
-    # raises there too, with a RuntimeError (one of the classes convkit's errors use)
+    # raises there too, a ZeroDivisionError that is also a RuntimeError (convkit's classes)
     for shape in ((2, 3), (0, 1), (1, 1)):
         x = np.ones(shape, dtype=np.float32)
         with pytest.raises(ZeroDivisionError):
             TF.group_norm(torch.from_numpy(x), 0)
-        with pytest.raises(RuntimeError, match="num groups to be greater than 0, got 0"):
+        with pytest.raises(ZeroDivisionError, match="num groups to be greater than 0, got 0"):
             F.group_norm(ck.tensor(x), 0)
+        with pytest.raises(RuntimeError):
+            F.group_norm(ck.tensor(x), 0)
+
+
+@pytest.mark.parametrize("use_input_stats", [True, False])
+@pytest.mark.parametrize("shape", [(0, 4, 3), (0, 4, 2, 3), (0, 4, 0)])
+def test_instance_norm_of_an_empty_batch_updates_running_stats_as_torch(shape, use_input_stats):
+    """torch averages the zero per-sample updates of an empty batch: NaN statistics in training,
+    untouched ones with use_input_stats=False (found by the long fuzz run, issue 10)."""
+    rm0, rv0 = np.linspace(-1, 1, 4, dtype=np.float32), np.linspace(1, 2, 4, dtype=np.float32)
+    got = [ck.tensor(rm0), ck.tensor(rv0)]
+    want = [torch.from_numpy(rm0.copy()), torch.from_numpy(rv0.copy())]
+    F.instance_norm(ck.zeros(shape), *got, use_input_stats=use_input_stats)
+    TF.instance_norm(torch.zeros(shape), *want, use_input_stats=use_input_stats)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g.data, w.numpy())

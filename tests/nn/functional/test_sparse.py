@@ -27,6 +27,9 @@ def test_one_hot_matches_torch(values, num_classes):
         ([0, -1], -1, "non-negative"),
         ([0, 3], 3, "smaller than num_classes"),
         (np.zeros(0, dtype=np.int64), -1, "empty tensor"),
+        (np.zeros((0, 3), dtype=np.int64), 0, "empty tensor"),
+        (np.zeros(0, dtype=np.int64), -4, "empty tensor"),
+        ([0, 1], 0, "smaller than num_classes"),
         (np.array([1.0]), 3, "LongTensor"),
     ],
 )

@@ -1,5 +1,5 @@
-"""interpolate and the upsample aliases against torch: values (bit for bit except bicubic),
-gradients, gradient checks, argument errors."""
+"""interpolate and the upsample aliases against torch: values (bit for bit except bicubic and
+the antialiased modes), gradients, gradient checks, argument errors."""
 
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ import torch.nn.functional as TF
 
 import convkit as ck
 import convkit.nn.functional as F
-from tests.helpers import gradcheck, to_torch, tolerance
+from tests.helpers import assert_same_outcome, gradcheck, to_torch, tolerance
 
 # (mode, spatial rank, align_corners choices)
 MODES = [
@@ -36,6 +36,7 @@ SPECS = [
     dict(scale_factor=2.3, recompute_scale_factor=True),
     dict(scale_factor=1.05),
 ]
+AA_MODES = [("bilinear", [False, True]), ("bicubic", [False, True]), ("lanczos", [None])]
 GRID = [
     (mode, rank, ac, spec)
     for mode, rank, acs in MODES
@@ -88,6 +89,99 @@ def test_gradcheck(mode, rank, ac):
 def test_same_size_with_a_scale_factor_keeps_the_true_gradient():
     x = np.random.default_rng(3).standard_normal((1, 2, 5))
     gradcheck(lambda t: F.interpolate(t, scale_factor=1.05), x)
+
+
+AA_SPECS = [
+    dict(size=(3, 2)),  # down
+    dict(size=(9, 11)),  # up
+    dict(size=(2, 13)),  # down and up
+    dict(scale_factor=0.4),
+    dict(scale_factor=(2.5, 0.3)),
+    dict(scale_factor=0.7, recompute_scale_factor=True),
+]
+AA_GRID = [(m, ac, spec) for m, acs in AA_MODES for ac in acs for spec in AA_SPECS]
+
+
+@pytest.mark.parametrize("mode,ac,spec", AA_GRID)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_antialias_values_and_gradients_match_torch(mode, ac, spec, dtype):
+    kw = dict(spec, mode=mode, antialias=True)
+    if ac is not None:
+        kw["align_corners"] = ac
+    x = np.random.default_rng(5).standard_normal((2, 3, 8, 7)).astype(dtype)
+    xc, xt = ck.tensor(x, requires_grad=True), to_torch(x, requires_grad=True)
+    y, yt = F.interpolate(xc, **kw), TF.interpolate(xt, **kw)
+    assert y.shape == tuple(yt.shape) and y.dtype == dtype
+    np.testing.assert_allclose(y.data, yt.detach().numpy(), **tolerance(dtype))
+    g = np.random.default_rng(6).standard_normal(y.shape).astype(dtype)
+    y.backward(ck.tensor(g))
+    yt.backward(to_torch(g))
+    np.testing.assert_allclose(xc.grad.data, xt.grad.numpy(), **tolerance(dtype))
+
+
+@pytest.mark.parametrize("mode,ac", [(m, acs[-1]) for m, acs in AA_MODES])
+def test_antialias_gradcheck(mode, ac):
+    x = np.random.default_rng(7).standard_normal((1, 2, 7, 5))
+    kw = {} if ac is None else dict(align_corners=ac)
+    gradcheck(lambda t: F.interpolate(t, size=(3, 8), mode=mode, antialias=True, **kw), x)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
+def test_antialias_to_width_one_is_the_resampling_torch_gives_transposed(mode):
+    """torch 2.13's antialiased kernels, resizing the height to an output of width 1, repeat the
+    first output row in every row (its backward is right). convkit's rows are torch's own on
+    the transposed input, where the width is not 1."""
+    x = np.random.default_rng(8).standard_normal((2, 2, 8, 3))
+    y = F.interpolate(ck.tensor(x), size=(3, 1), mode=mode, antialias=True)
+    xt = to_torch(x).transpose(-1, -2)
+    want = TF.interpolate(xt, size=(1, 3), mode=mode, antialias=True).transpose(-1, -2)
+    np.testing.assert_allclose(y.data, want.numpy(), rtol=1e-10, atol=1e-12)
+    broken = TF.interpolate(to_torch(x), size=(3, 1), mode=mode, antialias=True).numpy()
+    np.testing.assert_array_equal(broken, np.repeat(broken[:, :, :1], 3, axis=2))
+
+
+def test_antialias_with_a_size_keeping_scale_factor_keeps_the_true_gradient():
+    """scale_factor 1.2 keeps a 4-pixel axis at 4: torch's forward copies it, its backward
+    applies the 1/1.2 filter; convkit's gradient is the derivative of the forward."""
+    x = np.random.default_rng(9).standard_normal((1, 1, 4, 4))
+    y = F.interpolate(ck.tensor(x), scale_factor=1.2, mode="bilinear", antialias=True)
+    np.testing.assert_array_equal(y.data, x)
+    gradcheck(lambda t: F.interpolate(t, scale_factor=1.2, mode="bilinear", antialias=True), x)
+
+
+@pytest.mark.parametrize(
+    "shape,kw",
+    [
+        ((0, 2, 4, 4), dict(size=(2, 2), mode="bilinear")),  # an empty batch returns
+        ((2, 0, 4, 4), dict(size=(2, 2), mode="bilinear")),  # zero channels raise
+        ((2, 2, 4, 4), dict(size=(0, 2), mode="bicubic")),
+        ((2, 2, 4, 4), dict(size=(2, 2), mode="lanczos", align_corners=True)),
+        ((2, 2, 4), dict(size=2, mode="lanczos")),
+        ((2, 2, 4, 4), dict(size=(2, 2), mode="area")),
+        ((2, 2, 4, 4), dict(size=2.5, mode="bilinear")),
+    ],
+)
+def test_antialias_edges_match_torch(shape, kw):
+    def call(L):
+        return L.nn.functional.interpolate(L.zeros(shape), antialias=True, **kw)
+
+    assert_same_outcome(call)
+
+
+def test_antialias_of_integers_is_refused_as_torch():
+    def call(L):
+        return L.nn.functional.interpolate(
+            L.zeros(1, 1, 4, 4, dtype=L.int64), size=(2, 2), mode="bicubic", antialias=True
+        )
+
+    assert_same_outcome(call, message=True)
+
+
+def test_lanczos_needs_antialias_as_torch():
+    def call(L):
+        return L.nn.functional.interpolate(L.zeros(1, 1, 4, 4), size=(2, 2), mode="lanczos")
+
+    assert_same_outcome(call, message=True)
 
 
 def test_uint8_nearest_as_torch():
