@@ -157,8 +157,16 @@ class BatchNorm(Function):
             if ctx.training:
                 m = ctx.count
                 scale64 = scale.astype(np.float64)
-                b = -scale64 * invstd.astype(np.float64) ** 2 * sum_gd / m
-                gx = knorm.input_grad(x, g, mean, scale, b, -scale64 * sum_g / m)
+                k = invstd.astype(np.float64) ** 2 * sum_gd / m
+                if np.isfinite(scale).all():
+                    gx = knorm.input_grad(x, g, mean, scale, -scale64 * k, -scale64 * sum_g / m)
+                else:
+                    # torch's factored (g - mean(g) - (x - mean) * k) * scale: an infinite
+                    # scale times the finite bracket is +-inf where the expanded form above
+                    # adds inf * g and -inf * mean(g), NaN
+                    one = np.ones_like(scale)
+                    inner = knorm.input_grad(x, g, mean, one, -k, -sum_g / m)
+                    gx = knorm.affine(inner, None, scale, None)
             else:
                 gx = knorm.affine(g, None, scale, None)
         if need_w:

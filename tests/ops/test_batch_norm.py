@@ -61,3 +61,24 @@ def test_gradients_of_an_empty_batch_are_torchs_zeros(training):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # NumPy's "Mean of empty slice" (the statistics)
         same_as_torch(call)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_training_input_gradient_with_an_infinite_weight_is_torchs(dtype):
+    # torch's (g - mean(g) - xhat * mean(g * xhat)) * invstd * w is +-inf (or NaN where the
+    # bracket is 0) in a channel of infinite weight; the expanded inf * g - inf * mean(g) was NaN
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 4, 3)).astype(dtype)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    w = np.array([np.inf, -np.inf, 1.5, np.nan], dtype=dtype)
+    b = rng.standard_normal(4).astype(dtype)
+    cx, tx = ck.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    F.batch_norm(cx, None, None, ck.tensor(w), ck.tensor(b), True).backward(ck.tensor(g))
+    TF.batch_norm(tx, None, None, torch.tensor(w), torch.tensor(b), True).backward(
+        torch.from_numpy(g)
+    )
+    assert cx.grad is not None and tx.grad is not None
+    got, want = cx.grad.numpy(), tx.grad.numpy()
+    assert np.isinf(want[:, :2]).all()  # the case under test: +-inf, not NaN
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(got, want, **tol)  # NaN and +-inf in the same places
