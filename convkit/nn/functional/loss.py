@@ -873,10 +873,15 @@ def multilabel_margin_loss(
     x = input.reshape(1, -1) if unbatched else input
     t = target._array.reshape(x.shape).astype(np.int64)
     n, c = x.shape
+    # torch checks every entry, also those after the ending -1
+    if t.size and (t.min() < -1 or t.max() >= c):
+        bad = int(t.min()) if t.min() < -1 else int(t.max())
+        raise RuntimeError(
+            f"multilabel_margin_loss(): argument #2 'target' is out of range: every entry "
+            f"must lie in [-1, {c}) (-1 ends a row's labels), got {bad}"
+        )
     # The labels of row k are t[k, :j] up to the first -1.
     slot = np.cumprod(t >= 0, axis=1).astype(bool)  # (N, C): slot j holds a label
-    if (t[slot] >= c).any():
-        raise RuntimeError(f"target index {int(t[slot].max())} is out of range [0, {c})")
     labels = np.where(slot, t, 0)  # (N, C)
     is_label = np.zeros((n, c), dtype=bool)  # (N, C): class i is a label of row k
     rows = np.broadcast_to(np.arange(n)[:, None], (n, c))

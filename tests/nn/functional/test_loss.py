@@ -797,6 +797,13 @@ def _x(lib, grad=False):
         lambda lib: lib.nn.functional.mse_loss(_x(lib), _x(lib) * 2, weight=lib.ones(2)),
         lambda lib: lib.nn.functional.cosine_similarity(_x(lib), _x(lib), eps=-1.0),
         lambda lib: lib.nn.functional.pdist(_x(lib), -1.0),
+        # torch checks every target entry in [-1, C), also those after a row's ending -1
+        lambda lib: lib.nn.functional.multilabel_margin_loss(
+            _x(lib), lib.tensor([[-1, 2], [0, 1]])
+        ),
+        lambda lib: lib.nn.functional.multilabel_margin_loss(
+            _x(lib), lib.tensor([[0, 1], [-2, 0]])
+        ),
     ],
 )
 def test_argument_checks_match_torch(fn):
