@@ -14,7 +14,15 @@ from ...ops.activation import Log1p
 from ...ops.loss import BinaryCrossEntropy
 from ...ops.nn import NllLoss
 from ...ops.norm import VectorNorm
-from ...tensor import Tensor, check_broadcast, minimum, ones_like, result_dtype, where
+from ...tensor import (
+    Tensor,
+    check_broadcast,
+    minimum,
+    ones_like,
+    result_dtype,
+    where,
+    zeros_like,
+)
 from ._utils import check_bool, check_int, check_number, check_tensor, scalar_name
 from .activation import log_softmax, logsigmoid
 
@@ -704,8 +712,19 @@ def hinge_embedding_loss(
     reduction = _reduction_of(size_average, reduce, reduction)
     check_broadcast(tuple(input.shape), tuple(target.shape))
     t = target._array
-    margin_part = where(t != 1, (margin - input).clamp(min=0), 0.0)
-    self_part = where(t != -1, input, 0.0)
+    zero: Tensor | float = 0.0
+    if np.dtype(input.dtype).kind in "iu":
+        # torch computes in the input's integer dtype: the margin converted to it (truncated,
+        # refused where it does not fit), the result integer (and its mean refused)
+        info = np.iinfo(input.dtype)
+        if not (math.isfinite(margin) and info.min <= margin <= info.max):
+            raise RuntimeError(
+                f"value cannot be converted to type {scalar_name(input.dtype, 'conversion')} "
+                f"without overflow (hinge_embedding_loss of an integer input: margin={margin})"
+            )
+        margin, zero = int(margin), zeros_like(input)
+    margin_part = where(t != 1, (margin - input).clamp(min=0), zero)
+    self_part = where(t != -1, input, zero)
     return _reduce(margin_part + self_part, reduction)
 
 

@@ -1193,3 +1193,22 @@ def test_cosine_similarity_gradient_of_a_zero_vector_with_eps_zero_as_torch():
         return y, x1.grad, x2.grad
 
     same_as_torch(call)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8"])
+@pytest.mark.parametrize("margin", [1.5, -1.5, 300.0, -0.5, float("nan")])
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+@pytest.mark.parametrize("shape", [(6,), (0, 3)])
+def test_hinge_embedding_loss_of_an_integer_input_is_torchs(dtype, margin, reduction, shape):
+    # torch computes in the input's dtype: the margin truncated (refused where it does not fit
+    # the dtype), an integer result, and a mean it refuses, also of an empty input
+    def fn(lib):
+        x = lib.tensor(np.array([0, 1, 2, -3, -1, 5]).reshape(-1)[: math.prod(shape)]).reshape(
+            shape
+        )
+        t = lib.tensor(np.array([-1, -1, 1, -1, 5, -1])[: math.prod(shape)]).reshape(shape)
+        return lib.nn.functional.hinge_embedding_loss(
+            x.to(getattr(lib, dtype)), t, margin=margin, reduction=reduction
+        )
+
+    same_as_torch(fn)
