@@ -456,14 +456,14 @@ def conv_transpose3d(
 # ----------------------------------------------------------------------------------------------
 
 
+def _window_types(op: str, **args: object) -> None:
+    """Every argument's type before any length, as torch's argument parser."""
+    for name, value in args.items():
+        shapes.check_int_arg(value, 2, name, op)
+
+
 def _window_args(op: str, kernel_size, dilation, padding, stride):
-    for name, value in (
-        ("kernel_size", kernel_size),
-        ("dilation", dilation),
-        ("padding", padding),
-        ("stride", stride),
-    ):
-        shapes.check_int_arg(value, 2, name, op)  # every type before any length, as torch
+    _window_types(op, kernel_size=kernel_size, dilation=dilation, padding=padding, stride=stride)
     kernel = shapes.int_tuple(kernel_size, 2, "kernel_size", op, expand_one=False)
     dilation = shapes.int_tuple(dilation, 2, "dilation", op, expand_one=False)
     padding = shapes.int_tuple(padding, 2, "padding", op, expand_one=False)
@@ -532,6 +532,14 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     ``(N, C, *output_size)`` (also unbatched ``(C*kH*kW, L)``); overlapping windows add."""
     op = "fold"
     _check_tensor(op, "input", input)
+    _window_types(
+        op,
+        output_size=output_size,
+        kernel_size=kernel_size,
+        dilation=dilation,
+        padding=padding,
+        stride=stride,
+    )
     output_size = shapes.int_tuple(output_size, 2, "output_size", op, expand_one=False)
     kernel, dilation, pads, stride = _window_args(op, kernel_size, dilation, padding, stride)
     if input.ndim not in (2, 3) or any(v == 0 for v in input.shape[input.ndim - 2 :]):

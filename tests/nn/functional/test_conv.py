@@ -74,3 +74,12 @@ def test_zero_input_channels_is_a_sum_over_nothing():
     y = F.conv2d(ck.ones(1, 0, 5, 5), ck.ones(3, 0, 3, 3), ck.tensor([1.0, 2.0, 3.0]))
     assert y.shape == (1, 3, 3, 3)
     assert (y.data[0, 2] == 3.0).all()
+
+
+@pytest.mark.parametrize(
+    "output_size,kernel_size",
+    [((), False), ((3,), False), ((3, 3, 3), 2.0), ((), (True, True)), ((2,), None), ((), 2)],
+)
+def test_fold_checks_every_argument_type_before_any_length(output_size, kernel_size):
+    # torch's parser refuses a bad type (TypeError) before col2im checks output_size's length
+    same_as_torch(lambda lib: lib.nn.functional.fold(lib.ones(6, 9), output_size, kernel_size))
