@@ -52,11 +52,16 @@ class VectorNorm(Function):
             # of a zero-norm row stays NaN (cosine_similarity with eps=0 of a zero vector)
             return g * np.where(norm == 0, zero, a / np.where(norm == 0, 1, norm))
         if p in (math.inf, -math.inf):
-            # The gradient is shared evenly between the entries that attain the norm; a NaN norm
-            # is attained by none, and its row gets 0 (torch), not 0 * sign(NaN) / 0.
-            hit = np.abs(a) == norm
-            count = np.maximum(hit.sum(axis=ctx.axes, keepdims=True), 1).astype(a.dtype)
-            return np.where(hit, np.sign(a) * (g / count), zero)
+            # torch's sgn(x) * (g / count * hit): the gradient is shared evenly between the
+            # entries that attain the norm or are NaN (sgn(NaN) = 0 sends them none). A product,
+            # not a select: a NaN or infinite share (a NaN g, as x / inf-norm's backward gives)
+            # makes every entry of its row NaN (0 * NaN), as in torch.
+            absa = np.abs(a)
+            hit = (absa == norm) | np.isnan(absa)
+            count = hit.sum(axis=ctx.axes, keepdims=True).astype(a.dtype)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = g / count * hit
+            return np.where(np.isnan(a), zero, np.sign(a)) * share
         absa = np.abs(a)
         if p < 2:
             scaled = np.sign(a) * np.power(absa, p - 1)
