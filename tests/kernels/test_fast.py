@@ -16,6 +16,7 @@ from convkit.kernels import conv as C
 from convkit.kernels import conv_ref as R
 from convkit.kernels import fast
 from convkit.kernels import pool as P
+from tests.helpers import same_as_torch
 
 needs_numba = pytest.mark.skipif(
     not fast.is_available() and not os.environ.get("CONVKIT_REQUIRE_FAST"),
@@ -190,3 +191,20 @@ def test_writes_stay_inside_the_output(monkeypatch):
         expected = C.conv_input_grad(g, w, x.shape[2:], pads, ones, ones, 2)
     np.testing.assert_allclose(gx, expected, rtol=1e-12, atol=1e-12)
     assert (buf[x.size :] == 7.0).all()
+
+
+@needs_numba
+@pytest.mark.parametrize("shape", [(0, 2, 4), (0, 1, 4, 6), (0, 3, 2, 3, 4)])
+def test_max_pool_backward_of_an_empty_batch_from_indices(shape, monkeypatch):
+    """An empty batch leaves the compiled scatter (it cannot view (0, -1)) for NumPy's path:
+    the empty gradient, as torch's (the fast path raised NumPy's reshape error)."""
+    monkeypatch.setattr(fast, "_enabled", True)
+    pool = f"max_pool{len(shape) - 2}d"
+
+    def fn(lib):
+        x = lib.zeros(shape, requires_grad=True)
+        y, i = getattr(lib.nn.functional, pool)(x, 2, return_indices=True)
+        y.backward(lib.zeros(y.shape))
+        return y, i, x.grad
+
+    same_as_torch(fn)
