@@ -319,18 +319,23 @@ def mse_loss(
             f"tensor b ({list(target.shape)}) at non-singleton dimensions: "
             f"mse_loss's input and target must broadcast"
         ) from None
-    _check_reduction(reduction)
     dtype = _pair_dtype(input, target)
+    if weight is not None:
+        # torch's Python path: the weight's shape, then plain arithmetic in any dtype (no
+        # mse_cpu kernel), then the reduction
+        _check_weight_shape(weight, input)
+        shape = check_broadcast(tuple(input.shape), tuple(target.shape))
+        diff = input.expand(shape) - target.expand(shape)  # torch.broadcast_tensors, then -
+        _check_reduction(reduction)
+        return _weighted(diff * diff, weight, input, reduction)
+    _check_reduction(reduction)
     if dtype.kind != "f":
         raise NotImplementedError(
             f"\"mse_cpu\" not implemented for '{dtype}': mse_loss needs "
             f"a floating-point input or target"
         )
-    if weight is None:
-        # One node, as torch's MseLossBackward0 (its grad_fn is what torch code prints and walks).
-        return B.MseLoss.apply(input.to(dtype), target.to(dtype), reduction=reduction)
-    diff = input.to(dtype) - target.to(dtype)
-    return _weighted(diff * diff, weight, input, reduction)
+    # One node, as torch's MseLossBackward0 (its grad_fn is what torch code prints and walks).
+    return B.MseLoss.apply(input.to(dtype), target.to(dtype), reduction=reduction)
 
 
 def _pair_dtype(input: Tensor, target: Tensor) -> np.dtype:
@@ -438,12 +443,19 @@ def _floating_kernel(kernel: str, input: Tensor, target: Tensor) -> None:
         )
 
 
+def _check_weight_shape(weight: Tensor, input: Tensor) -> None:
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError(
+            f"Weights and input must have the same size. (weight {list(weight.shape)}, input "
+            f"{list(input.shape)})"
+        )
+
+
 def _weighted(loss: Tensor, weight: Tensor | None, input: Tensor, reduction: str) -> Tensor:
     """torch's python-side weighting of l1_loss: the weighted mean divides by sum(weight)."""
     if weight is None:
         return _reduce(loss, reduction)
-    if tuple(weight.shape) != tuple(input.shape):
-        raise ValueError("Weights and input must have the same size.")
+    _check_weight_shape(weight, input)
     loss = loss * weight
     if reduction == "mean":
         return loss.sum() / weight.sum()
