@@ -207,6 +207,16 @@ def layer_norm(
     return out
 
 
+def _group_batch(input: Tensor, num_groups: float) -> None:
+    """torch's ``_verify_batch_size`` of the ``(N*C // G, G, *spatial)`` view."""
+    n, c = input.shape[0], input.shape[1]
+    if n * c // num_groups * _prod(input.shape[2:]) == 1:
+        size = [n * c // num_groups, num_groups] + list(input.shape[2:])
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input size {size}"
+        )
+
+
 def group_norm(
     input: Tensor,
     num_groups: int,
@@ -217,26 +227,25 @@ def group_norm(
     """Normalise each of ``num_groups`` channel groups of every sample over its channels and
     positions, then scale and shift per channel."""
     check_tensor("group_norm", "input", input)
-    check_int("group_norm", "num_groups", num_groups)
     if input.ndim < 2:
         raise RuntimeError(
             f"Expected at least 2 dimensions for input tensor but received {input.ndim}"
         )
     n, c = input.shape[0], input.shape[1]
-    # torch's python side first checks the batch of the (N*C/G, G, *spatial) view, then the
-    # kernel checks the groups. Its division by num_groups=0 raises Python's ZeroDivisionError
-    # there; convkit's ZeroCountError is that class and a RuntimeError.
+    # torch's python side first checks the batch of the (N*C/G, G, *spatial) view, with any
+    # number (a float or bool num_groups too, which its parser refuses only after), then the kernel
+    # checks the groups. Its division by num_groups=0 raises Python's ZeroDivisionError there;
+    # convkit's ZeroCountError is that class and a RuntimeError.
+    if isinstance(num_groups, (float, bool)) and num_groups != 0:
+        _group_batch(input, num_groups)
+    check_int("group_norm", "num_groups", num_groups)
     if num_groups == 0:
         raise ZeroCountError(
             f"Expected num groups to be greater than 0, got 0 (group_norm divides the "
             f"{list(input.shape)} input's N*C by num_groups)"
         )
+    _group_batch(input, num_groups)
     spatial = _prod(input.shape[2:])
-    if n * c // num_groups * spatial == 1:
-        size = [n * c // num_groups, num_groups] + list(input.shape[2:])
-        raise ValueError(
-            f"Expected more than 1 value per channel when training, got input size {size}"
-        )
     if num_groups < 0:
         raise RuntimeError(f"Expected num groups to be greater than 0, got {num_groups}")
     if c % num_groups:

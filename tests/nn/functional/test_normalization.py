@@ -8,7 +8,7 @@ import torch.nn.functional as TF
 
 import convkit as ck
 import convkit.nn.functional as F
-from tests.helpers import check_against_torch, gradcheck, to_torch
+from tests.helpers import check_against_torch, gradcheck, same_as_torch, to_torch
 
 rng = np.random.default_rng(0)
 
@@ -299,3 +299,12 @@ def test_instance_norm_of_an_empty_batch_updates_running_stats_as_torch(shape, u
     TF.instance_norm(torch.zeros(shape), *want, use_input_stats=use_input_stats)
     for g, w in zip(got, want, strict=True):
         np.testing.assert_array_equal(g.data, w.numpy())
+
+
+@pytest.mark.parametrize("num_groups", [1.0, -1.0, True, float("nan"), "a", 2.0])
+@pytest.mark.parametrize("shape", [(1, 1), (1, 1, 1), (2, 2), (4,)])
+def test_group_norm_checks_the_batch_before_the_type_of_num_groups(shape, num_groups):
+    # torch's Python side computes the (N*C // G, G, *spatial) batch check with whatever number
+    # it is given (ValueError for one value per channel) before its parser refuses a float or
+    # bool num_groups (TypeError); a 1-d input is refused before either
+    same_as_torch(lambda lib: lib.nn.functional.group_norm(lib.ones(shape), num_groups))
