@@ -71,3 +71,23 @@ class VectorNorm(Function):
             scaled = a * np.power(absa, p - 2)
         safe = np.where(norm == 0, 1, norm)
         return scaled * np.where(norm == 0, zero, g / np.power(safe, p - 1))
+
+
+class PdistInf(Function):
+    """The largest ``|d|`` of each row of pair differences ``d (P, M)`` with torch's pdist
+    gradient: every entry that attains it gets the whole gradient,
+    ``g * sign(d) * (1 - min(1, ceil(||d| - dist|)))`` (NaN where d or dist is NaN, or both are
+    infinite), where vector_norm's shares it between the tied entries."""
+
+    @staticmethod
+    def forward(ctx, d):
+        out = np.max(np.abs(d), axis=1, initial=0).astype(d.dtype, copy=False)  # (P,)
+        ctx.save_for_backward(d, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        d, out = ctx.saved_tensors
+        with np.errstate(invalid="ignore"):
+            off = np.minimum(1, np.ceil(np.abs(np.abs(d) - out[:, None])))  # (P, M)
+        return g[:, None] * np.sign(d) * (1 - off)

@@ -36,3 +36,25 @@ def test_infinity_norm_gradient_is_torchs(p):
         return y, x.grad, n, x2.grad
 
     same_as_torch(fn)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [[1.0, 3.0], [4.0, 0.0], [2.0, 2.0]],  # pairs whose two differences tie
+        [[np.nan, 1.0], [0.0, 0.0], [np.inf, 1.0]],
+        [[np.inf, 2.0], [-np.inf, 2.0], [1.0, 5.0]],
+        [[0.0, 0.0], [0.0, 0.0]],
+    ],
+)
+def test_pdist_infinity_gradient_gives_each_tied_entry_the_whole_gradient(rows, dtype):
+    # torch's pdist backward: g * sign(d) * (1 - min(1, ceil(||d| - dist|))) per entry, where
+    # vector_norm's gradient would share g between the tied entries
+    def fn(lib):
+        x = lib.tensor(np.array(rows, dtype=dtype), requires_grad=True)
+        y = lib.nn.functional.pdist(x, float("inf"))
+        y.backward(lib.tensor(np.arange(1, y.numel() + 1, dtype=dtype)))
+        return y, x.grad
+
+    same_as_torch(fn)

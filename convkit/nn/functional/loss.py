@@ -13,7 +13,7 @@ from ...ops import basic as B
 from ...ops.activation import Log1p
 from ...ops.loss import BinaryCrossEntropy
 from ...ops.nn import NllLoss
-from ...ops.norm import VectorNorm
+from ...ops.norm import PdistInf, VectorNorm
 from ...tensor import (
     Tensor,
     check_broadcast,
@@ -986,6 +986,8 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
         d = diff._array
         count = Tensor._wrap(np.minimum(np.ceil(np.abs(d)), d.dtype.type(1)).sum(1))  # (P,)
         return where(np.zeros(count.shape, dtype=bool), diff.sum(1), count)
+    if p == math.inf:
+        return PdistInf.apply(diff)  # torch's tie rule: each maximal entry gets the gradient
     return VectorNorm.apply(diff, float(p), (1,), False)
 
 
