@@ -583,10 +583,18 @@ def l1_loss(
     check_tensor("l1_loss", "input", input)
     check_tensor("l1_loss", "target", target)
     _same_size_warning(input, target)
-    reduction = _reduction_of(size_average, reduce, reduction)
-    x, t = _broadcast_pair(input, target)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    x, t = _broadcast_pair(input, target)  # torch broadcasts before it reads the reduction
+    if weight is not None:
+        # torch's Python path: the weight's shape, then plain arithmetic in any dtype, then the
+        # reduction
+        _check_weight_shape(weight, input)
+        loss = (x - t).abs()
+        _check_reduction(reduction)
+        return _weighted(loss, weight, input, reduction)
+    _check_reduction(reduction)
     _floating_pair("l1_loss", x, t)
-    return _weighted((x - t).abs(), weight, input, reduction)
+    return _reduce((x - t).abs(), reduction)
 
 
 def smooth_l1_loss(

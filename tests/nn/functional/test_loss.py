@@ -1217,7 +1217,8 @@ def test_hinge_embedding_loss_of_an_integer_input_is_torchs(dtype, margin, reduc
 @pytest.mark.parametrize("dtypes", [("int64", "int64"), ("float32", "bool"), ("int64", "float64")])
 @pytest.mark.parametrize("weight_shape", [(2,), (2, 2)])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none", "x"])
-def test_weighted_mse_loss_follows_torchs_python_path(dtypes, weight_shape, reduction):
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss"])
+def test_weighted_loss_follows_torchs_python_path(name, dtypes, weight_shape, reduction):
     # with a weight torch checks its shape first (ValueError), then computes with plain tensor
     # arithmetic: integers give a result (no "mse_cpu" dtype check), a bool operand cannot be
     # subtracted, and the reduction is checked last
@@ -1225,6 +1226,7 @@ def test_weighted_mse_loss_follows_torchs_python_path(dtypes, weight_shape, redu
         x = lib.tensor([3, 1]).to(getattr(lib, dtypes[0]))
         t = lib.tensor([1, 0]).to(getattr(lib, dtypes[1]))
         w = lib.tensor(np.arange(1, 1 + math.prod(weight_shape)).reshape(weight_shape))
-        return lib.nn.functional.mse_loss(x, t, weight=w.to(x.dtype), reduction=reduction)
+        loss = getattr(lib.nn.functional, name)
+        return loss(x, t, weight=w.to(x.dtype), reduction=reduction)
 
     same_as_torch(fn)
