@@ -366,7 +366,9 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.maximum(a, 0)
+        # max(0, x), not max(x, 0): NumPy returns the second operand of a tie, and torch's
+        # relu keeps x there (relu(-0.0) is -0.0)
+        out = np.maximum(a.dtype.type(0), a)
         ctx.save_for_backward(out)
         return out.astype(a.dtype, copy=False)
 
@@ -387,7 +389,7 @@ class ReluInto(Relu):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.maximum(a, 0, out=a)
+        out = np.maximum(a.dtype.type(0), a, out=a)  # the operand order of Relu.forward
         ctx.save_for_backward(out)
         return out
 

@@ -77,3 +77,43 @@ def test_relu_backward_leaves_the_callers_gradient_and_a_retained_graph_alone():
     y.backward(g)
     np.testing.assert_array_equal(g.numpy(), [5.0, 6.0, 7.0])
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 12.0, 14.0])
+
+
+_EDGES = [float("nan"), -float("nan"), -0.0, 0.0, -1.0, 2.5, float("inf"), -float("inf")]
+
+
+def _relu_forms(lib):
+    yield lambda x: lib.relu(x)
+    yield lambda x: lib.nn.functional.relu(x, inplace=True)  # no graph: the in-memory path
+    yield lambda x: lib.nn.functional.relu(x * 1, inplace=True)
+    yield lambda x: lib.nn.Sequential(lib.nn.Identity(), lib.nn.ReLU())(x * 1)  # fused
+
+
+def test_relu_keeps_the_sign_of_zero_and_nan_as_torch():
+    """torch's relu keeps x where x == 0 (relu(-0.0) is -0.0) and a NaN's sign bit, in every
+    form: out of place, in place without a graph, and fused into Sequential's output."""
+    for dtype in (np.float32, np.float64):
+        for with_grad in (False, True):
+            outs = []
+            for lib in (torch, ck):
+                got = []
+                for form in _relu_forms(lib):
+                    x = lib.tensor(np.array(_EDGES, dtype=dtype), requires_grad=with_grad)
+                    x = x * 1 if with_grad else x  # a non-leaf, which in-place ops accept
+                    got.append(form(x).detach().numpy())
+                outs.append(got)
+            for c, t in zip(outs[1], outs[0], strict=True):
+                np.testing.assert_array_equal(c, t)
+                np.testing.assert_array_equal(np.signbit(c), np.signbit(t))
+
+
+def test_inplace_relu_without_a_graph_writes_through_views_and_counts_a_version():
+    for lib in (torch, ck):
+        base = lib.tensor(np.array(_EDGES, dtype=np.float32))
+        view = base[2:]
+        out = lib.nn.functional.relu(view, inplace=True)
+        assert out is view
+        assert (base._version, view._version) == (1, 1)
+    np.testing.assert_array_equal(
+        ck.tensor(np.array(_EDGES, np.float32))[2:].relu().numpy(), base[2:].numpy()
+    )

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ... import random
+from ...autograd import is_grad_enabled, version_counter
 from ...ops import activation as A
 from ...ops import basic as B
 from ...ops import nn as N
@@ -48,6 +49,14 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
         raise RuntimeError(
             "Boolean inputs not supported for relu (convert the input with .float())"
         )
+    if inplace and input.dtype.kind == "f" and not (input.requires_grad and is_grad_enabled()):
+        a = input._array
+        if a.flags.writeable:
+            # No graph to record (inference, a ResNet's ReLU(inplace=True)): max(x, 0) in x's
+            # own memory, one pass where a result and its copy into x make two.
+            np.maximum(a.dtype.type(0), a, out=a)  # the operand order of ops.basic.Relu
+            version_counter(input)[0] += 1
+            return input
     return _result(input, input.relu(), inplace)
 
 
