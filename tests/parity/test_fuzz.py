@@ -697,6 +697,36 @@ def _same_size_resample_gradient(call: Call, t: Outcome, c: Outcome) -> bool:
     return t.grads is not None and c.grads is not None
 
 
+def _torch_layout_dependent(call: Call, t: Outcome, c: Outcome) -> bool:
+    """torch's own answer depends on the memory layout of the same values: with contiguous
+    copies of every tensor argument the two libraries agree in everything (outputs, gradients,
+    updated statistics), and convkit's outputs are the same for both layouts. Seen in
+    batch_norm training with an infinite weight: torch's kernel for a channel-strided input
+    gives +-inf where its contiguous kernel gives NaN."""
+    if t.exc or c.exc:
+        return False
+    views = [a for a in (*call.args, *call.kwargs.values()) if isinstance(a, T)]
+    if not any(a.view != "contiguous" for a in views):
+        return False
+
+    def contiguous(a: Any) -> Any:
+        return dataclasses.replace(a, view="contiguous") if isinstance(a, T) else a
+
+    again = dataclasses.replace(
+        call,
+        args=tuple(contiguous(a) for a in call.args),
+        kwargs={k: contiguous(v) for k, v in call.kwargs.items()},
+    )
+    c_again = _run(ck, again)
+    try:
+        compare(again, _run(torch, again), c_again)  # the same values, contiguous: all agree
+        for mine, mine_again in zip(c.outputs, c_again.outputs, strict=True):
+            _compare_arrays("output", mine_again, mine)  # and convkit's layouts agree
+    except Difference:
+        return False
+    return True
+
+
 KNOWN = {
     "zero-channel convolution": _zero_channel_conv,
     "max-pool window wholly in the padding": _all_padding_window,
@@ -731,6 +761,7 @@ KNOWN = {
     "torch's gradient of an axis a nearest/bicubic scale factor keeps": (
         _same_size_resample_gradient
     ),
+    "torch's answer depends on the input's memory layout": _torch_layout_dependent,
 }
 
 
@@ -824,3 +855,19 @@ def summarize(path: str) -> str:
 
 if __name__ == "__main__":
     print(summarize(sys.argv[1]))
+
+
+def test_a_layout_dependent_torch_answer_is_named_and_a_layout_free_one_is_not():
+    """The last long run's batch_norm difference: torch gives +-inf on a transposed input and NaN
+    on the same values contiguous; convkit gives NaN for both. The predicate must name the first
+    and refuse a call with only contiguous arguments."""
+
+    def call(view: str) -> Call:
+        x = T(shape=(2, 2), dtype="float64", fill="normal", grad=True, view=view, seed=65227)
+        mean = T(shape=(2,), dtype="float64", fill="special", seed=2147483647)
+        var = T(shape=(2,), dtype="float64", fill="positive", seed=10228)
+        weight = T(shape=(2,), dtype="float64", fill="special", grad=True, seed=1)
+        return Call("batch_norm", (x, mean, var, weight, None), {"training": True}, mutated=(1, 2))
+
+    assert check(call("transposed")) == "known: torch's answer depends on the input's memory layout"
+    assert check(call("contiguous")) == "same result"
