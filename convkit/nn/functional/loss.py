@@ -650,7 +650,9 @@ def huber_loss(
     m = z.clamp(max=delta)  # 0.5 m^2 + delta (z - m), m = min(z, delta): as smooth_l1_loss
     loss = m * m * 0.5 + (z - m) * delta
     if weight is None:
-        return _reduce(loss, reduction)
+        # torch's huber kernel writes into a loss shaped and typed like the input (a float64
+        # target beside a float32 input gives a float32 loss, unlike smooth_l1_loss)
+        return _reduce(loss.to(input.dtype), reduction)
     return _reduce(loss * weight, _reduction_of(None, None, reduction))
 
 

@@ -200,6 +200,8 @@ def _antialiased(
         raise RuntimeError(
             f"Non-empty 4D data tensor expected but got a tensor with sizes {list(input.shape)}"
         )
+    if input.dtype.kind != "f" and list(out_size) == list(input.shape[2:]):
+        return input.clone()  # torch copies an unchanged size before it computes any weight
     if input.dtype.kind != "f":
         # torch computes uint8 in its own fixed-point arithmetic; convkit refuses it as it
         # refuses uint8 in the other interpolating modes

@@ -1230,3 +1230,20 @@ def test_weighted_loss_follows_torchs_python_path(name, dtypes, weight_shape, re
         return loss(x, t, weight=w.to(x.dtype), reduction=reduction)
 
     same_as_torch(fn)
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3)])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("float64", "float32")])
+def test_huber_loss_is_typed_like_its_input_as_torch(shape, reduction, dtypes):
+    """torch's huber kernel writes into a loss like the input: a float32 input beside a float64
+    target gives a float32 loss (smooth_l1_loss promotes; the last long fuzz run's case)."""
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal(shape).astype(dtypes[0])
+    b = rng.standard_normal(shape).astype(dtypes[1])
+    want = torch.nn.functional.huber_loss(
+        torch.tensor(a), torch.tensor(b), reduction=reduction, delta=0.5
+    ).numpy()
+    got = F.huber_loss(ck.tensor(a), ck.tensor(b), reduction=reduction, delta=0.5).numpy()
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-6)

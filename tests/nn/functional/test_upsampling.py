@@ -3,6 +3,7 @@ the antialiased modes), gradients, gradient checks, argument errors."""
 
 import numpy as np
 import pytest
+import torch
 import torch.nn.functional as TF
 
 import convkit as ck
@@ -259,3 +260,19 @@ def test_interpolate_scalar_size_type_checked_after_the_mode_like_torch(shape, s
         TF.interpolate(to_torch(x), size=size, mode=mode)
     with pytest.raises(error):
         F.interpolate(ck.tensor(x), size=size, mode=mode)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("size", [5, 4])
+def test_antialias_of_an_integer_input_copies_an_unchanged_size_as_torch(mode, size):
+    """torch copies an integer input whose size does not change and refuses any resampling of
+    one (the last long fuzz run's case)."""
+    x = np.random.default_rng(1).integers(0, 200, (1, 2, 5, 5))
+    outcomes = []
+    for lib in (torch, ck):
+        try:
+            r = lib.nn.functional.interpolate(lib.tensor(x), size=size, mode=mode, antialias=True)
+            outcomes.append((str(r.dtype).split(".")[-1], r.numpy().tolist()))
+        except NotImplementedError as e:
+            outcomes.append(("NotImplementedError", str(e)))
+    assert outcomes[1] == outcomes[0]
