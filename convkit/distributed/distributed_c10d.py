@@ -15,7 +15,9 @@ inside the group.
 from __future__ import annotations
 
 import atexit
+import collections
 import enum
+import io
 import os
 import pickle
 import sys
@@ -1124,17 +1126,63 @@ def _gather_bytes(pg: ProcessGroup, payload: bytes, what: str) -> list[bytes]:
     return [recv[o : o + s].tobytes() for o, s in zip(offsets, sizes, strict=True)]
 
 
-def all_gather_object(object_list: list[Any], obj: Any, group: ProcessGroup | None = None) -> None:
-    """``object_list[i]`` receives ``obj`` of group rank i (any picklable object).
+def _object_globals() -> dict[tuple[str, str], Any]:
+    """The globals an object collective's payload may name: NumPy arrays (the dataset reader's
+    allow-list), convkit tensors and parameters, and the builtin containers and numbers that
+    pickle builds through a global. Nothing that runs code."""
+    from ..data.cifar import _ALLOWED_GLOBALS
+    from ..nn.parameter import Parameter
+    from ..tensor import _rebuild
 
-    As torch's, this unpickles what the other ranks send, which can run code: the ranks are the
-    processes of your own job (one program started by mpiexec), never data from elsewhere. Use
-    the tensor collectives for anything that may come from an untrusted source."""
+    allowed = dict(_ALLOWED_GLOBALS)
+    for kind in (set, frozenset, complex, slice, range, bytearray):
+        allowed[("builtins", kind.__name__)] = kind
+    allowed[("collections", "OrderedDict")] = collections.OrderedDict
+    allowed[("convkit.tensor", "_rebuild")] = _rebuild
+    allowed[("convkit.tensor", "Tensor")] = Tensor
+    allowed[("convkit.nn.parameter", "Parameter")] = Parameter
+    return allowed
+
+
+class _ObjectUnpickler(pickle.Unpickler):
+    """Unpickles another rank's objects, resolving only ``_object_globals``: a payload that
+    names anything else (``os.system``, ``builtins.eval``, a class) is refused before it runs."""
+
+    def __init__(self, data: bytes, what: str) -> None:
+        super().__init__(io.BytesIO(data))
+        self._what = what
+        self._allowed = _object_globals()
+
+    def find_class(self, module: str, name: str) -> Any:
+        try:
+            return self._allowed[(module, name)]
+        except KeyError:
+            raise pickle.UnpicklingError(
+                f"{self._what}: refusing to unpickle global '{module}.{name}' sent by another "
+                f"rank: object collectives carry containers, numbers, strings, bytes, NumPy "
+                f"arrays and convkit tensors only (send other data as tensors)"
+            ) from None
+
+    def persistent_load(self, pid: Any) -> Any:
+        raise pickle.UnpicklingError(f"{self._what}: refusing a persistent id from another rank")
+
+
+def _loads(data: bytes, what: str) -> Any:
+    return _ObjectUnpickler(data, what).load()
+
+
+def all_gather_object(object_list: list[Any], obj: Any, group: ProcessGroup | None = None) -> None:
+    """``object_list[i]`` receives ``obj`` of group rank i.
+
+    Unlike torch's, which unpickles whatever the other ranks send (and so can run code), the
+    objects are restricted to containers, numbers, strings, bytes, NumPy arrays and convkit
+    tensors (``_ObjectUnpickler``); anything else raises ``pickle.UnpicklingError`` on the
+    receiving rank."""
     pg = _start(group)
     if pg is None:
         return
     for i, payload in enumerate(_gather_bytes(pg, pickle.dumps(obj), "all_gather_object")):
-        object_list[i] = pickle.loads(payload)
+        object_list[i] = _loads(payload, "all_gather_object")
 
 
 def broadcast_object_list(
@@ -1146,8 +1194,7 @@ def broadcast_object_list(
 ) -> None:
     """Replace the items of ``object_list`` on every rank by those of rank ``src``.
 
-    Unpickles rank ``src``'s objects, as torch does: trust them as you trust your own program
-    (see ``all_gather_object``)."""
+    Rank ``src``'s objects are restricted as in ``all_gather_object``."""
     pg = _start(group)
     if pg is None:
         return
@@ -1167,7 +1214,7 @@ def broadcast_object_list(
     )
     _wait(pg, "broadcast_object_list", [pg._comm.Ibcast([buf, MPI.BYTE], root=root)], pg._timeout)
     if pg.rank() != root:
-        items = pickle.loads(buf.tobytes())
+        items = _loads(buf.tobytes(), "broadcast_object_list")
         if len(items) != len(object_list):
             raise RuntimeError(
                 f"broadcast_object_list: rank {src} sent {len(items)} objects, this rank's "
